@@ -1,0 +1,414 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_admin'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+export const cardKinds = ['ordinary', 'reserve'] as const;
+export type CardKind = (typeof cardKinds)[number];
+
+export const cardStates = ['in_stock', 'assigned', 'active', 'locked', 'revoked', 'expired'] as const;
+export type CardState = (typeof cardStates)[number];
+
+export const eidStates = ['active', 'revoked', 'expired'] as const;
+export type EidState = (typeof eidStates)[number];
+
+export const eidPurposes = ['authentication', 'signature', 'transport'] as const;
+export type EidPurpose = (typeof eidPurposes)[number];
+
+export const mobileDeviceStates = ['active', 'revoked'] as const;
+
+export const orderTypes = ['eid_on_card', 'reserve_card_loa2', 'reserve_card_loa3', 'mobile'] as const;
+export type OrderType = (typeof orderTypes)[number];
+
+export const orderStates = [
+  'placed',
+  'awaiting_second_approval',
+  'ready',
+  'fulfilled',
+  'cancelled',
+  'expired',
+] as const;
+export type OrderState = (typeof orderStates)[number];
+
+export const loginMethods = ['password', 'mobile_siths', 'card'] as const;
+export type LoginMethod = (typeof loginMethods)[number];
+
+export const auditOutcomes = ['success', 'refused', 'failed'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
+export const jobStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+/** A node of the HSA tree: an organisation at the root, care units below it. */
+export const units = sqliteTable(
+  'units',
+  {
+    id: text('id').primaryKey(),
+    hsaId: text('hsa_id').notNull().unique(),
+    name: text('name').notNull(),
+    parentId: text('parent_id').references((): ReturnType<typeof text> => units.id as never),
+    organisation: text('organisation').notNull(),
+    lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('units_parent_idx').on(table.parentId),
+    check('units_low_stock_threshold_non_negative', sql`${table.lowStockThreshold} >= 0`),
+  ],
+);
+
+export const persons = sqliteTable(
+  'persons',
+  {
+    id: text('id').primaryKey(),
+    hsaId: text('hsa_id').notNull().unique(),
+    personalIdentityNumber: text('personal_identity_number').unique(),
+    givenName: text('given_name').notNull(),
+    surname: text('surname').notNull(),
+    email: text('email'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('persons_name_idx').on(table.surname, table.givenName),
+    check(
+      'persons_personal_identity_number_format',
+      sql`${table.personalIdentityNumber} is null or (length(${table.personalIdentityNumber}) = 12 and ${table.personalIdentityNumber} not glob '*[^0-9]*')`,
+    ),
+  ],
+);
+
+export const personUnits = sqliteTable(
+  'person_units',
+  {
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id, { onDelete: 'cascade' }),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+  },
+  (table) => [primaryKey({ columns: [table.personId, table.unitId] }), index('person_units_unit_idx').on(table.unitId)],
+);
+
+/** A dashboard or Mina sidor account. Staff usually log in with their SITHS eID; a password exists only for some. */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id')
+      .unique()
+      .references(() => persons.id),
+    username: text('username').notNull().unique(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash'),
+    disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (table) => [check('users_username_lowercase', sql`${table.username} = lower(${table.username})`)],
+);
+
+export const staffRoleAssignments = sqliteTable(
+  'staff_role_assignments',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: staffRoles }).notNull(),
+    /** Null for roles that are not tied to one unit (support, system admin, ID-administrator of the whole region). */
+    unitId: text('unit_id').references(() => units.id),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('staff_role_assignments_unique').on(table.userId, table.role, table.unitId),
+    check('staff_role_assignments_role', inList('role', staffRoles)),
+    check(
+      'staff_role_assignments_unit_scope',
+      sql`(${table.role} in ('manager', 'contact_person') and ${table.unitId} is not null) or ${table.role} not in ('manager', 'contact_person')`,
+    ),
+  ],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    loginMethod: text('login_method', { enum: loginMethods }).notNull().default('password'),
+    /** The card serial or mobile device the session was opened with, when it was a SITHS eID login. */
+    loginCredential: text('login_credential'),
+    locale: text('locale').notNull().default('sv'),
+  },
+  (table) => [
+    index('sessions_user_idx').on(table.userId),
+    check('sessions_login_method', inList('login_method', loginMethods)),
+    check('sessions_locale', sql`${table.locale} in ('sv', 'en')`),
+  ],
+);
+
+export const cards = sqliteTable(
+  'cards',
+  {
+    id: text('id').primaryKey(),
+    serial: text('serial').notNull().unique(),
+    kind: text('kind', { enum: cardKinds }).notNull(),
+    productCode: text('product_code').notNull(),
+    trustLevel: integer('trust_level').notNull(),
+    state: text('state', { enum: cardStates }).notNull(),
+    holderPersonId: text('holder_person_id').references(() => persons.id),
+    /** The unit whose stock a reserve card belongs to; for ordinary cards, the unit that ordered it. */
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    validFrom: integer('valid_from', { mode: 'timestamp_ms' }).notNull(),
+    validTo: integer('valid_to', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (table) => [
+    index('cards_unit_state_idx').on(table.unitId, table.state),
+    index('cards_holder_idx').on(table.holderPersonId),
+    check('cards_serial_format', sql`length(${table.serial}) = 19 and ${table.serial} not glob '*[^0-9]*'`),
+    check('cards_kind', inList('kind', cardKinds)),
+    check('cards_state', inList('state', cardStates)),
+    check('cards_trust_level', sql`${table.trustLevel} in (2, 3)`),
+    check('cards_validity', sql`${table.validTo} > ${table.validFrom}`),
+    check(
+      'cards_holder_when_issued',
+      sql`${table.state} = 'in_stock' or ${table.holderPersonId} is not null`,
+    ),
+    check('cards_stock_only_reserve', sql`${table.state} <> 'in_stock' or ${table.kind} = 'reserve'`),
+  ],
+);
+
+/** A Mobile SITHS eID: a phone with its device key. */
+export const mobileDevices = sqliteTable(
+  'mobile_devices',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    name: text('name').notNull(),
+    publicKeySpki: text('public_key_spki').notNull(),
+    trustLevel: integer('trust_level').notNull(),
+    state: text('state', { enum: mobileDeviceStates }).notNull().default('active'),
+    validTo: integer('valid_to', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('mobile_devices_person_idx').on(table.personId, table.state),
+    check('mobile_devices_state', inList('state', mobileDeviceStates)),
+    check('mobile_devices_trust_level', sql`${table.trustLevel} in (2, 3)`),
+  ],
+);
+
+/** A certificate (SITHS eID) on a card or on a Mobile SITHS device. */
+export const eids = sqliteTable(
+  'eids',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    cardId: text('card_id').references(() => cards.id),
+    mobileDeviceId: text('mobile_device_id').references(() => mobileDevices.id),
+    purpose: text('purpose', { enum: eidPurposes }).notNull(),
+    issuingCa: text('issuing_ca').notNull(),
+    certificateSerial: text('certificate_serial').notNull(),
+    certificatePem: text('certificate_pem'),
+    trustLevel: integer('trust_level').notNull(),
+    state: text('state', { enum: eidStates }).notNull().default('active'),
+    validFrom: integer('valid_from', { mode: 'timestamp_ms' }).notNull(),
+    validTo: integer('valid_to', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    revocationReason: text('revocation_reason'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('eids_issuer_serial_unique').on(table.issuingCa, table.certificateSerial),
+    index('eids_person_idx').on(table.personId),
+    index('eids_card_idx').on(table.cardId),
+    check('eids_purpose', inList('purpose', eidPurposes)),
+    check('eids_state', inList('state', eidStates)),
+    check('eids_trust_level', sql`${table.trustLevel} in (2, 3)`),
+    check('eids_one_holder', sql`(${table.cardId} is null) <> (${table.mobileDeviceId} is null)`),
+    check(
+      'eids_revocation_recorded',
+      sql`(${table.state} = 'revoked') = (${table.revokedAt} is not null and ${table.revocationReason} is not null)`,
+    ),
+  ],
+);
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    type: text('type', { enum: orderTypes }).notNull(),
+    state: text('state', { enum: orderStates }).notNull().default('placed'),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    placedByUserId: text('placed_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    /** The reserve card a contact person activated for this order in the portal. */
+    cardId: text('card_id').references(() => cards.id),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (table) => [
+    index('orders_unit_created_idx').on(table.unitId, table.createdAt),
+    index('orders_state_created_idx').on(table.state, table.createdAt),
+    index('orders_person_idx').on(table.personId, table.type, table.state),
+    index('orders_placed_by_idx').on(table.placedByUserId),
+    uniqueIndex('orders_card_unique').on(table.cardId),
+    check('orders_type', inList('type', orderTypes)),
+    check('orders_state', inList('state', orderStates)),
+    check(
+      'orders_second_approval_only_loa3',
+      sql`${table.state} <> 'awaiting_second_approval' or ${table.type} = 'reserve_card_loa3'`,
+    ),
+  ],
+);
+
+export const orderEvents = sqliteTable(
+  'order_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    actorUserId: text('actor_user_id').references(() => users.id),
+    fromState: text('from_state', { enum: orderStates }),
+    toState: text('to_state', { enum: orderStates }).notNull(),
+    note: text('note'),
+    at: integer('at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (table) => [index('order_events_order_idx').on(table.orderId, table.at)],
+);
+
+/** Append-only: triggers in the migrations refuse UPDATE and DELETE. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    actorUserId: text('actor_user_id').references(() => users.id),
+    actorLabel: text('actor_label').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id'),
+    unitId: text('unit_id').references(() => units.id),
+    outcome: text('outcome', { enum: auditOutcomes }).notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index('audit_events_at_idx').on(table.at),
+    index('audit_events_object_idx').on(table.objectType, table.objectId),
+    index('audit_events_actor_idx').on(table.actorUserId, table.at),
+    check('audit_events_outcome', inList('outcome', auditOutcomes)),
+  ],
+);
+
+/** An installed card-agent, known by the hash of its device token. */
+export const agents = sqliteTable('agents', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  deviceTokenHash: text('device_token_hash').notNull().unique(),
+  personId: text('person_id').references(() => persons.id),
+  lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
+  createdAt: createdAt(),
+});
+
+export const agentSessions = sqliteTable(
+  'agent_sessions',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    connectedAt: integer('connected_at', { mode: 'timestamp_ms' }).notNull(),
+    disconnectedAt: integer('disconnected_at', { mode: 'timestamp_ms' }),
+    remoteAddress: text('remote_address'),
+    agentVersion: text('agent_version'),
+  },
+  (table) => [index('agent_sessions_agent_idx').on(table.agentId, table.connectedAt)],
+);
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    state: text('state', { enum: jobStates }).notNull().default('queued'),
+    agentId: text('agent_id').references(() => agents.id),
+    cardSerial: text('card_serial'),
+    personId: text('person_id').references(() => persons.id),
+    createdByUserId: text('created_by_user_id').references(() => users.id),
+    lastSequence: integer('last_sequence').notNull().default(0),
+    errorCode: text('error_code'),
+    createdAt: createdAt(),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    index('jobs_state_created_idx').on(table.state, table.createdAt),
+    index('jobs_agent_idx').on(table.agentId),
+    check('jobs_state', inList('state', jobStates)),
+  ],
+);
+
+export const jobSteps = sqliteTable(
+  'job_steps',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    sequence: integer('sequence').notNull(),
+    step: text('step').notNull(),
+    outcome: text('outcome').notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [uniqueIndex('job_steps_job_sequence_unique').on(table.jobId, table.sequence)],
+);
+
+/** Transactional outbox: a mail is written with the change that causes it and sent afterwards. */
+export const mailOutbox = sqliteTable(
+  'mail_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body'),
+    createdAt: createdAt(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (table) => [index('mail_outbox_unsent_idx').on(table.sentAt, table.createdAt)],
+);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Debian must provide for siths-desk (PC/SC with the virtual reader, Chromium for
+# browser tests) when it is missing. Safe to run again; does nothing when all is there.
+set -euo pipefail
+
+need=()
+command -v pcscd >/dev/null 2>&1 || need+=(pcscd)
+[ -f /usr/include/PCSC/winscard.h ] || need+=(libpcsclite-dev)
+command -v pcsc_scan >/dev/null 2>&1 || need+=(pcsc-tools)
+[ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || need+=(vsmartcard-vpcd)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pkcs15-tool >/dev/null 2>&1 || need+=(opensc)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing Debian packages: ${need[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "Debian packages installed."
