@@ -43,9 +43,7 @@ const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);
 
 const createdAt = () =>
-  integer('created_at', { mode: 'timestamp_ms' })
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+  integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 /** A node of the HSA tree: an organisation at the root, care units below it. */
 export const units = sqliteTable(
@@ -95,7 +93,10 @@ export const personUnits = sqliteTable(
       .notNull()
       .references(() => units.id),
   },
-  (table) => [primaryKey({ columns: [table.personId, table.unitId] }), index('person_units_unit_idx').on(table.unitId)],
+  (table) => [
+    primaryKey({ columns: [table.personId, table.unitId] }),
+    index('person_units_unit_idx').on(table.unitId),
+  ],
 );
 
 /** A dashboard or Mina sidor account. Staff usually log in with their SITHS eID; a password exists only for some. */
@@ -129,6 +130,10 @@ export const staffRoleAssignments = sqliteTable(
   },
   (table) => [
     uniqueIndex('staff_role_assignments_unique').on(table.userId, table.role, table.unitId),
+    // SQLite treats NULLs as distinct, so global roles need their own unique index.
+    uniqueIndex('staff_role_assignments_global_unique')
+      .on(table.userId, table.role)
+      .where(sql`${table.unitId} is null`),
     check('staff_role_assignments_role', inList('role', staffRoles)),
     check(
       'staff_role_assignments_unit_scope',
@@ -148,12 +153,10 @@ export const sessions = sqliteTable(
     loginMethod: text('login_method', { enum: loginMethods }).notNull().default('password'),
     /** The card serial or mobile device the session was opened with, when it was a SITHS eID login. */
     loginCredential: text('login_credential'),
-    locale: text('locale').notNull().default('sv'),
   },
   (table) => [
     index('sessions_user_idx').on(table.userId),
     check('sessions_login_method', inList('login_method', loginMethods)),
-    check('sessions_locale', sql`${table.locale} in ('sv', 'en')`),
   ],
 );
 
@@ -188,8 +191,9 @@ export const cards = sqliteTable(
     check('cards_validity', sql`${table.validTo} > ${table.validFrom}`),
     check(
       'cards_holder_when_issued',
-      sql`${table.state} = 'in_stock' or ${table.holderPersonId} is not null`,
+      sql`${table.state} not in ('assigned', 'active', 'locked') or ${table.holderPersonId} is not null`,
     ),
+    check('cards_no_holder_in_stock', sql`${table.state} <> 'in_stock' or ${table.holderPersonId} is null`),
     check('cards_stock_only_reserve', sql`${table.state} <> 'in_stock' or ${table.kind} = 'reserve'`),
   ],
 );
@@ -221,9 +225,8 @@ export const eids = sqliteTable(
   'eids',
   {
     id: text('id').primaryKey(),
-    personId: text('person_id')
-      .notNull()
-      .references(() => persons.id),
+    /** Null only for a transport certificate on a reserve card that nobody holds yet. */
+    personId: text('person_id').references(() => persons.id),
     cardId: text('card_id').references(() => cards.id),
     mobileDeviceId: text('mobile_device_id').references(() => mobileDevices.id),
     purpose: text('purpose', { enum: eidPurposes }).notNull(),
@@ -245,6 +248,10 @@ export const eids = sqliteTable(
     check('eids_purpose', inList('purpose', eidPurposes)),
     check('eids_state', inList('state', eidStates)),
     check('eids_trust_level', sql`${table.trustLevel} in (2, 3)`),
+    check(
+      'eids_person_unless_transport',
+      sql`${table.personId} is not null or ${table.purpose} = 'transport'`,
+    ),
     check('eids_one_holder', sql`(${table.cardId} is null) <> (${table.mobileDeviceId} is null)`),
     check(
       'eids_revocation_recorded',
@@ -301,9 +308,7 @@ export const orderEvents = sqliteTable(
     fromState: text('from_state', { enum: orderStates }),
     toState: text('to_state', { enum: orderStates }).notNull(),
     note: text('note'),
-    at: integer('at', { mode: 'timestamp_ms' })
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   },
   (table) => [index('order_events_order_idx').on(table.orderId, table.at)],
 );
@@ -313,9 +318,7 @@ export const auditEvents = sqliteTable(
   'audit_events',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    at: integer('at', { mode: 'timestamp_ms' })
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
     actorUserId: text('actor_user_id').references(() => users.id),
     actorLabel: text('actor_label').notNull(),
     action: text('action').notNull(),

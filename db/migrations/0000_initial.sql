@@ -59,7 +59,8 @@ CREATE TABLE `cards` (
 	CONSTRAINT "cards_state" CHECK(state in ('in_stock', 'assigned', 'active', 'locked', 'revoked', 'expired')),
 	CONSTRAINT "cards_trust_level" CHECK("cards"."trust_level" in (2, 3)),
 	CONSTRAINT "cards_validity" CHECK("cards"."valid_to" > "cards"."valid_from"),
-	CONSTRAINT "cards_holder_when_issued" CHECK("cards"."state" = 'in_stock' or "cards"."holder_person_id" is not null),
+	CONSTRAINT "cards_holder_when_issued" CHECK("cards"."state" not in ('assigned', 'active', 'locked') or "cards"."holder_person_id" is not null),
+	CONSTRAINT "cards_no_holder_in_stock" CHECK("cards"."state" <> 'in_stock' or "cards"."holder_person_id" is null),
 	CONSTRAINT "cards_stock_only_reserve" CHECK("cards"."state" <> 'in_stock' or "cards"."kind" = 'reserve')
 );
 --> statement-breakpoint
@@ -68,7 +69,7 @@ CREATE INDEX `cards_unit_state_idx` ON `cards` (`unit_id`,`state`);--> statement
 CREATE INDEX `cards_holder_idx` ON `cards` (`holder_person_id`);--> statement-breakpoint
 CREATE TABLE `eids` (
 	`id` text PRIMARY KEY NOT NULL,
-	`person_id` text NOT NULL,
+	`person_id` text,
 	`card_id` text,
 	`mobile_device_id` text,
 	`purpose` text NOT NULL,
@@ -88,6 +89,7 @@ CREATE TABLE `eids` (
 	CONSTRAINT "eids_purpose" CHECK(purpose in ('authentication', 'signature', 'transport')),
 	CONSTRAINT "eids_state" CHECK(state in ('active', 'revoked', 'expired')),
 	CONSTRAINT "eids_trust_level" CHECK("eids"."trust_level" in (2, 3)),
+	CONSTRAINT "eids_person_unless_transport" CHECK("eids"."person_id" is not null or "eids"."purpose" = 'transport'),
 	CONSTRAINT "eids_one_holder" CHECK(("eids"."card_id" is null) <> ("eids"."mobile_device_id" is null)),
 	CONSTRAINT "eids_revocation_recorded" CHECK(("eids"."state" = 'revoked') = ("eids"."revoked_at" is not null and "eids"."revocation_reason" is not null))
 );
@@ -221,10 +223,8 @@ CREATE TABLE `sessions` (
 	`expires_at` integer NOT NULL,
 	`login_method` text DEFAULT 'password' NOT NULL,
 	`login_credential` text,
-	`locale` text DEFAULT 'sv' NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "sessions_login_method" CHECK(login_method in ('password', 'mobile_siths', 'card')),
-	CONSTRAINT "sessions_locale" CHECK("sessions"."locale" in ('sv', 'en'))
+	CONSTRAINT "sessions_login_method" CHECK(login_method in ('password', 'mobile_siths', 'card'))
 );
 --> statement-breakpoint
 CREATE INDEX `sessions_user_idx` ON `sessions` (`user_id`);--> statement-breakpoint
@@ -241,6 +241,7 @@ CREATE TABLE `staff_role_assignments` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `staff_role_assignments_unique` ON `staff_role_assignments` (`user_id`,`role`,`unit_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `staff_role_assignments_global_unique` ON `staff_role_assignments` (`user_id`,`role`) WHERE "staff_role_assignments"."unit_id" is null;--> statement-breakpoint
 CREATE TABLE `units` (
 	`id` text PRIMARY KEY NOT NULL,
 	`hsa_id` text NOT NULL,

@@ -11,3 +11,8 @@ CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events
 BEGIN
   SELECT RAISE(ABORT, 'order_events is append-only');
 END;
+--> statement-breakpoint
+CREATE TRIGGER order_events_no_delete BEFORE DELETE ON order_events
+BEGIN
+  SELECT RAISE(ABORT, 'order_events is append-only');
+END;

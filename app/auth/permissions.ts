@@ -1,0 +1,66 @@
+import type { StaffRole } from '../../db/schema';
+
+/** Roles that act only within the units (and sub-units) they are assigned to. */
+export const unitScopedRoles: readonly StaffRole[] = ['manager', 'contact_person'];
+
+export type RoleScope = 'all' | ReadonlySet<string>;
+
+/** What a logged-in staff member may do: each role with the units it reaches (sub-units included). */
+export interface Principal {
+  userId: string;
+  username: string;
+  displayName: string;
+  sessionId: string;
+  roles: ReadonlyMap<StaffRole, RoleScope>;
+}
+
+export interface RoleGrant {
+  role: StaffRole;
+  unitId: string | null;
+}
+
+/**
+ * Folds role assignments into one scope per role. `expandSubtrees` returns the given units and all
+ * units below them in the HSA tree.
+ */
+export function scopeRoles(
+  grants: readonly RoleGrant[],
+  expandSubtrees: (unitIds: string[]) => string[],
+): Map<StaffRole, RoleScope> {
+  const unitsByRole = new Map<StaffRole, string[]>();
+  const global = new Set<StaffRole>();
+  for (const grant of grants) {
+    if (grant.unitId === null || !unitScopedRoles.includes(grant.role)) global.add(grant.role);
+    else unitsByRole.set(grant.role, [...(unitsByRole.get(grant.role) ?? []), grant.unitId]);
+  }
+  const scopes = new Map<StaffRole, RoleScope>();
+  for (const role of global) scopes.set(role, 'all');
+  for (const [role, unitIds] of unitsByRole) {
+    if (!scopes.has(role)) scopes.set(role, new Set(expandSubtrees(unitIds)));
+  }
+  return scopes;
+}
+
+export function hasAnyRole(principal: Principal, roles: readonly StaffRole[]): boolean {
+  return roles.some((role) => principal.roles.has(role));
+}
+
+/** True when one of `roles` (any role when omitted) reaches `unitId`. */
+export function canAccessUnit(principal: Principal, unitId: string, roles?: readonly StaffRole[]): boolean {
+  for (const [role, scope] of principal.roles) {
+    if (roles && !roles.includes(role)) continue;
+    if (scope === 'all' || scope.has(unitId)) return true;
+  }
+  return false;
+}
+
+/** The units a principal sees through any of `roles`: 'all', or the union of their unit scopes. */
+export function visibleUnits(principal: Principal, roles?: readonly StaffRole[]): 'all' | string[] {
+  const units = new Set<string>();
+  for (const [role, scope] of principal.roles) {
+    if (roles && !roles.includes(role)) continue;
+    if (scope === 'all') return 'all';
+    for (const unitId of scope) units.add(unitId);
+  }
+  return [...units];
+}

@@ -1,0 +1,84 @@
+import { type AppLoadContext, json, redirect } from '@remix-run/node';
+import { recordAudit } from '../../db/audit';
+import type { StaffRole } from '../../db/schema';
+import { expandUnitSubtrees } from '../../db/units';
+import { findUserById, listRoleAssignments } from '../../db/users';
+import { translator } from '../i18n/catalogue';
+import { localeOf } from '../i18n/locale.server';
+import { canAccessUnit, hasAnyRole, type Principal, scopeRoles } from './permissions';
+
+export async function getPrincipal(request: Request, context: AppLoadContext): Promise<Principal | null> {
+  const session = await context.sessions.validateCookieHeader(request.headers.get('Cookie'));
+  if (!session) return null;
+  const user = findUserById(context.db, session.userId);
+  if (!user || user.disabled) return null;
+  const grants = listRoleAssignments(context.db, user.id);
+  return {
+    userId: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    sessionId: session.sessionId,
+    roles: scopeRoles(grants, (unitIds) => expandUnitSubtrees(context.db, unitIds)),
+  };
+}
+
+/** A staff member with at least one role, or a redirect to the login page that comes back here. */
+export async function requireStaff(request: Request, context: AppLoadContext): Promise<Principal> {
+  const principal = await getPrincipal(request, context);
+  if (!principal || principal.roles.size === 0) {
+    const url = new URL(request.url);
+    const redirectTo = `${url.pathname}${url.search}`;
+    throw redirect(`/logga-in?redirectTo=${encodeURIComponent(redirectTo)}`);
+  }
+  return principal;
+}
+
+async function refuse(
+  request: Request,
+  context: AppLoadContext,
+  principal: Principal,
+  detail: { action: string; objectType: string; objectId?: string; unitId?: string; reason: string },
+): Promise<never> {
+  recordAudit(context.db, {
+    actorUserId: principal.userId,
+    actorLabel: principal.username,
+    action: detail.action,
+    objectType: detail.objectType,
+    objectId: detail.objectId ?? null,
+    outcome: 'refused',
+    // The unit goes in the detail: a refused attempt may name a unit that does not exist.
+    detail: { reason: detail.reason, unitId: detail.unitId, path: new URL(request.url).pathname },
+  });
+  const t = translator(await localeOf(request));
+  throw json(
+    { message: t(detail.reason === 'other_unit' ? 'error.forbiddenUnit' : 'error.forbidden') },
+    { status: 403 },
+  );
+}
+
+/** Throws a 403 (and audits the refusal) unless the principal has one of `roles`. */
+export async function requireRole(
+  request: Request,
+  context: AppLoadContext,
+  principal: Principal,
+  roles: readonly StaffRole[],
+  attempted: { action: string; objectType: string },
+): Promise<void> {
+  if (!hasAnyRole(principal, roles)) {
+    await refuse(request, context, principal, { ...attempted, reason: 'missing_role' });
+  }
+}
+
+/** Throws a 403 (and audits the refusal) unless one of `roles` reaches `unitId`. */
+export async function requireUnitAccess(
+  request: Request,
+  context: AppLoadContext,
+  principal: Principal,
+  unitId: string,
+  roles: readonly StaffRole[],
+  attempted: { action: string; objectType: string; objectId?: string },
+): Promise<void> {
+  if (!canAccessUnit(principal, unitId, roles)) {
+    await refuse(request, context, principal, { ...attempted, unitId, reason: 'other_unit' });
+  }
+}

@@ -1,0 +1,56 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { useLoaderData } from '@remix-run/react';
+import { visibleUnits } from '~/auth/permissions';
+import { requireSection } from '~/auth/section.server';
+import type { MessageKey } from '~/i18n/catalogue';
+import { useT } from '~/i18n/use-translation';
+import { countOverview } from '../../db/overview';
+import { listRoleAssignments } from '../../db/users';
+
+export const meta: MetaFunction = () => [{ title: 'Översikt – SITHS eID-portalen' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const principal = await requireSection(request, context, 'overview');
+  const scope = visibleUnits(principal);
+  return {
+    counts: countOverview(context.db, scope),
+    allUnits: scope === 'all',
+    roles: listRoleAssignments(context.db, principal.userId),
+  };
+}
+
+const tiles: Array<{ key: keyof ReturnType<typeof countOverview>; label: MessageKey }> = [
+  { key: 'persons', label: 'overview.persons' },
+  { key: 'activeCards', label: 'overview.activeCards' },
+  { key: 'lockedCards', label: 'overview.lockedCards' },
+  { key: 'reserveCardsInStock', label: 'overview.reserveCardsInStock' },
+  { key: 'openOrders', label: 'overview.openOrders' },
+  { key: 'ordersAwaitingSecondApproval', label: 'overview.awaitingSecondApproval' },
+];
+
+export default function OverviewPage() {
+  const { counts, allUnits, roles } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <>
+      <h1>{t('overview.heading')}</h1>
+      <p className="muted">{allUnits ? t('overview.scopeAll') : t('overview.scopeUnits')}</p>
+      <ul className="tiles">
+        {tiles.map((tile) => (
+          <li key={tile.key} className="tile" data-testid={`count-${tile.key}`}>
+            <span className="tile-value">{counts[tile.key]}</span>
+            <span className="tile-label">{t(tile.label)}</span>
+          </li>
+        ))}
+      </ul>
+      <h2>{t('overview.yourRoles')}</h2>
+      <ul className="roles">
+        {roles.map((assignment) => (
+          <li key={`${assignment.role}-${assignment.unitId ?? 'all'}`}>
+            {t(`role.${assignment.role}`)} – {assignment.unitName ?? t('role.allUnits')}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

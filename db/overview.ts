@@ -1,0 +1,56 @@
+import { and, count, countDistinct, eq, inArray, type SQL } from 'drizzle-orm';
+import type { AppDatabase } from './connection';
+import { cards, orders, personUnits } from './schema';
+
+export interface OverviewCounts {
+  persons: number;
+  activeCards: number;
+  lockedCards: number;
+  reserveCardsInStock: number;
+  openOrders: number;
+  ordersAwaitingSecondApproval: number;
+}
+
+export type UnitScope = 'all' | readonly string[];
+
+/** Counts for the dashboard overview, limited to the units a user may see. */
+export function countOverview(db: AppDatabase, scope: UnitScope): OverviewCounts {
+  if (scope !== 'all' && scope.length === 0) {
+    return {
+      persons: 0,
+      activeCards: 0,
+      lockedCards: 0,
+      reserveCardsInStock: 0,
+      openOrders: 0,
+      ordersAwaitingSecondApproval: 0,
+    };
+  }
+  const inScope = (column: typeof cards.unitId | typeof orders.unitId | typeof personUnits.unitId) =>
+    scope === 'all' ? undefined : inArray(column, [...scope]);
+  const cardCount = (condition: SQL) =>
+    db
+      .select({ value: count() })
+      .from(cards)
+      .where(and(condition, inScope(cards.unitId)))
+      .get()?.value ?? 0;
+  const orderCount = (condition: SQL) =>
+    db
+      .select({ value: count() })
+      .from(orders)
+      .where(and(condition, inScope(orders.unitId)))
+      .get()?.value ?? 0;
+
+  return {
+    persons:
+      db
+        .select({ value: countDistinct(personUnits.personId) })
+        .from(personUnits)
+        .where(inScope(personUnits.unitId))
+        .get()?.value ?? 0,
+    activeCards: cardCount(eq(cards.state, 'active')),
+    lockedCards: cardCount(eq(cards.state, 'locked')),
+    reserveCardsInStock: cardCount(and(eq(cards.kind, 'reserve'), eq(cards.state, 'in_stock'))!),
+    openOrders: orderCount(inArray(orders.state, ['placed', 'awaiting_second_approval', 'ready'])),
+    ordersAwaitingSecondApproval: orderCount(eq(orders.state, 'awaiting_second_approval')),
+  };
+}

@@ -1,0 +1,96 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import compression from 'compression';
+import express from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
+import { Server as SocketServer } from 'socket.io';
+import { closeAllOpenAgentSessions } from '../db/agents';
+import type { AppDatabase } from '../db/connection';
+import { AgentRegistry } from './agents/agent-registry';
+import { createSessionStore } from './auth/session-store';
+import type { ServerConfig } from './config';
+import { assignCspNonce, securityHeaders } from './http/security';
+import type { ServerServices } from './load-context';
+import type { Logger } from './logger';
+import { attachAgentNamespace } from './sockets/agent-namespace';
+import { attachSupportNamespace } from './sockets/support-namespace';
+
+export interface RunningServer {
+  httpServer: HttpServer;
+  io: SocketServer;
+  services: ServerServices;
+  close(): Promise<void>;
+}
+
+/** Socket messages are small; anything larger is refused before a handler sees it. */
+const maxSocketMessageBytes = 64 * 1024;
+
+export async function createServer(
+  config: ServerConfig,
+  deps: { db: AppDatabase; logger: Logger; withRemix?: boolean },
+): Promise<RunningServer> {
+  const development = config.NODE_ENV === 'development';
+  const services: ServerServices = {
+    db: deps.db,
+    logger: deps.logger,
+    sessions: createSessionStore(deps.db, { secureCookies: config.TRUST_PROXY }),
+    agentRegistry: new AgentRegistry(),
+  };
+  closeAllOpenAgentSessions(deps.db, new Date());
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(assignCspNonce, securityHeaders({ development }));
+  app.use(compression());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url?.startsWith('/build/') ?? false },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
+  app.use(express.static('public', { maxAge: '1h' }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.post(
+    '/logga-in',
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      message: 'För många inloggningsförsök. Vänta en minut och försök igen.',
+    }),
+  );
+  if (deps.withRemix !== false) {
+    const { createRemixHandler } = await import('./http/remix-handler');
+    app.all('*', await createRemixHandler(services, { development, logger: deps.logger }));
+  }
+
+  const httpServer = createHttpServer(app);
+  const io = new SocketServer(httpServer, {
+    maxHttpBufferSize: maxSocketMessageBytes,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+  });
+  attachAgentNamespace(io, { db: deps.db, registry: services.agentRegistry, logger: deps.logger });
+  attachSupportNamespace(io, {
+    db: deps.db,
+    sessions: services.sessions,
+    registry: services.agentRegistry,
+    logger: deps.logger,
+  });
+
+  return {
+    httpServer,
+    io,
+    services,
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
+  };
+}

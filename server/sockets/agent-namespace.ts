@@ -1,0 +1,99 @@
+import type { Namespace, Server } from 'socket.io';
+import {
+  closeAgentSession,
+  findAgentByDeviceToken,
+  type KnownAgent,
+  openAgentSession,
+  recordAgentVersion,
+} from '../../db/agents';
+import type { AppDatabase } from '../../db/connection';
+import {
+  type AgentToServerEvents,
+  agentHelloSchema,
+  agentNamespace,
+  readerEventSchema,
+  type ServerToAgentEvents,
+} from '../../protocol/agent-events';
+import type { AgentRegistry } from '../agents/agent-registry';
+import type { Logger } from '../logger';
+import { validatedHandler } from './validated-handler';
+
+interface AgentSocketData {
+  agent: KnownAgent;
+}
+
+export type AgentNamespace = Namespace<
+  AgentToServerEvents,
+  ServerToAgentEvents,
+  Record<string, never>,
+  AgentSocketData
+>;
+
+export function attachAgentNamespace(
+  io: Server,
+  deps: { db: AppDatabase; registry: AgentRegistry; logger: Logger },
+): AgentNamespace {
+  // Socket.IO types one event map per server; each namespace here has its own contract.
+  const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
+  const logger = deps.logger.child({ namespace: agentNamespace });
+
+  namespace.use((socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    const agent =
+      typeof token === 'string' && token.length >= 16 && token.length <= 200
+        ? findAgentByDeviceToken(deps.db, token)
+        : undefined;
+    if (!agent) {
+      logger.warn({ address: socket.handshake.address }, 'agent refused: unknown device token');
+      next(new Error('unauthorized'));
+      return;
+    }
+    socket.data.agent = agent;
+    next();
+  });
+
+  namespace.on('connection', (socket) => {
+    const { agent } = socket.data;
+    const connectedAt = new Date();
+    const agentSessionId = openAgentSession(deps.db, {
+      agentId: agent.id,
+      remoteAddress: socket.handshake.address ?? null,
+      at: connectedAt,
+    });
+    const log = logger.child({ agentId: agent.id, agentSessionId });
+    log.info('agent connected');
+    deps.registry.connect({
+      agentId: agent.id,
+      agentSessionId,
+      agentName: agent.name,
+      holderName: agent.holderName,
+      connectedAt: connectedAt.getTime(),
+    });
+
+    socket.on(
+      'agent:hello',
+      validatedHandler('agent:hello', agentHelloSchema, log, (hello) => {
+        recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
+        deps.registry.hello(agentSessionId, {
+          agentVersion: hello.agentVersion,
+          hostname: hello.hostname ?? null,
+          readers: hello.readers,
+        });
+      }),
+    );
+    socket.on(
+      'agent:reader-event',
+      validatedHandler('agent:reader-event', readerEventSchema, log, (event) => {
+        log.info({ kind: event.kind, reader: event.reader.name }, 'reader event');
+        deps.registry.readersChanged(agentSessionId, event.readers);
+      }),
+    );
+    socket.on('disconnect', (reason) => {
+      log.info({ reason }, 'agent disconnected');
+      closeAgentSession(deps.db, agentSessionId, new Date());
+      deps.registry.disconnect(agentSessionId);
+    });
+  });
+
+  return namespace;
+}
