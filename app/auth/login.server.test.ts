@@ -1,0 +1,95 @@
+import type { AppLoadContext } from '@remix-run/node';
+import { and, count, eq, inArray } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import { countOverview } from '../../db/overview';
+import { auditEvents, cards, units } from '../../db/schema';
+import { demoLogins, seedDemoData } from '../../db/seed';
+import { expandUnitSubtrees } from '../../db/units';
+import { AgentRegistry } from '../../server/agents/agent-registry';
+import { createSessionStore } from '../../server/auth/session-store';
+import { createLogger } from '../../server/logger';
+import { loginWithPassword } from './login.server';
+import { hashPassword } from './password.server';
+
+let db: AppDatabase;
+let context: AppLoadContext;
+
+beforeAll(async () => {
+  db = openMigratedDatabase(':memory:');
+  await seedDemoData(db, { hashPassword });
+  context = {
+    db,
+    sessions: createSessionStore(db, { secureCookies: false }),
+    agentRegistry: new AgentRegistry(),
+    logger: createLogger('silent'),
+    cspNonce: '',
+    clientAddress: '127.0.0.1',
+  };
+});
+
+const demoPassword = (username: string) => demoLogins.find((login) => login.username === username)!.password;
+const auditFor = (label: string, outcome: 'success' | 'refused') =>
+  db
+    .select({ value: count() })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.actorLabel, label),
+        eq(auditEvents.action, 'login_password'),
+        eq(auditEvents.outcome, outcome),
+      ),
+    )
+    .get()!.value;
+
+describe('password login', () => {
+  it('opens a session for a demo account with the right password', async () => {
+    const result = await loginWithPassword(context, {
+      username: 'kontakt',
+      password: demoPassword('kontakt'),
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const session = await context.sessions.validateCookieHeader(result.cookie.split(';')[0]);
+    expect(session?.loginMethod).toBe('password');
+    expect(auditFor('kontakt', 'success')).toBe(1);
+  });
+
+  it('refuses a wrong password with 401 and audits the refusal', async () => {
+    const result = await loginWithPassword(context, { username: 'chef', password: 'fel-lösenord' });
+    expect(result).toEqual({ ok: false, status: 401, error: 'login.error.invalid' });
+    expect(auditFor('chef', 'refused')).toBe(1);
+  });
+
+  it('answers an unknown user exactly like a wrong password', async () => {
+    const result = await loginWithPassword(context, { username: 'ingen.alls', password: 'whatever' });
+    expect(result).toEqual({ ok: false, status: 401, error: 'login.error.invalid' });
+  });
+
+  it('refuses end users without a password (they log in with SITHS eID)', async () => {
+    const result = await loginWithPassword(context, { username: 'carina', password: '' });
+    expect(result).toMatchObject({ ok: false, status: 401 });
+  });
+});
+
+describe('overview counts', () => {
+  const unitIdOf = (hsaId: string) => db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
+
+  it('counts only the units a contact person is assigned to, with sub-units', () => {
+    const login = demoLogins.find((l) => l.username === 'kontakt.skovde')!;
+    const scope = expandUnitSubtrees(db, [unitIdOf(login.unitHsaId!)]);
+    const activeInScope = db
+      .select({ value: count() })
+      .from(cards)
+      .where(and(eq(cards.state, 'active'), inArray(cards.unitId, scope)))
+      .get()!.value;
+    const counts = countOverview(db, scope);
+    expect(counts.activeCards).toBe(activeInScope);
+    expect(counts.activeCards).toBeLessThan(countOverview(db, 'all').activeCards);
+    expect(counts.persons).toBeGreaterThan(0);
+  });
+
+  it('counts nothing for an empty scope', () => {
+    expect(Object.values(countOverview(db, []))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});

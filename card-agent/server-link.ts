@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { io, type Socket } from 'socket.io-client';
+import {
+  type Ack,
+  type AgentToServerEvents,
+  agentNamespace,
+  type ReaderEventKind,
+  type ReaderState,
+  type ServerToAgentEvents,
+} from '../protocol/agent-events';
+import type { Logger } from './pcsc/logger';
+
+export type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+export const agentVersion = '0.1.0';
+
+/**
+ * The agent's connection to the server's /agent namespace. Socket.IO reconnects by itself; after each
+ * (re)connect the agent says hello with its current readers, so the server never shows a stale list.
+ */
+export function connectToServer(options: {
+  serverUrl: string;
+  deviceToken: string;
+  logger: Logger;
+  currentReaders: () => ReaderState[];
+}) {
+  const socket: AgentSocket = io(new URL(agentNamespace, options.serverUrl).href, {
+    auth: { token: options.deviceToken },
+    transports: ['websocket'],
+    reconnectionDelayMax: 5_000,
+  });
+  const log = options.logger.child({ component: 'server-link' });
+
+  const logRefusal = (event: string) => (ack: Ack) => {
+    if (!ack.ok) log.warn({ event, code: ack.code, message: ack.message }, 'server refused message');
+  };
+
+  socket.on('connect', () => {
+    log.info({ serverUrl: options.serverUrl }, 'connected to server');
+    socket.emit(
+      'agent:hello',
+      { agentVersion, hostname: hostname(), readers: options.currentReaders() },
+      logRefusal('agent:hello'),
+    );
+  });
+  socket.on('connect_error', (error) =>
+    log.warn({ message: error.message }, 'cannot reach server, retrying'),
+  );
+  socket.on('disconnect', (reason) => log.info({ reason }, 'disconnected from server'));
+  socket.on('server:error', (error) => log.warn(error, 'server reported an error'));
+
+  return {
+    socket,
+    reportReaderEvent(kind: ReaderEventKind, reader: ReaderState) {
+      if (!socket.connected) return;
+      socket.emit(
+        'agent:reader-event',
+        { kind, reader, readers: options.currentReaders(), at: Date.now() },
+        logRefusal('agent:reader-event'),
+      );
+    },
+    close: () => socket.close(),
+  };
+}

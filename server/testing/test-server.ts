@@ -1,0 +1,49 @@
+import type { AddressInfo } from 'node:net';
+import { registerAgent } from '../../db/agents';
+import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import { newId } from '../../db/ids';
+import { type StaffRole, staffRoleAssignments, users } from '../../db/schema';
+import { loadConfig } from '../config';
+import { createServer, type RunningServer } from '../create-server';
+import { createLogger } from '../logger';
+
+export interface TestServer {
+  url: string;
+  db: AppDatabase;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** The real server without the Remix app, on a free loopback port with an in-memory database. */
+export async function startTestServer(): Promise<TestServer> {
+  const db = openMigratedDatabase(':memory:');
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  const server = await createServer(config, { db, logger: createLogger('silent'), withRemix: false });
+  await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = server.httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    server,
+    async stop() {
+      await server.close();
+      db.$client.close();
+    },
+  };
+}
+
+export function addAgent(db: AppDatabase, deviceToken: string, name = 'Testdator'): string {
+  return registerAgent(db, { name, deviceToken });
+}
+
+/** A staff user with the given global role and a session cookie for it. */
+export async function addStaffSession(testServer: TestServer, role: StaffRole, unitId: string | null = null) {
+  const userId = newId();
+  testServer.db
+    .insert(users)
+    .values({ id: userId, username: `${role}-${userId.slice(0, 8)}`, displayName: role })
+    .run();
+  testServer.db.insert(staffRoleAssignments).values({ id: newId(), userId, role, unitId }).run();
+  const { cookie } = await testServer.server.services.sessions.create({ userId, loginMethod: 'password' });
+  return { userId, cookieHeader: cookie.split(';')[0]! };
+}
