@@ -1,0 +1,27 @@
+import { expect, test } from '@playwright/test';
+import { demoCards } from '../db/seed';
+import { insertVirtualCard } from '../test-support/pcscd';
+import { logInAndWaitForOverview } from './helpers';
+
+test('support sees the connected agent with its readers, and card changes arrive live', async ({ page }) => {
+  await logInAndWaitForOverview(page, 'support');
+  await page.getByRole('link', { name: 'Support' }).click();
+  await expect(page.getByTestId('live-state')).toHaveText('Live');
+
+  const agent = page.getByTestId('agent-row').filter({ hasText: 'Demo-dator (virtuell kortläsare)' });
+  await expect(agent).toBeVisible();
+  await expect(agent).toContainText('Carina Svensson Andersson');
+  const slot0 = agent.getByTestId('reader').filter({ hasText: 'Virtual PCD 00 00' });
+  const slot1 = agent.getByTestId('reader').filter({ hasText: 'Virtual PCD 00 01' });
+  await expect(slot0).toContainText('Kort i läsaren');
+  await expect(slot1).toContainText('Inget kort');
+
+  const card = await insertVirtualCard({
+    stateDir: process.env.E2E_CARD_STATE_DIR!,
+    serial: demoCards.reserveNoOrder,
+    slot: 1,
+  });
+  await expect(slot1).toContainText('Kort i läsaren');
+  await card.remove();
+  await expect(slot1).toContainText('Inget kort');
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the npm dependencies when node_modules is missing or older than the lockfile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  exit 0
+fi
+echo "Installing npm dependencies (native add-ons compile from source, this takes a few minutes)"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund

@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashPassword } from '../app/auth/password.server';
+import { cardExists } from '../card-agent/virtual-card/card-state';
+import { openMigratedDatabase } from '../db/connection';
+import { defaultDemoAgentToken, demoCards, seedDemoData } from '../db/seed';
+import { deriveCardSecrets } from '../server/secrets/card-secrets';
+import { loadMasterKey } from '../server/secrets/master-key';
+import {
+  createVirtualCard,
+  insertVirtualCard,
+  REPO_ROOT,
+  runCardCli,
+  startPcscd,
+  type VirtualCardProcess,
+  type VpcdSlot,
+} from './pcscd';
+import { type ManagedProcess, startProcess, waitForHttpOk } from './processes';
+
+/** The PIN of every demo card; a reserve card's PIN is the security code from its envelope. */
+export const demoCardPin = '123456';
+
+const demoVirtualCards: Array<{ serial: string; kind: 'ordinary' | 'reserve'; locked?: boolean }> = [
+  { serial: demoCards.lockedOrdinary, kind: 'ordinary', locked: true },
+  { serial: demoCards.activeOrdinary, kind: 'ordinary' },
+  { serial: demoCards.reserveNotActivated, kind: 'reserve' },
+  { serial: demoCards.reserveNoOrder, kind: 'reserve' },
+];
+
+export interface SithsSystemOptions {
+  /** Holds the database, the dev master key and the virtual cards' state files. */
+  dataDir: string;
+  logDir: string;
+  port: number;
+  host?: string;
+  /** Cards put into vpcd's readers at start. */
+  insertedCards: Array<{ serial: string; slot: VpcdSlot }>;
+  /** Use a pcscd that is already running (the demo does; tests want their own). */
+  reusePcscd?: boolean;
+}
+
+export interface SithsSystem {
+  baseUrl: string;
+  databasePath: string;
+  cardStateDir: string;
+  insertedCards: VirtualCardProcess[];
+  server: ManagedProcess;
+  agent: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+async function prepareDemoData(dataDir: string, databasePath: string, cardStateDir: string): Promise<Buffer> {
+  const db = openMigratedDatabase(databasePath);
+  try {
+    await seedDemoData(db, { hashPassword, demoAgentToken: defaultDemoAgentToken });
+  } finally {
+    db.$client.close();
+  }
+  const masterKey = loadMasterKey({
+    env: process.env,
+    production: false,
+    devKeyFile: join(dataDir, 'master-key'),
+  });
+  for (const card of demoVirtualCards) {
+    if (cardExists(cardStateDir, card.serial as never)) continue;
+    await createVirtualCard({
+      stateDir: cardStateDir,
+      serial: card.serial,
+      kind: card.kind,
+      pin: demoCardPin,
+      ...deriveCardSecrets(masterKey, card.serial),
+    });
+    if (card.locked) {
+      const { code, output } = await runCardCli([
+        'lock',
+        '--serial',
+        card.serial,
+        '--state-dir',
+        cardStateDir,
+      ]);
+      if (code !== 0) throw new Error(`locking demo card failed: ${output}`);
+    }
+  }
+  return masterKey;
+}
+
+/**
+ * The whole system as a user meets it: seeded database, pcscd with vpcd, virtual cards in the readers,
+ * the production server and one card-agent. Every process is stopped by its own pid in stop().
+ */
+export async function startSithsSystem(options: SithsSystemOptions): Promise<SithsSystem> {
+  const host = options.host ?? '127.0.0.1';
+  const baseUrl = `http://${host}:${options.port}`;
+  const databasePath = join(options.dataDir, 'siths-desk.sqlite');
+  const cardStateDir = join(options.dataDir, 'cards');
+  mkdirSync(options.logDir, { recursive: true });
+  mkdirSync(cardStateDir, { recursive: true });
+  const masterKey = await prepareDemoData(options.dataDir, databasePath, cardStateDir);
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    const pcscd = await startPcscd({ reuseRunning: options.reusePcscd ?? false });
+    stops.push(pcscd.stop);
+    const insertedCards: VirtualCardProcess[] = [];
+    for (const card of options.insertedCards) {
+      const inserted = await insertVirtualCard({
+        stateDir: cardStateDir,
+        serial: card.serial,
+        slot: card.slot,
+        logFile: join(options.logDir, `card-${card.serial}.log`),
+      });
+      insertedCards.push(inserted);
+      stops.push(() => inserted.remove());
+    }
+    const node = (script: string) => ['--import', 'tsx', script];
+    const server = startProcess({
+      name: 'server',
+      command: process.execPath,
+      args: node('server/main.ts'),
+      cwd: REPO_ROOT,
+      env: {
+        NODE_ENV: 'production',
+        HOST: host,
+        PORT: String(options.port),
+        DATABASE_URL: databasePath,
+        SITHS_MASTER_KEY: masterKey.toString('base64'),
+      },
+      logFile: join(options.logDir, 'server.log'),
+    });
+    stops.push(server.stop);
+    await waitForHttpOk(`${baseUrl}/healthz`, 30_000, server);
+    const agent = startProcess({
+      name: 'card-agent',
+      command: process.execPath,
+      args: node('card-agent/main.ts'),
+      cwd: REPO_ROOT,
+      env: { SITHS_SERVER_URL: baseUrl, SITHS_AGENT_TOKEN: defaultDemoAgentToken },
+      logFile: join(options.logDir, 'card-agent.log'),
+    });
+    stops.push(agent.stop);
+    return { baseUrl, databasePath, cardStateDir, insertedCards, server, agent, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
