@@ -16,7 +16,7 @@ const configSchema = z.object({
 
 export type ServerConfig = z.infer<typeof configSchema>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);

@@ -6,9 +6,7 @@ import { countOverview } from '../../db/overview';
 import { auditEvents, cards, units } from '../../db/schema';
 import { demoLogins, seedDemoData } from '../../db/seed';
 import { expandUnitSubtrees } from '../../db/units';
-import { AgentRegistry } from '../../server/agents/agent-registry';
-import { createSessionStore } from '../../server/auth/session-store';
-import { createLogger } from '../../server/logger';
+import { createTestLoadContext } from '../../server/testing/load-context';
 import { loginWithPassword } from './login.server';
 import { hashPassword } from './password.server';
 
@@ -18,14 +16,7 @@ let context: AppLoadContext;
 beforeAll(async () => {
   db = openMigratedDatabase(':memory:');
   await seedDemoData(db, { hashPassword });
-  context = {
-    db,
-    sessions: createSessionStore(db, { secureCookies: false }),
-    agentRegistry: new AgentRegistry(),
-    logger: createLogger('silent'),
-    cspNonce: '',
-    clientAddress: '127.0.0.1',
-  };
+  context = createTestLoadContext(db);
 });
 
 const demoPassword = (username: string) => demoLogins.find((login) => login.username === username)!.password;

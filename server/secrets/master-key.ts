@@ -10,7 +10,7 @@ const minimumKeyBytes = 32;
  * once, so that cards created for the demo keep working across restarts.
  */
 export function loadMasterKey(options: {
-  env: NodeJS.ProcessEnv;
+  env: Readonly<Record<string, string | undefined>>;
   production: boolean;
   devKeyFile: string;
 }): Buffer {
