@@ -39,6 +39,7 @@ export class PcscConnection implements CardTransport {
   private cardPresent = true;
   private readerGone = false;
   private closed = false;
+  private lostWith: CardError | undefined;
   private presenceWaiters: Array<() => void> = [];
 
   private constructor(
@@ -86,6 +87,7 @@ export class PcscConnection implements CardTransport {
   }
 
   async transmit(command: Buffer): Promise<Buffer> {
+    if (this.lostWith) throw this.lostWith;
     if (this.closed) throw new CardCommunicationError('the connection is closed');
     let response: Buffer;
     try {
@@ -95,11 +97,21 @@ export class PcscConnection implements CardTransport {
         );
       });
     } catch (error) {
-      throw await this.transmitError(error as Error);
+      throw await this.release(await this.transmitError(error as Error));
     }
     // vpcd (and some drivers) hand back an empty response when the card vanished mid-exchange.
-    if (response.length < 2) throw await this.lostCardError('the card sent no status word');
+    if (response.length < 2)
+      throw await this.release(await this.lostCardError('the card sent no status word'));
     return response;
+  }
+
+  /** A connection to a card that is gone is dead: drop it so its exclusive hold cannot block the next card. */
+  private async release(error: CardError): Promise<CardError> {
+    if (error instanceof CardRemovedError || error instanceof ReaderGoneError) {
+      this.lostWith = error;
+      await this.close();
+    }
+    return error;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { type KeyObject, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { EXTENDED_MAX_LE } from '../pcsc/apdu.js';
 import type { ApduChannel } from '../pcsc/apdu-channel.js';
 import {
   FileNotFoundError,
@@ -43,7 +44,8 @@ import { pkcs1v15SignatureBlock } from './rsa-signature-block.js';
 import { encodeTlv, encodeTlvs, findTlv, requireTlv } from './tlv.js';
 
 const CLA = 0x00;
-const LE_MAX = 256;
+/** "Everything there is": the channel sends it as Le 00 in short APDUs and 0000 in extended ones. */
+const LE_MAX = EXTENDED_MAX_LE;
 const DATA_OBJECT_P1P2 = { p1: 0x3f, p2: 0xff };
 const PIN_MAX_TRIES = 3;
 
@@ -108,7 +110,7 @@ export class PivSession {
     return this.channel.transaction(() => this.readCertificateObject(slot));
   }
 
-  verifyPin(pin: string): Promise<void> {
+  async verifyPin(pin: string): Promise<void> {
     const block = encodePin(pin);
     return this.channel.transaction(async () => {
       await this.channel.send({ cla: CLA, ins: INS.VERIFY, p1: 0, p2: KEY_REF.PIN, data: block });
@@ -130,7 +132,7 @@ export class PivSession {
     });
   }
 
-  changePin(currentPin: string, newPin: string): Promise<void> {
+  async changePin(currentPin: string, newPin: string): Promise<void> {
     const data = Buffer.concat([encodePin(currentPin, 'current PIN'), encodePin(newPin, 'new PIN')]);
     return this.channel.transaction(async () => {
       await this.channel.send({ cla: CLA, ins: INS.CHANGE_REFERENCE_DATA, p1: 0, p2: KEY_REF.PIN, data });
@@ -139,7 +141,7 @@ export class PivSession {
   }
 
   /** RESET RETRY COUNTER: the PUK sets a new PIN and gives the PIN its tries back. */
-  unblockPin(puk: string, newPin: string): Promise<void> {
+  async unblockPin(puk: string, newPin: string): Promise<void> {
     const data = Buffer.concat([encodePin(puk, 'PUK'), encodePin(newPin, 'new PIN')]);
     return this.channel.transaction(async () => {
       try {
@@ -154,7 +156,7 @@ export class PivSession {
   }
 
   /** Mutual authentication with the card management key (SP 800-73-4 Part 2 appendix A.1). */
-  authenticateManagementKey(managementKey: ManagementKey): Promise<void> {
+  async authenticateManagementKey(managementKey: ManagementKey): Promise<void> {
     assertManagementKey(managementKey);
     return this.channel.transaction(async () => {
       const algorithm = managementKeyAlgorithmId(managementKey.algorithm);

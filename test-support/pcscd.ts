@@ -1,0 +1,259 @@
+/**
+ * Test and demo harness for real PC/SC: starts pcscd (with vpcd's two virtual readers) and
+ * virtual cards as child processes, waits until pcsclite sees them, and stops each by its own pid.
+ *
+ * Only one pcscd can run on a machine. A pcscd this harness did not start (a running demo, a
+ * system service) makes startPcscd fail with a clear message, because its reader slots may hold
+ * someone else's cards; pass `reuseRunning: true` to use it anyway (stop() then leaves it alone).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { ReaderMonitor, type ReaderState } from '../card-agent/pcsc/reader-monitor.js';
+import { vpcdPort, vpcdReaderName } from '../card-agent/virtual-card/vpcd-link.js';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CARD_CLI = join(REPO_ROOT, 'card-agent/virtual-card/cli.ts');
+const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
+export const VPCD_SLOTS = [0, 1] as const;
+export type VpcdSlot = (typeof VPCD_SLOTS)[number];
+export { vpcdReaderName };
+
+export interface PcscdHandle {
+  /** Undefined when an already running pcscd was reused. */
+  pid: number | undefined;
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+export interface StartPcscdOptions {
+  /** Use a pcscd that is already running instead of failing. */
+  reuseRunning?: boolean;
+  /** pcscd's --debug --apdu output (APDUs in hex: PIN blocks included) to this file. */
+  debugLogFile?: string;
+  timeoutMs?: number;
+}
+
+export async function startPcscd(options: StartPcscdOptions = {}): Promise<PcscdHandle> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (await canConnect({ path: PCSCD_SOCKET })) {
+    if (options.reuseRunning) return { pid: undefined, reused: true, stop: async () => {} };
+    throw new Error(
+      `pcscd is already running (${PCSCD_SOCKET} answers${runningPcscdPid()}). Only one pcscd can run per ` +
+        'machine: stop it (e.g. the demo) before running these tests, or pass { reuseRunning: true }.',
+    );
+  }
+  const args = ['--foreground', ...(options.debugLogFile ? ['--debug', '--apdu'] : [])];
+  const child = spawnLogged('pcscd', args, options.debugLogFile);
+  const stop = () => stopChild(child);
+  try {
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`pcscd exited with code ${child.exitCode}`);
+        return (
+          (await canConnect({ path: PCSCD_SOCKET })) &&
+          (await canConnect({ port: vpcdPort(0), host: '127.0.0.1' }))
+        );
+      },
+      timeoutMs,
+      'pcscd and vpcd to listen',
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: child.pid, reused: false, stop };
+}
+
+function runningPcscdPid(): string {
+  try {
+    return `, pid ${Number.parseInt(readFileSync('/run/pcscd/pcscd.pid', 'utf8'), 10)}`;
+  } catch {
+    return '';
+  }
+}
+
+export interface VirtualCardSecrets {
+  pin: string;
+  puk: string;
+  /** Hex: 32 digits for AES-128, 48 for 3DES. */
+  managementKey: string;
+}
+
+export interface CreateVirtualCardOptions extends VirtualCardSecrets {
+  stateDir: string;
+  serial: string;
+  kind?: 'ordinary' | 'reserve';
+  force?: boolean;
+}
+
+/** Runs the card CLI's `create`, handing the secrets over in its environment (never argv). */
+export async function createVirtualCard(options: CreateVirtualCardOptions): Promise<void> {
+  const args = [
+    'create',
+    '--serial',
+    options.serial,
+    '--kind',
+    options.kind ?? 'ordinary',
+    '--state-dir',
+    options.stateDir,
+  ];
+  if (options.force) args.push('--force');
+  const env = { VCARD_PIN: options.pin, VCARD_PUK: options.puk, VCARD_MANAGEMENT_KEY: options.managementKey };
+  const { code, output } = await runCardCli(args, env);
+  if (code !== 0) throw new Error(`creating virtual card ${options.serial} failed: ${output}`);
+}
+
+/** Runs one card CLI command to completion (show, lock, remove, create). */
+export function runCardCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CARD_CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output })));
+}
+
+export interface InsertVirtualCardOptions {
+  stateDir: string;
+  serial: string;
+  slot?: VpcdSlot;
+  protocol?: 'T1' | 'T0';
+  yankAfterApdus?: number;
+  /** The card process's stdout and stderr (pino JSON) go here, appended. */
+  logFile?: string;
+  timeoutMs?: number;
+}
+
+export interface VirtualCardProcess {
+  pid: number;
+  slot: VpcdSlot;
+  readerName: string;
+  /** Resolves when the card process has exited (after remove(), a yank or a crash). */
+  exited: Promise<number | null>;
+  /** Pulls the card: SIGTERM to its process, then waits until pcsclite no longer sees it. */
+  remove(): Promise<void>;
+}
+
+/** Starts `cli.ts insert` as a child and waits until pcsclite reports the card present. */
+export async function insertVirtualCard(options: InsertVirtualCardOptions): Promise<VirtualCardProcess> {
+  const slot = options.slot ?? 0;
+  const readerName = vpcdReaderName(slot);
+  const args = [
+    'insert',
+    '--serial',
+    options.serial,
+    '--slot',
+    String(slot),
+    '--state-dir',
+    options.stateDir,
+  ];
+  args.push('--protocol', options.protocol ?? 'T1');
+  if (options.yankAfterApdus) args.push('--yank-after-apdus', String(options.yankAfterApdus));
+  const child = spawnLogged(process.execPath, ['--import', 'tsx', CARD_CLI, ...args], options.logFile);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await waitForCard(readerName, true, options.timeoutMs ?? 10_000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return {
+    pid: child.pid!,
+    slot,
+    readerName,
+    exited,
+    remove: async () => {
+      await stopChild(child);
+      await waitForCard(readerName, false, options.timeoutMs ?? 10_000);
+    },
+  };
+}
+
+/** Waits until pcsclite sees a card in (present) or out of (absent) the reader. */
+export async function waitForCard(
+  readerName: string,
+  present: boolean,
+  timeoutMs = 10_000,
+): Promise<ReaderState> {
+  const monitor = new ReaderMonitor({ retryMs: 200, logger: pino({ level: 'silent' }) });
+  monitor.on('error', () => {});
+  try {
+    return await new Promise<ReaderState>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no card ${present ? 'appeared in' : 'left'} "${readerName}" within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+      const check = (state: ReaderState) => {
+        if (state.name !== readerName || state.cardPresent !== present) return;
+        clearTimeout(timer);
+        resolve(state);
+      };
+      monitor.on('reader-added', check);
+      monitor.on('card-inserted', check);
+      monitor.on('card-removed', check);
+      monitor.start();
+    });
+  } finally {
+    monitor.stop();
+  }
+}
+
+function spawnLogged(command: string, args: string[], logFile: string | undefined): ChildProcess {
+  const fd = logFile ? openSync(logFile, 'a') : undefined;
+  const stdio = fd === undefined ? ('ignore' as const) : (['ignore', fd, fd] as const);
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    stdio: [...(Array.isArray(stdio) ? stdio : [stdio, stdio, stdio])],
+  });
+  if (fd !== undefined) closeSync(fd);
+  child.on('error', () => {});
+  return child;
+}
+
+/** SIGTERM to this child's pid, SIGKILL if it lingers; never touches other processes. */
+async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function canConnect(target: { path: string } | { port: number; host: string }): Promise<boolean> {
+  if ('path' in target && !existsSync(target.path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect(target as never);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
