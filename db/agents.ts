@@ -16,8 +16,8 @@ export function hashDeviceToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-export function findAgentByDeviceToken(db: AppDatabase, token: string): KnownAgent | undefined {
-  const row = db
+function knownAgentQuery(db: AppDatabase) {
+  return db
     .select({
       id: agents.id,
       name: agents.name,
@@ -26,9 +26,10 @@ export function findAgentByDeviceToken(db: AppDatabase, token: string): KnownAge
       surname: persons.surname,
     })
     .from(agents)
-    .leftJoin(persons, eq(persons.id, agents.personId))
-    .where(eq(agents.deviceTokenHash, hashDeviceToken(token)))
-    .get();
+    .leftJoin(persons, eq(persons.id, agents.personId));
+}
+
+function toKnownAgent(row: ReturnType<ReturnType<typeof knownAgentQuery>['get']>): KnownAgent | undefined {
   if (!row) return undefined;
   return {
     id: row.id,
@@ -36,6 +37,18 @@ export function findAgentByDeviceToken(db: AppDatabase, token: string): KnownAge
     personId: row.personId,
     holderName: row.givenName ? `${row.givenName} ${row.surname}` : null,
   };
+}
+
+export function findAgentByDeviceToken(db: AppDatabase, token: string): KnownAgent | undefined {
+  return toKnownAgent(
+    knownAgentQuery(db)
+      .where(eq(agents.deviceTokenHash, hashDeviceToken(token)))
+      .get(),
+  );
+}
+
+export function findAgentById(db: AppDatabase, agentId: string): KnownAgent | undefined {
+  return toKnownAgent(knownAgentQuery(db).where(eq(agents.id, agentId)).get());
 }
 
 export function registerAgent(

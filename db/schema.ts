@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { jobStates } from '../protocol/jobs';
 
 export const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_admin'] as const;
 export type StaffRole = (typeof staffRoles)[number];
@@ -36,8 +37,6 @@ export type LoginMethod = (typeof loginMethods)[number];
 
 export const auditOutcomes = ['success', 'refused', 'failed'] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];
-
-export const jobStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);
@@ -368,18 +367,36 @@ export const jobs = sqliteTable(
     kind: text('kind').notNull(),
     state: text('state', { enum: jobStates }).notNull().default('queued'),
     agentId: text('agent_id').references(() => agents.id),
+    /** The connection the job was dispatched on; a job only accepts reports from that agent. */
+    agentSessionId: text('agent_session_id').references(() => agentSessions.id),
+    readerName: text('reader_name'),
     cardSerial: text('card_serial'),
     personId: text('person_id').references(() => persons.id),
     createdByUserId: text('created_by_user_id').references(() => users.id),
+    /** The login session that created the job: the job runs only with that authorisation. */
+    createdBySessionId: text('created_by_session_id'),
+    retryOfJobId: text('retry_of_job_id'),
+    currentStep: text('current_step'),
+    progress: integer('progress').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(0),
     errorCode: text('error_code'),
+    errorMessage: text('error_message'),
     createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
   },
   (table) => [
     index('jobs_state_created_idx').on(table.state, table.createdAt),
     index('jobs_agent_idx').on(table.agentId),
+    index('jobs_card_serial_idx').on(table.cardSerial),
     check('jobs_state', inList('state', jobStates)),
+    check('jobs_progress', sql`${table.progress} between 0 and 100`),
+    check(
+      'jobs_finished',
+      sql`(${table.state} in ('succeeded', 'failed', 'cancelled')) = (${table.finishedAt} is not null)`,
+    ),
   ],
 );
 
@@ -392,11 +409,17 @@ export const jobSteps = sqliteTable(
       .references(() => jobs.id),
     sequence: integer('sequence').notNull(),
     step: text('step').notNull(),
+    /** started, succeeded or failed. */
     outcome: text('outcome').notNull(),
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    durationMs: integer('duration_ms'),
+    progress: integer('progress').notNull().default(0),
   },
-  (table) => [uniqueIndex('job_steps_job_sequence_unique').on(table.jobId, table.sequence)],
+  (table) => [
+    uniqueIndex('job_steps_job_sequence_unique').on(table.jobId, table.sequence),
+    check('job_steps_outcome', sql`${table.outcome} in ('started', 'succeeded', 'failed')`),
+  ],
 );
 
 /** Transactional outbox: a mail is written with the change that causes it and sent afterwards. */

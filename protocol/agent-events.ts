@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JobOffer, JobOfferAnswer, JobOutcome, StepReport, SupportMessage } from './jobs';
 
 /** What the agent knows of one PC/SC reader. Never carries a PIN, PUK or key. */
 export const readerStateSchema = z.object({
@@ -31,18 +32,35 @@ export const readerEventSchema = z.object({
 export type ReaderEvent = z.infer<typeof readerEventSchema>;
 
 /** Error codes the server sends back on a refused message. */
-export const protocolErrorCodes = ['invalid_message', 'unauthorized', 'forbidden', 'internal'] as const;
+export const protocolErrorCodes = [
+  'invalid_message',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'internal',
+] as const;
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];
 
 export type Ack = { ok: true } | { ok: false; code: ProtocolErrorCode; message: string };
 
+/** The server's answer to a step or outcome: the highest sequence it has stored for the job. */
+export type SequenceAck =
+  | { ok: true; lastSequence: number }
+  | { ok: false; code: ProtocolErrorCode; message: string; lastSequence?: number };
+
 export interface AgentToServerEvents {
   'agent:hello': (hello: AgentHello, ack: (result: Ack) => void) => void;
   'agent:reader-event': (event: ReaderEvent, ack: (result: Ack) => void) => void;
+  'job:step': (report: StepReport, ack: (result: SequenceAck) => void) => void;
+  'job:finished': (outcome: JobOutcome, ack: (result: SequenceAck) => void) => void;
 }
 
 export interface ServerToAgentEvents {
   'server:error': (error: { code: ProtocolErrorCode; message: string }) => void;
+  'job:offer': (offer: JobOffer, answer: (result: JobOfferAnswer) => void) => void;
+  'job:cancel': (reference: { jobId: string }) => void;
+  'support:message': (message: SupportMessage) => void;
 }
 
 export const agentNamespace = '/agent';

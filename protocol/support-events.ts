@@ -1,4 +1,15 @@
-import type { ReaderState } from './agent-events';
+import { z } from 'zod';
+import type { Ack, ReaderState } from './agent-events';
+import {
+  type CardSnapshot,
+  type JobError,
+  type JobKind,
+  type JobState,
+  jobIdSchema,
+  jobStates,
+  type StepStatus,
+  supportMessageSchema,
+} from './jobs';
 
 /** One connected agent as support sees it. */
 export interface ConnectedAgentView {
@@ -13,13 +24,92 @@ export interface ConnectedAgentView {
   readers: ReaderState[];
 }
 
+/** One job in support's live list. */
+export interface JobView {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  agentId: string | null;
+  agentSessionId: string | null;
+  agentName: string | null;
+  holderName: string | null;
+  holderHsaId: string | null;
+  unitNames: string[];
+  readerName: string | null;
+  cardSerial: string | null;
+  currentStep: string | null;
+  progress: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryOfJobId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** One reported step, as the timeline and the replay show it. */
+export interface JobStepView {
+  jobId: string;
+  sequence: number;
+  step: string;
+  status: StepStatus;
+  at: number;
+  durationMs: number | null;
+  progress: number;
+  card: CardSnapshot | null;
+  error: JobError | null;
+}
+
+export interface JobDetail {
+  job: JobView;
+  steps: JobStepView[];
+}
+
+export const jobListFilterSchema = z.object({
+  state: z.enum(jobStates).optional(),
+  unitId: z.string().max(100).optional(),
+  maxAgeMinutes: z
+    .number()
+    .int()
+    .positive()
+    .max(60 * 24 * 90)
+    .optional(),
+  search: z.string().trim().max(100).optional(),
+});
+export type JobListFilter = z.infer<typeof jobListFilterSchema>;
+
+export const startCardCheckSchema = z.object({
+  agentSessionId: z.uuid(),
+  readerName: z.string().min(1).max(200),
+});
+
+export const agentMessageSchema = supportMessageSchema.extend({ agentSessionId: z.uuid().optional() });
+export const jobReferenceSchema = z.object({ jobId: jobIdSchema });
+
+export type JobAck = Ack | { ok: true; jobId: string };
+
 export interface ServerToSupportEvents {
   'agents:snapshot': (agents: ConnectedAgentView[]) => void;
   'agent:updated': (agent: ConnectedAgentView) => void;
   'agent:disconnected': (payload: { agentSessionId: string }) => void;
+  'job:updated': (job: JobView) => void;
+  /** Sent to support clients that watch the job (support:watch-job). */
+  'job:step': (step: JobStepView) => void;
 }
 
-/** Support only listens for now; job actions (message, cancel, retry) arrive with the job engine. */
-export type SupportToServerEvents = Record<string, never>;
+export interface SupportToServerEvents {
+  'support:watch-job': (
+    reference: { jobId: string },
+    ack: (result: JobDetail | { ok: false; message: string }) => void,
+  ) => void;
+  'support:unwatch-job': (reference: { jobId: string }) => void;
+  'support:start-card-check': (
+    input: z.infer<typeof startCardCheckSchema>,
+    ack: (result: JobAck) => void,
+  ) => void;
+  'support:send-message': (input: z.infer<typeof agentMessageSchema>, ack: (result: Ack) => void) => void;
+  'support:cancel-job': (reference: { jobId: string }, ack: (result: Ack) => void) => void;
+  'support:retry-job': (reference: { jobId: string }, ack: (result: JobAck) => void) => void;
+}
 
 export const supportNamespace = '/support';

@@ -6,12 +6,12 @@ import { pinoHttp } from 'pino-http';
 import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
-import { AgentRegistry } from './agents/agent-registry';
-import { createSessionStore } from './auth/session-store';
 import type { ServerConfig } from './config';
 import { assignCspNonce, securityHeaders } from './http/security';
+import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
+import { createServerServices } from './services';
 import { attachAgentNamespace } from './sockets/agent-namespace';
 import { attachSupportNamespace } from './sockets/support-namespace';
 
@@ -27,16 +27,17 @@ const maxSocketMessageBytes = 64 * 1024;
 
 export async function createServer(
   config: ServerConfig,
-  deps: { db: AppDatabase; logger: Logger; withRemix?: boolean },
+  deps: { db: AppDatabase; logger: Logger; withRemix?: boolean; jobTimeouts?: Partial<JobTimeouts> },
 ): Promise<RunningServer> {
   const development = config.NODE_ENV === 'development';
-  const services: ServerServices = {
+  const services = createServerServices({
     db: deps.db,
     logger: deps.logger,
-    sessions: createSessionStore(deps.db, { secureCookies: config.TRUST_PROXY }),
-    agentRegistry: new AgentRegistry(),
-  };
+    secureCookies: config.TRUST_PROXY,
+    ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
+  });
   closeAllOpenAgentSessions(deps.db, new Date());
+  services.jobs.recoverAfterRestart();
 
   const app = express();
   app.disable('x-powered-by');
@@ -75,13 +76,16 @@ export async function createServer(
     maxHttpBufferSize: maxSocketMessageBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
   });
-  attachAgentNamespace(io, { db: deps.db, registry: services.agentRegistry, logger: deps.logger });
-  attachSupportNamespace(io, {
+  const socketDeps = {
     db: deps.db,
     sessions: services.sessions,
     registry: services.agentRegistry,
+    connections: services.agentConnections,
+    jobs: services.jobs,
     logger: deps.logger,
-  });
+  };
+  attachAgentNamespace(io, socketDeps);
+  attachSupportNamespace(io, socketDeps);
 
   return {
     httpServer,
@@ -89,6 +93,7 @@ export async function createServer(
     services,
     close: () =>
       new Promise<void>((resolve) => {
+        services.jobs.stop();
         io.close(() => resolve());
         httpServer.closeAllConnections();
       }),

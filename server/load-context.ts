@@ -1,6 +1,8 @@
 import type { AppDatabase } from '../db/connection';
 import type { AgentRegistry } from './agents/agent-registry';
 import type { SessionStore } from './auth/session-store';
+import type { AgentConnections } from './jobs/agent-connections';
+import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
 
 /** Long-lived services the server owns and hands to every Remix loader and action. */
@@ -8,6 +10,8 @@ export interface ServerServices {
   db: AppDatabase;
   sessions: SessionStore;
   agentRegistry: AgentRegistry;
+  agentConnections: AgentConnections;
+  jobs: JobEngine;
   logger: Logger;
 }
 

@@ -24,6 +24,8 @@ export interface SessionStore {
     loginCredential?: string | null;
   }): Promise<{ sessionId: string; cookie: string }>;
   validateCookieHeader(cookieHeader: string | null | undefined): Promise<ValidSession | null>;
+  /** Whether a session still exists and has not expired; jobs run only while the session that created them does. */
+  isActive(sessionId: string): Promise<boolean>;
   invalidate(sessionId: string): Promise<string>;
   blankCookie(): string;
 }
@@ -67,6 +69,10 @@ export function createSessionStore(db: AppDatabase, options: { secureCookies: bo
         loginCredential: session.loginCredential,
         refreshedCookie: session.fresh ? lucia.createSessionCookie(session.id).serialize() : null,
       };
+    },
+    async isActive(sessionId) {
+      const { session } = await lucia.validateSession(sessionId);
+      return session !== null;
     },
     async invalidate(sessionId) {
       await lucia.invalidateSession(sessionId);

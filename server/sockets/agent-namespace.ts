@@ -14,7 +14,10 @@ import {
   readerEventSchema,
   type ServerToAgentEvents,
 } from '../../protocol/agent-events';
+import { jobOutcomeSchema, stepReportSchema } from '../../protocol/jobs';
 import type { AgentRegistry } from '../agents/agent-registry';
+import type { AgentConnections } from '../jobs/agent-connections';
+import type { JobEngine } from '../jobs/job-engine';
 import type { Logger } from '../logger';
 import { validatedHandler } from './validated-handler';
 
@@ -31,7 +34,13 @@ export type AgentNamespace = Namespace<
 
 export function attachAgentNamespace(
   io: Server,
-  deps: { db: AppDatabase; registry: AgentRegistry; logger: Logger },
+  deps: {
+    db: AppDatabase;
+    registry: AgentRegistry;
+    connections: AgentConnections;
+    jobs: JobEngine;
+    logger: Logger;
+  },
 ): AgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
   const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
@@ -70,6 +79,27 @@ export function attachAgentNamespace(
       connectedAt: connectedAt.getTime(),
     });
 
+    deps.connections.add({
+      agentId: agent.id,
+      agentSessionId,
+      offerJob: (offer, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('job:offer', offer),
+      cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
+      sendMessage: (message) => socket.emit('support:message', message),
+    });
+    deps.jobs.agentConnected(agent.id, agentSessionId);
+
+    socket.on(
+      'job:step',
+      validatedHandler('job:step', stepReportSchema, log, (report) =>
+        deps.jobs.handleStep(agent.id, agentSessionId, report),
+      ),
+    );
+    socket.on(
+      'job:finished',
+      validatedHandler('job:finished', jobOutcomeSchema, log, (outcome) =>
+        deps.jobs.handleOutcome(agent.id, agentSessionId, outcome),
+      ),
+    );
     socket.on(
       'agent:hello',
       validatedHandler('agent:hello', agentHelloSchema, log, (hello) => {
@@ -91,6 +121,8 @@ export function attachAgentNamespace(
     socket.on('disconnect', (reason) => {
       log.info({ reason }, 'agent disconnected');
       closeAgentSession(deps.db, agentSessionId, new Date());
+      deps.connections.remove(agentSessionId);
+      deps.jobs.agentDisconnected(agentSessionId);
       deps.registry.disconnect(agentSessionId);
     });
   });

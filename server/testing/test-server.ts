@@ -5,6 +5,7 @@ import { newId } from '../../db/ids';
 import { type StaffRole, staffRoleAssignments, users } from '../../db/schema';
 import { loadConfig } from '../config';
 import { createServer, type RunningServer } from '../create-server';
+import type { JobTimeouts } from '../jobs/job-engine';
 import { createLogger } from '../logger';
 
 export interface TestServer {
@@ -15,10 +16,17 @@ export interface TestServer {
 }
 
 /** The real server without the Remix app, on a free loopback port with an in-memory database. */
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(
+  options: { jobTimeouts?: Partial<JobTimeouts> } = {},
+): Promise<TestServer> {
   const db = openMigratedDatabase(':memory:');
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-  const server = await createServer(config, { db, logger: createLogger('silent'), withRemix: false });
+  const server = await createServer(config, {
+    db,
+    logger: createLogger('silent'),
+    withRemix: false,
+    ...(options.jobTimeouts ? { jobTimeouts: options.jobTimeouts } : {}),
+  });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = server.httpServer.address() as AddressInfo;
   return {

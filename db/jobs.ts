@@ -1,0 +1,261 @@
+import { and, desc, eq, gte, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
+import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
+import type { AppDatabase } from './connection';
+import { newId } from './ids';
+import { agents, jobSteps, jobs, persons, personUnits, units } from './schema';
+
+export interface NewJob {
+  kind: JobKind;
+  agentId: string;
+  agentSessionId: string;
+  readerName: string | null;
+  cardSerial: string | null;
+  personId: string | null;
+  createdByUserId: string;
+  createdBySessionId: string;
+  retryOfJobId?: string | null;
+}
+
+export type JobRow = typeof jobs.$inferSelect;
+
+export function createJob(db: AppDatabase, input: NewJob, at: Date): string {
+  const id = newId();
+  db.insert(jobs)
+    .values({
+      id,
+      ...input,
+      retryOfJobId: input.retryOfJobId ?? null,
+      state: 'queued',
+      createdAt: at,
+      updatedAt: at,
+    })
+    .run();
+  return id;
+}
+
+export function findJob(db: AppDatabase, jobId: string): JobRow | undefined {
+  return db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+}
+
+export function listUnfinishedJobs(db: AppDatabase): JobRow[] {
+  return db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.state, ['queued', 'running']))
+    .all();
+}
+
+export function markJobRunning(db: AppDatabase, jobId: string, at: Date): void {
+  db.update(jobs).set({ state: 'running', updatedAt: at }).where(eq(jobs.id, jobId)).run();
+}
+
+export function assignJobToAgentSession(
+  db: AppDatabase,
+  jobId: string,
+  agentSessionId: string | null,
+  at: Date,
+) {
+  db.update(jobs).set({ agentSessionId, updatedAt: at }).where(eq(jobs.id, jobId)).run();
+}
+
+/** Ends a job unless it has already ended; returns whether this call ended it. */
+export function finishJob(
+  db: AppDatabase,
+  jobId: string,
+  input: { state: Exclude<JobState, 'queued' | 'running'>; error?: JobError | null; lastSequence?: number },
+  at: Date,
+): boolean {
+  const result = db
+    .update(jobs)
+    .set({
+      state: input.state,
+      errorCode: input.error?.code ?? null,
+      errorMessage: input.error?.message ?? null,
+      finishedAt: at,
+      updatedAt: at,
+      ...(input.state === 'succeeded' ? { progress: 100 } : {}),
+      ...(input.lastSequence !== undefined ? { lastSequence: input.lastSequence } : {}),
+    })
+    .where(and(eq(jobs.id, jobId), inArray(jobs.state, ['queued', 'running'])))
+    .run();
+  return result.changes === 1;
+}
+
+/**
+ * Stores a step report unless it is a duplicate, in one transaction with the job's progress.
+ * Returns 'stored', 'duplicate' (already had it) or 'gap' (an earlier report is missing).
+ */
+export function recordStep(db: AppDatabase, report: StepReport): 'stored' | 'duplicate' | 'gap' {
+  return db.transaction((tx) => {
+    const job = tx
+      .select({ lastSequence: jobs.lastSequence })
+      .from(jobs)
+      .where(eq(jobs.id, report.jobId))
+      .get();
+    if (!job) throw new Error(`job ${report.jobId} does not exist`);
+    if (report.sequence <= job.lastSequence) return 'duplicate';
+    if (report.sequence > job.lastSequence + 1) return 'gap';
+    const at = new Date(report.at);
+    tx.insert(jobSteps)
+      .values({
+        jobId: report.jobId,
+        sequence: report.sequence,
+        step: report.step,
+        outcome: report.status,
+        at,
+        durationMs: report.durationMs ?? null,
+        progress: report.progress,
+        detail: { card: report.card ?? null, error: report.error ?? null },
+      })
+      .run();
+    tx.update(jobs)
+      .set({
+        lastSequence: report.sequence,
+        currentStep: report.step,
+        progress: report.status === 'succeeded' ? report.progress : sql`${jobs.progress}`,
+        updatedAt: new Date(),
+        ...(report.card?.readerName ? { readerName: report.card.readerName } : {}),
+        ...(report.card?.cardSerial
+          ? { cardSerial: sql`coalesce(${jobs.cardSerial}, ${report.card.cardSerial})` }
+          : {}),
+      })
+      .where(eq(jobs.id, report.jobId))
+      .run();
+    return 'stored';
+  });
+}
+
+const jobViewColumns = {
+  job: jobs,
+  agentName: agents.name,
+  holderGivenName: persons.givenName,
+  holderSurname: persons.surname,
+  holderHsaId: persons.hsaId,
+};
+
+type JobViewRow = {
+  job: JobRow;
+  agentName: string | null;
+  holderGivenName: string | null;
+  holderSurname: string | null;
+  holderHsaId: string | null;
+};
+
+function unitNamesByPerson(db: AppDatabase, personIds: string[]): Map<string, string[]> {
+  const names = new Map<string, string[]>();
+  if (personIds.length === 0) return names;
+  const rows = db
+    .select({ personId: personUnits.personId, name: units.name })
+    .from(personUnits)
+    .innerJoin(units, eq(units.id, personUnits.unitId))
+    .where(inArray(personUnits.personId, personIds))
+    .all();
+  for (const row of rows) names.set(row.personId, [...(names.get(row.personId) ?? []), row.name]);
+  return names;
+}
+
+function toJobViews(db: AppDatabase, rows: JobViewRow[]): JobView[] {
+  const unitNames = unitNamesByPerson(db, [
+    ...new Set(rows.flatMap((row) => (row.job.personId ? [row.job.personId] : []))),
+  ]);
+  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId }) => ({
+    jobId: job.id,
+    kind: job.kind as JobKind,
+    state: job.state,
+    agentId: job.agentId,
+    agentSessionId: job.agentSessionId,
+    agentName,
+    holderName: holderGivenName ? `${holderGivenName} ${holderSurname}` : null,
+    holderHsaId,
+    unitNames: (job.personId && unitNames.get(job.personId)) || [],
+    readerName: job.readerName,
+    cardSerial: job.cardSerial,
+    currentStep: job.currentStep,
+    progress: job.progress,
+    errorCode: job.errorCode,
+    errorMessage: job.errorMessage,
+    retryOfJobId: job.retryOfJobId,
+    createdAt: job.createdAt.getTime(),
+    updatedAt: job.updatedAt.getTime(),
+    finishedAt: job.finishedAt?.getTime() ?? null,
+  }));
+}
+
+function jobViewQuery(db: AppDatabase) {
+  return db
+    .select(jobViewColumns)
+    .from(jobs)
+    .leftJoin(agents, eq(agents.id, jobs.agentId))
+    .leftJoin(persons, eq(persons.id, jobs.personId));
+}
+
+export function findJobView(db: AppDatabase, jobId: string): JobView | undefined {
+  return toJobViews(db, jobViewQuery(db).where(eq(jobs.id, jobId)).all())[0];
+}
+
+/** Jobs for support's list, newest first, filtered by state, unit, age and HSA-id or card serial. */
+export function listJobViews(db: AppDatabase, filter: JobListFilter, now: Date, limit = 200): JobView[] {
+  const conditions = [
+    filter.state ? eq(jobs.state, filter.state) : undefined,
+    filter.maxAgeMinutes
+      ? gte(jobs.createdAt, new Date(now.getTime() - filter.maxAgeMinutes * 60_000))
+      : undefined,
+    filter.unitId
+      ? inArray(
+          jobs.personId,
+          db
+            .select({ personId: personUnits.personId })
+            .from(personUnits)
+            .where(eq(personUnits.unitId, filter.unitId)),
+        )
+      : undefined,
+    filter.search
+      ? or(like(persons.hsaId, `%${filter.search}%`), like(jobs.cardSerial, `%${filter.search}%`))
+      : undefined,
+  ];
+  const rows = jobViewQuery(db)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.createdAt))
+    .limit(limit)
+    .all();
+  return toJobViews(db, rows);
+}
+
+export function listJobSteps(db: AppDatabase, jobId: string): JobStepView[] {
+  return db
+    .select()
+    .from(jobSteps)
+    .where(eq(jobSteps.jobId, jobId))
+    .orderBy(jobSteps.sequence)
+    .all()
+    .map((row) => toStepView(row));
+}
+
+export function toStepView(row: typeof jobSteps.$inferSelect): JobStepView {
+  const detail = (row.detail ?? {}) as { card?: JobStepView['card']; error?: JobStepView['error'] };
+  return {
+    jobId: row.jobId,
+    sequence: row.sequence,
+    step: row.step,
+    status: row.outcome as JobStepView['status'],
+    at: row.at.getTime(),
+    durationMs: row.durationMs,
+    progress: row.progress,
+    card: detail.card ?? null,
+    error: detail.error ?? null,
+  };
+}
+
+export function findJobDetail(db: AppDatabase, jobId: string): JobDetail | undefined {
+  const job = findJobView(db, jobId);
+  return job && { job, steps: listJobSteps(db, jobId) };
+}
+
+export function jobsWithoutAgentSession(db: AppDatabase): JobRow[] {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(inArray(jobs.state, ['queued', 'running']), isNull(jobs.agentSessionId)))
+    .all();
+}

@@ -1,0 +1,316 @@
+import { eq } from 'drizzle-orm';
+import { io, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, jobSteps, jobs } from '../../db/schema';
+import type { SequenceAck } from '../../protocol/agent-events';
+import type { JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
+import type { JobAck, JobDetail, JobStepView, JobView } from '../../protocol/support-events';
+import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+
+const agentToken = 'job-test-agent-token-000001';
+const otherAgentToken = 'job-test-agent-token-000002';
+const readerName = 'Virtual PCD 00 00';
+
+let testServer: TestServer;
+const sockets: Socket[] = [];
+
+async function start(jobTimeouts = {}) {
+  testServer = await startTestServer({ jobTimeouts });
+  addAgent(testServer.db, agentToken);
+  addAgent(testServer.db, otherAgentToken, 'En annan dator');
+}
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
+  await testServer.stop();
+});
+
+function connect(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
+  const socket = io(`${testServer.url}${namespace}`, {
+    transports: ['websocket'],
+    // Each client gets its own connection, as separate programs would; otherwise namespaces share one.
+    forceNew: true,
+    reconnection: false,
+    auth,
+    extraHeaders: cookie ? { cookie } : {},
+  });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** A scripted agent: accepts offers (or answers as told) and records what the server sends it. */
+async function scriptedAgent(token = agentToken, answer: JobOfferAnswer = { accepted: true }) {
+  const socket = await connect('/agent', { token });
+  const offers: JobOffer[] = [];
+  const cancels: string[] = [];
+  const messages: SupportMessage[] = [];
+  socket.on('job:offer', (offer: JobOffer, reply: (a: JobOfferAnswer) => void) => {
+    offers.push(offer);
+    reply(answer);
+  });
+  socket.on('job:cancel', ({ jobId }: { jobId: string }) => cancels.push(jobId));
+  socket.on('support:message', (message: SupportMessage) => messages.push(message));
+  await socket.emitWithAck('agent:hello', {
+    agentVersion: 'test',
+    readers: [{ name: readerName, cardPresent: true }],
+  });
+  const agentSessionId = testServer.server.services.agentRegistry
+    .list()
+    .filter((view) => view.agentName === (token === agentToken ? 'Testdator' : 'En annan dator'))
+    .at(-1)!.agentSessionId;
+  const report = (jobId: string, sequence: number, step: string, status = 'succeeded', extra = {}) =>
+    socket.emitWithAck('job:step', {
+      jobId,
+      sequence,
+      step,
+      status,
+      at: Date.now(),
+      progress: 20,
+      ...extra,
+    } as StepReport) as Promise<SequenceAck>;
+  const finish = (jobId: string, sequence: number, state = 'succeeded') =>
+    socket.emitWithAck('job:finished', { jobId, sequence, state, at: Date.now() }) as Promise<SequenceAck>;
+  return { socket, agentSessionId, offers, cancels, messages, report, finish };
+}
+
+async function supportClient() {
+  const { cookieHeader, userId } = await addStaffSession(testServer, 'support');
+  const socket = await connect('/support', {}, cookieHeader);
+  const updates: JobView[] = [];
+  const steps: JobStepView[] = [];
+  socket.on('job:updated', (view: JobView) => updates.push(view));
+  socket.on('job:step', (step: JobStepView) => steps.push(step));
+  const call = <T>(event: string, payload: unknown) =>
+    socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
+  return { socket, userId, cookieHeader, updates, steps, call };
+}
+
+const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+const until = async (condition: () => boolean, timeoutMs = 3_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+async function startedJob(
+  support: Awaited<ReturnType<typeof supportClient>>,
+  agent: { agentSessionId: string },
+) {
+  const started = await support.call<JobAck>('support:start-card-check', {
+    agentSessionId: agent.agentSessionId,
+    readerName,
+  });
+  if (!('jobId' in started)) throw new Error(`job not started: ${JSON.stringify(started)}`);
+  return started.jobId;
+}
+
+describe('job engine', () => {
+  beforeEach(() => start());
+
+  it('streams every step of a card check to a watching support client, in order, and stores them', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    expect(agent.offers).toEqual([
+      expect.objectContaining({ jobId, kind: 'card_check', readerName, lastSequence: 0 }),
+    ]);
+    const detail = await support.call<JobDetail>('support:watch-job', { jobId });
+    expect(detail.job.state).toBe('running');
+
+    const steps = ['reader_found', 'card_present', 'card_read', 'waiting_for_user', 'card_verified'];
+    for (const [index, step] of steps.entries()) {
+      expect(await agent.report(jobId, index + 1, step)).toEqual({ ok: true, lastSequence: index + 1 });
+    }
+    expect(await agent.finish(jobId, 6)).toEqual({ ok: true, lastSequence: 6 });
+
+    await until(() => support.steps.length === 5);
+    expect(support.steps.map((step) => step.step)).toEqual(steps);
+    expect(support.steps.map((step) => step.sequence)).toEqual([1, 2, 3, 4, 5]);
+    await until(() => support.updates.at(-1)?.state === 'succeeded');
+    expect(jobRow(jobId)).toMatchObject({ state: 'succeeded', progress: 100, lastSequence: 6 });
+    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(5);
+    const audit = testServer.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.actorUserId, support.userId))
+      .all();
+    expect(audit).toEqual([
+      expect.objectContaining({ action: 'support_start_card_check', outcome: 'success', objectId: jobId }),
+    ]);
+  });
+
+  it('stores a re-sent step once and refuses a step that skips one', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    expect(await agent.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
+    expect(await agent.report(jobId, 3, 'card_read')).toMatchObject({
+      ok: false,
+      code: 'conflict',
+      lastSequence: 1,
+    });
+    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(1);
+  });
+
+  it('refuses reports from an agent that does not own the job', async () => {
+    const agent = await scriptedAgent();
+    const intruder = await scriptedAgent(otherAgentToken);
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    expect(await intruder.report(jobId, 1, 'reader_found')).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await intruder.finish(jobId, 1)).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 0 });
+  });
+
+  it('refuses malformed step reports without storing anything', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    for (const garbage of [null, 'step', { jobId, sequence: -1 }, { jobId: 'not-a-uuid', sequence: 1 }]) {
+      expect(await agent.socket.emitWithAck('job:step', garbage)).toMatchObject({
+        ok: false,
+        code: 'invalid_message',
+      });
+    }
+    expect(await agent.report(jobId, 1, 'no_such_step')).toMatchObject({
+      ok: false,
+      code: 'invalid_message',
+    });
+    expect(await agent.report(jobId, 1, 'reader_found', 'succeeded', { card: { pin: '123456' } })).toEqual({
+      ok: true,
+      lastSequence: 1,
+    });
+    const stored = testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all();
+    expect(JSON.stringify(stored)).not.toContain('123456');
+  });
+
+  it('cancels a running job on both sides; the agent can report no more', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    expect(await support.call('support:cancel-job', { jobId })).toEqual({ ok: true, jobId });
+    await until(() => agent.cancels.includes(jobId));
+    expect(jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
+    expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: false });
+  });
+
+  it('retries a cancelled job as a new job on the same agent', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await support.call('support:cancel-job', { jobId });
+    const retried = await support.call<JobAck>('support:retry-job', { jobId });
+    expect(retried).toMatchObject({ ok: true });
+    const retryId = (retried as { jobId: string }).jobId;
+    expect(retryId).not.toBe(jobId);
+    expect(jobRow(retryId)).toMatchObject({ state: 'running', retryOfJobId: jobId, readerName });
+    expect(agent.offers.map((offer) => offer.jobId)).toEqual([jobId, retryId]);
+    expect(await support.call('support:retry-job', { jobId: retryId })).toMatchObject({ ok: false });
+  });
+
+  it('fails a job the agent refuses, with the agent’s reason', async () => {
+    const busy = await scriptedAgent(agentToken, {
+      accepted: false,
+      error: { code: 'agent_busy', message: 'Ett annat jobb pågår' },
+    });
+    const support = await supportClient();
+    const result = await support.call('support:start-card-check', {
+      agentSessionId: busy.agentSessionId,
+      readerName,
+    });
+    expect(result).toMatchObject({ ok: false });
+    const [job] = testServer.db.select().from(jobs).all();
+    expect(job).toMatchObject({ state: 'failed', errorCode: 'agent_busy' });
+  });
+
+  it('delivers a support message to the agent and audits it', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    expect(await support.call('support:send-message', { jobId, text: 'Sätt i kortet igen, tack.' })).toEqual({
+      ok: true,
+    });
+    await until(() => agent.messages.length === 1);
+    expect(agent.messages[0]).toMatchObject({ text: 'Sätt i kortet igen, tack.', jobId, from: 'support' });
+    const audit = testServer.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'support_send_message'))
+      .all();
+    expect(audit).toEqual([expect.objectContaining({ outcome: 'success', objectId: jobId })]);
+  });
+
+  it('refuses support actions once the support user has logged out', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const sessionId = (await testServer.server.services.sessions.validateCookieHeader(support.cookieHeader))!
+      .sessionId;
+    await testServer.server.services.sessions.invalidate(sessionId);
+    const result = await support.call('support:start-card-check', {
+      agentSessionId: agent.agentSessionId,
+      readerName,
+    });
+    expect(result).toMatchObject({ ok: false, code: 'unauthorized' });
+    expect(testServer.db.select().from(jobs).all()).toEqual([]);
+  });
+});
+
+describe('job engine timeouts and disconnects', () => {
+  beforeEach(() => start({ stepMs: 300, userPromptMs: 600, reconnectGraceMs: 400 }));
+
+  it('fails a job whose step takes too long and tells the agent to stop', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    await until(() => jobRow(jobId).state === 'failed');
+    expect(jobRow(jobId).errorCode).toBe('step_timeout');
+    await until(() => agent.cancels.includes(jobId));
+  });
+
+  it('gives the user longer to type a code than other steps', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'waiting_for_user', 'started');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(jobRow(jobId).state).toBe('running');
+    await until(() => jobRow(jobId).state === 'failed');
+  });
+
+  it('fails the job when the agent does not come back, and shows it at once', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    agent.socket.close();
+    await until(() => support.updates.some((view) => view.jobId === jobId && view.agentSessionId === null));
+    await until(() => jobRow(jobId).state === 'failed');
+    expect(jobRow(jobId).errorCode).toBe('agent_disconnected');
+  });
+
+  it('continues the job when the agent reconnects in time, without losing or doubling a step', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    agent.socket.close();
+    const back = await scriptedAgent();
+    expect(await back.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
+    expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
+    expect(jobRow(jobId)).toMatchObject({
+      state: 'running',
+      agentSessionId: back.agentSessionId,
+      lastSequence: 2,
+    });
+    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(2);
+  });
+});
