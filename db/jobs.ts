@@ -142,44 +142,52 @@ type JobViewRow = {
   holderHsaId: string | null;
 };
 
-function unitNamesByPerson(db: AppDatabase, personIds: string[]): Map<string, string[]> {
-  const names = new Map<string, string[]>();
-  if (personIds.length === 0) return names;
+function unitsByPerson(
+  db: AppDatabase,
+  personIds: string[],
+): Map<string, Array<{ id: string; name: string }>> {
+  const byPerson = new Map<string, Array<{ id: string; name: string }>>();
+  if (personIds.length === 0) return byPerson;
   const rows = db
-    .select({ personId: personUnits.personId, name: units.name })
+    .select({ personId: personUnits.personId, id: units.id, name: units.name })
     .from(personUnits)
     .innerJoin(units, eq(units.id, personUnits.unitId))
     .where(inArray(personUnits.personId, personIds))
     .all();
-  for (const row of rows) names.set(row.personId, [...(names.get(row.personId) ?? []), row.name]);
-  return names;
+  for (const { personId, id, name } of rows)
+    byPerson.set(personId, [...(byPerson.get(personId) ?? []), { id, name }]);
+  return byPerson;
 }
 
 function toJobViews(db: AppDatabase, rows: JobViewRow[]): JobView[] {
-  const unitNames = unitNamesByPerson(db, [
+  const personUnitsById = unitsByPerson(db, [
     ...new Set(rows.flatMap((row) => (row.job.personId ? [row.job.personId] : []))),
   ]);
-  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId }) => ({
-    jobId: job.id,
-    kind: job.kind as JobKind,
-    state: job.state,
-    agentId: job.agentId,
-    agentSessionId: job.agentSessionId,
-    agentName,
-    holderName: holderGivenName ? `${holderGivenName} ${holderSurname}` : null,
-    holderHsaId,
-    unitNames: (job.personId && unitNames.get(job.personId)) || [],
-    readerName: job.readerName,
-    cardSerial: job.cardSerial,
-    currentStep: job.currentStep,
-    progress: job.progress,
-    errorCode: job.errorCode,
-    errorMessage: job.errorMessage,
-    retryOfJobId: job.retryOfJobId,
-    createdAt: job.createdAt.getTime(),
-    updatedAt: job.updatedAt.getTime(),
-    finishedAt: job.finishedAt?.getTime() ?? null,
-  }));
+  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId }) => {
+    const jobUnits = (job.personId && personUnitsById.get(job.personId)) || [];
+    return {
+      jobId: job.id,
+      kind: job.kind as JobKind,
+      state: job.state,
+      agentId: job.agentId,
+      agentSessionId: job.agentSessionId,
+      agentName,
+      holderName: holderGivenName ? `${holderGivenName} ${holderSurname}` : null,
+      holderHsaId,
+      unitIds: jobUnits.map((unit) => unit.id),
+      unitNames: jobUnits.map((unit) => unit.name),
+      readerName: job.readerName,
+      cardSerial: job.cardSerial,
+      currentStep: job.currentStep,
+      progress: job.progress,
+      errorCode: job.errorCode,
+      errorMessage: job.errorMessage,
+      retryOfJobId: job.retryOfJobId,
+      createdAt: job.createdAt.getTime(),
+      updatedAt: job.updatedAt.getTime(),
+      finishedAt: job.finishedAt?.getTime() ?? null,
+    };
+  });
 }
 
 function jobViewQuery(db: AppDatabase) {

@@ -34,6 +34,7 @@ export interface JobView {
   agentName: string | null;
   holderName: string | null;
   holderHsaId: string | null;
+  unitIds: string[];
   unitNames: string[];
   readerName: string | null;
   cardSerial: string | null;

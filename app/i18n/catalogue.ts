@@ -17,3 +17,17 @@ export function translator(locale: Locale) {
 }
 
 export type Translate = ReturnType<typeof translator>;
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(sv, key);
+}
+
+/** The text for a domain value (a step, a state, an error code), or the value itself when it has none. */
+export function labelOf(
+  t: Translate,
+  prefix: 'step' | 'job' | 'jobState' | 'jobError' | 'stepStatus',
+  value: string,
+) {
+  const key = `${prefix}.${value}`;
+  return isMessageKey(key) ? t(key) : value;
+}

@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { defaultDemoAgentToken, demoCards, demoLogins } from '../db/seed';
+import { demoCardPin, startSithsSystem } from '../test-support/siths-system';
+
+const dataDir = process.env.SITHS_DATA_DIR ?? 'data';
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const system = await startSithsSystem({
+  dataDir,
+  logDir: join(dataDir, 'logs'),
+  port,
+  host,
+  insertedCards: [{ serial: demoCards.lockedOrdinary, slot: 0 }],
+});
+
+console.log(`
+siths-desk is running: ${system.baseUrl}
+
+Staff logins (password):`);
+console.table(demoLogins.map(({ username, password, role, sees }) => ({ username, password, role, sees })));
+console.log(`Virtual card ${demoCards.lockedOrdinary} (Carina Svensson Andersson, PIN locked) is in reader "Virtual PCD 00 00".
+Demo card PIN: ${demoCardPin}. One card-agent is connected with device token "${defaultDemoAgentToken}".
+Support's live list of agents and readers: ${system.baseUrl}/admin/support (log in as "support").
+Logs: ${join(dataDir, 'logs')}/. Press Ctrl-C to stop everything.
+`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log('Stopping siths-desk...');
+  await system.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+void system.server.exited.then((code) => {
+  if (!stopping) {
+    console.error(`The server stopped unexpectedly (exit code ${code}); see ${join(dataDir, 'logs', 'server.log')}`);
+    void stop();
+  }
+});
