@@ -1,18 +1,23 @@
 import { parseArgs } from 'node:util';
-import { readerEventKinds } from '../protocol/agent-events';
+import { startAgent } from './agent';
 import { cardLogger } from './pcsc/logger';
-import { ReaderMonitor } from './pcsc/reader-monitor';
-import { connectToServer } from './server-link';
 
-const usage = `Usage: card-agent [--server URL] [--token TOKEN]
+const usage = `Usage: card-agent [--server URL] [--token TOKEN] [--ui-port PORT] [--ui-url-file FILE] [--terminal]
 
-  --server  siths-desk server address (env SITHS_SERVER_URL, default http://127.0.0.1:3000)
-  --token   this computer's device token (env SITHS_AGENT_TOKEN); required`;
+  --server       siths-desk server address (env SITHS_SERVER_URL, default http://127.0.0.1:3000)
+  --token        this computer's device token (env SITHS_AGENT_TOKEN); required
+  --ui-port      port of the local "SITHS eID-app" page on 127.0.0.1 (env SITHS_AGENT_UI_PORT,
+                 default 8790; 0 picks a free port). Its access key: env SITHS_AGENT_UI_KEY, else random
+  --ui-url-file  write the page's address (with its key) to this file once it listens
+  --terminal     also ask for codes and show support messages in this terminal`;
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
     token: { type: 'string' },
+    'ui-port': { type: 'string' },
+    'ui-url-file': { type: 'string' },
+    terminal: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -22,28 +27,26 @@ if (values.help) {
 }
 const serverUrl = values.server ?? process.env.SITHS_SERVER_URL ?? 'http://127.0.0.1:3000';
 const deviceToken = values.token ?? process.env.SITHS_AGENT_TOKEN;
-if (!deviceToken) {
-  console.error(`A device token is needed.\n\n${usage}`);
+const uiPort = Number(values['ui-port'] ?? process.env.SITHS_AGENT_UI_PORT ?? 8790);
+if (!deviceToken || !Number.isInteger(uiPort) || uiPort < 0 || uiPort > 65_535) {
+  console.error(`${deviceToken ? 'The UI port must be 0-65535.' : 'A device token is needed.'}\n\n${usage}`);
   process.exit(2);
 }
 
 const logger = cardLogger.child({ process: 'card-agent' });
-const monitor = new ReaderMonitor({ logger });
-const link = connectToServer({ serverUrl, deviceToken, logger, currentReaders: () => monitor.readers() });
-
-for (const kind of readerEventKinds) {
-  monitor.on(kind, (reader) => {
-    logger.info({ kind, reader: reader.name }, 'reader event');
-    link.reportReaderEvent(kind, reader);
-  });
-}
-monitor.on('error', (error) => logger.warn({ message: error.message }, 'PC/SC not available, retrying'));
-monitor.start();
+const agent = await startAgent({
+  serverUrl,
+  deviceToken,
+  logger,
+  uiPort,
+  uiKey: process.env.SITHS_AGENT_UI_KEY || undefined,
+  uiUrlFile: values['ui-url-file'],
+  terminal: values.terminal,
+});
 logger.info({ serverUrl }, 'card-agent started');
 
-function shutDown() {
-  monitor.stop();
-  link.close();
+async function shutDown() {
+  await agent.stop();
   process.exit(0);
 }
 process.on('SIGTERM', shutDown);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
 import {
   type Ack,
   type AgentToServerEvents,
@@ -8,6 +9,12 @@ import {
   type ReaderState,
   type ServerToAgentEvents,
 } from '../protocol/agent-events';
+import {
+  type JobOfferAnswer,
+  jobReferenceSchema,
+  type SupportMessage,
+  supportMessageSchema,
+} from '../protocol/jobs';
 import type { Logger } from './pcsc/logger';
 
 export type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
@@ -61,4 +68,39 @@ export function connectToServer(options: {
     },
     close: () => socket.close(),
   };
+}
+
+export interface JobEventHandlers {
+  offer(raw: unknown): Promise<JobOfferAnswer>;
+  cancel(jobId: string): void;
+  supportMessage(message: SupportMessage): void;
+}
+
+const incomingSupportMessageSchema = supportMessageSchema.extend({
+  from: z.string().trim().min(1).max(200),
+  at: z.number().int().positive(),
+});
+
+/** The server's job events, each checked before it reaches the agent: a malformed one is logged and dropped. */
+export function listenForJobs(socket: AgentSocket, handlers: JobEventHandlers, logger: Logger): void {
+  const log = logger.child({ component: 'server-link' });
+  const refuseMalformed = (event: string) => log.warn({ event }, 'malformed message from server ignored');
+
+  socket.on('job:offer', (raw: unknown, answer: unknown) => {
+    if (typeof answer !== 'function') return refuseMalformed('job:offer');
+    handlers.offer(raw).then(
+      (result) => answer(result),
+      () => answer({ accepted: false, error: { code: 'internal', message: 'the agent failed' } }),
+    );
+  });
+  socket.on('job:cancel', (raw: unknown) => {
+    const reference = jobReferenceSchema.safeParse(raw);
+    if (!reference.success) return refuseMalformed('job:cancel');
+    handlers.cancel(reference.data.jobId);
+  });
+  socket.on('support:message', (raw: unknown) => {
+    const message = incomingSupportMessageSchema.safeParse(raw);
+    if (!message.success) return refuseMalformed('support:message');
+    handlers.supportMessage(message.data);
+  });
 }

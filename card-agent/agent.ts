@@ -1,0 +1,101 @@
+import { writeFile } from 'node:fs/promises';
+import { readerEventKinds } from '../protocol/agent-events';
+import { type CardAccess, pcscCardAccess, type ReaderSource } from './jobs/card-access';
+import { JobRunner } from './jobs/job-runner';
+import { PinPrompts } from './jobs/pin-prompts';
+import { ReportOutbox, type ReportOutboxOptions } from './jobs/report-outbox';
+import type { Logger } from './pcsc/logger';
+import { ReaderMonitor } from './pcsc/reader-monitor';
+import { connectToServer, listenForJobs } from './server-link';
+import { startTerminalUi } from './terminal';
+import { AgentViewModel } from './ui/agent-view';
+import { startUiServer } from './ui/ui-server';
+
+export interface AgentOptions {
+  serverUrl: string;
+  deviceToken: string;
+  logger: Logger;
+  uiPort?: number;
+  uiKey?: string;
+  /** The local UI's address (with its key) is written here once it listens. */
+  uiUrlFile?: string;
+  terminal?: boolean;
+  /** Tests hand in fake readers and cards; by default the real PC/SC ones. */
+  readers?: ReaderSource & Partial<CardAccess>;
+  outbox?: ReportOutboxOptions;
+}
+
+export type Agent = Awaited<ReturnType<typeof startAgent>>;
+
+/** Wires the card-agent together: readers, server link, job runner, report outbox and the local UI. */
+export async function startAgent(options: AgentOptions) {
+  const { logger } = options;
+  const readers = options.readers ?? new ReaderMonitor({ logger });
+  const cards: CardAccess = isCardAccess(readers) ? readers : pcscCardAccess(readers, logger);
+  const link = connectToServer({ ...options, currentReaders: () => readers.readers() });
+  const prompts = new PinPrompts();
+  const runner: JobRunner = new JobRunner({
+    cards,
+    prompts,
+    logger,
+    send: (report) => outbox.enqueue(report),
+    undelivered: (jobId) => outbox.undelivered(jobId),
+  });
+  const outbox = new ReportOutbox(link.socket, logger, {
+    ...options.outbox,
+    onJobRefused: (jobId) => runner.cancel(jobId, 'support'),
+  });
+  const view = new AgentViewModel(runner, prompts);
+  listenForJobs(
+    link.socket,
+    {
+      offer: (raw) => runner.offer(raw),
+      cancel: (jobId) => runner.cancel(jobId, 'support'),
+      supportMessage: (message) => {
+        logger.info({ from: message.from, jobId: message.jobId }, 'message from support');
+        view.supportMessage(message);
+      },
+    },
+    logger,
+  );
+  for (const kind of readerEventKinds) {
+    readers.on(kind, (reader) => {
+      logger.info({ kind, reader: reader.name }, 'reader event');
+      link.reportReaderEvent(kind, reader);
+      view.readersChanged(readers.readers());
+    });
+  }
+  const ui = await startUiServer({
+    view,
+    prompts,
+    logger,
+    port: options.uiPort,
+    key: options.uiKey,
+    cancelJob: () => runner.cancel(runner.runningJobId ?? '', 'user'),
+  });
+  if (options.uiUrlFile) await writeFile(options.uiUrlFile, `${ui.url}\n`, { mode: 0o600 });
+  logger.info({ uiUrl: ui.url }, 'SITHS eID-app ready: open this address in a browser');
+  const stopTerminal = options.terminal ? startTerminalUi(view, prompts) : () => {};
+  readers.start();
+  view.readersChanged(readers.readers());
+
+  return {
+    ui,
+    runner,
+    outbox,
+    prompts,
+    view,
+    socket: link.socket,
+    async stop() {
+      stopTerminal();
+      readers.stop();
+      outbox.close();
+      link.close();
+      await ui.close();
+    },
+  };
+}
+
+function isCardAccess(readers: ReaderSource & Partial<CardAccess>): readers is ReaderSource & CardAccess {
+  return typeof readers.openSession === 'function' && typeof readers.onCardLost === 'function';
+}

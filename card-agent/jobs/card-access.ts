@@ -1,0 +1,55 @@
+import { type CardError, CardRemovedError, ReaderGoneError } from '../pcsc/errors';
+import type { Logger } from '../pcsc/logger';
+import type { ReaderState } from '../pcsc/reader-monitor';
+import { openPivSession } from '../piv/open-piv-session';
+
+/** What a job does with a card: the PivSession methods jobs use, so tests can stand in a fake card. */
+export interface CardSession {
+  readCardSerial(): Promise<{ serial: string }>;
+  pinTriesLeft(): Promise<number>;
+  verifyPin(pin: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ReaderEventName = 'reader-added' | 'reader-removed' | 'card-inserted' | 'card-removed';
+
+/** Where the agent learns about readers and cards: the ReaderMonitor, or a fake in tests. */
+export interface ReaderSource {
+  readers(): ReaderState[];
+  on(event: ReaderEventName, listener: (state: ReaderState) => void): unknown;
+  off(event: ReaderEventName, listener: (state: ReaderState) => void): unknown;
+  start(): void;
+  stop(): void;
+}
+
+/** The agent's readers and cards as jobs see them. */
+export interface CardAccess {
+  readers(): ReaderState[];
+  openSession(readerName: string): Promise<CardSession>;
+  /** Calls `listener` once when the card leaves the reader or the reader goes; returns an unsubscribe. */
+  onCardLost(readerName: string, listener: (error: CardError) => void): () => void;
+}
+
+/** Real cards: reader states from the ReaderMonitor, sessions through pcscd. */
+export function pcscCardAccess(monitor: ReaderSource, logger: Logger): CardAccess {
+  return {
+    readers: () => monitor.readers(),
+    openSession: (readerName) => openPivSession(readerName, { logger }),
+    onCardLost(readerName, listener) {
+      let fired = false;
+      const fire = (error: CardError) => (state: ReaderState) => {
+        if (state.name !== readerName || fired) return;
+        fired = true;
+        listener(error);
+      };
+      const removed = fire(new CardRemovedError());
+      const gone = fire(new ReaderGoneError());
+      monitor.on('card-removed', removed);
+      monitor.on('reader-removed', gone);
+      return () => {
+        monitor.off('card-removed', removed);
+        monitor.off('reader-removed', gone);
+      };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { NoCardError, ReaderNotFoundError } from '../pcsc/errors';
+import type { CardSession } from './card-access';
+import { JobFailure } from './job-errors';
+import type { JobContext } from './job-plans';
+
+/** "Läs kortet och verifiera PIN": finds the card, reads it, asks for PIN1 and verifies it. */
+export async function runCardCheck(job: JobContext): Promise<void> {
+  const session = await openCard(job);
+  try {
+    await verifyPinWithUser(job, session);
+  } finally {
+    await session.close().catch(() => {});
+  }
+}
+
+/** reader_found, card_present, card_read: shared by every kind that works on a card. */
+export async function openCard(job: JobContext): Promise<CardSession> {
+  const { execution, cards, readerName } = job;
+  await execution.step('reader_found', async () => {
+    if (!cards.readers().some((reader) => reader.name === readerName))
+      throw new ReaderNotFoundError(readerName);
+    execution.updateCard({ readerName });
+  });
+  await execution.step('card_present', async () => {
+    const reader = cards.readers().find((candidate) => candidate.name === readerName);
+    if (!reader?.cardPresent) throw new NoCardError(readerName);
+    execution.updateCard({ atr: reader.atr });
+    execution.watchCard(cards, readerName);
+  });
+  return execution.step('card_read', async (signal) => {
+    const session = await cards.openSession(readerName);
+    try {
+      signal.throwIfAborted();
+      const { serial } = await session.readCardSerial();
+      execution.updateCard({ cardSerial: serial });
+      const expected = execution.offer.cardSerial;
+      if (expected && serial !== expected)
+        throw new JobFailure('wrong_card', `the card in the reader is ${serial}, not ${expected}`);
+      execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
+      return session;
+    } catch (error) {
+      await session.close().catch(() => {});
+      throw error;
+    }
+  });
+}
+
+/** waiting_for_user, card_verified; asked again after a wrong PIN while tries remain. */
+export async function verifyPinWithUser(job: JobContext, session: CardSession): Promise<void> {
+  const { execution, prompts } = job;
+  for (let retry = false; ; retry = true) {
+    const pin = await execution.step(
+      'waiting_for_user',
+      async (signal) => {
+        const triesLeft = execution.card.pinTriesLeft;
+        if (triesLeft === 0) throw new JobFailure('pin_blocked', 'the PIN is blocked', { pinTriesLeft: 0 });
+        const { jobId } = execution.offer;
+        return prompts.askPin({ jobId, cardSerial: execution.card.cardSerial, triesLeft, retry }, signal);
+      },
+      { timeoutMs: execution.offer.userPromptTimeoutMs },
+    );
+    try {
+      await execution.step('card_verified', async () => {
+        await session.verifyPin(pin);
+        execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof JobFailure) || error.code !== 'wrong_pin') throw error;
+    }
+  }
+}

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobOffer } from '../../protocol/jobs';
+import { type Agent, startAgent } from '../agent';
+import { FakeReaders } from './fake-readers';
+import { type Stored, TEST_TOKEN, TestAgentServer } from './test-agent-server';
+
+const READER = 'Virtual PCD 00 00';
+const SERIAL = '9752269885719985027';
+const PIN = '482913';
+
+let server: TestAgentServer;
+let agent: Agent;
+let readers: FakeReaders;
+let logLines: string[];
+
+async function setup() {
+  server = await TestAgentServer.start();
+  readers = new FakeReaders();
+  readers.addReader(READER, { serial: SERIAL, pin: PIN, triesLeft: 3 });
+  logLines = [];
+  const logger = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
+  agent = await startAgent({
+    serverUrl: server.url,
+    deviceToken: TEST_TOKEN,
+    logger,
+    uiPort: 0,
+    readers,
+    outbox: { ackTimeoutMs: 300, retryDelayMs: 50 },
+  });
+  await server.whenConnected();
+}
+
+afterEach(async () => {
+  await agent?.stop();
+  await server?.close();
+});
+
+function offerOf(overrides: Partial<JobOffer> = {}): JobOffer {
+  return {
+    jobId: randomUUID(),
+    kind: 'card_check',
+    cardSerial: SERIAL,
+    lastSequence: 0,
+    stepTimeoutMs: 5_000,
+    userPromptTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+async function waitUntil<T>(probe: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The next open PIN prompt other than `previous`. */
+const nextPrompt = (previous?: string) =>
+  waitUntil(() => {
+    const prompt = agent.prompts.current();
+    return prompt && prompt.promptId !== previous ? prompt : undefined;
+  }, 'a PIN prompt');
+
+const trail = (reports: Stored[]) =>
+  reports.map((report) =>
+    report.event === 'job:step' ? `${report.step}:${report.status}` : `finished:${report.state}`,
+  );
+
+const happyTrail = [
+  'reader_found:started',
+  'reader_found:succeeded',
+  'card_present:started',
+  'card_present:succeeded',
+  'card_read:started',
+  'card_read:succeeded',
+  'waiting_for_user:started',
+  'waiting_for_user:succeeded',
+  'card_verified:started',
+  'card_verified:succeeded',
+  'finished:succeeded',
+];
+
+describe('card_check job', () => {
+  it('reports every step start and end in order, numbered from lastSequence + 1, with the card state', async () => {
+    await setup();
+    const offer = offerOf({ lastSequence: 4 });
+    server.firstSequence.set(offer.jobId, 5);
+    expect(await server.offer(offer)).toEqual({ accepted: true });
+    const prompt = await nextPrompt();
+    expect(prompt).toMatchObject({ cardSerial: SERIAL, triesLeft: 3 });
+    expect(agent.prompts.submit(prompt.promptId, PIN)).toBe('accepted');
+    await server.waitForOutcome(offer.jobId);
+
+    const reports = server.reports(offer.jobId);
+    expect(trail(reports)).toEqual(happyTrail);
+    expect(reports.map((report) => report.sequence)).toEqual(reports.map((_, index) => 5 + index));
+    const verified = reports.find(
+      (r) => r.event === 'job:step' && r.step === 'card_verified' && r.status === 'succeeded',
+    );
+    expect(verified).toMatchObject({
+      progress: 100,
+      card: { readerName: READER, cardSerial: SERIAL, pinTriesLeft: 3, atr: expect.any(String) },
+    });
+    expect(verified).toHaveProperty('durationMs');
+    expect(readers.pinsTried).toEqual([PIN]);
+    expect(JSON.stringify(server.received)).not.toContain(PIN);
+    expect(logLines.join('')).not.toContain(PIN);
+  });
+
+  it('fails card_verified with wrong_pin and the tries left, then asks again', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    const first = await nextPrompt();
+    agent.prompts.submit(first.promptId, '000000');
+    const second = await nextPrompt(first.promptId);
+    expect(second).toMatchObject({ retry: true, triesLeft: 2 });
+    expect(agent.view.current().prompt?.notice).toBe('Fel PIN-kod. Du har 2 försök kvar.');
+    agent.prompts.submit(second.promptId, PIN);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+    const wrong = server
+      .reports(offer.jobId)
+      .find((report) => report.event === 'job:step' && report.status === 'failed');
+    expect(wrong).toMatchObject({
+      step: 'card_verified',
+      error: { code: 'wrong_pin' },
+      card: { pinTriesLeft: 2 },
+    });
+  });
+
+  it('fails with pin_blocked after the last wrong PIN', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    let previous: string | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const prompt = await nextPrompt(previous);
+      previous = prompt.promptId;
+      agent.prompts.submit(prompt.promptId, '000000');
+    }
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'pin_blocked' },
+    });
+    expect(agent.view.current().result).toEqual({ ok: false, text: 'PIN-koden är spärrad' });
+  });
+
+  it('fails card_read with wrong_card when another card is in the named reader', async () => {
+    await setup();
+    const offer = offerOf({ readerName: READER, cardSerial: '9752000000000000001' });
+    expect(await server.offer(offer)).toEqual({ accepted: true });
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({ error: { code: 'wrong_card' } });
+    expect(trail(server.reports(offer.jobId)).slice(-2)).toEqual(['card_read:failed', 'finished:failed']);
+  });
+});
+
+describe('job offers', () => {
+  it('refuses malformed offers, unimplemented kinds, a second job while busy and cards it cannot find', async () => {
+    await setup();
+    expect(await server.offer({ jobId: 'nope', kind: 'card_check' })).toMatchObject({
+      accepted: false,
+      error: { code: 'internal' },
+    });
+    expect(await server.offer(offerOf({ kind: 'unlock' }))).toMatchObject({
+      accepted: false,
+      error: { code: 'internal', message: expect.stringContaining('unlock') },
+    });
+    expect(await server.offer(offerOf({ cardSerial: '9752000000000000001' }))).toMatchObject({
+      accepted: false,
+      error: { code: 'no_card' },
+    });
+    expect(await server.offer(offerOf({ readerName: 'No Such Reader' }))).toMatchObject({
+      accepted: false,
+      error: { code: 'reader_not_found' },
+    });
+    const running = offerOf();
+    expect(await server.offer(running)).toEqual({ accepted: true });
+    expect(await server.offer(offerOf())).toMatchObject({ accepted: false, error: { code: 'agent_busy' } });
+    expect(await server.offer(running)).toEqual({ accepted: true });
+    await server.waitFor(running.jobId, (r) => r.event === 'job:step' && r.step === 'waiting_for_user');
+    expect(trail(server.reports(running.jobId)).filter((step) => step === 'card_read:started')).toHaveLength(
+      1,
+    );
+  });
+
+  it('ignores malformed server messages and keeps working', async () => {
+    await setup();
+    server.emitRaw('job:cancel', 'garbage');
+    server.emitRaw('job:cancel', { jobId: 42 });
+    server.emitRaw('support:message', { text: 5 });
+    server.emitRaw('support:message', null);
+    server.emitRaw('job:offer', offerOf());
+    server.emitRaw('job:offer', null, 'not a function');
+    const offer = offerOf();
+    expect(await server.offer(offer)).toEqual({ accepted: true });
+    agent.prompts.submit((await nextPrompt()).promptId, PIN);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+    expect(agent.view.current().messages).toEqual([]);
+  });
+
+  it('shows support messages in the view', async () => {
+    await setup();
+    server.message('Hej! Sätt i kortet så hjälper jag dig.');
+    const messages = await waitUntil(() => {
+      const shown = agent.view.current().messages;
+      return shown.length ? shown : undefined;
+    }, 'a support message');
+    expect(messages[0]).toMatchObject({ text: 'Hej! Sätt i kortet så hjälper jag dig.', from: 'Support' });
+  });
+});
+
+describe('cancel and card loss', () => {
+  it('closes the PIN prompt and reports cancelled_by_support when support cancels', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    await nextPrompt();
+    server.cancel(offer.jobId);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'cancelled_by_support' },
+    });
+    expect(agent.prompts.current()).toBeUndefined();
+    expect(trail(server.reports(offer.jobId)).slice(-2)).toEqual([
+      'waiting_for_user:failed',
+      'finished:cancelled',
+    ]);
+  });
+
+  it('reports user_cancelled when the user presses Avbryt in the local UI', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    await nextPrompt();
+    const response = await fetch(new URL('/api/cancel', agent.ui.url), {
+      method: 'POST',
+      headers: { 'x-agent-key': agent.ui.key, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(204);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'user_cancelled' },
+    });
+  });
+
+  it('fails waiting_for_user with card_removed when the card is pulled, and the job can be retried', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    await nextPrompt();
+    readers.remove(READER);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({ error: { code: 'card_removed' } });
+    const failed = server
+      .reports(offer.jobId)
+      .find((report) => report.event === 'job:step' && report.status === 'failed');
+    expect(failed).toMatchObject({ step: 'waiting_for_user', error: { code: 'card_removed' } });
+    expect(agent.view.current().result?.text).toBe('Kortet togs ut ur läsaren');
+
+    readers.insert(READER, { serial: SERIAL, pin: PIN, triesLeft: 3 });
+    const lastSequence = server.reports(offer.jobId).at(-1)!.sequence;
+    expect(await server.offer({ ...offer, lastSequence })).toEqual({ accepted: true });
+    agent.prompts.submit((await nextPrompt()).promptId, PIN);
+    await server.waitFor(
+      offer.jobId,
+      (report) => report.event === 'job:finished' && report.state === 'succeeded',
+    );
+    const sequences = server.reports(offer.jobId).map((report) => report.sequence);
+    expect(sequences).toEqual(sequences.map((_, index) => index + 1));
+  });
+});
+
+describe('report delivery', () => {
+  it('keeps reports through a dropped connection and re-sends them in order, none lost or doubled', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    const prompt = await nextPrompt();
+    server.dropConnection();
+    await waitUntil(() => (agent.socket.connected ? undefined : true), 'the agent to notice');
+    agent.prompts.submit(prompt.promptId, PIN);
+    await waitUntil(() => (agent.outbox.undelivered(offer.jobId) >= 4 ? true : undefined), 'queued reports');
+    expect(server.reports(offer.jobId).some((report) => report.event === 'job:finished')).toBe(false);
+    await server.waitForOutcome(offer.jobId);
+    expect(trail(server.reports(offer.jobId))).toEqual(happyTrail);
+    await agent.outbox.drained();
+  });
+
+  it('sends a report again when its ack is lost; the server keeps it once', async () => {
+    await setup();
+    let lost = 0;
+    server.intercept = (report) =>
+      report.event === 'job:step' && report.step === 'card_read' && lost++ < 2 ? 'lose-ack' : undefined;
+    const offer = offerOf();
+    await server.offer(offer);
+    agent.prompts.submit((await nextPrompt()).promptId, PIN);
+    await server.waitForOutcome(offer.jobId);
+    expect(trail(server.reports(offer.jobId))).toEqual(happyTrail);
+    const cardReadSent = server.received.filter((r) => r.event === 'job:step' && r.step === 'card_read');
+    expect(cardReadSent.length).toBeGreaterThan(2);
+  });
+
+  it('drops a job the server no longer knows, stops running it and takes the next job', async () => {
+    await setup();
+    const gone = offerOf();
+    server.intercept = (report) =>
+      report.jobId === gone.jobId && report.sequence >= 3
+        ? { ok: false, code: 'not_found', message: 'gone' }
+        : undefined;
+    await server.offer(gone);
+    await waitUntil(() => (agent.runner.runningJobId ? undefined : true), 'the job to stop');
+    expect(agent.outbox.undelivered(gone.jobId)).toBe(0);
+    expect(agent.prompts.current()).toBeUndefined();
+    const next = offerOf();
+    expect(await server.offer(next)).toEqual({ accepted: true });
+  });
+});

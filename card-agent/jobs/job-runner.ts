@@ -1,0 +1,108 @@
+import { EventEmitter } from 'node:events';
+import {
+  type JobErrorCode,
+  type JobOffer,
+  type JobOfferAnswer,
+  type JobOutcome,
+  jobOfferSchema,
+} from '../../protocol/jobs';
+import type { Logger } from '../pcsc/logger';
+import type { CardAccess } from './card-access';
+import { chooseReader } from './choose-reader';
+import { cancelledBySupport, cancelledByUser, type JobFailure, toJobFailure } from './job-errors';
+import { JobExecution, type JobReport } from './job-execution';
+import { type JobPlan, jobPlans } from './job-plans';
+import type { UserPrompts } from './pin-prompts';
+
+export interface JobRunnerDeps {
+  cards: CardAccess;
+  prompts: UserPrompts;
+  /** Takes every report, in order, for delivery to the server. */
+  send(report: JobReport): void;
+  /** Reports of a job the server has not acknowledged yet. */
+  undelivered(jobId: string): number;
+  logger: Logger;
+  plans?: Partial<Record<JobOffer['kind'], JobPlan>>;
+}
+
+export interface JobRunnerEvents {
+  'job-started': [offer: JobOffer, readerName: string];
+  report: [report: JobReport];
+}
+
+interface RunningJob {
+  jobId: string;
+  controller: AbortController;
+}
+
+const refuse = (code: JobErrorCode, message: string): JobOfferAnswer => ({
+  accepted: false,
+  error: { code, message },
+});
+
+/** Runs the server's jobs one at a time and reports every step. */
+export class JobRunner extends EventEmitter<JobRunnerEvents> {
+  private running: RunningJob | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    super();
+    this.log = deps.logger.child({ component: 'job-runner' });
+  }
+
+  get runningJobId(): string | undefined {
+    return this.running?.jobId;
+  }
+
+  async offer(raw: unknown): Promise<JobOfferAnswer> {
+    const parsed = jobOfferSchema.safeParse(raw);
+    if (!parsed.success) return refuse('internal', 'malformed job offer');
+    const offer = parsed.data;
+    // A repeated offer after a reconnect: the job runs, or its last reports are still on their way.
+    if (this.running?.jobId === offer.jobId || this.deps.undelivered(offer.jobId) > 0)
+      return { accepted: true };
+    if (this.running) return refuse('agent_busy', 'the agent is running another job');
+    const plan = (this.deps.plans ?? jobPlans)[offer.kind];
+    if (!plan) return refuse('internal', `this agent version cannot run ${offer.kind} jobs`);
+    const running: RunningJob = { jobId: offer.jobId, controller: new AbortController() };
+    this.running = running;
+    try {
+      const readerName = await chooseReader(offer, this.deps.cards);
+      running.controller.signal.throwIfAborted();
+      void this.execute(offer, plan, readerName, running);
+      return { accepted: true };
+    } catch (error) {
+      this.running = undefined;
+      return { accepted: false, error: toJobFailure(error).jobError };
+    }
+  }
+
+  /** Support cancelled the job, the user pressed Avbryt, or the server no longer knows it. */
+  cancel(jobId: string, by: 'support' | 'user'): boolean {
+    if (this.running?.jobId !== jobId) return false;
+    this.running.controller.abort(by === 'support' ? cancelledBySupport() : cancelledByUser());
+    return true;
+  }
+
+  private async execute(offer: JobOffer, plan: JobPlan, readerName: string, running: RunningJob) {
+    const log = this.log.child({ jobId: offer.jobId, kind: offer.kind });
+    const execution = new JobExecution(offer, running.controller.signal, (report) => this.publish(report));
+    log.info({ readerName }, 'job started');
+    this.emit('job-started', offer, readerName);
+    let failure: JobFailure | undefined;
+    try {
+      await plan({ execution, readerName, cards: this.deps.cards, prompts: this.deps.prompts });
+    } catch (error) {
+      failure = toJobFailure(error);
+      if (failure.code === 'internal') log.error({ errorName: (error as Error)?.name }, 'job crashed');
+    }
+    this.running = undefined;
+    const outcome: JobOutcome = execution.finish(failure);
+    log.info({ state: outcome.state, code: outcome.error?.code }, 'job finished');
+  }
+
+  private publish(report: JobReport): void {
+    this.deps.send(report);
+    this.emit('report', report);
+  }
+}

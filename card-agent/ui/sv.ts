@@ -1,0 +1,75 @@
+import type { CardSnapshot, JobErrorCode, JobKind, JobStepName } from '../../protocol/jobs';
+
+/** The agent's UI text (web page and terminal). Swedish only: the agent runs for Swedish healthcare staff. */
+export const sv = {
+  appTitle: 'SITHS eID-app',
+  ready: 'Klar att användas',
+  done: 'Klart',
+  working: 'Pågår',
+  pinPrompt: 'Ange pinkod för SITHS-kort (Legitimering)',
+  pinLabel: 'Ange säkerhetskod (PIN1)',
+  pinRule: 'Säkerhetskoden är 6-8 siffror.',
+  terminalCancelHint: '(tom rad = Avbryt)',
+  supportMessage: 'Meddelande från support',
+  cardSerial: 'Serienummer',
+  triesLeft: (tries: number) => `${tries} försök kvar`,
+  cardInReader: 'kort i läsaren',
+  noCardInReader: 'inget kort',
+  noReaders: 'Ingen kortläsare hittades. Anslut en kortläsare.',
+} as const;
+
+export const jobTitles: Record<JobKind, string> = {
+  card_check: 'Läser kortet och verifierar säkerhetskoden',
+  authenticate: 'Legitimering med SITHS-kort',
+  unlock: 'Låser upp kortet',
+  activate: 'Aktiverar reservkortet',
+};
+
+export const stepTexts: Record<JobStepName, string> = {
+  reader_found: 'Letar efter kortläsaren',
+  card_present: 'Kontrollerar att kortet sitter i läsaren',
+  card_read: 'Läser kortet',
+  waiting_for_user: 'Väntar på din säkerhetskod',
+  card_verified: 'Kontrollerar säkerhetskoden',
+  challenge_signed: 'Legitimerar dig',
+  card_proven: 'Kontrollerar att kortet är äkta',
+  pin_set: 'Sparar den nya koden på kortet',
+  management_key_authenticated: 'Förbereder kortet',
+  keys_generated: 'Skapar nycklar på kortet',
+  certificates_issued: 'Förbereder hämtningen av SITHS eID',
+  certificates_written: 'Skriver SITHS eID till kortet',
+  certificates_verified: 'Kontrollerar SITHS eID på kortet',
+};
+
+export function errorText(code: JobErrorCode, card: CardSnapshot = {}): string {
+  const tries = card.pinTriesLeft;
+  switch (code) {
+    case 'wrong_pin':
+      return tries === undefined ? 'Fel PIN-kod.' : `Fel PIN-kod. Du har ${tries} försök kvar.`;
+    case 'pin_blocked':
+      return 'PIN-koden är spärrad';
+    default:
+      return errorTexts[code];
+  }
+}
+
+const errorTexts: Record<JobErrorCode, string> = {
+  reader_not_found: 'Kortläsaren hittades inte',
+  no_card: 'Inget kort i läsaren. Sätt i ditt SITHS-kort.',
+  card_removed: 'Kortet togs ut ur läsaren',
+  reader_gone: 'Kortläsaren kopplades bort',
+  wrong_card: 'Fel kort i läsaren',
+  wrong_pin: 'Fel PIN-kod.',
+  pin_blocked: 'PIN-koden är spärrad',
+  wrong_puk: 'Fel PUK-kod',
+  puk_blocked: 'PUK-koden är spärrad',
+  management_key_rejected: 'Kortet kunde inte förberedas',
+  card_not_authentic: 'Kortet kunde inte kontrolleras som äkta',
+  card_error: 'Kortet svarade inte som väntat',
+  user_cancelled: 'Du avbröt',
+  cancelled_by_support: 'Support avbröt ärendet',
+  step_timeout: 'Det tog för lång tid. Försök igen.',
+  agent_disconnected: 'Förbindelsen med servern bröts',
+  agent_busy: 'Appen är upptagen med ett annat ärende',
+  internal: 'Ett oväntat fel inträffade',
+};
