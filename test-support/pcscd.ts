@@ -163,6 +163,9 @@ export async function insertVirtualCard(options: InsertVirtualCardOptions): Prom
   ];
   args.push('--protocol', options.protocol ?? 'T1');
   if (options.yankAfterApdus) args.push('--yank-after-apdus', String(options.yankAfterApdus));
+  if ((await readerState(readerName, options.timeoutMs ?? 10_000)).cardPresent) {
+    throw new Error(`"${readerName}" already holds a card; remove it first`);
+  }
   const child = spawnLogged(process.execPath, ['--import', 'tsx', CARD_CLI, ...args], options.logFile);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
@@ -183,25 +186,33 @@ export async function insertVirtualCard(options: InsertVirtualCardOptions): Prom
   };
 }
 
+/** The reader as pcsclite sees it now. */
+export function readerState(readerName: string, timeoutMs = 10_000): Promise<ReaderState> {
+  return watchReader(readerName, () => true, timeoutMs, 'did not appear');
+}
+
 /** Waits until pcsclite sees a card in (present) or out of (absent) the reader. */
-export async function waitForCard(
+export function waitForCard(readerName: string, present: boolean, timeoutMs = 10_000): Promise<ReaderState> {
+  const failure = present ? 'got no card' : 'still holds a card';
+  return watchReader(readerName, (state) => state.cardPresent === present, timeoutMs, failure);
+}
+
+async function watchReader(
   readerName: string,
-  present: boolean,
-  timeoutMs = 10_000,
+  matches: (state: ReaderState) => boolean,
+  timeoutMs: number,
+  failure: string,
 ): Promise<ReaderState> {
   const monitor = new ReaderMonitor({ retryMs: 200, logger: pino({ level: 'silent' }) });
   monitor.on('error', () => {});
   try {
     return await new Promise<ReaderState>((resolve, reject) => {
       const timer = setTimeout(
-        () =>
-          reject(
-            new Error(`no card ${present ? 'appeared in' : 'left'} "${readerName}" within ${timeoutMs} ms`),
-          ),
+        () => reject(new Error(`"${readerName}" ${failure} within ${timeoutMs} ms`)),
         timeoutMs,
       );
       const check = (state: ReaderState) => {
-        if (state.name !== readerName || state.cardPresent !== present) return;
+        if (state.name !== readerName || !matches(state)) return;
         clearTimeout(timer);
         resolve(state);
       };
@@ -217,11 +228,8 @@ export async function waitForCard(
 
 function spawnLogged(command: string, args: string[], logFile: string | undefined): ChildProcess {
   const fd = logFile ? openSync(logFile, 'a') : undefined;
-  const stdio = fd === undefined ? ('ignore' as const) : (['ignore', fd, fd] as const);
-  const child = spawn(command, args, {
-    cwd: REPO_ROOT,
-    stdio: [...(Array.isArray(stdio) ? stdio : [stdio, stdio, stdio])],
-  });
+  const output = fd ?? 'ignore';
+  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', output, output] });
   if (fd !== undefined) closeSync(fd);
   child.on('error', () => {});
   return child;

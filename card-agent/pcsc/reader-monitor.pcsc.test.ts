@@ -30,12 +30,20 @@ function nextEvent<E extends keyof ReaderMonitorEvents>(
   });
 }
 
+/** Each reader's first status arrives on its own thread, so wait for both. */
+const bothReadersAdded = (source: ReaderMonitor) =>
+  Promise.all(
+    [0, 1].map((slot) =>
+      nextEvent(source, 'reader-added', (state) => state.name === vpcdReaderName(slot), 15_000),
+    ),
+  );
+
 describe('ReaderMonitor on real pcscd', () => {
   it("lists vpcd's two readers and reports a card's insertion with its ATR and its removal", async () => {
     monitor = new ReaderMonitor({ logger });
-    const second = nextEvent(monitor, 'reader-added', (state) => state.name === vpcdReaderName(1));
+    const both = bothReadersAdded(monitor);
     monitor.start();
-    await second;
+    await both;
     expect(
       monitor
         .readers()
@@ -72,7 +80,7 @@ describe('ReaderMonitor on real pcscd', () => {
     monitor = new ReaderMonitor({ logger, retryMs: 200 });
     const errors: Error[] = [];
     monitor.on('error', (error) => errors.push(error));
-    const added = nextEvent(monitor, 'reader-added', (state) => state.name === vpcdReaderName(1));
+    const added = bothReadersAdded(monitor);
     monitor.start();
     await added;
 
@@ -82,11 +90,7 @@ describe('ReaderMonitor on real pcscd', () => {
     expect(monitor.readers()).toEqual([]);
     expect(errors[0]?.name).toBe('PcscUnavailableError');
 
-    const back = Promise.all(
-      [0, 1].map((slot) =>
-        nextEvent(monitor!, 'reader-added', (state) => state.name === vpcdReaderName(slot), 15_000),
-      ),
-    );
+    const back = bothReadersAdded(monitor);
     await rig.restartPcscd();
     await back;
     expect(monitor.readers()).toHaveLength(2);

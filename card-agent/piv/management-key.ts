@@ -20,12 +20,6 @@ export function managementKeyAlgorithmId(algorithm: ManagementKeyAlgorithm): num
   return MANAGEMENT_KEY_ALGORITHM_ID[algorithm];
 }
 
-export function managementKeyAlgorithmFromId(id: number): ManagementKeyAlgorithm | undefined {
-  return (Object.keys(MANAGEMENT_KEY_ALGORITHM_ID) as ManagementKeyAlgorithm[]).find(
-    (name) => MANAGEMENT_KEY_ALGORITHM_ID[name] === id,
-  );
-}
-
 export function assertManagementKey({ algorithm, key }: ManagementKey): void {
   const spec = SPEC[algorithm];
   if (!spec) throw new RangeError(`unsupported management key algorithm ${algorithm}`);

@@ -2,7 +2,6 @@
 
 /** The PIV application identifier; cards accept a right-truncated prefix of it in SELECT. */
 export const PIV_AID = Buffer.from('a000000308000010000100', 'hex');
-export const PIV_AID_PREFIX = PIV_AID.subarray(0, 9);
 
 export const INS = {
   SELECT: 0xa4,

@@ -1,7 +1,6 @@
 import {
   constants,
   createPrivateKey,
-  createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   privateDecrypt,
@@ -20,10 +19,6 @@ export function generateCardKey(algorithm: KeyAlgorithm): { stored: StoredKey; p
       : generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 65_537 });
   const der = privateKey.export({ format: 'der', type: 'pkcs8' });
   return { stored: { algorithm, privateKey: der.toString('base64') }, publicKey };
-}
-
-export function publicKeyOf(stored: StoredKey): KeyObject {
-  return createPublicKey(privateKeyOf(stored));
 }
 
 /**
