@@ -3,7 +3,6 @@ import { e2eBaseUrl } from './e2e/environment';
 
 export default defineConfig({
   testDir: './e2e',
-  globalSetup: './e2e/global-setup.ts',
   fullyParallel: false,
   workers: 1,
   retries: 0,

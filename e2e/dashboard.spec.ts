@@ -1,13 +1,13 @@
-import { expect, test } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { countOverview } from '../db/overview';
 import { units } from '../db/schema';
 import { demoLogins } from '../db/seed';
 import { expandUnitSubtrees } from '../db/units';
+import { expect, test } from './fixtures';
 import { demoPassword, logIn, logInAndWaitForOverview, systemDatabase } from './helpers';
 
-test('a contact person logs in and sees the overview counts of their own units', async ({ page }) => {
-  const db = systemDatabase();
+test('a contact person logs in and sees the overview counts of their own units', async ({ page, system }) => {
+  const db = systemDatabase(system);
   const login = demoLogins.find((candidate) => candidate.username === 'kontakt')!;
   const unitId = db.select().from(units).where(eq(units.hsaId, login.unitHsaId!)).get()!.id;
   const expected = countOverview(db, expandUnitSubtrees(db, [unitId]));

@@ -1,6 +1,8 @@
-import { expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { openDatabase } from '../db/connection';
 import { demoLogins } from '../db/seed';
+import type { SithsSystem } from '../test-support/siths-system';
+import { expect } from './fixtures';
 
 export function demoPassword(username: string): string {
   const login = demoLogins.find((candidate) => candidate.username === username);
@@ -20,9 +22,7 @@ export async function logInAndWaitForOverview(page: Page, username: string) {
   await expect(page.getByRole('heading', { name: 'Översikt' })).toBeVisible();
 }
 
-/** The database of the system under test, read-only, for checking what the pages show. */
-export function systemDatabase() {
-  const path = process.env.E2E_DATABASE_PATH;
-  if (!path) throw new Error('E2E_DATABASE_PATH is not set: run through playwright test');
-  return openDatabase(path);
+/** The database of the system under test, for checking what the pages show. */
+export function systemDatabase(system: SithsSystem) {
+  return openDatabase(system.databasePath);
 }

@@ -1,9 +1,12 @@
-import { expect, test } from '@playwright/test';
 import { demoCards } from '../db/seed';
 import { insertVirtualCard } from '../test-support/pcscd';
+import { expect, test } from './fixtures';
 import { logInAndWaitForOverview } from './helpers';
 
-test('support sees the connected agent with its readers, and card changes arrive live', async ({ page }) => {
+test('support sees the connected agent with its readers, and card changes arrive live', async ({
+  page,
+  system,
+}) => {
   await logInAndWaitForOverview(page, 'support');
   await page.getByRole('link', { name: 'Support' }).click();
   await expect(page.getByTestId('live-state')).toHaveText('Live');
@@ -17,7 +20,7 @@ test('support sees the connected agent with its readers, and card changes arrive
   await expect(slot1).toContainText('Inget kort');
 
   const card = await insertVirtualCard({
-    stateDir: process.env.E2E_CARD_STATE_DIR!,
+    stateDir: system.cardStateDir,
     serial: demoCards.reserveNoOrder,
     slot: 1,
   });

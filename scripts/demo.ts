@@ -11,6 +11,7 @@ const system = await startSithsSystem({
   logDir: join(dataDir, 'logs'),
   port,
   host,
+  agentUiPort: Number(process.env.SITHS_AGENT_UI_PORT ?? 8790),
   insertedCards: [{ serial: demoCards.lockedOrdinary, slot: 0 }],
 });
 
@@ -20,7 +21,8 @@ siths-desk is running: ${system.baseUrl}
 Staff logins (password):`);
 console.table(demoLogins.map(({ username, password, role, sees }) => ({ username, password, role, sees })));
 console.log(`Virtual card ${demoCards.lockedOrdinary} (Carina Svensson Andersson, PIN locked) is in reader "Virtual PCD 00 00".
-Demo card PIN: ${demoCardPin}. One card-agent is connected with device token "${defaultDemoAgentToken}".
+Demo card PIN: ${demoCardPin}. One card-agent is connected with device token "${defaultDemoAgentToken}";
+its own window, the "SITHS eID-app": ${system.agentUiUrl}
 Support's live list of agents and readers: ${system.baseUrl}/admin/support (log in as "support").
 Logs: ${join(dataDir, 'logs')}/. Press Ctrl-C to stop everything.
 `);
@@ -37,7 +39,9 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 void system.server.exited.then((code) => {
   if (!stopping) {
-    console.error(`The server stopped unexpectedly (exit code ${code}); see ${join(dataDir, 'logs', 'server.log')}`);
+    console.error(
+      `The server stopped unexpectedly (exit code ${code}); see ${join(dataDir, 'logs', 'server.log')}`,
+    );
     void stop();
   }
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../app/auth/password.server';
@@ -37,6 +38,8 @@ export interface SithsSystemOptions {
   insertedCards: Array<{ serial: string; slot: VpcdSlot }>;
   /** Use a pcscd that is already running (the demo does; tests want their own). */
   reusePcscd?: boolean;
+  /** Where the agent's own "SITHS eID-app" page listens on 127.0.0.1. */
+  agentUiPort: number;
 }
 
 export interface SithsSystem {
@@ -46,6 +49,10 @@ export interface SithsSystem {
   insertedCards: VirtualCardProcess[];
   server: ManagedProcess;
   agent: ManagedProcess;
+  /** The agent's own page, with its access key. */
+  agentUiUrl: string;
+  /** Kills the agent (SIGKILL, as a crash would) and starts a new one; returns when it is up. */
+  restartAgent(options?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -132,16 +139,42 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     });
     stops.push(server.stop);
     await waitForHttpOk(`${baseUrl}/healthz`, 30_000, server);
-    const agent = startProcess({
-      name: 'card-agent',
-      command: process.execPath,
-      args: node('card-agent/main.ts'),
-      cwd: REPO_ROOT,
-      env: { SITHS_SERVER_URL: baseUrl, SITHS_AGENT_TOKEN: defaultDemoAgentToken },
-      logFile: join(options.logDir, 'card-agent.log'),
-    });
-    stops.push(agent.stop);
-    return { baseUrl, databasePath, cardStateDir, insertedCards, server, agent, stop: stopAll };
+    const agentUiKey = randomBytes(16).toString('hex');
+    const agentUiUrl = `http://127.0.0.1:${options.agentUiPort}/?key=${agentUiKey}`;
+    const startAgent = async () => {
+      const agent = startProcess({
+        name: 'card-agent',
+        command: process.execPath,
+        args: node('card-agent/main.ts'),
+        cwd: REPO_ROOT,
+        env: {
+          SITHS_SERVER_URL: baseUrl,
+          SITHS_AGENT_TOKEN: defaultDemoAgentToken,
+          SITHS_AGENT_UI_PORT: String(options.agentUiPort),
+          SITHS_AGENT_UI_KEY: agentUiKey,
+        },
+        logFile: join(options.logDir, 'card-agent.log'),
+      });
+      await waitForHttpOk(agentUiUrl, 20_000, agent);
+      return agent;
+    };
+    const system: SithsSystem = {
+      baseUrl,
+      databasePath,
+      cardStateDir,
+      insertedCards,
+      server,
+      agent: await startAgent(),
+      agentUiUrl,
+      async restartAgent({ crash = true } = {}) {
+        if (crash) process.kill(system.agent.pid, 'SIGKILL');
+        await system.agent.stop();
+        system.agent = await startAgent();
+      },
+      stop: stopAll,
+    };
+    stops.push(() => system.agent.stop());
+    return system;
   } catch (error) {
     await stopAll();
     throw error;

@@ -144,6 +144,30 @@ describe('job engine', () => {
     ]);
   });
 
+  it('accepts a first step that arrives before the offer has been answered', async () => {
+    const eager = await connect('/agent', { token: agentToken });
+    const reports: Array<Promise<SequenceAck>> = [];
+    eager.on('job:offer', (offer: JobOffer, reply: (a: JobOfferAnswer) => void) => {
+      reports.push(
+        eager.emitWithAck('job:step', {
+          jobId: offer.jobId,
+          sequence: 1,
+          step: 'reader_found',
+          status: 'started',
+          at: Date.now(),
+          progress: 0,
+        }),
+      );
+      setTimeout(() => reply({ accepted: true }), 50);
+    });
+    await eager.emitWithAck('agent:hello', { agentVersion: 'test', readers: [] });
+    const support = await supportClient();
+    const agentSessionId = testServer.server.services.agentRegistry.list()[0]!.agentSessionId;
+    const jobId = await startedJob(support, { agentSessionId });
+    expect(await reports[0]).toEqual({ ok: true, lastSequence: 1 });
+    expect(jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 1 });
+  });
+
   it('stores a re-sent step once and refuses a step that skips one', async () => {
     const agent = await scriptedAgent();
     const support = await supportClient();

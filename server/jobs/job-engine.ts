@@ -271,7 +271,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       return refused('forbidden', 'The job belongs to another agent');
     }
     if (sequence <= job.lastSequence) return undefined;
-    if (job.state !== 'running') return refused('forbidden', `The job is ${job.state}`, job.lastSequence);
+    // A quick agent reports its first step before the server has handled the acceptance: queued counts too.
+    if (job.finishedAt) return refused('forbidden', `The job is ${job.state}`, job.lastSequence);
     return undefined;
   }
 
