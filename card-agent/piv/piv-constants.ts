@@ -34,6 +34,9 @@ export const OBJECT = {
   CCC: 0x5fc107,
   SECURITY_OBJECT: 0x5fc106,
   PRINTED_INFORMATION: 0x5fc109,
+  FINGERPRINTS: 0x5fc103,
+  FACIAL_IMAGE: 0x5fc108,
+  IRIS_IMAGES: 0x5fc121,
   /** Issuer-defined (discretionary) object holding the SITHS card serial and kind. */
   CARD_INFO: 0x5fff10,
 } as const;

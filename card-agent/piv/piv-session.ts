@@ -41,7 +41,7 @@ import {
 } from './piv-errors.js';
 import { decodePublicKeyTemplate, keyAlgorithmOf } from './public-key.js';
 import { pkcs1v15SignatureBlock } from './rsa-signature-block.js';
-import { encodeTlv, encodeTlvs, findTlv, requireTlv } from './tlv.js';
+import { encodeTag, encodeTlv, encodeTlvs, findTlv, requireTlv } from './tlv.js';
 
 const CLA = 0x00;
 /** "Everything there is": the channel sends it as Le 00 in short APDUs and 0000 in extended ones. */
@@ -245,7 +245,7 @@ export class PivSession {
   }
 
   private async getData(objectTag: number): Promise<Buffer> {
-    const data = encodeTlv(TAG.TAG_LIST, tagBytes(objectTag));
+    const data = encodeTlv(TAG.TAG_LIST, encodeTag(objectTag));
     const response = await this.channel.send({
       cla: CLA,
       ins: INS.GET_DATA,
@@ -266,7 +266,7 @@ export class PivSession {
   }
 
   private async putData(objectTag: number, content: Buffer): Promise<void> {
-    const data = encodeTlvs([TAG.TAG_LIST, tagBytes(objectTag)], [TAG.DATA, content]);
+    const data = encodeTlvs([TAG.TAG_LIST, encodeTag(objectTag)], [TAG.DATA, content]);
     await this.channel.send({ cla: CLA, ins: INS.PUT_DATA, ...DATA_OBJECT_P1P2, data });
   }
 
@@ -305,10 +305,6 @@ export class PivSession {
     this.slotAlgorithms.set(slot, algorithm);
     return algorithm;
   }
-}
-
-function tagBytes(tag: number): Buffer {
-  return Buffer.from([tag >> 16, (tag >> 8) & 0xff, tag & 0xff].slice(tag > 0xffff ? 0 : tag > 0xff ? 1 : 2));
 }
 
 /** ECDSA on P-256 uses the leftmost 256 bits of the digest (FIPS 186-4 6.4). */

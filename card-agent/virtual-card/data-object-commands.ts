@@ -8,7 +8,12 @@ import { objectKey } from './create-card.js';
 const MIN_AID_PREFIX = 5;
 const SELECT_BY_NAME = 0x04;
 /** Objects only a verified PIN may read (SP 800-73-4 Part 1 table 3). */
-const PIN_PROTECTED = new Set([OBJECT.PRINTED_INFORMATION, 0x5fc108, 0x5fc103, 0x5fc121]);
+const PIN_PROTECTED = new Set<number>([
+  OBJECT.PRINTED_INFORMATION,
+  OBJECT.FINGERPRINTS,
+  OBJECT.FACIAL_IMAGE,
+  OBJECT.IRIS_IMAGES,
+]);
 
 /** Application Property Template answered to SELECT (SP 800-73-4 Part 2 3.1.1). */
 function applicationPropertyTemplate(): Buffer {
