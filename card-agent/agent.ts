@@ -32,7 +32,13 @@ export async function startAgent(options: AgentOptions) {
   const { logger } = options;
   const readers = options.readers ?? new ReaderMonitor({ logger });
   const cards: CardAccess = isCardAccess(readers) ? readers : pcscCardAccess(readers, logger);
-  const link = connectToServer({ ...options, currentReaders: () => readers.readers() });
+  const link = connectToServer({
+    ...options,
+    currentReaders: () => readers.readers(),
+    activeJobIds: () => [
+      ...new Set([...(runner.runningJobId ? [runner.runningJobId] : []), ...outbox.pendingJobIds()]),
+    ],
+  });
   const prompts = new PinPrompts();
   const runner: JobRunner = new JobRunner({
     cards,

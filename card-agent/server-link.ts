@@ -30,6 +30,8 @@ export function connectToServer(options: {
   deviceToken: string;
   logger: Logger;
   currentReaders: () => ReaderState[];
+  /** Jobs this agent still runs or still has reports for; the server fails the others after a reconnect. */
+  activeJobIds?: () => string[];
 }) {
   const socket: AgentSocket = io(new URL(agentNamespace, options.serverUrl).href, {
     auth: { token: options.deviceToken },
@@ -46,7 +48,12 @@ export function connectToServer(options: {
     log.info({ serverUrl: options.serverUrl }, 'connected to server');
     socket.emit(
       'agent:hello',
-      { agentVersion, hostname: hostname(), readers: options.currentReaders() },
+      {
+        agentVersion,
+        hostname: hostname(),
+        readers: options.currentReaders(),
+        activeJobIds: options.activeJobIds?.() ?? [],
+      },
       logRefusal('agent:hello'),
     );
   });

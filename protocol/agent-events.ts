@@ -20,6 +20,8 @@ export const agentHelloSchema = z.object({
   agentVersion: z.string().min(1).max(40),
   hostname: z.string().max(200).optional(),
   readers: z.array(readerStateSchema).max(32),
+  /** Jobs the agent still runs or still has reports for. A job it does not name has been lost. */
+  activeJobIds: z.array(z.uuid()).max(8).default([]),
 });
 export type AgentHello = z.infer<typeof agentHelloSchema>;
 

@@ -45,6 +45,11 @@ export class ReportOutbox {
     void this.pump();
   }
 
+  /** Jobs that still have reports waiting for the server. */
+  pendingJobIds(): string[] {
+    return [...new Set(this.queue.map((report) => report.payload.jobId))];
+  }
+
   undelivered(jobId: string): number {
     return this.queue.filter((report) => report.payload.jobId === jobId).length;
   }

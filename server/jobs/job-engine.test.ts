@@ -42,7 +42,11 @@ function connect(namespace: string, auth: Record<string, string>, cookie?: strin
 }
 
 /** A scripted agent: accepts offers (or answers as told) and records what the server sends it. */
-async function scriptedAgent(token = agentToken, answer: JobOfferAnswer = { accepted: true }) {
+async function scriptedAgent(
+  token = agentToken,
+  answer: JobOfferAnswer = { accepted: true },
+  activeJobIds: string[] = [],
+) {
   const socket = await connect('/agent', { token });
   const offers: JobOffer[] = [];
   const cancels: string[] = [];
@@ -56,6 +60,7 @@ async function scriptedAgent(token = agentToken, answer: JobOfferAnswer = { acce
   await socket.emitWithAck('agent:hello', {
     agentVersion: 'test',
     readers: [{ name: readerName, cardPresent: true }],
+    activeJobIds,
   });
   const agentSessionId = testServer.server.services.agentRegistry
     .list()
@@ -327,7 +332,7 @@ describe('job engine timeouts and disconnects', () => {
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'reader_found');
     agent.socket.close();
-    const back = await scriptedAgent();
+    const back = await scriptedAgent(agentToken, { accepted: true }, [jobId]);
     expect(await back.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
     expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
     expect(jobRow(jobId)).toMatchObject({
@@ -336,5 +341,15 @@ describe('job engine timeouts and disconnects', () => {
       lastSequence: 2,
     });
     expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(2);
+  });
+
+  it('fails the job at once when a restarted agent no longer knows it', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    agent.socket.close();
+    await scriptedAgent();
+    expect(jobRow(jobId)).toMatchObject({ state: 'failed', errorCode: 'agent_disconnected' });
   });
 });

@@ -193,10 +193,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return { ok: true, lastSequence: outcome.sequence };
   }
 
-  /** An agent came (back): its jobs that lost their connection continue on this one. */
-  agentConnected(agentId: string, agentSessionId: string): void {
+  /**
+   * An agent said hello after (re)connecting. Its jobs that it still knows continue on this connection;
+   * the ones it does not know died with its previous process and fail now rather than at a timeout.
+   */
+  agentResumed(agentId: string, agentSessionId: string, activeJobIds: readonly string[]): void {
     for (const job of listUnfinishedJobs(this.deps.db)) {
-      if (job.agentId === agentId && job.agentSessionId === null) this.#adopt(job, agentSessionId);
+      if (job.agentId !== agentId || job.agentSessionId === agentSessionId) continue;
+      if (activeJobIds.includes(job.id)) this.#adopt(job, agentSessionId);
+      else
+        this.#end(job.id, 'failed', { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' });
     }
   }
 

@@ -86,7 +86,6 @@ export function attachAgentNamespace(
       cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
       sendMessage: (message) => socket.emit('support:message', message),
     });
-    deps.jobs.agentConnected(agent.id, agentSessionId);
 
     socket.on(
       'job:step',
@@ -104,6 +103,7 @@ export function attachAgentNamespace(
       'agent:hello',
       validatedHandler('agent:hello', agentHelloSchema, log, (hello) => {
         recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
+        deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
         deps.registry.hello(agentSessionId, {
           agentVersion: hello.agentVersion,
           hostname: hello.hostname ?? null,
