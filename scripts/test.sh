@@ -8,6 +8,8 @@ bash scripts/install-debian-deps.sh
 bash scripts/install-node-deps.sh
 
 step() { printf '\n== %s\n' "$*"; }
+reports=test-results/reports
+rm -rf "$reports" && mkdir -p "$reports"
 
 step "lint and format (biome)"
 npx biome check .
@@ -15,7 +17,14 @@ step "typecheck (tsc, strict)"
 npx tsc --noEmit
 step "build (remix)"
 npx remix build >/dev/null
-step "unit and integration tests (vitest)"
-npx vitest run
+
+# Both suites run even when the first fails, so one run shows every failure.
+status=0
+step "unit and integration tests (vitest, real pcscd + vpcd)"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
 step "browser tests (playwright, /usr/bin/chromium)"
-npx playwright test
+PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/playwright.json" npx playwright test --reporter=list,json || status=1
+
+step "summary"
+node --import tsx scripts/test-summary.ts "$reports/vitest.json" "$reports/playwright.json" || status=1
+exit "$status"
