@@ -12,7 +12,10 @@ const system = await startSithsSystem({
   port,
   host,
   agentUiPort: Number(process.env.SITHS_AGENT_UI_PORT ?? 8790),
-  insertedCards: [{ serial: demoCards.lockedOrdinary, slot: 0 }],
+  insertedCards: [
+    { serial: demoCards.lockedOrdinary, slot: 0 },
+    { serial: demoCards.activeOrdinary, slot: 1 },
+  ],
 });
 
 console.log(`
@@ -20,10 +23,13 @@ siths-desk is running: ${system.baseUrl}
 
 Staff logins (password):`);
 console.table(demoLogins.map(({ username, password, role, sees }) => ({ username, password, role, sees })));
-console.log(`Virtual card ${demoCards.lockedOrdinary} (Carina Svensson Andersson, PIN locked) is in reader "Virtual PCD 00 00".
-Demo card PIN: ${demoCardPin}. One card-agent is connected with device token "${defaultDemoAgentToken}";
-its own window, the "SITHS eID-app": ${system.agentUiUrl}
-Support's live list of agents and readers: ${system.baseUrl}/admin/support (log in as "support").
+console.log(`Carina Svensson Andersson's cards are in the virtual readers: ${demoCards.lockedOrdinary} (PIN locked)
+in "Virtual PCD 00 00" and ${demoCards.activeOrdinary} in "Virtual PCD 00 01". Demo card PIN: ${demoCardPin}.
+One card-agent is connected (device token "${defaultDemoAgentToken}"). Its own window, the "SITHS eID-app":
+  ${system.agentUiUrl}
+
+See a job stream live in a minute: log in as "support" at ${system.baseUrl}/admin/support, press
+"Starta kortkontroll" at "Virtual PCD 00 01", type ${demoCardPin} in the SITHS eID-app window and watch the steps.
 Logs: ${join(dataDir, 'logs')}/. Press Ctrl-C to stop everything.
 `);
 
