@@ -83,47 +83,47 @@ export function finishJob(
 }
 
 /**
- * Stores a step report unless it is a duplicate, in one transaction with the job's progress.
- * Returns 'stored', 'duplicate' (already had it) or 'gap' (an earlier report is missing).
+ * Appends step reports in one transaction, with statements prepared once: the hot path of the job
+ * engine, which has already checked their order. A job that has ended keeps its final progress.
  */
-export function recordStep(db: AppDatabase, report: StepReport): 'stored' | 'duplicate' | 'gap' {
-  return db.transaction((tx) => {
-    const job = tx
-      .select({ lastSequence: jobs.lastSequence })
-      .from(jobs)
-      .where(eq(jobs.id, report.jobId))
-      .get();
-    if (!job) throw new Error(`job ${report.jobId} does not exist`);
-    if (report.sequence <= job.lastSequence) return 'duplicate';
-    if (report.sequence > job.lastSequence + 1) return 'gap';
-    const at = new Date(report.at);
-    tx.insert(jobSteps)
-      .values({
+export function createStepStore(db: AppDatabase) {
+  const client = db.$client;
+  const insertStep = client.prepare(
+    `insert into job_steps (job_id, sequence, step, outcome, at, duration_ms, progress, detail)
+     values (@jobId, @sequence, @step, @status, @at, @durationMs, @progress, @detail)`,
+  );
+  const updateJob = client.prepare(
+    `update jobs set last_sequence = max(last_sequence, @sequence), current_step = @step,
+       progress = case when @status = 'succeeded' and state in ('queued', 'running') then @progress else progress end,
+       reader_name = coalesce(@readerName, reader_name), card_serial = coalesce(card_serial, @cardSerial),
+       updated_at = @now
+     where id = @jobId`,
+  );
+  const append = client.transaction((reports: readonly StepReport[], now: number) => {
+    for (const report of reports) {
+      insertStep.run({
         jobId: report.jobId,
         sequence: report.sequence,
         step: report.step,
-        outcome: report.status,
-        at,
+        status: report.status,
+        at: report.at,
         durationMs: report.durationMs ?? null,
         progress: report.progress,
-        detail: { card: report.card ?? null, error: report.error ?? null },
-      })
-      .run();
-    tx.update(jobs)
-      .set({
-        lastSequence: report.sequence,
-        currentStep: report.step,
-        progress: report.status === 'succeeded' ? report.progress : sql`${jobs.progress}`,
-        updatedAt: new Date(),
-        ...(report.card?.readerName ? { readerName: report.card.readerName } : {}),
-        ...(report.card?.cardSerial
-          ? { cardSerial: sql`coalesce(${jobs.cardSerial}, ${report.card.cardSerial})` }
-          : {}),
-      })
-      .where(eq(jobs.id, report.jobId))
-      .run();
-    return 'stored';
+        detail: JSON.stringify({ card: report.card ?? null, error: report.error ?? null }),
+      });
+      updateJob.run({
+        jobId: report.jobId,
+        sequence: report.sequence,
+        step: report.step,
+        status: report.status,
+        progress: report.progress,
+        readerName: report.card?.readerName ?? null,
+        cardSerial: report.card?.cardSerial ?? null,
+        now,
+      });
+    }
   });
+  return { append: (reports: readonly StepReport[], at: Date) => append(reports, at.getTime()) };
 }
 
 const jobViewColumns = {
@@ -258,12 +258,4 @@ export function toStepView(row: typeof jobSteps.$inferSelect): JobStepView {
 export function findJobDetail(db: AppDatabase, jobId: string): JobDetail | undefined {
   const job = findJobView(db, jobId);
   return job && { job, steps: listJobSteps(db, jobId) };
-}
-
-export function jobsWithoutAgentSession(db: AppDatabase): JobRow[] {
-  return db
-    .select()
-    .from(jobs)
-    .where(and(inArray(jobs.state, ['queued', 'running']), isNull(jobs.agentSessionId)))
-    .all();
 }

@@ -4,19 +4,20 @@ import type { AppDatabase } from '../../db/connection';
 import {
   assignJobToAgentSession,
   createJob,
+  createStepStore,
   findJob,
   findJobView,
   finishJob,
   type JobRow,
   listUnfinishedJobs,
   markJobRunning,
-  recordStep,
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { JobError, JobErrorCode, JobKind, JobOutcome, StepReport } from '../../protocol/jobs';
 import type { JobStepView, JobView } from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
+import { StepWriter } from './step-writer';
 
 export interface JobTimeouts {
   /** How long the agent may take to accept an offer. */
@@ -27,6 +28,8 @@ export interface JobTimeouts {
   userPromptMs: number;
   /** How long a job waits for its agent to come back after a disconnect. */
   reconnectGraceMs: number;
+  /** Support's job list gets at most one update per job in this time while steps stream in. */
+  listUpdateMs: number;
 }
 
 export const defaultJobTimeouts: JobTimeouts = {
@@ -34,6 +37,7 @@ export const defaultJobTimeouts: JobTimeouts = {
   stepMs: 30_000,
   userPromptMs: 120_000,
   reconnectGraceMs: 15_000,
+  listUpdateMs: 250,
 };
 
 /** Who asks for a job: the job keeps running only while this login session is valid. */
@@ -51,6 +55,21 @@ interface JobEngineEvents {
   'job-step': [JobStepView];
 }
 
+/** An unfinished job as the engine keeps it in memory: the database row's facts and support's view. */
+interface ActiveJob {
+  agentId: string | null;
+  agentSessionId: string | null;
+  lastSequence: number;
+  view: JobView;
+  timer?: NodeJS.Timeout;
+  listUpdate?: NodeJS.Timeout;
+}
+
+const agentLost: JobError = {
+  code: 'agent_disconnected',
+  message: 'SITHS eID-appen tappade kontakten med servern',
+};
+
 const refused = (code: ProtocolErrorCode, message: string, lastSequence?: number): SequenceAck => ({
   ok: false,
   code,
@@ -61,10 +80,12 @@ const refused = (code: ProtocolErrorCode, message: string, lastSequence?: number
 /**
  * Dispatches card jobs to agents, stores every step they report (once, in order), enforces step
  * timeouts, and cancels, retries and fails jobs. Job state lives in the database, so a restarted
- * server picks up where it was when the agents reconnect.
+ * server picks up where it was when the agents reconnect; unfinished jobs are also kept in memory,
+ * because every streamed step needs them and this process is their only writer.
  */
 export class JobEngine extends EventEmitter<JobEngineEvents> {
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #active = new Map<string, ActiveJob>();
+  readonly #steps: StepWriter;
 
   constructor(
     private readonly deps: {
@@ -77,6 +98,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     },
   ) {
     super();
+    this.#steps = new StepWriter(createStepStore(deps.db), () => this.#now());
   }
 
   get timeouts(): JobTimeouts {
@@ -143,53 +165,49 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   cancel(jobId: string): JobCommandResult {
-    const job = findJob(this.deps.db, jobId);
-    if (!job) return { ok: false, code: 'not_found', message: 'No such job' };
-    const cancelled = this.#end(job.id, 'cancelled', {
-      code: 'cancelled_by_support',
-      message: 'Avbrutet av support',
-    });
-    if (!cancelled) return { ok: false, code: 'conflict', message: 'The job has already ended' };
-    this.deps.connections.bySession(job.agentSessionId)?.cancelJob(job.id);
-    return { ok: true, jobId: job.id };
+    const active = this.#active.get(jobId);
+    if (!active) {
+      return findJob(this.deps.db, jobId)
+        ? { ok: false, code: 'conflict', message: 'The job has already ended' }
+        : { ok: false, code: 'not_found', message: 'No such job' };
+    }
+    this.#end(jobId, 'cancelled', { code: 'cancelled_by_support', message: 'Avbrutet av support' });
+    this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
+    return { ok: true, jobId };
   }
 
   /** A step report from an agent: stored once, in order, and only from the job's own agent. */
-  handleStep(agentId: string, agentSessionId: string, report: StepReport): SequenceAck {
-    const job = findJob(this.deps.db, report.jobId);
-    const refusal = this.#refuseReport(job, agentId, report.sequence);
-    if (refusal) return refusal;
-    this.#adopt(job!, agentSessionId);
-    const stored = recordStep(this.deps.db, report);
-    if (stored === 'gap') return refused('conflict', 'An earlier step is missing', job!.lastSequence);
-    if (stored === 'stored') {
-      const waitsForUser = report.step === 'waiting_for_user' && report.status === 'started';
-      this.#arm(job!.id, waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs);
-      this.emit('job-step', {
-        jobId: report.jobId,
-        sequence: report.sequence,
-        step: report.step,
-        status: report.status,
-        at: report.at,
-        durationMs: report.durationMs ?? null,
-        progress: report.progress,
-        card: report.card ?? null,
-        error: report.error ?? null,
-      });
-      this.#publish(report.jobId);
+  async handleStep(agentId: string, agentSessionId: string, report: StepReport): Promise<SequenceAck> {
+    const active = this.#active.get(report.jobId);
+    if (!active) return this.#answerForEndedJob(agentId, report.jobId, report.sequence);
+    if (active.agentId !== agentId) return this.#refuseIntruder(report.jobId, agentId);
+    if (report.sequence <= active.lastSequence) return { ok: true, lastSequence: active.lastSequence };
+    if (report.sequence > active.lastSequence + 1) {
+      return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
-    return { ok: true, lastSequence: Math.max(report.sequence, job!.lastSequence) };
+    // Claimed before the write, so a report arriving meanwhile is judged against it.
+    active.lastSequence = report.sequence;
+    this.#adopt(report.jobId, active, agentSessionId);
+    try {
+      await this.#steps.write(report);
+    } catch (error) {
+      if (active.lastSequence === report.sequence) active.lastSequence = report.sequence - 1;
+      throw error;
+    }
+    this.#stepStored(report.jobId, active, report);
+    return { ok: true, lastSequence: report.sequence };
   }
 
-  handleOutcome(agentId: string, agentSessionId: string, outcome: JobOutcome): SequenceAck {
-    const job = findJob(this.deps.db, outcome.jobId);
-    const refusal = this.#refuseReport(job, agentId, outcome.sequence);
-    if (refusal) return refusal;
-    if (outcome.sequence > job!.lastSequence + 1) {
-      return refused('conflict', 'An earlier step is missing', job!.lastSequence);
+  async handleOutcome(agentId: string, agentSessionId: string, outcome: JobOutcome): Promise<SequenceAck> {
+    const active = this.#active.get(outcome.jobId);
+    if (!active) return this.#answerForEndedJob(agentId, outcome.jobId, outcome.sequence);
+    if (active.agentId !== agentId) return this.#refuseIntruder(outcome.jobId, agentId);
+    if (outcome.sequence > active.lastSequence + 1) {
+      return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
-    this.#adopt(job!, agentSessionId);
-    this.#end(job!.id, outcome.state, outcome.error ?? null, outcome.sequence);
+    this.#adopt(outcome.jobId, active, agentSessionId);
+    this.#steps.flush();
+    this.#end(outcome.jobId, outcome.state, outcome.error ?? null, outcome.sequence);
     return { ok: true, lastSequence: outcome.sequence };
   }
 
@@ -198,43 +216,59 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    * the ones it does not know died with its previous process and fail now rather than at a timeout.
    */
   agentResumed(agentId: string, agentSessionId: string, activeJobIds: readonly string[]): void {
-    for (const job of listUnfinishedJobs(this.deps.db)) {
-      if (job.agentId !== agentId || job.agentSessionId === agentSessionId) continue;
-      if (activeJobIds.includes(job.id)) this.#adopt(job, agentSessionId);
+    for (const [jobId, active] of [...this.#active]) {
+      if (active.agentId !== agentId || active.agentSessionId === agentSessionId) continue;
+      if (activeJobIds.includes(jobId)) this.#adopt(jobId, active, agentSessionId);
       else
-        this.#end(job.id, 'failed', { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' });
+        this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' });
     }
   }
 
   /** The agent's jobs wait `reconnectGraceMs` for it to come back, then fail. */
   agentDisconnected(agentSessionId: string): void {
-    for (const job of listUnfinishedJobs(this.deps.db)) {
-      if (job.agentSessionId !== agentSessionId) continue;
-      assignJobToAgentSession(this.deps.db, job.id, null, this.#now());
-      this.#arm(job.id, this.timeouts.reconnectGraceMs, {
-        code: 'agent_disconnected',
-        message: 'SITHS eID-appen tappade kontakten med servern',
-      });
-      this.#publish(job.id);
+    for (const [jobId, active] of this.#active) {
+      if (active.agentSessionId !== agentSessionId) continue;
+      this.#setAgentSession(jobId, active, null);
+      this.#arm(jobId, active, this.timeouts.reconnectGraceMs, agentLost);
     }
   }
 
   /** After a restart no agent is connected yet: every unfinished job waits for its agent. */
   recoverAfterRestart(): void {
     for (const job of listUnfinishedJobs(this.deps.db)) {
-      if (job.agentSessionId) this.agentDisconnected(job.agentSessionId);
+      const active = this.#track(job);
+      if (!active) continue;
+      if (active.agentSessionId) this.#setAgentSession(job.id, active, null);
+      this.#arm(job.id, active, this.timeouts.reconnectGraceMs, agentLost);
     }
   }
 
   stop(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    this.#steps.flush();
+    for (const active of this.#active.values()) {
+      clearTimeout(active.timer);
+      clearTimeout(active.listUpdate);
+    }
+  }
+
+  #track(job: JobRow): ActiveJob | undefined {
+    const view = findJobView(this.deps.db, job.id);
+    if (!view) return undefined;
+    const active: ActiveJob = {
+      agentId: job.agentId,
+      agentSessionId: job.agentSessionId,
+      lastSequence: job.lastSequence,
+      view,
+    };
+    this.#active.set(job.id, active);
+    return active;
   }
 
   async #dispatch(jobId: string): Promise<JobCommandResult> {
     const job = findJob(this.deps.db, jobId)!;
+    const active = this.#track(job)!;
+    this.#publish(active);
     const channel = this.deps.connections.bySession(job.agentSessionId);
-    this.#publish(jobId);
     if (!channel) {
       this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'Agenten är inte ansluten' });
       return { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
@@ -261,48 +295,80 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       this.#end(jobId, 'failed', answer.error);
       return { ok: false, code: answer.error.code, message: answer.error.message };
     }
-    markJobRunning(this.deps.db, jobId, this.#now());
-    this.#arm(jobId, stepMs);
-    this.#publish(jobId);
+    if (this.#active.has(jobId)) {
+      markJobRunning(this.deps.db, jobId, this.#now());
+      active.view = { ...active.view, state: 'running' };
+      this.#arm(jobId, active, stepMs);
+      this.#publish(active);
+    }
     return { ok: true, jobId };
   }
 
-  #refuseReport(job: JobRow | undefined, agentId: string, sequence: number): SequenceAck | undefined {
+  #answerForEndedJob(agentId: string, jobId: string, sequence: number): SequenceAck {
+    const job = findJob(this.deps.db, jobId);
     if (!job) return refused('not_found', 'No such job');
-    if (job.agentId !== agentId) {
-      this.deps.logger.warn(
-        { jobId: job.id, agentId },
-        'refused a report from an agent that does not own the job',
-      );
-      return refused('forbidden', 'The job belongs to another agent');
-    }
-    if (sequence <= job.lastSequence) return undefined;
-    // A quick agent reports its first step before the server has handled the acceptance: queued counts too.
-    if (job.finishedAt) return refused('forbidden', `The job is ${job.state}`, job.lastSequence);
-    return undefined;
+    if (job.agentId !== agentId) return this.#refuseIntruder(jobId, agentId);
+    if (sequence <= job.lastSequence) return { ok: true, lastSequence: job.lastSequence };
+    return refused('forbidden', `The job is ${job.state}`, job.lastSequence);
   }
 
-  #adopt(job: JobRow, agentSessionId: string): void {
-    if (job.agentSessionId === agentSessionId || job.finishedAt) return;
-    assignJobToAgentSession(this.deps.db, job.id, agentSessionId, this.#now());
-    this.#arm(job.id, this.timeouts.stepMs);
-    this.#publish(job.id);
+  #refuseIntruder(jobId: string, agentId: string): SequenceAck {
+    this.deps.logger.warn({ jobId, agentId }, 'refused a report from an agent that does not own the job');
+    return refused('forbidden', 'The job belongs to another agent');
+  }
+
+  #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
+    const waitsForUser = report.step === 'waiting_for_user' && report.status === 'started';
+    this.#arm(jobId, active, waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs);
+    const { view } = active;
+    active.view = {
+      ...view,
+      state: view.state === 'queued' ? 'running' : view.state,
+      currentStep: report.step,
+      progress: report.status === 'succeeded' ? report.progress : view.progress,
+      readerName: report.card?.readerName ?? view.readerName,
+      cardSerial: view.cardSerial ?? report.card?.cardSerial ?? null,
+      updatedAt: this.#now().getTime(),
+    };
+    this.emit('job-step', {
+      jobId,
+      sequence: report.sequence,
+      step: report.step,
+      status: report.status,
+      at: report.at,
+      durationMs: report.durationMs ?? null,
+      progress: report.progress,
+      card: report.card ?? null,
+      error: report.error ?? null,
+    });
+    this.#publishSoon(active);
+  }
+
+  #adopt(jobId: string, active: ActiveJob, agentSessionId: string): void {
+    if (active.agentSessionId === agentSessionId) return;
+    this.#setAgentSession(jobId, active, agentSessionId);
+    this.#arm(jobId, active, this.timeouts.stepMs);
+  }
+
+  #setAgentSession(jobId: string, active: ActiveJob, agentSessionId: string | null): void {
+    active.agentSessionId = agentSessionId;
+    assignJobToAgentSession(this.deps.db, jobId, agentSessionId, this.#now());
+    active.view = { ...active.view, agentSessionId };
+    this.#publish(active);
   }
 
   #arm(
     jobId: string,
+    active: ActiveJob,
     ms: number,
     error: JobError = { code: 'step_timeout', message: 'Steget tog för lång tid' },
   ) {
-    clearTimeout(this.#timers.get(jobId));
-    const timer = setTimeout(() => {
-      this.#timers.delete(jobId);
-      const job = findJob(this.deps.db, jobId);
+    clearTimeout(active.timer);
+    active.timer = setTimeout(() => {
       if (this.#end(jobId, 'failed', error))
-        this.deps.connections.bySession(job?.agentSessionId ?? null)?.cancelJob(jobId);
+        this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
     }, ms);
-    timer.unref();
-    this.#timers.set(jobId, timer);
+    active.timer.unref();
   }
 
   #end(
@@ -311,23 +377,33 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     error: JobError | null,
     lastSequence?: number,
   ) {
-    const ended = finishJob(
+    const active = this.#active.get(jobId);
+    if (!active) return false;
+    this.#active.delete(jobId);
+    clearTimeout(active.timer);
+    clearTimeout(active.listUpdate);
+    finishJob(
       this.deps.db,
       jobId,
       { state, error, ...(lastSequence !== undefined ? { lastSequence } : {}) },
       this.#now(),
     );
-    if (ended) {
-      clearTimeout(this.#timers.get(jobId));
-      this.#timers.delete(jobId);
-      this.deps.logger.info({ jobId, state, errorCode: error?.code }, 'job ended');
-      this.#publish(jobId);
-    }
-    return ended;
+    this.deps.logger.info({ jobId, state, errorCode: error?.code }, 'job ended');
+    const ended = findJobView(this.deps.db, jobId);
+    if (ended) this.emit('job-updated', ended);
+    return true;
   }
 
-  #publish(jobId: string): void {
-    const view = findJobView(this.deps.db, jobId);
-    if (view) this.emit('job-updated', view);
+  #publish(active: ActiveJob): void {
+    clearTimeout(active.listUpdate);
+    active.listUpdate = undefined;
+    this.emit('job-updated', active.view);
+  }
+
+  /** Streaming steps update the list at most every `listUpdateMs`; the job's own page gets every step. */
+  #publishSoon(active: ActiveJob): void {
+    if (active.listUpdate) return;
+    active.listUpdate = setTimeout(() => this.#publish(active), this.timeouts.listUpdateMs);
+    active.listUpdate.unref();
   }
 }
