@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -351,5 +354,27 @@ describe('job engine timeouts and disconnects', () => {
     agent.socket.close();
     await scriptedAgent();
     expect(jobRow(jobId)).toMatchObject({ state: 'failed', errorCode: 'agent_disconnected' });
+  });
+
+  it('resumes a running job after a server restart, from the database', async () => {
+    const databasePath = join(mkdtempSync(join(tmpdir(), 'jobs-restart-')), 'siths.sqlite');
+    await testServer.stop();
+    testServer = await startTestServer({ databasePath });
+    addAgent(testServer.db, agentToken);
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'reader_found');
+    const port = Number(new URL(testServer.url).port);
+    for (const socket of sockets.splice(0)) socket.close();
+    await testServer.stop();
+
+    testServer = await startTestServer({ databasePath, port, jobTimeouts: { reconnectGraceMs: 5_000 } });
+    expect(jobRow(jobId)).toMatchObject({ state: 'running', agentSessionId: null, lastSequence: 1 });
+    const back = await scriptedAgent(agentToken, { accepted: true }, [jobId]);
+    expect(await back.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
+    expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
+    expect(await back.finish(jobId, 3)).toEqual({ ok: true, lastSequence: 3 });
+    expect(jobRow(jobId)).toMatchObject({ state: 'succeeded', agentSessionId: back.agentSessionId });
   });
 });

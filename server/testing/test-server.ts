@@ -17,9 +17,9 @@ export interface TestServer {
 
 /** The real server without the Remix app, on a free loopback port with an in-memory database. */
 export async function startTestServer(
-  options: { jobTimeouts?: Partial<JobTimeouts> } = {},
+  options: { jobTimeouts?: Partial<JobTimeouts>; databasePath?: string; port?: number } = {},
 ): Promise<TestServer> {
-  const db = openMigratedDatabase(':memory:');
+  const db = openMigratedDatabase(options.databasePath ?? ':memory:');
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
   const server = await createServer(config, {
     db,
@@ -27,7 +27,7 @@ export async function startTestServer(
     withRemix: false,
     ...(options.jobTimeouts ? { jobTimeouts: options.jobTimeouts } : {}),
   });
-  await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.httpServer.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.httpServer.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
