@@ -7,6 +7,7 @@ import {
   type JobState,
   jobIdSchema,
   jobStates,
+  type StepReport,
   type StepStatus,
   supportMessageSchema,
 } from './jobs';
@@ -59,6 +60,21 @@ export interface JobStepView {
   progress: number;
   card: CardSnapshot | null;
   error: JobError | null;
+}
+
+/** A step as support sees it, from the agent's report. */
+export function stepViewOf(report: StepReport): JobStepView {
+  return {
+    jobId: report.jobId,
+    sequence: report.sequence,
+    step: report.step,
+    status: report.status,
+    at: report.at,
+    durationMs: report.durationMs ?? null,
+    progress: report.progress,
+    card: report.card ?? null,
+    error: report.error ?? null,
+  };
 }
 
 export interface JobDetail {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ReaderMonitor, type ReaderState } from '../card-agent/pcsc/reader-monitor.js';
 import { vpcdPort, vpcdReaderName } from '../card-agent/virtual-card/vpcd-link.js';
+import { stopChild } from './processes';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CARD_CLI = join(REPO_ROOT, 'card-agent/virtual-card/cli.ts');
@@ -233,16 +234,6 @@ function spawnLogged(command: string, args: string[], logFile: string | undefine
   if (fd !== undefined) closeSync(fd);
   child.on('error', () => {});
   return child;
-}
-
-/** SIGTERM to this child's pid, SIGKILL if it lingers; never touches other processes. */
-async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 function canConnect(target: { path: string } | { port: number; host: string }): Promise<boolean> {

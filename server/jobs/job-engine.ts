@@ -14,7 +14,7 @@ import {
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { JobError, JobErrorCode, JobKind, JobOutcome, StepReport } from '../../protocol/jobs';
-import type { JobStepView, JobView } from '../../protocol/support-events';
+import { type JobStepView, type JobView, stepViewOf } from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
 import { StepWriter } from './step-writer';
@@ -330,17 +330,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       cardSerial: view.cardSerial ?? report.card?.cardSerial ?? null,
       updatedAt: this.#now().getTime(),
     };
-    this.emit('job-step', {
-      jobId,
-      sequence: report.sequence,
-      step: report.step,
-      status: report.status,
-      at: report.at,
-      durationMs: report.durationMs ?? null,
-      progress: report.progress,
-      card: report.card ?? null,
-      error: report.error ?? null,
-    });
+    this.emit('job-step', stepViewOf(report));
     this.#publishSoon(active);
   }
 
