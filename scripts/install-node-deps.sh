@@ -6,4 +6,6 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
   exit 0
 fi
 echo "Installing npm dependencies (native add-ons compile from source, this takes a few minutes)"
-PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+# `npm ci` refuses this lockfile under npm 11 (it wants entries for other platforms' optional
+# binaries, which npm itself does not write here); `npm install` installs exactly the locked versions.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
