@@ -1,3 +1,4 @@
+import { luhnCheckDigit } from '../protocol/identifiers';
 import type { OrderState, OrderType, StaffRole } from './schema';
 
 /** The fixed facts of the demo region: what the README, the demo script and e2e tests may rely on. */
@@ -166,18 +167,6 @@ export function personalIdentityNumber(birthDate: string, birthNumber: number): 
 }
 
 /** The digit that makes `digits + check` pass the Luhn (modulus 10, weights 2-1 from the right) test. */
-export function luhnCheckDigit(digits: string): number {
-  let sum = 0;
-  for (let index = 0; index < digits.length; index++) {
-    let value = Number(digits[digits.length - 1 - index]);
-    if (index % 2 === 0) {
-      value *= 2;
-      if (value > 9) value -= 9;
-    }
-    sum += value;
-  }
-  return (10 - (sum % 10)) % 10;
-}
 
 export function vgregionEmail(givenName: string, surname: string, suffix = ''): string {
   const local = `${givenName}.${surname}`

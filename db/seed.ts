@@ -1,5 +1,6 @@
 import { createECDH, createHash, createPublicKey } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { luhnCheckDigit } from '../protocol/identifiers';
 import type { AppDatabase } from './connection';
 import {
   type DemoOrderPlan,
@@ -22,7 +23,6 @@ import {
   demoRootUnitHsaId,
   demoSurnames,
   demoUnits,
-  luhnCheckDigit,
   personalIdentityNumber,
   vgregionEmail,
 } from './demo-fixtures';

@@ -45,8 +45,8 @@ test('a wrong password gets a Swedish message and no session', async ({ page }) 
 test('an empty form is refused field by field', async ({ page }) => {
   await page.goto('/logga-in');
   await page.getByRole('button', { name: 'Logga in' }).click();
-  await expect(page.locator('#username-error')).toHaveText('Ange ditt användarnamn.');
-  await expect(page.locator('#password-error')).toHaveText('Ange ditt lösenord.');
+  await expect(page.locator('#field-username-error')).toHaveText('Ange ditt användarnamn.');
+  await expect(page.locator('#field-password-error')).toHaveText('Ange ditt lösenord.');
 });
 
 test('a manager is refused the support view with 403 in Swedish', async ({ page }) => {

@@ -29,6 +29,11 @@ export const dashboardSections = {
     label: 'nav.persons',
     roles: ['manager', 'contact_person', 'id_admin', 'support'],
   },
+  audit: {
+    path: '/admin/granskning',
+    label: 'nav.audit',
+    roles: ['id_admin', 'support', 'system_admin'],
+  },
   support: { path: '/admin/support', label: 'nav.support', roles: ['support', 'system_admin'] },
   administration: { path: '/admin/administration', label: 'nav.administration', roles: ['system_admin'] },
 } as const satisfies Record<string, DashboardSection>;

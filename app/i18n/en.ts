@@ -1,12 +1,21 @@
+import { auditEn } from './areas/audit.en';
+import { ordersEn } from './areas/orders.en';
+import { personsEn } from './areas/persons.en';
+import { reserveCardsEn } from './areas/reserveCards.en';
 import type { MessageKey } from './sv';
 
 export const en: Record<MessageKey, string> = {
+  ...ordersEn,
+  ...personsEn,
+  ...reserveCardsEn,
+  ...auditEn,
   'app.title': 'SITHS eID portal',
   'app.tagline': 'A service for SITHS cards and Mobile SITHS',
   'nav.overview': 'Overview',
   'nav.orders': 'Orders',
   'nav.reserveCards': 'Reserve cards',
   'nav.persons': 'People',
+  'nav.audit': 'Audit log',
   'nav.support': 'Support',
   'nav.administration': 'Administration',
   'nav.logout': 'Log out',
@@ -141,6 +150,8 @@ export const en: Record<MessageKey, string> = {
   'jobError.agent_disconnected': 'The SITHS eID app lost its connection',
   'jobError.agent_busy': 'The SITHS eID app is busy with another job',
   'jobError.internal': 'Internal error',
+  'form.error.invalid': 'Check this value.',
+  'form.error.required': 'Fill in this field.',
   'error.forbidden': 'You are not allowed to see this page.',
   'error.forbiddenUnit': 'You are not allowed to act for that unit.',
   'error.notFound': 'The page does not exist.',

@@ -1,11 +1,16 @@
-/** Swedish is the default language; every other catalogue has exactly these keys. */
-export const sv = {
+import { auditSv } from './areas/audit.sv';
+import { ordersSv } from './areas/orders.sv';
+import { personsSv } from './areas/persons.sv';
+import { reserveCardsSv } from './areas/reserveCards.sv';
+
+const coreSv = {
   'app.title': 'SITHS eID-portalen',
   'app.tagline': 'En tjänst för SITHS-kort och Mobilt SITHS',
   'nav.overview': 'Översikt',
   'nav.orders': 'Beställningar',
   'nav.reserveCards': 'Reservkort',
   'nav.persons': 'Personer',
+  'nav.audit': 'Granskningslogg',
   'nav.support': 'Support',
   'nav.administration': 'Administration',
   'nav.logout': 'Logga ut',
@@ -140,6 +145,8 @@ export const sv = {
   'jobError.agent_disconnected': 'SITHS eID-appen tappade kontakten',
   'jobError.agent_busy': 'SITHS eID-appen är upptagen med ett annat jobb',
   'jobError.internal': 'Internt fel',
+  'form.error.invalid': 'Kontrollera uppgiften.',
+  'form.error.required': 'Fyll i fältet.',
   'error.forbidden': 'Du har inte behörighet till den här sidan.',
   'error.forbiddenUnit': 'Du har inte behörighet för den enheten.',
   'error.notFound': 'Sidan finns inte.',
@@ -147,5 +154,9 @@ export const sv = {
   'error.heading': 'Något gick fel',
   'error.backToStart': 'Till startsidan',
 } as const;
+
+/** Swedish is the default language; every other catalogue has exactly these keys. Each dashboard area keeps its
+ * texts in a file of its own under areas/. */
+export const sv = { ...coreSv, ...ordersSv, ...personsSv, ...reserveCardsSv, ...auditSv } as const;
 
 export type MessageKey = keyof typeof sv;

@@ -1,0 +1,3 @@
+import type { auditSv } from './audit.sv';
+
+export const auditEn: Record<keyof typeof auditSv, string> = {};

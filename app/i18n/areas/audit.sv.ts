@@ -1,0 +1,2 @@
+/** Swedish texts of the dashboard's audit pages; keys start with 'audit.'. */
+export const auditSv = {} as const;

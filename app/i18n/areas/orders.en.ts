@@ -1,0 +1,3 @@
+import type { ordersSv } from './orders.sv';
+
+export const ordersEn: Record<keyof typeof ordersSv, string> = {};
