@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, like, or } from 'drizzle-orm';
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';

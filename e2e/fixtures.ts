@@ -20,13 +20,14 @@ export const test = base.extend<object, { system: SithsSystem }>({
         logDir: join(process.cwd(), 'test-results', 'system-logs'),
         port: e2ePort,
         agentUiPort: e2eAgentUiPort,
+        waitForPcscdMs: 5 * 60_000,
         insertedCards: [{ serial: demoCards.lockedOrdinary, slot: 0 }],
       });
       await use(system);
       await system.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
-    { scope: 'worker', auto: true, timeout: 180_000 },
+    { scope: 'worker', auto: true, timeout: 420_000 },
   ],
 });
 

@@ -8,11 +8,12 @@ bash scripts/install-debian-deps.sh
 bash scripts/install-node-deps.sh
 
 step() { printf '\n== %s\n' "$*"; }
-reports=test-results/reports
+# Not under test-results/: Playwright empties that folder when it starts.
+reports=.test-reports
 rm -rf "$reports" && mkdir -p "$reports"
 
 step "lint and format (biome)"
-npx biome check .
+npx biome check --error-on-warnings .
 step "typecheck (tsc, strict)"
 npx tsc --noEmit
 step "build (remix)"

@@ -36,10 +36,16 @@ export interface StartPcscdOptions {
   /** pcscd's --debug --apdu output (APDUs in hex: PIN blocks included) to this file. */
   debugLogFile?: string;
   timeoutMs?: number;
+  /** When another pcscd is running, wait this long for it to go away before failing (one machine, many suites). */
+  waitForFreeMs?: number;
 }
 
 export async function startPcscd(options: StartPcscdOptions = {}): Promise<PcscdHandle> {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const waitUntilFree = Date.now() + (options.reuseRunning ? 0 : (options.waitForFreeMs ?? 0));
+  while (Date.now() < waitUntilFree && (await canConnect({ path: PCSCD_SOCKET }))) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
   if (await canConnect({ path: PCSCD_SOCKET })) {
     if (options.reuseRunning) return { pid: undefined, reused: true, stop: async () => {} };
     throw new Error(

@@ -38,6 +38,8 @@ export interface SithsSystemOptions {
   insertedCards: Array<{ serial: string; slot: VpcdSlot }>;
   /** Use a pcscd that is already running (the demo does; tests want their own). */
   reusePcscd?: boolean;
+  /** How long to wait for another suite's pcscd to stop first. */
+  waitForPcscdMs?: number;
   /** Where the agent's own "SITHS eID-app" page listens on 127.0.0.1. */
   agentUiPort: number;
 }
@@ -109,7 +111,10 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
-    const pcscd = await startPcscd({ reuseRunning: options.reusePcscd ?? false });
+    const pcscd = await startPcscd({
+      reuseRunning: options.reusePcscd ?? false,
+      waitForFreeMs: options.waitForPcscdMs ?? 0,
+    });
     stops.push(pcscd.stop);
     const insertedCards: VirtualCardProcess[] = [];
     for (const card of options.insertedCards) {
