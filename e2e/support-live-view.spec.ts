@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { demoCards } from '../db/seed';
 import { jobSteps } from '../protocol/jobs';
-import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcscd';
+import { insertVirtualCard, type VirtualCardProcess, waitForCard } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
 import { logInAndWaitForOverview } from './helpers';
@@ -136,6 +136,31 @@ test('an agent that dies mid-job shows as gone, the job fails, and a retry runs 
 
   const agentUi = await context.newPage();
   await agentUi.goto(system.agentUiUrl);
+  await page.getByRole('button', { name: 'Försök igen' }).click();
+  await expect(page.getByText('Nytt försök av')).toBeVisible();
+  await typePin(agentUi, demoCardPin);
+  await expect(page.getByTestId('job-state')).toHaveText('Klart');
+});
+
+test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs again once they are back', async ({
+  page,
+  context,
+  system,
+}) => {
+  const agentUi = await context.newPage();
+  await agentUi.goto(system.agentUiUrl);
+  await openSupport(page);
+  await startCardCheck(page);
+  await expect(agentUi.getByLabel('Ange säkerhetskod (PIN1)')).toBeVisible();
+
+  await system.unplugReaders();
+  await expect(page.getByTestId('job-state')).toHaveText('Misslyckades');
+  await expect(page.getByTestId('job-error')).toHaveText(
+    /Kortläsaren kopplades bort|Kortet togs ut ur läsaren/,
+  );
+
+  await system.plugReadersBack();
+  await waitForCard(slot1, true, 15_000);
   await page.getByRole('button', { name: 'Försök igen' }).click();
   await expect(page.getByText('Nytt försök av')).toBeVisible();
   await typePin(agentUi, demoCardPin);

@@ -15,6 +15,7 @@ import {
   startPcscd,
   type VirtualCardProcess,
   type VpcdSlot,
+  waitForCard,
 } from './pcscd';
 import { type ManagedProcess, startProcess, waitForHttpOk } from './processes';
 
@@ -53,6 +54,10 @@ export interface SithsSystem {
   agent: ManagedProcess;
   /** The agent's own page, with its access key. */
   agentUiUrl: string;
+  /** Stops pcscd, so every reader disappears as if unplugged. */
+  unplugReaders(): Promise<void>;
+  /** Starts pcscd again and waits until the inserted cards are back in their readers. */
+  plugReadersBack(): Promise<void>;
   /** Kills the agent (SIGKILL, as a crash would) and starts a new one; returns when it is up. */
   restartAgent(options?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -111,11 +116,11 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
-    const pcscd = await startPcscd({
+    let pcscd = await startPcscd({
       reuseRunning: options.reusePcscd ?? false,
       waitForFreeMs: options.waitForPcscdMs ?? 0,
     });
-    stops.push(pcscd.stop);
+    stops.push(() => pcscd.stop());
     const insertedCards: VirtualCardProcess[] = [];
     for (const card of options.insertedCards) {
       const inserted = await insertVirtualCard({
@@ -171,6 +176,14 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       server,
       agent: await startAgent(),
       agentUiUrl,
+      async unplugReaders() {
+        await pcscd.stop();
+      },
+      async plugReadersBack() {
+        pcscd = await startPcscd();
+        // The virtual cards reconnect to vpcd by themselves once it listens again.
+        for (const card of insertedCards) await waitForCard(card.readerName, true, 15_000);
+      },
       async restartAgent({ crash = true } = {}) {
         if (crash) process.kill(system.agent.pid, 'SIGKILL');
         await system.agent.stop();
