@@ -286,6 +286,8 @@ export const orders = sqliteTable(
     index('orders_state_created_idx').on(table.state, table.createdAt),
     index('orders_person_idx').on(table.personId, table.type, table.state),
     index('orders_placed_by_idx').on(table.placedByUserId),
+    // The order list walks this in date order and filters, instead of sorting a whole unit subtree.
+    index('orders_created_idx').on(table.createdAt),
     uniqueIndex('orders_card_unique').on(table.cardId),
     check('orders_type', inList('type', orderTypes)),
     check('orders_state', inList('state', orderStates)),
