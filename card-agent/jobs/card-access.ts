@@ -42,8 +42,9 @@ export function pcscCardAccess(monitor: ReaderSource, logger: Logger): CardAcces
         fired = true;
         listener(error);
       };
-      const removed = fire(new CardRemovedError());
       const gone = fire(new ReaderGoneError());
+      // A vanishing reader reports its card removed first, in the same turn: wait one turn to tell them apart.
+      const removed = (state: ReaderState) => setImmediate(() => fire(new CardRemovedError())(state));
       monitor.on('card-removed', removed);
       monitor.on('reader-removed', gone);
       return () => {
