@@ -50,6 +50,14 @@ async function typePin(agentUi: Page, pin: string) {
   await agentUi.getByRole('button', { name: 'Legitimera' }).click();
 }
 
+/** Support presses Försök igen, the user types the PIN in the new job, and it ends well. */
+async function retryAndFinish(page: Page, agentUi: Page) {
+  await page.getByRole('button', { name: 'Försök igen' }).click();
+  await expect(page.getByText('Nytt försök av')).toBeVisible();
+  await typePin(agentUi, demoCardPin);
+  await expect(page.getByTestId('job-state')).toHaveText('Klart');
+}
+
 test('support watches a card check live, messages the user, cancels a second job, and replays the first', async ({
   page,
   context,
@@ -115,10 +123,7 @@ test('a card pulled out while the user types shows at once and the job can be re
     serial: demoCards.activeOrdinary,
     slot: 1,
   });
-  await page.getByRole('button', { name: 'Försök igen' }).click();
-  await expect(page.getByText('Nytt försök av')).toBeVisible();
-  await typePin(agentUi, demoCardPin);
-  await expect(page.getByTestId('job-state')).toHaveText('Klart');
+  await retryAndFinish(page, agentUi);
 });
 
 test('an agent that dies mid-job shows as gone, the job fails, and a retry runs on the restarted agent', async ({
@@ -136,10 +141,7 @@ test('an agent that dies mid-job shows as gone, the job fails, and a retry runs 
 
   const agentUi = await context.newPage();
   await agentUi.goto(system.agentUiUrl);
-  await page.getByRole('button', { name: 'Försök igen' }).click();
-  await expect(page.getByText('Nytt försök av')).toBeVisible();
-  await typePin(agentUi, demoCardPin);
-  await expect(page.getByTestId('job-state')).toHaveText('Klart');
+  await retryAndFinish(page, agentUi);
 });
 
 test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs again once they are back', async ({
@@ -161,8 +163,5 @@ test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs a
 
   await system.plugReadersBack();
   await waitForCard(slot1, true, 15_000);
-  await page.getByRole('button', { name: 'Försök igen' }).click();
-  await expect(page.getByText('Nytt försök av')).toBeVisible();
-  await typePin(agentUi, demoCardPin);
-  await expect(page.getByTestId('job-state')).toHaveText('Klart');
+  await retryAndFinish(page, agentUi);
 });

@@ -1,22 +1,19 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { countOverview } from '../../db/overview';
 import { auditEvents, cards, units } from '../../db/schema';
-import { demoLogins, seedDemoData } from '../../db/seed';
+import { demoLogins } from '../../db/seed';
 import { expandUnitSubtrees } from '../../db/units';
-import { createTestLoadContext } from '../../server/testing/load-context';
+import { createRouteHarness } from '../testing/route-harness';
 import { loginWithPassword } from './login.server';
-import { hashPassword } from './password.server';
 
 let db: AppDatabase;
 let context: AppLoadContext;
 
 beforeAll(async () => {
-  db = openMigratedDatabase(':memory:');
-  await seedDemoData(db, { hashPassword });
-  context = createTestLoadContext(db);
+  ({ db, context } = await createRouteHarness());
 });
 
 const demoPassword = (username: string) => demoLogins.find((login) => login.username === username)!.password;

@@ -1,21 +1,18 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { auditEvents, units, users } from '../../db/schema';
-import { demoLogins, seedDemoData } from '../../db/seed';
-import { createTestLoadContext } from '../../server/testing/load-context';
+import { demoLogins } from '../../db/seed';
 import { localeCookie } from '../i18n/locale.server';
-import { hashPassword } from './password.server';
+import { createRouteHarness } from '../testing/route-harness';
 import { requireRole, requireStaff, requireUnitAccess } from './staff.server';
 
 let db: AppDatabase;
 let context: AppLoadContext;
 
 beforeAll(async () => {
-  db = openMigratedDatabase(':memory:');
-  await seedDemoData(db, { hashPassword });
-  context = createTestLoadContext(db);
+  ({ db, context } = await createRouteHarness());
 });
 
 async function requestAs(username: string, path = '/admin', language?: 'en') {
