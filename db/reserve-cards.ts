@@ -1,0 +1,602 @@
+import { and, asc, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { recordAudit } from './audit';
+import { cardSerialProblem, normalizeCardSerial } from './card-serial';
+import type { AppDatabase } from './connection';
+import { newId } from './ids';
+import type { UnitScope } from './overview';
+import { type CardState, cards, eids, orderEvents, orders, persons, units } from './schema';
+import { listUnits } from './units';
+
+/** Who changes the stock: a contact person, with the units their contact-person role reaches. */
+export interface ReserveCardActor {
+  userId: string;
+  label: string;
+  scope: UnitScope;
+}
+
+export type ReserveCardRefusal =
+  | 'serial_length'
+  | 'serial_digits'
+  | 'serial_check_digit'
+  | 'duplicate_serial'
+  | 'invalid_product_code'
+  | 'invalid_trust_level'
+  | 'invalid_threshold'
+  | 'unknown_unit'
+  | 'unknown_card'
+  | 'unknown_order'
+  | 'other_unit'
+  | 'card_not_in_stock'
+  | 'not_reserve_order'
+  | 'order_not_ready'
+  | 'order_has_card'
+  | 'trust_level_mismatch';
+
+export type ReserveCardOutcome<Success> =
+  | ({ ok: true } & Success)
+  | { ok: false; refusal: ReserveCardRefusal };
+
+export type ReserveOrderType = 'reserve_card_loa2' | 'reserve_card_loa3';
+export const reserveOrderTrustLevel: Record<ReserveOrderType, 2 | 3> = {
+  reserve_card_loa2: 2,
+  reserve_card_loa3: 3,
+};
+
+const productCodePattern = /^[A-Z0-9][A-Z0-9-]{1,29}$/;
+const maxLowStockThreshold = 999;
+const cardLifetimeYears = 5;
+
+export function inUnitScope(scope: UnitScope, unitId: string): boolean {
+  return scope === 'all' || scope.includes(unitId);
+}
+
+function scopeCondition(column: typeof cards.unitId | typeof orders.unitId, scope: UnitScope) {
+  return scope === 'all' ? undefined : inArray(column, [...scope]);
+}
+
+/** Thrown inside a transaction to roll it back; the refusal is audited after the rollback. */
+class Refused extends Error {
+  constructor(readonly refusal: ReserveCardRefusal) {
+    super(refusal);
+  }
+}
+
+interface Attempt {
+  action: string;
+  objectType: 'reserve_card' | 'unit';
+  objectId?: string | null;
+  /** Only a unit that exists: the audit log references units. */
+  unitId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+function refuse(
+  db: AppDatabase,
+  actor: ReserveCardActor,
+  attempt: Attempt,
+  refusal: ReserveCardRefusal,
+): { ok: false; refusal: ReserveCardRefusal } {
+  recordAudit(db, {
+    actorUserId: actor.userId,
+    actorLabel: actor.label,
+    action: attempt.action,
+    objectType: attempt.objectType,
+    objectId: attempt.objectId ?? null,
+    unitId: attempt.unitId ?? null,
+    outcome: 'refused',
+    detail: { ...attempt.detail, reason: refusal },
+  });
+  return { ok: false, refusal };
+}
+
+function succeed(db: AppDatabase, actor: ReserveCardActor, attempt: Attempt): void {
+  recordAudit(db, {
+    actorUserId: actor.userId,
+    actorLabel: actor.label,
+    action: attempt.action,
+    objectType: attempt.objectType,
+    objectId: attempt.objectId ?? null,
+    unitId: attempt.unitId ?? null,
+    outcome: 'success',
+    detail: attempt.detail,
+  });
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function unitExists(db: AppDatabase, unitId: string): boolean {
+  return db.select({ id: units.id }).from(units).where(eq(units.id, unitId)).get() !== undefined;
+}
+
+export interface NewReserveCard {
+  serial: string;
+  productCode: string;
+  trustLevel: number;
+  unitId: string;
+}
+
+function newCardRefusal(
+  db: AppDatabase,
+  card: NewReserveCard & { serial: string },
+  scope: UnitScope,
+): ReserveCardRefusal | null {
+  const serialProblem = cardSerialProblem(card.serial);
+  if (serialProblem) return `serial_${serialProblem}`;
+  if (!productCodePattern.test(card.productCode)) return 'invalid_product_code';
+  if (card.trustLevel !== 2 && card.trustLevel !== 3) return 'invalid_trust_level';
+  if (!unitExists(db, card.unitId)) return 'unknown_unit';
+  if (!inUnitScope(scope, card.unitId)) return 'other_unit';
+  const taken = db.select({ id: cards.id }).from(cards).where(eq(cards.serial, card.serial)).get();
+  return taken ? 'duplicate_serial' : null;
+}
+
+/** Puts a delivered reserve card in a unit's stock: `in_stock`, valid five years from today. */
+export function registerReserveCard(
+  db: AppDatabase,
+  input: NewReserveCard,
+  actor: ReserveCardActor,
+  now = new Date(),
+): ReserveCardOutcome<{ cardId: string }> {
+  const card = { ...input, serial: normalizeCardSerial(input.serial) };
+  const unitKnown = unitExists(db, card.unitId);
+  const attempt: Attempt = {
+    action: 'reserve_card_register',
+    objectType: 'reserve_card',
+    unitId: unitKnown ? card.unitId : null,
+    detail: {
+      serial: card.serial,
+      productCode: card.productCode,
+      trustLevel: card.trustLevel,
+      unitId: card.unitId,
+    },
+  };
+  const refusal = newCardRefusal(db, card, actor.scope);
+  if (refusal) return refuse(db, actor, attempt, refusal);
+  const cardId = newId();
+  const validTo = new Date(now);
+  validTo.setUTCFullYear(validTo.getUTCFullYear() + cardLifetimeYears);
+  try {
+    db.transaction(() => {
+      db.insert(cards)
+        .values({
+          id: cardId,
+          serial: card.serial,
+          kind: 'reserve',
+          productCode: card.productCode,
+          trustLevel: card.trustLevel,
+          state: 'in_stock',
+          unitId: card.unitId,
+          validFrom: now,
+          validTo,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .run();
+      succeed(db, actor, { ...attempt, objectId: cardId, detail: { ...attempt.detail, after: 'in_stock' } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return refuse(db, actor, attempt, 'duplicate_serial');
+    throw error;
+  }
+  return { ok: true, cardId };
+}
+
+export interface ReserveCardRow {
+  id: string;
+  serial: string;
+  productCode: string;
+  trustLevel: number;
+  state: CardState;
+  unitId: string;
+  validTo: Date;
+  createdAt: Date;
+  holderName: string | null;
+}
+
+export interface StockFilters {
+  state?: CardState;
+  trustLevel?: 2 | 3;
+}
+
+/** One unit's reserve cards, newest first (the caller checks that the user may see the unit). */
+export function listStock(db: AppDatabase, unitId: string, filters: StockFilters = {}): ReserveCardRow[] {
+  const conditions: (SQL | undefined)[] = [eq(cards.kind, 'reserve'), eq(cards.unitId, unitId)];
+  if (filters.state) conditions.push(eq(cards.state, filters.state));
+  if (filters.trustLevel) conditions.push(eq(cards.trustLevel, filters.trustLevel));
+  return db
+    .select({
+      id: cards.id,
+      serial: cards.serial,
+      productCode: cards.productCode,
+      trustLevel: cards.trustLevel,
+      state: cards.state,
+      unitId: cards.unitId,
+      validTo: cards.validTo,
+      createdAt: cards.createdAt,
+      givenName: persons.givenName,
+      surname: persons.surname,
+    })
+    .from(cards)
+    .leftJoin(persons, eq(persons.id, cards.holderPersonId))
+    .where(and(...conditions))
+    .orderBy(asc(cards.state), asc(cards.trustLevel), asc(cards.serial))
+    .limit(1000)
+    .all()
+    .map(({ givenName, surname, ...card }) => ({
+      ...card,
+      holderName: givenName === null ? null : `${givenName} ${surname}`,
+    }));
+}
+
+export interface ReserveCardDetail {
+  id: string;
+  serial: string;
+  kind: string;
+  productCode: string;
+  trustLevel: number;
+  state: CardState;
+  unitId: string;
+  unitName: string;
+}
+
+export function findReserveCard(db: AppDatabase, cardId: string): ReserveCardDetail | undefined {
+  return db
+    .select({
+      id: cards.id,
+      serial: cards.serial,
+      kind: cards.kind,
+      productCode: cards.productCode,
+      trustLevel: cards.trustLevel,
+      state: cards.state,
+      unitId: cards.unitId,
+      unitName: units.name,
+    })
+    .from(cards)
+    .innerJoin(units, eq(units.id, cards.unitId))
+    .where(and(eq(cards.id, cardId), eq(cards.kind, 'reserve')))
+    .get();
+}
+
+export interface StockLevel {
+  unitId: string;
+  unitName: string;
+  unitHsaId: string;
+  threshold: number;
+  inStock: { 2: number; 3: number };
+  total: number;
+  /** Assigned to a person in the portal, not yet activated by them. */
+  assigned: number;
+  /** Fewer cards in stock than the unit's threshold. */
+  low: boolean;
+  /**
+   * Per trust level: none left of that level while the unit keeps a threshold. The threshold is the unit's
+   * one number for its whole stock, so an empty level is what needs a warning of its own.
+   */
+  lowByTrustLevel: { 2: boolean; 3: boolean };
+}
+
+/** Stock per unit in scope, with the unit's low-stock threshold and warnings. */
+export function stockLevels(db: AppDatabase, scope: UnitScope): StockLevel[] {
+  if (scope !== 'all' && scope.length === 0) return [];
+  const counts = db
+    .select({ unitId: cards.unitId, trustLevel: cards.trustLevel, state: cards.state, value: count() })
+    .from(cards)
+    .where(
+      and(
+        eq(cards.kind, 'reserve'),
+        inArray(cards.state, ['in_stock', 'assigned']),
+        scopeCondition(cards.unitId, scope),
+      ),
+    )
+    .groupBy(cards.unitId, cards.trustLevel, cards.state)
+    .all();
+  const thresholds = new Map(
+    db
+      .select({ id: units.id, threshold: units.lowStockThreshold })
+      .from(units)
+      .all()
+      .map((row) => [row.id, row.threshold]),
+  );
+  return listUnits(db, scope === 'all' ? undefined : scope).map((unit) => {
+    const ofUnit = counts.filter((row) => row.unitId === unit.id);
+    const inStockOf = (level: number) =>
+      ofUnit.find((row) => row.state === 'in_stock' && row.trustLevel === level)?.value ?? 0;
+    const inStock = { 2: inStockOf(2), 3: inStockOf(3) };
+    const threshold = thresholds.get(unit.id) ?? 0;
+    const total = inStock[2] + inStock[3];
+    return {
+      unitId: unit.id,
+      unitName: unit.name,
+      unitHsaId: unit.hsaId,
+      threshold,
+      inStock,
+      total,
+      assigned: ofUnit.filter((row) => row.state === 'assigned').reduce((sum, row) => sum + row.value, 0),
+      low: total < threshold,
+      lowByTrustLevel: { 2: threshold > 0 && inStock[2] === 0, 3: threshold > 0 && inStock[3] === 0 },
+    };
+  });
+}
+
+/** Sets the number of in-stock cards below which the unit's stock shows "Lågt lager". */
+export function setLowStockThreshold(
+  db: AppDatabase,
+  input: { unitId: string; threshold: number },
+  actor: ReserveCardActor,
+): ReserveCardOutcome<{ before: number }> {
+  const unit = db
+    .select({ threshold: units.lowStockThreshold })
+    .from(units)
+    .where(eq(units.id, input.unitId))
+    .get();
+  const attempt: Attempt = {
+    action: 'low_stock_threshold_set',
+    objectType: 'unit',
+    objectId: input.unitId,
+    unitId: unit ? input.unitId : null,
+    detail: { before: unit?.threshold, after: input.threshold },
+  };
+  if (!Number.isInteger(input.threshold) || input.threshold < 0 || input.threshold > maxLowStockThreshold) {
+    return refuse(db, actor, attempt, 'invalid_threshold');
+  }
+  if (!unit) return refuse(db, actor, attempt, 'unknown_unit');
+  if (!inUnitScope(actor.scope, input.unitId)) return refuse(db, actor, attempt, 'other_unit');
+  db.transaction(() => {
+    db.update(units).set({ lowStockThreshold: input.threshold }).where(eq(units.id, input.unitId)).run();
+    succeed(db, actor, attempt);
+  });
+  return { ok: true, before: unit.threshold };
+}
+
+/**
+ * Takes an unassigned card out of stock for good (broken, lost in the post, sent back). It becomes
+ * `revoked`: a card never returns to stock, and any transport certificate on it is revoked with it.
+ */
+export function withdrawReserveCard(
+  db: AppDatabase,
+  input: { cardId: string },
+  actor: ReserveCardActor,
+  now = new Date(),
+): ReserveCardOutcome<object> {
+  const card = findReserveCard(db, input.cardId);
+  const attempt: Attempt = {
+    action: 'reserve_card_withdraw',
+    objectType: 'reserve_card',
+    objectId: input.cardId,
+    unitId: card?.unitId ?? null,
+    detail: { serial: card?.serial, before: card?.state, after: 'revoked', withdrawal: 'withdrawn' },
+  };
+  if (!card) return refuse(db, actor, attempt, 'unknown_card');
+  if (!inUnitScope(actor.scope, card.unitId)) return refuse(db, actor, attempt, 'other_unit');
+  try {
+    db.transaction(() => {
+      const changed = db
+        .update(cards)
+        .set({ state: 'revoked', updatedAt: now })
+        .where(and(eq(cards.id, card.id), eq(cards.state, 'in_stock')))
+        .run().changes;
+      if (changed !== 1) throw new Refused('card_not_in_stock');
+      db.update(eids)
+        .set({ state: 'revoked', revokedAt: now, revocationReason: 'withdrawn' })
+        .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')))
+        .run();
+      succeed(db, actor, attempt);
+    });
+  } catch (error) {
+    if (error instanceof Refused) return refuse(db, actor, attempt, error.refusal);
+    throw error;
+  }
+  return { ok: true };
+}
+
+export interface AssignableOrder {
+  id: string;
+  type: ReserveOrderType;
+  unitId: string;
+  unitName: string;
+  personId: string;
+  personName: string;
+  personHsaId: string;
+  createdAt: Date;
+}
+
+/** Ready reserve-card orders in scope that have no card yet: what a contact person can activate a card for. */
+export function listAssignableOrders(db: AppDatabase, scope: UnitScope): AssignableOrder[] {
+  if (scope !== 'all' && scope.length === 0) return [];
+  return db
+    .select({
+      id: orders.id,
+      type: orders.type,
+      unitId: orders.unitId,
+      unitName: units.name,
+      personId: persons.id,
+      givenName: persons.givenName,
+      surname: persons.surname,
+      personHsaId: persons.hsaId,
+      createdAt: orders.createdAt,
+    })
+    .from(orders)
+    .innerJoin(persons, eq(persons.id, orders.personId))
+    .innerJoin(units, eq(units.id, orders.unitId))
+    .where(
+      and(
+        eq(orders.state, 'ready'),
+        inArray(orders.type, ['reserve_card_loa2', 'reserve_card_loa3']),
+        isNull(orders.cardId),
+        scopeCondition(orders.unitId, scope),
+      ),
+    )
+    .orderBy(asc(orders.createdAt))
+    .limit(500)
+    .all()
+    .map(({ givenName, surname, type, ...order }) => ({
+      ...order,
+      type: type as ReserveOrderType,
+      personName: `${givenName} ${surname}`,
+    }));
+}
+
+export function findAssignableOrder(
+  db: AppDatabase,
+  scope: UnitScope,
+  orderId: string,
+): AssignableOrder | undefined {
+  return listAssignableOrders(db, scope).find((order) => order.id === orderId);
+}
+
+export interface AssignableCard {
+  id: string;
+  serial: string;
+  productCode: string;
+  trustLevel: number;
+  unitId: string;
+  unitName: string;
+}
+
+/** In-stock reserve cards of one trust level in scope, the order's own unit first. */
+export function listAssignableCards(
+  db: AppDatabase,
+  scope: UnitScope,
+  trustLevel: 2 | 3,
+  preferredUnitId?: string,
+): AssignableCard[] {
+  if (scope !== 'all' && scope.length === 0) return [];
+  const rows = db
+    .select({
+      id: cards.id,
+      serial: cards.serial,
+      productCode: cards.productCode,
+      trustLevel: cards.trustLevel,
+      unitId: cards.unitId,
+      unitName: units.name,
+    })
+    .from(cards)
+    .innerJoin(units, eq(units.id, cards.unitId))
+    .where(
+      and(
+        eq(cards.kind, 'reserve'),
+        eq(cards.state, 'in_stock'),
+        eq(cards.trustLevel, trustLevel),
+        scopeCondition(cards.unitId, scope),
+      ),
+    )
+    .orderBy(asc(units.name), asc(cards.serial))
+    .limit(500)
+    .all();
+  const preferred = (card: AssignableCard) => (card.unitId === preferredUnitId ? 0 : 1);
+  return rows.sort((a, b) => preferred(a) - preferred(b));
+}
+
+interface OrderForAssignment {
+  id: string;
+  type: string;
+  state: string;
+  unitId: string;
+  personId: string;
+  cardId: string | null;
+}
+
+function findOrderForAssignment(db: AppDatabase, orderId: string): OrderForAssignment | undefined {
+  return db
+    .select({
+      id: orders.id,
+      type: orders.type,
+      state: orders.state,
+      unitId: orders.unitId,
+      personId: orders.personId,
+      cardId: orders.cardId,
+    })
+    .from(orders)
+    .where(eq(orders.id, orderId))
+    .get();
+}
+
+function assignmentRefusal(
+  card: ReserveCardDetail | undefined,
+  order: OrderForAssignment | undefined,
+  scope: UnitScope,
+): ReserveCardRefusal | null {
+  if (!card) return 'unknown_card';
+  if (!order) return 'unknown_order';
+  if (!inUnitScope(scope, card.unitId) || !inUnitScope(scope, order.unitId)) return 'other_unit';
+  if (order.type !== 'reserve_card_loa2' && order.type !== 'reserve_card_loa3') return 'not_reserve_order';
+  if (order.state !== 'ready') return 'order_not_ready';
+  if (order.cardId !== null) return 'order_has_card';
+  if (card.state !== 'in_stock') return 'card_not_in_stock';
+  if (card.trustLevel !== reserveOrderTrustLevel[order.type]) return 'trust_level_mismatch';
+  return null;
+}
+
+/**
+ * "Aktivera reservkort för person": gives an in-stock card to the person of a ready reserve-card order.
+ * Both rows change only if they are still as read (conditional updates in one immediate transaction), so
+ * of two contact persons assigning the same card at once exactly one wins. The order stays `ready`: the
+ * person's own activation fulfils it.
+ */
+export function assignReserveCard(
+  db: AppDatabase,
+  input: { cardId: string; orderId: string },
+  actor: ReserveCardActor,
+  now = new Date(),
+): ReserveCardOutcome<{ personId: string; serial: string; unitId: string }> {
+  const seen = findReserveCard(db, input.cardId);
+  const attempt: Attempt = {
+    action: 'reserve_card_assign',
+    objectType: 'reserve_card',
+    objectId: input.cardId,
+    unitId: seen?.unitId ?? null,
+    detail: { orderId: input.orderId, serial: seen?.serial, before: 'in_stock', after: 'assigned' },
+  };
+  try {
+    return db.transaction(
+      () => {
+        const card = findReserveCard(db, input.cardId);
+        const order = findOrderForAssignment(db, input.orderId);
+        const refusal = assignmentRefusal(card, order, actor.scope);
+        if (refusal || !card || !order) throw new Refused(refusal ?? 'unknown_card');
+        takeCardOutOfStock(db, card, order, actor, now);
+        succeed(db, actor, { ...attempt, detail: { ...attempt.detail, personId: order.personId } });
+        return { ok: true as const, personId: order.personId, serial: card.serial, unitId: card.unitId };
+      },
+      { behavior: 'immediate' },
+    );
+  } catch (error) {
+    if (error instanceof Refused) return refuse(db, actor, attempt, error.refusal);
+    if (isUniqueViolation(error)) return refuse(db, actor, attempt, 'order_has_card');
+    throw error;
+  }
+}
+
+function takeCardOutOfStock(
+  db: AppDatabase,
+  card: ReserveCardDetail,
+  order: OrderForAssignment,
+  actor: ReserveCardActor,
+  now: Date,
+): void {
+  const cardId = card.id;
+  const cardChanged = db
+    .update(cards)
+    .set({ state: 'assigned', holderPersonId: order.personId, updatedAt: now })
+    .where(and(eq(cards.id, cardId), eq(cards.state, 'in_stock'), isNull(cards.holderPersonId)))
+    .run().changes;
+  if (cardChanged !== 1) throw new Refused('card_not_in_stock');
+  const orderChanged = db
+    .update(orders)
+    .set({ cardId, updatedAt: now })
+    .where(and(eq(orders.id, order.id), eq(orders.state, 'ready'), isNull(orders.cardId)))
+    .run().changes;
+  if (orderChanged !== 1) throw new Refused('order_has_card');
+  db.insert(orderEvents)
+    .values({
+      orderId: order.id,
+      actorUserId: actor.userId,
+      fromState: 'ready',
+      toState: 'ready',
+      note: `Reservkort ${card.serial} aktiverat i portalen`,
+      at: now,
+    })
+    .run();
+}
