@@ -16,7 +16,7 @@ const outsider: OrderActor = { kind: 'staff', userId: 'user-other', isIdAdmin: f
 const system: OrderActor = { kind: 'system' };
 
 /** Every transition the lifecycle allows, with the actor that may make it. Everything else is refused. */
-const allowed: Array<[OrderAction, OrderState, OrderType, OrderState, OrderActor]> = [
+const allowed: ReadonlyArray<readonly [OrderAction, OrderState, OrderType, OrderState, OrderActor]> = [
   ['approve', 'placed', 'eid_on_card', 'ready', idAdmin],
   ['approve', 'placed', 'reserve_card_loa2', 'ready', idAdmin],
   ['approve', 'placed', 'mobile', 'ready', idAdmin],
@@ -40,7 +40,11 @@ const combinations = orderStates.flatMap((state) =>
     .map((type) => [state, type] as const),
 );
 
-const facts = (state: OrderState, type: OrderType, firstApproverUserId: string | null = null): OrderFacts => ({
+const facts = (
+  state: OrderState,
+  type: OrderType,
+  firstApproverUserId: string | null = null,
+): OrderFacts => ({
   type,
   state,
   placedByUserId: placer,
@@ -111,13 +115,20 @@ describe('four eyes', () => {
       });
     }
     expect(
-      decideTransition(facts('awaiting_second_approval', 'reserve_card_loa3'), 'approve_second', placerAsIdAdmin),
+      decideTransition(
+        facts('awaiting_second_approval', 'reserve_card_loa3'),
+        'approve_second',
+        placerAsIdAdmin,
+      ),
     ).toEqual({ ok: false, reason: 'own_order' });
   });
 
   it('refuses the first approver giving the second approval too', () => {
     const order = facts('awaiting_second_approval', 'reserve_card_loa3', 'user-idadmin');
-    expect(decideTransition(order, 'approve_second', idAdmin)).toEqual({ ok: false, reason: 'already_approved' });
+    expect(decideTransition(order, 'approve_second', idAdmin)).toEqual({
+      ok: false,
+      reason: 'already_approved',
+    });
   });
 
   it('accepts a second, different ID-administrator', () => {
@@ -126,7 +137,12 @@ describe('four eyes', () => {
   });
 
   it('lets the placer cancel their own order', () => {
-    const placerAsManager: OrderActor = { kind: 'staff', userId: placer, isIdAdmin: false, inPlacerScope: true };
+    const placerAsManager: OrderActor = {
+      kind: 'staff',
+      userId: placer,
+      isIdAdmin: false,
+      inPlacerScope: true,
+    };
     expect(decideTransition(facts('placed', 'mobile'), 'cancel', placerAsManager)).toEqual({
       ok: true,
       to: 'cancelled',
@@ -136,13 +152,6 @@ describe('four eyes', () => {
 
 describe('pending approval', () => {
   it('names the approval an order waits for', () => {
-    expect(orderStates.map(pendingApproval)).toEqual([
-      'approve',
-      'approve_second',
-      null,
-      null,
-      null,
-      null,
-    ]);
+    expect(orderStates.map(pendingApproval)).toEqual(['approve', 'approve_second', null, null, null, null]);
   });
 });

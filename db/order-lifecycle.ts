@@ -4,7 +4,11 @@ import type { OrderState, OrderType } from './schema';
 export const orderActions = ['approve', 'approve_second', 'cancel', 'expire', 'fulfil'] as const;
 export type OrderAction = (typeof orderActions)[number];
 
-export const openOrderStates = ['placed', 'awaiting_second_approval', 'ready'] as const satisfies readonly OrderState[];
+export const openOrderStates = [
+  'placed',
+  'awaiting_second_approval',
+  'ready',
+] as const satisfies readonly OrderState[];
 
 /**
  * Who acts. Staff carry what the caller established about them for this order: whether they are an
@@ -66,7 +70,11 @@ function fourEyes(action: OrderAction, actor: OrderActor, order: OrderFacts): Tr
 }
 
 /** Whether `actor` may do `action` to `order`, and the state it leads to. Pure: no database, no clock. */
-export function decideTransition(order: OrderFacts, action: OrderAction, actor: OrderActor): TransitionDecision {
+export function decideTransition(
+  order: OrderFacts,
+  action: OrderAction,
+  actor: OrderActor,
+): TransitionDecision {
   if (!fromStates[action].includes(order.state)) return { ok: false, reason: 'wrong_state' };
   if (!permitted(action, actor)) return { ok: false, reason: 'not_permitted' };
   const refusal = fourEyes(action, actor, order);

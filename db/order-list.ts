@@ -1,0 +1,266 @@
+import Database from 'better-sqlite3';
+import {
+  hsaIdSchema,
+  maskPersonalIdentityNumber,
+  normalizePersonalIdentityNumber,
+} from '../protocol/identifiers';
+import type { AppDatabase } from './connection';
+import type { OrderState, OrderType } from './schema';
+
+export const orderSorts = ['created_desc', 'created_asc', 'person_asc'] as const;
+export type OrderSort = (typeof orderSorts)[number];
+
+export const orderPageSize = 50;
+
+export interface OrderListFilter {
+  /** The units whose orders are listed: the caller's visible units, narrowed to a chosen unit's subtree. */
+  scope: 'all' | readonly string[];
+  types?: readonly OrderType[];
+  states?: readonly OrderState[];
+  /** Placed at or after. */
+  createdFrom?: Date;
+  /** Placed before. */
+  createdBefore?: Date;
+  placedByUserId?: string;
+  /** HSA-id, personnummer or name (surname, or given name and surname). */
+  search?: string;
+}
+
+export interface OrderListRow {
+  id: string;
+  type: OrderType;
+  state: OrderState;
+  createdAt: number;
+  updatedAt: number;
+  unitName: string;
+  personName: string;
+  personHsaId: string;
+  /** Masked: lists never show the last four digits. */
+  personalIdentityNumber: string | null;
+  placedByName: string;
+}
+
+interface RawRow extends Omit<OrderListRow, 'personName' | 'personalIdentityNumber'> {
+  givenName: string;
+  surname: string;
+  personalIdentityNumber: string | null;
+}
+
+interface BuiltQuery {
+  where: string;
+  params: unknown[];
+}
+
+const columns = `o.id, o.type, o.state, o.created_at as createdAt, o.updated_at as updatedAt,
+  u.name as unitName, p.hsa_id as personHsaId, p.personal_identity_number as personalIdentityNumber,
+  p.given_name as givenName, p.surname, pb.display_name as placedByName`;
+
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+/** Surname prefix, or given name and surname prefix; GLOB so the name index serves the prefix. */
+function nameCondition(search: string, params: unknown[]): string {
+  const words = search
+    .replace(/[*?[\]]/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const capitalised = words.map((word) => word.charAt(0).toLocaleUpperCase('sv') + word.slice(1));
+  const conditions = [...new Set([words.join(' '), capitalised.join(' ')])].map((surname) => {
+    params.push(`${surname}*`);
+    return 'surname glob ?';
+  });
+  if (capitalised.length >= 2) {
+    params.push(capitalised[0], `${capitalised.slice(1).join(' ')}*`);
+    conditions.push('(given_name = ? and surname glob ?)');
+  }
+  return conditions.join(' or ');
+}
+
+function searchCondition(search: string, params: unknown[], today: Date): string {
+  const personalIdentityNumber = normalizePersonalIdentityNumber(search, today);
+  if (personalIdentityNumber) {
+    params.push(personalIdentityNumber);
+    return 'personal_identity_number = ?';
+  }
+  const hsaId = hsaIdSchema.safeParse(search);
+  if (hsaId.success) {
+    params.push(hsaId.data);
+    return 'hsa_id = ?';
+  }
+  return nameCondition(search, params);
+}
+
+function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const addIn = (column: string, values: readonly unknown[] | undefined) => {
+    if (!values || values.length === 0) return;
+    conditions.push(`${column} in (${placeholders(values)})`);
+    params.push(...values);
+  };
+  if (filter.scope !== 'all') {
+    if (filter.scope.length === 0) conditions.push('0');
+    addIn('o.unit_id', filter.scope);
+  }
+  addIn('o.type', filter.types);
+  addIn('o.state', filter.states);
+  if (filter.createdFrom) {
+    conditions.push('o.created_at >= ?');
+    params.push(filter.createdFrom.getTime());
+  }
+  if (filter.createdBefore) {
+    conditions.push('o.created_at < ?');
+    params.push(filter.createdBefore.getTime());
+  }
+  if (filter.placedByUserId) {
+    conditions.push('o.placed_by_user_id = ?');
+    params.push(filter.placedByUserId);
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    const personParams: unknown[] = [];
+    conditions.push(
+      `o.person_id in (select id from persons where ${searchCondition(search, personParams, today)})`,
+    );
+    params.push(...personParams);
+  }
+  return { where: conditions.length ? `where ${conditions.join(' and ')}` : '', params };
+}
+
+function selectSql(where: string, sort: OrderSort): string {
+  const joins = `join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id`;
+  if (sort === 'person_asc') {
+    // Persons in name order drive the join, so a page needs only the first persons, not a sort of every order.
+    return `select ${columns} from persons p cross join orders o on o.person_id = p.id ${joins} ${where}
+      order by p.surname, p.given_name, p.id, o.created_at desc`;
+  }
+  const direction = sort === 'created_asc' ? 'asc' : 'desc';
+  return `select ${columns} from orders o join persons p on p.id = o.person_id ${joins} ${where}
+    order by o.created_at ${direction}, o.rowid ${direction}`;
+}
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+function prepared(client: Database.Database, sql: string): Database.Statement {
+  let cache = statementCache.get(client);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(client, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = client.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
+function toListRow({ givenName, surname, personalIdentityNumber, ...row }: RawRow): OrderListRow {
+  return {
+    ...row,
+    personName: `${givenName} ${surname}`,
+    personalIdentityNumber: personalIdentityNumber
+      ? maskPersonalIdentityNumber(personalIdentityNumber)
+      : null,
+  };
+}
+
+export interface OrderPage {
+  rows: OrderListRow[];
+  total: number;
+  page: number;
+  pageCount: number;
+}
+
+/** One page of orders under a filter, with the total count. Pages count from 1. */
+export function listOrders(
+  db: AppDatabase,
+  filter: OrderListFilter,
+  sort: OrderSort,
+  page: number,
+  today = new Date(),
+): OrderPage {
+  const { where, params } = buildWhere(filter, today);
+  const total = (
+    prepared(db.$client, `select count(*) as total from orders o ${where}`).get(...params) as {
+      total: number;
+    }
+  ).total;
+  const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
+  const current = Math.min(Math.max(1, page), pageCount);
+  const rows = prepared(db.$client, `${selectSql(where, sort)} limit ? offset ?`).all(
+    ...params,
+    orderPageSize,
+    (current - 1) * orderPageSize,
+  ) as RawRow[];
+  return { rows: rows.map(toListRow), total, page: current, pageCount };
+}
+
+/**
+ * Every order under a filter, row by row from a cursor (`.iterate()`): memory stays bounded however many
+ * there are. A file database is read through a connection of its own, so the open cursor never blocks the
+ * server's connection while a slow client downloads; an in-memory one (tests) has only the one connection.
+ */
+export function* iterateOrders(
+  db: AppDatabase,
+  filter: OrderListFilter,
+  sort: OrderSort,
+  today = new Date(),
+): Generator<OrderListRow> {
+  const { where, params } = buildWhere(filter, today);
+  const reader = db.$client.memory ? db.$client : new Database(db.$client.name, { readonly: true });
+  try {
+    for (const row of reader.prepare(selectSql(where, sort)).iterate(...params)) {
+      yield toListRow(row as RawRow);
+    }
+  } finally {
+    if (reader !== db.$client) reader.close();
+  }
+}
+
+export interface CsvColumn {
+  header: string;
+  value: (row: OrderListRow) => string;
+}
+
+function csvField(value: string): string {
+  return /[";\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * The orders under a filter as CSV for Excel: `;` between fields, CRLF lines, the header line first; in
+ * chunks of up to `rowsPerChunk` lines, pulled one at a time.
+ */
+export function* streamOrdersCsv(
+  db: AppDatabase,
+  filter: OrderListFilter,
+  sort: OrderSort,
+  csvColumns: readonly CsvColumn[],
+  rowsPerChunk = 500,
+): Generator<string> {
+  const line = (fields: string[]) => `${fields.map(csvField).join(';')}\r\n`;
+  let chunk = line(csvColumns.map((column) => column.header));
+  let lines = 0;
+  for (const row of iterateOrders(db, filter, sort)) {
+    chunk += line(csvColumns.map((column) => column.value(row)));
+    if (++lines % rowsPerChunk === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** Staff who place orders (managers and contact persons) in the given units: the list's "placed by" filter. */
+export function listOrderPlacers(db: AppDatabase, scope: 'all' | readonly string[]) {
+  if (scope !== 'all' && scope.length === 0) return [];
+  const where = scope === 'all' ? '' : `and s.unit_id in (${placeholders(scope)})`;
+  return db.$client
+    .prepare(
+      `select distinct u.id, u.display_name as displayName from users u
+       join staff_role_assignments s on s.user_id = u.id
+       where s.role in ('manager', 'contact_person') ${where} order by u.display_name`,
+    )
+    .all(...(scope === 'all' ? [] : scope)) as Array<{ id: string; displayName: string }>;
+}
