@@ -1,7 +1,23 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { hsaIdSchema, normalizePersonalIdentityNumber } from '../protocol/identifiers';
+import { type AuditEventView, listAuditEventsAbout } from './audit';
 import type { AppDatabase } from './connection';
-import { persons, personUnits } from './schema';
+import {
+  type CardKind,
+  type CardState,
+  cards,
+  type EidPurpose,
+  type EidState,
+  eids,
+  mobileDevices,
+  type OrderState,
+  type OrderType,
+  orders,
+  persons,
+  personUnits,
+  units,
+  users,
+} from './schema';
 
 export type PersonRow = typeof persons.$inferSelect;
 
@@ -31,4 +47,297 @@ export function unitIdsOfPerson(db: AppDatabase, personId: string): string[] {
     .where(eq(personUnits.personId, personId))
     .all()
     .map((row) => row.unitId);
+}
+
+/** What staff typed in the person search, already told apart and checked by the search form. */
+export type PersonQuery =
+  | { kind: 'personalIdentityNumber'; value: string }
+  | { kind: 'hsaId'; value: string }
+  | { kind: 'name'; value: string };
+
+export interface PersonListItem {
+  id: string;
+  hsaId: string;
+  personalIdentityNumber: string | null;
+  givenName: string;
+  surname: string;
+  unitNames: string[];
+}
+
+export type PersonSearchResult =
+  | { kind: 'identifier'; match: { inScope: true; person: PersonListItem } | { inScope: false } | null }
+  | { kind: 'name'; persons: PersonListItem[]; truncated: boolean };
+
+export const nameSearchLimit = 50;
+
+/**
+ * An exact HSA-id or personnummer is looked up across the whole region, but a person outside `scope` is
+ * only reported as existing, without any of their details. A name is searched only within `scope`.
+ */
+export function searchPersons(
+  db: AppDatabase,
+  query: PersonQuery,
+  scope: 'all' | readonly string[],
+): PersonSearchResult {
+  if (query.kind === 'name') {
+    const found = searchPersonsByName(db, query.value, scope);
+    return {
+      kind: 'name',
+      persons: found.slice(0, nameSearchLimit),
+      truncated: found.length > nameSearchLimit,
+    };
+  }
+  const column = query.kind === 'hsaId' ? persons.hsaId : persons.personalIdentityNumber;
+  const person = db.select().from(persons).where(eq(column, query.value)).get();
+  if (!person) return { kind: 'identifier', match: null };
+  const unitIds = unitIdsOfPerson(db, person.id);
+  const inScope = scope === 'all' || unitIds.some((unitId) => scope.includes(unitId));
+  if (!inScope) return { kind: 'identifier', match: { inScope: false } };
+  return { kind: 'identifier', match: { inScope: true, person: withUnitNames(db, [person])[0]! } };
+}
+
+function searchPersonsByName(
+  db: AppDatabase,
+  name: string,
+  scope: 'all' | readonly string[],
+): PersonListItem[] {
+  if (scope !== 'all' && scope.length === 0) return [];
+  const pattern = `%${name.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  const fullName = sql`(${persons.givenName} || ' ' || ${persons.surname})`;
+  const inScope =
+    scope === 'all'
+      ? undefined
+      : inArray(
+          persons.id,
+          db
+            .select({ id: personUnits.personId })
+            .from(personUnits)
+            .where(inArray(personUnits.unitId, [...scope])),
+        );
+  const rows = db
+    .select()
+    .from(persons)
+    .where(and(sql`${fullName} like ${pattern} escape '\\'`, inScope))
+    .orderBy(asc(persons.surname), asc(persons.givenName))
+    .limit(nameSearchLimit + 1)
+    .all();
+  return withUnitNames(db, rows);
+}
+
+function withUnitNames(db: AppDatabase, rows: PersonRow[]): PersonListItem[] {
+  if (rows.length === 0) return [];
+  const memberships = db
+    .select({ personId: personUnits.personId, unitName: units.name })
+    .from(personUnits)
+    .innerJoin(units, eq(units.id, personUnits.unitId))
+    .where(
+      inArray(
+        personUnits.personId,
+        rows.map((row) => row.id),
+      ),
+    )
+    .all();
+  return rows.map((row) => ({
+    id: row.id,
+    hsaId: row.hsaId,
+    personalIdentityNumber: row.personalIdentityNumber,
+    givenName: row.givenName,
+    surname: row.surname,
+    unitNames: memberships.filter((member) => member.personId === row.id).map((member) => member.unitName),
+  }));
+}
+
+export interface ProfileCard {
+  id: string;
+  serial: string;
+  kind: CardKind;
+  productCode: string;
+  trustLevel: number;
+  state: CardState;
+  unitName: string;
+  validFrom: number;
+  validTo: number;
+}
+
+export interface ProfileEid {
+  id: string;
+  purpose: EidPurpose;
+  issuingCa: string;
+  certificateSerial: string;
+  trustLevel: number;
+  state: EidState;
+  validFrom: number;
+  validTo: number;
+  revokedAt: number | null;
+  revocationReason: string | null;
+  cardId: string | null;
+  cardSerial: string | null;
+  mobileDeviceId: string | null;
+  mobileDeviceName: string | null;
+}
+
+export interface ProfileMobileDevice {
+  id: string;
+  name: string;
+  trustLevel: number;
+  state: (typeof mobileDevices.$inferSelect)['state'];
+  validTo: number;
+  registeredAt: number;
+}
+
+export interface ProfileOrder {
+  id: string;
+  type: OrderType;
+  state: OrderState;
+  unitName: string;
+  placedBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PersonProfile {
+  person: PersonRow;
+  units: Array<{ id: string; hsaId: string; name: string }>;
+  cards: ProfileCard[];
+  eids: ProfileEid[];
+  mobileDevices: ProfileMobileDevice[];
+  orders: ProfileOrder[];
+  audit: AuditEventView[];
+}
+
+export const profileAuditLimit = 50;
+
+/** Everything the person page shows: cards, eIDs valid and invalid, devices, orders and the audit trail about them. */
+export function findPersonProfile(db: AppDatabase, personId: string): PersonProfile | undefined {
+  const person = findPersonById(db, personId);
+  if (!person) return undefined;
+  const profile = {
+    person,
+    units: db
+      .select({ id: units.id, hsaId: units.hsaId, name: units.name })
+      .from(personUnits)
+      .innerJoin(units, eq(units.id, personUnits.unitId))
+      .where(eq(personUnits.personId, personId))
+      .orderBy(asc(units.name))
+      .all(),
+    cards: profileCards(db, personId),
+    eids: profileEids(db, personId),
+    mobileDevices: profileMobileDevices(db, personId),
+    orders: profileOrders(db, personId),
+  };
+  const audit = listAuditEventsAbout(
+    db,
+    [
+      { objectType: 'person', objectIds: [personId] },
+      { objectType: 'card', objectIds: profile.cards.map((card) => card.id) },
+      { objectType: 'eid', objectIds: profile.eids.map((eid) => eid.id) },
+      { objectType: 'mobile_device', objectIds: profile.mobileDevices.map((device) => device.id) },
+      { objectType: 'order', objectIds: profile.orders.map((order) => order.id) },
+    ],
+    profileAuditLimit,
+  );
+  return { ...profile, audit };
+}
+
+function profileCards(db: AppDatabase, personId: string): ProfileCard[] {
+  return db
+    .select({
+      id: cards.id,
+      serial: cards.serial,
+      kind: cards.kind,
+      productCode: cards.productCode,
+      trustLevel: cards.trustLevel,
+      state: cards.state,
+      unitName: units.name,
+      validFrom: cards.validFrom,
+      validTo: cards.validTo,
+    })
+    .from(cards)
+    .innerJoin(units, eq(units.id, cards.unitId))
+    .where(eq(cards.holderPersonId, personId))
+    .orderBy(desc(cards.validFrom))
+    .all()
+    .map((card) => ({ ...card, validFrom: card.validFrom.getTime(), validTo: card.validTo.getTime() }));
+}
+
+function profileEids(db: AppDatabase, personId: string): ProfileEid[] {
+  return db
+    .select({
+      id: eids.id,
+      purpose: eids.purpose,
+      issuingCa: eids.issuingCa,
+      certificateSerial: eids.certificateSerial,
+      trustLevel: eids.trustLevel,
+      state: eids.state,
+      validFrom: eids.validFrom,
+      validTo: eids.validTo,
+      revokedAt: eids.revokedAt,
+      revocationReason: eids.revocationReason,
+      cardId: eids.cardId,
+      cardSerial: cards.serial,
+      mobileDeviceId: eids.mobileDeviceId,
+      mobileDeviceName: mobileDevices.name,
+    })
+    .from(eids)
+    .leftJoin(cards, eq(cards.id, eids.cardId))
+    .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
+    .where(eq(eids.personId, personId))
+    .orderBy(desc(eids.validFrom), asc(eids.purpose))
+    .all()
+    .map((eid) => ({
+      ...eid,
+      validFrom: eid.validFrom.getTime(),
+      validTo: eid.validTo.getTime(),
+      revokedAt: eid.revokedAt?.getTime() ?? null,
+    }));
+}
+
+function profileMobileDevices(db: AppDatabase, personId: string): ProfileMobileDevice[] {
+  return db
+    .select()
+    .from(mobileDevices)
+    .where(eq(mobileDevices.personId, personId))
+    .orderBy(desc(mobileDevices.createdAt))
+    .all()
+    .map((device) => ({
+      id: device.id,
+      name: device.name,
+      trustLevel: device.trustLevel,
+      state: device.state,
+      validTo: device.validTo.getTime(),
+      registeredAt: device.createdAt.getTime(),
+    }));
+}
+
+function profileOrders(db: AppDatabase, personId: string): ProfileOrder[] {
+  return db
+    .select({
+      id: orders.id,
+      type: orders.type,
+      state: orders.state,
+      unitName: units.name,
+      placedBy: users.displayName,
+      createdAt: orders.createdAt,
+      updatedAt: orders.updatedAt,
+    })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.unitId))
+    .innerJoin(users, eq(users.id, orders.placedByUserId))
+    .where(eq(orders.personId, personId))
+    .orderBy(desc(orders.createdAt))
+    .all()
+    .map((order) => ({
+      ...order,
+      createdAt: order.createdAt.getTime(),
+      updatedAt: order.updatedAt.getTime(),
+    }));
+}
+
+/** Whether a card and an eID belong to the person: the revocation page acts only on what the person page shows. */
+export function findHeldCard(db: AppDatabase, personId: string, cardId: string): ProfileCard | undefined {
+  return profileCards(db, personId).find((card) => card.id === cardId);
+}
+
+export function findHeldEid(db: AppDatabase, personId: string, eidId: string): ProfileEid | undefined {
+  return profileEids(db, personId).find((eid) => eid.id === eidId);
 }

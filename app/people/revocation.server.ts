@@ -1,0 +1,68 @@
+import { type AppLoadContext, json } from '@remix-run/node';
+import type { Principal } from '~/auth/permissions';
+import { requireRole } from '~/auth/staff.server';
+import { translator } from '~/i18n/catalogue';
+import { localeOf } from '~/i18n/locale.server';
+import { recordAudit } from '../../db/audit';
+import {
+  findHeldCard,
+  findHeldEid,
+  findPersonById,
+  type ProfileCard,
+  type ProfileEid,
+} from '../../db/persons';
+import { type RevocationTarget, revocationTargetOf } from './revocation-form';
+
+export type RevocationSubject =
+  | { kind: 'card'; card: ProfileCard; revocable: boolean }
+  | { kind: 'eid'; eid: ProfileEid; revocable: boolean };
+
+const revokeAction = (target: RevocationTarget | null) =>
+  target?.kind === 'eid' ? 'eid_revoke' : 'card_revoke';
+
+/**
+ * What the revocation page acts on, after the checks every request to it passes: ID-administrator (any unit),
+ * and a card or eID the person in the URL really holds. Refusals are audited and thrown as 403 or 404.
+ */
+export async function requireRevocationSubject(
+  request: Request,
+  context: AppLoadContext,
+  principal: Principal,
+  personId: string,
+) {
+  const target = revocationTargetOf(new URL(request.url));
+  const action = revokeAction(target);
+  await requireRole(request, context, principal, ['id_admin'], {
+    action,
+    objectType: target?.kind ?? 'card',
+  });
+  const person = findPersonById(context.db, personId);
+  const subject = person && target ? findSubject(context, personId, target) : undefined;
+  if (!person || !subject) {
+    recordAudit(context.db, {
+      actorUserId: principal.userId,
+      actorLabel: principal.username,
+      action,
+      objectType: target?.kind ?? 'card',
+      objectId: target?.id ?? null,
+      outcome: 'refused',
+      detail: { refusal: 'not_found', personId },
+    });
+    const t = translator(await localeOf(request));
+    throw json({ message: t('persons.revoke.error.notFound') }, { status: 404 });
+  }
+  return { person, subject };
+}
+
+function findSubject(
+  context: AppLoadContext,
+  personId: string,
+  target: RevocationTarget,
+): RevocationSubject | undefined {
+  if (target.kind === 'card') {
+    const card = findHeldCard(context.db, personId, target.id);
+    return card && { kind: 'card', card, revocable: ['assigned', 'active', 'locked'].includes(card.state) };
+  }
+  const eid = findHeldEid(context.db, personId, target.id);
+  return eid && { kind: 'eid', eid, revocable: eid.state === 'active' && eid.validTo > Date.now() };
+}

@@ -1,0 +1,139 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { hasAnyRole } from '~/auth/permissions';
+import { requireSection } from '~/auth/section.server';
+import { translator } from '~/i18n/catalogue';
+import { localeOf } from '~/i18n/locale.server';
+import { useT } from '~/i18n/use-translation';
+import { labelFor, useDateFormat } from '~/people/format';
+import { requirePersonAccess } from '~/people/person-access.server';
+import { CardTable, EidTable, MobileDeviceTable, OrderTable, type RevokeLink } from '~/people/person-tables';
+import personsStyles from '~/styles/persons.css';
+import type { AuditEventView } from '../../db/audit';
+import { findPersonById, findPersonProfile } from '../../db/persons';
+
+export const meta: MetaFunction = () => [{ title: 'Person – SITHS eID-portalen' }];
+export const links = () => [{ rel: 'stylesheet', href: personsStyles }];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const principal = await requireSection(request, context, 'persons');
+  const personId = params.personId ?? '';
+  if (!findPersonById(context.db, personId)) {
+    throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
+  }
+  await requirePersonAccess(request, context, principal, personId, 'person_view');
+  const profile = findPersonProfile(context.db, personId)!;
+  const now = Date.now();
+  const isValid = (eid: (typeof profile.eids)[number]) => eid.state === 'active' && eid.validTo > now;
+  return {
+    ...profile,
+    validEids: profile.eids.filter(isValid),
+    invalidEids: profile.eids.filter((eid) => !isValid(eid)),
+    canRevoke: hasAnyRole(principal, ['id_admin']),
+    revoked: new URL(request.url).searchParams.get('sparrat'),
+  };
+}
+
+function AuditTrail({ events }: { events: AuditEventView[] }) {
+  const t = useT();
+  const format = useDateFormat();
+  if (events.length === 0) return <p className="muted">{t('persons.profile.noAudit')}</p>;
+  return (
+    <table className="table" data-testid="person-audit">
+      <thead>
+        <tr>
+          <th>{t('persons.audit.at')}</th>
+          <th>{t('persons.audit.actor')}</th>
+          <th>{t('persons.audit.action')}</th>
+          <th>{t('persons.audit.outcome')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {events.map((event) => (
+          <tr key={event.id}>
+            <td>{format.dateTime(event.at)}</td>
+            <td>{event.actorLabel}</td>
+            <td>{labelFor(t, 'audit.action', event.action)}</td>
+            <td>{labelFor(t, 'audit.outcome', event.outcome)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export default function PersonPage() {
+  const data = useLoaderData<typeof loader>();
+  const t = useT();
+  const { person } = data;
+  const revokeLink: RevokeLink = data.canRevoke
+    ? (target) =>
+        `/admin/personer/${person.id}/sparra?${target.kind === 'card' ? 'kort' : 'eid'}=${target.id}`
+    : null;
+  return (
+    <>
+      <p>
+        <Link to="/admin/personer">{t('persons.backToSearch')}</Link>
+      </p>
+      <h1>
+        {person.givenName} {person.surname}
+      </h1>
+      {data.revoked && (
+        <p className="card notice ok-text" role="status">
+          {t(data.revoked === 'kort' ? 'persons.revoked.card' : 'persons.revoked.eid')}
+        </p>
+      )}
+      <dl className="facts card">
+        <div>
+          <dt>{t('persons.profile.hsaId')}</dt>
+          <dd>{person.hsaId}</dd>
+        </div>
+        <div>
+          <dt>{t('persons.profile.personalIdentityNumber')}</dt>
+          <dd>{person.personalIdentityNumber ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>{t('persons.profile.email')}</dt>
+          <dd>{person.email ?? t('persons.profile.noEmail')}</dd>
+        </div>
+        <div>
+          <dt>{t('persons.profile.units')}</dt>
+          <dd>{data.units.map((unit) => unit.name).join(', ')}</dd>
+        </div>
+      </dl>
+      <section className="profile-section">
+        <h2>{t('persons.profile.cards')}</h2>
+        <CardTable cards={data.cards} revokeLink={revokeLink} />
+      </section>
+      <section className="profile-section">
+        <h2>{t('persons.profile.validEids')}</h2>
+        {data.validEids.length === 0 ? (
+          <p className="muted">{t('persons.profile.noValidEids')}</p>
+        ) : (
+          <EidTable eids={data.validEids} revokeLink={revokeLink} testId="valid-eids" />
+        )}
+        <details className="invalid-eids">
+          <summary>{t('persons.profile.showInvalid')}</summary>
+          <h3>{t('persons.profile.invalidEids')}</h3>
+          {data.invalidEids.length === 0 ? (
+            <p className="muted">{t('persons.profile.noInvalidEids')}</p>
+          ) : (
+            <EidTable eids={data.invalidEids} revokeLink={null} testId="invalid-eids" />
+          )}
+        </details>
+      </section>
+      <section className="profile-section">
+        <h2>{t('persons.profile.mobileDevices')}</h2>
+        <MobileDeviceTable devices={data.mobileDevices} />
+      </section>
+      <section className="profile-section">
+        <h2>{t('persons.profile.orders')}</h2>
+        <OrderTable orders={data.orders} />
+      </section>
+      <section className="profile-section">
+        <h2>{t('persons.profile.audit')}</h2>
+        <AuditTrail events={data.audit} />
+      </section>
+    </>
+  );
+}
