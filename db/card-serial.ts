@@ -16,3 +16,6 @@ export function cardSerialProblem(serial: string): CardSerialProblem | null {
 export function normalizeCardSerial(input: string): string {
   return input.replace(/[\s-]/g, '');
 }
+
+/** A card's product code as the supplier prints it: capitals, digits and hyphens (SITHS-RES-2). */
+export const productCodePattern = /^[A-Z0-9][A-Z0-9-]{1,29}$/;

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import { recordAudit } from './audit';
-import { cardSerialProblem, normalizeCardSerial } from './card-serial';
+import { cardSerialProblem, normalizeCardSerial, productCodePattern } from './card-serial';
 import type { AppDatabase } from './connection';
 import { newId } from './ids';
 import type { UnitScope } from './overview';
@@ -42,7 +42,6 @@ export const reserveOrderTrustLevel: Record<ReserveOrderType, 2 | 3> = {
   reserve_card_loa3: 3,
 };
 
-const productCodePattern = /^[A-Z0-9][A-Z0-9-]{1,29}$/;
 const maxLowStockThreshold = 999;
 const cardLifetimeYears = 5;
 
