@@ -1,8 +1,190 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData } from '@remix-run/react';
+import { hasAnyRole } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
-import { NotAvailableYet } from '~/components/not-available-yet';
+import { useT } from '~/i18n/use-translation';
+import { OrderStateBadge, useDateTimeFormat } from '~/orders/components';
+import { orderTypeLabel } from '~/orders/labels';
+import { filterQuery, type OrderFilterSearch, orderFilterFromUrl } from '~/orders/order-filter';
+import { filterableUnits, orderListFilter, orderScope } from '~/orders/order-scope.server';
+import { orderSortValues, orderStateValues, orderTypeValues } from '~/orders/order-values';
+import ordersStyles from '~/styles/orders.css';
+import { listOrderPlacers, listOrders } from '../../db/order-list';
 
-export const loader = ({ request, context }: LoaderFunctionArgs) =>
-  requireSection(request, context, 'orders').then(() => null);
+export const meta: MetaFunction = () => [{ title: 'Beställningar – SITHS eID-portalen' }];
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyles }];
 
-export default () => <NotAvailableYet section="orders" />;
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const principal = await requireSection(request, context, 'orders');
+  const search = orderFilterFromUrl(new URL(request.url));
+  const filter = orderListFilter(context.db, principal, search);
+  return {
+    search,
+    result: listOrders(context.db, filter, search.sort, search.page),
+    units: filterableUnits(context.db, principal),
+    placers: listOrderPlacers(context.db, orderScope(principal)),
+    mayPlace: hasAnyRole(principal, ['manager', 'contact_person']),
+  };
+}
+
+function OrderFilters() {
+  const { search, units, placers } = useLoaderData<typeof loader>();
+  const t = useT();
+  const select = (name: keyof OrderFilterSearch, label: string, options: Array<[string, string]>) => (
+    <label>
+      {label}
+      <select name={name} defaultValue={(search[name] as string | undefined) ?? ''}>
+        <option value="">{t('orders.filter.all')}</option>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <Form method="get" className="filters" aria-label={t('orders.filter.heading')}>
+      <label>
+        {t('orders.filter.search')}
+        <input type="search" name="search" defaultValue={search.search ?? ''} />
+      </label>
+      {select(
+        'unitId',
+        t('orders.filter.unit'),
+        units.map((unit) => [unit.id, unit.name]),
+      )}
+      {select(
+        'type',
+        t('orders.filter.type'),
+        orderTypeValues.map((type) => [type, orderTypeLabel(t, type)]),
+      )}
+      {select(
+        'state',
+        t('orders.filter.state'),
+        orderStateValues.map((state) => [state, t(`orders.state.${state}`)]),
+      )}
+      <label>
+        {t('orders.filter.from')}
+        <input type="date" name="from" defaultValue={search.from ?? ''} />
+      </label>
+      <label>
+        {t('orders.filter.to')}
+        <input type="date" name="to" defaultValue={search.to ?? ''} />
+      </label>
+      {select(
+        'placedBy',
+        t('orders.filter.placedBy'),
+        placers.map((placer) => [placer.id, placer.displayName]),
+      )}
+      <label>
+        {t('orders.filter.sort')}
+        <select name="sort" defaultValue={search.sort}>
+          {orderSortValues.map((sort) => (
+            <option key={sort} value={sort}>
+              {t(`orders.sort.${sort}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="small">
+        {t('orders.filter.apply')}
+      </button>
+      <Link to="/admin/bestallningar">{t('orders.filter.clear')}</Link>
+    </Form>
+  );
+}
+
+function OrderTable() {
+  const { result } = useLoaderData<typeof loader>();
+  const t = useT();
+  const format = useDateTimeFormat();
+  if (result.rows.length === 0) return <p className="card notice">{t('orders.none')}</p>;
+  return (
+    <table className="table">
+      <thead>
+        <tr>
+          <th>{t('orders.column.placedAt')}</th>
+          <th>{t('orders.column.type')}</th>
+          <th>{t('orders.column.person')}</th>
+          <th>{t('orders.column.unit')}</th>
+          <th>{t('orders.column.placedBy')}</th>
+          <th>{t('orders.column.state')}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {result.rows.map((row) => (
+          <tr key={row.id} data-testid="order-row">
+            <td suppressHydrationWarning>{format.format(row.createdAt)}</td>
+            <td>{orderTypeLabel(t, row.type)}</td>
+            <td>
+              {row.personName}
+              <div className="muted">
+                {row.personHsaId}
+                {row.personalIdentityNumber && ` · ${row.personalIdentityNumber}`}
+              </div>
+            </td>
+            <td>{row.unitName}</td>
+            <td>{row.placedByName}</td>
+            <td>
+              <OrderStateBadge state={row.state} />
+            </td>
+            <td>
+              <Link to={`/admin/bestallningar/${row.id}`}>{t('orders.open')}</Link>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Paging() {
+  const { search, result } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <nav className="orders-paging" aria-label={t('orders.page')}>
+      {result.page > 1 && <Link to={filterQuery(search, result.page - 1)}>{t('orders.previous')}</Link>}
+      <span>
+        {t('orders.page')} {result.page} {t('orders.of')} {result.pageCount}
+      </span>
+      {result.page < result.pageCount && (
+        <Link to={filterQuery(search, result.page + 1)}>{t('orders.next')}</Link>
+      )}
+    </nav>
+  );
+}
+
+export default function OrdersPage() {
+  const { search, result, mayPlace } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <>
+      <div className="orders-header">
+        <h1>{t('orders.heading')}</h1>
+        <div className="actions">
+          <a
+            className="orders-link-button"
+            href={`/admin/bestallningar/export${filterQuery(search)}`}
+            download
+          >
+            {t('orders.exportCsv')}
+          </a>
+          {mayPlace && (
+            <Link className="orders-link-button" to="/admin/bestallningar/ny">
+              {t('orders.new')}
+            </Link>
+          )}
+        </div>
+      </div>
+      <p className="muted">{t('orders.intro')}</p>
+      <OrderFilters />
+      <p className="orders-summary" data-testid="order-count">
+        {result.total} {t('orders.count')}
+      </p>
+      <OrderTable />
+      <Paging />
+    </>
+  );
+}

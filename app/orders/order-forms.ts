@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { hsaIdSchema, normalizePersonalIdentityNumber } from '../../protocol/identifiers';
+import { orderStateValues, orderTypeValues } from './order-values';
+
+const isPersonIdentifier = (value: string) =>
+  normalizePersonalIdentityNumber(value) !== null || hsaIdSchema.safeParse(value).success;
+
+/** "Ny beställning": the person by HSA-id or personnummer, and what to order. */
+export const newOrderSchema = z.object({
+  person: z
+    .string({ message: 'orders.error.personIdentifier' })
+    .trim()
+    .refine(isPersonIdentifier, 'orders.error.personIdentifier'),
+  type: z.enum(orderTypeValues, { message: 'orders.error.type' }),
+});
+
+export const orderIntents = ['approve', 'cancel'] as const;
+
+/** An action on an order page; `expectedState` is the state the user saw when they confirmed. */
+export const orderActionSchema = z.object({
+  intent: z.enum(orderIntents, { message: 'orders.error.intent' }),
+  expectedState: z.enum(orderStateValues, { message: 'orders.error.stale' }),
+  note: z
+    .string()
+    .trim()
+    .max(500, 'orders.error.note')
+    .optional()
+    .transform((value) => value || undefined),
+});

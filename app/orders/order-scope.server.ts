@@ -1,0 +1,43 @@
+import type { AppDatabase } from '../../db/connection';
+import type { OrderListFilter } from '../../db/order-list';
+import { expandUnitSubtrees, listUnits } from '../../db/units';
+import { type Principal, visibleUnits } from '../auth/permissions';
+import { dashboardSections } from '../auth/sections';
+import type { OrderFilterSearch } from './order-filter';
+
+const orderReaders = dashboardSections.orders.roles;
+
+/** The units whose orders the principal sees: ID-administrators and support all, the others their units. */
+export function orderScope(principal: Principal): 'all' | string[] {
+  return visibleUnits(principal, orderReaders);
+}
+
+/** The database filter for the URL's filter: a chosen unit narrows the principal's scope, never widens it. */
+export function orderListFilter(
+  db: AppDatabase,
+  principal: Principal,
+  search: OrderFilterSearch,
+): OrderListFilter {
+  const visible = orderScope(principal);
+  let scope: 'all' | string[] = visible;
+  if (search.unitId) {
+    const subtree = expandUnitSubtrees(db, [search.unitId]);
+    scope = visible === 'all' ? subtree : subtree.filter((unitId) => visible.includes(unitId));
+  }
+  const endOfDay = search.to ? new Date(Date.parse(search.to) + 86_400_000) : undefined;
+  return {
+    scope,
+    ...(search.type && { types: [search.type] }),
+    ...(search.state && { states: [search.state] }),
+    ...(search.from && { createdFrom: new Date(Date.parse(search.from)) }),
+    ...(endOfDay && { createdBefore: endOfDay }),
+    ...(search.placedBy && { placedByUserId: search.placedBy }),
+    ...(search.search && { search: search.search }),
+  };
+}
+
+/** The units a principal may filter the list by. */
+export function filterableUnits(db: AppDatabase, principal: Principal) {
+  const visible = orderScope(principal);
+  return listUnits(db, visible === 'all' ? undefined : visible).map(({ id, name }) => ({ id, name }));
+}
