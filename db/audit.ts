@@ -151,7 +151,13 @@ export function streamAuditCsv(
   format: { header: readonly string[]; cells: (event: AuditEventView) => readonly string[] },
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const chunks = auditCsvChunks(db, filter, format);
+  const newest = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .get();
+  const chunks = auditCsvChunks(db, filter, format, newest?.id ?? 0);
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = chunks.next();
@@ -168,15 +174,10 @@ function* auditCsvChunks(
   db: AppDatabase,
   filter: AuditFilter,
   format: { header: readonly string[]; cells: (event: AuditEventView) => readonly string[] },
+  newestId: number,
 ): Generator<string, void, undefined> {
   yield `\uFEFF${csvLine(format.header)}`;
-  const newest = db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
-  let beforeId = (newest?.id ?? 0) + 1;
+  let beforeId = newestId + 1;
   const keys = Object.keys(auditColumns) as Array<keyof typeof auditColumns>;
   for (;;) {
     const query = auditQuery(db, filter, beforeId).limit(csvChunkRows).toSQL();

@@ -1,0 +1,184 @@
+import { eq } from 'drizzle-orm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AuditEntry,
+  type AuditEventView,
+  csvLine,
+  listAuditEvents,
+  recordAudit,
+  streamAuditCsv,
+} from './audit';
+import { type AppDatabase, openMigratedDatabase } from './connection';
+import { units } from './schema';
+import { seedDemoData } from './seed';
+import { expandUnitSubtrees } from './units';
+
+let db: AppDatabase;
+let unitIds: { su: string; suAkut: string; skas: string };
+
+beforeEach(async () => {
+  db = openMigratedDatabase(':memory:');
+  await seedDemoData(db, { hashPassword: async (password) => password });
+  const unitId = (hsaId: string) => db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
+  unitIds = {
+    su: unitId('SE2321000131-S000000010100'),
+    suAkut: unitId('SE2321000131-S000000010112'),
+    skas: unitId('SE2321000131-S000000030300'),
+  };
+});
+
+const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
+  actorUserId: null,
+  actorLabel: 'kontakt',
+  action: 'reserve_card_assign',
+  objectType: 'card',
+  objectId: 'card-1',
+  outcome: 'success',
+  ...overrides,
+});
+
+const all = { scope: 'all' as const };
+const page = { page: 1, pageSize: 50 };
+
+describe('recordAudit', () => {
+  it('writes inside a transaction and disappears with it when the change is rolled back', () => {
+    const before = listAuditEvents(db, all, page).events.length;
+    expect(() =>
+      db.transaction((tx) => {
+        recordAudit(tx, entry({ action: 'rolled_back' }));
+        throw new Error('change failed');
+      }),
+    ).toThrow('change failed');
+    expect(listAuditEvents(db, all, page).events.length).toBe(before);
+  });
+
+  it('is append-only: the table refuses updates and deletes', () => {
+    recordAudit(db, entry({}));
+    expect(() => db.$client.prepare("update audit_events set action = 'x'").run()).toThrow();
+    expect(() => db.$client.prepare('delete from audit_events').run()).toThrow();
+  });
+});
+
+describe('listAuditEvents', () => {
+  beforeEach(() => {
+    recordAudit(db, entry({ actorLabel: 'kontakt', unitId: unitIds.suAkut }));
+    recordAudit(db, entry({ actorLabel: 'kontakt', outcome: 'refused', unitId: unitIds.su }));
+    recordAudit(
+      db,
+      entry({ actorLabel: 'kontakt.skovde', unitId: unitIds.skas, action: 'reserve_card_register' }),
+    );
+    recordAudit(
+      db,
+      entry({ actorLabel: 'idadmin1', action: 'eid_revoke', objectType: 'eid', objectId: 'eid-9' }),
+    );
+  });
+
+  const actions = (events: AuditEventView[]) => events.map((event) => `${event.actorLabel}:${event.action}`);
+
+  it('lists newest first and filters by actor, action, object and outcome', () => {
+    expect(actions(listAuditEvents(db, { ...all, actor: 'kontakt' }, page).events)).toEqual([
+      'kontakt:reserve_card_assign',
+      'kontakt:reserve_card_assign',
+    ]);
+    expect(listAuditEvents(db, { ...all, outcome: 'refused' }, page).events).toMatchObject([
+      { actorLabel: 'kontakt', unitName: 'Sahlgrenska Universitetssjukhuset' },
+    ]);
+    expect(
+      actions(listAuditEvents(db, { ...all, objectType: 'eid', objectId: 'eid-9' }, page).events),
+    ).toEqual(['idadmin1:eid_revoke']);
+    expect(actions(listAuditEvents(db, { ...all, action: 'reserve_card_register' }, page).events)).toEqual([
+      'kontakt.skovde:reserve_card_register',
+    ]);
+  });
+
+  it('filters by a unit with its sub-units', () => {
+    const filter = { ...all, unitIds: expandUnitSubtrees(db, [unitIds.su]) };
+    expect(
+      listAuditEvents(db, filter, page)
+        .events.map((event) => event.unitId)
+        .sort(),
+    ).toEqual([unitIds.su, unitIds.suAkut].sort());
+  });
+
+  it('leaves out other units and events of no unit for a reader scoped to units', () => {
+    const events = listAuditEvents(db, { scope: [unitIds.skas] }, page).events;
+    expect(actions(events)).toEqual(['kontakt.skovde:reserve_card_register']);
+  });
+
+  it('filters by a date range, start inclusive and end exclusive', () => {
+    const newest = listAuditEvents(db, all, page).events[0]!;
+    expect(listAuditEvents(db, { ...all, from: new Date(newest.at) }, page).events.length).toBeGreaterThan(0);
+    expect(listAuditEvents(db, { ...all, to: new Date(0) }, page).events).toEqual([]);
+    expect(listAuditEvents(db, { ...all, from: new Date(newest.at + 60_000) }, page).events).toEqual([]);
+  });
+
+  it('pages through the events and says when there are more', () => {
+    const first = listAuditEvents(db, all, { page: 1, pageSize: 2 });
+    const second = listAuditEvents(db, all, { page: 2, pageSize: 2 });
+    const third = listAuditEvents(db, all, { page: 3, pageSize: 2 });
+    expect(first.hasNextPage).toBe(true);
+    expect(second.hasNextPage).toBe(true);
+    expect(third).toMatchObject({ hasNextPage: false });
+    const ids = [...first.events, ...second.events, ...third.events].map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  });
+});
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
+}
+
+const format = {
+  header: ['Tid', 'Utförd av', 'Åtgärd', 'Detaljer'],
+  cells: (event: AuditEventView) => [
+    String(event.id),
+    event.actorLabel,
+    event.action,
+    event.detail ? JSON.stringify(event.detail) : '',
+  ],
+};
+
+describe('streamAuditCsv', () => {
+  it('starts with a BOM and a header, separates with ; and quotes what needs it', async () => {
+    recordAudit(db, entry({ actorLabel: 'kontakt', detail: { note: 'a;b "c"' } }));
+    const text = await readAll(streamAuditCsv(db, { ...all, actor: 'kontakt' }, format));
+    const buffer = new TextEncoder().encode(text);
+    expect([...buffer.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = text.slice(1).split('\r\n');
+    expect(lines[0]).toBe('Tid;Utförd av;Åtgärd;Detaljer');
+    expect(lines[1]).toMatch(/^\d+;kontakt;reserve_card_assign;"\{""note"":""a;b \\""c\\""""\}"$/);
+    expect(lines[2]).toBe('');
+  });
+
+  it('streams every matching event exactly once, newest first, across many chunks', async () => {
+    const insert = db.$client.prepare(
+      "insert into audit_events (actor_label, action, object_type, outcome) values ('bulk', 'bulk_action', 'card', 'success')",
+    );
+    db.$client.transaction(() => {
+      for (let index = 0; index < 2_345; index++) insert.run();
+    })();
+    const stream = streamAuditCsv(db, { ...all, actor: 'bulk' }, format);
+    recordAudit(db, entry({ actorLabel: 'bulk', action: 'bulk_action' }));
+    const lines = (await readAll(stream)).trimEnd().split('\r\n').slice(1);
+    const ids = lines.map((line) => Number(line.split(';')[0]));
+    expect(ids).toHaveLength(2_345);
+    expect(new Set(ids).size).toBe(2_345);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+  });
+
+  it('leaves the connection free between chunks', async () => {
+    const reader = streamAuditCsv(db, all, format).getReader();
+    await reader.read();
+    expect(() => recordAudit(db, entry({}))).not.toThrow();
+    await reader.cancel();
+  });
+});
+
+describe('csvLine', () => {
+  it('defuses cells a spreadsheet would run as formulas', () => {
+    expect(csvLine(['=HYPERLINK("x")', '+1', '-2', '@a', 'ok'])).toBe(
+      `"'=HYPERLINK(""x"")";'+1;'-2;'@a;ok\r\n`,
+    );
+  });
+});
