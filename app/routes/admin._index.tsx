@@ -2,12 +2,19 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { barChartLinks } from '~/components/charts/bar-chart';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
+import { WeeklyCharts } from '~/reserve-cards/weekly-charts';
+import reserveCardStyles from '~/styles/reserve-cards.css';
 import { countOverview } from '../../db/overview';
 import { listRoleAssignments } from '../../db/users';
+import { ordersPlacedPerWeek, reserveStockPerWeek, type WeekPoint } from '../../db/weekly-series';
 
 export const meta: MetaFunction = () => [{ title: 'Översikt – SITHS eID-portalen' }];
+export const links = () => [...barChartLinks, { rel: 'stylesheet', href: reserveCardStyles }];
+
+const weekly = (series: WeekPoint[]) => series.map(({ isoWeek, value }) => ({ isoWeek, value }));
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'overview');
@@ -16,6 +23,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     counts: countOverview(context.db, scope),
     allUnits: scope === 'all',
     roles: listRoleAssignments(context.db, principal.userId),
+    charts: {
+      stock: weekly(reserveStockPerWeek(context.db, scope)),
+      orders: weekly(ordersPlacedPerWeek(context.db, scope)),
+    },
   };
 }
 
@@ -29,7 +40,7 @@ const tiles: Array<{ key: keyof ReturnType<typeof countOverview>; label: Message
 ];
 
 export default function OverviewPage() {
-  const { counts, allUnits, roles } = useLoaderData<typeof loader>();
+  const { counts, allUnits, roles, charts } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -43,6 +54,7 @@ export default function OverviewPage() {
           </li>
         ))}
       </ul>
+      <WeeklyCharts stock={charts.stock} orders={charts.orders} />
       <h2>{t('overview.yourRoles')}</h2>
       <ul className="roles">
         {roles.map((assignment) => (

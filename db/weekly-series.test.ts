@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { openMigratedDatabase } from './connection';
+import { newId } from './ids';
+import { cards, units } from './schema';
+import {
+  isoWeekOf,
+  lastWeekStarts,
+  ordersPlacedPerWeek,
+  reserveStockPerWeek,
+  weekStartOf,
+} from './weekly-series';
+
+const now = new Date('2026-03-04T12:00:00Z');
+const day = 86_400_000;
+
+describe('weeks', () => {
+  it('starts weeks on Monday and numbers them as ISO 8601 does', () => {
+    expect(weekStartOf(now).toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(isoWeekOf(now)).toBe(10);
+    expect(isoWeekOf(new Date('2021-01-03T00:00:00Z'))).toBe(53);
+    expect(lastWeekStarts(now, 12)).toHaveLength(12);
+    expect(lastWeekStarts(now, 12)[0]!.toISOString()).toBe('2025-12-15T00:00:00.000Z');
+  });
+});
+
+describe('reserve stock per week', () => {
+  it('counts a card from its registration until it left stock, only in scope', () => {
+    const db = openMigratedDatabase(':memory:');
+    db.insert(units).values({ id: 'u1', hsaId: 'SE1', name: 'Enhet', organisation: 'Org' }).run();
+    const card = (
+      serial: string,
+      state: 'in_stock' | 'revoked',
+      createdDaysAgo: number,
+      updatedDaysAgo: number,
+    ) =>
+      db
+        .insert(cards)
+        .values({
+          id: newId(),
+          serial,
+          kind: 'reserve',
+          productCode: 'SITHS-RES-2',
+          trustLevel: 2,
+          state,
+          holderPersonId: null,
+          unitId: 'u1',
+          validFrom: new Date(now.getTime() - createdDaysAgo * day),
+          validTo: new Date(now.getTime() + 1000 * day),
+          createdAt: new Date(now.getTime() - createdDaysAgo * day),
+          updatedAt: new Date(now.getTime() - updatedDaysAgo * day),
+        })
+        .run();
+    card('9752000000000000007', 'in_stock', 100, 100);
+    card('9752000000000000015', 'in_stock', 1, 1);
+    card('9752000000000000023', 'revoked', 100, 20);
+    const series = reserveStockPerWeek(db, 'all', now);
+    expect(series.map((week) => week.value)).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 2]);
+    expect(reserveStockPerWeek(db, [], now).every((week) => week.value === 0)).toBe(true);
+    expect(reserveStockPerWeek(db, ['other'], now).every((week) => week.value === 0)).toBe(true);
+    expect(ordersPlacedPerWeek(db, 'all', now).every((week) => week.value === 0)).toBe(true);
+  });
+});
