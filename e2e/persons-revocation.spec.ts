@@ -1,0 +1,112 @@
+import { eq } from 'drizzle-orm';
+import { findPersonByIdentifier } from '../db/persons';
+import { cards, eids } from '../db/schema';
+import { demoCards, demoPersons } from '../db/seed';
+import { expect, test } from './fixtures';
+import { logInAndWaitForOverview, systemDatabase } from './helpers';
+
+const carina = demoPersons.carina;
+
+async function openCarina(page: import('@playwright/test').Page) {
+  await page.getByRole('navigation', { name: 'Huvudmeny' }).getByRole('link', { name: 'Personer' }).click();
+  await page.getByLabel('Sök person').fill(carina.hsaId);
+  await page.getByRole('button', { name: 'Sök' }).click();
+  await expect(page.getByTestId('person-results')).toContainText('19840312-****');
+  await page.getByRole('link', { name: 'Carina Svensson Andersson' }).click();
+  await expect(page.getByRole('heading', { name: 'Carina Svensson Andersson' })).toBeVisible();
+}
+
+test('an ID-administrator revokes one eID of a card; the other stays valid and the revoked one shows as invalid', async ({
+  page,
+  system,
+}) => {
+  await logInAndWaitForOverview(page, 'idadmin1');
+  await openCarina(page);
+  const validOnCard = page
+    .getByTestId('valid-eids')
+    .locator(`tr[data-card-serial="${demoCards.activeOrdinary}"]`);
+  await expect(validOnCard).toHaveCount(2);
+  const revokedSerial = await validOnCard.first().getAttribute('data-certificate-serial');
+  const keptSerial = await validOnCard.last().getAttribute('data-certificate-serial');
+
+  await validOnCard.first().getByRole('link', { name: 'Spärra SITHS eID' }).click();
+  await expect(page.getByRole('heading', { name: 'Spärra SITHS eID' })).toBeVisible();
+  await page.getByRole('button', { name: 'Fortsätt' }).click();
+  await expect(page.locator('#field-reason-error')).toHaveText('Välj en orsak till spärren.');
+  await page.getByLabel('Orsak').selectOption({ label: 'Misstänkt röjd kod eller nyckel' });
+  await page.getByRole('button', { name: 'Fortsätt' }).click();
+  await expect(page.getByText('Spärren kan inte ångras.')).toBeVisible();
+  await page.getByRole('button', { name: 'Bekräfta spärr' }).click();
+
+  await expect(page.getByRole('status')).toHaveText('SITHS eID är spärrat. Spärren kan inte ångras.');
+  await expect(validOnCard).toHaveCount(1);
+  await expect(validOnCard).toHaveAttribute('data-certificate-serial', keptSerial!);
+  await expect(
+    page.getByTestId('cards').locator(`tr[data-serial="${demoCards.activeOrdinary}"]`),
+  ).toContainText('Aktivt');
+  await page.getByText('Visa ogiltiga SITHS eID').click();
+  const revokedRow = page
+    .getByTestId('invalid-eids')
+    .locator(`tr[data-certificate-serial="${revokedSerial}"]`);
+  await expect(revokedRow).toContainText('Spärrat');
+  await expect(revokedRow).toContainText('Misstänkt röjd kod eller nyckel');
+
+  await page
+    .getByRole('navigation', { name: 'Huvudmeny' })
+    .getByRole('link', { name: 'Granskningslogg' })
+    .click();
+  await page.getByLabel('Åtgärd (kod)').fill('eid_revoke');
+  await page.getByRole('button', { name: 'Filtrera' }).click();
+  await expect(page.getByTestId('audit-events').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('audit-events')).toContainText('Spärra SITHS eID');
+  await expect(page.getByTestId('audit-events')).toContainText(revokedSerial!);
+
+  const db = systemDatabase(system);
+  const card = db.select().from(cards).where(eq(cards.serial, demoCards.activeOrdinary)).get()!;
+  const states = db
+    .select()
+    .from(eids)
+    .where(eq(eids.cardId, card.id))
+    .all()
+    .map((eid) => [eid.certificateSerial, eid.state, eid.revocationReason]);
+  db.$client.close();
+  expect(card.state).toBe('active');
+  expect(states).toContainEqual([revokedSerial, 'revoked', 'compromised']);
+  expect(states).toContainEqual([keptSerial, 'active', null]);
+});
+
+test('a manager sees no revoke button and a direct revocation POST is refused with 403', async ({
+  page,
+  system,
+}) => {
+  const db = systemDatabase(system);
+  const carinaId = findPersonByIdentifier(db, carina.hsaId)!.id;
+  const card = db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).get()!;
+  db.$client.close();
+
+  await logInAndWaitForOverview(page, 'chef');
+  await openCarina(page);
+  await expect(page.getByTestId('valid-eids')).toBeVisible();
+  await expect(page.getByRole('link', { name: /Spärra/ })).toHaveCount(0);
+
+  const response = await page.request.post(`/admin/personer/${carinaId}/sparra?kort=${card.id}`, {
+    form: { intent: 'confirm', reason: 'lost' },
+  });
+  expect(response.status()).toBe(403);
+  const after = systemDatabase(system);
+  expect(after.select().from(cards).where(eq(cards.id, card.id)).get()!.state).toBe('locked');
+  after.$client.close();
+});
+
+test('a bad personnummer in the search gets a Swedish message next to the field', async ({ page }) => {
+  await logInAndWaitForOverview(page, 'chef');
+  await page.goto('/admin/personer');
+  await page.getByLabel('Sök person').fill('19840312-9820');
+  await page.getByRole('button', { name: 'Sök' }).click();
+  const message = 'Personnumret är inte giltigt. Kontrollera födelsedatum och kontrollsiffra.';
+  await expect(page.locator('#field-q-error')).toHaveText(message);
+
+  const response = await page.goto('/admin/personer?q=19840312-9820');
+  expect(response?.status()).toBe(400);
+  await expect(page.locator('#field-q-error')).toHaveText(message);
+});
