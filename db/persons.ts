@@ -230,6 +230,7 @@ export function findPersonProfile(db: AppDatabase, personId: string): PersonProf
     [
       { objectType: 'person', objectIds: [personId] },
       { objectType: 'card', objectIds: profile.cards.map((card) => card.id) },
+      { objectType: 'reserve_card', objectIds: profile.cards.map((card) => card.id) },
       { objectType: 'eid', objectIds: profile.eids.map((eid) => eid.id) },
       { objectType: 'mobile_device', objectIds: profile.mobileDevices.map((device) => device.id) },
       { objectType: 'order', objectIds: profile.orders.map((order) => order.id) },
