@@ -128,16 +128,36 @@ function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
   return { where: conditions.length ? `where ${conditions.join(' and ')}` : '', params };
 }
 
+const joins =
+  'join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id';
+
+/** Every matching order in list order: for the CSV export's cursor. */
 function selectSql(where: string, sort: OrderSort): string {
-  const joins = `join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id`;
   if (sort === 'person_asc') {
     // Persons in name order drive the join, so a page needs only the first persons, not a sort of every order.
-    return `select ${columns} from persons p cross join orders o on o.person_id = p.id ${joins} ${where}
+    return `select ${columns} from persons p cross join orders o on o.person_id = p.id
+      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where}
       order by p.surname, p.given_name, p.id, o.created_at desc`;
   }
   const direction = sort === 'created_asc' ? 'asc' : 'desc';
-  return `select ${columns} from orders o join persons p on p.id = o.person_id ${joins} ${where}
-    order by o.created_at ${direction}, o.rowid ${direction}`;
+  return `select ${columns} from orders o ${joins} ${where} order by o.created_at ${direction}, o.rowid ${direction}`;
+}
+
+/** Above this many matches a page walks the date index; below it, fetching the matches and sorting is cheaper. */
+const walkThreshold = 2000;
+
+/**
+ * One page in two steps: the page's row ids from an index alone, then only those rows with their joins.
+ * A large result walks orders_list_idx in date order (a page then reads about `offset / share` index
+ * entries); a small one lets SQLite fetch the matches through a filter index and sort them.
+ */
+function pageSql(where: string, sort: OrderSort, total: number): string {
+  if (sort === 'person_asc') return `${selectSql(where, sort)} limit ? offset ?`;
+  const direction = sort === 'created_asc' ? 'asc' : 'desc';
+  const order = `order by o.created_at ${direction}, o.rowid ${direction}`;
+  const hint = total >= walkThreshold ? 'indexed by orders_list_idx' : '';
+  return `select ${columns} from orders o ${joins}
+    where o.rowid in (select o.rowid from orders o ${hint} ${where} ${order} limit ? offset ?) ${order}`;
 }
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -189,7 +209,7 @@ export function listOrders(
   ).total;
   const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
   const current = Math.min(Math.max(1, page), pageCount);
-  const rows = prepared(db.$client, `${selectSql(where, sort)} limit ? offset ?`).all(
+  const rows = prepared(db.$client, pageSql(where, sort, total)).all(
     ...params,
     orderPageSize,
     (current - 1) * orderPageSize,

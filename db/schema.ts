@@ -286,8 +286,10 @@ export const orders = sqliteTable(
     index('orders_state_created_idx').on(table.state, table.createdAt),
     index('orders_person_idx').on(table.personId, table.type, table.state),
     index('orders_placed_by_idx').on(table.placedByUserId),
-    // The order list walks this in date order and filters, instead of sorting a whole unit subtree.
-    index('orders_created_idx').on(table.createdAt),
+    // The order list: walked in date order with its filter columns at hand (large result sets), and the
+    // counts and small result sets of a unit subtree by state and type. See db/order-list.ts.
+    index('orders_list_idx').on(table.createdAt, table.unitId, table.state, table.type),
+    index('orders_scope_idx').on(table.unitId, table.state, table.type, table.createdAt),
     uniqueIndex('orders_card_unique').on(table.cardId),
     check('orders_type', inList('type', orderTypes)),
     check('orders_state', inList('state', orderStates)),

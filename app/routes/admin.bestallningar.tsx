@@ -6,10 +6,9 @@ import { useT } from '~/i18n/use-translation';
 import { OrderStateBadge, useDateTimeFormat } from '~/orders/components';
 import { orderTypeLabel } from '~/orders/labels';
 import { filterQuery, type OrderFilterSearch, orderFilterFromUrl } from '~/orders/order-filter';
-import { filterableUnits, orderListFilter, orderScope } from '~/orders/order-scope.server';
+import { loadOrderList } from '~/orders/order-list.server';
 import { orderSortValues, orderStateValues, orderTypeValues } from '~/orders/order-values';
 import ordersStyles from '~/styles/orders.css';
-import { listOrderPlacers, listOrders } from '../../db/order-list';
 
 export const meta: MetaFunction = () => [{ title: 'Beställningar – SITHS eID-portalen' }];
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyles }];
@@ -17,12 +16,9 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyl
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'orders');
   const search = orderFilterFromUrl(new URL(request.url));
-  const filter = orderListFilter(context.db, principal, search);
   return {
     search,
-    result: listOrders(context.db, filter, search.sort, search.page),
-    units: filterableUnits(context.db, principal),
-    placers: listOrderPlacers(context.db, orderScope(principal)),
+    ...loadOrderList(context.db, principal, search),
     mayPlace: hasAnyRole(principal, ['manager', 'contact_person']),
   };
 }

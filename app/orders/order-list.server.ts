@@ -1,8 +1,10 @@
 import type { AppDatabase } from '../../db/connection';
-import type { OrderListFilter } from '../../db/order-list';
+import { listOrderPlacers, listOrders, type OrderListFilter, streamOrdersCsv } from '../../db/order-list';
 import { expandUnitSubtrees, listUnits } from '../../db/units';
 import { type Principal, visibleUnits } from '../auth/permissions';
 import { dashboardSections } from '../auth/sections';
+import type { Translate } from '../i18n/catalogue';
+import { orderCsvColumns } from './order-csv.server';
 import type { OrderFilterSearch } from './order-filter';
 
 const orderReaders = dashboardSections.orders.roles;
@@ -40,4 +42,24 @@ export function orderListFilter(
 export function filterableUnits(db: AppDatabase, principal: Principal) {
   const visible = orderScope(principal);
   return listUnits(db, visible === 'all' ? undefined : visible).map(({ id, name }) => ({ id, name }));
+}
+
+/** What the order list page shows: one page under the URL's filter, and the filter's choices. */
+export function loadOrderList(db: AppDatabase, principal: Principal, search: OrderFilterSearch) {
+  const filter = orderListFilter(db, principal, search);
+  return {
+    result: listOrders(db, filter, search.sort, search.page),
+    units: filterableUnits(db, principal),
+    placers: listOrderPlacers(db, orderScope(principal)),
+  };
+}
+
+/** Every order under the URL's filter as CSV chunks, pulled one at a time. */
+export function orderCsvChunks(
+  db: AppDatabase,
+  principal: Principal,
+  search: OrderFilterSearch,
+  t: Translate,
+) {
+  return streamOrdersCsv(db, orderListFilter(db, principal, search), search.sort, orderCsvColumns(t));
 }

@@ -1,0 +1,67 @@
+import type { Page } from '@playwright/test';
+import { demoPersons } from '../db/seed';
+import { expect, test } from './fixtures';
+import { logInAndWaitForOverview } from './helpers';
+
+const carina = demoPersons.carina;
+const carinaNumber = `${carina.personalIdentityNumber.slice(0, 8)}-${carina.personalIdentityNumber.slice(8)}`;
+
+async function logOut(page: Page) {
+  await page.getByRole('button', { name: 'Logga ut' }).click();
+  await expect(page).toHaveURL(/\/logga-in/);
+}
+
+async function approve(page: Page, button: string) {
+  await page.getByRole('link', { name: button, exact: true }).click();
+  await page.getByRole('button', { name: 'Ja, fortsätt' }).click();
+}
+
+test('a trust-level-3 reserve card is placed by a manager and needs two different ID-administrators', async ({
+  page,
+}) => {
+  await logInAndWaitForOverview(page, 'chef');
+  await page
+    .getByRole('navigation', { name: 'Huvudmeny' })
+    .getByRole('link', { name: 'Beställningar' })
+    .click();
+  await page.getByRole('link', { name: 'Ny beställning' }).click();
+  await page.getByLabel('Person (HSA-id eller personnummer)').fill(carinaNumber);
+  await page.getByLabel('Beställning av').selectOption({ label: 'Reservkort tillitsnivå 3' });
+  await page.getByRole('button', { name: 'Lägg beställning' }).click();
+  await expect(page.getByRole('heading', { name: /Beställning: Reservkort tillitsnivå 3/ })).toBeVisible();
+  await expect(page.getByTestId('order-state')).toHaveText('Lagd');
+  await expect(page.getByText(`${carina.givenName} ${carina.surname}`)).toBeVisible();
+  const orderUrl = page.url();
+  await logOut(page);
+
+  await logInAndWaitForOverview(page, 'idadmin1');
+  await page.goto(orderUrl);
+  await approve(page, 'Godkänn');
+  await expect(page.getByRole('status')).toHaveText('Beställningen är godkänd.');
+  await expect(page.getByTestId('order-state')).toHaveText('Väntar på andra godkännande');
+
+  const refused = page.waitForResponse((response) => response.request().method() === 'POST');
+  await approve(page, 'Godkänn (andra godkännande)');
+  expect((await refused).status()).toBe(403);
+  await expect(page.getByRole('alert')).toHaveText(
+    'Du har redan gett det första godkännandet. Det andra måste ges av en annan ID-administratör.',
+  );
+  await page.goto(orderUrl);
+  await expect(page.getByTestId('order-state')).toHaveText('Väntar på andra godkännande');
+  await logOut(page);
+
+  await logInAndWaitForOverview(page, 'idadmin2');
+  await page.goto(orderUrl);
+  await approve(page, 'Godkänn (andra godkännande)');
+  await expect(page.getByTestId('order-state')).toHaveText('Klar');
+  await expect(page.getByTestId('order-event')).toHaveCount(3);
+  await expect(page.getByTestId('order-event').last()).toContainText('Fatima Hassan');
+  await logOut(page);
+
+  await logInAndWaitForOverview(page, 'chef');
+  await page.goto(`/admin/bestallningar?search=${carina.hsaId}`);
+  await expect(page.getByTestId('order-row')).toHaveCount(1);
+  await expect(page.getByTestId('order-row')).toContainText('Reservkort tillitsnivå 3');
+  await expect(page.getByTestId('order-row')).toContainText('Klar');
+  await expect(page.getByTestId('order-row')).toContainText('19840312-****');
+});
