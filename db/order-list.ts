@@ -91,7 +91,13 @@ function searchCondition(search: string, params: unknown[], today: Date): string
   return nameCondition(search, params);
 }
 
-function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
+function matchingPersonIds(db: AppDatabase, search: string, today: Date): string[] {
+  const params: unknown[] = [];
+  const sql = `select id from persons where ${searchCondition(search, params, today)}`;
+  return (prepared(db.$client, sql).all(...params) as Array<{ id: string }>).map((row) => row.id);
+}
+
+function buildWhere(db: AppDatabase, filter: OrderListFilter, today: Date): BuiltQuery {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const addIn = (column: string, values: readonly unknown[] | undefined) => {
@@ -99,9 +105,11 @@ function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
     conditions.push(`${column} in (${placeholders(values)})`);
     params.push(...values);
   };
+  const search = filter.search?.trim();
   if (filter.scope !== 'all') {
     if (filter.scope.length === 0) conditions.push('0');
-    addIn('o.unit_id', filter.scope);
+    // With a search, the unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
+    addIn(search ? '+o.unit_id' : 'o.unit_id', filter.scope);
   }
   addIn('o.type', filter.types);
   addIn('o.state', filter.states);
@@ -117,13 +125,10 @@ function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
     conditions.push('o.placed_by_user_id = ?');
     params.push(filter.placedByUserId);
   }
-  const search = filter.search?.trim();
   if (search) {
-    const personParams: unknown[] = [];
-    conditions.push(
-      `o.person_id in (select id from persons where ${searchCondition(search, personParams, today)})`,
-    );
-    params.push(...personParams);
+    // The matching persons are looked up once, not once for the count and again for the page.
+    conditions.push('o.person_id in (select value from json_each(?))');
+    params.push(JSON.stringify(matchingPersonIds(db, search, today)));
   }
   return { where: conditions.length ? `where ${conditions.join(' and ')}` : '', params };
 }
@@ -131,8 +136,11 @@ function buildWhere(filter: OrderListFilter, today: Date): BuiltQuery {
 const joins =
   'join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id';
 
-/** Every matching order in list order: for the CSV export's cursor. */
-function selectSql(where: string, sort: OrderSort): string {
+/**
+ * Every matching order in list order: for the CSV export's cursor. Without a search it walks the date index,
+ * so rows stream out in order and SQLite never holds a sort of the whole export in memory.
+ */
+function selectSql(where: string, sort: OrderSort, searching: boolean): string {
   if (sort === 'person_asc') {
     // Persons in name order drive the join, so a page needs only the first persons, not a sort of every order.
     return `select ${columns} from persons p cross join orders o on o.person_id = p.id
@@ -140,7 +148,9 @@ function selectSql(where: string, sort: OrderSort): string {
       order by p.surname, p.given_name, p.id, o.created_at desc`;
   }
   const direction = sort === 'created_asc' ? 'asc' : 'desc';
-  return `select ${columns} from orders o ${joins} ${where} order by o.created_at ${direction}, o.rowid ${direction}`;
+  const hint = searching ? '' : 'indexed by orders_list_idx';
+  return `select ${columns} from orders o ${hint} ${joins} ${where}
+    order by o.created_at ${direction}, o.rowid ${direction}`;
 }
 
 /** Above this many matches a page walks the date index; below it, fetching the matches and sorting is cheaper. */
@@ -149,13 +159,14 @@ const walkThreshold = 2000;
 /**
  * One page in two steps: the page's row ids from an index alone, then only those rows with their joins.
  * A large result walks orders_list_idx in date order (a page then reads about `offset / share` index
- * entries); a small one lets SQLite fetch the matches through a filter index and sort them.
+ * entries); a small one, or a search (driven from the matching persons), lets SQLite fetch the matches
+ * through a covering filter index and sort them.
  */
-function pageSql(where: string, sort: OrderSort, total: number): string {
-  if (sort === 'person_asc') return `${selectSql(where, sort)} limit ? offset ?`;
+function pageSql(where: string, sort: OrderSort, total: number, searching: boolean): string {
+  if (sort === 'person_asc') return `${selectSql(where, sort, searching)} limit ? offset ?`;
   const direction = sort === 'created_asc' ? 'asc' : 'desc';
   const order = `order by o.created_at ${direction}, o.rowid ${direction}`;
-  const hint = total >= walkThreshold ? 'indexed by orders_list_idx' : '';
+  const hint = total >= walkThreshold && !searching ? 'indexed by orders_list_idx' : '';
   return `select ${columns} from orders o ${joins}
     where o.rowid in (select o.rowid from orders o ${hint} ${where} ${order} limit ? offset ?) ${order}`;
 }
@@ -201,7 +212,7 @@ export function listOrders(
   page: number,
   today = new Date(),
 ): OrderPage {
-  const { where, params } = buildWhere(filter, today);
+  const { where, params } = buildWhere(db, filter, today);
   const total = (
     prepared(db.$client, `select count(*) as total from orders o ${where}`).get(...params) as {
       total: number;
@@ -209,7 +220,7 @@ export function listOrders(
   ).total;
   const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
   const current = Math.min(Math.max(1, page), pageCount);
-  const rows = prepared(db.$client, pageSql(where, sort, total)).all(
+  const rows = prepared(db.$client, pageSql(where, sort, total, Boolean(filter.search?.trim()))).all(
     ...params,
     orderPageSize,
     (current - 1) * orderPageSize,
@@ -228,10 +239,10 @@ export function* iterateOrders(
   sort: OrderSort,
   today = new Date(),
 ): Generator<OrderListRow> {
-  const { where, params } = buildWhere(filter, today);
+  const { where, params } = buildWhere(db, filter, today);
   const reader = db.$client.memory ? db.$client : new Database(db.$client.name, { readonly: true });
   try {
-    for (const row of reader.prepare(selectSql(where, sort)).iterate(...params)) {
+    for (const row of reader.prepare(selectSql(where, sort, Boolean(filter.search?.trim()))).iterate(...params)) {
       yield toListRow(row as RawRow);
     }
   } finally {

@@ -284,8 +284,9 @@ export const orders = sqliteTable(
   (table) => [
     index('orders_unit_created_idx').on(table.unitId, table.createdAt),
     index('orders_state_created_idx').on(table.state, table.createdAt),
-    index('orders_person_idx').on(table.personId, table.type, table.state),
-    index('orders_placed_by_idx').on(table.placedByUserId),
+    // Also covers a search's count and date order (unit, date): a search drives the list from persons.
+    index('orders_person_idx').on(table.personId, table.type, table.state, table.unitId, table.createdAt),
+    index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt),
     // The order list: walked in date order with its filter columns at hand (large result sets), and the
     // counts and small result sets of a unit subtree by state and type. See db/order-list.ts.
     index('orders_list_idx').on(table.createdAt, table.unitId, table.state, table.type),

@@ -16,6 +16,7 @@ import { orderNoteText, orderStateLabel, orderTypeLabel } from '~/orders/labels'
 import { orderActionSchema } from '~/orders/order-forms';
 import { type OfferedAction, offeredActions, orderActorOf, requireOrder } from '~/orders/order-page.server';
 import { orderChangeRefusalStatus } from '~/orders/refusals';
+import { auditRefusedInput } from '~/orders/refused-input.server';
 import ordersStyles from '~/styles/orders.css';
 import { approveOrder, cancelOrder } from '../../db/orders';
 import { maskPersonalIdentityNumber } from '../../protocol/identifiers';
@@ -38,7 +39,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { principal, order } = await requireOrder(request, context, params.orderId);
   const form = validateForm(orderActionSchema, await request.formData());
-  if (!form.ok) return json({ errors: form.errors }, { status: 400 });
+  if (!form.ok) {
+    auditRefusedInput(context, principal, { action: 'order_change', objectId: order.id }, form.errors);
+    return json({ errors: form.errors }, { status: 400 });
+  }
   const { intent, expectedState, note } = form.data;
   await requireRole(
     request,

@@ -18,6 +18,7 @@ import { orderTypeLabel } from '~/orders/labels';
 import { newOrderSchema } from '~/orders/order-forms';
 import { orderTypeValues } from '~/orders/order-values';
 import { placeOrderRefusals } from '~/orders/refusals';
+import { auditRefusedInput } from '~/orders/refused-input.server';
 import ordersStyles from '~/styles/orders.css';
 import { placeOrder } from '../../db/orders';
 
@@ -40,7 +41,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const principal = await requirePlacer(request, context);
   const form = validateForm(newOrderSchema, await request.formData());
-  if (!form.ok) return json({ errors: form.errors }, { status: 400 });
+  if (!form.ok) {
+    auditRefusedInput(context, principal, { action: 'order_place' }, form.errors);
+    return json({ errors: form.errors }, { status: 400 });
+  }
   const result = placeOrder(context.db, {
     actor: { userId: principal.userId, label: principal.username },
     personIdentifier: form.data.person,

@@ -166,6 +166,12 @@ describe('orders: bad input', () => {
       data: { errors: { person: 'orders.error.personIdentifier' } },
     });
     expect(countOrders()).toBe(before);
+    const audited = harness.db.select().from(auditEvents).where(eq(auditEvents.action, 'order_place')).all();
+    expect(audited.at(-1)).toMatchObject({
+      actorLabel: 'chef',
+      outcome: 'refused',
+      detail: { reason: 'invalid_input', fields: ['person'] },
+    });
   });
 
   it('refuses an order for a person outside the units, and audits it', async () => {

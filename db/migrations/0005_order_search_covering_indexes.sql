@@ -1,0 +1,4 @@
+DROP INDEX `orders_person_idx`;--> statement-breakpoint
+DROP INDEX `orders_placed_by_idx`;--> statement-breakpoint
+CREATE INDEX `orders_person_idx` ON `orders` (`person_id`,`type`,`state`,`unit_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `orders_placed_by_idx` ON `orders` (`placed_by_user_id`,`unit_id`,`created_at`);
