@@ -97,7 +97,7 @@ function OrderTable() {
   const format = useDateTimeFormat();
   if (result.rows.length === 0) return <p className="card notice">{t('orders.none')}</p>;
   return (
-    <table className="table">
+    <table className="table orders-table">
       <thead>
         <tr>
           <th>{t('orders.column.placedAt')}</th>

@@ -162,11 +162,11 @@ export default function OrderPage() {
             <div>
               <dt>{t('orders.detail.person')}</dt>
               <dd>
-                {order.personName} {order.personSurname}
-                <div className="muted">
-                  {order.personHsaId}
+                {order.personName} {order.personSurname}{' '}
+                <span className="muted">
+                  · {order.personHsaId}
                   {order.personalIdentityNumber && ` · ${order.personalIdentityNumber}`}
-                </div>
+                </span>
               </dd>
             </div>
             <div>
