@@ -43,7 +43,12 @@ const stateOf = (orderId: string) => db.select().from(orders).where(eq(orders.id
 describe('order expiry sweep', () => {
   it('expires an unfulfilled order on the first sweep after three months, and not before', () => {
     const orderId = placeCarinasOrder();
-    sweep = startOrderExpirySweep({ db, logger: createLogger('silent'), now: () => clock, intervalMs: hourMs });
+    sweep = startOrderExpirySweep({
+      db,
+      logger: createLogger('silent'),
+      now: () => clock,
+      intervalMs: hourMs,
+    });
 
     clock = new Date('2026-04-15T09:30:00Z');
     vi.advanceTimersByTime(hourMs);
@@ -56,7 +61,12 @@ describe('order expiry sweep', () => {
 
   it('runs at start and on demand, and not after it is stopped', () => {
     clock = new Date('2026-05-01T00:00:00Z');
-    sweep = startOrderExpirySweep({ db, logger: createLogger('silent'), now: () => clock, intervalMs: hourMs });
+    sweep = startOrderExpirySweep({
+      db,
+      logger: createLogger('silent'),
+      now: () => clock,
+      intervalMs: hourMs,
+    });
     const orderId = placeCarinasOrder();
     sweep.stop();
     vi.advanceTimersByTime(10 * hourMs);
