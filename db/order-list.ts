@@ -242,7 +242,8 @@ export function* iterateOrders(
   const { where, params } = buildWhere(db, filter, today);
   const reader = db.$client.memory ? db.$client : new Database(db.$client.name, { readonly: true });
   try {
-    for (const row of reader.prepare(selectSql(where, sort, Boolean(filter.search?.trim()))).iterate(...params)) {
+    const statement = reader.prepare(selectSql(where, sort, Boolean(filter.search?.trim())));
+    for (const row of statement.iterate(...params)) {
       yield toListRow(row as RawRow);
     }
   } finally {
