@@ -16,7 +16,7 @@ async function approve(page: Page, button: string) {
   await page.getByRole('button', { name: 'Ja, fortsätt' }).click();
 }
 
-test('a trust-level-3 reserve card is placed by a manager and needs two different ID-administrators', async ({
+test('a manager orders a trust-level-3 reserve card, two different ID-administrators approve it, a contact person assigns one from stock', async ({
   page,
 }) => {
   await logInAndWaitForOverview(page, 'chef');
@@ -64,4 +64,21 @@ test('a trust-level-3 reserve card is placed by a manager and needs two differen
   await expect(page.getByTestId('order-row')).toContainText('Reservkort tillitsnivå 3');
   await expect(page.getByTestId('order-row')).toContainText('Klar');
   await expect(page.getByTestId('order-row')).toContainText('19840312-****');
+
+  await logOut(page);
+
+  // The ready order now waits for a reserve card: the contact person activates one from stock.
+  const orderId = new URL(orderUrl).pathname.split('/').pop()!;
+  await logInAndWaitForOverview(page, 'kontakt');
+  await page.goto('/admin/reservkort/aktivera');
+  await page.getByTestId(`order-${orderId}`).getByRole('link', { name: 'Välj' }).click();
+  const cardChoice = page.getByLabel('Reservkort i lager');
+  const firstCard = await cardChoice.locator('option').nth(1).getAttribute('value');
+  const firstSerial = (await cardChoice.locator('option').nth(1).textContent())!.match(/\d{19}/)![0];
+  await cardChoice.selectOption(firstCard!);
+  await page.getByRole('button', { name: 'Aktivera reservkort' }).click();
+  await expect(page.getByTestId(`card-${firstSerial}`)).toContainText('Tilldelad');
+  await page.goto(orderUrl);
+  await expect(page.getByTestId('order-state')).toHaveText('Klar');
+  await expect(page.getByText(firstSerial, { exact: true })).toBeVisible();
 });

@@ -11,6 +11,7 @@ import { assignCspNonce, securityHeaders } from './http/security';
 import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
+import { startOrderExpirySweep } from './orders/expiry-sweep';
 import { createServerServices } from './services';
 import { attachAgentNamespace } from './sockets/agent-namespace';
 import { attachSupportNamespace } from './sockets/support-namespace';
@@ -38,6 +39,7 @@ export async function createServer(
   });
   closeAllOpenAgentSessions(deps.db, new Date());
   services.jobs.recoverAfterRestart();
+  const orderExpiry = startOrderExpirySweep({ db: deps.db, logger: deps.logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -94,6 +96,7 @@ export async function createServer(
     close: () =>
       new Promise<void>((resolve) => {
         services.jobs.stop();
+        orderExpiry.stop();
         io.close(() => resolve());
         httpServer.closeAllConnections();
       }),
