@@ -288,11 +288,13 @@ export interface DemoOrderPlan {
 }
 
 const fetched = { to: 'fulfilled', by: null, note: 'Hämtad av användaren' } as const;
+const approved = { to: 'ready', by: 'idadmin1', note: 'Godkänd' } as const;
 const secondApprovalNeeded = {
   to: 'awaiting_second_approval',
-  by: null,
-  note: 'Tillitsnivå 3 kräver godkännande av en andra ID-administratör',
+  by: 'idadmin1',
+  note: 'Godkänd; tillitsnivå 3 kräver godkännande av en andra ID-administratör',
 } as const;
+const secondApproval = { to: 'ready', by: 'idadmin2', note: 'Godkänd av andra ID-administratör' } as const;
 
 export const demoOrderPlans: readonly DemoOrderPlan[] = [
   {
@@ -336,10 +338,7 @@ export const demoOrderPlans: readonly DemoOrderPlan[] = [
     subject: 'olof',
     daysAgo: 5,
     reserveCard: 'reserveNotActivated',
-    steps: [
-      { to: 'placed', by: 'kontakt' },
-      { to: 'ready', by: 'kontakt', note: 'Reservkort aktiverat i portalen' },
-    ],
+    steps: [{ to: 'placed', by: 'kontakt' }, approved],
   },
   {
     type: 'reserve_card_loa3',
@@ -347,28 +346,21 @@ export const demoOrderPlans: readonly DemoOrderPlan[] = [
     subject: 'generated',
     daysAgo: 9,
     reserveCard: 'assigned',
-    steps: [
-      { to: 'placed', by: 'kontakt' },
-      secondApprovalNeeded,
-      { to: 'ready', by: 'idadmin1', note: 'Godkänd av andra ID-administratör' },
-    ],
+    steps: [{ to: 'placed', by: 'kontakt' }, secondApprovalNeeded, secondApproval],
   },
   {
     type: 'mobile',
     unit: 'nhLerum',
     subject: 'generated',
     daysAgo: 8,
-    steps: [
-      { to: 'placed', by: 'chef' },
-      { to: 'ready', by: 'chef' },
-    ],
+    steps: [{ to: 'placed', by: 'chef' }, approved],
   },
   {
     type: 'eid_on_card',
     unit: 'suKardio',
     subject: 'generated',
     daysAgo: 30,
-    steps: [{ to: 'placed', by: 'chef' }, { to: 'ready', by: 'chef' }, fetched],
+    steps: [{ to: 'placed', by: 'chef' }, approved, fetched],
   },
   {
     type: 'reserve_card_loa2',
@@ -376,18 +368,14 @@ export const demoOrderPlans: readonly DemoOrderPlan[] = [
     subject: 'generated',
     daysAgo: 21,
     reserveCard: 'active',
-    steps: [
-      { to: 'placed', by: 'kontakt' },
-      { to: 'ready', by: 'kontakt', note: 'Reservkort aktiverat i portalen' },
-      fetched,
-    ],
+    steps: [{ to: 'placed', by: 'kontakt' }, approved, fetched],
   },
   {
     type: 'mobile',
     unit: 'suAkut',
     subject: 'generated',
     daysAgo: 40,
-    steps: [{ to: 'placed', by: 'chef' }, { to: 'ready', by: 'chef' }, fetched],
+    steps: [{ to: 'placed', by: 'chef' }, approved, fetched],
   },
   {
     type: 'reserve_card_loa3',
@@ -395,12 +383,7 @@ export const demoOrderPlans: readonly DemoOrderPlan[] = [
     subject: 'generated',
     daysAgo: 50,
     reserveCard: 'active',
-    steps: [
-      { to: 'placed', by: 'kontakt.skovde' },
-      secondApprovalNeeded,
-      { to: 'ready', by: 'idadmin2', note: 'Godkänd av andra ID-administratör' },
-      fetched,
-    ],
+    steps: [{ to: 'placed', by: 'kontakt.skovde' }, secondApprovalNeeded, secondApproval, fetched],
   },
   {
     type: 'eid_on_card',
@@ -430,7 +413,7 @@ export const demoOrderPlans: readonly DemoOrderPlan[] = [
     daysAgo: 120,
     steps: [
       { to: 'placed', by: 'chef' },
-      { to: 'ready', by: 'chef' },
+      approved,
       { to: 'expired', by: null, note: 'Inte hämtad inom 3 månader' },
     ],
   },
