@@ -21,6 +21,7 @@ export const test = base.extend<object, { system: SithsSystem }>({
         port: e2ePort,
         agentUiPort: e2eAgentUiPort,
         waitForPcscdMs: 5 * 60_000,
+        loginRateLimitPerMinute: 1_000,
         insertedCards: [{ serial: demoCards.lockedOrdinary, slot: 0 }],
       });
       await use(system);

@@ -23,6 +23,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const tooManyLoginsMessage = 'För många inloggningsförsök. Vänta en minut och försök igen.';
+
 /** Socket messages are small; anything larger is refused before a handler sees it. */
 const maxSocketMessageBytes = 64 * 1024;
 
@@ -65,7 +67,12 @@ export async function createServer(
       limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      message: 'För många inloggningsförsök. Vänta en minut och försök igen.',
+      handler: (req, res) => {
+        deps.logger.warn({ address: req.ip }, 'login rate limit reached');
+        // A Remix form submission fetches `?_data=`: answer as the action would, so the page shows it.
+        if ('_data' in req.query) res.status(429).json({ errors: { form: 'login.error.tooMany' } });
+        else res.status(429).type('text/plain; charset=utf-8').send(tooManyLoginsMessage);
+      },
     }),
   );
   if (deps.withRemix !== false) {

@@ -41,6 +41,8 @@ export interface SithsSystemOptions {
   reusePcscd?: boolean;
   /** How long to wait for another suite's pcscd to stop first. */
   waitForPcscdMs?: number;
+  /** Password logins per address and minute; tests log in far more often than people do. */
+  loginRateLimitPerMinute?: number;
   /** Where the agent's own "SITHS eID-app" page listens on 127.0.0.1. */
   agentUiPort: number;
 }
@@ -144,6 +146,9 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
         PORT: String(options.port),
         DATABASE_URL: databasePath,
         SITHS_MASTER_KEY: masterKey.toString('base64'),
+        ...(options.loginRateLimitPerMinute
+          ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
+          : {}),
       },
       logFile: join(options.logDir, 'server.log'),
     });

@@ -17,10 +17,15 @@ export interface TestServer {
 
 /** The real server without the Remix app, on a free loopback port with an in-memory database. */
 export async function startTestServer(
-  options: { jobTimeouts?: Partial<JobTimeouts>; databasePath?: string; port?: number } = {},
+  options: {
+    jobTimeouts?: Partial<JobTimeouts>;
+    databasePath?: string;
+    port?: number;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestServer> {
   const db = openMigratedDatabase(options.databasePath ?? ':memory:');
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
   const server = await createServer(config, {
     db,
     logger: createLogger('silent'),
