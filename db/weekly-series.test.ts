@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from './connection';
 import { newId } from './ids';
-import { cards, units } from './schema';
+import { cards, orders, persons, units, users } from './schema';
 import {
   isoWeekOf,
   lastWeekStarts,
@@ -58,5 +58,30 @@ describe('reserve stock per week', () => {
     expect(reserveStockPerWeek(db, [], now).every((week) => week.value === 0)).toBe(true);
     expect(reserveStockPerWeek(db, ['other'], now).every((week) => week.value === 0)).toBe(true);
     expect(ordersPlacedPerWeek(db, 'all', now).every((week) => week.value === 0)).toBe(true);
+  });
+});
+
+describe('orders per week', () => {
+  it('puts each order in the week it was placed, only in scope', () => {
+    const db = openMigratedDatabase(':memory:');
+    db.insert(units).values({ id: 'u1', hsaId: 'SE1', name: 'Enhet', organisation: 'Org' }).run();
+    db.insert(persons).values({ id: 'p1', hsaId: 'TST-1', givenName: 'Anna', surname: 'Berg' }).run();
+    db.insert(users).values({ id: 'c1', username: 'chef', displayName: 'Chef' }).run();
+    const order = (daysAgo: number) =>
+      db
+        .insert(orders)
+        .values({
+          id: newId(),
+          type: 'mobile',
+          personId: 'p1',
+          unitId: 'u1',
+          placedByUserId: 'c1',
+          createdAt: new Date(now.getTime() - daysAgo * day - 3_600_123),
+        })
+        .run();
+    for (const daysAgo of [0, 1, 9, 30, 30, 200]) order(daysAgo);
+    const values = ordersPlacedPerWeek(db, 'all', now).map((week) => week.value);
+    expect(values).toEqual([0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 2]);
+    expect(ordersPlacedPerWeek(db, ['other'], now).every((week) => week.value === 0)).toBe(true);
   });
 });

@@ -67,7 +67,7 @@ export function ordersPlacedPerWeek(db: AppDatabase, scope: UnitScope, now = new
   if (scope !== 'all' && scope.length === 0) return starts.map((start) => point(start, 0));
   const from = starts[0]!.getTime();
   const rows = db.all<{ bucket: number; value: number }>(sql`
-    select (created_at - ${from}) / ${weekMs} as bucket, count(*) as value from orders
+    select cast((created_at - ${from}) / ${weekMs} as integer) as bucket, count(*) as value from orders
     where created_at >= ${from} and created_at <= ${now.getTime()}${scopeSql('unit_id', scope)}
     group by bucket`);
   const byBucket = new Map(rows.map((row) => [row.bucket, row.value]));
