@@ -1,3 +1,4 @@
+import { administrationEn } from './areas/administration.en';
 import { auditEn } from './areas/audit.en';
 import { ordersEn } from './areas/orders.en';
 import { personsEn } from './areas/persons.en';
@@ -9,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   ...personsEn,
   ...reserveCardsEn,
   ...auditEn,
+  ...administrationEn,
   'app.title': 'SITHS eID portal',
   'app.tagline': 'A service for SITHS cards and Mobile SITHS',
   'nav.overview': 'Overview',

@@ -1,3 +1,4 @@
+import { administrationSv } from './areas/administration.sv';
 import { auditSv } from './areas/audit.sv';
 import { ordersSv } from './areas/orders.sv';
 import { personsSv } from './areas/persons.sv';
@@ -157,6 +158,13 @@ const coreSv = {
 
 /** Swedish is the default language; every other catalogue has exactly these keys. Each dashboard area keeps its
  * texts in a file of its own under areas/. */
-export const sv = { ...coreSv, ...ordersSv, ...personsSv, ...reserveCardsSv, ...auditSv } as const;
+export const sv = {
+  ...coreSv,
+  ...ordersSv,
+  ...personsSv,
+  ...reserveCardsSv,
+  ...auditSv,
+  ...administrationSv,
+} as const;
 
 export type MessageKey = keyof typeof sv;

@@ -1,0 +1,64 @@
+import { type AppLoadContext, json } from '@remix-run/node';
+import type { Principal } from '~/auth/permissions';
+import { requireSection } from '~/auth/section.server';
+import { requireRole } from '~/auth/staff.server';
+import type { FieldErrors } from '~/forms/validation';
+import type { MessageKey } from '~/i18n/catalogue';
+import type { AdminActor, AdministrationRefusal } from '../../db/administration';
+import { recordAudit } from '../../db/audit';
+
+export interface Attempted {
+  action: 'unit_create' | 'unit_rename' | 'staff_role_grant' | 'staff_role_revoke' | 'open_administration';
+  objectType: string;
+  objectId?: string;
+}
+
+/** The system admin and their actor, or an audited 403 (the section check, then the role for this action). */
+export async function requireSystemAdmin(request: Request, context: AppLoadContext, attempted: Attempted) {
+  const principal = await requireSection(request, context, 'administration');
+  await requireRole(request, context, principal, ['system_admin'], attempted);
+  const actor: AdminActor = { userId: principal.userId, label: principal.username };
+  return { principal, actor };
+}
+
+/** Bad form input: audited as a refused attempt, answered 400 with the errors next to the fields. */
+export function invalidInput(
+  context: AppLoadContext,
+  principal: Principal,
+  attempted: Attempted,
+  errors: FieldErrors,
+) {
+  recordAudit(context.db, {
+    actorUserId: principal.userId,
+    actorLabel: principal.username,
+    action: attempted.action,
+    objectType: attempted.objectType,
+    objectId: attempted.objectId ?? null,
+    outcome: 'refused',
+    detail: { reason: 'invalid_input', fields: Object.keys(errors) },
+  });
+  return json({ errors }, { status: 400 });
+}
+
+const refusals: Record<AdministrationRefusal, { field: string; message: MessageKey; status: number }> = {
+  invalid_hsa_id: { field: 'hsaId', message: 'administration.error.hsaId', status: 400 },
+  hsa_id_taken: { field: 'hsaId', message: 'administration.error.hsaIdTaken', status: 409 },
+  invalid_name: { field: 'name', message: 'administration.error.name', status: 400 },
+  parent_required: { field: 'parentId', message: 'administration.error.parent', status: 400 },
+  unknown_parent: { field: 'parentId', message: 'administration.error.unknownParent', status: 404 },
+  unknown_unit: { field: 'roleUnitId', message: 'administration.error.unknownUnit', status: 404 },
+  unknown_user: { field: 'userId', message: 'administration.error.unknownUser', status: 404 },
+  unknown_role: { field: 'role', message: 'administration.error.role', status: 400 },
+  unit_required: { field: 'roleUnitId', message: 'administration.error.unitRequired', status: 400 },
+  unit_not_allowed: { field: 'roleUnitId', message: 'administration.error.unitNotAllowed', status: 400 },
+  duplicate_role: { field: 'role', message: 'administration.error.duplicateRole', status: 409 },
+  unknown_assignment: { field: 'form', message: 'administration.error.unknownAssignment', status: 404 },
+  own_last_system_admin: { field: 'form', message: 'administration.error.ownLastSystemAdmin', status: 409 },
+};
+
+/** The action's answer to a refused change (already audited by db/administration): the message at its field. */
+export function refusalResponse(refusal: AdministrationRefusal) {
+  const { field, message, status } = refusals[refusal];
+  const errors: FieldErrors = { [field]: message };
+  return json({ errors }, { status });
+}

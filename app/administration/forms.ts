@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { MessageKey } from '~/i18n/catalogue';
+import { type StaffRole, staffRoles } from '../../db/schema';
+import { hsaIdSchema } from '../../protocol/identifiers';
+
+const requiredText = (message: MessageKey) => z.string({ error: message }).trim().min(1, message);
+
+/** Role names in the catalogue (role.*), in the order the role select shows them. */
+export const roleLabels: Record<StaffRole, MessageKey> = {
+  manager: 'role.manager',
+  contact_person: 'role.contact_person',
+  id_admin: 'role.id_admin',
+  support: 'role.support',
+  system_admin: 'role.system_admin',
+};
+
+const unitScoped: readonly string[] = ['manager', 'contact_person'];
+
+export const createUnitSchema = z.object({
+  intent: z.literal('create_unit'),
+  hsaId: z
+    .string({ error: 'administration.error.hsaId' })
+    .refine((value) => hsaIdSchema.safeParse(value).success, 'administration.error.hsaId')
+    .transform((value) => hsaIdSchema.parse(value)),
+  name: requiredText('administration.error.name').pipe(z.string().max(200, 'administration.error.name')),
+  parentId: requiredText('administration.error.parent'),
+});
+
+/** The unit is `roleUnitId` (not `unitId`): the page has two forms, and each shows only its own fields' errors. */
+export const grantRoleSchema = z
+  .object({
+    intent: z.literal('grant_role'),
+    userId: requiredText('administration.error.user'),
+    role: z.enum(staffRoles, { error: 'administration.error.role' }),
+    roleUnitId: z
+      .string()
+      .trim()
+      .optional()
+      .transform((value) => value || null),
+  })
+  .superRefine((grant, context) => {
+    const needsUnit = unitScoped.includes(grant.role);
+    if (needsUnit && !grant.roleUnitId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['roleUnitId'],
+        message: 'administration.error.unitRequired',
+      });
+    }
+    if (!needsUnit && grant.roleUnitId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['roleUnitId'],
+        message: 'administration.error.unitNotAllowed',
+      });
+    }
+  });
+
+export const revokeRoleSchema = z.object({
+  assignmentId: requiredText('administration.error.unknownAssignment'),
+});

@@ -1,0 +1,207 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { translator } from '~/i18n/catalogue';
+import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
+import { grantRole } from '../../db/administration';
+import { auditEvents, staffRoleAssignments, units, users } from '../../db/schema';
+import * as page from './admin.administration';
+import * as revoke from './admin.administration_.roll.$assignmentId.ta-bort';
+
+let harness: RouteHarness;
+let sahlgrenska: string;
+let adminActor: { userId: string; label: string };
+beforeAll(async () => {
+  harness = await createRouteHarness();
+  sahlgrenska = harness.db
+    .select()
+    .from(units)
+    .where(eq(units.hsaId, 'SE2321000131-S000000010100'))
+    .get()!.id;
+  adminActor = { userId: userIdOf('admin'), label: 'admin' };
+});
+
+const userIdOf = (username: string) =>
+  harness.db.select().from(users).where(eq(users.username, username)).get()!.id;
+const lastAudit = () => harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).get()!;
+
+let hsaCounter = 0;
+const freshHsaId = () => `SE2321000131-S0000000990${String(++hsaCounter).padStart(2, '0')}`;
+
+function removeChefSupportRole() {
+  harness.db
+    .delete(staffRoleAssignments)
+    .where(and(eq(staffRoleAssignments.userId, userIdOf('chef')), eq(staffRoleAssignments.role, 'support')))
+    .run();
+}
+
+/** A support role for chef: something fresh to remove. */
+function freshAssignment(): string {
+  removeChefSupportRole();
+  const granted = grantRole(
+    harness.db,
+    { userId: userIdOf('chef'), role: 'support', unitId: null },
+    adminActor,
+  );
+  if (!granted.ok) throw new Error(granted.refusal);
+  return granted.id;
+}
+
+type Handler = Parameters<typeof callRoute>[0];
+interface Case {
+  name: string;
+  handler: Handler;
+  call: () => { path: string; form?: Record<string, string>; params?: Record<string, string> };
+  allowed: Record<string, number>;
+}
+
+const cases: Case[] = [
+  {
+    name: 'administration page (loader)',
+    handler: page.loader,
+    call: () => ({ path: '/admin/administration' }),
+    allowed: { admin: 200 },
+  },
+  {
+    name: 'create a unit (action)',
+    handler: page.action,
+    call: () => ({
+      path: '/admin/administration',
+      form: { intent: 'create_unit', hsaId: freshHsaId(), name: 'Ny mottagning', parentId: sahlgrenska },
+    }),
+    allowed: { admin: 302 },
+  },
+  {
+    name: 'grant a role (action)',
+    handler: page.action,
+    call: () => {
+      removeChefSupportRole();
+      return {
+        path: '/admin/administration',
+        form: { intent: 'grant_role', userId: userIdOf('chef'), role: 'support', roleUnitId: '' },
+      };
+    },
+    allowed: { admin: 302 },
+  },
+  {
+    name: 'remove-role confirm page (loader)',
+    handler: revoke.loader,
+    call: () => {
+      const assignmentId = freshAssignment();
+      return { path: `/admin/administration/roll/${assignmentId}/ta-bort`, params: { assignmentId } };
+    },
+    allowed: { admin: 200 },
+  },
+  {
+    name: 'remove a role (action)',
+    handler: revoke.action,
+    call: () => {
+      const assignmentId = freshAssignment();
+      return {
+        path: `/admin/administration/roll/${assignmentId}/ta-bort`,
+        form: { assignmentId },
+        params: { assignmentId },
+      };
+    },
+    allowed: { admin: 302 },
+  },
+];
+
+const roles = ['admin', 'chef', 'kontakt', 'kontakt.skovde', 'idadmin1', 'idadmin2', 'support'];
+
+describe('administration routes by role', () => {
+  for (const routeCase of cases) {
+    for (const username of roles) {
+      const expected = routeCase.allowed[username] ?? 403;
+      it(`${routeCase.name}: ${username} gets ${expected}`, async () => {
+        const { path, form, params } = routeCase.call();
+        const request = await harness.request(path, { as: username, form });
+        const outcome = await callRoute(routeCase.handler, request, harness.context, params);
+        expect(outcome.status).toBe(expected);
+        if (expected === 403) expect(lastAudit()).toMatchObject({ outcome: 'refused', actorLabel: username });
+      });
+    }
+  }
+});
+
+describe('bad input in the administration forms', () => {
+  const sv = translator('sv');
+  const post = async (
+    handler: Handler,
+    path: string,
+    form: Record<string, string>,
+    params?: Record<string, string>,
+  ) => callRoute(handler, await harness.request(path, { as: 'admin', form }), harness.context, params);
+  const unitCount = () => harness.db.select().from(units).all().length;
+
+  it('refuses a bad HSA-id with 400, a Swedish message at the field, nothing stored, audited', async () => {
+    const before = unitCount();
+    const outcome = await post(page.action, '/admin/administration', {
+      intent: 'create_unit',
+      hsaId: 'S000000099999',
+      name: 'X',
+      parentId: sahlgrenska,
+    });
+    expect(outcome.status).toBe(400);
+    const errors = (outcome.data as { errors: Record<string, string> }).errors;
+    expect(sv(errors.hsaId as never)).toBe(
+      'Ange ett giltigt HSA-id, till exempel SE2321000131-S000000010199.',
+    );
+    expect(unitCount()).toBe(before);
+    expect(lastAudit()).toMatchObject({ action: 'unit_create', outcome: 'refused' });
+  });
+
+  it('refuses a taken HSA-id with 409 at the field', async () => {
+    const outcome = await post(page.action, '/admin/administration', {
+      intent: 'create_unit',
+      hsaId: 'SE2321000131-S000000010100',
+      name: 'X',
+      parentId: sahlgrenska,
+    });
+    expect(outcome).toMatchObject({
+      status: 409,
+      data: { errors: { hsaId: 'administration.error.hsaIdTaken' } },
+    });
+  });
+
+  it('refuses a contact person role without a unit, and a duplicate role', async () => {
+    const noUnit = await post(page.action, '/admin/administration', {
+      intent: 'grant_role',
+      userId: userIdOf('chef'),
+      role: 'contact_person',
+      roleUnitId: '',
+    });
+    expect(noUnit).toMatchObject({
+      status: 400,
+      data: { errors: { roleUnitId: 'administration.error.unitRequired' } },
+    });
+    const duplicate = await post(page.action, '/admin/administration', {
+      intent: 'grant_role',
+      userId: userIdOf('chef'),
+      role: 'manager',
+      roleUnitId: sahlgrenska,
+    });
+    expect(duplicate).toMatchObject({
+      status: 409,
+      data: { errors: { role: 'administration.error.duplicateRole' } },
+    });
+    expect(lastAudit()).toMatchObject({ action: 'staff_role_grant', outcome: 'refused' });
+  });
+
+  it('refuses an admin removing their own last system-admin role with 409, audited', async () => {
+    const own = harness.db
+      .select()
+      .from(staffRoleAssignments)
+      .where(eq(staffRoleAssignments.userId, adminActor.userId))
+      .get()!;
+    const path = `/admin/administration/roll/${own.id}/ta-bort`;
+    const outcome = await post(revoke.action, path, { assignmentId: own.id }, { assignmentId: own.id });
+    expect(outcome).toMatchObject({
+      status: 409,
+      data: { errors: { form: 'administration.error.ownLastSystemAdmin' } },
+    });
+    expect(
+      harness.db.select().from(staffRoleAssignments).where(eq(staffRoleAssignments.id, own.id)).get(),
+    ).toBeDefined();
+    expect(lastAudit()).toMatchObject({ action: 'staff_role_revoke', outcome: 'refused' });
+  });
+});
