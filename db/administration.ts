@@ -71,7 +71,7 @@ function refuse(db: AppDatabase, actor: AdminActor, attempt: Attempt, refusal: A
   return { ok: false as const, refusal };
 }
 
-function findUnit(db: AppDatabase, unitId: string) {
+export function findUnit(db: AppDatabase, unitId: string) {
   return db.select().from(units).where(eq(units.id, unitId)).get();
 }
 

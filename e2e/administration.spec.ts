@@ -28,6 +28,25 @@ test('a system admin gives kontakt.skovde the contact person role for Sahlgrensk
   await expect(page.getByRole('heading', { name: 'Administration', exact: true })).toBeVisible();
   await expect(page.getByTestId(`unit-${kardiologiHsaId}`)).toBeVisible();
 
+  const newUnit = page.getByRole('region', { name: 'Ny enhet' });
+  await newUnit.getByLabel('HSA-id').fill('S000000010199');
+  await newUnit.getByLabel('Namn').fill('Hjärtmottagning Sahlgrenska');
+  await newUnit.getByLabel('Överordnad enhet').selectOption(sahlgrenska);
+  await newUnit.getByRole('button', { name: 'Skapa enhet' }).click();
+  await expect(page.locator('#field-hsaId-error')).toHaveText(
+    'Ange ett giltigt HSA-id, till exempel SE2321000131-S000000010199.',
+  );
+  await newUnit.getByLabel('HSA-id').fill('SE2321000131-S000000010199');
+  await newUnit.getByRole('button', { name: 'Skapa enhet' }).click();
+  await expect(page.getByRole('status')).toHaveText('Enheten är skapad.');
+  const created = page.getByTestId('unit-SE2321000131-S000000010199');
+  await expect(created).toContainText('Hjärtmottagning Sahlgrenska');
+  await created.getByRole('link', { name: 'Byt namn' }).click();
+  await page.getByLabel('Nytt namn').fill('Hjärtmottagningen Sahlgrenska');
+  await page.getByRole('button', { name: 'Spara namnet' }).click();
+  await expect(page.getByRole('status')).toHaveText('Enheten har fått nytt namn.');
+  await expect(created).toContainText('Hjärtmottagningen Sahlgrenska');
+
   const grant = page.getByRole('region', { name: 'Lägg till roll' });
   await grant.getByLabel('Användare').selectOption(skovdeUser);
   await grant.getByLabel('Roll').selectOption({ label: 'Kontaktperson' });

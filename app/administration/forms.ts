@@ -59,3 +59,7 @@ export const grantRoleSchema = z
 export const revokeRoleSchema = z.object({
   assignmentId: requiredText('administration.error.unknownAssignment'),
 });
+
+export const renameUnitSchema = z.object({
+  name: requiredText('administration.error.name').pipe(z.string().max(200, 'administration.error.name')),
+});

@@ -69,6 +69,7 @@ const doneMessages: Record<string, MessageKey> = {
   enhet: 'administration.newUnit.created',
   roll: 'administration.grant.granted',
   borttagen: 'administration.revoke.removed',
+  namn: 'administration.rename.renamed',
 };
 
 export default function AdministrationPage() {
@@ -109,6 +110,7 @@ function UnitTree({ units }: { units: UnitTreeNode[] }) {
             <th scope="col">{t('administration.units.organisation')}</th>
             <th scope="col">{t('administration.units.persons')}</th>
             <th scope="col">{t('administration.units.staff')}</th>
+            <th scope="col">{t('administration.units.rename')}</th>
           </tr>
         </thead>
         <tbody>
@@ -121,6 +123,11 @@ function UnitTree({ units }: { units: UnitTreeNode[] }) {
               <td>{unit.organisation}</td>
               <td>{unit.personCount}</td>
               <td>{unit.staffCount}</td>
+              <td>
+                <Link className="button small" to={`/admin/administration/enhet/${unit.id}`}>
+                  {t('administration.units.rename')}
+                </Link>
+              </td>
             </tr>
           ))}
         </tbody>

@@ -5,6 +5,7 @@ import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/rout
 import { grantRole } from '../../db/administration';
 import { auditEvents, staffRoleAssignments, units, users } from '../../db/schema';
 import * as page from './admin.administration';
+import * as rename from './admin.administration_.enhet.$unitId';
 import * as revoke from './admin.administration_.roll.$assignmentId.ta-bort';
 
 let harness: RouteHarness;
@@ -80,6 +81,22 @@ const cases: Case[] = [
         form: { intent: 'grant_role', userId: userIdOf('chef'), role: 'support', roleUnitId: '' },
       };
     },
+    allowed: { admin: 302 },
+  },
+  {
+    name: 'rename page of Sahlgrenska (loader)',
+    handler: rename.loader,
+    call: () => ({ path: `/admin/administration/enhet/${sahlgrenska}`, params: { unitId: sahlgrenska } }),
+    allowed: { admin: 200 },
+  },
+  {
+    name: 'rename Sahlgrenska (action)',
+    handler: rename.action,
+    call: () => ({
+      path: `/admin/administration/enhet/${sahlgrenska}`,
+      form: { name: 'Sahlgrenska Universitetssjukhuset' },
+      params: { unitId: sahlgrenska },
+    }),
     allowed: { admin: 302 },
   },
   {

@@ -58,4 +58,10 @@ export const administrationEn: Record<keyof typeof administrationSv, string> = {
   'administration.error.duplicateRole': 'The user already has that role for that unit.',
   'administration.error.unknownAssignment': 'The role no longer exists.',
   'administration.error.ownLastSystemAdmin': 'You cannot remove your own last system administrator role.',
+  'administration.rename.heading': 'Rename unit',
+  'administration.rename.name': 'New name',
+  'administration.rename.submit': 'Save the name',
+  'administration.rename.cancel': 'Cancel',
+  'administration.rename.renamed': 'The unit has been renamed.',
+  'administration.units.rename': 'Rename',
 };

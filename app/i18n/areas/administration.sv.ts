@@ -59,4 +59,10 @@ export const administrationSv = {
   'administration.error.unknownAssignment': 'Rollen finns inte längre.',
   'administration.error.ownLastSystemAdmin':
     'Du kan inte ta bort din egen sista roll som systemadministratör.',
+  'administration.rename.heading': 'Byt namn på enhet',
+  'administration.rename.name': 'Nytt namn',
+  'administration.rename.submit': 'Spara namnet',
+  'administration.rename.cancel': 'Avbryt',
+  'administration.rename.renamed': 'Enheten har fått nytt namn.',
+  'administration.units.rename': 'Byt namn',
 } as const;
