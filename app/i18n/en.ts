@@ -50,8 +50,6 @@ export const en: Record<MessageKey, string> = {
   'role.support': 'Support',
   'role.system_admin': 'System administrator',
   'role.allUnits': 'all units',
-  'notAvailable.heading': 'Not available yet',
-  'notAvailable.body': 'This part of the portal is not available yet.',
   'support.heading': 'Support – connected SITHS eID apps',
   'support.intro':
     'Computers running the SITHS eID app that are connected now, with their card readers. The list updates by itself.',

@@ -44,8 +44,6 @@ const coreSv = {
   'role.support': 'Support',
   'role.system_admin': 'Systemadministratör',
   'role.allUnits': 'alla enheter',
-  'notAvailable.heading': 'Inte tillgängligt ännu',
-  'notAvailable.body': 'Den här delen av portalen är inte tillgänglig ännu.',
   'support.heading': 'Support – anslutna SITHS eID-appar',
   'support.intro':
     'Datorer med SITHS eID-appen som är anslutna just nu, med sina kortläsare. Listan uppdateras automatiskt.',
