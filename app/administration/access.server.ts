@@ -1,11 +1,9 @@
 import { type AppLoadContext, json } from '@remix-run/node';
-import type { Principal } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireRole } from '~/auth/staff.server';
 import type { FieldErrors } from '~/forms/validation';
 import type { MessageKey } from '~/i18n/catalogue';
 import type { AdminActor, AdministrationRefusal } from '../../db/administration';
-import { recordAudit } from '../../db/audit';
 
 export interface Attempted {
   action: 'unit_create' | 'unit_rename' | 'staff_role_grant' | 'staff_role_revoke' | 'open_administration';
@@ -19,25 +17,6 @@ export async function requireSystemAdmin(request: Request, context: AppLoadConte
   await requireRole(request, context, principal, ['system_admin'], attempted);
   const actor: AdminActor = { userId: principal.userId, label: principal.username };
   return { principal, actor };
-}
-
-/** Bad form input: audited as a refused attempt, answered 400 with the errors next to the fields. */
-export function invalidInput(
-  context: AppLoadContext,
-  principal: Principal,
-  attempted: Attempted,
-  errors: FieldErrors,
-) {
-  recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempted.action,
-    objectType: attempted.objectType,
-    objectId: attempted.objectId ?? null,
-    outcome: 'refused',
-    detail: { reason: 'invalid_input', fields: Object.keys(errors) },
-  });
-  return json({ errors }, { status: 400 });
 }
 
 const refusals: Record<AdministrationRefusal, { field: string; message: MessageKey; status: number }> = {

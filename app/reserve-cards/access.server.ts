@@ -1,10 +1,7 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { json } from '@remix-run/node';
 import { type Principal, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireRole } from '~/auth/staff.server';
-import type { FieldErrors } from '~/forms/validation';
-import { recordAudit } from '../../db/audit';
 import type { ReserveCardActor } from '../../db/reserve-cards';
 import type { StaffRole } from '../../db/schema';
 
@@ -32,23 +29,4 @@ export async function requireStockKeeper(request: Request, context: AppLoadConte
   const principal = await requireSection(request, context, 'reserveCards');
   await requireRole(request, context, principal, stockKeeperRoles, attempted);
   return { principal, actor: stockActor(principal) };
-}
-
-/** Bad form input: audited as a refused attempt, answered 400 with the errors next to the fields. */
-export function invalidInput(
-  context: AppLoadContext,
-  principal: Principal,
-  attempted: Attempted,
-  errors: FieldErrors,
-) {
-  recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempted.action,
-    objectType: attempted.objectType,
-    objectId: attempted.objectId ?? null,
-    outcome: 'refused',
-    detail: { reason: 'invalid_input', fields: Object.keys(errors) },
-  });
-  return json({ errors }, { status: 400 });
 }

@@ -5,13 +5,9 @@ import {
   redirect,
 } from '@remix-run/node';
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import {
-  type Attempted,
-  invalidInput,
-  refusalResponse,
-  requireSystemAdmin,
-} from '~/administration/access.server';
+import { type Attempted, refusalResponse, requireSystemAdmin } from '~/administration/access.server';
 import { createUnitSchema, grantRoleSchema, roleLabels } from '~/administration/forms';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import type { MessageKey } from '~/i18n/catalogue';

@@ -6,8 +6,9 @@ import {
   redirect,
 } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { invalidInput, refusalResponse, requireSystemAdmin } from '~/administration/access.server';
+import { refusalResponse, requireSystemAdmin } from '~/administration/access.server';
 import { renameUnitSchema } from '~/administration/forms';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';

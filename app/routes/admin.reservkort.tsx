@@ -7,15 +7,11 @@ import {
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { hasAnyRole, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { useT } from '~/i18n/use-translation';
-import {
-  invalidInput,
-  requireStockKeeper,
-  stockKeeperRoles,
-  stockReaderRoles,
-} from '~/reserve-cards/access.server';
+import { requireStockKeeper, stockKeeperRoles, stockReaderRoles } from '~/reserve-cards/access.server';
 import { registerReserveCardSchema } from '~/reserve-cards/forms';
 import { refusalResponse } from '~/reserve-cards/refusals.server';
 import { StockTable } from '~/reserve-cards/stock-table';

@@ -9,17 +9,13 @@ import {
 import { Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, useFieldError, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
-import {
-  invalidInput,
-  requireStockKeeper,
-  stockKeeperRoles,
-  stockReaderRoles,
-} from '~/reserve-cards/access.server';
+import { requireStockKeeper, stockKeeperRoles, stockReaderRoles } from '~/reserve-cards/access.server';
 import { assignReserveCardSchema } from '~/reserve-cards/forms';
 import { formatDate, orderTypeLabel } from '~/reserve-cards/labels';
 import { refusalResponse } from '~/reserve-cards/refusals.server';

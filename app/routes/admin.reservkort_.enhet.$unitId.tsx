@@ -10,17 +10,13 @@ import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { canAccessUnit } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireUnitAccess } from '~/auth/staff.server';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
-import {
-  invalidInput,
-  requireStockKeeper,
-  stockKeeperRoles,
-  stockReaderRoles,
-} from '~/reserve-cards/access.server';
+import { requireStockKeeper, stockKeeperRoles, stockReaderRoles } from '~/reserve-cards/access.server';
 import { lowStockThresholdSchema } from '~/reserve-cards/forms';
 import { cardStateBadges, cardStateLabels, formatDate, trustLevelLabel } from '~/reserve-cards/labels';
 import { refusalResponse } from '~/reserve-cards/refusals.server';

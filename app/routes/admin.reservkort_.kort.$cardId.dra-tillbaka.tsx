@@ -7,12 +7,13 @@ import {
 } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { requireUnitAccess } from '~/auth/staff.server';
+import { invalidInput } from '~/forms/invalid-input.server';
 import { SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
-import { invalidInput, requireStockKeeper, stockKeeperRoles } from '~/reserve-cards/access.server';
+import { requireStockKeeper, stockKeeperRoles } from '~/reserve-cards/access.server';
 import { withdrawReserveCardSchema } from '~/reserve-cards/forms';
 import { cardStateBadges, cardStateLabels, trustLevelLabel } from '~/reserve-cards/labels';
 import { refusalResponse } from '~/reserve-cards/refusals.server';
