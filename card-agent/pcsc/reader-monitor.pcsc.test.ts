@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { vpcdReaderName } from '../../test-support/pcscd.js';
 import { TestRig } from '../virtual-card/test-rig.js';
 import { ReaderMonitor, type ReaderMonitorEvents, type ReaderState } from './reader-monitor.js';
@@ -88,7 +88,8 @@ describe('ReaderMonitor on real pcscd', () => {
     await rig.stopPcscd();
     await gone;
     expect(monitor.readers()).toEqual([]);
-    expect(errors[0]?.name).toBe('PcscUnavailableError');
+    // pcsclite may tell of the readers before it tells of the lost service: the error can come a moment later.
+    await vi.waitFor(() => expect(errors[0]?.name).toBe('PcscUnavailableError'), { timeout: 5_000 });
 
     const back = bothReadersAdded(monitor);
     await rig.restartPcscd();
