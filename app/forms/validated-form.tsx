@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import { useT } from '~/i18n/use-translation';
 import { type FieldErrors, validateForm } from './validation';
 
-const FormErrorsContext = createContext<FieldErrors>({});
+/** The errors shown next to each Field; provided by ValidatedForm, and by GET forms that validate the same way. */
+export const FormErrorsContext = createContext<FieldErrors>({});
 
 /**
  * A Remix form checked with its zod schema in the browser before it is sent, showing the errors next to

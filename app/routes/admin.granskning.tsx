@@ -3,8 +3,9 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react';
 import { auditFilterSchema, auditOutcomeChoices } from '~/audit/audit-filter';
 import { auditFilterFromRequest, filterUnits } from '~/audit/audit-filter.server';
 import { type AuditRow, AuditTable, auditRow } from '~/audit/audit-table';
-import { QueryField, QueryForm } from '~/audit/query-form';
+import { QueryForm } from '~/audit/query-form';
 import { requireSection } from '~/auth/section.server';
+import { Field } from '~/forms/validated-form';
 import { useT } from '~/i18n/use-translation';
 import personsStyles from '~/styles/persons.css';
 import { listAuditEvents } from '../../db/audit';
@@ -47,7 +48,7 @@ function Filters() {
   const { values, errors, units } = useLoaderData<typeof loader>();
   const t = useT();
   const text = (name: 'actor' | 'action' | 'objectType' | 'objectId', label: Parameters<typeof t>[0]) => (
-    <QueryField name={name} label={t(label)} defaultValue={values[name] ?? ''} />
+    <Field name={name} label={t(label)} defaultValue={values[name] ?? ''} />
   );
   return (
     <QueryForm
@@ -60,29 +61,24 @@ function Filters() {
       {text('action', 'audit.filter.action')}
       {text('objectType', 'audit.filter.objectType')}
       {text('objectId', 'audit.filter.objectId')}
-      <QueryField
-        as="select"
-        name="outcome"
-        label={t('audit.filter.outcome')}
-        defaultValue={values.outcome ?? ''}
-      >
+      <Field as="select" name="outcome" label={t('audit.filter.outcome')} defaultValue={values.outcome ?? ''}>
         <option value="">{t('audit.filter.all')}</option>
         {auditOutcomeChoices.map((outcome) => (
           <option key={outcome} value={outcome}>
             {t(`audit.outcome.${outcome}`)}
           </option>
         ))}
-      </QueryField>
-      <QueryField as="select" name="unit" label={t('audit.filter.unit')} defaultValue={values.unit ?? ''}>
+      </Field>
+      <Field as="select" name="unit" label={t('audit.filter.unit')} defaultValue={values.unit ?? ''}>
         <option value="">{t('audit.filter.all')}</option>
         {units.map((unit) => (
           <option key={unit.id} value={unit.id}>
             {unit.name}
           </option>
         ))}
-      </QueryField>
-      <QueryField name="from" type="date" label={t('audit.filter.from')} defaultValue={values.from ?? ''} />
-      <QueryField name="to" type="date" label={t('audit.filter.to')} defaultValue={values.to ?? ''} />
+      </Field>
+      <Field name="from" type="date" label={t('audit.filter.from')} defaultValue={values.from ?? ''} />
+      <Field name="to" type="date" label={t('audit.filter.to')} defaultValue={values.to ?? ''} />
       <div className="button-row">
         <button type="submit" className="primary">
           {t('audit.filter.apply')}

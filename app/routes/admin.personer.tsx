@@ -1,6 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { nonEmptyValues, QueryField, QueryForm } from '~/audit/query-form';
+import { nonEmptyValues, QueryForm } from '~/audit/query-form';
 import { visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import type { FieldErrors } from '~/forms/validation';
@@ -121,7 +121,7 @@ export default function PersonSearchPage() {
         serverErrors={errors ?? undefined}
         className="card person-search"
       >
-        <QueryField
+        <Field
           name="q"
           label={t('persons.search.label')}
           hint={t('persons.search.hint')}
