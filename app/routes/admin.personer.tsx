@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { nonEmptyValues, QueryForm } from '~/audit/query-form';
 import { visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { Field } from '~/forms/validated-form';
 import type { FieldErrors } from '~/forms/validation';
 import { validateForm } from '~/forms/validation';
 import { useT } from '~/i18n/use-translation';
