@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { hsaIdSchema } from '../protocol/identifiers';
-import { recordAudit } from './audit';
+import { recordAttempt } from './audit';
 import type { AppDatabase } from './connection';
 import { newId } from './ids';
 import {
@@ -48,26 +48,8 @@ interface Attempt {
   detail?: Record<string, unknown>;
 }
 
-function audit(
-  db: Pick<AppDatabase, 'insert'>,
-  actor: AdminActor,
-  attempt: Attempt,
-  refusal?: AdministrationRefusal,
-) {
-  recordAudit(db, {
-    actorUserId: actor.userId,
-    actorLabel: actor.label,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    unitId: attempt.unitId ?? null,
-    outcome: refusal ? 'refused' : 'success',
-    detail: refusal ? { ...attempt.detail, reason: refusal } : attempt.detail,
-  });
-}
-
 function refuse(db: AppDatabase, actor: AdminActor, attempt: Attempt, refusal: AdministrationRefusal) {
-  audit(db, actor, attempt, refusal);
+  recordAttempt(db, actor, attempt, refusal);
   return { ok: false as const, refusal };
 }
 
@@ -161,7 +143,7 @@ export function createUnit(db: AppDatabase, input: NewUnit, actor: AdminActor): 
     tx.insert(units)
       .values({ id, hsaId: hsaId.data, name, parentId: parent?.id ?? null, organisation })
       .run();
-    audit(tx, actor, {
+    recordAttempt(tx, actor, {
       ...attempt,
       objectId: id,
       unitId: id,
@@ -190,7 +172,7 @@ export function renameUnit(
   if (name.length === 0 || name.length > maxNameLength) return refuse(db, actor, attempt, 'invalid_name');
   db.transaction((tx) => {
     tx.update(units).set({ name }).where(eq(units.id, unitId)).run();
-    audit(tx, actor, attempt);
+    recordAttempt(tx, actor, attempt);
   });
   return { ok: true, id: unitId };
 }
@@ -267,7 +249,7 @@ export function grantRole(db: AppDatabase, grant: RoleGrant, actor: AdminActor):
     tx.insert(staffRoleAssignments)
       .values({ id, userId: grant.userId, role: grant.role as StaffRole, unitId: grant.unitId })
       .run();
-    audit(tx, actor, { ...attempt, objectId: id });
+    recordAttempt(tx, actor, { ...attempt, objectId: id });
   });
   return { ok: true, id };
 }
@@ -336,7 +318,7 @@ export function revokeRole(db: AppDatabase, assignmentId: string, actor: AdminAc
   }
   db.transaction((tx) => {
     tx.delete(staffRoleAssignments).where(eq(staffRoleAssignments.id, assignmentId)).run();
-    audit(tx, actor, attempt);
+    recordAttempt(tx, actor, attempt);
   });
   return { ok: true, id: assignmentId };
 }

@@ -32,6 +32,44 @@ export function recordAudit(db: AuditWriter, entry: AuditEntry): void {
     .run();
 }
 
+/** The staff member behind an action, as the audit log names them. */
+export interface AuditActor {
+  userId: string;
+  label: string;
+}
+
+/** What a staff member tried to do; `unitId` only for a unit that exists (the log references units). */
+export interface AuditAttempt {
+  action: string;
+  objectType: string;
+  objectId?: string | null;
+  unitId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Records an attempt as done, or as refused with the domain's reason for refusing it. */
+export function recordAttempt(
+  db: AuditWriter,
+  actor: AuditActor,
+  attempt: AuditAttempt,
+  refusal?: string,
+): void {
+  recordAudit(db, {
+    actorUserId: actor.userId,
+    actorLabel: actor.label,
+    action: attempt.action,
+    objectType: attempt.objectType,
+    objectId: attempt.objectId ?? null,
+    unitId: attempt.unitId ?? null,
+    outcome: refusal ? 'refused' : 'success',
+    ...(refusal
+      ? { detail: { ...attempt.detail, reason: refusal } }
+      : attempt.detail
+        ? { detail: attempt.detail }
+        : {}),
+  });
+}
+
 export interface AuditFilter {
   /** The actor's label as recorded: a username, or `system`. */
   actor?: string;

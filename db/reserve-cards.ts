@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
-import { recordAudit } from './audit';
+import { recordAttempt } from './audit';
 import { cardSerialProblem, normalizeCardSerial, productCodePattern } from './card-serial';
 import type { AppDatabase } from './connection';
 import { newId } from './ids';
@@ -75,30 +75,12 @@ function refuse(
   attempt: Attempt,
   refusal: ReserveCardRefusal,
 ): { ok: false; refusal: ReserveCardRefusal } {
-  recordAudit(db, {
-    actorUserId: actor.userId,
-    actorLabel: actor.label,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    unitId: attempt.unitId ?? null,
-    outcome: 'refused',
-    detail: { ...attempt.detail, reason: refusal },
-  });
+  recordAttempt(db, actor, attempt, refusal);
   return { ok: false, refusal };
 }
 
 function succeed(db: AppDatabase, actor: ReserveCardActor, attempt: Attempt): void {
-  recordAudit(db, {
-    actorUserId: actor.userId,
-    actorLabel: actor.label,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    unitId: attempt.unitId ?? null,
-    outcome: 'success',
-    detail: attempt.detail,
-  });
+  recordAttempt(db, actor, attempt);
 }
 
 function isUniqueViolation(error: unknown): boolean {
