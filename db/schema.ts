@@ -14,7 +14,8 @@ export type CardState = (typeof cardStates)[number];
 export const eidStates = ['active', 'revoked', 'expired'] as const;
 export type EidState = (typeof eidStates)[number];
 
-export const eidPurposes = ['authentication', 'signature', 'transport'] as const;
+/** `card_authentication` is the PIV 9E key that proves a card without its PIN (unlock). */
+export const eidPurposes = ['authentication', 'signature', 'card_authentication', 'transport'] as const;
 export type EidPurpose = (typeof eidPurposes)[number];
 
 export const mobileDeviceStates = ['active', 'revoked'] as const;
@@ -33,6 +34,20 @@ export const orderStates = [
 export type OrderState = (typeof orderStates)[number];
 
 export const loginMethods = ['password', 'mobile_siths', 'card'] as const;
+
+/**
+ * Why a SITHS eID is asked to prove itself: a Mina sidor login, the Mobile SITHS re-authentication before
+ * a card is unlocked, the card's registration before a reserve card is activated, and the two card jobs
+ * started from Mina sidor (unlock, activation) that reach the agent through the same start token.
+ */
+export const authOrderPurposes = ['login', 'unlock_reauth', 'reserve_registration', 'unlock', 'activate'] as const;
+export type AuthOrderPurpose = (typeof authOrderPurposes)[number];
+
+export const authOrderMethods = ['mobile_siths', 'card'] as const;
+export type AuthOrderMethod = (typeof authOrderMethods)[number];
+
+export const authOrderStates = ['pending', 'scanned', 'completed', 'failed', 'cancelled', 'expired', 'collected'] as const;
+export type AuthOrderState = (typeof authOrderStates)[number];
 export type LoginMethod = (typeof loginMethods)[number];
 
 export const auditOutcomes = ['success', 'refused', 'failed'] as const;
@@ -210,6 +225,9 @@ export const mobileDevices = sqliteTable(
     trustLevel: integer('trust_level').notNull(),
     state: text('state', { enum: mobileDeviceStates }).notNull().default('active'),
     validTo: integer('valid_to', { mode: 'timestamp_ms' }).notNull(),
+    /** scrypt hash of the user's Mobile SITHS code ("legitimeringskod"); null until the device is enrolled here. */
+    codeHash: text('code_hash'),
+    failedCodeAttempts: integer('failed_code_attempts').notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [
@@ -381,6 +399,14 @@ export const jobs = sqliteTable(
     /** The login session that created the job: the job runs only with that authorisation. */
     createdBySessionId: text('created_by_session_id'),
     retryOfJobId: text('retry_of_job_id'),
+    /** The Mina sidor order (login, unlock, activation) that started this job through its start token. */
+    authOrderId: text('auth_order_id'),
+    /** The SITHS eID order an activation fulfils. */
+    eidOrderId: text('eid_order_id').references(() => orders.id),
+    /** Random bytes (base64url) the card signs to prove itself in this job. */
+    challenge: text('challenge'),
+    /** Certificates issued during an activation, registered only when the card has them all (JSON). */
+    issuedCertificates: text('issued_certificates', { mode: 'json' }).$type<IssuedCardCertificates>(),
     currentStep: text('current_step'),
     progress: integer('progress').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(0),
@@ -427,6 +453,89 @@ export const jobSteps = sqliteTable(
   ],
 );
 
+/** The certificates an activation has issued and not yet registered: DER, base64. */
+export interface IssuedCardCertificates {
+  authentication: string;
+  signature: string;
+  cardAuthentication: string;
+}
+
+/**
+ * A Mina sidor authentication in progress. The browser that started it holds `collectSecret` in a cookie
+ * (only its hash is here); Mobile SITHS reads `qrStartToken` from the animated QR code, whose HMAC key is
+ * `qrStartSecret`; the card-agent on the user's computer claims it with `autoStartToken`.
+ */
+export const authOrders = sqliteTable(
+  'auth_orders',
+  {
+    id: text('id').primaryKey(),
+    purpose: text('purpose', { enum: authOrderPurposes }).notNull(),
+    method: text('method', { enum: authOrderMethods }).notNull(),
+    state: text('state', { enum: authOrderStates }).notNull().default('pending'),
+    collectSecretHash: text('collect_secret_hash').notNull(),
+    qrStartToken: text('qr_start_token').unique(),
+    qrStartSecret: text('qr_start_secret'),
+    autoStartTokenHash: text('auto_start_token_hash').unique(),
+    /** Base64url random bytes the Mobile SITHS device or the card signs. */
+    challenge: text('challenge').notNull(),
+    /** For a re-authentication or a card job: the person who must be the one proving. */
+    expectedPersonId: text('expected_person_id').references(() => persons.id),
+    /** For unlock and activation: the card the job is for. */
+    cardId: text('card_id').references(() => cards.id),
+    /** The login session that asked (unlock, activation, re-authentication). */
+    sessionId: text('session_id'),
+    personId: text('person_id').references(() => persons.id),
+    mobileDeviceId: text('mobile_device_id').references(() => mobileDevices.id),
+    cardSerial: text('card_serial'),
+    agentId: text('agent_id').references(() => agents.id),
+    jobId: text('job_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    remoteAddress: text('remote_address'),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    index('auth_orders_state_expires_idx').on(table.state, table.expiresAt),
+    check('auth_orders_purpose', inList('purpose', authOrderPurposes)),
+    check('auth_orders_method', inList('method', authOrderMethods)),
+    check('auth_orders_state', inList('state', authOrderStates)),
+  ],
+);
+
+/** "Hämta Mobilt SITHS": a single-use enrolment QR, valid 15 minutes, for the person logged in with a card. */
+export const mobileEnrolments = sqliteTable(
+  'mobile_enrolments',
+  {
+    id: text('id').primaryKey(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    sessionId: text('session_id').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    mobileDeviceId: text('mobile_device_id').references(() => mobileDevices.id),
+  },
+  (table) => [index('mobile_enrolments_person_idx').on(table.personId, table.createdAt)],
+);
+
+/**
+ * The test root and issuing CAs (SITHS-like). The private key is PKCS#8, encrypted with AES-256-GCM under
+ * a key derived from the server master key: base64 of iv | tag | ciphertext.
+ */
+export const certificateAuthorities = sqliteTable('certificate_authorities', {
+  id: text('id').primaryKey(),
+  parentId: text('parent_id'),
+  name: text('name').notNull(),
+  certificatePem: text('certificate_pem').notNull(),
+  encryptedPrivateKey: text('encrypted_private_key').notNull(),
+  nextCrlNumber: integer('next_crl_number').notNull().default(1),
+  createdAt: createdAt(),
+});
+
 /** Transactional outbox: a mail is written with the change that causes it and sent afterwards. */
 export const mailOutbox = sqliteTable(
   'mail_outbox',
@@ -440,6 +549,8 @@ export const mailOutbox = sqliteTable(
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** When the sender may try again after a failure; null: at once. */
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
   },
   (table) => [index('mail_outbox_unsent_idx').on(table.sentAt, table.createdAt)],
 );

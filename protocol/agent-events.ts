@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AutoStart, AutoStartAck, CardExchange, CardExchangeAnswer } from './card-exchange';
 import type { JobOffer, JobOfferAnswer, JobOutcome, StepReport, SupportMessage } from './jobs';
 
 /** What the agent knows of one PC/SC reader. Never carries a PIN, PUK or key. */
@@ -56,6 +57,9 @@ export interface AgentToServerEvents {
   'agent:reader-event': (event: ReaderEvent, ack: (result: Ack) => void) => void;
   'job:step': (report: StepReport, ack: (result: SequenceAck) => void) => void;
   'job:finished': (outcome: JobOutcome, ack: (result: SequenceAck) => void) => void;
+  'job:exchange': (request: CardExchange, ack: (answer: CardExchangeAnswer) => void) => void;
+  /** The user's browser handed the agent a start token for a Mina sidor login or card job. */
+  'agent:autostart': (request: AutoStart, ack: (answer: AutoStartAck) => void) => void;
 }
 
 export interface ServerToAgentEvents {

@@ -10,12 +10,14 @@ export type JobKind = (typeof jobKinds)[number];
 /** Step names in the order a job passes them. A job reports each step once per attempt. */
 export const jobSteps = {
   card_check: ['reader_found', 'card_present', 'card_read', 'waiting_for_user', 'card_verified'],
+  /** card_registered only when a reserve card registers before its activation. */
   authenticate: [
     'reader_found',
     'card_present',
     'card_read',
     'waiting_for_user',
     'card_verified',
+    'card_registered',
     'challenge_signed',
   ],
   unlock: ['reader_found', 'card_present', 'card_read', 'card_proven', 'waiting_for_user', 'pin_set'],
@@ -25,6 +27,7 @@ export const jobSteps = {
     'card_read',
     'waiting_for_user',
     'card_verified',
+    'card_proven',
     'management_key_authenticated',
     'keys_generated',
     'certificates_issued',
@@ -56,6 +59,14 @@ export const jobErrorCodes = [
   'management_key_rejected',
   'card_not_authentic',
   'card_error',
+  /** Felkod 2004: LOGGA IN with a reserve card that has not been activated. */
+  'reserve_card_not_activated',
+  /** Felkod 2006: no SITHS eID order for the card, or the card not activated for the person in the portal. */
+  'no_eid_order',
+  'certificate_rejected',
+  'card_not_active',
+  'card_busy',
+  'new_pin_mismatch',
   'user_cancelled',
   'cancelled_by_support',
   'step_timeout',
@@ -122,6 +133,15 @@ export const jobOfferSchema = z.object({
   lastSequence: z.number().int().min(0).max(10_000),
   stepTimeoutMs: z.number().int().positive(),
   userPromptTimeoutMs: z.number().int().positive(),
+  /** Random bytes (base64url) the card signs: see signedChallenge in card-exchange.ts. */
+  challenge: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,86}$/)
+    .optional(),
+  /** Who the user proves themselves to, shown as "Jag legitimerar mig hos <relyingParty>". */
+  relyingParty: z.string().min(1).max(200).optional(),
+  /** For an authenticate job: a Mina sidor login, or the registration of a reserve card before activation. */
+  purpose: z.enum(['login', 'reserve_registration']).optional(),
 });
 export type JobOffer = z.infer<typeof jobOfferSchema>;
 
