@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
-import { type StaffRole, staffRoleAssignments, units, users } from './schema';
+import { newId } from './ids';
+import { persons, type StaffRole, staffRoleAssignments, units, users } from './schema';
 
 export interface RoleAssignment {
   role: StaffRole;
@@ -45,4 +46,26 @@ function toAccount(row: typeof users.$inferSelect): UserAccount {
     passwordHash: row.passwordHash,
     disabled: row.disabledAt !== null,
   };
+}
+
+/**
+ * The login account of a person who proved themselves with a SITHS eID: their existing one, or a new
+ * account without a password (username: the HSA-id) on their first Mina sidor login.
+ */
+export function ensureUserForPerson(db: AppDatabase, personId: string): UserAccount | undefined {
+  return db.transaction((tx) => {
+    const existing = tx.select().from(users).where(eq(users.personId, personId)).get();
+    if (existing) return toAccount(existing);
+    const person = tx.select().from(persons).where(eq(persons.id, personId)).get();
+    if (!person) return undefined;
+    const row = {
+      id: newId(),
+      personId,
+      username: person.hsaId.toLowerCase(),
+      displayName: `${person.givenName} ${person.surname}`,
+      passwordHash: null,
+    };
+    tx.insert(users).values(row).run();
+    return toAccount(tx.select().from(users).where(eq(users.id, row.id)).get()!);
+  });
 }

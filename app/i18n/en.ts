@@ -1,5 +1,6 @@
 import { administrationEn } from './areas/administration.en';
 import { auditEn } from './areas/audit.en';
+import { minaSidorEn } from './areas/minaSidor.en';
 import { ordersEn } from './areas/orders.en';
 import { personsEn } from './areas/persons.en';
 import { reserveCardsEn } from './areas/reserveCards.en';
@@ -9,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   ...ordersEn,
   ...personsEn,
   ...reserveCardsEn,
+  ...minaSidorEn,
   ...auditEn,
   ...administrationEn,
   'app.title': 'SITHS eID portal',
@@ -146,7 +148,7 @@ export const en: Record<MessageKey, string> = {
   'jobError.card_not_authentic': 'The card could not be proven authentic',
   'jobError.reserve_card_not_activated': 'Error 2004: reserve card not activated',
   'jobError.no_eid_order': 'Error 2006: no SITHS eID order for the card',
-  'jobError.certificate_rejected': 'The card\'s SITHS eID was not accepted',
+  'jobError.certificate_rejected': "The card's SITHS eID was not accepted",
   'jobError.card_not_active': 'The card is not valid',
   'jobError.card_busy': 'The card is already in use by another job',
   'jobError.new_pin_mismatch': 'The new codes did not match',

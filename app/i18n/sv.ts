@@ -1,5 +1,6 @@
 import { administrationSv } from './areas/administration.sv';
 import { auditSv } from './areas/audit.sv';
+import { minaSidorSv } from './areas/minaSidor.sv';
 import { ordersSv } from './areas/orders.sv';
 import { personsSv } from './areas/persons.sv';
 import { reserveCardsSv } from './areas/reserveCards.sv';
@@ -168,6 +169,7 @@ export const sv = {
   ...ordersSv,
   ...personsSv,
   ...reserveCardsSv,
+  ...minaSidorSv,
   ...auditSv,
   ...administrationSv,
 } as const;
