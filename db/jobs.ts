@@ -3,7 +3,7 @@ import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
 import { newId } from './ids';
-import { agents, jobSteps, jobs, persons, personUnits, units } from './schema';
+import { agents, type IssuedCardCertificates, jobSteps, jobs, persons, personUnits, units } from './schema';
 
 export interface NewJob {
   kind: JobKind;
@@ -12,9 +12,13 @@ export interface NewJob {
   readerName: string | null;
   cardSerial: string | null;
   personId: string | null;
-  createdByUserId: string;
-  createdBySessionId: string;
+  /** Null for a job a Mina sidor auth order started before anyone is logged in (a card login). */
+  createdByUserId: string | null;
+  createdBySessionId: string | null;
   retryOfJobId?: string | null;
+  authOrderId?: string | null;
+  eidOrderId?: string | null;
+  challenge?: string | null;
 }
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -26,6 +30,9 @@ export function createJob(db: AppDatabase, input: NewJob, at: Date): string {
       id,
       ...input,
       retryOfJobId: input.retryOfJobId ?? null,
+      authOrderId: input.authOrderId ?? null,
+      eidOrderId: input.eidOrderId ?? null,
+      challenge: input.challenge ?? null,
       state: 'queued',
       createdAt: at,
       updatedAt: at,
@@ -36,6 +43,26 @@ export function createJob(db: AppDatabase, input: NewJob, at: Date): string {
 
 export function findJob(db: AppDatabase, jobId: string): JobRow | undefined {
   return db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+}
+
+/** The newest job an auth order started (a retry by support is a newer one). */
+export function findLatestJobOfAuthOrder(db: AppDatabase, authOrderId: string): JobRow | undefined {
+  return db.select().from(jobs).where(eq(jobs.authOrderId, authOrderId)).orderBy(desc(jobs.createdAt)).get();
+}
+
+/** Whether a job of `kind` for the card is queued or running. */
+export function hasUnfinishedJobForCard(db: AppDatabase, kind: JobKind, cardSerial: string): boolean {
+  return (
+    db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.kind, kind), eq(jobs.cardSerial, cardSerial), inArray(jobs.state, ['queued', 'running'])))
+      .get() !== undefined
+  );
+}
+
+export function storeIssuedCertificates(db: AppDatabase, jobId: string, certificates: IssuedCardCertificates): void {
+  db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId)).run();
 }
 
 export function listUnfinishedJobs(db: AppDatabase): JobRow[] {

@@ -7,13 +7,22 @@ import {
   createStepStore,
   findJob,
   findJobView,
+  type NewJob,
   finishJob,
   type JobRow,
   listUnfinishedJobs,
   markJobRunning,
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
-import type { JobError, JobErrorCode, JobKind, JobOutcome, StepReport } from '../../protocol/jobs';
+import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
+import type {
+  JobError,
+  JobErrorCode,
+  JobKind,
+  JobOffer,
+  JobOutcome,
+  StepReport,
+} from '../../protocol/jobs';
 import { type JobStepView, type JobView, stepViewOf } from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
@@ -44,6 +53,16 @@ export const defaultJobTimeouts: JobTimeouts = {
 export interface JobActor {
   userId: string;
   sessionId: string;
+}
+
+/**
+ * What the card-job service adds to the engine: the offer's challenge and texts, the answers to an agent's
+ * mid-job requests, and what a job's end means for cards, orders and logins.
+ */
+export interface CardJobHooks {
+  offerDetails(job: JobRow): Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose'>;
+  exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
+  jobEnded(job: JobRow): void;
 }
 
 export type JobCommandResult =
@@ -86,6 +105,7 @@ const refused = (code: ProtocolErrorCode, message: string, lastSequence?: number
 export class JobEngine extends EventEmitter<JobEngineEvents> {
   readonly #active = new Map<string, ActiveJob>();
   readonly #steps: StepWriter;
+  #hooks: CardJobHooks | undefined;
 
   constructor(
     private readonly deps: {
@@ -109,6 +129,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.deps.now?.() ?? new Date();
   }
 
+  useCardJobHooks(hooks: CardJobHooks): void {
+    this.#hooks = hooks;
+  }
+
   /** The demo job: read the card in `readerName` and verify its PIN in the agent's own UI. */
   async startCardCheck(input: {
     agentSessionId: string;
@@ -117,21 +141,39 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }): Promise<JobCommandResult> {
     const channel = this.deps.connections.bySession(input.agentSessionId);
     if (!channel) return { ok: false, code: 'not_found', message: 'The agent is not connected' };
-    const jobId = createJob(
-      this.deps.db,
-      {
-        kind: 'card_check',
-        agentId: channel.agentId,
-        agentSessionId: channel.agentSessionId,
-        readerName: input.readerName,
-        cardSerial: null,
-        personId: findAgentById(this.deps.db, channel.agentId)?.personId ?? null,
-        createdByUserId: input.actor.userId,
-        createdBySessionId: input.actor.sessionId,
-      },
-      this.#now(),
-    );
-    return this.#dispatch(jobId);
+    return this.startJob({
+      kind: 'card_check',
+      agentId: channel.agentId,
+      agentSessionId: channel.agentSessionId,
+      readerName: input.readerName,
+      cardSerial: null,
+      personId: findAgentById(this.deps.db, channel.agentId)?.personId ?? null,
+      createdByUserId: input.actor.userId,
+      createdBySessionId: input.actor.sessionId,
+    });
+  }
+
+  /** Creates a job on the given agent connection and offers it. */
+  async startJob(input: NewJob): Promise<JobCommandResult> {
+    return this.#dispatch(createJob(this.deps.db, input, this.#now()));
+  }
+
+  /** A request an agent makes in the middle of a job: only for its own running job. */
+  async handleExchange(agentId: string, request: CardExchange): Promise<CardExchangeAnswer> {
+    const active = this.#active.get(request.jobId);
+    if (!active) return { ok: false, code: 'internal', message: 'Ärendet pågår inte längre' };
+    if (active.agentId !== agentId) {
+      this.#refuseIntruder(request.jobId, agentId);
+      return { ok: false, code: 'internal', message: 'Ärendet tillhör en annan SITHS eID-app' };
+    }
+    const job = findJob(this.deps.db, request.jobId);
+    if (!job || !this.#hooks) return { ok: false, code: 'internal', message: 'Ärendet kan inte hanteras' };
+    try {
+      return await this.#hooks.exchange(job, request);
+    } catch (error) {
+      this.deps.logger.error({ jobId: job.id, type: request.type, err: error }, 'card exchange failed');
+      return { ok: false, code: 'internal', message: 'Ett oväntat fel inträffade på servern' };
+    }
   }
 
   /** Runs a failed or cancelled job again from its start, on the same agent, as a new job. */
@@ -155,9 +197,12 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         readerName: job.readerName,
         cardSerial: job.cardSerial,
         personId: job.personId,
-        createdByUserId: job.createdByUserId!,
+        createdByUserId: job.createdByUserId,
         createdBySessionId: job.createdBySessionId,
         retryOfJobId: job.id,
+        authOrderId: job.authOrderId,
+        eidOrderId: job.eidOrderId,
+        challenge: job.challenge,
       },
       this.#now(),
     );
@@ -284,6 +329,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
           lastSequence: job.lastSequence,
           stepTimeoutMs: stepMs,
           userPromptTimeoutMs: userPromptMs,
+          ...this.#hooks?.offerDetails(job),
         },
         offerMs,
       )
@@ -379,6 +425,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       this.#now(),
     );
     this.deps.logger.info({ jobId, state, errorCode: error?.code }, 'job ended');
+    const row = findJob(this.deps.db, jobId);
+    if (row && this.#hooks) {
+      try {
+        this.#hooks.jobEnded(row);
+      } catch (hookError) {
+        this.deps.logger.error({ jobId, err: hookError }, 'after-job work failed');
+      }
+    }
     const ended = findJobView(this.deps.db, jobId);
     if (ended) this.emit('job-updated', ended);
     return true;

@@ -14,8 +14,10 @@ import {
   readerEventSchema,
   type ServerToAgentEvents,
 } from '../../protocol/agent-events';
+import { autoStartSchema, cardExchangeSchema } from '../../protocol/card-exchange';
 import { jobOutcomeSchema, stepReportSchema } from '../../protocol/jobs';
 import type { AgentRegistry } from '../agents/agent-registry';
+import type { CardJobService } from '../card-jobs/card-job-service';
 import type { AgentConnections } from '../jobs/agent-connections';
 import type { JobEngine } from '../jobs/job-engine';
 import type { Logger } from '../logger';
@@ -39,6 +41,7 @@ export function attachAgentNamespace(
     registry: AgentRegistry;
     connections: AgentConnections;
     jobs: JobEngine;
+    cardJobs?: CardJobService;
     logger: Logger;
   },
 ): AgentNamespace {
@@ -97,6 +100,20 @@ export function attachAgentNamespace(
       'job:finished',
       validatedHandler('job:finished', jobOutcomeSchema, log, (outcome) =>
         deps.jobs.handleOutcome(agent.id, agentSessionId, outcome),
+      ),
+    );
+    socket.on(
+      'job:exchange',
+      validatedHandler('job:exchange', cardExchangeSchema, log, (request) =>
+        deps.jobs.handleExchange(agent.id, request),
+      ),
+    );
+    socket.on(
+      'agent:autostart',
+      validatedHandler('agent:autostart', autoStartSchema, log, (request) =>
+        deps.cardJobs
+          ? deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken)
+          : { ok: false as const, code: 'not_found', message: 'Servern kan inte starta kortärenden' },
       ),
     );
     socket.on(

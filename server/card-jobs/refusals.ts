@@ -1,0 +1,23 @@
+/** What the user reads (in the SITHS eID-app and on Mina sidor) when the server refuses a card job's request. */
+export const refusals = {
+  unknownStart: 'Inloggningen hittades inte. Börja om från Mina sidor.',
+  usedStart: 'Inloggningen är redan påbörjad eller för gammal. Börja om från Mina sidor.',
+  unknownCard: 'Kortet finns inte i SITHS.',
+  cardBusy: 'Kortet används redan i en pågående upplåsning. Vänta tills den är klar.',
+  wrongRequest: 'Begäran hör inte till det här ärendet.',
+  orderClosed: 'Inloggningen är avbruten eller för gammal. Börja om från Mina sidor.',
+  revoked: 'Kortet är spärrat och kan inte användas.',
+  expired: 'Kortets SITHS eID har gått ut.',
+  certificate: 'Kortets SITHS eID kunde inte godkännas.',
+  notAuthentic: 'Kortets signatur kunde inte kontrolleras. Kortet godtas inte.',
+  notRegistered: 'Kortet måste registreras innan du kan legitimera dig med det.',
+  noOrder: 'Beställning av SITHS eID saknas för kortet. Kontakta din chef eller kontaktperson på enheten.',
+  notActivated: 'Du måste aktivera ditt Reservkort innan du kan logga in med det.',
+  cardNotActive: 'Kortet är inte aktivt och kan inte användas för inloggning.',
+  alreadyActive: 'Kortet är redan aktiverat. Logga in med LOGGA IN i stället.',
+  wrongCard: 'Kortet i läsaren är inte det kort du valde.',
+  notProven: 'Kortet har inte styrkt sin identitet i det här ärendet.',
+  badKeys: 'Nycklarna från kortet kunde inte läsas.',
+  readBackMismatch: 'SITHS eID som lästes tillbaka från kortet stämmer inte. Försök igen.',
+  jobFailed: 'Ärendet kunde inte slutföras.',
+} as const;
