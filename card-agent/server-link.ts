@@ -10,11 +10,20 @@ import {
   type ServerToAgentEvents,
 } from '../protocol/agent-events';
 import {
+  type AutoStartAck,
+  type CardExchange,
+  type CardExchangeAnswer,
+  cardExchangeAnswerSchema,
+  cardExchangeSchema,
+} from '../protocol/card-exchange';
+import {
   type JobOfferAnswer,
+  jobIdSchema,
   jobReferenceSchema,
   type SupportMessage,
   supportMessageSchema,
 } from '../protocol/jobs';
+import { JobFailure } from './jobs/job-errors';
 import type { Logger } from './pcsc/logger';
 
 export type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
@@ -32,6 +41,8 @@ export function connectToServer(options: {
   currentReaders: () => ReaderState[];
   /** Jobs this agent still runs or still has reports for; the server fails the others after a reconnect. */
   activeJobIds?: () => string[];
+  /** How long a card exchange or an autostart waits for the server's answer. */
+  answerTimeoutMs?: number;
 }) {
   const socket: AgentSocket = io(new URL(agentNamespace, options.serverUrl).href, {
     auth: { token: options.deviceToken },
@@ -73,8 +84,81 @@ export function connectToServer(options: {
         logRefusal('agent:reader-event'),
       );
     },
+    exchange: (request: CardExchange) =>
+      exchangeWithServer(socket, request, { timeoutMs: options.answerTimeoutMs ?? 15_000, logger: log }),
+    autoStart: (autoStartToken: string) =>
+      autoStartWithServer(socket, autoStartToken, {
+        timeoutMs: options.answerTimeoutMs ?? 15_000,
+        logger: log,
+      }),
     close: () => socket.close(),
   };
+}
+
+export type AcceptedExchange = Extract<CardExchangeAnswer, { ok: true }>;
+
+interface AnswerOptions {
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * One card exchange in the middle of a job. A refusal becomes a JobFailure with the server's code, so the
+ * step that asked fails with it. Answers carry secrets (a PUK, a management key): only type and code are logged.
+ */
+export async function exchangeWithServer(
+  socket: AgentSocket,
+  request: CardExchange,
+  { timeoutMs, logger }: AnswerOptions,
+): Promise<AcceptedExchange> {
+  const { type, jobId } = request;
+  if (!cardExchangeSchema.safeParse(request).success)
+    throw new JobFailure('internal', `the agent built a malformed ${type} request`);
+  if (!socket.connected)
+    throw new JobFailure('agent_disconnected', 'the agent is not connected to the server');
+  let raw: unknown;
+  try {
+    raw = await socket.timeout(timeoutMs).emitWithAck('job:exchange', request);
+  } catch {
+    throw new JobFailure('agent_disconnected', `the server did not answer the ${type} request in time`);
+  }
+  const answer = cardExchangeAnswerSchema.safeParse(raw);
+  if (!answer.success) {
+    logger.warn({ jobId, type }, 'malformed card exchange answer');
+    throw new JobFailure('internal', `the server's answer to ${type} was malformed`);
+  }
+  if (!answer.data.ok) {
+    logger.info({ jobId, type, code: answer.data.code }, 'server refused card exchange');
+    throw new JobFailure(answer.data.code, answer.data.message);
+  }
+  logger.info({ jobId, type }, 'card exchange answered');
+  return answer.data;
+}
+
+const autoStartAckSchema = z.union([
+  z.object({ ok: z.literal(true), jobId: jobIdSchema }),
+  z.object({ ok: z.literal(false), code: z.string().min(1).max(60), message: z.string().max(500) }),
+]);
+
+/** The user's browser handed over a start token: the server claims the waiting job for this agent. */
+export async function autoStartWithServer(
+  socket: AgentSocket,
+  autoStartToken: string,
+  { timeoutMs, logger }: AnswerOptions,
+): Promise<AutoStartAck> {
+  if (!socket.connected)
+    return { ok: false, code: 'not_connected', message: 'the agent is not connected to the server' };
+  let raw: unknown;
+  try {
+    raw = await socket.timeout(timeoutMs).emitWithAck('agent:autostart', { autoStartToken });
+  } catch {
+    return { ok: false, code: 'server_timeout', message: 'the server did not answer in time' };
+  }
+  const ack = autoStartAckSchema.safeParse(raw);
+  if (!ack.success)
+    return { ok: false, code: 'internal', message: 'the server answered something unexpected' };
+  logger.info(ack.data.ok ? { jobId: ack.data.jobId } : { code: ack.data.code }, 'autostart answered');
+  return ack.data;
 }
 
 export interface JobEventHandlers {
