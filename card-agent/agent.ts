@@ -44,6 +44,7 @@ export async function startAgent(options: AgentOptions) {
     cards,
     prompts,
     logger,
+    exchange: (request) => link.exchange(request),
     send: (report) => outbox.enqueue(report),
     undelivered: (jobId) => outbox.undelivered(jobId),
   });
@@ -78,6 +79,8 @@ export async function startAgent(options: AgentOptions) {
     port: options.uiPort,
     key: options.uiKey,
     cancelJob: () => runner.cancel(runner.runningJobId ?? '', 'user'),
+    serverOrigin: new URL(options.serverUrl).origin,
+    autoStart: (token) => link.autoStart(token),
   });
   if (options.uiUrlFile) await writeFile(options.uiUrlFile, `${ui.url}\n`, { mode: 0o600 });
   logger.info({ uiUrl: ui.url }, 'SITHS eID-app ready: open this address in a browser');

@@ -79,18 +79,34 @@ interface Terminal {
 async function askPin(prompt: Prompt, terminal: Terminal, signal: AbortSignal): Promise<void> {
   const { lines, prompts, print, out } = terminal;
   if (prompt.notice) print(prompt.notice);
-  print(`${sv.pinPrompt}${prompt.cardSerial ? ` (${sv.cardSerial} ${prompt.cardSerial})` : ''}`);
+  if (prompt.title) print(prompt.title);
+  for (const line of prompt.lines) print(line);
+  const serial = prompt.cardSerial ? `(${sv.cardSerial} ${prompt.cardSerial})` : '';
+  const heading = [prompt.question, serial].filter(Boolean).join(' ');
+  if (heading) print(heading);
   if (prompt.triesLeft !== undefined) print(sv.triesLeft(prompt.triesLeft));
-  for (;;) {
-    out.write(`${sv.pinLabel} ${sv.terminalCancelHint}: `);
+  const ask = async (label: string) => {
+    out.write(`${label} ${sv.terminalCancelHint}: `);
     const answer = (await lines(signal))?.trim();
-    if (answer === undefined) return;
-    out.write('\n');
-    if (answer === '') {
+    if (answer !== undefined) out.write('\n');
+    return answer;
+  };
+  for (;;) {
+    const pin = await ask(prompt.label);
+    if (pin === undefined) return;
+    if (pin === '') {
       prompts.cancel(prompt.promptId);
       return;
     }
-    if (prompts.submit(prompt.promptId, answer) !== 'invalid_pin') return;
-    print(sv.pinRule);
+    if (prompt.kind === 'pin') {
+      if (prompts.submit(prompt.promptId, pin) !== 'invalid_pin') return;
+      print(sv.pinRule);
+      continue;
+    }
+    const repeat = await ask(prompt.repeatLabel ?? prompt.label);
+    if (repeat === undefined) return;
+    const result = prompts.submitNewPin(prompt.promptId, pin, repeat);
+    if (result === 'accepted' || result === 'no_prompt') return;
+    print(result === 'new_pin_mismatch' ? sv.newPinMismatch : sv.pinRule);
   }
 }

@@ -1,13 +1,25 @@
+import type { KeyObject } from 'node:crypto';
 import { type CardError, CardRemovedError, ReaderGoneError } from '../pcsc/errors';
 import type { Logger } from '../pcsc/logger';
 import type { ReaderState } from '../pcsc/reader-monitor';
+import type { ManagementKey } from '../piv/management-key';
 import { openPivSession } from '../piv/open-piv-session';
+import type { KeyAlgorithm, PivSlot } from '../piv/piv-constants';
 
 /** What a job does with a card: the PivSession methods jobs use, so tests can stand in a fake card. */
 export interface CardSession {
   readCardSerial(): Promise<{ serial: string }>;
   pinTriesLeft(): Promise<number>;
   verifyPin(pin: string): Promise<void>;
+  /** The DER certificate in a slot, or undefined when the slot has none. */
+  readCertificate(slot: PivSlot): Promise<Buffer | undefined>;
+  /** Signs a SHA-256 digest with the slot's key (9A, 9C, 9D after the PIN; 9E without). */
+  sign(slot: PivSlot, digest: Uint8Array): Promise<Buffer>;
+  /** RESET RETRY COUNTER: a new PIN with the PUK. */
+  unblockPin(puk: string, newPin: string): Promise<void>;
+  authenticateManagementKey(managementKey: ManagementKey): Promise<void>;
+  generateKey(slot: PivSlot, algorithm: KeyAlgorithm): Promise<KeyObject>;
+  putCertificate(slot: PivSlot, der: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 

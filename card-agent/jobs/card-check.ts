@@ -2,12 +2,13 @@ import { NoCardError, ReaderNotFoundError } from '../pcsc/errors';
 import type { CardSession } from './card-access';
 import { JobFailure } from './job-errors';
 import type { JobContext } from './job-plans';
+import type { PinContext } from './pin-prompts';
 
 /** "Läs kortet och verifiera PIN": finds the card, reads it, asks for PIN1 and verifies it. */
 export async function runCardCheck(job: JobContext): Promise<void> {
   const session = await openCard(job);
   try {
-    await verifyPinWithUser(job, session);
+    await verifyPinWithUser(job, session, { kind: 'card_check' });
   } finally {
     await session.close().catch(() => {});
   }
@@ -46,7 +47,11 @@ export async function openCard(job: JobContext): Promise<CardSession> {
 }
 
 /** waiting_for_user, card_verified; asked again after a wrong PIN while tries remain. */
-export async function verifyPinWithUser(job: JobContext, session: CardSession): Promise<void> {
+export async function verifyPinWithUser(
+  job: JobContext,
+  session: CardSession,
+  context: PinContext,
+): Promise<void> {
   const { execution, prompts } = job;
   for (let retry = false; ; retry = true) {
     const pin = await execution.step(
@@ -55,7 +60,8 @@ export async function verifyPinWithUser(job: JobContext, session: CardSession): 
         const triesLeft = execution.card.pinTriesLeft;
         if (triesLeft === 0) throw new JobFailure('pin_blocked', 'the PIN is blocked', { pinTriesLeft: 0 });
         const { jobId } = execution.offer;
-        return prompts.askPin({ jobId, cardSerial: execution.card.cardSerial, triesLeft, retry }, signal);
+        const cardSerial = execution.card.cardSerial;
+        return prompts.askPin({ jobId, context, cardSerial, triesLeft, retry }, signal);
       },
       { timeoutMs: execution.offer.userPromptTimeoutMs },
     );

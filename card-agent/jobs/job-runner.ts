@@ -11,12 +11,14 @@ import type { CardAccess } from './card-access';
 import { chooseReader } from './choose-reader';
 import { cancelledBySupport, cancelledByUser, type JobFailure, toJobFailure } from './job-errors';
 import { JobExecution, type JobReport } from './job-execution';
-import { type JobPlan, jobPlans } from './job-plans';
+import { type ExchangeWithServer, type JobPlan, jobPlans } from './job-plans';
 import type { UserPrompts } from './pin-prompts';
 
 export interface JobRunnerDeps {
   cards: CardAccess;
   prompts: UserPrompts;
+  /** Card exchanges with the server, in the middle of a job. */
+  exchange: ExchangeWithServer;
   /** Takes every report, in order, for delivery to the server. */
   send(report: JobReport): void;
   /** Reports of a job the server has not acknowledged yet. */
@@ -91,7 +93,8 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     this.emit('job-started', offer, readerName);
     let failure: JobFailure | undefined;
     try {
-      await plan({ execution, readerName, cards: this.deps.cards, prompts: this.deps.prompts });
+      const { cards, prompts, exchange } = this.deps;
+      await plan({ execution, readerName, cards, prompts, exchange });
     } catch (error) {
       failure = toJobFailure(error);
       if (failure.code === 'internal') log.error({ errorName: (error as Error)?.name }, 'job crashed');

@@ -3,24 +3,48 @@ import { EventEmitter } from 'node:events';
 import { isValidPin } from '../piv/pin';
 import { cancelledByUser } from './job-errors';
 
+/** Why the user is asked for the PIN: decides the texts around the question. */
+export type PinContext =
+  /** "Läs kortet och verifiera PIN". */
+  | { kind: 'card_check' }
+  /** A login: "Jag legitimerar mig hos <relyingParty>". */
+  | { kind: 'login'; relyingParty: string }
+  /** A reserve card registers before its activation: "Ditt kort behöver registreras". */
+  | { kind: 'registration' }
+  /** The security code from the reserve card's envelope, for its activation. */
+  | { kind: 'activation' };
+
 /** What the user is asked; never carries a code. */
 export interface PinRequest {
   jobId: string;
+  context: PinContext;
   cardSerial?: string;
   triesLeft?: number;
   /** The previous PIN was wrong. */
   retry?: boolean;
 }
 
-export interface PinPrompt extends PinRequest {
-  promptId: string;
+/** A new PIN, typed twice, for an unlock. */
+export interface NewPinRequest {
+  jobId: string;
+  cardSerial?: string;
 }
+
+/** Why the last answer to a new-PIN prompt was not taken; the prompt stays open. */
+export type NewPinProblem = 'invalid_new_pin' | 'new_pin_mismatch';
+
+export type PinPrompt =
+  | ({ kind: 'pin'; promptId: string } & PinRequest)
+  | ({ kind: 'new_pin'; promptId: string; problem?: NewPinProblem } & NewPinRequest);
 
 export interface UserPrompts {
   askPin(request: PinRequest, signal: AbortSignal): Promise<string>;
+  /** Resolves with a new PIN the user typed the same twice, 6-8 digits. */
+  askNewPin(request: NewPinRequest, signal: AbortSignal): Promise<string>;
 }
 
 export type SubmitResult = 'accepted' | 'invalid_pin' | 'no_prompt';
+export type SubmitNewPinResult = 'accepted' | NewPinProblem | 'no_prompt';
 
 interface Pending {
   prompt: PinPrompt;
@@ -43,8 +67,46 @@ export class PinPrompts
   }
 
   askPin(request: PinRequest, signal: AbortSignal): Promise<string> {
+    return this.open({ ...request, kind: 'pin', promptId: randomUUID() }, signal);
+  }
+
+  askNewPin(request: NewPinRequest, signal: AbortSignal): Promise<string> {
+    return this.open({ ...request, kind: 'new_pin', promptId: randomUUID() }, signal);
+  }
+
+  submit(promptId: string, pin: unknown): SubmitResult {
+    if (this.pending?.prompt.promptId !== promptId || this.pending.prompt.kind !== 'pin') return 'no_prompt';
+    if (typeof pin !== 'string' || !isValidPin(pin)) return 'invalid_pin';
+    this.answer(pin);
+    return 'accepted';
+  }
+
+  /** Checked here as well as on the page: a code that breaks the rules never reaches the card. */
+  submitNewPin(promptId: string, pin: unknown, repeat: unknown): SubmitNewPinResult {
+    const pending = this.pending;
+    if (pending?.prompt.promptId !== promptId || pending.prompt.kind !== 'new_pin') return 'no_prompt';
+    const problem: NewPinProblem | undefined =
+      typeof pin !== 'string' || !isValidPin(pin)
+        ? 'invalid_new_pin'
+        : pin !== repeat
+          ? 'new_pin_mismatch'
+          : undefined;
+    if (problem) {
+      pending.prompt = { ...pending.prompt, problem };
+      this.emit('changed', this.current());
+      return problem;
+    }
+    this.answer(pin as string);
+    return 'accepted';
+  }
+
+  /** The user pressed Avbryt. */
+  cancel(promptId: string): boolean {
+    return this.close(promptId, cancelledByUser());
+  }
+
+  private open(prompt: PinPrompt, signal: AbortSignal): Promise<string> {
     this.pending?.reject(new Error('replaced by a newer prompt'));
-    const prompt: PinPrompt = { ...request, promptId: randomUUID() };
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => this.close(prompt.promptId, signal.reason);
       const settle = () => signal.removeEventListener('abort', onAbort);
@@ -65,19 +127,11 @@ export class PinPrompts
     });
   }
 
-  submit(promptId: string, pin: unknown): SubmitResult {
-    if (this.pending?.prompt.promptId !== promptId) return 'no_prompt';
-    if (typeof pin !== 'string' || !isValidPin(pin)) return 'invalid_pin';
-    const { resolve } = this.pending;
+  private answer(pin: string): void {
+    const { resolve } = this.pending!;
     this.pending = undefined;
     this.emit('changed', undefined);
     resolve(pin);
-    return 'accepted';
-  }
-
-  /** The user pressed Avbryt. */
-  cancel(promptId: string): boolean {
-    return this.close(promptId, cancelledByUser());
   }
 
   private close(promptId: string, reason: unknown): boolean {

@@ -1,25 +1,47 @@
 import { EventEmitter } from 'node:events';
-import type { CardSnapshot, JobOffer, JobStepName, SupportMessage } from '../../protocol/jobs';
+import type { CardSnapshot, JobKind, JobOffer, JobStepName, SupportMessage } from '../../protocol/jobs';
 import type { JobReport } from '../jobs/job-execution';
 import type { JobRunnerEvents } from '../jobs/job-runner';
-import type { PinPrompt, PinPrompts } from '../jobs/pin-prompts';
+import type { PinContext, PinPrompt, PinPrompts } from '../jobs/pin-prompts';
 import type { ReaderState } from '../pcsc/reader-monitor';
-import { errorText, jobTitles, stepTexts, sv } from './sv';
+import { errorText, jobTitles, stepTexts, successTexts, sv } from './sv';
+
+/** An open question to the user, with every text around it. */
+export interface PromptView {
+  promptId: string;
+  /** 'pin': one code field; 'new_pin': a new code typed twice. */
+  kind: PinPrompt['kind'];
+  cardSerial?: string;
+  triesLeft?: number;
+  /** What went wrong with the last answer: a wrong PIN, two codes that differ. */
+  notice?: string;
+  title?: string;
+  lines: string[];
+  /** The question above the field: "Ange pinkod för SITHS-kort (Legitimering)". */
+  question?: string;
+  label: string;
+  repeatLabel?: string;
+  submitText: string;
+}
 
 /** Everything the agent's own UI shows, ready to render: texts in Swedish, never a code. */
 export interface AgentView {
   readers: Array<{ name: string; cardPresent: boolean }>;
   job?: { jobId: string; title: string; stepText: string; progress: number; card: CardSnapshot };
-  prompt?: { promptId: string; cardSerial?: string; triesLeft?: number; notice?: string };
-  result?: { ok: boolean; text: string };
+  prompt?: PromptView;
+  /** How the last job ended; `confirm`: shown until the user presses OK. */
+  result?: { ok: boolean; text: string; confirm?: boolean };
   messages: Array<{ text: string; from: string; at: number }>;
 }
 
 const MAX_MESSAGES = 20;
+/** Kinds whose success the user acknowledges with OK before the app is "Klar att användas" again. */
+const confirmedKinds: ReadonlySet<JobKind> = new Set(['unlock']);
 
 /** Keeps the view up to date from the readers, the running job and the open prompt. */
 export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }> {
   private view: AgentView = { readers: [], messages: [] };
+  private jobKind: JobKind | undefined;
 
   constructor(runner: EventEmitter<JobRunnerEvents>, prompts: PinPrompts) {
     super();
@@ -41,7 +63,15 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
     this.update({ messages: messages.slice(-MAX_MESSAGES) });
   }
 
+  /** The user pressed OK on a finished job's result. */
+  dismissResult(): boolean {
+    if (!this.view.result) return false;
+    this.update({ result: undefined });
+    return true;
+  }
+
   private jobStarted(offer: JobOffer): void {
+    this.jobKind = offer.kind;
     const job = { jobId: offer.jobId, title: jobTitles[offer.kind], stepText: '', progress: 0, card: {} };
     this.update({ job, result: undefined, prompt: undefined });
   }
@@ -50,8 +80,11 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
     const job = this.view.job;
     if (!job || job.jobId !== payload.jobId) return;
     if (event === 'job:finished') {
-      const text = payload.error ? errorText(payload.error.code, job.card) : sv.done;
-      this.update({ job: undefined, prompt: undefined, result: { ok: payload.state === 'succeeded', text } });
+      const ok = payload.state === 'succeeded';
+      const kind = this.jobKind ?? 'card_check';
+      const text = payload.error ? errorText(payload.error.code, job.card) : successTexts[kind];
+      const result = { ok, text, ...(ok && confirmedKinds.has(kind) ? { confirm: true } : {}) };
+      this.update({ job: undefined, prompt: undefined, result });
       return;
     }
     const card = { ...job.card, ...payload.card };
@@ -66,17 +99,57 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
   }
 
   private promptChanged(prompt: PinPrompt | undefined): void {
-    if (!prompt) {
-      this.update({ prompt: undefined });
-      return;
-    }
-    const { promptId, cardSerial, triesLeft, retry } = prompt;
-    const notice = retry ? errorText('wrong_pin', { pinTriesLeft: triesLeft }) : undefined;
-    this.update({ prompt: { promptId, cardSerial, triesLeft, notice } });
+    this.update({ prompt: prompt && promptView(prompt) });
   }
 
   private update(change: Partial<AgentView>): void {
     this.view = { ...this.view, ...change };
     this.emit('changed', this.current());
+  }
+}
+
+function promptView(prompt: PinPrompt): PromptView {
+  const { promptId, cardSerial } = prompt;
+  if (prompt.kind === 'new_pin') {
+    const notices = { invalid_new_pin: sv.pinRule, new_pin_mismatch: sv.newPinMismatch };
+    return {
+      promptId,
+      kind: 'new_pin',
+      cardSerial,
+      notice: prompt.problem && notices[prompt.problem],
+      title: sv.newPinTitle,
+      lines: [sv.newPinText, sv.unlockKeepCard],
+      label: sv.newPinLabel,
+      repeatLabel: sv.newPinRepeatLabel,
+      submitText: sv.submitNewPin,
+    };
+  }
+  const { triesLeft, retry } = prompt;
+  return {
+    promptId,
+    kind: 'pin',
+    cardSerial,
+    triesLeft,
+    notice: retry ? errorText('wrong_pin', { pinTriesLeft: triesLeft }) : undefined,
+    ...pinTexts(prompt.context),
+    question: sv.pinPrompt,
+    label: sv.pinLabel,
+  };
+}
+
+function pinTexts(context: PinContext): Pick<PromptView, 'title' | 'lines' | 'submitText'> {
+  switch (context.kind) {
+    case 'login':
+      return { lines: [sv.loginFor(context.relyingParty)], submitText: sv.submitPin };
+    case 'registration':
+      return { title: sv.registrationTitle, lines: [sv.registrationText], submitText: sv.submitPin };
+    case 'activation':
+      return {
+        title: sv.activationTitle,
+        lines: [sv.activationText, sv.activationKeepCard],
+        submitText: sv.submitActivation,
+      };
+    case 'card_check':
+      return { lines: [], submitText: sv.submitPin };
   }
 }

@@ -16,7 +16,33 @@ export const sv = {
   cardInReader: 'kort i läsaren',
   noCardInReader: 'inget kort',
   noReaders: 'Ingen kortläsare hittades. Anslut en kortläsare.',
+  submitPin: 'Legitimera',
+  cancel: 'Avbryt',
+  ok: 'OK',
+  loginFor: (relyingParty: string) => `Jag legitimerar mig hos ${relyingParty}`,
+  registrationTitle: 'Ditt kort behöver registreras',
+  registrationText:
+    'Ditt SITHS-kort behöver registreras för att kunna användas. Vänligen legitimera dig genom att ange din personliga legitimeringskod för att utföra registreringen.',
+  activationTitle: 'Aktivera reservkort',
+  activationText: 'Ange säkerhetskoden som du fick i kuvertet med reservkortet.',
+  activationKeepCard: 'Kortet måste sitta kvar i kortläsaren tills aktiveringen är genomförd!',
+  submitActivation: 'Aktivera',
+  newPinTitle: 'Välj ny säkerhetskod',
+  newPinText: 'Ange en ny säkerhetskod till ditt SITHS-kort, 6-8 siffror, och upprepa den.',
+  unlockKeepCard: 'OBS! SITHS-kortet måste sitta i kortläsaren under hela upplåsningen.',
+  newPinLabel: 'Ny säkerhetskod (PIN1)',
+  newPinRepeatLabel: 'Upprepa den nya säkerhetskoden',
+  submitNewPin: 'Lås upp kort',
+  newPinMismatch: 'Koderna stämmer inte överens. Ange samma kod i båda fälten.',
 } as const;
+
+/** What a finished job says when it went well. */
+export const successTexts: Record<JobKind, string> = {
+  card_check: 'Klart',
+  authenticate: 'Du är legitimerad',
+  unlock: 'Kortet är upplåst',
+  activate: 'Ditt reservkort är nu klart att använda',
+};
 
 export const jobTitles: Record<JobKind, string> = {
   card_check: 'Läser kortet och verifierar säkerhetskoden',

@@ -55,7 +55,7 @@ const keyed = (extra: Record<string, string> = {}) => ({
 
 function openPrompt() {
   const answer = prompts.askPin(
-    { jobId: 'job', cardSerial: '9752269885719985027', triesLeft: 3 },
+    { jobId: 'job', context: { kind: 'card_check' }, cardSerial: '9752269885719985027', triesLeft: 3 },
     new AbortController().signal,
   );
   let pin: string | undefined;

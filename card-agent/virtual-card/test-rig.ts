@@ -1,11 +1,8 @@
 /** Shared set-up of the integration tests: pcscd, a state directory and cards with known secrets. */
-import { type KeyObject, randomBytes, randomInt, webcrypto } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @peculiar/x509's dependency injection (tsyringe) needs the Reflect metadata polyfill first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import type { Logger } from 'pino';
 import {
   type InsertVirtualCardOptions,
@@ -58,16 +55,22 @@ export class TestRig {
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 
-  /** A card on the shelf with random secrets; the test keeps them to use and to grep logs for. */
+  /**
+   * A card on the shelf with random secrets; the test keeps them to use and to grep logs for.
+   * `secrets` may choose some of them from the serial (as the server derives the PUK and management key).
+   */
   createCard(
     algorithm: ManagementKeyAlgorithm = 'AES128',
     kind: 'ordinary' | 'reserve' = 'ordinary',
+    secrets: (serial: string) => Partial<Omit<TestCard, 'serial'>> = () => ({}),
   ): TestCard {
+    const serial = `9752${digits(15)}`;
     const card: TestCard = {
-      serial: `9752${digits(15)}`,
+      serial,
       pin: digits(6),
       puk: digits(8),
       managementKey: { algorithm, key: randomBytes(algorithm === '3DES' ? 24 : 16) },
+      ...secrets(serial),
     };
     saveCardState(this.stateDir, createCardState({ ...card, kind }));
     return card;
@@ -86,28 +89,4 @@ export class TestRig {
   }
 }
 
-/** A certificate for a key generated on a card, issued by a throwaway test CA (as the server's CA would). */
-export async function issueTestCertificate(publicKey: KeyObject, commonName: string): Promise<Buffer> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const signing = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const ca = await webcrypto.subtle.generateKey(signing, false, ['sign', 'verify']);
-  const subjectAlgorithm =
-    publicKey.asymmetricKeyType === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
-      : { name: 'ECDSA', namedCurve: 'P-256' };
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const subjectKey = await webcrypto.subtle.importKey('spki', spki, subjectAlgorithm, true, ['verify']);
-  const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(8).toString('hex'),
-    subject: `CN=${commonName}, O=siths-desk test`,
-    issuer: 'CN=siths-desk test CA',
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * 24 * 3600_000),
-    publicKey: subjectKey,
-    signingKey: ca.privateKey,
-    signingAlgorithm: signing,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-  });
-  return Buffer.from(certificate.rawData);
-}
+export { issueTestCertificate } from './test-certificates.js';
