@@ -1,0 +1,414 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { AppDatabase } from './connection';
+import { newId } from './ids';
+import {
+  type CardKind,
+  type CardState,
+  cards,
+  type EidPurpose,
+  type EidState,
+  eids,
+  mobileDevices,
+  persons,
+  personUnits,
+  units,
+} from './schema';
+
+export type EidRow = typeof eids.$inferSelect;
+export type TrustLevel = 2 | 3;
+
+/** A certificate as the PKI issued it (server/pki's IssuedCertificate has these fields and more). */
+export interface EidCertificate {
+  serialNumber: string;
+  pem: string;
+  issuingCa: string;
+  validFrom: Date;
+  validTo: Date;
+}
+
+export interface CardEidCertificates {
+  authentication: EidCertificate;
+  signature: EidCertificate;
+  cardAuthentication: EidCertificate;
+}
+
+export interface CardEidIds {
+  authentication: string;
+  signature: string;
+  cardAuthentication: string;
+}
+
+/** Who a certificate names, as the PKI's CertificateHolder has it. */
+export interface EidHolder {
+  hsaId: string;
+  givenName: string;
+  surname: string;
+  personalIdentityNumber: string | null;
+  email: string | null;
+  organisation: string;
+}
+
+/** Why registering a new eID took the old one out of use; one of db/revocation-reasons.ts. */
+const replacedReason = 'replaced';
+
+const cardPurposes = {
+  authentication: 'authentication',
+  signature: 'signature',
+  cardAuthentication: 'card_authentication',
+} as const satisfies Record<keyof CardEidCertificates, EidPurpose>;
+
+/** `eids.certificate_serial` form: lower-case hex without leading zeros. */
+export function normaliseCertificateSerial(serial: string): string {
+  return serial.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
+type Transaction = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
+
+function eidValues(certificate: EidCertificate) {
+  return {
+    id: newId(),
+    issuingCa: certificate.issuingCa,
+    certificateSerial: normaliseCertificateSerial(certificate.serialNumber),
+    certificatePem: certificate.pem,
+    validFrom: certificate.validFrom,
+    validTo: certificate.validTo,
+  };
+}
+
+function retireActiveEids(
+  tx: Transaction,
+  where: { cardId: string } | { mobileDeviceId: string },
+  purposes: readonly EidPurpose[],
+  at: Date,
+): void {
+  const holder =
+    'cardId' in where ? eq(eids.cardId, where.cardId) : eq(eids.mobileDeviceId, where.mobileDeviceId);
+  tx.update(eids)
+    .set({ state: 'revoked', revokedAt: at, revocationReason: replacedReason })
+    .where(and(holder, eq(eids.state, 'active'), inArray(eids.purpose, [...purposes])))
+    .run();
+}
+
+/**
+ * Records the three certificates now on a card. The card's earlier active eIDs of the same purposes and its
+ * transport eID are retired in the same transaction, so a card never has two active eIDs of one purpose.
+ */
+export function registerCardEids(
+  db: AppDatabase,
+  input: {
+    personId: string;
+    cardId: string;
+    trustLevel: TrustLevel;
+    certificates: CardEidCertificates;
+    at?: Date;
+  },
+): CardEidIds {
+  return db.transaction((tx) => {
+    retireActiveEids(
+      tx,
+      { cardId: input.cardId },
+      [...Object.values(cardPurposes), 'transport'],
+      input.at ?? new Date(),
+    );
+    const ids = {} as CardEidIds;
+    for (const key of Object.keys(cardPurposes) as Array<keyof CardEidCertificates>) {
+      const values = eidValues(input.certificates[key]);
+      tx.insert(eids)
+        .values({
+          ...values,
+          personId: input.personId,
+          cardId: input.cardId,
+          purpose: cardPurposes[key],
+          trustLevel: input.trustLevel,
+        })
+        .run();
+      ids[key] = values.id;
+    }
+    return ids;
+  });
+}
+
+/** The transport certificate a reserve card leaves the factory with; nobody holds the card yet. */
+export function registerTransportEid(
+  db: AppDatabase,
+  input: { cardId: string; certificate: EidCertificate; at?: Date },
+): string {
+  return db.transaction((tx) => {
+    const card = tx
+      .select({ trustLevel: cards.trustLevel })
+      .from(cards)
+      .where(eq(cards.id, input.cardId))
+      .get();
+    if (!card) throw new Error(`no card ${input.cardId}`);
+    retireActiveEids(tx, { cardId: input.cardId }, ['transport'], input.at ?? new Date());
+    const values = eidValues(input.certificate);
+    tx.insert(eids)
+      .values({
+        ...values,
+        personId: null,
+        cardId: input.cardId,
+        purpose: 'transport',
+        trustLevel: card.trustLevel,
+      })
+      .run();
+    return values.id;
+  });
+}
+
+/** A Mobile SITHS device's certificate; a device has one active eID, so an earlier one is retired. */
+export function registerMobileEid(
+  db: AppDatabase,
+  input: {
+    personId: string;
+    mobileDeviceId: string;
+    trustLevel: TrustLevel;
+    certificate: EidCertificate;
+    at?: Date;
+  },
+): string {
+  return db.transaction((tx) => {
+    retireActiveEids(
+      tx,
+      { mobileDeviceId: input.mobileDeviceId },
+      ['authentication'],
+      input.at ?? new Date(),
+    );
+    const values = eidValues(input.certificate);
+    tx.insert(eids)
+      .values({
+        ...values,
+        personId: input.personId,
+        mobileDeviceId: input.mobileDeviceId,
+        purpose: 'authentication',
+        trustLevel: input.trustLevel,
+      })
+      .run();
+    return values.id;
+  });
+}
+
+export function findEidByCertificate(db: AppDatabase, issuingCa: string, serial: string): EidRow | undefined {
+  return db
+    .select()
+    .from(eids)
+    .where(and(eq(eids.issuingCa, issuingCa), eq(eids.certificateSerial, normaliseCertificateSerial(serial))))
+    .get();
+}
+
+/** Takes an active eID out of use; false when it was not active (already revoked or expired, or unknown). */
+export function retireEid(db: AppDatabase, eidId: string, reason: string, at: Date): boolean {
+  return (
+    db
+      .update(eids)
+      .set({ state: 'revoked', revokedAt: at, revocationReason: reason })
+      .where(and(eq(eids.id, eidId), eq(eids.state, 'active')))
+      .run().changes === 1
+  );
+}
+
+export interface RevokedEid {
+  certificateSerial: string;
+  revokedAt: Date;
+  revocationReason: string;
+}
+
+/** What the CA's CRL lists, oldest revocation first. */
+export function listRevokedEidsOfCa(db: AppDatabase, caId: string): RevokedEid[] {
+  return db
+    .select({
+      certificateSerial: eids.certificateSerial,
+      revokedAt: eids.revokedAt,
+      revocationReason: eids.revocationReason,
+    })
+    .from(eids)
+    .where(and(eq(eids.issuingCa, caId), eq(eids.state, 'revoked')))
+    .orderBy(asc(eids.revokedAt))
+    .all()
+    .map((row) => ({
+      certificateSerial: row.certificateSerial,
+      revokedAt: row.revokedAt!,
+      revocationReason: row.revocationReason!,
+    }));
+}
+
+export interface PersonEid {
+  id: string;
+  purpose: EidPurpose;
+  state: EidState;
+  trustLevel: number;
+  issuingCa: string;
+  certificateSerial: string;
+  /** Epoch milliseconds, like the other page models. */
+  validFrom: number;
+  validTo: number;
+  revokedAt: number | null;
+}
+
+export interface PersonCardEids {
+  id: string;
+  serial: string;
+  kind: CardKind;
+  state: CardState;
+  trustLevel: number;
+  organisation: string;
+  unitName: string;
+  validFrom: number;
+  validTo: number;
+  eids: PersonEid[];
+}
+
+export interface PersonMobileDeviceEids {
+  id: string;
+  name: string;
+  state: (typeof mobileDevices.$inferSelect)['state'];
+  trustLevel: number;
+  validTo: number;
+  eids: PersonEid[];
+}
+
+export interface PersonEids {
+  cards: PersonCardEids[];
+  mobileDevices: PersonMobileDeviceEids[];
+}
+
+/** The person's cards and Mobile SITHS devices with every eID on them, newest first ("Mina SITHS eID"). */
+export function listEidsOfPerson(db: AppDatabase, personId: string): PersonEids {
+  const personCards = db
+    .select({
+      id: cards.id,
+      serial: cards.serial,
+      kind: cards.kind,
+      state: cards.state,
+      trustLevel: cards.trustLevel,
+      organisation: units.organisation,
+      unitName: units.name,
+      validFrom: cards.validFrom,
+      validTo: cards.validTo,
+    })
+    .from(cards)
+    .innerJoin(units, eq(units.id, cards.unitId))
+    .where(eq(cards.holderPersonId, personId))
+    .orderBy(desc(cards.validFrom))
+    .all();
+  const devices = db
+    .select()
+    .from(mobileDevices)
+    .where(eq(mobileDevices.personId, personId))
+    .orderBy(desc(mobileDevices.createdAt))
+    .all();
+  const eidsByHolder = eidsOfHolders(
+    db,
+    personCards.map((card) => card.id),
+    devices.map((device) => device.id),
+  );
+  return {
+    cards: personCards.map((card) => ({
+      ...card,
+      validFrom: card.validFrom.getTime(),
+      validTo: card.validTo.getTime(),
+      eids: eidsByHolder.get(card.id) ?? [],
+    })),
+    mobileDevices: devices.map((device) => ({
+      id: device.id,
+      name: device.name,
+      state: device.state,
+      trustLevel: device.trustLevel,
+      validTo: device.validTo.getTime(),
+      eids: eidsByHolder.get(device.id) ?? [],
+    })),
+  };
+}
+
+function eidsOfHolders(db: AppDatabase, cardIds: string[], deviceIds: string[]): Map<string, PersonEid[]> {
+  const byHolder = new Map<string, PersonEid[]>();
+  const rows = [
+    ...(cardIds.length ? db.select().from(eids).where(inArray(eids.cardId, cardIds)).all() : []),
+    ...(deviceIds.length ? db.select().from(eids).where(inArray(eids.mobileDeviceId, deviceIds)).all() : []),
+  ].sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime() || a.purpose.localeCompare(b.purpose));
+  for (const row of rows) {
+    const holder = (row.cardId ?? row.mobileDeviceId)!;
+    const list = byHolder.get(holder) ?? [];
+    list.push({
+      id: row.id,
+      purpose: row.purpose,
+      state: row.state,
+      trustLevel: row.trustLevel,
+      issuingCa: row.issuingCa,
+      certificateSerial: row.certificateSerial,
+      validFrom: row.validFrom.getTime(),
+      validTo: row.validTo.getTime(),
+      revokedAt: row.revokedAt?.getTime() ?? null,
+    });
+    byHolder.set(holder, list);
+  }
+  return byHolder;
+}
+
+export interface CardForCertificates {
+  id: string;
+  serial: string;
+  kind: CardKind;
+  state: CardState;
+  trustLevel: TrustLevel;
+  validFrom: Date;
+  validTo: Date;
+  holderPersonId: string | null;
+  /** The holder as the card's certificates name them: organisation from the card's unit. */
+  holder: EidHolder | null;
+}
+
+/** A card and, when it has a holder, who its certificates are for. */
+export function findCardForCertificates(db: AppDatabase, serial: string): CardForCertificates | undefined {
+  const row = db
+    .select({ card: cards, organisation: units.organisation, person: persons })
+    .from(cards)
+    .innerJoin(units, eq(units.id, cards.unitId))
+    .leftJoin(persons, eq(persons.id, cards.holderPersonId))
+    .where(eq(cards.serial, serial))
+    .get();
+  if (!row) return undefined;
+  const { card, person, organisation } = row;
+  return {
+    id: card.id,
+    serial: card.serial,
+    kind: card.kind,
+    state: card.state,
+    trustLevel: card.trustLevel as TrustLevel,
+    validFrom: card.validFrom,
+    validTo: card.validTo,
+    holderPersonId: card.holderPersonId,
+    holder: person ? holderOf(person, organisation) : null,
+  };
+}
+
+/**
+ * The person as a certificate names them, for a certificate not tied to a card (Mobile SITHS): the
+ * organisation of the given unit, or of the person's first unit by name.
+ */
+export function findEidHolder(db: AppDatabase, personId: string, unitId?: string): EidHolder | undefined {
+  const person = db.select().from(persons).where(eq(persons.id, personId)).get();
+  if (!person) return undefined;
+  const unit = db
+    .select({ organisation: units.organisation })
+    .from(units)
+    .innerJoin(personUnits, eq(personUnits.unitId, units.id))
+    .where(
+      unitId
+        ? and(eq(personUnits.personId, personId), eq(units.id, unitId))
+        : eq(personUnits.personId, personId),
+    )
+    .orderBy(asc(units.name))
+    .get();
+  return unit ? holderOf(person, unit.organisation) : undefined;
+}
+
+function holderOf(person: typeof persons.$inferSelect, organisation: string): EidHolder {
+  return {
+    hsaId: person.hsaId,
+    givenName: person.givenName,
+    surname: person.surname,
+    personalIdentityNumber: person.personalIdentityNumber,
+    email: person.email,
+    organisation,
+  };
+}
