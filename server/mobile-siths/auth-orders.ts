@@ -1,0 +1,356 @@
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { recordAudit } from '../../db/audit';
+import {
+  type AuthOrderRow,
+  completeAuthOrder,
+  createAuthOrder,
+  failAuthOrder,
+  findAuthOrder,
+  findAuthOrderByQrStartToken,
+  isAuthOrderOpen,
+  markAuthOrderScanned,
+} from '../../db/auth-orders';
+import type { AppDatabase } from '../../db/connection';
+import {
+  findActiveDeviceCertificate,
+  findMobileDevice,
+  type MobileDeviceRow,
+  recordWrongDeviceCode,
+  resetWrongDeviceCodes,
+} from '../../db/mobile-devices';
+import { findPersonById } from '../../db/persons';
+import { checkLoginAllowed, recordRateLimitedLogin, recordRefusedLogin } from '../auth/login-limits';
+import type { Pki } from '../pki/types';
+import { maxWrongDeviceCodes, verifyDeviceCode } from './device-code';
+import { checkLoginQr, loginQrContent, parseQrContent } from './qr-code';
+import { type MobileSithsRefusal, mobileSithsRefusals } from './refusals';
+
+export type MobileAuthPurpose = 'login' | 'unlock_reauth';
+
+/** A Mobile SITHS order lives two minutes, as the login page tells the user. */
+export const mobileAuthOrderTtlMs = 2 * 60_000;
+
+export type StartMobileAuthOrderInput = { remoteAddress: string; now: Date } & (
+  | { purpose: 'login'; expectedPersonId?: undefined; sessionId?: null }
+  | { purpose: 'unlock_reauth'; expectedPersonId: string; sessionId: string }
+);
+
+export interface StartedMobileAuthOrder {
+  orderId: string;
+  /** For the starting browser's cookie (authOrderCookieHeader); a login is collected with it. */
+  collectSecret: string;
+  expiresAt: Date;
+}
+
+/** A new Mobile SITHS order; a re-authentication can only be completed by a device of `expectedPersonId`. */
+export function startMobileAuthOrder(
+  db: AppDatabase,
+  input: StartMobileAuthOrderInput,
+): StartedMobileAuthOrder {
+  const started = createAuthOrder(
+    db,
+    {
+      purpose: input.purpose,
+      method: 'mobile_siths',
+      expectedPersonId: input.expectedPersonId ?? null,
+      sessionId: input.sessionId ?? null,
+      remoteAddress: input.remoteAddress,
+      ttlMs: mobileAuthOrderTtlMs,
+    },
+    input.now,
+  );
+  return {
+    orderId: started.orderId,
+    collectSecret: started.collectSecret,
+    expiresAt: new Date(input.now.getTime() + mobileAuthOrderTtlMs),
+  };
+}
+
+export function isMobileAuthOrder(order: AuthOrderRow): boolean {
+  return order.method === 'mobile_siths' && (order.purpose === 'login' || order.purpose === 'unlock_reauth');
+}
+
+/** What the browser showing the QR code polls for. */
+export type MobileAuthOrderStatus =
+  | { state: 'pending'; qrContent: string; secondsLeft: number }
+  | { state: 'scanned'; secondsLeft: number }
+  | { state: 'completed' }
+  | { state: 'failed'; refusal: string }
+  | { state: 'expired' | 'cancelled' | 'collected' };
+
+export function mobileAuthOrderStatus(order: AuthOrderRow, now: Date): MobileAuthOrderStatus {
+  const secondsLeft = Math.max(0, Math.ceil((order.expiresAt.getTime() - now.getTime()) / 1000));
+  switch (order.state) {
+    case 'pending':
+    case 'scanned':
+      if (!isAuthOrderOpen(order, now)) return { state: 'expired' };
+      if (order.state === 'scanned') return { state: 'scanned', secondsLeft };
+      return { state: 'pending', qrContent: loginQrContent(qrKeyOf(order), now), secondsLeft };
+    case 'failed':
+      return { state: 'failed', refusal: order.errorCode ?? 'order_closed' };
+    case 'completed':
+    case 'expired':
+    case 'cancelled':
+    case 'collected':
+      return { state: order.state };
+  }
+}
+
+function qrKeyOf(order: AuthOrderRow) {
+  return {
+    qrStartToken: order.qrStartToken ?? '',
+    qrStartSecret: order.qrStartSecret ?? '',
+    createdAt: order.createdAt,
+  };
+}
+
+/** What signing proves: the device saw this order's challenge (UTF-8 of the string). */
+export function mobileAuthSignedMessage(orderId: string, challenge: string): Buffer {
+  return Buffer.from(`siths-desk:mobile:${orderId}:${challenge}`, 'utf8');
+}
+
+export type Refused = { ok: false; refusal: MobileSithsRefusal; attemptsLeft?: number };
+
+export type ScanResult =
+  | { ok: true; kind: 'login'; orderId: string; challenge: string; purpose: MobileAuthPurpose }
+  | Refused;
+
+const scanAction = 'mobile_siths_scan';
+const signAction = (order: AuthOrderRow) =>
+  order.purpose === 'unlock_reauth' ? 'reauth_mobile_siths' : 'login_mobile_siths';
+
+/**
+ * The phone read a login QR code: the code must be this second's (give or take `qrTimeWindow`), for an open
+ * order nobody has scanned yet; the order is then taken by this device. A second scan is a replay.
+ */
+export function scanLoginQr(
+  db: AppDatabase,
+  input: { content: string; deviceId: string; address: string; now: Date },
+): ScanResult {
+  const refuse = (
+    refusal: MobileSithsRefusal,
+    context: { order?: AuthOrderRow; device?: MobileDeviceRow },
+  ) => {
+    recordRefusedLogin(db, {
+      action: scanAction,
+      actorLabel: actorLabelOf(db, context.device?.personId),
+      reason: refusal,
+      address: input.address,
+      personId: context.device?.personId ?? null,
+      objectType: context.order ? 'auth_order' : 'mobile_device',
+      objectId: context.order?.id ?? input.deviceId,
+      detail: { mobileDeviceId: input.deviceId },
+    });
+    if (context.order && failsOrder(refusal)) failOrder(db, context.order.id, refusal, input.now);
+    return { ok: false as const, refusal };
+  };
+  const allowed = checkLoginAllowed(db, { address: input.address }, input.now);
+  if (!allowed.ok) {
+    recordRateLimitedLogin(db, { method: 'mobile_siths', reason: allowed.reason, address: input.address });
+    return { ok: false, refusal: 'rate_limited' };
+  }
+  const scanned = parseQrContent(input.content);
+  if (scanned?.kind !== 'login') return refuse('invalid_qr', {});
+  const order = findAuthOrderByQrStartToken(db, scanned.qrStartToken);
+  if (!order || !isMobileAuthOrder(order) || !order.qrStartSecret) return refuse('invalid_qr', {});
+  const qr = checkLoginQr(qrKeyOf(order), scanned, input.now);
+  if (!qr.ok) return refuse(qr.reason === 'bad_auth_code' ? 'invalid_qr' : 'stale_qr', { order });
+  if (order.state !== 'pending') {
+    return refuse(order.state === 'scanned' ? 'order_used' : 'order_closed', { order });
+  }
+  if (!isAuthOrderOpen(order, input.now)) return refuse('order_expired', { order });
+  const device = findMobileDevice(db, input.deviceId);
+  if (!device) return refuse('unknown_device', { order });
+  if (device.state !== 'active') return refuse('device_revoked', { order, device });
+  if (device.failedCodeAttempts >= maxWrongDeviceCodes) return refuse('device_locked', { order, device });
+  if (!markAuthOrderScanned(db, order.id, { mobileDeviceId: device.id })) {
+    return refuse('order_used', { order, device });
+  }
+  recordAudit(db, {
+    actorUserId: null,
+    actorLabel: actorLabelOf(db, device.personId),
+    action: scanAction,
+    objectType: 'mobile_device',
+    objectId: device.id,
+    outcome: 'success',
+    detail: { authOrderId: order.id, purpose: order.purpose, clientAddress: input.address },
+  });
+  return {
+    ok: true,
+    kind: 'login',
+    orderId: order.id,
+    challenge: order.challenge,
+    purpose: order.purpose as MobileAuthPurpose,
+  };
+}
+
+/** Refusals that end the order (the browser shows them); the others let the right phone still try. */
+function failsOrder(refusal: MobileSithsRefusal): boolean {
+  return !['invalid_qr', 'stale_qr', 'order_used', 'order_closed', 'unknown_device', 'wrong_code'].includes(
+    refusal,
+  );
+}
+
+function failOrder(db: AppDatabase, orderId: string, refusal: MobileSithsRefusal, now: Date): void {
+  failAuthOrder(db, orderId, { code: refusal, message: mobileSithsRefusals[refusal] }, now);
+}
+
+function actorLabelOf(db: AppDatabase, personId: string | null | undefined): string {
+  const person = personId ? findPersonById(db, personId) : undefined;
+  return person?.hsaId ?? 'mobilt-siths';
+}
+
+export type SignResult = { ok: true; purpose: MobileAuthPurpose; personId: string } | Refused;
+
+export interface SignInput {
+  orderId: string;
+  deviceId: string;
+  /** The user's Mobile SITHS code, 6-8 digits (checked by the caller's schema). */
+  code: string;
+  /** ECDSA P-256 over SHA-256 of `mobileAuthSignedMessage`, IEEE P1363 (r | s), as WebCrypto makes it. */
+  signature: Buffer;
+  address: string;
+  now: Date;
+}
+
+/**
+ * The phone signs the scanned order's challenge after the user's code. Checked in this order: the order is
+ * open and was scanned by this device; the device is active; rate limits; its certificate is valid (PKI);
+ * the signature verifies with the certificate's key (so only the device holder reaches the code check and
+ * can spend code attempts); the device is not locked; the code. A wrong code leaves the order open for
+ * another try; the fifth wrong code in a row locks the device. Locked means: the device and its eID stay as
+ * they are (not revoked: that is staff's decision, with a reason), but every scan and signature is refused
+ * until the user fetches a new Mobile SITHS with their card or support revokes it.
+ */
+export async function signMobileAuthOrder(
+  deps: { db: AppDatabase; pki: Pki },
+  input: SignInput,
+): Promise<SignResult> {
+  const { db } = deps;
+  const order = findAuthOrder(db, input.orderId);
+  const action = order ? signAction(order) : 'login_mobile_siths';
+  const device = findMobileDevice(db, input.deviceId);
+  const refuse = (refusal: MobileSithsRefusal, detail: Record<string, unknown> = {}): Refused => {
+    recordRefusedLogin(db, {
+      action,
+      actorLabel: actorLabelOf(db, device?.personId),
+      reason: refusal,
+      address: input.address,
+      personId: device?.personId ?? null,
+      objectType: device ? 'mobile_device' : 'auth_order',
+      objectId: device?.id ?? input.orderId,
+      detail: { ...detail, authOrderId: input.orderId, mobileDeviceId: input.deviceId },
+    });
+    if (order && failsOrder(refusal)) failOrder(db, order.id, refusal, input.now);
+    return {
+      ok: false,
+      refusal,
+      ...(typeof detail.attemptsLeft === 'number' ? { attemptsLeft: detail.attemptsLeft } : {}),
+    };
+  };
+
+  if (!order || !isMobileAuthOrder(order)) return refuse('order_closed');
+  if (!isAuthOrderOpen(order, input.now)) {
+    return refuse(order.state === 'pending' || order.state === 'scanned' ? 'order_expired' : 'order_closed');
+  }
+  if (order.state !== 'scanned' || order.mobileDeviceId !== input.deviceId) return refuse('order_closed');
+  if (!device) return refuse('unknown_device');
+  if (device.state !== 'active') return refuse('device_revoked');
+  const allowed = checkLoginAllowed(db, { personId: device.personId, address: input.address }, input.now);
+  if (!allowed.ok) {
+    recordRateLimitedLogin(db, {
+      method: 'mobile_siths',
+      reason: allowed.reason,
+      address: input.address,
+      personId: device.personId,
+    });
+    failOrder(db, order.id, 'rate_limited', input.now);
+    return { ok: false, refusal: 'rate_limited' };
+  }
+  const publicKey = await validDeviceKey(deps, device, input.now);
+  if (!publicKey.ok) return refuse('certificate_invalid', { rejection: publicKey.reason });
+  if (
+    !verifyDeviceSignature(publicKey.key, mobileAuthSignedMessage(order.id, order.challenge), input.signature)
+  ) {
+    return refuse('bad_signature');
+  }
+  if (device.failedCodeAttempts >= maxWrongDeviceCodes) return refuse('device_locked');
+  if (!device.codeHash || !(await verifyDeviceCode(input.code, device.codeHash))) {
+    const wrongCodes = recordWrongDeviceCode(db, device.id);
+    if (wrongCodes >= maxWrongDeviceCodes) return refuse('device_locked', { wrongCodes });
+    return refuse('wrong_code', { wrongCodes, attemptsLeft: maxWrongDeviceCodes - wrongCodes });
+  }
+  resetWrongDeviceCodes(db, device.id);
+  if (order.expectedPersonId && order.expectedPersonId !== device.personId) {
+    return refuse('wrong_person', { expectedPersonId: order.expectedPersonId });
+  }
+  if (!completeAuthOrder(db, order.id, { personId: device.personId, mobileDeviceId: device.id }, input.now)) {
+    return refuse('order_closed');
+  }
+  recordAudit(db, {
+    actorUserId: null,
+    actorLabel: actorLabelOf(db, device.personId),
+    action,
+    objectType: 'mobile_device',
+    objectId: device.id,
+    outcome: 'success',
+    detail: {
+      step: 'signed',
+      authOrderId: order.id,
+      personId: device.personId,
+      clientAddress: input.address,
+    },
+  });
+  return { ok: true, purpose: order.purpose as MobileAuthPurpose, personId: device.personId };
+}
+
+async function validDeviceKey(
+  deps: { db: AppDatabase; pki: Pki },
+  device: MobileDeviceRow,
+  at: Date,
+): Promise<{ ok: true; key: KeyObject } | { ok: false; reason: string }> {
+  const certificate = findActiveDeviceCertificate(deps.db, device.id);
+  if (!certificate) return { ok: false, reason: 'no_certificate' };
+  let der: Buffer;
+  try {
+    der = Buffer.from(pemBody(certificate.certificatePem), 'base64');
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  const validation = await deps.pki.validate(der, { at });
+  if (!validation.ok) return { ok: false, reason: validation.reason };
+  const valid = validation.certificate;
+  if (valid.mobileDeviceId !== device.id || valid.personId !== device.personId) {
+    return { ok: false, reason: 'not_this_device' };
+  }
+  return { ok: true, key: valid.publicKey };
+}
+
+/** The base64 body of a PEM certificate. */
+function pemBody(pem: string): string {
+  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
+  if (!match?.[1]) throw new Error('not a PEM certificate');
+  return match[1].replace(/\s+/g, '');
+}
+
+/** ECDSA P-256 / SHA-256 in IEEE P1363 form (64 bytes), as WebCrypto's sign() returns it. */
+export function verifyDeviceSignature(key: KeyObject, message: Buffer, signature: Buffer): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** A P-256 public key from SPKI DER; undefined for anything else. */
+export function parseDevicePublicKey(spki: Buffer): KeyObject | undefined {
+  try {
+    const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+      ? key
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
