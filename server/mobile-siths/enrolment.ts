@@ -176,9 +176,9 @@ export async function registerMobileDevice(
   };
   const problem = enrolmentTokenProblem(enrolment, input.now);
   if (problem || !enrolment) return refuse(problem ?? 'enrolment_invalid');
+  if (!(await deps.isSessionActive(enrolment.sessionId))) return refuse('session_ended');
   const card = findCardOfSession(db, enrolment.sessionId);
   if (!card) return refuse('card_login_required');
-  if (!(await deps.isSessionActive(enrolment.sessionId))) return refuse('session_ended');
   const publicKey = parseDevicePublicKey(input.publicKeySpki);
   if (!publicKey) return refuse('bad_key');
   if (!verifyDeviceSignature(publicKey, enrolmentSignedMessage(input.token), input.signature)) {
