@@ -6,9 +6,8 @@ import type { JobOffer } from '../../protocol/jobs';
 import type { VirtualCardProcess } from '../../test-support/pcscd';
 import { type Agent, startAgent } from '../agent';
 import { encodePin } from '../piv/pin';
-import type { AgentView } from '../ui/agent-view';
-import { KEY_HEADER } from '../ui/ui-server';
 import { type TestCard, TestRig } from '../virtual-card/test-rig';
+import { promptOverHttp, stateOverHttp, submitOverHttp, until } from './local-ui-client';
 import { TEST_TOKEN, TestAgentServer } from './test-agent-server';
 
 const rig = new TestRig();
@@ -20,21 +19,8 @@ const agentLog = join(rig.stateDir, 'agent.log');
 const cardLog = join(rig.stateDir, 'card.log');
 const pinsUsed: string[] = [];
 
-/** Only one pcscd can run: another suite's may be up for a while, so wait for it instead of failing. */
-async function startRig(deadline = Date.now() + 240_000): Promise<void> {
-  for (;;) {
-    try {
-      await rig.start();
-      return;
-    } catch (error) {
-      if (!String(error).includes('already running') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
-}
-
 beforeAll(async () => {
-  await startRig();
+  await rig.start({ waitForFreeMs: 240_000 });
   server = await TestAgentServer.start();
 }, 300_000);
 
@@ -70,37 +56,6 @@ async function cardInAgent(): Promise<{ agent: Agent; offer: JobOffer }> {
     userPromptTimeoutMs: 20_000,
   };
   return { agent: started, offer };
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** As the page does it: read the state over HTTP and post the PIN to the loopback server. */
-async function stateOverHttp(ui: Agent['ui']): Promise<AgentView> {
-  const response = await fetch(new URL('/api/state', ui.url), { headers: { [KEY_HEADER]: ui.key } });
-  return (await response.json()) as AgentView;
-}
-
-async function promptOverHttp(ui: Agent['ui'], previous?: string) {
-  return until(async () => {
-    const { prompt } = await stateOverHttp(ui);
-    return prompt && prompt.promptId !== previous ? prompt : undefined;
-  });
-}
-
-function submitOverHttp(ui: Agent['ui'], promptId: string, pin: string) {
-  return fetch(new URL('/api/pin', ui.url), {
-    method: 'POST',
-    headers: { [KEY_HEADER]: ui.key, 'content-type': 'application/json', origin: new URL(ui.url).origin },
-    body: JSON.stringify({ promptId, pin }),
-  });
 }
 
 describe('card_check through pcscd and the virtual card', () => {

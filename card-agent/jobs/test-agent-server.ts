@@ -1,4 +1,8 @@
-/** A tiny server side of the agent contract, for the agent's tests: stores each (jobId, sequence) once, in order. */
+/**
+ * A tiny server side of the agent contract, for the agent's tests: stores each (jobId, sequence) once, in
+ * order, and answers card exchanges with real crypto (signatures checked, secrets derived, certificates issued).
+ */
+import { createHash, createHmac, createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
@@ -8,13 +12,38 @@ import {
   type SequenceAck,
   type ServerToAgentEvents,
 } from '../../protocol/agent-events';
-import type { JobOffer, JobOfferAnswer, JobOutcome, StepReport } from '../../protocol/jobs';
+import {
+  type AutoStart,
+  type AutoStartAck,
+  type CardExchange,
+  type CardExchangeAnswer,
+  type CardKeyRole,
+  cardKeyRoles,
+  signedChallenge,
+} from '../../protocol/card-exchange';
+import type { JobErrorCode, JobOffer, JobOfferAnswer, JobOutcome, StepReport } from '../../protocol/jobs';
+import { issueTestCertificate } from '../virtual-card/test-certificates';
 
 export type Stored = ({ event: 'job:step' } & StepReport) | ({ event: 'job:finished' } & JobOutcome);
 /** 'no-ack': not stored, not acknowledged; 'lose-ack': stored, but the ack never arrives. */
 type Answer = SequenceAck | 'no-ack' | 'lose-ack' | undefined;
 
 export const TEST_TOKEN = 'test-device-token-0123456789';
+
+/**
+ * A card's PUK and AES-128 management key from a master key and its serial: the derivation of
+ * server/secrets/card-secrets.ts, repeated here because the agent's code may not import the server's.
+ */
+export function deriveTestCardSecrets(masterKey: Buffer, cardSerial: string) {
+  const derive = (purpose: string) =>
+    createHmac('sha256', masterKey).update(`siths-desk/${purpose}/v1/${cardSerial}`).digest();
+  const puk = (derive('puk').readBigUInt64BE(0) % 100_000_000n).toString().padStart(8, '0');
+  const managementKey = derive('management-key').subarray(0, 16);
+  return { puk, managementKey: { algorithm: 'AES128' as const, key: managementKey } };
+}
+
+type Refusal = Extract<CardExchangeAnswer, { ok: false }>;
+const refuse = (code: JobErrorCode, message: string): Refusal => ({ ok: false, code, message });
 
 export class TestAgentServer {
   readonly stored = new Map<string, Stored[]>();
@@ -24,6 +53,21 @@ export class TestAgentServer {
   intercept: (report: Stored) => Answer = () => undefined;
   /** Where a job's reports start, for a job offered with lastSequence > 0. */
   readonly firstSequence = new Map<string, number>();
+  /** Every card exchange the agent asked for, in order. */
+  readonly exchanges: CardExchange[] = [];
+  /** A test's say on an exchange before the real answer: a refusal of its own, or undefined. */
+  interceptExchange: (request: CardExchange) => Refusal | undefined | Promise<Refusal | undefined> = () =>
+    undefined;
+  /** The answer to the browser's start token handed over by the agent. */
+  answerAutoStart: (request: AutoStart) => AutoStartAck = () => ({
+    ok: false,
+    code: 'not_found',
+    message: 'no such start',
+  });
+  readonly masterKey = randomBytes(32);
+  /** Certificates issued per activation job, by role. */
+  readonly issued = new Map<string, Record<CardKeyRole, Buffer>>();
+  private readonly offers = new Map<string, JobOffer>();
   private agent: Socket<AgentToServerEvents, ServerToAgentEvents> | undefined;
   private connectWaiters: Array<() => void> = [];
 
@@ -41,6 +85,11 @@ export class TestAgentServer {
       socket.on('agent:reader-event', (_event, ack) => ack({ ok: true }));
       socket.on('job:step', (report, ack) => this.take({ event: 'job:step', ...report }, ack));
       socket.on('job:finished', (outcome, ack) => this.take({ event: 'job:finished', ...outcome }, ack));
+      socket.on('job:exchange', (request, ack) => {
+        this.exchanges.push(request);
+        void this.answerExchange(request).then(ack, () => ack(refuse('internal', 'test server failed')));
+      });
+      socket.on('agent:autostart', (request, ack) => ack(this.answerAutoStart(request)));
       for (const resolve of this.connectWaiters.splice(0)) resolve();
     });
   }
@@ -63,6 +112,7 @@ export class TestAgentServer {
 
   async offer(offer: JobOffer | Record<string, unknown>): Promise<JobOfferAnswer> {
     await this.whenConnected();
+    if (typeof offer.jobId === 'string') this.offers.set(offer.jobId, offer as JobOffer);
     return this.agent!.timeout(10_000).emitWithAck('job:offer', offer as JobOffer);
   }
 
@@ -107,6 +157,60 @@ export class TestAgentServer {
     }
   }
 
+  /** The PUK and management key this server derives for a card. */
+  cardSecrets(cardSerial: string) {
+    return deriveTestCardSecrets(this.masterKey, cardSerial);
+  }
+
+  private async answerExchange(request: CardExchange): Promise<CardExchangeAnswer> {
+    const intercepted = await this.interceptExchange(request);
+    if (intercepted) return intercepted;
+    const offer = this.offers.get(request.jobId);
+    if (!offer?.challenge || !offer.cardSerial) return refuse('internal', 'no such job');
+    if ('signature' in request && !signatureValid(request, offer.challenge))
+      return refuse('card_not_authentic', 'the signature does not verify');
+    const secrets = this.cardSecrets(offer.cardSerial);
+    switch (request.type) {
+      case 'prove_card':
+        return offer.kind === 'unlock'
+          ? { ok: true, puk: secrets.puk }
+          : {
+              ok: true,
+              managementKey: { algorithm: 'AES128', key: secrets.managementKey.key.toString('hex') },
+            };
+      case 'request_certificates': {
+        const issued = {} as Record<CardKeyRole, Buffer>;
+        for (const role of cardKeyRoles) {
+          const publicKey = createPublicKey({
+            key: Buffer.from(request.keys[role], 'base64'),
+            format: 'der',
+            type: 'spki',
+          });
+          issued[role] = await issueTestCertificate(publicKey, `${offer.cardSerial} ${role}`);
+        }
+        this.issued.set(request.jobId, issued);
+        const base64 = (role: CardKeyRole) => issued[role].toString('base64');
+        return {
+          ok: true,
+          certificates: {
+            authentication: base64('authentication'),
+            signature: base64('signature'),
+            cardAuthentication: base64('cardAuthentication'),
+          },
+        };
+      }
+      case 'confirm_certificates': {
+        const issued = this.issued.get(request.jobId);
+        const fingerprint = (der: Buffer) => createHash('sha256').update(der).digest('hex');
+        const matches =
+          issued && cardKeyRoles.every((role) => request.fingerprints[role] === fingerprint(issued[role]));
+        return matches ? { ok: true } : refuse('certificate_rejected', 'the fingerprints differ');
+      }
+      default:
+        return { ok: true };
+    }
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.io.close(() => resolve()));
   }
@@ -133,5 +237,15 @@ export class TestAgentServer {
       return { ok: false, code: 'conflict', message: 'gap', lastSequence: last };
     if (report.sequence === last + 1) list.push(report);
     return { ok: true, lastSequence: Math.max(last, report.sequence) };
+  }
+}
+
+function signatureValid(request: Extract<CardExchange, { signature: string }>, challenge: string): boolean {
+  try {
+    const publicKey = new X509Certificate(Buffer.from(request.certificate, 'base64')).publicKey;
+    const bytes = signedChallenge(request.type, request.jobId, challenge);
+    return verify('sha256', bytes, publicKey, Buffer.from(request.signature, 'base64'));
+  } catch {
+    return false;
   }
 }

@@ -29,8 +29,9 @@ export class TestRig {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'siths-cards-'));
   private pcscd: PcscdHandle | undefined;
 
-  async start(): Promise<this> {
-    this.pcscd = await startPcscd({ reuseRunning: process.env.PCSCD_REUSE === '1' });
+  /** `waitForFreeMs`: another suite's pcscd may be up for a while; wait for it to go instead of failing. */
+  async start(options: { waitForFreeMs?: number } = {}): Promise<this> {
+    this.pcscd = await startPcscd({ reuseRunning: process.env.PCSCD_REUSE === '1', ...options });
     return this;
   }
 
