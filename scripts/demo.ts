@@ -12,6 +12,7 @@ const system = await startSithsSystem({
   port,
   host,
   agentUiPort: Number(process.env.SITHS_AGENT_UI_PORT ?? 8790),
+  mailDir: join(dataDir, 'mail'),
   insertedCards: [
     { serial: demoCards.lockedOrdinary, slot: 0 },
     { serial: demoCards.activeOrdinary, slot: 1 },
@@ -30,6 +31,8 @@ One card-agent is connected (device token "${defaultDemoAgentToken}"). Its own w
 
 See a job stream live in a minute: log in as "support" at ${system.baseUrl}/admin/support, press
 "Starta kortkontroll" at "Virtual PCD 00 01", type ${demoCardPin} in the SITHS eID-app window and watch the steps.
+Mail the system sends (the unlock mail, say) goes to a catcher on loopback, which writes each one to
+${join(dataDir, 'mail')}/ as a readable .txt and the raw .eml.
 Logs: ${join(dataDir, 'logs')}/. Press Ctrl-C to stop everything.
 `);
 

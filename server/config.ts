@@ -12,6 +12,14 @@ const configSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Where the mail outbox is sent, e.g. `smtp://user:password@relay:587`. Unset: mails stay queued (dev: a local catcher). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(1).default('no-reply@siths.se'),
+  /** Named in mail subjects ("i TEST-miljö"); default `TEST-miljö` outside production, none in it. Empty: none. */
+  MAIL_ENVIRONMENT_LABEL: z.string().optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;

@@ -11,6 +11,8 @@ import { assignCspNonce, securityHeaders } from './http/security';
 import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
+import { devMailPage } from './mail/dev-mail-page';
+import { startMail } from './mail/mail-service';
 import { startOrderExpirySweep } from './orders/expiry-sweep';
 import { createServerServices } from './services';
 import { attachAgentNamespace } from './sockets/agent-namespace';
@@ -33,10 +35,12 @@ export async function createServer(
   deps: { db: AppDatabase; logger: Logger; withRemix?: boolean; jobTimeouts?: Partial<JobTimeouts> },
 ): Promise<RunningServer> {
   const development = config.NODE_ENV === 'development';
+  const mail = await startMail(config, { db: deps.db, logger: deps.logger.child({ component: 'mail' }) });
   const services = createServerServices({
     db: deps.db,
     logger: deps.logger,
     secureCookies: config.TRUST_PROXY,
+    mail: mail.service,
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   closeAllOpenAgentSessions(deps.db, new Date());
@@ -60,6 +64,8 @@ export async function createServer(
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  if (config.NODE_ENV !== 'production')
+    app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   app.post(
     '/logga-in',
     rateLimit({
@@ -100,12 +106,16 @@ export async function createServer(
     httpServer,
     io,
     services,
-    close: () =>
-      new Promise<void>((resolve) => {
-        services.jobs.stop();
-        orderExpiry.stop();
-        io.close(() => resolve());
-        httpServer.closeAllConnections();
-      }),
+    close: async () => {
+      services.jobs.stop();
+      orderExpiry.stop();
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          io.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+        mail.stop(),
+      ]);
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { SessionStore } from './auth/session-store';
 import type { AgentConnections } from './jobs/agent-connections';
 import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
+import type { MailService } from './mail/mail-service';
 
 /** Long-lived services the server owns and hands to every Remix loader and action. */
 export interface ServerServices {
@@ -12,6 +13,7 @@ export interface ServerServices {
   agentRegistry: AgentRegistry;
   agentConnections: AgentConnections;
   jobs: JobEngine;
+  mail: MailService;
   logger: Logger;
 }
 

@@ -5,12 +5,15 @@ import { AgentConnections } from './jobs/agent-connections';
 import { JobEngine, type JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
+import { createMailService, type MailService } from './mail/mail-service';
 
 export function createServerServices(options: {
   db: AppDatabase;
   logger: Logger;
   secureCookies: boolean;
   jobTimeouts?: Partial<JobTimeouts>;
+  /** The running mail sender; without one, mail is queued and waits. */
+  mail?: MailService;
 }): ServerServices {
   const sessions = createSessionStore(options.db, { secureCookies: options.secureCookies });
   const agentConnections = new AgentConnections();
@@ -28,5 +31,6 @@ export function createServerServices(options: {
     agentRegistry: new AgentRegistry(),
     agentConnections,
     jobs,
+    mail: options.mail ?? createMailService({ environmentLabel: null }),
   };
 }

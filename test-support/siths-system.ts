@@ -18,6 +18,7 @@ import {
   waitForCard,
 } from './pcscd';
 import { type ManagedProcess, startProcess, waitForHttpOk } from './processes';
+import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher';
 
 /** The PIN of every demo card; a reserve card's PIN is the security code from its envelope. */
 export const demoCardPin = '123456';
@@ -45,6 +46,10 @@ export interface SithsSystemOptions {
   loginRateLimitPerMinute?: number;
   /** Where the agent's own "SITHS eID-app" page listens on 127.0.0.1. */
   agentUiPort: number;
+  /** Start an SMTP catcher on loopback that the server sends its mail to; on unless false. */
+  catchMail?: boolean;
+  /** Where the catcher also writes each mail, as text and as the raw message. */
+  mailDir?: string;
 }
 
 export interface SithsSystem {
@@ -56,6 +61,8 @@ export interface SithsSystem {
   agent: ManagedProcess;
   /** The agent's own page, with its access key. */
   agentUiUrl: string;
+  /** The SMTP server the server's mail goes to; null when started with `catchMail: false`. */
+  mailCatcher: SmtpCatcher | null;
   /** Stops pcscd, so every reader disappears as if unplugged. */
   unplugReaders(): Promise<void>;
   /** Starts pcscd again and waits until the inserted cards are back in their readers. */
@@ -134,6 +141,11 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       insertedCards.push(inserted);
       stops.push(() => inserted.remove());
     }
+    const mailCatcher =
+      options.catchMail === false
+        ? null
+        : await startSmtpCatcher(options.mailDir ? { mailDir: options.mailDir } : {});
+    if (mailCatcher) stops.push(() => mailCatcher.stop());
     const node = (script: string) => ['--import', 'tsx', script];
     const server = startProcess({
       name: 'server',
@@ -149,6 +161,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
         ...(options.loginRateLimitPerMinute
           ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
           : {}),
+        ...(mailCatcher ? { SMTP_URL: mailCatcher.url, MAIL_ENVIRONMENT_LABEL: 'TEST-miljö' } : {}),
       },
       logFile: join(options.logDir, 'server.log'),
     });
@@ -181,6 +194,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       server,
       agent: await startAgent(),
       agentUiUrl,
+      mailCatcher,
       async unplugReaders() {
         await pcscd.stop();
       },

@@ -1,0 +1,32 @@
+import { eq } from 'drizzle-orm';
+import type { AppDatabase } from './connection';
+import { cards, persons } from './schema';
+
+export interface UnlockMailFacts {
+  /** Undefined when the person is not known; `email` null when the HSA catalogue has none. */
+  person: { name: string; email: string | null } | undefined;
+  /** The card as the audit log names it (by id, in its unit); undefined for an unknown serial. */
+  card: { id: string; unitId: string } | undefined;
+}
+
+/** What the mail about an unlock attempt needs: whom to tell, and which card the audit event is about. */
+export function findUnlockMailFacts(
+  db: Pick<AppDatabase, 'select'>,
+  personId: string,
+  cardSerial: string,
+): UnlockMailFacts {
+  const person = db
+    .select({ givenName: persons.givenName, surname: persons.surname, email: persons.email })
+    .from(persons)
+    .where(eq(persons.id, personId))
+    .get();
+  const card = db
+    .select({ id: cards.id, unitId: cards.unitId })
+    .from(cards)
+    .where(eq(cards.serial, cardSerial))
+    .get();
+  return {
+    person: person && { name: `${person.givenName} ${person.surname}`, email: person.email?.trim() || null },
+    card,
+  };
+}

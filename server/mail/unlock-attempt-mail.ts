@@ -1,0 +1,70 @@
+import { type AuditEntry, recordAudit } from '../../db/audit';
+import type { AppDatabase } from '../../db/connection';
+import { enqueueMail } from '../../db/mail-outbox';
+import { findUnlockMailFacts } from '../../db/unlock-mail';
+import { unlockAttemptMail } from './templates';
+
+export interface UnlockAttempt {
+  personId: string;
+  cardSerial: string;
+  outcome: 'succeeded' | 'failed';
+  at: Date;
+}
+
+export type UnlockMailResult =
+  | { queued: true; mailId: number }
+  | { queued: false; reason: 'no_email' | 'unknown_person' };
+
+/** The database or a transaction on it: the mail is queued with the attempt it tells about. */
+export type UnlockMailDb = Pick<AppDatabase, 'select' | 'insert' | 'transaction'>;
+
+export interface UnlockMailSettings {
+  environmentLabel: string | null;
+}
+
+/**
+ * Tells the card holder about an unlock attempt, whatever its outcome, at their HSA email. Without an
+ * email nothing is sent; either way the audit log says what became of the mail.
+ */
+export function queueUnlockAttemptMail(
+  db: UnlockMailDb,
+  attempt: UnlockAttempt,
+  settings: UnlockMailSettings,
+): UnlockMailResult {
+  return db.transaction((tx) => {
+    const { person, card } = findUnlockMailFacts(tx, attempt.personId, attempt.cardSerial);
+    const about = card
+      ? { objectType: 'card', objectId: card.id, unitId: card.unitId }
+      : { objectType: 'person', objectId: attempt.personId };
+    const audit = (entry: Pick<AuditEntry, 'action' | 'outcome'>, detail: Record<string, unknown>) =>
+      recordAudit(tx, {
+        actorUserId: null,
+        actorLabel: 'system',
+        ...about,
+        ...entry,
+        detail: {
+          cardSerial: attempt.cardSerial,
+          unlockOutcome: attempt.outcome,
+          attemptedAt: attempt.at.toISOString(),
+          ...detail,
+        },
+      });
+    if (!person?.email) {
+      const reason = person ? 'no_email' : 'unknown_person';
+      audit({ action: 'unlock_mail_skipped', outcome: 'failed' }, { reason });
+      return { queued: false, reason };
+    }
+    const mailId = enqueueMail(tx, {
+      recipient: formatRecipient(person.name, person.email),
+      ...unlockAttemptMail({ cardSerial: attempt.cardSerial, environmentLabel: settings.environmentLabel }),
+    });
+    audit({ action: 'unlock_mail_queued', outcome: 'success' }, { mailId });
+    return { queued: true, mailId };
+  });
+}
+
+/** `"Name" <address>`, so the mail reads "Till Carina Svensson Andersson" as in the guide. */
+export function formatRecipient(name: string, email: string): string {
+  const quoted = name.replace(/[\\"]/g, (character) => `\\${character}`).replace(/[\r\n]+/g, ' ');
+  return `"${quoted}" <${email}>`;
+}
