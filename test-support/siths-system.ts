@@ -17,6 +17,7 @@ import {
   type VpcdSlot,
   waitForCard,
 } from './pcscd';
+import { personaliseVirtualCards } from './personalise-virtual-card';
 import { type ManagedProcess, startProcess, waitForHttpOk } from './processes';
 import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher';
 
@@ -104,6 +105,12 @@ async function prepareDemoData(dataDir: string, databasePath: string, cardStateD
       if (code !== 0) throw new Error(`locking demo card failed: ${output}`);
     }
   }
+  await personaliseVirtualCards({
+    databasePath,
+    masterKey,
+    stateDir: cardStateDir,
+    serials: demoVirtualCards.map((card) => card.serial),
+  });
   return masterKey;
 }
 
