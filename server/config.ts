@@ -12,6 +12,10 @@ const configSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Where the SITHS eID-app (card-agent) listens on the user's computer: Mina sidor hands it start tokens. */
+  SITHS_AGENT_LOCAL_URL: z.url().default('http://127.0.0.1:8790'),
+  /** This server's address as users see it; the SITHS eID-app shows it ("Jag legitimerar mig hos ..."). */
+  PUBLIC_URL: z.url().optional(),
   /** Where the mail outbox is sent, e.g. `smtp://user:password@relay:587`. Unset: mails stay queued (dev: a local catcher). */
   SMTP_URL: z
     .string()

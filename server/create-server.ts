@@ -14,6 +14,7 @@ import type { Logger } from './logger';
 import { devMailPage } from './mail/dev-mail-page';
 import { startMail } from './mail/mail-service';
 import { startOrderExpirySweep } from './orders/expiry-sweep';
+import { loadMasterKey } from './secrets/master-key';
 import { createServerServices } from './services';
 import { attachAgentNamespace } from './sockets/agent-namespace';
 import { attachSupportNamespace } from './sockets/support-namespace';
@@ -32,17 +33,34 @@ const maxSocketMessageBytes = 64 * 1024;
 
 export async function createServer(
   config: ServerConfig,
-  deps: { db: AppDatabase; logger: Logger; withRemix?: boolean; jobTimeouts?: Partial<JobTimeouts> },
+  deps: {
+    db: AppDatabase;
+    logger: Logger;
+    withRemix?: boolean;
+    jobTimeouts?: Partial<JobTimeouts>;
+    masterKey?: Buffer;
+  },
 ): Promise<RunningServer> {
   const development = config.NODE_ENV === 'development';
+  const masterKey =
+    deps.masterKey ??
+    loadMasterKey({
+      env: process.env,
+      production: config.NODE_ENV === 'production',
+      devKeyFile: 'data/master-key',
+    });
   const mail = await startMail(config, { db: deps.db, logger: deps.logger.child({ component: 'mail' }) });
   const services = createServerServices({
     db: deps.db,
     logger: deps.logger,
     secureCookies: config.TRUST_PROXY,
     mail: mail.service,
+    masterKey,
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    agentLocalUrl: config.SITHS_AGENT_LOCAL_URL,
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
+  await services.pki.ensureHierarchy();
   closeAllOpenAgentSessions(deps.db, new Date());
   services.jobs.recoverAfterRestart();
   const orderExpiry = startOrderExpirySweep({ db: deps.db, logger: deps.logger });
@@ -50,7 +68,10 @@ export async function createServer(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  app.use(assignCspNonce, securityHeaders({ development }));
+  app.use(
+    assignCspNonce,
+    securityHeaders({ development, agentLocalOrigin: new URL(config.SITHS_AGENT_LOCAL_URL).origin }),
+  );
   app.use(compression());
   app.use(
     pinoHttp({
@@ -97,6 +118,7 @@ export async function createServer(
     registry: services.agentRegistry,
     connections: services.agentConnections,
     jobs: services.jobs,
+    cardJobs: services.cardJobs,
     logger: deps.logger,
   };
   attachAgentNamespace(io, socketDeps);

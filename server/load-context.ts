@@ -1,10 +1,12 @@
 import type { AppDatabase } from '../db/connection';
 import type { AgentRegistry } from './agents/agent-registry';
 import type { SessionStore } from './auth/session-store';
+import type { CardJobService } from './card-jobs/card-job-service';
 import type { AgentConnections } from './jobs/agent-connections';
 import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
 import type { MailService } from './mail/mail-service';
+import type { Pki } from './pki/types';
 
 /** Long-lived services the server owns and hands to every Remix loader and action. */
 export interface ServerServices {
@@ -14,6 +16,12 @@ export interface ServerServices {
   agentConnections: AgentConnections;
   jobs: JobEngine;
   mail: MailService;
+  pki: Pki;
+  cardJobs: CardJobService;
+  /** The SITHS eID-app's loopback address on the user's computer, where Mina sidor hands start tokens. */
+  agentLocalUrl: string;
+  /** This server's address as users see it. */
+  publicUrl: string;
   logger: Logger;
 }
 

@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { AppDatabase } from '../db/connection';
 import { AgentRegistry } from './agents/agent-registry';
 import { createSessionStore } from './auth/session-store';
+import { CardJobService } from './card-jobs/card-job-service';
 import { AgentConnections } from './jobs/agent-connections';
 import { JobEngine, type JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
 import { createMailService, type MailService } from './mail/mail-service';
+import { createPki } from './pki/create-pki';
 
 export function createServerServices(options: {
   db: AppDatabase;
@@ -14,7 +17,15 @@ export function createServerServices(options: {
   jobTimeouts?: Partial<JobTimeouts>;
   /** The running mail sender; without one, mail is queued and waits. */
   mail?: MailService;
+  /** Card secrets and CA keys derive from it; tests that never meet a card may leave it out. */
+  masterKey?: Buffer;
+  /** This server's address as users see it. */
+  publicUrl?: string;
+  /** The SITHS eID-app's loopback address on users' computers. */
+  agentLocalUrl?: string;
 }): ServerServices {
+  const masterKey = options.masterKey ?? randomBytes(32);
+  const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
   const sessions = createSessionStore(options.db, { secureCookies: options.secureCookies });
   const agentConnections = new AgentConnections();
   const jobs = new JobEngine({
@@ -24,13 +35,28 @@ export function createServerServices(options: {
     isSessionActive: (sessionId) => sessions.isActive(sessionId),
     ...(options.jobTimeouts ? { timeouts: options.jobTimeouts } : {}),
   });
+  const pki = createPki({ db: options.db, masterKey, publicBaseUrl: publicUrl });
+  const mail = options.mail ?? createMailService({ environmentLabel: null });
+  const cardJobs = new CardJobService({
+    db: options.db,
+    logger: options.logger.child({ component: 'card-jobs' }),
+    pki,
+    masterKey,
+    jobs,
+    relyingParty: publicUrl,
+    onUnlockAttempt: (attempt) => mail.queueUnlockAttemptMail(options.db, attempt),
+  });
   return {
     db: options.db,
+    pki,
+    cardJobs,
+    agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',
+    publicUrl,
     logger: options.logger,
     sessions,
     agentRegistry: new AgentRegistry(),
     agentConnections,
     jobs,
-    mail: options.mail ?? createMailService({ environmentLabel: null }),
+    mail,
   };
 }

@@ -165,6 +165,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
         PORT: String(options.port),
         DATABASE_URL: databasePath,
         SITHS_MASTER_KEY: masterKey.toString('base64'),
+        SITHS_AGENT_LOCAL_URL: `http://127.0.0.1:${options.agentUiPort}`,
         ...(options.loginRateLimitPerMinute
           ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
           : {}),

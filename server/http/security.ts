@@ -7,7 +7,7 @@ export const assignCspNonce: RequestHandler = (_req, res, next) => {
   next();
 };
 
-export function securityHeaders(options: { development: boolean }): RequestHandler {
+export function securityHeaders(options: { development: boolean; agentLocalOrigin: string }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       directives: {
@@ -15,7 +15,8 @@ export function securityHeaders(options: { development: boolean }): RequestHandl
         scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as Response).locals.cspNonce}'`],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'", ...(options.development ? ['ws:'] : [])],
+        // Mina sidor hands start tokens to the SITHS eID-app on the user's own computer.
+        connectSrc: ["'self'", options.agentLocalOrigin, ...(options.development ? ['ws:'] : [])],
         upgradeInsecureRequests: null,
       },
     },

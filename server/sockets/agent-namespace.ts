@@ -41,7 +41,7 @@ export function attachAgentNamespace(
     registry: AgentRegistry;
     connections: AgentConnections;
     jobs: JobEngine;
-    cardJobs?: CardJobService;
+    cardJobs: CardJobService;
     logger: Logger;
   },
 ): AgentNamespace {
@@ -111,9 +111,7 @@ export function attachAgentNamespace(
     socket.on(
       'agent:autostart',
       validatedHandler('agent:autostart', autoStartSchema, log, (request) =>
-        deps.cardJobs
-          ? deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken)
-          : { ok: false as const, code: 'not_found', message: 'Servern kan inte starta kortärenden' },
+        deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken),
       ),
     );
     socket.on(

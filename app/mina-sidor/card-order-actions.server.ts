@@ -1,0 +1,45 @@
+import { type AppLoadContext, json, redirect } from '@remix-run/node';
+import { z } from 'zod';
+import { recordAudit } from '../../db/audit';
+import { findOwnAuthOrder, openSessionFromAuthOrder } from './end-user.server';
+
+export const collectSchema = z.object({ intent: z.literal('collect'), orderId: z.uuid() });
+
+/** Where a failed card order sends the user: the guide's error pages for 2004 and 2006. */
+export function errorPageFor(errorCode: string | null): string | null {
+  if (errorCode === 'reserve_card_not_activated') return '/mina-sidor/fel/2004';
+  if (errorCode === 'no_eid_order') return '/mina-sidor/fel/2006';
+  return null;
+}
+
+/**
+ * The browser that started a completed card login turns it into its session; a failed one goes to its
+ * error page or back with the error code. Refusals are audited.
+ */
+export async function collectCardLogin(
+  request: Request,
+  context: AppLoadContext,
+  orderId: string,
+  redirectTo: string,
+) {
+  const order = await findOwnAuthOrder(request, context, orderId);
+  if (!order) return json({ errorCode: 'not_found' }, { status: 404 });
+  if (order.state === 'failed') {
+    const page = errorPageFor(order.errorCode);
+    if (page) throw redirect(page);
+    return json({ errorCode: order.errorCode ?? 'internal' }, { status: 409 });
+  }
+  const opened = await openSessionFromAuthOrder(context, order);
+  if (!opened.ok) {
+    recordAudit(context.db, {
+      actorUserId: null,
+      actorLabel: order.cardSerial ?? 'okänd',
+      action: 'login_card',
+      objectType: 'session',
+      outcome: 'refused',
+      detail: { reason: opened.reason, authOrderId: order.id, clientAddress: context.clientAddress },
+    });
+    return json({ errorCode: opened.reason }, { status: 409 });
+  }
+  throw redirect(redirectTo, { headers: { 'Set-Cookie': opened.cookie } });
+}
