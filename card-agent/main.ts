@@ -7,7 +7,8 @@ const usage = `Usage: card-agent [--server URL] [--token TOKEN] [--ui-port PORT]
   --server       siths-desk server address (env SITHS_SERVER_URL, default http://127.0.0.1:3000)
   --token        this computer's device token (env SITHS_AGENT_TOKEN); required
   --ui-port      port of the local "SITHS eID-app" page on 127.0.0.1 (env SITHS_AGENT_UI_PORT,
-                 default 8790; 0 picks a free port). Its access key: env SITHS_AGENT_UI_KEY, else random
+                 default 8790; 0 picks a free port). Its access key: env SITHS_AGENT_UI_KEY, else random.
+                 The server's own Mina sidor page (the origin of --server) may POST /autostart there
   --ui-url-file  write the page's address (with its key) to this file once it listens
   --terminal     also ask for codes and show support messages in this terminal`;
 
