@@ -1,5 +1,5 @@
 import { type LoaderFunctionArgs, redirect } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import { Form, Link } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 
@@ -19,9 +19,11 @@ export default function MinaSidorStart() {
         <Link to="/mina-sidor/logga-in" className="mina-button primary">
           {t('mina.start.login')}
         </Link>
-        <Link to="/mina-sidor/aktivera" className="mina-button">
-          {t('mina.start.activate')}
-        </Link>
+        <Form method="post" action="/mina-sidor/aktivera">
+          <button type="submit" name="intent" value="register" className="mina-button">
+            {t('mina.start.activate')}
+          </button>
+        </Form>
       </div>
       <p className="hint">{t('mina.start.activateHint')}</p>
     </section>

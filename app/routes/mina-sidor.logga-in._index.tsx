@@ -1,5 +1,5 @@
 import { type LoaderFunctionArgs, redirect } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import { Form, Link } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 
@@ -22,9 +22,11 @@ export default function LoginChoice() {
           <p className="hint">{t('mina.login.otherDeviceHint')}</p>
         </li>
         <li>
-          <Link to="/mina-sidor/logga-in/denna-enhet" className="mina-button primary">
-            {t('mina.login.thisDevice')}
-          </Link>
+          <Form method="post" action="/mina-sidor/logga-in/denna-enhet">
+            <button type="submit" className="mina-button primary">
+              {t('mina.login.thisDevice')}
+            </button>
+          </Form>
           <p className="hint">{t('mina.login.thisDeviceHint')}</p>
         </li>
       </ul>

@@ -1,0 +1,45 @@
+import type { AppLoadContext } from '@remix-run/node';
+import { findActivationOrder } from '../../db/card-lifecycle';
+import { findCardForCertificates } from '../../db/eids';
+import { findPersonById } from '../../db/persons';
+import type { EndUser } from './end-user.server';
+
+const dateOnly = (date: Date) => date.toISOString().slice(0, 10);
+
+/**
+ * The reserve card the user registered with (their session's card) and the SITHS eID its order will
+ * fetch, as "Aktivera reservkort" shows them; undefined when the session was not opened with a card.
+ */
+export function activationView(context: AppLoadContext, user: EndUser) {
+  if (user.loginMethod !== 'card' || !user.loginCredential) return undefined;
+  const card = findCardForCertificates(context.db, user.loginCredential);
+  if (card?.kind !== 'reserve' || card.holderPersonId !== user.personId) return undefined;
+  const person = findPersonById(context.db, user.personId);
+  const order = findActivationOrder(context.db, card.id);
+  const organisation = card.holder?.organisation ?? '';
+  return {
+    card: {
+      id: card.id,
+      serial: card.serial,
+      state: card.state,
+      organisation,
+      validFrom: dateOnly(card.validFrom),
+      validTo: dateOnly(card.validTo),
+    },
+    eid: order
+      ? {
+          organisation,
+          validTo: dateOnly(card.validTo),
+          trustLevel: order.trustLevel,
+          serviceId: person?.personalIdentityNumber
+            ? { kind: 'pnr' as const, value: person.personalIdentityNumber }
+            : { kind: 'hsaId' as const, value: person?.hsaId ?? '' },
+          upn: person?.email ?? `${person?.hsaId.toLowerCase()}@siths.test`,
+          email: person?.email ?? null,
+        }
+      : null,
+    hsaId: person?.hsaId ?? '',
+  };
+}
+
+export type ActivationView = NonNullable<ReturnType<typeof activationView>>;
