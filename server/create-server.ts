@@ -7,6 +7,7 @@ import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import type { ServerConfig } from './config';
+import { pkiRoutes } from './http/pki-routes';
 import { assignCspNonce, securityHeaders } from './http/security';
 import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
@@ -102,6 +103,7 @@ export async function createServer(
       },
     }),
   );
+  app.use(pkiRoutes(services.pki));
   if (deps.withRemix !== false) {
     const { createRemixHandler } = await import('./http/remix-handler');
     app.all('*', await createRemixHandler(services, { development, logger: deps.logger }));

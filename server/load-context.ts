@@ -17,6 +17,8 @@ export interface ServerServices {
   jobs: JobEngine;
   mail: MailService;
   pki: Pki;
+  /** Card secrets derive from it (server/secrets/card-secrets.ts); never logged or sent anywhere. */
+  masterKey: Buffer;
   cardJobs: CardJobService;
   /** The SITHS eID-app's loopback address on the user's computer, where Mina sidor hands start tokens. */
   agentLocalUrl: string;

@@ -49,6 +49,7 @@ export function createServerServices(options: {
   return {
     db: options.db,
     pki,
+    masterKey,
     cardJobs,
     agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',
     publicUrl,
