@@ -1,6 +1,7 @@
 import { administrationEn } from './areas/administration.en';
 import { auditEn } from './areas/audit.en';
 import { minaSidorEn } from './areas/minaSidor.en';
+import { mobileSithsEn } from './areas/mobileSiths.en';
 import { ordersEn } from './areas/orders.en';
 import { personsEn } from './areas/persons.en';
 import { reserveCardsEn } from './areas/reserveCards.en';
@@ -11,6 +12,7 @@ export const en: Record<MessageKey, string> = {
   ...personsEn,
   ...reserveCardsEn,
   ...minaSidorEn,
+  ...mobileSithsEn,
   ...auditEn,
   ...administrationEn,
   'app.title': 'SITHS eID portal',

@@ -1,6 +1,7 @@
 import { administrationSv } from './areas/administration.sv';
 import { auditSv } from './areas/audit.sv';
 import { minaSidorSv } from './areas/minaSidor.sv';
+import { mobileSithsSv } from './areas/mobileSiths.sv';
 import { ordersSv } from './areas/orders.sv';
 import { personsSv } from './areas/persons.sv';
 import { reserveCardsSv } from './areas/reserveCards.sv';
@@ -170,6 +171,7 @@ export const sv = {
   ...personsSv,
   ...reserveCardsSv,
   ...minaSidorSv,
+  ...mobileSithsSv,
   ...auditSv,
   ...administrationSv,
 } as const;

@@ -19,6 +19,7 @@ import {
   resetWrongDeviceCodes,
 } from '../../db/mobile-devices';
 import { findPersonById } from '../../db/persons';
+import { mobileAuthMessage } from '../../protocol/mobile-siths';
 import { checkLoginAllowed, recordRateLimitedLogin, recordRefusedLogin } from '../auth/login-limits';
 import type { Pki } from '../pki/types';
 import { maxWrongDeviceCodes, verifyDeviceCode } from './device-code';
@@ -106,7 +107,7 @@ function qrKeyOf(order: AuthOrderRow) {
 
 /** What signing proves: the device saw this order's challenge (UTF-8 of the string). */
 export function mobileAuthSignedMessage(orderId: string, challenge: string): Buffer {
-  return Buffer.from(`siths-desk:mobile:${orderId}:${challenge}`, 'utf8');
+  return Buffer.from(mobileAuthMessage(orderId, challenge), 'utf8');
 }
 
 export type Refused = { ok: false; refusal: MobileSithsRefusal; attemptsLeft?: number };

@@ -12,6 +12,7 @@ import {
   type MobileEnrolmentRow,
 } from '../../db/mobile-enrolments';
 import { findPersonById } from '../../db/persons';
+import { mobileEnrolmentMessage } from '../../protocol/mobile-siths';
 import type { Pki } from '../pki/types';
 import { parseDevicePublicKey, verifyDeviceSignature } from './auth-orders';
 import { hashDeviceCode } from './device-code';
@@ -129,7 +130,7 @@ export function checkEnrolmentToken(
 
 /** What the phone proves possession of its new key with: its signature over this (UTF-8). */
 export function enrolmentSignedMessage(token: string): Buffer {
-  return Buffer.from(`siths-desk:mobile-enrol:${token}`, 'utf8');
+  return Buffer.from(mobileEnrolmentMessage(token), 'utf8');
 }
 
 export interface RegisterDeviceInput {

@@ -1,9 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-
-/** Animated login QR: `mobilesiths.<qrStartToken>.<seconds>.<qrAuthCode>`, new content every second. */
-export const loginQrPrefix = 'mobilesiths';
-/** Static enrolment QR ("Hämta Mobilt SITHS"): `mobilesiths-enrol.<token>`. */
-export const enrolmentQrPrefix = 'mobilesiths-enrol';
+import { enrolmentQrPrefix, loginQrPrefix } from '../../protocol/mobile-siths';
 
 /**
  * The time window a scanned login QR must fall in. The phone sends the second it read; that second may be at

@@ -1,0 +1,30 @@
+import { json, type LoaderFunctionArgs } from '@remix-run/node';
+import { z } from 'zod';
+import { translator } from '~/i18n/catalogue';
+import { localeOf } from '~/i18n/locale.server';
+import { requireEndUser } from '~/mina-sidor/end-user.server';
+import { recordAudit } from '../../db/audit';
+import { enrolmentStatus } from '../../server/mobile-siths/enrolment';
+
+/** GET: `EnrolmentStatus` JSON (waiting, done with the device name, expired) of the user's own enrolment. */
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const user = await requireEndUser(request, context);
+  const enrolmentId = z.uuid().safeParse(params.enrolmentId);
+  const status = enrolmentId.success
+    ? enrolmentStatus(context.db, enrolmentId.data, user, new Date())
+    : undefined;
+  if (!status) {
+    recordAudit(context.db, {
+      actorUserId: user.userId,
+      actorLabel: user.displayName,
+      action: 'mobile_enrol_status',
+      objectType: 'mobile_enrolment',
+      objectId: enrolmentId.success ? enrolmentId.data : null,
+      outcome: 'refused',
+      detail: { reason: 'not_own_enrolment', personId: user.personId, clientAddress: context.clientAddress },
+    });
+    const t = translator(await localeOf(request));
+    return json({ message: t('error.notFound') }, { status: 404, headers: { 'Cache-Control': 'no-store' } });
+  }
+  return json(status, { headers: { 'Cache-Control': 'no-store' } });
+}
