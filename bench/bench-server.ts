@@ -3,6 +3,7 @@
  * file (WAL) in a temp dir, BENCH_SERVER_AGENTS registered agents and one support session. Started by
  * socket-streaming.bench.ts, which asks it over IPC for its RSS and CPU time.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const server = await createServer(loadConfig({ NODE_ENV: 'production', LOG_LEVEL
   db,
   logger: createLogger('silent'),
   withRemix: false,
+  masterKey: randomBytes(32),
 });
 await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;

@@ -7,6 +7,7 @@ import { loadConfig } from '../config';
 import { createServer, type RunningServer } from '../create-server';
 import type { JobTimeouts } from '../jobs/job-engine';
 import { createLogger } from '../logger';
+import { testMasterKey } from '../pki/test-fixtures';
 
 export interface TestServer {
   url: string;
@@ -30,6 +31,8 @@ export async function startTestServer(
     db,
     logger: createLogger('silent'),
     withRemix: false,
+    // Fixed, so a restart on the same database still opens its CA keys.
+    masterKey: testMasterKey,
     ...(options.jobTimeouts ? { jobTimeouts: options.jobTimeouts } : {}),
   });
   await new Promise<void>((resolve) => server.httpServer.listen(options.port ?? 0, '127.0.0.1', resolve));
