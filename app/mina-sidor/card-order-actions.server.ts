@@ -2,15 +2,9 @@ import { type AppLoadContext, json, redirect } from '@remix-run/node';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { findOwnAuthOrder, openSessionFromAuthOrder } from './end-user.server';
+import { errorPageFor } from './error-pages';
 
 export const collectSchema = z.object({ intent: z.literal('collect'), orderId: z.uuid() });
-
-/** Where a failed card order sends the user: the guide's error pages for 2004 and 2006. */
-export function errorPageFor(errorCode: string | null): string | null {
-  if (errorCode === 'reserve_card_not_activated') return '/mina-sidor/fel/2004';
-  if (errorCode === 'no_eid_order') return '/mina-sidor/fel/2006';
-  return null;
-}
 
 /**
  * The browser that started a completed card login turns it into its session; a failed one goes to its

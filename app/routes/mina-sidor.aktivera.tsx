@@ -6,9 +6,10 @@ import { useT } from '~/i18n/use-translation';
 import { activationView } from '~/mina-sidor/activation.server';
 import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
 import { startCardOrder } from '~/mina-sidor/card-order.server';
-import { collectCardLogin, errorPageFor } from '~/mina-sidor/card-order-actions.server';
+import { collectCardLogin } from '~/mina-sidor/card-order-actions.server';
 import { CardOrderPanel } from '~/mina-sidor/card-order-panel';
 import { getEndUser } from '~/mina-sidor/end-user.server';
+import { errorPageFor } from '~/mina-sidor/error-pages';
 import { recordAudit } from '../../db/audit';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -102,7 +103,7 @@ export default function ActivateReserveCard() {
       <section>
         <h1>{t('mina.activate.heading')}</h1>
         <LoggedInWithReserveCard view={view} />
-        <h2 role="status">{t('mina.activate.done')}</h2>
+        <h2>{t('mina.activate.done')}</h2>
         <Form method="post" action="/mina-sidor/logga-ut">
           <button type="submit" className="mina-button primary">
             {t('mina.activate.logout')}

@@ -4,9 +4,10 @@ import { useCallback } from 'react';
 import { useT } from '~/i18n/use-translation';
 import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
 import { startCardOrder } from '~/mina-sidor/card-order.server';
-import { collectCardLogin, collectSchema, errorPageFor } from '~/mina-sidor/card-order-actions.server';
+import { collectCardLogin, collectSchema } from '~/mina-sidor/card-order-actions.server';
 import { CardOrderPanel, useJobErrorText } from '~/mina-sidor/card-order-panel';
 import { getEndUser } from '~/mina-sidor/end-user.server';
+import { errorPageFor } from '~/mina-sidor/error-pages';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getEndUser(request, context)) throw redirect('/mina-sidor/eid');
