@@ -68,9 +68,11 @@ export default function MobileSithsSimulator() {
   const [screen, setScreen] = useState<Screen>({ kind: 'home' });
   const [busy, setBusy] = useState(false);
   const latestQr = useRef<{ content: string; receivedAt: number } | null>(null);
+  // Decided after hydration: the server has no WebCrypto of the browser's to ask about.
+  const [cryptoAvailable, setCryptoAvailable] = useState(true);
 
   const reload = useCallback(async () => {
-    const held = await listDevices();
+    const held = await listDevices().catch(() => [] as StoredDevice[]);
     setDevices(held);
     setSelectedId((current) =>
       held.some((device) => device.deviceId === current) ? current : (held.at(-1)?.deviceId ?? ''),
@@ -78,6 +80,7 @@ export default function MobileSithsSimulator() {
   }, []);
 
   useEffect(() => {
+    setCryptoAvailable(hasWebCrypto());
     void reload();
     if (typeof BroadcastChannel === 'undefined') return;
     const channel = new BroadcastChannel(qrChannelName);
@@ -131,7 +134,7 @@ export default function MobileSithsSimulator() {
     void scan(seen.content);
   };
 
-  if (!hasWebCryptoSafe()) {
+  if (!cryptoAvailable) {
     return (
       <PhoneFrame>
         <p role="alert">{t('mobile.app.noCrypto')}</p>
@@ -231,11 +234,6 @@ export default function MobileSithsSimulator() {
       ) : null}
     </PhoneFrame>
   );
-}
-
-/** During server rendering there is no WebCrypto to ask about; the browser decides after hydration. */
-function hasWebCryptoSafe(): boolean {
-  return typeof window === 'undefined' || hasWebCrypto();
 }
 
 function PhoneFrame({ children }: { children: React.ReactNode }) {
