@@ -56,12 +56,18 @@ export function hasUnfinishedJobForCard(db: AppDatabase, kind: JobKind, cardSeri
     db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.kind, kind), eq(jobs.cardSerial, cardSerial), inArray(jobs.state, ['queued', 'running'])))
+      .where(
+        and(eq(jobs.kind, kind), eq(jobs.cardSerial, cardSerial), inArray(jobs.state, ['queued', 'running'])),
+      )
       .get() !== undefined
   );
 }
 
-export function storeIssuedCertificates(db: AppDatabase, jobId: string, certificates: IssuedCardCertificates): void {
+export function storeIssuedCertificates(
+  db: AppDatabase,
+  jobId: string,
+  certificates: IssuedCardCertificates,
+): void {
   db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId)).run();
 }
 

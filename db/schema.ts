@@ -40,13 +40,27 @@ export const loginMethods = ['password', 'mobile_siths', 'card'] as const;
  * a card is unlocked, the card's registration before a reserve card is activated, and the two card jobs
  * started from Mina sidor (unlock, activation) that reach the agent through the same start token.
  */
-export const authOrderPurposes = ['login', 'unlock_reauth', 'reserve_registration', 'unlock', 'activate'] as const;
+export const authOrderPurposes = [
+  'login',
+  'unlock_reauth',
+  'reserve_registration',
+  'unlock',
+  'activate',
+] as const;
 export type AuthOrderPurpose = (typeof authOrderPurposes)[number];
 
 export const authOrderMethods = ['mobile_siths', 'card'] as const;
 export type AuthOrderMethod = (typeof authOrderMethods)[number];
 
-export const authOrderStates = ['pending', 'scanned', 'completed', 'failed', 'cancelled', 'expired', 'collected'] as const;
+export const authOrderStates = [
+  'pending',
+  'scanned',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+  'collected',
+] as const;
 export type AuthOrderState = (typeof authOrderStates)[number];
 export type LoginMethod = (typeof loginMethods)[number];
 

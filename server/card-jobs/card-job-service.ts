@@ -81,7 +81,7 @@ export class CardJobService implements CardJobHooks {
   readonly #registered = new Map<string, string>();
 
   constructor(private readonly deps: CardJobServiceDeps) {
-    deps.jobs.useCardJobHooks(this);
+    deps.jobs.attachCardJobHooks(this);
   }
 
   #now(): Date {
@@ -96,8 +96,7 @@ export class CardJobService implements CardJobHooks {
     const { db } = this.deps;
     const now = this.#now();
     const order = findAuthOrderByAutoStartToken(db, token);
-    if (!order || order.method !== 'card')
-      return { ok: false, code: 'not_found', message: refusals.unknownStart };
+    if (order?.method !== 'card') return { ok: false, code: 'not_found', message: refusals.unknownStart };
     if (order.state !== 'pending' || !isAuthOrderOpen(order, now)) {
       return { ok: false, code: 'conflict', message: refusals.usedStart };
     }

@@ -7,22 +7,15 @@ import {
   createStepStore,
   findJob,
   findJobView,
-  type NewJob,
   finishJob,
   type JobRow,
   listUnfinishedJobs,
   markJobRunning,
+  type NewJob,
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
-import type {
-  JobError,
-  JobErrorCode,
-  JobKind,
-  JobOffer,
-  JobOutcome,
-  StepReport,
-} from '../../protocol/jobs';
+import type { JobError, JobErrorCode, JobKind, JobOffer, JobOutcome, StepReport } from '../../protocol/jobs';
 import { type JobStepView, type JobView, stepViewOf } from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
@@ -129,7 +122,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.deps.now?.() ?? new Date();
   }
 
-  useCardJobHooks(hooks: CardJobHooks): void {
+  attachCardJobHooks(hooks: CardJobHooks): void {
     this.#hooks = hooks;
   }
 
