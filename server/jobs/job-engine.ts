@@ -99,6 +99,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   readonly #active = new Map<string, ActiveJob>();
   readonly #steps: StepWriter;
   #hooks: CardJobHooks | undefined;
+  #stopped = false;
 
   constructor(
     private readonly deps: {
@@ -282,6 +283,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#steps.flush();
     for (const active of this.#active.values()) {
       clearTimeout(active.timer);
@@ -393,6 +395,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     error: JobError = { code: 'step_timeout', message: 'Steget tog för lång tid' },
   ) {
     clearTimeout(active.timer);
+    // Sockets still closing after stop() must not leave a timer that writes to a closed database.
+    if (this.#stopped) return;
     active.timer = setTimeout(() => {
       if (this.#end(jobId, 'failed', error))
         this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
