@@ -25,7 +25,8 @@ test('an ID-administrator revokes one eID of a card; the other stays valid and t
   const validOnCard = page
     .getByTestId('valid-eids')
     .locator(`tr[data-card-serial="${demoCards.activeOrdinary}"]`);
-  await expect(validOnCard).toHaveCount(2);
+  // Authentication, signature and card authentication (9E), as the card was personalised.
+  await expect(validOnCard).toHaveCount(3);
   const revokedSerial = await validOnCard.first().getAttribute('data-certificate-serial');
   const keptSerial = await validOnCard.last().getAttribute('data-certificate-serial');
 
@@ -39,8 +40,11 @@ test('an ID-administrator revokes one eID of a card; the other stays valid and t
   await page.getByRole('button', { name: 'Bekräfta spärr' }).click();
 
   await expect(page.getByRole('status')).toHaveText('SITHS eID är spärrat. Spärren kan inte ångras.');
-  await expect(validOnCard).toHaveCount(1);
-  await expect(validOnCard).toHaveAttribute('data-certificate-serial', keptSerial!);
+  await expect(validOnCard).toHaveCount(2);
+  await expect(validOnCard.last()).toHaveAttribute('data-certificate-serial', keptSerial!);
+  await expect(
+    page.getByTestId('valid-eids').locator(`tr[data-certificate-serial="${revokedSerial}"]`),
+  ).toHaveCount(0);
   await expect(
     page.getByTestId('cards').locator(`tr[data-serial="${demoCards.activeOrdinary}"]`),
   ).toContainText('Aktivt');
