@@ -30,3 +30,44 @@ export function EidDetails({ eids, organisation }: { eids: EidSummary[]; organis
     </dl>
   );
 }
+
+/** The guide's table head: what (Mobilt SITHS or SITHS-kort), Tillitsnivå, Organisation, Giltig till. */
+export function EidTableHead({ first }: { first: string }) {
+  const t = useT();
+  return (
+    <thead>
+      <tr>
+        <th>{first}</th>
+        <th>{t('mina.eids.trustLevel')}</th>
+        <th>{t('mina.eids.organisation')}</th>
+        <th>{t('mina.eids.validTo')}</th>
+      </tr>
+    </thead>
+  );
+}
+
+/** A card's row under that head; `actions` goes under its serial (e.g. "Lås upp kort"). */
+export function CardRow({
+  card,
+  actions,
+}: {
+  card: EidOverview['cards'][number];
+  actions?: React.ReactNode;
+}) {
+  const t = useT();
+  return (
+    <tr data-card-serial={card.serial}>
+      <td>
+        {card.kind === 'reserve' ? t('mina.eids.reserveCard') : t('mina.eids.ordinaryCard')}
+        <div>
+          {t('mina.eids.serial')} {card.serial}
+        </div>
+        {actions}
+        <EidDetails eids={card.eids} organisation={card.organisation} />
+      </td>
+      <td>{card.trustLevel}</td>
+      <td>{card.organisation}</td>
+      <td>{card.validTo}</td>
+    </tr>
+  );
+}

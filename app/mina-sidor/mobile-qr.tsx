@@ -1,8 +1,9 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { isMessageKey, type Translate } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
 import { useQrBroadcast } from '~/mobile-siths/qr-channel';
 import type { MobileOrderView } from './mobile-siths.server';
+import { usePolledStatus } from './use-polled-status';
 
 export type { MobileOrderView };
 
@@ -93,29 +94,8 @@ export function MobileSithsQr({ statusUrl, onFinished, retry }: MobileSithsQrPro
   );
 }
 
+const orderEnded = (view: MobileOrderView) => endStates.has(view.state);
+
 function useMobileOrderView(statusUrl: string): MobileOrderView | null {
-  const [view, setView] = useState<MobileOrderView | null>(null);
-  const ended = view !== null && endStates.has(view.state);
-  useEffect(() => {
-    if (ended) return;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const response = await fetch(statusUrl, {
-          cache: 'no-store',
-          headers: { Accept: 'application/json' },
-        });
-        if (response.ok && !stopped) setView((await response.json()) as MobileOrderView);
-      } catch {
-        // The next poll tries again; the order's own time-out ends the wait.
-      }
-    };
-    void poll();
-    const timer = setInterval(poll, pollEveryMs);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [statusUrl, ended]);
-  return view;
+  return usePolledStatus(statusUrl, orderEnded, pollEveryMs);
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CardOrderStatus } from './card-order.server';
+import { usePolledStatus } from './use-polled-status';
 
 export interface CardOrderHandle {
   orderId: string;
@@ -10,16 +11,21 @@ export interface CardOrderHandle {
 export type AgentStartProblem = 'unreachable' | 'refused' | null;
 
 const pollEveryMs = 700;
+const cardOrderEnded = (status: CardOrderStatus) =>
+  status.phase === 'completed' || status.phase === 'failed' || status.phase === 'expired';
 
 /**
  * Hands the start token to the SITHS eID-app on this computer (its loopback address), then follows the
  * order until it completes or fails. The token goes only to the local app; the server never shows it again.
  */
 export function useCardOrder(handle: CardOrderHandle | undefined) {
-  const [status, setStatus] = useState<CardOrderStatus | null>(null);
+  const status = usePolledStatus<CardOrderStatus>(
+    handle ? `/mina-sidor/kortorder/${handle.orderId}` : undefined,
+    cardOrderEnded,
+    pollEveryMs,
+  );
   const [problem, setProblem] = useState<AgentStartProblem>(null);
   const [problemMessage, setProblemMessage] = useState<string | null>(null);
-  const finished = status?.phase === 'completed' || status?.phase === 'failed' || status?.phase === 'expired';
   const started = useRef<string | null>(null);
 
   const startAgent = useCallback(async () => {
@@ -47,25 +53,6 @@ export function useCardOrder(handle: CardOrderHandle | undefined) {
     started.current = handle.orderId;
     void startAgent();
   }, [handle, startAgent]);
-
-  useEffect(() => {
-    if (!handle || finished) return;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const response = await fetch(`/mina-sidor/kortorder/${handle.orderId}`, { cache: 'no-store' });
-        if (response.ok && !stopped) setStatus((await response.json()) as CardOrderStatus);
-      } catch {
-        // The next poll tries again; a server that is gone shows as no progress.
-      }
-    };
-    void poll();
-    const timer = setInterval(poll, pollEveryMs);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [handle, finished]);
 
   return { status, problem, problemMessage, retryStart: startAgent };
 }

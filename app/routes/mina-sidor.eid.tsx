@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
 import { eidOverview } from '~/mina-sidor/eid-overview.server';
-import { EidDetails, LoggedInWith } from '~/mina-sidor/eid-parts';
+import { CardRow, EidDetails, EidTableHead, LoggedInWith } from '~/mina-sidor/eid-parts';
 import { requireEndUser } from '~/mina-sidor/end-user.server';
 
 export const meta: MetaFunction = () => [{ title: 'Mina SITHS eID - SITHS Mina sidor' }];
@@ -30,14 +30,7 @@ export default function MyEids() {
       <h1>{t('mina.eids.heading')}</h1>
       <LoggedInWith loggedInWith={loggedInWith} />
       <table className="table" aria-label={t('mina.eids.mobile')}>
-        <thead>
-          <tr>
-            <th>{t('mina.eids.mobile')}</th>
-            <th>{t('mina.eids.trustLevel')}</th>
-            <th>{t('mina.eids.organisation')}</th>
-            <th>{t('mina.eids.validTo')}</th>
-          </tr>
-        </thead>
+        <EidTableHead first={t('mina.eids.mobile')} />
         <tbody>
           {devices.length === 0 ? (
             <tr>
@@ -60,14 +53,7 @@ export default function MyEids() {
       </table>
       <h2>{t('mina.eids.otherHeading')}</h2>
       <table className="table" aria-label={t('mina.eids.otherHeading')}>
-        <thead>
-          <tr>
-            <th>{t('mina.eids.card')}</th>
-            <th>{t('mina.eids.trustLevel')}</th>
-            <th>{t('mina.eids.organisation')}</th>
-            <th>{t('mina.eids.validTo')}</th>
-          </tr>
-        </thead>
+        <EidTableHead first={t('mina.eids.card')} />
         <tbody>
           {cards.length === 0 ? (
             <tr>
@@ -75,26 +61,20 @@ export default function MyEids() {
             </tr>
           ) : (
             cards.map((card) => (
-              <tr key={card.id} data-card-serial={card.serial}>
-                <td>
-                  {card.kind === 'reserve' ? t('mina.eids.reserveCard') : t('mina.eids.ordinaryCard')}
-                  <div>
-                    {t('mina.eids.serial')} {card.serial}
-                  </div>
-                  {card.state === 'locked' ? (
+              <CardRow
+                key={card.id}
+                card={card}
+                actions={
+                  card.state === 'locked' ? (
                     <div>
                       <span className="badge">{t('mina.eids.locked')}</span>{' '}
                       <Link to={`/mina-sidor/las-upp/${card.id}`} className="mina-button">
                         {t('mina.eids.unlock')}
                       </Link>
                     </div>
-                  ) : null}
-                  <EidDetails eids={card.eids} organisation={card.organisation} />
-                </td>
-                <td>{card.trustLevel}</td>
-                <td>{card.organisation}</td>
-                <td>{card.validTo}</td>
-              </tr>
+                  ) : null
+                }
+              />
             ))
           )}
         </tbody>

@@ -1,11 +1,11 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { useT } from '~/i18n/use-translation';
 import { requireEndUser } from '~/mina-sidor/end-user.server';
 import { refusalText, withValue } from '~/mina-sidor/mobile-qr';
 import { qrImage } from '~/mina-sidor/mobile-siths.server';
+import { usePolledStatus } from '~/mina-sidor/use-polled-status';
 import { useQrBroadcast } from '~/mobile-siths/qr-channel';
 import { recordAudit } from '../../db/audit';
 import { listActiveMobileDevices } from '../../db/mobile-devices';
@@ -181,29 +181,8 @@ function EnrolmentQr({
   );
 }
 
+const enrolmentEnded = (status: EnrolmentStatus) => status.state === 'done' || status.state === 'expired';
+
 function useEnrolmentStatus(statusUrl: string): EnrolmentStatus | null {
-  const [status, setStatus] = useState<EnrolmentStatus | null>(null);
-  const ended = status?.state === 'done' || status?.state === 'expired';
-  useEffect(() => {
-    if (ended) return;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const response = await fetch(statusUrl, {
-          cache: 'no-store',
-          headers: { Accept: 'application/json' },
-        });
-        if (response.ok && !stopped) setStatus((await response.json()) as EnrolmentStatus);
-      } catch {
-        // Tried again at the next tick.
-      }
-    };
-    void poll();
-    const timer = setInterval(poll, 1000);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [statusUrl, ended]);
-  return status;
+  return usePolledStatus(statusUrl, enrolmentEnded);
 }

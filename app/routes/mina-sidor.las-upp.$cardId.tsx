@@ -8,7 +8,7 @@ import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
 import { startCardOrder } from '~/mina-sidor/card-order.server';
 import { CardOrderPanel } from '~/mina-sidor/card-order-panel';
 import { eidOverview } from '~/mina-sidor/eid-overview.server';
-import { EidDetails } from '~/mina-sidor/eid-parts';
+import { CardRow, EidTableHead } from '~/mina-sidor/eid-parts';
 import { type EndUser, requireEndUser } from '~/mina-sidor/end-user.server';
 import { type MobileOrderView, MobileSithsQr } from '~/mina-sidor/mobile-qr';
 import { consumeMobileReauth, startMobileReauth } from '~/mina-sidor/mobile-siths.server';
@@ -95,27 +95,9 @@ export default function UnlockCard() {
       <h1>{t('mina.unlock.heading')}</h1>
       <h2>{t('mina.unlock.want')}</h2>
       <table className="table">
-        <thead>
-          <tr>
-            <th>{t('mina.eids.card')}</th>
-            <th>{t('mina.eids.trustLevel')}</th>
-            <th>{t('mina.eids.organisation')}</th>
-            <th>{t('mina.eids.validTo')}</th>
-          </tr>
-        </thead>
+        <EidTableHead first={t('mina.eids.card')} />
         <tbody>
-          <tr>
-            <td>
-              {card.kind === 'reserve' ? t('mina.eids.reserveCard') : t('mina.eids.ordinaryCard')}
-              <div>
-                {t('mina.eids.serial')} {card.serial}
-              </div>
-              <EidDetails eids={card.eids} organisation={card.organisation} />
-            </td>
-            <td>{card.trustLevel}</td>
-            <td>{card.organisation}</td>
-            <td>{card.validTo}</td>
-          </tr>
+          <CardRow card={card} />
         </tbody>
       </table>
       <div className="mina-panel">
