@@ -70,9 +70,9 @@ export function claimMobileEnrolment(
 export function findCardOfSession(
   db: AppDatabase,
   sessionId: string,
-): { cardSerial: string; trustLevel: number } | undefined {
+): { cardSerial: string; trustLevel: number; validTo: Date } | undefined {
   return db
-    .select({ cardSerial: cards.serial, trustLevel: cards.trustLevel })
+    .select({ cardSerial: cards.serial, trustLevel: cards.trustLevel, validTo: cards.validTo })
     .from(sessions)
     .innerJoin(cards, eq(cards.serial, sessions.loginCredential))
     .where(and(eq(sessions.id, sessionId), eq(sessions.loginMethod, 'card')))

@@ -10,7 +10,7 @@ const dateOnly = (date: Date) => date.toISOString().slice(0, 10);
  * The reserve card the user registered with (their session's card) and the SITHS eID its order will
  * fetch, as "Aktivera reservkort" shows them; undefined when the session was not opened with a card.
  */
-export function activationView(context: AppLoadContext, user: EndUser) {
+export async function activationView(context: AppLoadContext, user: EndUser) {
   if (user.loginMethod !== 'card' || !user.loginCredential) return undefined;
   const card = findCardForCertificates(context.db, user.loginCredential);
   if (card?.kind !== 'reserve' || card.holderPersonId !== user.personId) return undefined;
@@ -29,7 +29,9 @@ export function activationView(context: AppLoadContext, user: EndUser) {
     eid: order
       ? {
           organisation,
-          validTo: dateOnly(card.validTo),
+          validTo: dateOnly(
+            await context.pki.cardEidValidTo({ validTo: card.validTo, trustLevel: order.trustLevel }),
+          ),
           trustLevel: order.trustLevel,
           serviceId: person?.personalIdentityNumber
             ? { kind: 'pnr' as const, value: person.personalIdentityNumber }
@@ -42,4 +44,4 @@ export function activationView(context: AppLoadContext, user: EndUser) {
   };
 }
 
-export type ActivationView = NonNullable<ReturnType<typeof activationView>>;
+export type ActivationView = NonNullable<Awaited<ReturnType<typeof activationView>>>;

@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigate, useRevalidator, useSub
 import { useCallback } from 'react';
 import { z } from 'zod';
 import { useT } from '~/i18n/use-translation';
-import { activationView } from '~/mina-sidor/activation.server';
+import { type ActivationView, activationView } from '~/mina-sidor/activation.server';
 import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
 import { startCardOrder } from '~/mina-sidor/card-order.server';
 import { collectCardLogin } from '~/mina-sidor/card-order-actions.server';
@@ -16,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getEndUser(request, context);
   return {
     loggedIn: user !== null,
-    view: user ? (activationView(context, user) ?? null) : null,
+    view: user ? ((await activationView(context, user)) ?? null) : null,
     agentLocalUrl: context.agentLocalUrl,
   };
 }
@@ -45,7 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const user = await getEndUser(request, context);
-  const view = user ? activationView(context, user) : undefined;
+  const view = user ? await activationView(context, user) : undefined;
   if (!user || !view?.eid || view.card.state !== 'assigned') {
     recordAudit(context.db, {
       actorUserId: user?.userId ?? null,
@@ -218,7 +218,7 @@ export default function ActivateReserveCard() {
   );
 }
 
-function LoggedInWithReserveCard({ view }: { view: NonNullable<ReturnType<typeof activationView>> }) {
+function LoggedInWithReserveCard({ view }: { view: ActivationView }) {
   const t = useT();
   return (
     <div className="mina-panel">

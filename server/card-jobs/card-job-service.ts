@@ -309,6 +309,7 @@ export class CardJobService implements CardJobHooks {
       cardSerial: card.serial,
       trustLevel: activation.trustLevel,
       keys,
+      validTo: card.validTo,
     });
     this.#issued.set(job.id, issued);
     const der = {

@@ -199,6 +199,7 @@ export async function registerMobileDevice(
     deviceName: input.deviceName,
     trustLevel,
     publicKey,
+    validTo: card.validTo,
   });
   let outcome: MobileSithsRefusal | undefined;
   try {

@@ -62,6 +62,21 @@ export function createPki(options: PkiOptions): Pki {
     return ca;
   };
 
+  /**
+   * A requested end only ever shortens the profile's lifetime: an eID never outlives what vouches for it (the
+   * card it sits on, the card that enrolled a phone, the issuing CA).
+   */
+  function endOfValidity(ca: LoadedCa, notBefore: Date, input: { validTo: Date | undefined; years: number }) {
+    const profileEnd = new Date(notBefore);
+    profileEnd.setUTCFullYear(profileEnd.getUTCFullYear() + input.years);
+    const requested = input.validTo?.getTime() ?? Number.POSITIVE_INFINITY;
+    return wholeSeconds(
+      new Date(Math.min(requested, profileEnd.getTime(), ca.certificate.notAfter.getTime())),
+    );
+  }
+
+  const cardIssuingCa = (trustLevel: 2 | 3) => (trustLevel === 3 ? 'person-hsa-id-3' : 'person-hsa-id-2');
+
   async function issue(
     input: Omit<ProfileInput, 'authorityKeyId' | 'subjectPublicKey'> & {
       subject: x509.Name;
@@ -73,12 +88,7 @@ export function createPki(options: PkiOptions): Pki {
     const ca = await caOf(input.issuingCa);
     const subjectPublicKey = spkiOf(input.publicKey);
     const notBefore = wholeSeconds(now());
-    const defaultEnd = new Date(notBefore);
-    defaultEnd.setUTCFullYear(defaultEnd.getUTCFullYear() + input.years);
-    const requestedEnd = input.validTo ?? defaultEnd;
-    const notAfter = wholeSeconds(
-      new Date(Math.min(requestedEnd.getTime(), ca.certificate.notAfter.getTime())),
-    );
+    const notAfter = endOfValidity(ca, notBefore, input);
     if (notAfter <= notBefore) throw new Error('the certificate would end before it starts');
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: randomCertificateSerial(),
@@ -110,9 +120,14 @@ export function createPki(options: PkiOptions): Pki {
       await loadHierarchy();
     },
 
+    async cardEidValidTo({ validTo, trustLevel }) {
+      const ca = await caOf(cardIssuingCa(trustLevel));
+      return endOfValidity(ca, wholeSeconds(now()), { validTo, years: validityYears.card });
+    },
+
     async issueCardCertificates({ holder, cardSerial, trustLevel, keys, validTo }) {
       const common = {
-        issuingCa: trustLevel === 3 ? 'person-hsa-id-3' : 'person-hsa-id-2',
+        issuingCa: cardIssuingCa(trustLevel),
         subject: personSubject(holder),
         holder,
         trustLevel,

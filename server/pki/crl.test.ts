@@ -14,6 +14,7 @@ describe('pki.crl', () => {
       cardSerial: fixture.cardSerial,
       trustLevel: 3,
       keys: cardKeys(),
+      validTo: new Date('2031-01-01T00:00:00Z'),
     });
     const ids = registerCardEids(fixture.db, {
       personId: fixture.personId,

@@ -8,6 +8,8 @@ import { x509 } from './x509';
 
 const now = new Date('2026-02-01T10:00:00.750Z');
 const cardSerial = '9752269885719985027';
+/** Later than the profile's five years, so the profile decides unless a test says otherwise. */
+const cardValidTo = new Date('2035-01-01T00:00:00Z');
 
 const parse = (issued: IssuedCertificate) => new x509.X509Certificate(issued.pem);
 const keyUsage = (certificate: x509.X509Certificate) =>
@@ -32,7 +34,13 @@ async function issueCard(trustLevel: 2 | 3 = 3, holder = holderWithEmail, option
   const { pki } = pkiFixture({ now: () => now, ...options });
   return {
     pki,
-    certificates: await pki.issueCardCertificates({ holder, cardSerial, trustLevel, keys: cardKeys() }),
+    certificates: await pki.issueCardCertificates({
+      holder,
+      cardSerial,
+      trustLevel,
+      keys: cardKeys(),
+      validTo: cardValidTo,
+    }),
   };
 }
 
@@ -114,7 +122,7 @@ describe('card certificate profile', () => {
     expect(certificates.signature.serialNumber).not.toBe(certificates.authentication.serialNumber);
   });
 
-  it('is valid five years from now by default, or until the date asked for', async () => {
+  it('is valid five years from now at most, and ends with the card when the card ends sooner', async () => {
     const { pki, certificates } = await issueCard();
     const validFrom = new Date(Math.floor(now.getTime() / 1000) * 1000);
     expect(certificates.authentication.validFrom).toEqual(validFrom);
@@ -132,8 +140,10 @@ describe('card certificate profile', () => {
   });
 
   it('never outlives its CA', async () => {
-    const { pki } = await issueCard();
+    let at = now;
+    const { pki } = pkiFixture({ now: () => at });
     const ca = new x509.X509Certificate((await pki.caCertificate('person-hsa-id-3')).pem);
+    at = addYears(now, 12);
     const issued = await pki.issueCardCertificates({
       holder: holderWithEmail,
       cardSerial,

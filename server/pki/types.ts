@@ -84,8 +84,11 @@ export interface Pki {
     cardSerial: string;
     trustLevel: 2 | 3;
     keys: { authentication: PublicKeyInput; signature: PublicKeyInput; cardAuthentication: PublicKeyInput };
-    validTo?: Date;
+    /** The card's own end of validity: the eIDs on it end no later (nor later than five years, nor the CA). */
+    validTo: Date;
   }): Promise<CardCertificates>;
+  /** When the eIDs issued now on a card valid until `validTo` would end: what a page may promise. */
+  cardEidValidTo(input: { validTo: Date; trustLevel: 2 | 3 }): Promise<Date>;
   issueTransportCertificate(input: {
     cardSerial: string;
     publicKey: PublicKeyInput;
@@ -97,6 +100,7 @@ export interface Pki {
     deviceName: string;
     trustLevel: 2 | 3;
     publicKey: PublicKeyInput;
+    /** The end of the card that enrolled the phone: the Mobile SITHS eID ends no later. */
     validTo?: Date;
   }): Promise<IssuedCertificate>;
   /** Chain to our root, validity at `at`, and the registered eID's state in the database. */

@@ -18,6 +18,7 @@ beforeEach(async () => {
     cardSerial: fixture.cardSerial,
     trustLevel: 3,
     keys: cardKeys(),
+    validTo: new Date('2031-01-01T00:00:00Z'),
   });
 });
 
