@@ -1,9 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle';
 import { Lucia, TimeSpan } from 'lucia';
 import type { AppDatabase } from '../../db/connection';
 import { type LoginMethod, sessions, users } from '../../db/schema';
 
 export interface ValidSession {
+  /** The SHA-256 of the cookie's token: how the rest of the server names the session; not a secret. */
   sessionId: string;
   userId: string;
   loginMethod: LoginMethod;
@@ -12,12 +15,21 @@ export interface ValidSession {
   refreshedCookie: string | null;
 }
 
+/** What open connections (the support live view) must hear at once, so they never outlive a permission. */
+export interface SessionEvents {
+  /** The session was ended (logout): every socket opened with it closes. */
+  'session-ended': [{ sessionId: string }];
+  /** The user's roles or account changed: every socket of theirs checks its permission again. */
+  'access-changed': [{ userId: string }];
+}
+
 /**
  * The only module that knows lucia. Routes, the support namespace and tests go through this interface,
  * so the session library can be replaced without touching them.
  */
 export interface SessionStore {
   readonly cookieName: string;
+  readonly events: EventEmitter<SessionEvents>;
   create(input: {
     userId: string;
     loginMethod: LoginMethod;
@@ -26,9 +38,20 @@ export interface SessionStore {
   validateCookieHeader(cookieHeader: string | null | undefined): Promise<ValidSession | null>;
   /** Whether a session still exists and has not expired; jobs run only while the session that created them does. */
   isActive(sessionId: string): Promise<boolean>;
+  /** The session's user, if the session still exists and has not expired. */
+  activeUserOf(sessionId: string): Promise<string | null>;
   invalidate(sessionId: string): Promise<string>;
+  /** Call after changing a user's roles or account: their open connections are checked again. */
+  accessChanged(userId: string): void;
   blankCookie(): string;
 }
+
+/**
+ * The cookie carries a random token; the database keeps only its SHA-256, as device and collect tokens
+ * are kept, so a copy of the sessions table logs nobody in.
+ */
+const sessionIdOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const tokenShape = /^[A-Za-z0-9_-]{43}$/;
 
 function createLucia(db: AppDatabase, secureCookies: boolean) {
   const adapter = new DrizzleSQLiteAdapter(db, sessions, users);
@@ -51,32 +74,46 @@ declare module 'lucia' {
 
 export function createSessionStore(db: AppDatabase, options: { secureCookies: boolean }): SessionStore {
   const lucia = createLucia(db, options.secureCookies);
+  const events = new EventEmitter<SessionEvents>();
+  const activeSession = async (sessionId: string) => (await lucia.validateSession(sessionId)).session;
   return {
     cookieName: lucia.sessionCookieName,
+    events,
     async create({ userId, loginMethod, loginCredential = null }) {
-      const session = await lucia.createSession(userId, { loginMethod, loginCredential });
-      return { sessionId: session.id, cookie: lucia.createSessionCookie(session.id).serialize() };
+      const token = randomBytes(32).toString('base64url');
+      const session = await lucia.createSession(
+        userId,
+        { loginMethod, loginCredential },
+        { sessionId: sessionIdOf(token) },
+      );
+      return { sessionId: session.id, cookie: lucia.createSessionCookie(token).serialize() };
     },
     async validateCookieHeader(cookieHeader) {
-      const sessionId = lucia.readSessionCookie(cookieHeader ?? '');
-      if (!sessionId) return null;
-      const { session } = await lucia.validateSession(sessionId);
+      const token = lucia.readSessionCookie(cookieHeader ?? '');
+      if (!token || !tokenShape.test(token)) return null;
+      const session = await activeSession(sessionIdOf(token));
       if (!session) return null;
       return {
         sessionId: session.id,
         userId: session.userId,
         loginMethod: session.loginMethod,
         loginCredential: session.loginCredential,
-        refreshedCookie: session.fresh ? lucia.createSessionCookie(session.id).serialize() : null,
+        refreshedCookie: session.fresh ? lucia.createSessionCookie(token).serialize() : null,
       };
     },
     async isActive(sessionId) {
-      const { session } = await lucia.validateSession(sessionId);
-      return session !== null;
+      return (await activeSession(sessionId)) !== null;
+    },
+    async activeUserOf(sessionId) {
+      return (await activeSession(sessionId))?.userId ?? null;
     },
     async invalidate(sessionId) {
       await lucia.invalidateSession(sessionId);
+      events.emit('session-ended', { sessionId });
       return lucia.createBlankSessionCookie().serialize();
+    },
+    accessChanged(userId) {
+      events.emit('access-changed', { userId });
     },
     blankCookie: () => lucia.createBlankSessionCookie().serialize(),
   };
