@@ -407,7 +407,12 @@ export const jobs = sqliteTable(
     /** The connection the job was dispatched on; a job only accepts reports from that agent. */
     agentSessionId: text('agent_session_id').references(() => agentSessions.id),
     readerName: text('reader_name'),
+    /** The card the server assigned to the job (unlock, activation); never taken from the agent's word. */
     cardSerial: text('card_serial'),
+    /** The card that signed this job's challenge with its own key: the only other serial the job may act on. */
+    provenCardSerial: text('proven_card_serial'),
+    /** The serial the agent says it read: shown to support as reported, never used to change a card. */
+    reportedCardSerial: text('reported_card_serial'),
     personId: text('person_id').references(() => persons.id),
     createdByUserId: text('created_by_user_id').references(() => users.id),
     /** The login session that created the job: the job runs only with that authorisation. */
