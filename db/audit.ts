@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { csvLine } from '../protocol/csv';
 import type { AppDatabase } from './connection';
 import { type AuditOutcome, auditEvents, units } from './schema';
 
@@ -239,14 +240,4 @@ function eventFromRaw(keys: ReadonlyArray<keyof typeof auditColumns>, values: un
     ...(row as unknown as AuditEventView),
     detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
   };
-}
-
-/** One CSV line; cells that a spreadsheet would run as a formula are prefixed with an apostrophe. */
-export function csvLine(cells: readonly string[]): string {
-  return `${cells.map(csvCell).join(';')}\r\n`;
-}
-
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[;"\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

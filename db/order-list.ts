@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { csvLine } from '../protocol/csv';
 import {
   hsaIdSchema,
   maskPersonalIdentityNumber,
@@ -256,10 +257,6 @@ export interface CsvColumn {
   value: (row: OrderListRow) => string;
 }
 
-function csvField(value: string): string {
-  return /[";\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
 /**
  * The orders under a filter as CSV for Excel: `;` between fields, CRLF lines, the header line first; in
  * chunks of up to `rowsPerChunk` lines, pulled one at a time.
@@ -271,11 +268,10 @@ export function* streamOrdersCsv(
   csvColumns: readonly CsvColumn[],
   rowsPerChunk = 500,
 ): Generator<string> {
-  const line = (fields: string[]) => `${fields.map(csvField).join(';')}\r\n`;
-  let chunk = line(csvColumns.map((column) => column.header));
+  let chunk = csvLine(csvColumns.map((column) => column.header));
   let lines = 0;
   for (const row of iterateOrders(db, filter, sort)) {
-    chunk += line(csvColumns.map((column) => column.value(row)));
+    chunk += csvLine(csvColumns.map((column) => column.value(row)));
     if (++lines % rowsPerChunk === 0) {
       yield chunk;
       chunk = '';

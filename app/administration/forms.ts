@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MessageKey } from '~/i18n/catalogue';
 import { type StaffRole, staffRoles } from '../../db/schema';
 import { hsaIdSchema } from '../../protocol/identifiers';
+import { safeNameSchema } from '../../protocol/safe-text';
 
 const requiredText = (message: MessageKey) => z.string({ error: message }).trim().min(1, message);
 
@@ -14,6 +15,11 @@ export const roleLabels: Record<StaffRole, MessageKey> = {
   system_admin: 'role.system_admin',
 };
 
+/** Unit names show in lists, e-mails and exports: no control or bidirectional characters, no formula. */
+const unitName = requiredText('administration.error.name')
+  .pipe(z.string().max(200, 'administration.error.name'))
+  .pipe(safeNameSchema);
+
 const unitScoped: readonly string[] = ['manager', 'contact_person'];
 
 export const createUnitSchema = z.object({
@@ -22,7 +28,7 @@ export const createUnitSchema = z.object({
     .string({ error: 'administration.error.hsaId' })
     .refine((value) => hsaIdSchema.safeParse(value).success, 'administration.error.hsaId')
     .transform((value) => hsaIdSchema.parse(value)),
-  name: requiredText('administration.error.name').pipe(z.string().max(200, 'administration.error.name')),
+  name: unitName,
   parentId: requiredText('administration.error.parent'),
 });
 
@@ -61,5 +67,5 @@ export const revokeRoleSchema = z.object({
 });
 
 export const renameUnitSchema = z.object({
-  name: requiredText('administration.error.name').pipe(z.string().max(200, 'administration.error.name')),
+  name: unitName,
 });

@@ -163,6 +163,9 @@ export const en: Record<MessageKey, string> = {
   'jobError.internal': 'Internal error',
   'form.error.invalid': 'Check this value.',
   'form.error.required': 'Fill in this field.',
+  'form.error.unsafeCharacters':
+    'The text may not contain control characters or characters that change the text direction.',
+  'form.error.formulaStart': 'The name may not start with =, +, - or @.',
   'error.forbidden': 'You are not allowed to see this page.',
   'error.forbiddenUnit': 'You are not allowed to act for that unit.',
   'error.notFound': 'The page does not exist.',

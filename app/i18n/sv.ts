@@ -155,6 +155,9 @@ const coreSv = {
   'jobError.internal': 'Internt fel',
   'form.error.invalid': 'Kontrollera uppgiften.',
   'form.error.required': 'Fyll i fältet.',
+  'form.error.unsafeCharacters':
+    'Texten får inte innehålla styrtecken eller tecken som ändrar textriktningen.',
+  'form.error.formulaStart': 'Namnet får inte börja med =, +, - eller @.',
   'error.forbidden': 'Du har inte behörighet till den här sidan.',
   'error.forbiddenUnit': 'Du har inte behörighet för den enheten.',
   'error.notFound': 'Sidan finns inte.',

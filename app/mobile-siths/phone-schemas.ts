@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeNameSchema } from '../../protocol/safe-text';
 
 /** The phone simulator's API bodies, shared by the simulator (before sending) and the APIs (which never trust it). */
 const base64 = (maxBytes: number) =>
@@ -29,7 +30,7 @@ export const deviceNameSchema = z
   .trim()
   .min(1, 'mobile.app.nameRequired')
   .max(60, 'mobile.app.nameRequired')
-  .regex(/^[^\p{Cc}]+$/u, 'mobile.app.nameRequired');
+  .pipe(safeNameSchema);
 
 export const registerRequestSchema = z.object({
   token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),

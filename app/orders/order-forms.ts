@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hsaIdSchema, normalizePersonalIdentityNumber } from '../../protocol/identifiers';
+import { safeTextSchema } from '../../protocol/safe-text';
 import { orderStateValues, orderTypeValues } from './order-values';
 
 const isPersonIdentifier = (value: string) =>
@@ -24,6 +25,7 @@ export const orderActionSchema = z.object({
     .string()
     .trim()
     .max(500, 'orders.error.note')
+    .pipe(safeTextSchema)
     .optional()
     .transform((value) => value || undefined),
 });
