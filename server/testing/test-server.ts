@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { registerAgent } from '../../db/agents';
 import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
 import { newId } from '../../db/ids';
@@ -16,21 +17,27 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** The real server without the Remix app, on a free loopback port with an in-memory database. */
+/**
+ * The real server on a free loopback port with an in-memory database; without the Remix app unless
+ * `withRemix` (which needs `npx remix build` first: the test command builds before vitest).
+ */
 export async function startTestServer(
   options: {
     jobTimeouts?: Partial<JobTimeouts>;
     databasePath?: string;
     port?: number;
     env?: Record<string, string>;
+    withRemix?: boolean;
+    /** Where the server logs (at level info); silent without one. */
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestServer> {
   const db = openMigratedDatabase(options.databasePath ?? ':memory:');
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
   const server = await createServer(config, {
     db,
-    logger: createLogger('silent'),
-    withRemix: false,
+    logger: options.logDestination ? createLogger('info', options.logDestination) : createLogger('silent'),
+    withRemix: options.withRemix ?? false,
     // Fixed, so a restart on the same database still opens its CA keys.
     masterKey: testMasterKey,
     ...(options.jobTimeouts ? { jobTimeouts: options.jobTimeouts } : {}),
