@@ -6,7 +6,7 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Set when a reverse proxy terminates TLS, so cookies get the Secure flag and client addresses are right. */
+  /** Set when a reverse proxy terminates TLS: client addresses and scheme come from X-Forwarded-*, cookies are Secure (always in production). */
   TRUST_PROXY: z
     .enum(['true', 'false'])
     .default('false')
@@ -27,6 +27,11 @@ const configSchema = z.object({
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
+
+/** Production is served over TLS, behind a proxy or not: its cookies never travel over plain HTTP. */
+export function secureCookies(config: ServerConfig): boolean {
+  return config.NODE_ENV === 'production' || config.TRUST_PROXY;
+}
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const parsed = configSchema.safeParse(env);

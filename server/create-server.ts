@@ -2,13 +2,15 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import compression from 'compression';
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { pinoHttp } from 'pino-http';
 import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
-import type { ServerConfig } from './config';
+import { type ServerConfig, secureCookies } from './config';
+import { createFoldedAudit } from './http/folded-audit';
 import { pkiRoutes } from './http/pki-routes';
-import { assignCspNonce, securityHeaders } from './http/security';
+import { boundedFormBodies, sameOriginWrites } from './http/request-guards';
+import { requestLogger } from './http/request-log';
+import { assignCspNonce, noStoreButPkiFiles, securityHeaders } from './http/security';
 import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
@@ -54,7 +56,7 @@ export async function createServer(
   const services = createServerServices({
     db: deps.db,
     logger: deps.logger,
-    secureCookies: config.TRUST_PROXY,
+    secureCookies: secureCookies(config),
     mail: mail.service,
     masterKey,
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
@@ -74,20 +76,21 @@ export async function createServer(
     securityHeaders({ development, agentLocalOrigin: new URL(config.SITHS_AGENT_LOCAL_URL).origin }),
   );
   app.use(compression());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      autoLogging: { ignore: (req) => req.url?.startsWith('/build/') ?? false },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  app.use(requestLogger(deps.logger));
   app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   app.use(express.static('public', { maxAge: '1h' }));
+  app.use(noStoreButPkiFiles);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   if (config.NODE_ENV !== 'production')
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
+  // Before any route and the login limit: a refused request is not a login attempt.
+  const refusalAudit = createFoldedAudit(deps.db);
+  app.use(
+    sameOriginWrites({ publicUrl: config.PUBLIC_URL, audit: refusalAudit }),
+    boundedFormBodies({ audit: refusalAudit }),
+  );
   app.post(
     '/logga-in',
     rateLimit({
@@ -106,7 +109,14 @@ export async function createServer(
   app.use(pkiRoutes(services.pki));
   if (deps.withRemix !== false) {
     const { createRemixHandler } = await import('./http/remix-handler');
-    app.all('*', await createRemixHandler(services, { development, logger: deps.logger }));
+    app.all(
+      '*',
+      await createRemixHandler(services, {
+        development,
+        logger: deps.logger,
+        secureCookies: secureCookies(config),
+      }),
+    );
   }
 
   const httpServer = createHttpServer(app);

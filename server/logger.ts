@@ -21,8 +21,9 @@ export const redactedPaths = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: string) {
-  return pino({ level, redact: { paths: redactedPaths, censor: '[hidden]' } });
+/** Logs to stdout, or to `destination` (tests read what was logged). */
+export function createLogger(level: string, destination?: pino.DestinationStream) {
+  return pino({ level, redact: { paths: redactedPaths, censor: '[hidden]' } }, destination);
 }
 
 export type Logger = ReturnType<typeof createLogger>;

@@ -1,11 +1,18 @@
 import { watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRequestHandler } from '@remix-run/express';
-import { type AppLoadContext, broadcastDevReady, type ServerBuild } from '@remix-run/node';
-import type { Request, RequestHandler, Response } from 'express';
+import {
+  type AppLoadContext,
+  broadcastDevReady,
+  createReadableStreamFromReadable,
+  createRequestHandler,
+  type ServerBuild,
+  writeReadableStreamToWritable,
+} from '@remix-run/node';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ServerServices } from '../load-context';
 import type { Logger } from '../logger';
+import { requestOrigin } from './request-origin';
 
 const buildPath = resolve('build/index.js');
 
@@ -16,26 +23,81 @@ async function importBuild(): Promise<ServerBuild> {
 
 export async function createRemixHandler(
   services: ServerServices,
-  options: { development: boolean; logger: Logger },
+  options: { development: boolean; logger: Logger; secureCookies: boolean },
 ): Promise<RequestHandler> {
   let build = await importBuild();
+  const mode = options.development ? 'development' : 'production';
+  let handleRequest = createRequestHandler(build, mode);
   const getLoadContext = (req: Request, res: Response): AppLoadContext => ({
     ...services,
     cspNonce: String(res.locals.cspNonce ?? ''),
     clientAddress: req.ip ?? 'unknown',
   });
 
-  if (!options.development) {
-    return createRequestHandler({ build, mode: 'production', getLoadContext });
-  }
-
-  broadcastDevReady(build);
-  watch(resolve('build'), { persistent: false }, async (_event, filename) => {
-    if (filename !== 'version.txt') return;
-    build = await importBuild();
-    options.logger.info('remix build reloaded');
+  if (options.development) {
     broadcastDevReady(build);
+    watch(resolve('build'), { persistent: false }, async (_event, filename) => {
+      if (filename !== 'version.txt') return;
+      build = await importBuild();
+      handleRequest = createRequestHandler(build, mode);
+      options.logger.info('remix build reloaded');
+      broadcastDevReady(build);
+    });
+  }
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const response = await handleRequest(remixRequest(req, res), getLoadContext(req, res));
+      await sendRemixResponse(res, response, options.secureCookies);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/**
+ * The request as Remix's own Express adapter builds it, with the body the request guards have already read
+ * and checked; streamed from the connection only where no guard read it (a route mounted without them).
+ */
+function remixRequest(req: Request, res: Response): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, item);
+  }
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
   });
-  return (req, res, next) =>
-    createRequestHandler({ build, mode: 'development', getLoadContext })(req, res, next);
+  const origin = requestOrigin(req) ?? 'http://localhost';
+  const withBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new globalThis.Request(`${origin}${req.originalUrl}`, {
+    method: req.method,
+    headers,
+    signal: controller.signal,
+    ...(withBody
+      ? Buffer.isBuffer(req.body)
+        ? { body: new Uint8Array(req.body) }
+        : { body: createReadableStreamFromReadable(req), duplex: 'half' }
+      : {}),
+  });
+}
+
+/**
+ * Two rules the server keeps for every route: caching is decided once, in middleware (no-store for every
+ * page and data response), and every cookie is Secure where the site is served over TLS, whichever module
+ * made it (session, language, Mobile SITHS browser binding).
+ */
+async function sendRemixResponse(res: Response, response: globalThis.Response, secureCookies: boolean) {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [name, value] of response.headers) {
+    if (name === 'cache-control') continue;
+    res.append(name, name === 'set-cookie' && secureCookies ? withSecure(value) : value);
+  }
+  if (response.body) await writeReadableStreamToWritable(response.body, res);
+  else res.end();
+}
+
+function withSecure(setCookie: string): string {
+  return /;\s*secure\s*(;|$)/i.test(setCookie) ? setCookie : `${setCookie}; Secure`;
 }

@@ -23,3 +23,12 @@ export function securityHeaders(options: { development: boolean; agentLocalOrigi
     crossOriginEmbedderPolicy: false,
   });
 }
+
+/**
+ * Every answer but the fingerprinted build, the public files and the PKI's certificates and CRLs may carry
+ * personal data or depend on the session: no browser or proxy keeps a copy. Mounted after the static files.
+ */
+export const noStoreButPkiFiles: RequestHandler = (req, res, next) => {
+  if (!req.path.startsWith('/pki/')) res.set('Cache-Control', 'no-store');
+  next();
+};

@@ -66,4 +66,5 @@ export const auditEn: Record<keyof typeof auditSv, string> = {
   'audit.action.support_live_view_join': 'Open the support view',
   'audit.action.support_start_card_check': 'Start card check',
   'audit.action.support_send_message': 'Send message to user',
+  'audit.action.http_request_refused': 'Request refused (another site, too large or wrong format)',
 };

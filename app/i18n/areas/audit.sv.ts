@@ -65,4 +65,5 @@ export const auditSv = {
   'audit.action.support_live_view_join': 'Öppna supportvyn',
   'audit.action.support_start_card_check': 'Starta kortkontroll',
   'audit.action.support_send_message': 'Skicka meddelande till användare',
+  'audit.action.http_request_refused': 'Begäran avvisad (annan webbplats, för stor eller fel format)',
 } as const;
