@@ -73,6 +73,10 @@ export function connectToServer(options: {
   );
   socket.on('disconnect', (reason) => log.info({ reason }, 'disconnected from server'));
   socket.on('server:error', (error) => log.warn(error, 'server reported an error'));
+  // The server closes this connection right after: another program with this device token took over.
+  socket.on('agent:replaced', (notice) =>
+    log.warn({ message: notice.message }, 'replaced by a newer connection'),
+  );
 
   return {
     socket,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, like, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, like, or } from 'drizzle-orm';
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
@@ -71,6 +71,28 @@ export function storeIssuedCertificates(
   db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId)).run();
 }
 
+/**
+ * The card signed this job's challenge with its own key: from now on the job may act on that card. The
+ * first proof stands; a job the server assigned a card to records only that card.
+ */
+export function recordProvenCardSerial(db: AppDatabase, jobId: string, cardSerial: string): void {
+  db.update(jobs)
+    .set({ provenCardSerial: cardSerial })
+    .where(
+      and(
+        eq(jobs.id, jobId),
+        isNull(jobs.provenCardSerial),
+        or(isNull(jobs.cardSerial), eq(jobs.cardSerial, cardSerial)),
+      ),
+    )
+    .run();
+}
+
+/** The serial a finished job may change a card's state for: assigned by the server or proven by the card. */
+export function trustedCardSerial(job: JobRow): string | null {
+  return job.cardSerial ?? job.provenCardSerial;
+}
+
 export function listUnfinishedJobs(db: AppDatabase): JobRow[] {
   return db
     .select()
@@ -117,7 +139,8 @@ export function finishJob(
 
 /**
  * Appends step reports in one transaction, with statements prepared once: the hot path of the job
- * engine, which has already checked their order. A job that has ended keeps its final progress.
+ * engine, which has already checked their order. A job that has ended keeps its final progress. The
+ * card serial in a report is the agent's word: it is kept as reported, never as the job's card.
  */
 export function createStepStore(db: AppDatabase) {
   const client = db.$client;
@@ -128,7 +151,8 @@ export function createStepStore(db: AppDatabase) {
   const updateJob = client.prepare(
     `update jobs set last_sequence = max(last_sequence, @sequence), current_step = @step,
        progress = case when @status = 'succeeded' and state in ('queued', 'running') then @progress else progress end,
-       reader_name = coalesce(@readerName, reader_name), card_serial = coalesce(card_serial, @cardSerial),
+       reader_name = coalesce(@readerName, reader_name),
+       reported_card_serial = coalesce(@cardSerial, reported_card_serial),
        updated_at = @now
      where id = @jobId`,
   );
@@ -210,7 +234,8 @@ function toJobViews(db: AppDatabase, rows: JobViewRow[]): JobView[] {
       unitIds: jobUnits.map((unit) => unit.id),
       unitNames: jobUnits.map((unit) => unit.name),
       readerName: job.readerName,
-      cardSerial: job.cardSerial,
+      cardSerial: trustedCardSerial(job),
+      reportedCardSerial: job.reportedCardSerial,
       currentStep: job.currentStep,
       progress: job.progress,
       errorCode: job.errorCode,
@@ -252,7 +277,12 @@ export function listJobViews(db: AppDatabase, filter: JobListFilter, now: Date, 
         )
       : undefined,
     filter.search
-      ? or(like(persons.hsaId, `%${filter.search}%`), like(jobs.cardSerial, `%${filter.search}%`))
+      ? or(
+          like(persons.hsaId, `%${filter.search}%`),
+          like(jobs.cardSerial, `%${filter.search}%`),
+          like(jobs.provenCardSerial, `%${filter.search}%`),
+          like(jobs.reportedCardSerial, `%${filter.search}%`),
+        )
       : undefined,
   ];
   const rows = jobViewQuery(db)

@@ -67,6 +67,8 @@ export interface ServerToAgentEvents {
   'job:offer': (offer: JobOffer, answer: (result: JobOfferAnswer) => void) => void;
   'job:cancel': (reference: { jobId: string }) => void;
   'support:message': (message: SupportMessage) => void;
+  /** Sent just before the server closes this connection because a newer one with the same device token took over. */
+  'agent:replaced': (notice: { message: string }) => void;
 }
 
 export const agentNamespace = '/agent';

@@ -38,7 +38,10 @@ export interface JobView {
   unitIds: string[];
   unitNames: string[];
   readerName: string | null;
+  /** The card the job acts on: assigned by the server or proven by the card's own key in the job. */
   cardSerial: string | null;
+  /** The serial the agent says it read; support sees it as reported, it changes nothing. */
+  reportedCardSerial?: string | null;
   currentStep: string | null;
   progress: number;
   errorCode: string | null;

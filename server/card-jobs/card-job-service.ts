@@ -19,7 +19,13 @@ import {
 } from '../../db/card-lifecycle';
 import type { AppDatabase } from '../../db/connection';
 import { findCardForCertificates } from '../../db/eids';
-import { hasUnfinishedJobForCard, type JobRow, storeIssuedCertificates } from '../../db/jobs';
+import {
+  hasUnfinishedJobForCard,
+  type JobRow,
+  recordProvenCardSerial,
+  storeIssuedCertificates,
+  trustedCardSerial,
+} from '../../db/jobs';
 import { findPersonById } from '../../db/persons';
 import { ensureUserForPerson } from '../../db/users';
 import {
@@ -199,6 +205,8 @@ export class CardJobService implements CardJobHooks {
       signatureValid = false;
     }
     if (!signatureValid) return refuse('card_not_authentic', refusals.notAuthentic);
+    // The card signed this job's challenge with its own key: only now may the job act on this serial.
+    if (certificate.cardSerial) recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
     return certificate;
   }
 
@@ -362,10 +370,12 @@ export class CardJobService implements CardJobHooks {
     this.#registered.delete(job.id);
     const { db } = this.deps;
     const now = this.#now();
-    if (job.errorCode === 'pin_blocked' && job.cardSerial) markCardLocked(db, job.cardSerial, now);
+    // The agent's word alone changes no card: only a serial the server assigned or the card proved.
+    const cardSerial = trustedCardSerial(job);
+    if (job.errorCode === 'pin_blocked' && cardSerial) markCardLocked(db, cardSerial, now);
     if (job.kind === 'unlock') this.#unlockEnded(job, now);
     if (!job.authOrderId) return;
-    if (job.state === 'succeeded' && job.kind === 'unlock' && job.personId && job.cardSerial) {
+    if (unlockProven(job) && job.personId && job.cardSerial) {
       completeAuthOrder(db, job.authOrderId, { personId: job.personId, cardSerial: job.cardSerial }, now);
     } else if (job.state !== 'succeeded') {
       failAuthOrder(
@@ -374,6 +384,8 @@ export class CardJobService implements CardJobHooks {
         { code: job.errorCode ?? 'internal', message: job.errorMessage ?? refusals.jobFailed },
         now,
       );
+    } else if (job.kind === 'unlock') {
+      failAuthOrder(db, job.authOrderId, { code: 'card_not_authentic', message: refusals.notProven }, now);
     }
   }
 
@@ -381,7 +393,9 @@ export class CardJobService implements CardJobHooks {
     const { db } = this.deps;
     if (!job.cardSerial || !job.personId) return;
     const card = findCardForCertificates(db, job.cardSerial);
-    const succeeded = job.state === 'succeeded';
+    const succeeded = unlockProven(job);
+    if (job.state === 'succeeded' && !succeeded)
+      this.deps.logger.warn({ jobId: job.id }, 'unlock reported done without the card proving itself');
     if (succeeded && card) markCardUnlocked(db, card.id, now);
     const person = findPersonById(db, job.personId);
     recordAudit(db, {
@@ -417,6 +431,16 @@ export class CardJobService implements CardJobHooks {
       detail: { reason: refusal.code, cardSerial: job.cardSerial, kind: job.kind },
     });
   }
+}
+
+/** An unlock counts as done only when the agent says so and the assigned card proved itself in the job. */
+function unlockProven(job: JobRow): boolean {
+  return (
+    job.kind === 'unlock' &&
+    job.state === 'succeeded' &&
+    job.cardSerial !== null &&
+    job.provenCardSerial === job.cardSerial
+  );
 }
 
 function spki(base64: string): Buffer {

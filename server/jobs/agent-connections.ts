@@ -7,28 +7,42 @@ export interface AgentChannel {
   offerJob(offer: JobOffer, timeoutMs: number): Promise<JobOfferAnswer>;
   cancelJob(jobId: string): void;
   sendMessage(message: SupportMessage): void;
+  /** Tells the agent that a newer connection with its device token took over, and closes this one. */
+  replace(): void;
 }
 
-/** The agents connected to this process, by session and by agent. */
+/**
+ * The agents connected to this process: one live connection per agent (device token). A new connection
+ * replaces the old one, so "the agent's connection" always means exactly one socket.
+ */
 export class AgentConnections {
+  readonly #byAgent = new Map<string, AgentChannel>();
   readonly #bySession = new Map<string, AgentChannel>();
 
-  add(channel: AgentChannel): void {
+  /** Makes `channel` the agent's live connection; returns the connection it replaced, if any. */
+  add(channel: AgentChannel): AgentChannel | undefined {
+    const replaced = this.#byAgent.get(channel.agentId);
+    if (replaced) this.#bySession.delete(replaced.agentSessionId);
+    this.#byAgent.set(channel.agentId, channel);
     this.#bySession.set(channel.agentSessionId, channel);
+    return replaced;
   }
 
+  /** Forgets a closed connection, unless a newer one of the same agent has already taken its place. */
   remove(agentSessionId: string): void {
+    const channel = this.#bySession.get(agentSessionId);
+    if (!channel) return;
     this.#bySession.delete(agentSessionId);
+    if (this.#byAgent.get(channel.agentId) === channel) this.#byAgent.delete(channel.agentId);
   }
 
+  /** A live connection by its session; a replaced connection is no longer found. */
   bySession(agentSessionId: string | null): AgentChannel | undefined {
     return agentSessionId ? this.#bySession.get(agentSessionId) : undefined;
   }
 
-  /** The newest connection of an agent (an agent that reconnected may briefly have two). */
+  /** The agent's one live connection. */
   byAgent(agentId: string | null): AgentChannel | undefined {
-    let latest: AgentChannel | undefined;
-    for (const channel of this.#bySession.values()) if (channel.agentId === agentId) latest = channel;
-    return latest;
+    return agentId ? this.#byAgent.get(agentId) : undefined;
   }
 }

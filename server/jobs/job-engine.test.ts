@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, jobSteps, jobs } from '../../db/schema';
+import { auditEvents, jobSteps, jobs, sessions } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { JobAck, JobDetail, JobStepView, JobView } from '../../protocol/support-events';
@@ -280,12 +280,13 @@ describe('job engine', () => {
     expect(audit).toEqual([expect.objectContaining({ outcome: 'success', objectId: jobId })]);
   });
 
-  it('refuses support actions once the support user has logged out', async () => {
+  it('refuses support actions once the support user’s session has ended', async () => {
     const agent = await scriptedAgent();
     const support = await supportClient();
     const sessionId = (await testServer.server.services.sessions.validateCookieHeader(support.cookieHeader))!
       .sessionId;
-    await testServer.server.services.sessions.invalidate(sessionId);
+    // Expired without anyone telling the socket: the action itself checks (logout disconnects at once).
+    testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, sessionId)).run();
     const result = await support.call('support:start-card-check', {
       agentSessionId: agent.agentSessionId,
       readerName,
@@ -352,6 +353,8 @@ describe('job engine timeouts and disconnects', () => {
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'reader_found');
     agent.socket.close();
+    // Gone before the new one came: a connection that replaces a live one cannot fail its jobs.
+    await until(() => testServer.server.services.agentRegistry.list().length === 0);
     await scriptedAgent();
     expect(jobRow(jobId)).toMatchObject({ state: 'failed', errorCode: 'agent_disconnected' });
   });

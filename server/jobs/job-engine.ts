@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { findAgentById } from '../../db/agents';
+import { recordAudit } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
 import {
   assignJobToAgentSession,
@@ -12,6 +13,7 @@ import {
   listUnfinishedJobs,
   markJobRunning,
   type NewJob,
+  trustedCardSerial,
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
@@ -67,14 +69,21 @@ interface JobEngineEvents {
   'job-step': [JobStepView];
 }
 
-/** An unfinished job as the engine keeps it in memory: the database row's facts and support's view. */
+/**
+ * An unfinished job as the engine keeps it in memory: the database row's facts and support's view.
+ * `agentSessionId` is the one connection the job accepts reports from; null while the job waits for its
+ * agent to come back, and `orphaned` says how it lost its connection.
+ */
 interface ActiveJob {
   agentId: string | null;
   agentSessionId: string | null;
+  orphaned?: 'disconnected' | 'replaced';
   lastSequence: number;
   view: JobView;
   timer?: NodeJS.Timeout;
   listUpdate?: NodeJS.Timeout;
+  /** Connections already audited for reporting on this job without holding it: one audit row each. */
+  refusedSessions?: Set<string>;
 }
 
 const agentLost: JobError = {
@@ -152,13 +161,17 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.#dispatch(createJob(this.deps.db, input, this.#now()));
   }
 
-  /** A request an agent makes in the middle of a job: only for its own running job. */
-  async handleExchange(agentId: string, request: CardExchange): Promise<CardExchangeAnswer> {
+  /** A request an agent makes in the middle of a job: only on the connection that holds the job. */
+  async handleExchange(
+    agentId: string,
+    agentSessionId: string,
+    request: CardExchange,
+  ): Promise<CardExchangeAnswer> {
     const active = this.#active.get(request.jobId);
     if (!active) return { ok: false, code: 'internal', message: 'Ärendet pågår inte längre' };
-    if (active.agentId !== agentId) {
-      this.#refuseIntruder(request.jobId, agentId);
-      return { ok: false, code: 'internal', message: 'Ärendet tillhör en annan SITHS eID-app' };
+    if (!this.#holds(active, agentId, agentSessionId)) {
+      this.#refuseIntruder(request.jobId, active, { agentId, agentSessionId, event: 'job:exchange' });
+      return { ok: false, code: 'internal', message: 'Ärendet tillhör en annan anslutning' };
     }
     const job = findJob(this.deps.db, request.jobId);
     if (!job || !this.#hooks) return { ok: false, code: 'internal', message: 'Ärendet kan inte hanteras' };
@@ -167,6 +180,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     } catch (error) {
       this.deps.logger.error({ jobId: job.id, type: request.type, err: error }, 'card exchange failed');
       return { ok: false, code: 'internal', message: 'Ett oväntat fel inträffade på servern' };
+    } finally {
+      this.#showProvenCard(job.id, active);
     }
   }
 
@@ -215,18 +230,18 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return { ok: true, jobId };
   }
 
-  /** A step report from an agent: stored once, in order, and only from the job's own agent. */
+  /** A step report: stored once, in order, and only from the connection that holds the job. */
   async handleStep(agentId: string, agentSessionId: string, report: StepReport): Promise<SequenceAck> {
     const active = this.#active.get(report.jobId);
     if (!active) return this.#answerForEndedJob(agentId, report.jobId, report.sequence);
-    if (active.agentId !== agentId) return this.#refuseIntruder(report.jobId, agentId);
+    if (!this.#holds(active, agentId, agentSessionId))
+      return this.#refuseIntruder(report.jobId, active, { agentId, agentSessionId, event: 'job:step' });
     if (report.sequence <= active.lastSequence) return { ok: true, lastSequence: active.lastSequence };
     if (report.sequence > active.lastSequence + 1) {
       return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
     // Claimed before the write, so a report arriving meanwhile is judged against it.
     active.lastSequence = report.sequence;
-    this.#adopt(report.jobId, active, agentSessionId);
     try {
       await this.#steps.write(report);
     } catch (error) {
@@ -240,33 +255,49 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async handleOutcome(agentId: string, agentSessionId: string, outcome: JobOutcome): Promise<SequenceAck> {
     const active = this.#active.get(outcome.jobId);
     if (!active) return this.#answerForEndedJob(agentId, outcome.jobId, outcome.sequence);
-    if (active.agentId !== agentId) return this.#refuseIntruder(outcome.jobId, agentId);
+    if (!this.#holds(active, agentId, agentSessionId))
+      return this.#refuseIntruder(outcome.jobId, active, { agentId, agentSessionId, event: 'job:finished' });
     if (outcome.sequence > active.lastSequence + 1) {
       return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
-    this.#adopt(outcome.jobId, active, agentSessionId);
     this.#steps.flush();
     this.#end(outcome.jobId, outcome.state, outcome.error ?? null, outcome.sequence);
     return { ok: true, lastSequence: outcome.sequence };
   }
 
   /**
-   * An agent said hello after (re)connecting. Its jobs that it still knows continue on this connection;
-   * the ones it does not know died with its previous process and fail now rather than at a timeout.
+   * An agent said hello on its live connection. The only way a job moves to another connection: a job
+   * whose connection is gone continues here if the hello names it (the agent still runs it). A job it
+   * does not name died with the agent's previous process and fails now rather than at a timeout, unless
+   * its connection was replaced: a newcomer with the token cannot fail the jobs of the one it pushed out,
+   * those wait for their agent as after a disconnect. A job held by a live connection is never taken.
+   * A resumed job keeps its assigned card and its proofs; every exchange still needs the card's signature.
    */
   agentResumed(agentId: string, agentSessionId: string, activeJobIds: readonly string[]): void {
     for (const [jobId, active] of [...this.#active]) {
-      if (active.agentId !== agentId || active.agentSessionId === agentSessionId) continue;
-      if (activeJobIds.includes(jobId)) this.#adopt(jobId, active, agentSessionId);
-      else
+      if (active.agentId !== agentId || active.agentSessionId !== null) continue;
+      if (activeJobIds.includes(jobId)) {
+        this.deps.logger.info({ jobId, agentId, agentSessionId }, 'job resumed on a new agent connection');
+        this.#resume(jobId, active, agentSessionId);
+      } else if (active.orphaned === 'disconnected')
         this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' });
     }
   }
 
   /** The agent's jobs wait `reconnectGraceMs` for it to come back, then fail. */
   agentDisconnected(agentSessionId: string): void {
+    this.#orphan(agentSessionId, 'disconnected');
+  }
+
+  /** A newer connection with the same token took over: the old one's jobs wait as after a disconnect. */
+  agentReplaced(agentSessionId: string): void {
+    this.#orphan(agentSessionId, 'replaced');
+  }
+
+  #orphan(agentSessionId: string, how: 'disconnected' | 'replaced'): void {
     for (const [jobId, active] of this.#active) {
       if (active.agentSessionId !== agentSessionId) continue;
+      active.orphaned = how;
       this.#setAgentSession(jobId, active, null);
       this.#arm(jobId, active, this.timeouts.reconnectGraceMs, agentLost);
     }
@@ -277,6 +308,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     for (const job of listUnfinishedJobs(this.deps.db)) {
       const active = this.#track(job);
       if (!active) continue;
+      active.orphaned = 'disconnected';
       if (active.agentSessionId) this.#setAgentSession(job.id, active, null);
       this.#arm(job.id, active, this.timeouts.reconnectGraceMs, agentLost);
     }
@@ -345,17 +377,58 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return { ok: true, jobId };
   }
 
+  /** An ended job changes no more: its own agent only learns what is stored, so its outbox can let go. */
   #answerForEndedJob(agentId: string, jobId: string, sequence: number): SequenceAck {
     const job = findJob(this.deps.db, jobId);
     if (!job) return refused('not_found', 'No such job');
-    if (job.agentId !== agentId) return this.#refuseIntruder(jobId, agentId);
+    if (job.agentId !== agentId) {
+      this.deps.logger.warn({ jobId, agentId }, 'refused a report for another agent’s ended job');
+      return refused('forbidden', 'The job belongs to another agent');
+    }
     if (sequence <= job.lastSequence) return { ok: true, lastSequence: job.lastSequence };
     return refused('forbidden', `The job is ${job.state}`, job.lastSequence);
   }
 
-  #refuseIntruder(jobId: string, agentId: string): SequenceAck {
-    this.deps.logger.warn({ jobId, agentId }, 'refused a report from an agent that does not own the job');
-    return refused('forbidden', 'The job belongs to another agent');
+  #holds(active: ActiveJob, agentId: string, agentSessionId: string): boolean {
+    return active.agentId === agentId && active.agentSessionId === agentSessionId;
+  }
+
+  /** Logged every time; audited once per job and connection, so a noisy agent cannot flood the audit log. */
+  #refuseIntruder(
+    jobId: string,
+    active: ActiveJob,
+    from: { agentId: string; agentSessionId: string; event: string },
+  ): SequenceAck {
+    this.deps.logger.warn(
+      { jobId, ...from },
+      'refused a report from a connection that does not hold the job',
+    );
+    active.refusedSessions ??= new Set();
+    if (!active.refusedSessions.has(from.agentSessionId)) {
+      active.refusedSessions.add(from.agentSessionId);
+      recordAudit(this.deps.db, {
+        actorUserId: null,
+        actorLabel: 'SITHS eID-app',
+        action: 'agent_report_refused',
+        objectType: 'job',
+        objectId: jobId,
+        outcome: 'refused',
+        detail: {
+          ...from,
+          reason: active.agentId === from.agentId ? 'not_this_connection' : 'other_agent',
+        },
+      });
+    }
+    return refused('forbidden', 'The job belongs to another connection');
+  }
+
+  /** A card that proved itself in an exchange becomes the job's card in support's view. */
+  #showProvenCard(jobId: string, active: ActiveJob): void {
+    const job = findJob(this.deps.db, jobId);
+    const cardSerial = job ? trustedCardSerial(job) : null;
+    if (!this.#active.has(jobId) || cardSerial === active.view.cardSerial) return;
+    active.view = { ...active.view, cardSerial };
+    this.#publish(active);
   }
 
   #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
@@ -368,15 +441,15 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       currentStep: report.step,
       progress: report.status === 'succeeded' ? report.progress : view.progress,
       readerName: report.card?.readerName ?? view.readerName,
-      cardSerial: view.cardSerial ?? report.card?.cardSerial ?? null,
+      reportedCardSerial: report.card?.cardSerial ?? view.reportedCardSerial ?? null,
       updatedAt: this.#now().getTime(),
     };
     this.emit('job-step', stepViewOf(report));
     this.#publishSoon(active);
   }
 
-  #adopt(jobId: string, active: ActiveJob, agentSessionId: string): void {
-    if (active.agentSessionId === agentSessionId) return;
+  #resume(jobId: string, active: ActiveJob, agentSessionId: string): void {
+    active.orphaned = undefined;
     this.#setAgentSession(jobId, active, agentSessionId);
     this.#arm(jobId, active, this.timeouts.stepMs);
   }

@@ -33,6 +33,11 @@ export type AgentNamespace = Namespace<
   Record<string, never>,
   AgentSocketData
 >;
+type AgentSocket = Parameters<Parameters<AgentNamespace['on']>[1]>[0];
+
+/** What the agent that was pushed out logs: one device token, one live connection. */
+const replacedNotice =
+  'Anslutningen har ersatts av en nyare anslutning med samma enhetsnyckel. Kontakta support om det inte var du.';
 
 export function attachAgentNamespace(
   io: Server,
@@ -49,14 +54,19 @@ export function attachAgentNamespace(
   const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
   const logger = deps.logger.child({ namespace: agentNamespace });
 
-  namespace.use((socket, next) => {
+  const authenticate = (socket: AgentSocket): KnownAgent | undefined => {
     const token: unknown = socket.handshake.auth?.token;
     const agent =
       typeof token === 'string' && token.length >= 16 && token.length <= 200
         ? findAgentByDeviceToken(deps.db, token)
         : undefined;
+    if (!agent) logger.warn({ address: socket.handshake.address }, 'agent refused: unknown device token');
+    return agent;
+  };
+
+  namespace.use((socket, next) => {
+    const agent = authenticate(socket);
     if (!agent) {
-      logger.warn({ address: socket.handshake.address }, 'agent refused: unknown device token');
       next(new Error('unauthorized'));
       return;
     }
@@ -65,7 +75,12 @@ export function attachAgentNamespace(
   });
 
   namespace.on('connection', (socket) => {
-    const { agent } = socket.data;
+    // A connection restored by Socket.IO's state recovery skips the middleware: its token is checked here.
+    const agent = socket.recovered ? authenticate(socket) : socket.data.agent;
+    if (!agent) {
+      socket.disconnect();
+      return;
+    }
     const connectedAt = new Date();
     const agentSessionId = openAgentSession(deps.db, {
       agentId: agent.id,
@@ -82,13 +97,24 @@ export function attachAgentNamespace(
       connectedAt: connectedAt.getTime(),
     });
 
-    deps.connections.add({
+    const replaced = deps.connections.add({
       agentId: agent.id,
       agentSessionId,
       offerJob: (offer, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('job:offer', offer),
       cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
       sendMessage: (message) => socket.emit('support:message', message),
+      replace: () => {
+        socket.emit('agent:replaced', { message: replacedNotice });
+        // A namespace disconnect: the client does not reconnect by itself, and Socket.IO keeps no state to
+        // restore, so the replaced program cannot push the newer connection out in turn.
+        socket.disconnect();
+      },
     });
+    if (replaced) {
+      log.warn({ replacedAgentSessionId: replaced.agentSessionId }, 'agent connection replaced a live one');
+      deps.jobs.agentReplaced(replaced.agentSessionId);
+      replaced.replace();
+    }
 
     socket.on(
       'job:step',
@@ -105,7 +131,7 @@ export function attachAgentNamespace(
     socket.on(
       'job:exchange',
       validatedHandler('job:exchange', cardExchangeSchema, log, (request) =>
-        deps.jobs.handleExchange(agent.id, request),
+        deps.jobs.handleExchange(agent.id, agentSessionId, request),
       ),
     );
     socket.on(

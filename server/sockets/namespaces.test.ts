@@ -7,6 +7,7 @@ import type { ConnectedAgentView } from '../../protocol/support-events';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
 
 const token = 'test-device-token-0123456789';
+const otherToken = 'test-device-token-9876543210';
 const reader: ReaderState = { name: 'Virtual PCD 00 00', cardPresent: true, atr: '3bf81300008131fe15' };
 
 let testServer: TestServer;
@@ -15,6 +16,7 @@ const sockets: Socket[] = [];
 beforeEach(async () => {
   testServer = await startTestServer();
   addAgent(testServer.db, token, 'Receptionens dator');
+  addAgent(testServer.db, otherToken, 'Expeditionens dator');
 });
 
 afterEach(async () => {
@@ -80,7 +82,8 @@ describe('/agent namespace', () => {
   });
 
   it('drops a connection that sends a message over the size limit, and keeps serving others', async () => {
-    const other = connect('/agent', { token });
+    // Another agent: a second connection with the same token would replace the first.
+    const other = connect('/agent', { token: otherToken });
     await connected(other);
     const flooder = connect('/agent', { token });
     await connected(flooder);
