@@ -58,6 +58,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const grant = { userId: form.data.userId, role: form.data.role, unitId: form.data.roleUnitId };
   const outcome = grantRole(context.db, grant, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
+  context.sessions.accessChanged(grant.userId);
   throw redirect('/admin/administration?klart=roll');
 }
 

@@ -44,8 +44,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const errors = form.ok ? { form: 'form.error.invalid' as const } : form.errors;
     return invalidInput(context, principal, attemptOf(assignmentId), errors);
   }
+  const holder = findRoleAssignment(context.db, assignmentId);
   const outcome = revokeRole(context.db, assignmentId, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
+  // The holder's open live views check their permission again and close if it is gone.
+  if (holder) context.sessions.accessChanged(holder.userId);
   throw redirect('/admin/administration?klart=borttagen');
 }
 

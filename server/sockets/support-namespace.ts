@@ -46,7 +46,36 @@ interface SupportDeps {
   logger: Logger;
 }
 
+type SupportSocket = Parameters<Parameters<SupportNamespace['on']>[1]>[0];
+
 const jobRoom = (jobId: string) => `job:${jobId}`;
+/** Broadcasts go only to this room: a socket leaves it the moment it loses its permission. */
+const viewersRoom = 'support-viewers';
+/** How often an idle socket re-checks its session, so one that expires quietly stops receiving. */
+const recheckIntervalMs = 60_000;
+
+type AccessRefusal = 'session_ended' | 'user_disabled' | 'missing_role';
+
+/** What the support client reads when the server refuses or closes its live view. */
+const refusalMessages: Record<AccessRefusal, string> = {
+  session_ended: 'Inloggningen har upphört. Logga in igen för att se supportvyn.',
+  user_disabled: 'Kontot är avstängt och har inte längre behörighet till supportvyn.',
+  missing_role: 'Du har inte längre behörighet till supportvyn.',
+};
+
+/** Session alive, account enabled, a support role held: checked at connect and before every event. */
+async function accessRefusal(
+  deps: SupportDeps,
+  access: { sessionId: string; userId: string },
+): Promise<AccessRefusal | null> {
+  if ((await deps.sessions.activeUserOf(access.sessionId)) !== access.userId) return 'session_ended';
+  const user = findUserById(deps.db, access.userId);
+  if (!user || user.disabled) return 'user_disabled';
+  const roles = listRoleAssignments(deps.db, access.userId);
+  return roles.some((assignment) => (supportViewerRoles as readonly string[]).includes(assignment.role))
+    ? null
+    : 'missing_role';
+}
 
 function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<SupportNamespace['use']>[0] {
   return async (socket, next) => {
@@ -57,8 +86,7 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
         next(new Error('unauthorized'));
         return;
       }
-      const roles = listRoleAssignments(deps.db, session.userId);
-      if (!roles.some((assignment) => (supportViewerRoles as readonly string[]).includes(assignment.role))) {
+      if ((await accessRefusal(deps, session)) === 'missing_role') {
         recordAudit(deps.db, {
           actorUserId: user.id,
           actorLabel: user.username,
@@ -85,29 +113,54 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
   };
 }
 
+/**
+ * Out of every room at once (no broadcast reaches it any more), then disconnected after the refusal's ack
+ * has gone out. A namespace disconnect: the client does not reconnect, and no state is kept to recover.
+ */
+function closeLiveView(socket: SupportSocket): void {
+  for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
+  setImmediate(() => socket.disconnect());
+}
+
 export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
   const namespace = io.of(supportNamespace) as unknown as SupportNamespace;
   const logger = deps.logger.child({ namespace: supportNamespace });
   namespace.use(authenticateSupport(deps, logger));
 
-  namespace.on('connection', (socket) => {
+  namespace.on('connection', async (socket) => {
     const actor = socket.data;
     const log = logger.child({ userId: actor.userId });
     const audit = (entry: Omit<AuditEntry, 'actorUserId' | 'actorLabel'>) =>
       recordAudit(deps.db, { actorUserId: actor.userId, actorLabel: actor.username, ...entry });
 
-    /** Every action re-checks the login session: logging out elsewhere ends support's powers at once. */
+    /** Re-checks the permission; a socket that lost it is audited, leaves every room and is disconnected. */
+    const stillAllowed = async (event: string): Promise<AccessRefusal | null> => {
+      const refusal = await accessRefusal(deps, actor).catch((error: unknown) => {
+        log.error({ err: error, event }, 'support access check failed');
+        return 'session_ended' as const;
+      });
+      if (!refusal) return null;
+      audit({
+        action: 'support_live_view_event',
+        objectType: 'support_namespace',
+        outcome: 'refused',
+        detail: { event, reason: refusal },
+      });
+      log.warn({ event, reason: refusal }, 'support socket refused: access ended');
+      closeLiveView(socket);
+      return refusal;
+    };
+
+    /** Every event re-checks session, account and role: logging out or losing the role ends support's view at once. */
     const action = <Schema extends z.ZodType, Result extends object>(
       event: string,
       schema: Schema,
       run: (input: z.infer<Schema>) => Promise<Result> | Result,
     ) =>
       validatedHandler(event, schema, log, async (input) => {
-        if (!(await deps.sessions.isActive(actor.sessionId))) {
-          setImmediate(() => socket.disconnect(true));
-          return { ok: false, code: 'unauthorized', message: 'The login session has ended' } as const;
-        }
+        const refusal = await stillAllowed(event);
+        if (refusal) return { ok: false, code: 'unauthorized', message: refusalMessages[refusal] } as const;
         return run(input);
       });
 
@@ -122,21 +175,20 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
       return result.ok ? result : ({ ok: false, code: 'conflict', message: result.message } satisfies Ack);
     };
 
-    socket.emit('agents:snapshot', deps.registry.list());
-
     socket.on(
       'support:watch-job',
-      validatedHandler('support:watch-job', jobReferenceSchema, log, async ({ jobId }) => {
+      action('support:watch-job', jobReferenceSchema, async ({ jobId }) => {
         const detail = findJobDetail(deps.db, jobId);
-        if (!detail) return { ok: false, message: 'No such job' } as const;
+        if (!detail) return { ok: false, message: 'Ärendet finns inte.' } as const;
         await socket.join(jobRoom(jobId));
         return detail;
       }),
     );
     socket.on(
       'support:unwatch-job',
-      validatedHandler('support:unwatch-job', jobReferenceSchema, log, async ({ jobId }) => {
+      action('support:unwatch-job', jobReferenceSchema, async ({ jobId }) => {
         await socket.leave(jobRoom(jobId));
+        return { ok: true } as const;
       }),
     );
     socket.on(
@@ -182,12 +234,57 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
         return { ok: true } satisfies Ack;
       }),
     );
+
+    const timer = setInterval(() => void recheck(socket, 'interval'), recheckIntervalMs);
+    timer.unref();
+    socket.on('disconnect', () => clearInterval(timer));
+
+    // State recovery restores a socket's rooms without the middleware: out of them until it is checked again.
+    if (socket.recovered) {
+      const rooms = [...socket.rooms].filter((room) => room !== socket.id);
+      for (const room of rooms) socket.leave(room);
+      if (await stillAllowed('reconnect')) return;
+      socket.join(rooms);
+    }
+    socket.join(viewersRoom);
+    socket.emit('agents:snapshot', deps.registry.list());
   });
 
-  deps.registry.on('updated', (agent) => namespace.emit('agent:updated', agent));
-  deps.registry.on('disconnected', (payload) => namespace.emit('agent:disconnected', payload));
-  deps.jobs.on('job-updated', (job) => namespace.emit('job:updated', job));
+  deps.registry.on('updated', (agent) => namespace.to(viewersRoom).emit('agent:updated', agent));
+  deps.registry.on('disconnected', (payload) =>
+    namespace.to(viewersRoom).emit('agent:disconnected', payload),
+  );
+  deps.jobs.on('job-updated', (job) => namespace.to(viewersRoom).emit('job:updated', job));
   deps.jobs.on('job-step', (step) => namespace.to(jobRoom(step.jobId)).emit('job:step', step));
+
+  const socketsWhere = (matches: (data: SupportSocketData) => boolean) =>
+    [...namespace.sockets.values()].filter((socket) => socket.data.sessionId && matches(socket.data));
+  deps.sessions.events.on('session-ended', ({ sessionId }) => {
+    for (const socket of socketsWhere((data) => data.sessionId === sessionId)) {
+      logger.info({ userId: socket.data.userId }, 'support socket closed: session ended');
+      closeLiveView(socket);
+    }
+  });
+  deps.sessions.events.on('access-changed', ({ userId }) => {
+    for (const socket of socketsWhere((data) => data.userId === userId))
+      void recheck(socket, 'access-changed');
+  });
+
+  /** Outside any event: the session may expire or the account change while the socket only listens. */
+  async function recheck(socket: SupportSocket, reason: string): Promise<void> {
+    const refusal = await accessRefusal(deps, socket.data).catch(() => 'session_ended' as const);
+    if (!refusal || !socket.connected) return;
+    recordAudit(deps.db, {
+      actorUserId: socket.data.userId,
+      actorLabel: socket.data.username,
+      action: 'support_live_view_closed',
+      objectType: 'support_namespace',
+      outcome: 'refused',
+      detail: { reason: refusal, trigger: reason },
+    });
+    logger.info({ userId: socket.data.userId, reason: refusal }, 'support socket closed: access ended');
+    closeLiveView(socket);
+  }
 
   return namespace;
 }
