@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { csvLine } from '../protocol/csv';
 import type { AppDatabase } from './connection';
 import { type AuditOutcome, auditEvents, units } from './schema';
@@ -31,6 +31,40 @@ export function recordAudit(db: AuditWriter, entry: AuditEntry): void {
       detail: entry.detail ?? null,
     })
     .run();
+}
+
+/** Refusals of the same kind from one client address within this window are recorded once. */
+export const refusalFoldWindowMs = 60_000;
+
+/**
+ * Records a refusal of a request anyone can send (an unknown id polled, a malformed body, a login nobody
+ * could have collected), unless the same action was refused for the same reason to the same client address
+ * within the last minute: one row per address, action and reason a minute, so a client repeating a bad
+ * request cannot grow the log without limit. Failed login attempts that count toward the login limits are
+ * recorded in full (recordAudit). Returns whether a row was written.
+ */
+export function recordFoldedRefusal(
+  db: AppDatabase,
+  entry: Omit<AuditEntry, 'outcome'> & { detail: { reason: string; clientAddress: string } },
+  now: Date = new Date(),
+): boolean {
+  const seen = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(
+      and(
+        gte(auditEvents.at, new Date(now.getTime() - refusalFoldWindowMs)),
+        eq(auditEvents.action, entry.action),
+        eq(auditEvents.outcome, 'refused'),
+        sql`json_extract(${auditEvents.detail}, '$.clientAddress') = ${entry.detail.clientAddress}`,
+        sql`json_extract(${auditEvents.detail}, '$.reason') = ${entry.detail.reason}`,
+      ),
+    )
+    .limit(1)
+    .get();
+  if (seen) return false;
+  recordAudit(db, { ...entry, outcome: 'refused' });
+  return true;
 }
 
 /** The staff member behind an action, as the audit log names them. */

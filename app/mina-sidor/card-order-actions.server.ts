@@ -1,6 +1,6 @@
 import { type AppLoadContext, json, redirect } from '@remix-run/node';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 import { findOwnAuthOrder, openSessionFromAuthOrder } from './end-user.server';
 import { errorPageFor } from './error-pages';
 
@@ -25,12 +25,11 @@ export async function collectCardLogin(
   }
   const opened = await openSessionFromAuthOrder(context, order);
   if (!opened.ok) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: order.cardSerial ?? 'okänd',
       action: 'login_card',
       objectType: 'session',
-      outcome: 'refused',
       detail: { reason: opened.reason, authOrderId: order.id, clientAddress: context.clientAddress },
     });
     return json({ errorCode: opened.reason }, { status: 409 });

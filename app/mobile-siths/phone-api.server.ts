@@ -44,16 +44,22 @@ const refusalStatus: Partial<Record<MobileSithsRefusal, number>> = {
 export async function phoneRefusal(
   request: Request,
   refusal: MobileSithsRefusal,
-  extra: { attemptsLeft?: number } = {},
+  extra: { attemptsLeft?: number; retryAfterSeconds?: number } = {},
 ) {
   const t = translator(await localeOf(request));
   const attempts =
     extra.attemptsLeft === undefined
       ? ''
       : ` ${withValue(t('mobile.refusal.attemptsLeft'), 'attempts', extra.attemptsLeft)}`;
+  const wait =
+    extra.retryAfterSeconds === undefined
+      ? ''
+      : ` ${withValue(t('mobile.refusal.waitSeconds'), 'seconds', extra.retryAfterSeconds)}`;
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+  if (extra.retryAfterSeconds !== undefined) headers['Retry-After'] = String(extra.retryAfterSeconds);
   return json(
-    { ok: false as const, refusal, message: `${refusalText(t, refusal)}${attempts}`, ...extra },
-    { status: refusalStatus[refusal] ?? 403, headers: { 'Cache-Control': 'no-store' } },
+    { ok: false as const, refusal, message: `${refusalText(t, refusal)}${attempts}${wait}`, ...extra },
+    { status: refusalStatus[refusal] ?? 403, headers },
   );
 }
 

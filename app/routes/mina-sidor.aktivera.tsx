@@ -10,7 +10,7 @@ import { collectCardLogin } from '~/mina-sidor/card-order-actions.server';
 import { CardOrderPanel } from '~/mina-sidor/card-order-panel';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 import { errorPageFor } from '~/mina-sidor/error-pages';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getEndUser(request, context);
@@ -47,14 +47,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await getEndUser(request, context);
   const view = user ? await activationView(context, user) : undefined;
   if (!user || !view?.eid || view.card.state !== 'assigned') {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: user?.userId ?? null,
       actorLabel: user?.displayName ?? 'anonym',
       action: 'reserve_card_activate_start',
       objectType: 'card',
       objectId: view?.card.id ?? null,
-      outcome: 'refused',
-      detail: { reason: !user ? 'not_logged_in' : !view ? 'not_reserve_login' : 'not_activatable' },
+      detail: {
+        reason: !user ? 'not_logged_in' : !view ? 'not_reserve_login' : 'not_activatable',
+        clientAddress: context.clientAddress,
+      },
     });
     return json({ stage: 'refused' as const, reason: 'not_activatable' }, { status: 409 });
   }

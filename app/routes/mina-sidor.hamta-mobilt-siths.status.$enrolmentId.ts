@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { requireEndUser } from '~/mina-sidor/end-user.server';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 import { enrolmentStatus } from '../../server/mobile-siths/enrolment';
 
 /** GET: `EnrolmentStatus` JSON (waiting, done with the device name, expired) of the user's own enrolment. */
@@ -14,13 +14,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     ? enrolmentStatus(context.db, enrolmentId.data, user, new Date())
     : undefined;
   if (!status) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: user.userId,
       actorLabel: user.displayName,
       action: 'mobile_enrol_status',
       objectType: 'mobile_enrolment',
       objectId: enrolmentId.success ? enrolmentId.data : null,
-      outcome: 'refused',
       detail: { reason: 'not_own_enrolment', personId: user.personId, clientAddress: context.clientAddress },
     });
     const t = translator(await localeOf(request));

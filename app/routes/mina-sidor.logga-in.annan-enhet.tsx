@@ -11,7 +11,7 @@ import {
 } from '~/mina-sidor/end-user.server';
 import { type MobileOrderView, MobileSithsQr } from '~/mina-sidor/mobile-qr';
 import { mobileOrderStatusUrl, startMobileLogin } from '~/mina-sidor/mobile-siths.server';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 import { type AuthOrderRow, cancelAuthOrder, isAuthOrderOpen } from '../../db/auth-orders';
 
 /** The Mobile SITHS login order named by this browser's auth-order cookie, if it is one. */
@@ -55,12 +55,11 @@ const actionSchema = z.discriminatedUnion('intent', [
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = actionSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!input.success) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'anonym',
       action: 'login_mobile_siths',
       objectType: 'session',
-      outcome: 'refused',
       detail: { reason: 'invalid_input', clientAddress: context.clientAddress },
     });
     return json({ error: 'mobile.refusal.invalid_input' as const }, { status: 400 });
@@ -83,12 +82,11 @@ async function collect(context: ActionFunctionArgs['context'], order: AuthOrderR
     ? await openSessionFromAuthOrder(context, order)
     : { ok: false as const, reason: 'not_found' };
   if (!opened.ok) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'anonym',
       action: 'login_mobile_siths',
       objectType: 'session',
-      outcome: 'refused',
       detail: {
         reason: opened.reason,
         authOrderId: order?.id,

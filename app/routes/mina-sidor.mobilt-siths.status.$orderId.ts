@@ -4,7 +4,7 @@ import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 import { findFollowableMobileOrder, viewOfMobileOrder } from '~/mina-sidor/mobile-siths.server';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 
 const noStore = { 'Cache-Control': 'no-store' };
 
@@ -20,13 +20,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     ? await findFollowableMobileOrder(request, context, orderId.data, endUser)
     : undefined;
   if (!order) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: endUser?.userId ?? null,
       actorLabel: endUser?.displayName ?? 'anonym',
       action: 'mobile_order_status',
       objectType: 'auth_order',
       objectId: orderId.success ? orderId.data : null,
-      outcome: 'refused',
       detail: {
         reason: orderId.success ? 'not_own_order' : 'invalid_input',
         clientAddress: context.clientAddress,

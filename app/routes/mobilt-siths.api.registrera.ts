@@ -8,7 +8,7 @@ import {
   readPhoneRequest,
 } from '~/mobile-siths/phone-api.server';
 import { registerRequestSchema } from '~/mobile-siths/phone-schemas';
-import { recordAudit } from '../../db/audit';
+import { recordFoldedRefusal } from '../../db/audit';
 import { registerMobileDevice } from '../../server/mobile-siths/enrolment';
 
 export const loader = phoneApiNotFound;
@@ -23,13 +23,12 @@ export const loader = phoneApiNotFound;
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, registerRequestSchema);
   if (!input) {
-    recordAudit(context.db, {
+    recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'mobilt-siths',
       action: 'mobile_enrol',
       objectType: 'client_address',
       objectId: context.clientAddress,
-      outcome: 'refused',
       detail: { reason: 'invalid_input', clientAddress: context.clientAddress },
     });
     return phoneRefusal(request, 'invalid_input');

@@ -41,11 +41,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     now: new Date(),
   });
   if (!result.ok) {
-    return phoneRefusal(
-      request,
-      result.refusal,
-      result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft },
-    );
+    return phoneRefusal(request, result.refusal, {
+      ...(result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft }),
+      ...(result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds }),
+    });
   }
   const t = translator(await localeOf(request));
   return phoneAnswer({ purpose: result.purpose, message: t('mobile.app.done') });

@@ -49,7 +49,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     address,
     now,
   });
-  if (!result.ok) return phoneRefusal(request, result.refusal);
+  if (!result.ok) {
+    return phoneRefusal(
+      request,
+      result.refusal,
+      result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds },
+    );
+  }
   const host = relyingPartyHost(context);
   const t = translator(await localeOf(request));
   return phoneAnswer({

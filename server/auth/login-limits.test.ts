@@ -1,57 +1,87 @@
 import { describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../db/connection';
-import { checkLoginAllowed, loginLimits, recordRateLimitedLogin, recordRefusedLogin } from './login-limits';
+import {
+  backoffMs,
+  checkLoginAllowed,
+  loginLimits,
+  recordFailedLogin,
+  recordRateLimitedLogin,
+  recordRefusedLogin,
+} from './login-limits';
 
-const limits = { windowMs: loginLimits.windowMs, maxRefusedPerPerson: 3, maxRefusedPerAddress: 5 };
+type Db = ReturnType<typeof openMigratedDatabase>;
 
-function refuse(db: ReturnType<typeof openMigratedDatabase>, personId: string | null, address: string) {
-  recordRefusedLogin(db, {
-    action: 'login_mobile_siths',
-    actorLabel: 'test',
-    reason: 'wrong_code',
-    address,
-    personId,
-    objectType: 'auth_order',
-  });
-}
+const attempt = (personId: string | null, address: string, reason = 'wrong_code') => ({
+  action: 'login_mobile_siths' as const,
+  actorLabel: 'test',
+  reason,
+  address,
+  personId,
+  objectType: 'auth_order',
+});
+
+const fail = (db: Db, personId: string | null, address: string) =>
+  recordFailedLogin(db, attempt(personId, address));
+
+const seconds = (ms: number) => new Date(Date.now() + ms);
 
 describe('SITHS eID login limits', () => {
-  it('refuses a person after too many refused attempts, from any address', () => {
+  it('backs off per person: five failures free, then 30 s doubling up to 15 minutes', () => {
+    const rule = loginLimits.perPerson;
+    expect([4, 5, 6, 7, 8, 9, 10, 11, 20].map((failures) => backoffMs(failures, rule) / 1000)).toEqual([
+      0, 30, 60, 120, 240, 480, 900, 900, 900,
+    ]);
+  });
+
+  it('backs off per address: twenty failures free, then 2 s doubling up to a minute', () => {
+    const rule = loginLimits.perAddress;
+    expect([19, 20, 21, 24, 25, 100].map((failures) => backoffMs(failures, rule) / 1000)).toEqual([
+      0, 2, 4, 32, 60, 60,
+    ]);
+  });
+
+  it('makes a person wait after their fifth failure, from any address, and lets them try after the wait', () => {
     const db = openMigratedDatabase(':memory:');
-    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) refuse(db, 'person-1', address);
-    expect(checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.9' }, new Date(), limits)).toEqual({
-      ok: false,
-      reason: 'too_many_for_person',
+    for (let index = 1; index <= 5; index++) fail(db, 'person-1', `10.0.0.${index}`);
+    const refused = checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.9' }, new Date());
+    expect(refused).toMatchObject({ ok: false, reason: 'too_many_for_person' });
+    expect(refused.ok ? 0 : refused.retryAfterSeconds).toBeGreaterThan(25);
+    expect(checkLoginAllowed(db, { personId: 'person-2', address: '10.0.0.9' }, new Date())).toEqual({
+      ok: true,
     });
-    expect(checkLoginAllowed(db, { personId: 'person-2', address: '10.0.0.9' }, new Date(), limits)).toEqual({
+    expect(checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.9' }, seconds(31_000))).toEqual({
       ok: true,
     });
   });
 
-  it('refuses an address after too many refused attempts, whoever they were for', () => {
+  it('slows an address after twenty failures for different people, for seconds, not a lockout', () => {
     const db = openMigratedDatabase(':memory:');
-    for (let index = 0; index < 5; index++) refuse(db, `person-${index}`, '10.0.0.1');
-    expect(checkLoginAllowed(db, { address: '10.0.0.1' }, new Date(), limits)).toEqual({
-      ok: false,
-      reason: 'too_many_for_address',
-    });
-    expect(checkLoginAllowed(db, { address: '10.0.0.2' }, new Date(), limits)).toEqual({ ok: true });
+    for (let index = 0; index < 20; index++) fail(db, `person-${index}`, '10.0.0.1');
+    const refused = checkLoginAllowed(db, { address: '10.0.0.1' }, new Date());
+    expect(refused).toMatchObject({ ok: false, reason: 'too_many_for_address', retryAfterSeconds: 2 });
+    expect(checkLoginAllowed(db, { address: '10.0.0.1' }, seconds(2_500))).toEqual({ ok: true });
+    expect(checkLoginAllowed(db, { address: '10.0.0.2' }, new Date())).toEqual({ ok: true });
   });
 
-  it('forgets attempts older than the window, and does not count its own refusals', () => {
+  it('does not count refusals that prove nothing, nor its own', () => {
     const db = openMigratedDatabase(':memory:');
-    for (let index = 0; index < 5; index++) refuse(db, 'person-1', '10.0.0.1');
-    for (let index = 0; index < 10; index++) {
+    for (let index = 0; index < 100; index++) {
+      recordRefusedLogin(db, attempt('person-1', '10.0.0.1', index % 2 ? 'invalid_input' : 'order_closed'));
       recordRateLimitedLogin(db, {
         method: 'mobile_siths',
         reason: 'too_many_for_address',
-        address: '10.0.0.2',
+        address: '10.0.0.1',
       });
     }
-    const later = new Date(Date.now() + loginLimits.windowMs + 1000);
-    expect(checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.1' }, later, limits)).toEqual({
+    expect(checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.1' }, new Date())).toEqual({
       ok: true,
     });
-    expect(checkLoginAllowed(db, { address: '10.0.0.2' }, new Date(), limits)).toEqual({ ok: true });
+  });
+
+  it('forgets failures older than the window', () => {
+    const db = openMigratedDatabase(':memory:');
+    for (let index = 0; index < 30; index++) fail(db, 'person-1', '10.0.0.1');
+    const later = seconds(loginLimits.windowMs + 1000);
+    expect(checkLoginAllowed(db, { personId: 'person-1', address: '10.0.0.1' }, later)).toEqual({ ok: true });
   });
 });

@@ -1,72 +1,104 @@
-import { recordAudit } from '../../db/audit';
+import { recordAudit, recordFoldedRefusal } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
-import { countRefusedLogins } from '../../db/login-attempts';
+import { countFailedLogins } from '../../db/login-attempts';
 
 /**
- * Limits on refused SITHS eID logins (Mobile SITHS and card), counted from the audit log so every server
- * process sees the same numbers. Per person they stop guessing against one account from many places; per
- * address they stop one place from trying many accounts. A device's own code lockout is separate.
+ * Limits on failed SITHS eID logins (Mobile SITHS), counted from the audit log so every server process sees
+ * the same numbers. Only real attempts count: a code or signature actually checked and wrong for a known
+ * device (its person), or a forged QR code for a known order. Malformed requests, unknown ids, polls and
+ * closed orders do not: anyone could send them, and they must not lock a hospital's shared address out.
+ *
+ * Both limits back off rather than lock: after `freeFailures` failures in the window, the next attempt
+ * waits `firstWaitMs` after the latest failure, doubling with each further failure up to `maxWaitMs`.
+ * Per person: 5 free, then 30 s, 1, 2, 4, 8 min, then 15 min; it stops guessing across a person's devices
+ * and bad signatures, as each device locks itself at its fifth wrong code in a row (that last code is not
+ * counted: the device lock already stops it). Per address: 20 free (a hospital behind one NAT address), then
+ * 2, 4, 8, 16, 32 s, then 60 s: one place trying many accounts slows to one try a minute, nobody is locked
+ * out. Failures older than the 15-minute window are forgotten.
  */
 export const loginLimits = {
   windowMs: 15 * 60_000,
-  maxRefusedPerPerson: 10,
-  maxRefusedPerAddress: 30,
+  perPerson: { freeFailures: 5, firstWaitMs: 30_000, maxWaitMs: 15 * 60_000 },
+  perAddress: { freeFailures: 20, firstWaitMs: 2_000, maxWaitMs: 60_000 },
 } as const;
 
-/**
- * Audit actions of login attempts that count. A refused attempt counts when it is recorded with one of these
- * actions, outcome `refused`, and `detail.personId` and/or `detail.clientAddress` (use `recordRefusedLogin`).
- */
-export const countedLoginActions = [
-  'login_mobile_siths',
-  'reauth_mobile_siths',
-  'mobile_siths_scan',
-  'login_card',
-  'reauth_card',
-] as const;
-export type CountedLoginAction = (typeof countedLoginActions)[number];
+export interface BackoffRule {
+  freeFailures: number;
+  firstWaitMs: number;
+  maxWaitMs: number;
+}
+
+export type LoginLimits = { windowMs: number; perPerson: BackoffRule; perAddress: BackoffRule };
+
+/** Audit actions of login attempts; a failed one counts only when recorded with `recordFailedLogin`. */
+export type LoginAction =
+  | 'login_mobile_siths'
+  | 'reauth_mobile_siths'
+  | 'mobile_siths_scan'
+  | 'login_card'
+  | 'reauth_card';
 
 export type LoginAllowance =
   | { ok: true }
-  | { ok: false; reason: 'too_many_for_person' | 'too_many_for_address' };
+  | { ok: false; reason: 'too_many_for_person' | 'too_many_for_address'; retryAfterSeconds: number };
+
+/** How long after the latest of `failures` failures the next attempt must wait (0: it may go now). */
+export function backoffMs(failures: number, rule: BackoffRule): number {
+  if (failures < rule.freeFailures) return 0;
+  return Math.min(rule.maxWaitMs, rule.firstWaitMs * 2 ** (failures - rule.freeFailures));
+}
 
 /** Whether another login attempt for `personId` (when known) from `address` may be tried now. */
 export function checkLoginAllowed(
   db: AppDatabase,
   attempt: { personId?: string | null; address: string },
   now: Date,
-  limits: { windowMs: number; maxRefusedPerPerson: number; maxRefusedPerAddress: number } = loginLimits,
+  limits: LoginLimits = loginLimits,
 ): LoginAllowance {
-  const counts = countRefusedLogins(db, {
-    actions: countedLoginActions,
+  const counts = countFailedLogins(db, {
     personId: attempt.personId ?? null,
     address: attempt.address,
     since: new Date(now.getTime() - limits.windowMs),
   });
-  if (attempt.personId && counts.byPerson >= limits.maxRefusedPerPerson) {
-    return { ok: false, reason: 'too_many_for_person' };
+  const waitUntil = (failures: number, last: Date | null, rule: BackoffRule) => {
+    const wait = backoffMs(failures, rule);
+    return last && wait > 0 ? last.getTime() + wait : 0;
+  };
+  const retryAfterSeconds = (until: number) => Math.max(1, Math.ceil((until - now.getTime()) / 1000));
+  const personUntil = attempt.personId
+    ? waitUntil(counts.byPerson, counts.lastByPerson, limits.perPerson)
+    : 0;
+  if (personUntil > now.getTime()) {
+    return { ok: false, reason: 'too_many_for_person', retryAfterSeconds: retryAfterSeconds(personUntil) };
   }
-  if (counts.byAddress >= limits.maxRefusedPerAddress) return { ok: false, reason: 'too_many_for_address' };
+  const addressUntil = waitUntil(counts.byAddress, counts.lastByAddress, limits.perAddress);
+  if (addressUntil > now.getTime()) {
+    return { ok: false, reason: 'too_many_for_address', retryAfterSeconds: retryAfterSeconds(addressUntil) };
+  }
   return { ok: true };
 }
 
-/**
- * Audits a refused login attempt in the shape `checkLoginAllowed` counts. `actorLabel` names who tried as far
- * as known (an HSA-id, or the method when nobody is known yet).
- */
-export function recordRefusedLogin(
-  db: AppDatabase,
-  attempt: {
-    action: CountedLoginAction;
-    actorLabel: string;
-    reason: string;
-    address: string;
-    personId?: string | null;
-    objectType: string;
-    objectId?: string | null;
-    detail?: Record<string, unknown>;
-  },
-): void {
+export interface RefusedLogin {
+  action: LoginAction;
+  /** Who tried, as far as known (an HSA-id, or the method when nobody is known yet). */
+  actorLabel: string;
+  reason: string;
+  address: string;
+  personId?: string | null;
+  objectType: string;
+  objectId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+const detailOf = (attempt: RefusedLogin) => ({
+  ...attempt.detail,
+  reason: attempt.reason,
+  clientAddress: attempt.address,
+  ...(attempt.personId ? { personId: attempt.personId } : {}),
+});
+
+/** A real failed attempt (a code or signature checked and wrong): audited in full, and counted by the limits. */
+export function recordFailedLogin(db: AppDatabase, attempt: RefusedLogin): void {
   recordAudit(db, {
     actorUserId: null,
     actorLabel: attempt.actorLabel,
@@ -74,27 +106,36 @@ export function recordRefusedLogin(
     objectType: attempt.objectType,
     objectId: attempt.objectId ?? null,
     outcome: 'refused',
-    detail: {
-      ...attempt.detail,
-      reason: attempt.reason,
-      clientAddress: attempt.address,
-      ...(attempt.personId ? { personId: attempt.personId } : {}),
-    },
+    detail: { ...detailOf(attempt), countsTowardLimit: true },
   });
 }
 
-/** An attempt refused by the limits themselves; a separate action, so it does not extend its own lockout. */
+/**
+ * A refused login request that proves nothing about anyone's secret (malformed, unknown order or device,
+ * order closed): audited, folded per address and reason a minute, never counted by the limits.
+ */
+export function recordRefusedLogin(db: AppDatabase, attempt: RefusedLogin): void {
+  recordFoldedRefusal(db, {
+    actorUserId: null,
+    actorLabel: attempt.actorLabel,
+    action: attempt.action,
+    objectType: attempt.objectType,
+    objectId: attempt.objectId ?? null,
+    detail: detailOf(attempt),
+  });
+}
+
+/** An attempt the limits made wait; a separate action, folded, so waiting does not extend the wait. */
 export function recordRateLimitedLogin(
   db: AppDatabase,
   attempt: { method: 'mobile_siths' | 'card'; reason: string; address: string; personId?: string | null },
 ): void {
-  recordAudit(db, {
+  recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: attempt.method,
     action: 'login_rate_limited',
     objectType: attempt.personId ? 'person' : 'client_address',
     objectId: attempt.personId ?? attempt.address,
-    outcome: 'refused',
     detail: { reason: attempt.reason, clientAddress: attempt.address, method: attempt.method },
   });
 }

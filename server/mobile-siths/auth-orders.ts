@@ -20,7 +20,13 @@ import {
 } from '../../db/mobile-devices';
 import { findPersonById } from '../../db/persons';
 import { mobileAuthMessage } from '../../protocol/mobile-siths';
-import { checkLoginAllowed, recordRateLimitedLogin, recordRefusedLogin } from '../auth/login-limits';
+import {
+  checkLoginAllowed,
+  type LoginAllowance,
+  recordFailedLogin,
+  recordRateLimitedLogin,
+  recordRefusedLogin,
+} from '../auth/login-limits';
 import type { Pki } from '../pki/types';
 import { maxWrongDeviceCodes, verifyDeviceCode } from './device-code';
 import { checkLoginQr, loginQrContent, parseQrContent } from './qr-code';
@@ -110,7 +116,20 @@ export function mobileAuthSignedMessage(orderId: string, challenge: string): Buf
   return Buffer.from(mobileAuthMessage(orderId, challenge), 'utf8');
 }
 
-export type Refused = { ok: false; refusal: MobileSithsRefusal; attemptsLeft?: number };
+export type Refused = {
+  ok: false;
+  refusal: MobileSithsRefusal;
+  attemptsLeft?: number;
+  /** With `rate_limited`: how long to wait before the next attempt. */
+  retryAfterSeconds?: number;
+};
+
+/** The limits made this attempt wait; the order stays open, so the phone may try again after the wait. */
+const waitRefusal = (allowed: Exclude<LoginAllowance, { ok: true }>): Refused => ({
+  ok: false,
+  refusal: 'rate_limited',
+  retryAfterSeconds: allowed.retryAfterSeconds,
+});
 
 export type ScanResult =
   | { ok: true; kind: 'login'; orderId: string; challenge: string; purpose: MobileAuthPurpose }
@@ -130,9 +149,10 @@ export function scanLoginQr(
 ): ScanResult {
   const refuse = (
     refusal: MobileSithsRefusal,
-    context: { order?: AuthOrderRow; device?: MobileDeviceRow },
+    context: { order?: AuthOrderRow; device?: MobileDeviceRow; failedAttempt?: boolean },
   ) => {
-    recordRefusedLogin(db, {
+    const record = context.failedAttempt ? recordFailedLogin : recordRefusedLogin;
+    record(db, {
       action: scanAction,
       actorLabel: actorLabelOf(db, context.device?.personId),
       reason: refusal,
@@ -148,14 +168,20 @@ export function scanLoginQr(
   const allowed = checkLoginAllowed(db, { address: input.address }, input.now);
   if (!allowed.ok) {
     recordRateLimitedLogin(db, { method: 'mobile_siths', reason: allowed.reason, address: input.address });
-    return { ok: false, refusal: 'rate_limited' };
+    return waitRefusal(allowed);
   }
   const scanned = parseQrContent(input.content);
   if (scanned?.kind !== 'login') return refuse('invalid_qr', {});
   const order = findAuthOrderByQrStartToken(db, scanned.qrStartToken);
   if (!order || !isMobileAuthOrder(order) || !order.qrStartSecret) return refuse('invalid_qr', {});
   const qr = checkLoginQr(qrKeyOf(order), scanned, input.now);
-  if (!qr.ok) return refuse(qr.reason === 'bad_auth_code' ? 'invalid_qr' : 'stale_qr', { order });
+  // A wrong authentication code for a real order is a forged QR code: a failed attempt. A stale one is an
+  // old picture of the screen, which an honest user can hold up too.
+  if (!qr.ok) {
+    return qr.reason === 'bad_auth_code'
+      ? refuse('invalid_qr', { order, failedAttempt: true })
+      : refuse('stale_qr', { order });
+  }
   if (order.state !== 'pending') {
     return refuse(order.state === 'scanned' ? 'order_used' : 'order_closed', { order });
   }
@@ -231,8 +257,13 @@ export async function signMobileAuthOrder(
   const order = findAuthOrder(db, input.orderId);
   const action = order ? signAction(order) : 'login_mobile_siths';
   const device = findMobileDevice(db, input.deviceId);
-  const refuse = (refusal: MobileSithsRefusal, detail: Record<string, unknown> = {}): Refused => {
-    recordRefusedLogin(db, {
+  const refuse = (
+    refusal: MobileSithsRefusal,
+    detail: Record<string, unknown> = {},
+    failedAttempt = false,
+  ): Refused => {
+    const record = failedAttempt ? recordFailedLogin : recordRefusedLogin;
+    record(db, {
       action,
       actorLabel: actorLabelOf(db, device?.personId),
       reason: refusal,
@@ -265,21 +296,20 @@ export async function signMobileAuthOrder(
       address: input.address,
       personId: device.personId,
     });
-    failOrder(db, order.id, 'rate_limited', input.now);
-    return { ok: false, refusal: 'rate_limited' };
+    return waitRefusal(allowed);
   }
   const publicKey = await validDeviceKey(deps, device, input.now);
   if (!publicKey.ok) return refuse('certificate_invalid', { rejection: publicKey.reason });
   if (
     !verifyDeviceSignature(publicKey.key, mobileAuthSignedMessage(order.id, order.challenge), input.signature)
   ) {
-    return refuse('bad_signature');
+    return refuse('bad_signature', {}, true);
   }
   if (device.failedCodeAttempts >= maxWrongDeviceCodes) return refuse('device_locked');
   if (!device.codeHash || !(await verifyDeviceCode(input.code, device.codeHash))) {
     const wrongCodes = recordWrongDeviceCode(db, device.id);
     if (wrongCodes >= maxWrongDeviceCodes) return refuse('device_locked', { wrongCodes });
-    return refuse('wrong_code', { wrongCodes, attemptsLeft: maxWrongDeviceCodes - wrongCodes });
+    return refuse('wrong_code', { wrongCodes, attemptsLeft: maxWrongDeviceCodes - wrongCodes }, true);
   }
   resetWrongDeviceCodes(db, device.id);
   if (order.expectedPersonId && order.expectedPersonId !== device.personId) {

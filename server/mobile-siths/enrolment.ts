@@ -1,4 +1,4 @@
-import { recordAudit } from '../../db/audit';
+import { recordAudit, recordFoldedRefusal } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
 import { findEidHolder, registerMobileEid } from '../../db/eids';
 import { newId } from '../../db/ids';
@@ -278,13 +278,12 @@ function auditRegistration(
   },
 ): void {
   const person = input.enrolment ? findPersonById(db, input.enrolment.personId) : undefined;
-  recordAudit(db, {
+  recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: person?.hsaId ?? 'mobilt-siths',
     action: 'mobile_enrol',
     objectType: input.enrolment ? 'mobile_enrolment' : 'client_address',
     objectId: input.enrolment?.id ?? input.address,
-    outcome: 'refused',
     detail: {
       ...input.detail,
       reason: input.refusal,

@@ -30,13 +30,14 @@ export const mobileSithsEn: Record<keyof typeof mobileSithsSv, string> = {
     'Mobile SITHS on this phone is locked after five wrong codes. Fetch a new Mobile SITHS with your SITHS card or contact your local support.',
   'mobile.refusal.wrong_code': 'Wrong code.',
   'mobile.refusal.attemptsLeft': 'You have {attempts} attempts left before Mobile SITHS is locked.',
+  'mobile.refusal.waitSeconds': 'Wait {seconds} seconds and try again.',
   'mobile.refusal.bad_signature':
     'The identification could not be verified. Fetch Mobile SITHS again or contact your local support.',
   'mobile.refusal.certificate_invalid':
     'The SITHS eID of your Mobile SITHS is not valid (revoked or expired).',
   'mobile.refusal.wrong_person':
     'This Mobile SITHS belongs to someone other than the logged-in person. Identify yourself with your own Mobile SITHS.',
-  'mobile.refusal.rate_limited': 'Too many failed attempts. Wait 15 minutes and try again.',
+  'mobile.refusal.rate_limited': 'Too many failed attempts.',
   'mobile.refusal.enrolment_invalid': 'The QR code for fetching Mobile SITHS is not valid.',
   'mobile.refusal.enrolment_used':
     'The QR code for fetching Mobile SITHS has already been used. Start again in Mina sidor.',

@@ -32,14 +32,14 @@ export const mobileSithsSv = {
     'Mobilt SITHS på den här mobilen är låst efter fem felaktiga legitimeringskoder. Hämta ett nytt Mobilt SITHS med ditt SITHS-kort eller kontakta din lokala support.',
   'mobile.refusal.wrong_code': 'Fel legitimeringskod.',
   'mobile.refusal.attemptsLeft': 'Du har {attempts} försök kvar innan Mobilt SITHS låses.',
+  'mobile.refusal.waitSeconds': 'Vänta {seconds} sekunder och försök igen.',
   'mobile.refusal.bad_signature':
     'Legitimeringen kunde inte kontrolleras. Hämta Mobilt SITHS på nytt eller kontakta din lokala support.',
   'mobile.refusal.certificate_invalid':
     'SITHS eID i ditt Mobilt SITHS är inte giltigt (spärrat eller utgånget).',
   'mobile.refusal.wrong_person':
     'Mobilt SITHS tillhör en annan person än den som är inloggad. Legitimera dig med ditt eget Mobilt SITHS.',
-  'mobile.refusal.rate_limited':
-    'För många misslyckade legitimeringsförsök. Vänta 15 minuter och försök igen.',
+  'mobile.refusal.rate_limited': 'För många misslyckade legitimeringsförsök.',
   'mobile.refusal.enrolment_invalid': 'QR-koden för att hämta Mobilt SITHS är inte giltig.',
   'mobile.refusal.enrolment_used':
     'QR-koden för att hämta Mobilt SITHS har redan använts. Börja om i Mina sidor.',
