@@ -45,6 +45,9 @@ const agent = await startAgent({
   terminal: values.terminal,
 });
 logger.info({ serverUrl }, 'card-agent started');
+// The page's address carries its access key: shown to the person at the terminal, never written to the log
+// (which is where stdout goes when it is not a terminal); --ui-url-file hands it to a program.
+if (process.stdout.isTTY) process.stdout.write(`SITHS eID-app: ${agent.ui.url}\n`);
 
 async function shutDown() {
   await agent.stop();

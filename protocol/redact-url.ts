@@ -5,8 +5,11 @@
  */
 const hidden = '[hidden]';
 
-/** 10 or 12 digits standing alone, so a 19-digit card serial or an id is not cut into pieces. */
-const personalIdentityNumber = /(?<![0-9A-Za-z])(?:\d{2})?\d{6}(?:[-+ ]|%2[Bb]|%20)?\d{4}(?![0-9A-Za-z])/g;
+/**
+ * 10 or 12 digits not part of a longer run, so a 19-digit card serial stays whole. Only digits bound it:
+ * in `%3D19840312-9820` a letter of the escape stands right before the number.
+ */
+const personalIdentityNumber = /(?<!\d)(?:\d{2})?\d{6}(?:[-+ ]|%2[Bb]|%20)?\d{4}(?!\d)/g;
 
 /** Query parameter names that carry a credential: ?key= of the SITHS eID-app page, tokens, codes. */
 const secretParameter = /key|token|code|secret|password|passwd|pin|puk|signature|session|auth|otp|ticket/i;

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDemoAgentToken, demoCards, demoLogins } from '../db/seed';
 import { demoCardPin, startSithsSystem } from '../test-support/siths-system';
@@ -5,6 +6,10 @@ import { demoCardPin, startSithsSystem } from '../test-support/siths-system';
 const dataDir = process.env.SITHS_DATA_DIR ?? 'data';
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
+
+// Only the user who runs the demo may read its logs (the files themselves are created 0600).
+mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+chmodSync(join(dataDir, 'logs'), 0o700);
 
 const system = await startSithsSystem({
   dataDir,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync } from 'node:fs';
 
 export interface ManagedProcess {
   name: string;
@@ -17,7 +17,9 @@ export function startProcess(options: {
   env?: Record<string, string>;
   logFile: string;
 }): ManagedProcess {
-  const fd = openSync(options.logFile, 'a');
+  const fd = openSync(options.logFile, 'a', 0o600);
+  // Logs carry addresses and ids: only the user who runs the system reads them, a file left from before too.
+  fchmodSync(fd, 0o600);
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
