@@ -140,6 +140,8 @@ export interface InsertVirtualCardOptions {
   slot?: VpcdSlot;
   protocol?: 'T1' | 'T0';
   yankAfterApdus?: number;
+  /** A fault in the card-faults.ts command-line form, e.g. `power@7` or `sw6f00@3`. */
+  fault?: string;
   /** The card process's stdout and stderr (pino JSON) go here, appended. */
   logFile?: string;
   timeoutMs?: number;
@@ -170,6 +172,7 @@ export async function insertVirtualCard(options: InsertVirtualCardOptions): Prom
   ];
   args.push('--protocol', options.protocol ?? 'T1');
   if (options.yankAfterApdus) args.push('--yank-after-apdus', String(options.yankAfterApdus));
+  if (options.fault) args.push('--fault', options.fault);
   if ((await readerState(readerName, options.timeoutMs ?? 10_000)).cardPresent) {
     throw new Error(`"${readerName}" already holds a card; remove it first`);
   }

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { CardProtocol } from '../pcsc/card-transport.js';
 import { type CardKind, isCardSerial } from '../piv/card-serial.js';
 import type { ManagementKeyAlgorithm } from '../piv/piv-constants.js';
+import { type CardFault, parseCardFault } from './card-faults.js';
 import { pidFilePath, readInsertedCard, runInsertedCard } from './card-process.js';
 import { cardExists, loadCardState, saveCardState } from './card-state.js';
 import { summarizeCard } from './card-summary.js';
@@ -30,6 +31,12 @@ Commands:
              --slot 0|1                    reader "Virtual PCD 00 00" (TCP 35963) or "00 01" (35964); default 0
              --protocol T1|T0              protocol announced in the ATR; default T1
              --yank-after-apdus <n>        test aid: vanish on the n-th APDU without answering it
+             --fault <spec>                test aid, fires once at APDU N (counted from insertion):
+                                             drop@N[:ms]   pulled as APDU N arrives (not executed);
+                                                           back after ms, or gone for good
+                                             power@N[:ms]  APDU N executed, power lost before the
+                                                           answer; back after ms (default 100), reset
+                                             swXXXX@N      APDU N answered with status XXXX, not executed
   remove   Pull an inserted card out (signals its 'insert' process).   --serial <19 digits>
   show     Print the card's state as JSON, without secrets.            --serial <19 digits>
   lock     Block the PIN as three wrong tries would (for demos).       --serial <19 digits>
@@ -53,6 +60,7 @@ const options = {
   slot: { type: 'string', default: '0' },
   protocol: { type: 'string', default: 'T1' },
   'yank-after-apdus': { type: 'string' },
+  fault: { type: 'string' },
   'state-dir': { type: 'string', default: './data/cards' },
   help: { type: 'boolean', default: false },
 } as const;
@@ -108,6 +116,12 @@ async function insert(flags: Flags): Promise<void> {
   const yank = flags['yank-after-apdus'] === undefined ? undefined : Number(flags['yank-after-apdus']);
   if (yank !== undefined && !(Number.isInteger(yank) && yank > 0))
     throw new UsageError('--yank-after-apdus must be a positive integer');
+  let fault: CardFault | undefined;
+  try {
+    fault = flags.fault === undefined ? undefined : parseCardFault(flags.fault);
+  } catch (error) {
+    throw new UsageError(`--fault: ${(error as Error).message}`);
+  }
   await runInsertedCard({
     stateDir: flags['state-dir'],
     serial,
@@ -115,6 +129,7 @@ async function insert(flags: Flags): Promise<void> {
     protocol: flags.protocol as CardProtocol,
     logger,
     ...(yank ? { yankAfterApdus: yank } : {}),
+    ...(fault ? { fault } : {}),
   });
 }
 

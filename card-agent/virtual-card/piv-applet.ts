@@ -53,6 +53,12 @@ export class PivApplet {
     return this.context.state;
   }
 
+  /** A different card in the same body (tests restore a saved state); a reset comes with it. */
+  replaceState(state: CardState): void {
+    this.context.state = state;
+    this.reset();
+  }
+
   /** Power-off, reset or removal: the card forgets every verified PIN and authentication. */
   reset(): void {
     this.context.security = freshSecurityStatus();
