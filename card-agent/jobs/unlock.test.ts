@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobSteps } from '../../protocol/jobs';
+import { CardRemovedError } from '../pcsc/errors';
 import { encodePin } from '../piv/pin';
 import { type FakeCard, withSlotKey } from './fake-readers';
 import { happyTrail, type JobKit, READER, startJobKit } from './plan-test-kit';
@@ -90,6 +91,31 @@ describe('unlock job', () => {
     expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'failed', error: { code: 'wrong_puk' } });
     expect(kit.steps(offer.jobId).at(-1)).toMatchObject({ step: 'pin_set', status: 'failed' });
     expect(card).toMatchObject({ pin: OLD_PIN, triesLeft: 0 });
+  });
+
+  it('succeeds once the card took the new PIN, even when reading its tries back then fails', async () => {
+    const { card, kit, offer } = await unlockKit((kit) => {
+      const open = kit.readers.openSession.bind(kit.readers);
+      kit.readers.openSession = async (name) => {
+        const session = await open(name);
+        let unblocked = false;
+        return {
+          ...session,
+          unblockPin: async (puk, pin) => {
+            await session.unblockPin(puk, pin);
+            unblocked = true;
+          },
+          pinTriesLeft: async () => {
+            if (unblocked) throw new CardRemovedError();
+            return session.pinTriesLeft();
+          },
+        };
+      };
+    });
+    kit.prompts.submitNewPin((await kit.nextPrompt()).promptId, NEW_PIN, NEW_PIN);
+    expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+    expect(kit.steps(offer.jobId).at(-1)).toMatchObject({ step: 'pin_set', status: 'succeeded' });
+    expect(card).toMatchObject({ pin: NEW_PIN, triesLeft: 3 });
   });
 
   it('fails with card_removed when the card leaves while the user chooses a code; the card is left as it was', async () => {

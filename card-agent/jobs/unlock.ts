@@ -23,7 +23,10 @@ export async function runUnlock(job: JobContext): Promise<void> {
     );
     await execution.step('pin_set', async () => {
       await session.unblockPin(puk, newPin);
-      execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
+      // The card took the new PIN when it answered RESET RETRY COUNTER: a card pulled (or failing) right
+      // after must not turn a done unlock into a failed one, with the server still showing the card locked.
+      const triesLeft = await session.pinTriesLeft().catch(() => undefined);
+      execution.updateCard({ pinTriesLeft: triesLeft });
     });
   } finally {
     await session.close().catch(() => {});
