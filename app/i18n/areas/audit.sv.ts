@@ -63,6 +63,10 @@ export const auditSv = {
   'audit.action.reserve_card_withdraw': 'Ta bort reservkort ur lager',
   'audit.action.low_stock_threshold_set': 'Ändra gräns för lågt lager',
   'audit.action.support_live_view_join': 'Öppna supportvyn',
+  'audit.action.support_live_view_event': 'Supportvyn nekad (inloggning eller behörighet upphört)',
+  'audit.action.support_live_view_closed': 'Supportvyn stängd (inloggning eller behörighet upphört)',
+  'audit.action.agent_report_refused':
+    'Rapport från SITHS eID-app nekad (ärendet hör till en annan anslutning)',
   'audit.action.support_start_card_check': 'Starta kortkontroll',
   'audit.action.support_send_message': 'Skicka meddelande till användare',
   'audit.action.http_request_refused': 'Begäran avvisad (annan webbplats, för stor eller fel format)',
