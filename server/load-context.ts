@@ -1,5 +1,6 @@
 import type { AppDatabase } from '../db/connection';
 import type { AgentRegistry } from './agents/agent-registry';
+import type { AnonymousLimits } from './auth/anonymous-limits';
 import type { SessionStore } from './auth/session-store';
 import type { CardJobService } from './card-jobs/card-job-service';
 import type { AgentConnections } from './jobs/agent-connections';
@@ -25,6 +26,8 @@ export interface ServerServices {
   /** This server's address as users see it. */
   publicUrl: string;
   logger: Logger;
+  /** How often a client address may start an auth order without being logged in. */
+  anonymousLimits: AnonymousLimits;
 }
 
 export interface RequestContext extends ServerServices {

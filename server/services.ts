@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDatabase } from '../db/connection';
 import { AgentRegistry } from './agents/agent-registry';
+import { AnonymousLimits } from './auth/anonymous-limits';
 import { createSessionStore } from './auth/session-store';
 import { CardJobService } from './card-jobs/card-job-service';
 import { AgentConnections } from './jobs/agent-connections';
@@ -54,6 +55,7 @@ export function createServerServices(options: {
     agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',
     publicUrl,
     logger: options.logger,
+    anonymousLimits: new AnonymousLimits(),
     sessions,
     agentRegistry: new AgentRegistry(),
     agentConnections,

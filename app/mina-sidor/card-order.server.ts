@@ -2,6 +2,7 @@ import type { AppLoadContext } from '@remix-run/node';
 import { type AuthOrderRow, createAuthOrder } from '../../db/auth-orders';
 import { findLatestJobOfAuthOrder } from '../../db/jobs';
 import type { AuthOrderPurpose } from '../../db/schema';
+import { type TooManyStarts, takeAnonymousStart } from './anonymous-starts.server';
 import { authOrderCookieHeader } from './end-user.server';
 
 /** How long the user has to let the SITHS eID-app take over, and for the whole job to finish. */
@@ -47,6 +48,16 @@ export async function startCardOrder(
     autoStartToken: started.autoStartToken!,
     cookie: await authOrderCookieHeader(started.orderId, started.collectSecret),
   };
+}
+
+/** A card order for someone not logged in (card login, reserve-card registration): within the address's start limit. */
+export async function startAnonymousCardOrder(
+  context: AppLoadContext,
+  purpose: 'login' | 'reserve_registration',
+): Promise<({ ok: true } & StartedCardOrder) | TooManyStarts> {
+  const allowed = takeAnonymousStart(context, purpose === 'login' ? 'card_login' : 'reserve_registration');
+  if (!allowed.ok) return allowed;
+  return { ok: true, ...(await startCardOrder(context, { purpose })) };
 }
 
 export type CardOrderPhase = 'waiting' | 'running' | 'completed' | 'failed' | 'expired';

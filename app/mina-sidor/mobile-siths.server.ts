@@ -7,6 +7,7 @@ import {
   mobileAuthOrderStatus,
   startMobileAuthOrder,
 } from '../../server/mobile-siths/auth-orders';
+import { type TooManyStarts, takeAnonymousStart } from './anonymous-starts.server';
 import { authOrderCookieHeader, type EndUser, findOwnAuthOrder } from './end-user.server';
 
 /** Where the browser showing a Mobile SITHS QR code polls (resource route mina-sidor.mobilt-siths.status.$orderId). */
@@ -31,16 +32,22 @@ export async function viewOfMobileOrder(order: AuthOrderRow, now: Date): Promise
   return status.state === 'pending' ? { ...status, qrImage: await qrImage(status.qrContent) } : status;
 }
 
-/** A login order for this browser; the cookie binds it to the browser (only it can collect the login). */
+/**
+ * A login order for this browser; the cookie binds it to the browser (only it can collect the login).
+ * Within the client address's start limit: nobody is logged in yet.
+ */
 export async function startMobileLogin(
   context: AppLoadContext,
-): Promise<{ orderId: string; cookie: string }> {
+): Promise<{ ok: true; orderId: string; cookie: string } | TooManyStarts> {
+  const allowed = takeAnonymousStart(context, 'mobile_siths_login');
+  if (!allowed.ok) return allowed;
   const started = startMobileAuthOrder(context.db, {
     purpose: 'login',
     remoteAddress: context.clientAddress,
     now: new Date(),
   });
   return {
+    ok: true,
     orderId: started.orderId,
     cookie: await authOrderCookieHeader(started.orderId, started.collectSecret),
   };

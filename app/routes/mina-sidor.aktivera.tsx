@@ -4,12 +4,14 @@ import { useCallback } from 'react';
 import { z } from 'zod';
 import { useT } from '~/i18n/use-translation';
 import { type ActivationView, activationView } from '~/mina-sidor/activation.server';
+import { tooManyStartsResponse } from '~/mina-sidor/anonymous-starts.server';
 import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
-import { startCardOrder } from '~/mina-sidor/card-order.server';
+import { startAnonymousCardOrder, startCardOrder } from '~/mina-sidor/card-order.server';
 import { collectCardLogin } from '~/mina-sidor/card-order-actions.server';
 import { CardOrderPanel } from '~/mina-sidor/card-order-panel';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 import { errorPageFor } from '~/mina-sidor/error-pages';
+import { withValue } from '~/mina-sidor/mobile-qr';
 import { recordFoldedRefusal } from '../../db/audit';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -38,7 +40,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return collectCardLogin(request, context, input.data.orderId, '/mina-sidor/aktivera');
   }
   if (input.data.intent === 'register') {
-    const started = await startCardOrder(context, { purpose: 'reserve_registration' });
+    const started = await startAnonymousCardOrder(context, 'reserve_registration');
+    if (!started.ok) return tooManyStartsResponse(started);
     return json(
       { stage: 'register' as const, orderId: started.orderId, autoStartToken: started.autoStartToken },
       { headers: { 'Set-Cookie': started.cookie } },
@@ -211,6 +214,11 @@ export default function ActivateReserveCard() {
         />
       ) : (
         <Form method="post">
+          {answer && 'tooManyStarts' in answer ? (
+            <p role="alert" className="form-error">
+              {withValue(t('mina.tooManyStarts'), 'seconds', answer.retryAfterSeconds)}
+            </p>
+          ) : null}
           <button type="submit" name="intent" value="register" className="mina-button primary">
             {t('mina.activate.start')}
           </button>

@@ -3,13 +3,14 @@ import { Form, Link, useActionData, useLoaderData, useSubmit } from '@remix-run/
 import { useCallback } from 'react';
 import { z } from 'zod';
 import { useT } from '~/i18n/use-translation';
+import { tooManyStartsResponse } from '~/mina-sidor/anonymous-starts.server';
 import {
   authOrderCookie,
   findOwnAuthOrder,
   getEndUser,
   openSessionFromAuthOrder,
 } from '~/mina-sidor/end-user.server';
-import { type MobileOrderView, MobileSithsQr } from '~/mina-sidor/mobile-qr';
+import { type MobileOrderView, MobileSithsQr, withValue } from '~/mina-sidor/mobile-qr';
 import { mobileOrderStatusUrl, startMobileLogin } from '~/mina-sidor/mobile-siths.server';
 import { recordFoldedRefusal } from '../../db/audit';
 import { type AuthOrderRow, cancelAuthOrder, isAuthOrderOpen } from '../../db/auth-orders';
@@ -27,7 +28,8 @@ const showable = (order: AuthOrderRow | undefined, now: Date): order is AuthOrde
 
 /**
  * "SITHS eID på annan enhet": shows this browser's open login order, or starts one (2 minutes) and binds it
- * to the browser with the auth-order cookie.
+ * to the browser with the auth-order cookie. Reloading reuses the open order; a client that sends no cookie
+ * starts at most ten a minute (then 429 "För många försök").
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getEndUser(request, context)) throw redirect('/mina-sidor/eid');
@@ -39,6 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     );
   }
   const started = await startMobileLogin(context);
+  if (!started.ok) return tooManyStartsResponse(started);
   return json(
     { orderId: started.orderId, statusUrl: mobileOrderStatusUrl(started.orderId) },
     { headers: { 'Set-Cookie': started.cookie, 'Cache-Control': 'no-store' } },
@@ -74,6 +77,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect('/mina-sidor/logga-in', { headers: { 'Set-Cookie': cleared } });
   }
   const started = await startMobileLogin(context);
+  if (!started.ok) return tooManyStartsResponse(started);
   return redirect('/mina-sidor/logga-in/annan-enhet', { headers: { 'Set-Cookie': started.cookie } });
 }
 
@@ -103,8 +107,40 @@ async function collect(context: ActionFunctionArgs['context'], order: AuthOrderR
 }
 
 export default function MobileLogin() {
-  const { orderId, statusUrl } = useLoaderData<typeof loader>();
-  const failed = useActionData<typeof action>();
+  const loaded = useLoaderData<typeof loader>();
+  const answered = useActionData<typeof action>();
+  const tooMany =
+    'tooManyStarts' in loaded ? loaded : answered && 'tooManyStarts' in answered ? answered : null;
+  if (tooMany) return <TooManyStartsPage retryAfterSeconds={tooMany.retryAfterSeconds} />;
+  if (!('orderId' in loaded)) return null;
+  return <MobileLoginOrder orderId={loaded.orderId} statusUrl={loaded.statusUrl} failed={answered} />;
+}
+
+function TooManyStartsPage({ retryAfterSeconds }: { retryAfterSeconds: number }) {
+  const t = useT();
+  return (
+    <section className="mina-login mobile-login">
+      <h1>{t('mobile.login.heading')}</h1>
+      <p role="alert" className="form-error">
+        {withValue(t('mina.tooManyStarts'), 'seconds', retryAfterSeconds)}
+      </p>
+      <Link to="/mina-sidor/logga-in/annan-enhet" reloadDocument className="mina-button primary">
+        {t('mina.tryAgain')}
+      </Link>
+      <Link to="/mina-sidor/logga-in">{t('mina.back')}</Link>
+    </section>
+  );
+}
+
+function MobileLoginOrder({
+  orderId,
+  statusUrl,
+  failed,
+}: {
+  orderId: string;
+  statusUrl: string;
+  failed: ReturnType<typeof useActionData<typeof action>>;
+}) {
   const t = useT();
   const submit = useSubmit();
   const onFinished = useCallback(
@@ -127,7 +163,7 @@ export default function MobileLogin() {
       <h2>{t('mobile.login.scan')}</h2>
       <p>{t('mobile.login.instructions')}</p>
       <MobileSithsQr key={orderId} statusUrl={statusUrl} onFinished={onFinished} retry={retry} />
-      {failed?.error ? (
+      {failed && 'error' in failed ? (
         <>
           <p role="alert" className="form-error">
             {t(failed.error)}

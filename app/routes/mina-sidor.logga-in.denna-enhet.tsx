@@ -2,12 +2,14 @@ import { type ActionFunctionArgs, json, type LoaderFunctionArgs, redirect } from
 import { Form, Link, useActionData, useLoaderData, useNavigate, useSubmit } from '@remix-run/react';
 import { useCallback } from 'react';
 import { useT } from '~/i18n/use-translation';
+import { tooManyStartsResponse } from '~/mina-sidor/anonymous-starts.server';
 import type { CardOrderStatus } from '~/mina-sidor/card-order.server';
-import { startCardOrder } from '~/mina-sidor/card-order.server';
+import { startAnonymousCardOrder } from '~/mina-sidor/card-order.server';
 import { collectCardLogin, collectSchema } from '~/mina-sidor/card-order-actions.server';
 import { CardOrderPanel, useJobErrorText } from '~/mina-sidor/card-order-panel';
 import { getEndUser } from '~/mina-sidor/end-user.server';
 import { errorPageFor } from '~/mina-sidor/error-pages';
+import { withValue } from '~/mina-sidor/mobile-qr';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getEndUser(request, context)) throw redirect('/mina-sidor/eid');
@@ -19,7 +21,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
   const collect = collectSchema.safeParse(form);
   if (collect.success) return collectCardLogin(request, context, collect.data.orderId, '/mina-sidor/eid');
-  const started = await startCardOrder(context, { purpose: 'login' });
+  const started = await startAnonymousCardOrder(context, 'login');
+  if (!started.ok) return tooManyStartsResponse(started);
   return json(
     { orderId: started.orderId, autoStartToken: started.autoStartToken },
     { headers: { 'Set-Cookie': started.cookie } },
@@ -55,6 +58,11 @@ export default function CardLogin() {
         <CardOrderPanel key={order.orderId} handle={{ ...order, agentLocalUrl }} onEnded={onEnded} />
       ) : (
         <Form method="post">
+          {started && 'tooManyStarts' in started ? (
+            <p role="alert" className="form-error">
+              {withValue(t('mina.tooManyStarts'), 'seconds', started.retryAfterSeconds)}
+            </p>
+          ) : null}
           {failedCode ? (
             <p role="alert" className="form-error">
               {errorText(failedCode)}

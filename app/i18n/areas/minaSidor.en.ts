@@ -32,6 +32,7 @@ export const minaSidorEn: Record<keyof typeof minaSidorSv, string> = {
   'mina.order.expired': 'The time ran out. Try again.',
   'mina.order.failed': 'It could not be completed.',
   'mina.tryAgain': 'Try again',
+  'mina.tooManyStarts': 'Too many attempts from your connection. Wait {seconds} seconds and try again.',
   'mina.cardLogin.heading': 'SITHS eID on this device',
   'mina.cardLogin.instructions':
     'Insert your SITHS card in the card reader and enter your security code (PIN1) in the SITHS eID app.',

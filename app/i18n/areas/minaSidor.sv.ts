@@ -31,6 +31,7 @@ export const minaSidorSv = {
   'mina.order.expired': 'Tiden gick ut. Försök igen.',
   'mina.order.failed': 'Det gick inte att slutföra.',
   'mina.tryAgain': 'Försök igen',
+  'mina.tooManyStarts': 'För många försök från din uppkoppling. Vänta {seconds} sekunder och försök igen.',
   'mina.cardLogin.heading': 'SITHS eID på denna enhet',
   'mina.cardLogin.instructions':
     'Sätt i ditt SITHS-kort i kortläsaren och ange din säkerhetskod (PIN1) i SITHS eID-appen.',

@@ -122,4 +122,5 @@ export const mobileSithsEn: Record<keyof typeof mobileSithsSv, string> = {
   'audit.action.mobile_enrol_start': 'Fetch Mobile SITHS started',
   'audit.action.mobile_enrol': 'Register Mobile SITHS',
   'audit.action.login_rate_limited': 'Login stopped after too many attempts',
+  'audit.action.auth_order_start': 'Start of a login or registration',
 };

@@ -123,4 +123,5 @@ export const mobileSithsSv = {
   'audit.action.mobile_enrol_start': 'Hämta Mobilt SITHS påbörjat',
   'audit.action.mobile_enrol': 'Registrera Mobilt SITHS',
   'audit.action.login_rate_limited': 'Inloggning stoppad efter för många försök',
+  'audit.action.auth_order_start': 'Start av inloggning eller registrering',
 } as const;
