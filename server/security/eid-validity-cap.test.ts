@@ -7,9 +7,10 @@ import { findActivationOrder } from '../../db/card-lifecycle';
 import { demoCards } from '../../db/demo-fixtures';
 import { findCardForCertificates, registerTransportEid } from '../../db/eids';
 import type { JobRow } from '../../db/jobs';
-import { cards } from '../../db/schema';
+import { cards, eids } from '../../db/schema';
 import { ensureUserForPerson } from '../../db/users';
 import { signedChallenge } from '../../protocol/card-exchange';
+import { mobileSithsFixture, TestPhone } from '../mobile-siths/testing';
 
 const newKeyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const spkiBase64 = () => newKeyPair().publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
@@ -79,5 +80,23 @@ describe('eIDs never outlive their card', () => {
       loginCredential: card.serial,
     });
     expect(view?.eid?.validTo).toBe(ends[0]!.toISOString().slice(0, 10));
+  });
+});
+
+describe('a Mobile SITHS eID never outlives the card that enrolled it', () => {
+  it('ends no later than the card the enrolling session logged in with', async () => {
+    const fixture = await mobileSithsFixture();
+    const cardValidTo = new Date(Date.now() + 100 * 24 * 3600_000);
+    fixture.db
+      .update(cards)
+      .set({ validTo: cardValidTo })
+      .where(eq(cards.serial, fixture.carina.cardSerial))
+      .run();
+    const phone = new TestPhone();
+    await fixture.enrol(fixture.carina, phone);
+    const eid = fixture.db.select().from(eids).where(eq(eids.mobileDeviceId, phone.deviceId)).get()!;
+    const certificate = new X509Certificate(eid.certificatePem!);
+    expect(new Date(certificate.validTo).getTime()).toBeLessThanOrEqual(cardValidTo.getTime());
+    expect(eid.validTo.getTime()).toBeLessThanOrEqual(cardValidTo.getTime());
   });
 });
