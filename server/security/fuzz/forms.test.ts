@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FuzzServer, startFuzzServer } from './fuzz-server';
+import { type HttpCase, httpCase, type Identity } from './http-cases';
+import { checkDatabase } from './invariants';
+import { fuzzCases, fuzzSeed, Random } from './random';
+import { type FuzzFinding, summarise } from './report';
+import { actionTargets, listRouteModules } from './routes';
+
+/**
+ * Every form action and every loader, over HTTP against the real server with the Remix app, from every
+ * demo role and anonymously: a few thousand seeded hostile requests. The server must never answer 5xx or
+ * log an error, must stay up, and must write no row its own rules call invalid.
+ * Replay: FUZZ_SEED=<seed> FUZZ_CASES=<n> npx vitest run server/security/fuzz/forms.test.ts
+ */
+const seed = fuzzSeed();
+const caseCount = fuzzCases(3_000);
+/** A request writes at most this many audit rows and auth orders, whatever it carries. */
+const maxAuditRowsPerRequest = 4;
+const maxAuthOrdersPerRequest = 1;
+
+let fuzz: FuzzServer;
+beforeAll(async () => {
+  fuzz = await startFuzzServer();
+}, 120_000);
+afterAll(async () => {
+  await fuzz?.stop();
+});
+
+/** Cookies per identity, as a browser keeps them: the session, the auth-order cookie, the language. */
+class CookieJars {
+  private readonly jars = new Map<string, Map<string, string>>();
+
+  constructor(private readonly fuzz: FuzzServer) {}
+
+  async header(identity: Identity): Promise<string> {
+    const key = identity ?? '';
+    let jar = this.jars.get(key);
+    if (!jar) {
+      jar = new Map();
+      this.jars.set(key, jar);
+    }
+    const sessionCookie = this.fuzz.server.services.sessions.cookieName;
+    if (identity && !jar.has(sessionCookie)) {
+      const [name, value] = (await this.login(identity)).split(';')[0]!.split('=') as [string, string];
+      jar.set(name, value);
+    }
+    return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  remember(identity: Identity, response: Response): void {
+    const jar = this.jars.get(identity ?? '');
+    if (!jar) return;
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(';');
+      const separator = pair!.indexOf('=');
+      const name = pair!.slice(0, separator).trim();
+      const value = pair!.slice(separator + 1).trim();
+      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || value === '';
+      if (expired) jar.delete(name);
+      else jar.set(name, value);
+    }
+  }
+
+  /** A session as the login would open it: a password for staff, the person's card for end users. */
+  private async login(username: string): Promise<string> {
+    const client = this.fuzz.db.$client;
+    const user = client.prepare('select id, person_id from users where username = ?').get(username) as
+      | { id: string; person_id: string | null }
+      | undefined;
+    if (!user) throw new Error(`no demo user ${username}`);
+    const staff = client.prepare('select 1 from staff_role_assignments where user_id = ?').get(user.id);
+    const card = client
+      .prepare("select serial from cards where holder_person_id = ? and state in ('active', 'locked')")
+      .get(user.person_id) as { serial: string } | undefined;
+    const { cookie } = await this.fuzz.server.services.sessions.create(
+      staff || !card
+        ? { userId: user.id, loginMethod: 'password' }
+        : { userId: user.id, loginMethod: 'card', loginCredential: card.serial },
+    );
+    return cookie;
+  }
+}
+
+function counts(fuzz: FuzzServer) {
+  const client = fuzz.db.$client;
+  return {
+    audit: (client.prepare('select coalesce(max(id), 0) as n from audit_events').get() as { n: number }).n,
+    authOrders: (client.prepare('select count(*) as n from auth_orders').get() as { n: number }).n,
+  };
+}
+
+async function send(fuzz: FuzzServer, testCase: HttpCase, cookie: string): Promise<Response> {
+  const headers = new Headers(testCase.headers);
+  if (cookie) headers.set('Cookie', cookie);
+  return fetch(`${fuzz.url}${testCase.path}`, {
+    method: testCase.method,
+    headers,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+    ...(testCase.body !== undefined && !['GET', 'HEAD'].includes(testCase.method)
+      ? { body: testCase.body }
+      : {}),
+  });
+}
+
+describe('fuzz: form actions and loaders over HTTP', () => {
+  it('has every route module with an action in its table, with the route id the app uses', () => {
+    const withAction = listRouteModules()
+      .filter((module) => module.hasAction)
+      .map((module) => module.file)
+      .sort();
+    expect(actionTargets.map((target) => target.file).sort()).toEqual(withAction);
+  });
+
+  it(`answers ${caseCount} hostile requests without a server error or an invalid row (seed ${seed})`, async () => {
+    const modules = listRouteModules();
+    const real = fuzz.realValues();
+    const jars = new CookieJars(fuzz);
+    const findings: FuzzFinding[] = [];
+    const statuses = new Map<number, number>();
+    let maxAudit = 0;
+    let maxAuthOrders = 0;
+    const started = Date.now();
+    const timings = new Map<string, number>();
+
+    for (let index = 0; index < caseCount; index++) {
+      const testCase = httpCase(index, Random.forCase(seed, index), real, modules, fuzz.url);
+      const before = counts(fuzz);
+      const errorsBefore = fuzz.errors.length;
+      let status: number;
+      let excerpt = '';
+      const caseStarted = performance.now();
+      try {
+        const response = await send(fuzz, testCase, await jars.header(testCase.identity));
+        status = response.status;
+        const text = await response.text();
+        if (status >= 500) excerpt = text.slice(0, 300);
+        jars.remember(testCase.identity, response);
+      } catch (error) {
+        status = 0;
+        excerpt = `${String(error)} ${String((error as Error).cause ?? '')}`;
+      }
+      const elapsed = performance.now() - caseStarted;
+      const timingKey = `${testCase.kind} ${testCase.route}`;
+      timings.set(timingKey, (timings.get(timingKey) ?? 0) + elapsed);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      const after = counts(fuzz);
+      const auditAdded = after.audit - before.audit;
+      const authOrdersAdded = after.authOrders - before.authOrders;
+      maxAudit = Math.max(maxAudit, auditAdded);
+      maxAuthOrders = Math.max(maxAuthOrders, authOrdersAdded);
+      const logged = fuzz.errors
+        .slice(errorsBefore)
+        .filter((entry) => status >= 500 || entry.source === 'pino');
+      const problems = [
+        ...(status >= 500 || status === 0 ? [`status ${status}`] : []),
+        ...(logged.length > 0 ? ['error logged'] : []),
+        ...(auditAdded > maxAuditRowsPerRequest ? [`${auditAdded} audit rows`] : []),
+        ...(authOrdersAdded > maxAuthOrdersPerRequest ? [`${authOrdersAdded} auth orders`] : []),
+      ];
+      if (problems.length > 0) {
+        findings.push({
+          index,
+          seed,
+          problems,
+          where: `${testCase.method} ${testCase.path.slice(0, 160)}`,
+          route: testCase.route,
+          detail: `${testCase.kind}/${testCase.variant} as ${testCase.identity ?? 'anonymous'}`,
+          excerpt,
+          errors: logged.map((entry) => ({
+            msg: entry.msg,
+            ...(entry.err?.message ? { message: entry.err.message } : {}),
+            ...(entry.err?.stack ? { stack: entry.err.stack.split('\n').slice(0, 6).join('\n') } : {}),
+          })),
+        });
+      }
+      if (index % 500 === 499) {
+        expect((await fetch(`${fuzz.url}/healthz`)).status, `healthz after case ${index}`).toBe(200);
+      }
+    }
+
+    const health = await fetch(`${fuzz.url}/healthz`);
+    const database = checkDatabase(fuzz.db);
+    const seconds = (Date.now() - started) / 1000;
+    console.info(
+      summarise('http', {
+        seed,
+        cases: caseCount,
+        seconds,
+        statuses,
+        findings,
+        database,
+        bounds: { maxAudit, maxAuthOrders },
+      }),
+    );
+    if (process.env.FUZZ_TIMINGS) {
+      console.info(
+        [...timings]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 15)
+          .map(([key, ms]) => `${Math.round(ms)} ms ${key}`)
+          .join('\n'),
+      );
+    }
+    expect(health.status).toBe(200);
+    expect(database.integrity).toEqual(['ok']);
+    expect(database.foreignKeyViolations).toEqual([]);
+    expect(database.invalidRows.slice(0, 20)).toEqual([]);
+    expect(
+      findings
+        .slice(0, 30)
+        .map((finding) => `#${finding.index} ${finding.problems.join(', ')}: ${finding.where}`),
+    ).toEqual([]);
+  }, 600_000);
+});
