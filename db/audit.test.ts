@@ -1,8 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEntry, type AuditEventView, listAuditEvents, recordAudit, streamAuditCsv } from './audit';
+import {
+  type AuditEntry,
+  type AuditEventView,
+  listAuditEvents,
+  recordAudit,
+  recordFoldedRefusal,
+  refusalFoldWindowMs,
+  streamAuditCsv,
+} from './audit';
 import { type AppDatabase, openMigratedDatabase } from './connection';
-import { units } from './schema';
+import { auditEvents, units } from './schema';
 import { seedDemoData } from './seed';
 import { expandUnitSubtrees } from './units';
 
@@ -165,5 +173,30 @@ describe('streamAuditCsv', () => {
     await reader.read();
     expect(() => recordAudit(db, entry({}))).not.toThrow();
     await reader.cancel();
+  });
+});
+
+describe('recordFoldedRefusal', () => {
+  const refusal = (detail: { reason: string; clientAddress: string; personId?: string }) => ({
+    actorUserId: null,
+    actorLabel: 'anonym',
+    action: 'mobile_order_status',
+    objectType: 'auth_order',
+    detail,
+  });
+  const rows = () => db.select().from(auditEvents).where(eq(auditEvents.action, 'mobile_order_status')).all();
+
+  it('writes one row per address, reason and person a minute, and again after the minute', () => {
+    const now = new Date();
+    const base = { reason: 'not_own_order', clientAddress: '10.0.0.1' };
+    expect(recordFoldedRefusal(db, refusal(base), now)).toBe(true);
+    for (let index = 0; index < 50; index++) expect(recordFoldedRefusal(db, refusal(base), now)).toBe(false);
+    expect(recordFoldedRefusal(db, refusal({ ...base, reason: 'invalid_input' }), now)).toBe(true);
+    expect(recordFoldedRefusal(db, refusal({ ...base, clientAddress: '10.0.0.2' }), now)).toBe(true);
+    expect(recordFoldedRefusal(db, refusal({ ...base, personId: 'person-1' }), now)).toBe(true);
+    expect(rows()).toHaveLength(4);
+    const later = new Date(now.getTime() + refusalFoldWindowMs + 1000);
+    expect(recordFoldedRefusal(db, refusal(base), later)).toBe(true);
+    expect(rows()).toHaveLength(5);
   });
 });

@@ -39,8 +39,8 @@ export const refusalFoldWindowMs = 60_000;
 /**
  * Records a refusal of a request anyone can send (an unknown id polled, a malformed body, a login nobody
  * could have collected), unless the same action was refused for the same reason to the same client address
- * within the last minute: one row per address, action and reason a minute, so a client repeating a bad
- * request cannot grow the log without limit. Failed login attempts that count toward the login limits are
+ * (and the same person, when the refusal names one) within the last minute: one row per address, action
+ * and reason a minute, so a client repeating a bad request cannot grow the log without limit. Failed login attempts that count toward the login limits are
  * recorded in full (recordAudit). Returns whether a row was written.
  */
 export function recordFoldedRefusal(
@@ -48,6 +48,7 @@ export function recordFoldedRefusal(
   entry: Omit<AuditEntry, 'outcome'> & { detail: { reason: string; clientAddress: string } },
   now: Date = new Date(),
 ): boolean {
+  const personId = typeof entry.detail.personId === 'string' ? entry.detail.personId : null;
   const seen = db
     .select({ id: auditEvents.id })
     .from(auditEvents)
@@ -58,6 +59,7 @@ export function recordFoldedRefusal(
         eq(auditEvents.outcome, 'refused'),
         sql`json_extract(${auditEvents.detail}, '$.clientAddress') = ${entry.detail.clientAddress}`,
         sql`json_extract(${auditEvents.detail}, '$.reason') = ${entry.detail.reason}`,
+        sql`json_extract(${auditEvents.detail}, '$.personId') is ${personId}`,
       ),
     )
     .limit(1)
