@@ -10,6 +10,7 @@ import { createFoldedAudit } from './http/folded-audit';
 import { pkiRoutes } from './http/pki-routes';
 import { boundedFormBodies, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
+import { fromOwnOrigin } from './http/request-origin';
 import { assignCspNonce, noStoreButPkiFiles, securityHeaders } from './http/security';
 import type { JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
@@ -87,8 +88,9 @@ export async function createServer(
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   // Before any route and the login limit: a refused request is not a login attempt.
   const refusalAudit = createFoldedAudit(deps.db);
+  const ownOrigin = { trustProxy: config.TRUST_PROXY, publicUrl: config.PUBLIC_URL };
   app.use(
-    sameOriginWrites({ publicUrl: config.PUBLIC_URL, audit: refusalAudit }),
+    sameOriginWrites({ ...ownOrigin, audit: refusalAudit }),
     boundedFormBodies({ audit: refusalAudit }),
   );
   app.post(
@@ -122,6 +124,8 @@ export async function createServer(
   const httpServer = createHttpServer(app);
   const io = new SocketServer(httpServer, {
     maxHttpBufferSize: maxSocketMessageBytes,
+    // A page of another origin (or the same site) must not open a socket with the user's session cookie.
+    allowRequest: (req, callback) => callback(null, fromOwnOrigin(req, ownOrigin)),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
   });
   const socketDeps = {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { FoldedAudit } from './folded-audit';
 import { type HttpRefusal, refuseRequest } from './http-refusals';
-import { requestOrigin } from './request-origin';
+import { fromOwnOrigin, type OwnOriginRule } from './request-origin';
 
 /** Methods that change nothing; every other method must come from our own pages. */
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -13,28 +13,10 @@ export const maxBodyBytes = 64 * 1024;
 const jsonPaths = /^\/mobilt-siths\/api\//;
 const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
-/**
- * Refuses a write whose Origin or Sec-Fetch-Site names anything but this site, before any route runs.
- * `Origin: null` (sandboxed frames, redirects across origins) is refused too; `Sec-Fetch-Site: none` is a
- * user's own navigation, not another site. A request with neither header is let
- * through: every browser sends Origin on a cross-origin POST and both headers on any POST to a secure or
- * loopback origin, so such a request comes from a program (curl, a phone, a test) that holds no one
- * else's cookies and could as well send whatever Origin it likes.
- */
-export function sameOriginWrites(options: {
-  publicUrl: string | undefined;
-  audit: FoldedAudit;
-}): RequestHandler {
-  const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : undefined;
+/** Refuses a write that a browser sent from any page but ours (see fromOwnOrigin), before any route runs. */
+export function sameOriginWrites(options: OwnOriginRule & { audit: FoldedAudit }): RequestHandler {
   return (req, res, next) => {
-    if (safeMethods.has(req.method)) return next();
-    const origin = req.get('Origin');
-    const fetchSite = req.get('Sec-Fetch-Site');
-    const originOwn = origin === undefined || origin === publicOrigin || origin === requestOrigin(req);
-    // Sec-Fetch-Site tells same-site pages (sibling hosts, the agent's loopback page on another port)
-    // from this one too, and a browser that sends both headers must be right on both.
-    const fetchSiteOwn = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
-    if (originOwn && fetchSiteOwn) return next();
+    if (safeMethods.has(req.method) || fromOwnOrigin(req, options)) return next();
     refuseRequest(req, res, options.audit, 'cross_origin');
   };
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, units } from '../../db/schema';
 import { createFoldedAudit } from '../http/folded-audit';
@@ -147,6 +148,37 @@ describe('our own origin behind a proxy', () => {
       await behindProxy.stop();
       await untrusted.stop();
     }
+  });
+});
+
+describe('sockets from another origin', () => {
+  /** Whether a /support socket opens with the support user's session cookie and these handshake headers. */
+  async function supportSocketOpens(headers: Record<string, string>): Promise<boolean> {
+    const cookie = await server.sessionOf('support');
+    const socket = io(`${server.url}/support`, {
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { Cookie: cookie, ...headers },
+    });
+    try {
+      return await new Promise<boolean>((resolve) => {
+        socket.once('connect', () => resolve(true));
+        socket.once('connect_error', () => resolve(false));
+      });
+    } finally {
+      socket.close();
+    }
+  }
+
+  it('a page of another site or the same site cannot open one with the session cookie', async () => {
+    expect(await supportSocketOpens({ Origin: 'https://evil.example' })).toBe(false);
+    expect(await supportSocketOpens({ Origin: 'http://127.0.0.1:8790' })).toBe(false);
+    expect(await supportSocketOpens({ Origin: server.url, 'Sec-Fetch-Site': 'same-site' })).toBe(false);
+  });
+
+  it('our own page and the card-agent (no Origin) can', async () => {
+    expect(await supportSocketOpens({ Origin: server.url })).toBe(true);
+    expect(await supportSocketOpens({})).toBe(true);
   });
 });
 
