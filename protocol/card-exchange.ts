@@ -27,7 +27,10 @@ export const cardExchangeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('register_card'), jobId: jobIdSchema, certificate: derCertificate, signature }),
   /** A login: the authentication certificate (9A; 9D on a reserve card that has no 9A yet) and a signature. */
   z.object({ type: z.literal('sign_in'), jobId: jobIdSchema, certificate: derCertificate, signature }),
-  /** The card proves it is the card the job is for: 9E for an unlock, 9D (transport) for an activation. */
+  /**
+   * The card proves it is the card the job is for: 9E for an unlock, 9D (transport) for an activation. In a
+   * login or card check that finds the PIN blocked, 9E names the card to lock; that answer carries nothing.
+   */
   z.object({ type: z.literal('prove_card'), jobId: jobIdSchema, certificate: derCertificate, signature }),
   /** Activation: the public keys generated on the card, SubjectPublicKeyInfo DER, base64. */
   z.object({ type: z.literal('request_certificates'), jobId: jobIdSchema, keys: perRole(spki) }),

@@ -65,10 +65,10 @@ export interface CardJobServiceDeps {
 type Refusal = Extract<CardExchangeAnswer, { ok: false }>;
 const refuse = (code: JobErrorCode, message: string): Refusal => ({ ok: false, code, message });
 
-const exchangeKinds: Record<CardExchange['type'], JobKind> = {
+/** The one kind each request belongs to; prove_card belongs to every kind that works on a card. */
+const exchangeKinds: Record<Exclude<CardExchange['type'], 'prove_card'>, JobKind> = {
   sign_in: 'authenticate',
   register_card: 'authenticate',
-  prove_card: 'unlock',
   request_certificates: 'activate',
   confirm_certificates: 'activate',
 };
@@ -154,11 +154,8 @@ export class CardJobService implements CardJobHooks {
   }
 
   async exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer> {
-    const expectedKind = exchangeKinds[request.type];
-    const fitsKind =
-      request.type === 'prove_card'
-        ? job.kind === 'unlock' || job.kind === 'activate'
-        : job.kind === expectedKind;
+    // In a login or card check, prove_card names the card whose PIN the agent found blocked.
+    const fitsKind = request.type === 'prove_card' || job.kind === exchangeKinds[request.type];
     if (!fitsKind || !job.challenge) return refuse('internal', refusals.wrongRequest);
     const answer = await this.#answer(job, request);
     if (!answer.ok) this.#auditRefusal(job, request.type, answer);
@@ -172,9 +169,9 @@ export class CardJobService implements CardJobHooks {
       case 'register_card':
         return this.#registerCard(job, request);
       case 'prove_card':
-        return job.kind === 'unlock'
-          ? this.#proveForUnlock(job, request)
-          : this.#proveForActivation(job, request);
+        if (job.kind === 'unlock') return this.#proveForUnlock(job, request);
+        if (job.kind === 'activate') return this.#proveForActivation(job, request);
+        return this.#proveBlockedCard(job, request);
       case 'request_certificates':
         return this.#issueCertificates(job, request);
       case 'confirm_certificates':
@@ -184,6 +181,18 @@ export class CardJobService implements CardJobHooks {
 
   /** A validated certificate that signed this job's challenge for this kind of request, or a refusal. */
   async #provenCertificate(
+    job: JobRow,
+    request: Extract<CardExchange, { certificate: string }>,
+  ): Promise<ValidCertificate | Refusal> {
+    const certificate = await this.#signedChallenge(job, request);
+    if ('ok' in certificate) return certificate;
+    // The card signed this job's challenge with its own key: only now may the job act on this serial.
+    if (certificate.cardSerial) recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
+    return certificate;
+  }
+
+  /** The certificate whose key signed this job's challenge, checked against our PKI; records nothing. */
+  async #signedChallenge(
     job: JobRow,
     request: Extract<CardExchange, { certificate: string }>,
   ): Promise<ValidCertificate | Refusal> {
@@ -205,8 +214,6 @@ export class CardJobService implements CardJobHooks {
       signatureValid = false;
     }
     if (!signatureValid) return refuse('card_not_authentic', refusals.notAuthentic);
-    // The card signed this job's challenge with its own key: only now may the job act on this serial.
-    if (certificate.cardSerial) recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
     return certificate;
   }
 
@@ -272,6 +279,20 @@ export class CardJobService implements CardJobHooks {
     if (job.personId && proven.personId !== job.personId) return refuse('wrong_card', refusals.wrongCard);
     const { puk } = deriveCardSecrets(this.deps.masterKey, job.cardSerial);
     return { ok: true as const, puk };
+  }
+
+  /**
+   * A login or card check found the PIN blocked: the card names itself with its card-authentication key
+   * (9E signs without the PIN), so the job's end may lock that card. Only that key counts; the answer
+   * carries nothing, the card gets no secret for a blocked PIN.
+   */
+  async #proveBlockedCard(job: JobRow, request: Extract<CardExchange, { type: 'prove_card' }>) {
+    const certificate = await this.#signedChallenge(job, request);
+    if ('ok' in certificate) return certificate;
+    if (certificate.purpose !== 'card_authentication' || !certificate.cardSerial)
+      return refuse('certificate_rejected', refusals.certificate);
+    recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
+    return { ok: true as const };
   }
 
   async #proveForActivation(job: JobRow, request: Extract<CardExchange, { type: 'prove_card' }>) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { findAgentById } from '../../db/agents';
 import { recordAudit } from '../../db/audit';
@@ -153,6 +154,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       personId: findAgentById(this.deps.db, channel.agentId)?.personId ?? null,
       createdByUserId: input.actor.userId,
       createdBySessionId: input.actor.sessionId,
+      // A card whose PIN turns out blocked names itself by signing this; only then may the check lock it.
+      challenge: randomBytes(32).toString('base64url'),
     });
   }
 

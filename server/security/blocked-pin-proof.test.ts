@@ -1,0 +1,262 @@
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { io, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuthOrder } from '../../db/auth-orders';
+import { registerCardEids } from '../../db/eids';
+import { newId } from '../../db/ids';
+import { cards, jobs, persons, units } from '../../db/schema';
+import type { SequenceAck } from '../../protocol/agent-events';
+import { signedChallenge } from '../../protocol/card-exchange';
+import type { JobOffer, JobOfferAnswer, StepReport } from '../../protocol/jobs';
+import type { JobAck } from '../../protocol/support-events';
+import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+
+/**
+ * Finding 1 of issue 11, its consequence: a login or a support card check that ends in `pin_blocked`
+ * locks the card only when the card proved itself in the job with its card-authentication key (9E, which
+ * signs without the PIN) over the job's own challenge. A proof for another job, a key of another purpose
+ * or no proof locks nothing, and the proof is answered with nothing secret.
+ */
+const token = 'blocked-pin-proof-agent-token-01';
+const readerName = 'Virtual PCD 00 00';
+const cardSerial = '9752000000000000077';
+
+let testServer: TestServer;
+let personId: string;
+const sockets: Socket[] = [];
+
+beforeEach(async () => {
+  testServer = await startTestServer();
+  addAgent(testServer.db, token);
+  const unitId = newId();
+  personId = newId();
+  testServer.db
+    .insert(units)
+    .values({ id: unitId, hsaId: 'SE2321000131-E000000000077', name: 'Enhet', organisation: 'Region' })
+    .run();
+  testServer.db
+    .insert(persons)
+    .values({ id: personId, hsaId: 'SE2321000131-P000000000077', givenName: 'Åsa', surname: 'Öberg' })
+    .run();
+  testServer.db
+    .insert(cards)
+    .values({
+      id: newId(),
+      serial: cardSerial,
+      kind: 'ordinary',
+      productCode: 'SITHS-ORD-3',
+      trustLevel: 3,
+      state: 'active',
+      holderPersonId: personId,
+      unitId,
+      validFrom: new Date('2025-01-01T00:00:00Z'),
+      validTo: new Date('2031-01-01T00:00:00Z'),
+    })
+    .run();
+});
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
+  await testServer.stop();
+});
+
+function open(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
+  const socket = io(`${testServer.url}${namespace}`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    auth,
+    extraHeaders: cookie ? { cookie } : {},
+  });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+async function agent() {
+  const socket = await open('/agent', { token });
+  const offers: JobOffer[] = [];
+  socket.on('job:offer', (offer: JobOffer, reply: (answer: JobOfferAnswer) => void) => {
+    offers.push(offer);
+    reply({ accepted: true });
+  });
+  await socket
+    .timeout(2_000)
+    .emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
+  const call = <T>(event: string, payload: unknown) =>
+    socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
+  /** The agent read the card, found its PIN blocked and ends the job. */
+  const reportPinBlocked = async (jobId: string) => {
+    expect(
+      await call<SequenceAck>('job:step', {
+        jobId,
+        sequence: 1,
+        step: 'card_read',
+        status: 'succeeded',
+        at: Date.now(),
+        progress: 30,
+        card: { readerName, cardSerial, pinTriesLeft: 0 },
+      } satisfies StepReport),
+    ).toMatchObject({ ok: true });
+    return call<SequenceAck>('job:finished', {
+      jobId,
+      sequence: 2,
+      state: 'failed',
+      at: Date.now(),
+      error: { code: 'pin_blocked', message: 'PIN-koden är spärrad' },
+    });
+  };
+  const agentSessionId = testServer.server.services.agentRegistry.list().at(-1)!.agentSessionId;
+  return { offers, call, reportPinBlocked, agentSessionId };
+}
+type Agent = Awaited<ReturnType<typeof agent>>;
+
+/** A support card check on the agent: its id and the challenge its offer carried. */
+async function cardCheckJob(connection: Agent) {
+  const { cookieHeader } = await addStaffSession(testServer, 'support');
+  const support = await open('/support', {}, cookieHeader);
+  const started = (await support.timeout(5_000).emitWithAck('support:start-card-check', {
+    agentSessionId: connection.agentSessionId,
+    readerName,
+  })) as JobAck;
+  expect(started).toMatchObject({ ok: true });
+  const jobId = (started as { jobId: string }).jobId;
+  const offer = connection.offers.find((candidate) => candidate.jobId === jobId);
+  return { jobId, challenge: offer?.challenge };
+}
+
+/** A Mina sidor card login claimed by the agent. */
+async function loginJob(connection: Agent) {
+  const order = createAuthOrder(
+    testServer.db,
+    { purpose: 'login', method: 'card', ttlMs: 60_000 },
+    new Date(),
+  );
+  const ack = await connection.call<{ ok: boolean; jobId: string }>('agent:autostart', {
+    autoStartToken: order.autoStartToken,
+  });
+  expect(ack).toMatchObject({ ok: true });
+  return { jobId: ack.jobId, challenge: order.challenge };
+}
+
+/** The card's registered eIDs, with the private keys this test holds as the real card would. */
+async function cardKeys() {
+  const pair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const authentication = pair();
+  const cardAuthentication = pair();
+  const certificates = await testServer.server.services.pki.issueCardCertificates({
+    holder: {
+      hsaId: 'SE2321000131-P000000000077',
+      givenName: 'Åsa',
+      surname: 'Öberg',
+      personalIdentityNumber: null,
+      email: null,
+      organisation: 'Region',
+    },
+    cardSerial,
+    trustLevel: 3,
+    keys: {
+      authentication: authentication.publicKey,
+      signature: pair().publicKey,
+      cardAuthentication: cardAuthentication.publicKey,
+    },
+    validTo: new Date('2031-01-01T00:00:00Z'),
+  });
+  const card = testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).get()!;
+  registerCardEids(testServer.db, { personId, cardId: card.id, trustLevel: 3, certificates });
+  return {
+    cardAuthentication: {
+      certificate: certificates.cardAuthentication.der,
+      key: cardAuthentication.privateKey,
+    },
+    authentication: { certificate: certificates.authentication.der, key: authentication.privateKey },
+  };
+}
+
+/** prove_card for `jobId`, signed over `signedFor` (this job's id and challenge unless a test says otherwise). */
+function proveCard(
+  connection: Agent,
+  jobId: string,
+  key: { certificate: Buffer; key: KeyObject },
+  signedFor: { jobId: string; challenge: string },
+) {
+  const signature = sign(
+    'sha256',
+    signedChallenge('prove_card', signedFor.jobId, signedFor.challenge),
+    key.key,
+  );
+  return connection.call<Record<string, unknown>>('job:exchange', {
+    type: 'prove_card',
+    jobId,
+    certificate: key.certificate.toString('base64'),
+    signature: signature.toString('base64'),
+  });
+}
+
+const cardState = () => testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).get()!.state;
+const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+
+describe('a blocked PIN found in a job', () => {
+  it('locks the card that proved itself with 9E in a support card check, answered with nothing secret', async () => {
+    const keys = await cardKeys();
+    const connection = await agent();
+    const { jobId, challenge } = await cardCheckJob(connection);
+    expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const answer = await proveCard(connection, jobId, keys.cardAuthentication, {
+      jobId,
+      challenge: challenge!,
+    });
+    expect(answer).toEqual({ ok: true });
+    expect(jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: cardSerial });
+    expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
+    expect(cardState()).toBe('locked');
+  });
+
+  it('locks the card that proved itself with 9E in a login, answered with nothing secret', async () => {
+    const keys = await cardKeys();
+    const connection = await agent();
+    const { jobId, challenge } = await loginJob(connection);
+    const answer = await proveCard(connection, jobId, keys.cardAuthentication, { jobId, challenge });
+    expect(answer).toEqual({ ok: true });
+    expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
+    expect(cardState()).toBe('locked');
+  });
+
+  it('locks nothing when the proof was signed for another job’s challenge', async () => {
+    const keys = await cardKeys();
+    const connection = await agent();
+    const earlier = await loginJob(connection);
+    const { jobId } = await cardCheckJob(connection);
+    const answer = await proveCard(connection, jobId, keys.cardAuthentication, {
+      jobId: earlier.jobId,
+      challenge: earlier.challenge,
+    });
+    expect(answer).toMatchObject({ ok: false, code: 'card_not_authentic' });
+    expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
+    expect(jobRow(jobId)).toMatchObject({ provenCardSerial: null, errorCode: 'pin_blocked' });
+    expect(cardState()).toBe('active');
+  });
+
+  it('locks nothing when the proof comes from a key that is not the card-authentication key', async () => {
+    const keys = await cardKeys();
+    const connection = await agent();
+    const { jobId, challenge } = await cardCheckJob(connection);
+    const answer = await proveCard(connection, jobId, keys.authentication, { jobId, challenge: challenge! });
+    expect(answer).toMatchObject({ ok: false, code: 'certificate_rejected' });
+    expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
+    expect(jobRow(jobId).provenCardSerial).toBeNull();
+    expect(cardState()).toBe('active');
+  });
+
+  it('locks nothing when the card never proved itself', async () => {
+    await cardKeys();
+    const connection = await agent();
+    const { jobId } = await cardCheckJob(connection);
+    expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
+    expect(jobRow(jobId)).toMatchObject({ provenCardSerial: null, reportedCardSerial: cardSerial });
+    expect(cardState()).toBe('active');
+  });
+});
