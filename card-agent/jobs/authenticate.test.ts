@@ -99,6 +99,55 @@ describe('authenticate job, login', () => {
   });
 });
 
+describe('authenticate job, PIN blocked', () => {
+  it('after the last wrong PIN, proves the card once with 9E (no PIN) before failing pin_blocked', async () => {
+    const card = await ordinaryCard();
+    card.triesLeft = 1;
+    const kit = startJobKit(card);
+    const offer = kit.server.offer({ kind: 'authenticate', purpose: 'login' });
+    await kit.runner.offer(offer);
+    await answerPin(kit, '135790');
+    expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'failed', error: { code: 'pin_blocked' } });
+    expect(kit.server.requests.map((request) => request.type)).toEqual(['prove_card']);
+    expect(kit.server.signedWith('prove_card')).toEqual(card.certificates!['9e']);
+    expect(kit.readers.operations.filter((operation) => operation.startsWith('sign'))).toEqual(['sign 9e']);
+    expect(kit.steps(offer.jobId).at(-1)).toMatchObject({
+      step: 'card_verified',
+      status: 'failed',
+      error: { code: 'pin_blocked' },
+      card: { pinTriesLeft: 0 },
+    });
+    expect(JSON.stringify(kit.server.requests)).not.toContain('135790');
+  });
+
+  it('with the PIN already blocked, proves the card with 9E and asks for no PIN', async () => {
+    const card = await ordinaryCard();
+    card.triesLeft = 0;
+    const kit = startJobKit(card);
+    const offer = kit.server.offer({ kind: 'authenticate', purpose: 'login' });
+    await kit.runner.offer(offer);
+    expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'failed', error: { code: 'pin_blocked' } });
+    expect(kit.server.requests.map((request) => request.type)).toEqual(['prove_card']);
+    expect(kit.server.signedWith('prove_card')).toEqual(card.certificates!['9e']);
+    expect(kit.readers.pinsTried).toEqual([]);
+  });
+
+  it('fails pin_blocked all the same when the server refuses the proof or the card has no 9E', async () => {
+    const refused = startJobKit(await ordinaryCard().then((card) => ({ ...card, triesLeft: 0 })));
+    refused.server.refusals.prove_card = { code: 'certificate_rejected', message: 'Kortet godtas inte.' };
+    const first = refused.server.offer({ kind: 'authenticate', purpose: 'login' });
+    await refused.runner.offer(first);
+    expect(await refused.outcome(first.jobId)).toMatchObject({ error: { code: 'pin_blocked' } });
+    expect(refused.server.requests).toHaveLength(1);
+
+    const reserve = startJobKit({ ...(await reserveCard()), triesLeft: 0 });
+    const second = reserve.server.offer({ kind: 'authenticate', purpose: 'reserve_registration' });
+    await reserve.runner.offer(second);
+    expect(await reserve.outcome(second.jobId)).toMatchObject({ error: { code: 'pin_blocked' } });
+    expect(reserve.server.requests).toEqual([]);
+  });
+});
+
 describe('authenticate job, reserve card registration', () => {
   it('registers with 9D after the envelope PIN, then logs in with 9D after PIN1 again', async () => {
     const card = await reserveCard();

@@ -1,6 +1,7 @@
 import { NoCardError, ReaderNotFoundError } from '../pcsc/errors';
 import type { CardSession } from './card-access';
-import { JobFailure } from './job-errors';
+import { proveBlockedCard } from './card-proof';
+import { JobFailure, toJobFailure } from './job-errors';
 import type { JobContext } from './job-plans';
 import type { PinContext } from './pin-prompts';
 
@@ -46,7 +47,10 @@ export async function openCard(job: JobContext): Promise<CardSession> {
   });
 }
 
-/** waiting_for_user, card_verified; asked again after a wrong PIN while tries remain. */
+/**
+ * waiting_for_user, card_verified; asked again after a wrong PIN while tries remain. A PIN found blocked
+ * (before asking, or by the last wrong try) has the card prove itself with 9E before the job fails.
+ */
 export async function verifyPinWithUser(
   job: JobContext,
   session: CardSession,
@@ -58,7 +62,10 @@ export async function verifyPinWithUser(
       'waiting_for_user',
       async (signal) => {
         const triesLeft = execution.card.pinTriesLeft;
-        if (triesLeft === 0) throw new JobFailure('pin_blocked', 'the PIN is blocked', { pinTriesLeft: 0 });
+        if (triesLeft === 0) {
+          await proveBlockedCard(job, session);
+          throw new JobFailure('pin_blocked', 'the PIN is blocked', { pinTriesLeft: 0 });
+        }
         const { jobId } = execution.offer;
         const cardSerial = execution.card.cardSerial;
         return prompts.askPin({ jobId, context, cardSerial, triesLeft, retry }, signal);
@@ -67,7 +74,10 @@ export async function verifyPinWithUser(
     );
     try {
       await execution.step('card_verified', async () => {
-        await session.verifyPin(pin);
+        await session.verifyPin(pin).catch(async (error: unknown) => {
+          if (toJobFailure(error).code === 'pin_blocked') await proveBlockedCard(job, session);
+          throw error;
+        });
         execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
       });
       return;

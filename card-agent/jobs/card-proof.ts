@@ -4,6 +4,7 @@ import type { JobOffer } from '../../protocol/jobs';
 import type { PivSlot } from '../piv/piv-constants';
 import type { CardSession } from './card-access';
 import { JobFailure } from './job-errors';
+import type { JobContext } from './job-plans';
 
 /** The certificate and signature that prove a slot's key to the server, base64 as the exchange carries them. */
 export interface CardProof {
@@ -37,4 +38,24 @@ export async function proveWithSlot(
     .digest();
   const signature = await session.sign(slot, digest);
   return { certificate: certificate.toString('base64'), signature: signature.toString('base64') };
+}
+
+/**
+ * The PIN is blocked: before the job fails, the card names itself to the server with its card-authentication
+ * key (9E signs without the PIN), since the server locks only a card that proved itself in the job. A card
+ * without that certificate (a reserve card not activated), a refusal or a card error only mean no card is
+ * locked: the job fails pin_blocked all the same.
+ */
+export async function proveBlockedCard(job: JobContext, session: CardSession): Promise<void> {
+  const { offer } = job.execution;
+  // A card the server assigned to the job (unlock, activation) is locked without a proof.
+  if (!offer.challenge || offer.cardSerial) return;
+  try {
+    const certificate = await session.readCertificate('9e');
+    if (!certificate) return;
+    const proof = await proveWithSlot(session, offer, 'prove_card', '9e', certificate);
+    await job.exchange({ type: 'prove_card', jobId: offer.jobId, ...proof });
+  } catch {
+    // Nothing to add to the job's failure: the server audits a refused proof.
+  }
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobOffer } from '../../protocol/jobs';
 import { type Agent, startAgent } from '../agent';
-import { FakeReaders } from './fake-readers';
+import { FakeReaders, withSlotKey } from './fake-readers';
 import { type Stored, TEST_TOKEN, TestAgentServer } from './test-agent-server';
 
 const READER = 'Virtual PCD 00 00';
@@ -148,6 +148,29 @@ describe('card_check job', () => {
       error: { code: 'pin_blocked' },
     });
     expect(agent.view.current().result).toEqual({ ok: false, text: 'PIN-koden är spärrad' });
+  });
+
+  it('proves a card whose PIN the last wrong try blocked with one 9E prove_card, then fails pin_blocked', async () => {
+    await setup();
+    const card = await withSlotKey({ serial: SERIAL, pin: PIN, triesLeft: 1 }, '9e');
+    readers.insert(READER, card);
+    const offer = offerOf({ cardSerial: undefined, challenge: randomBytes(32).toString('base64url') });
+    let finishedBeforeProof: boolean | undefined;
+    server.interceptExchange = () => {
+      finishedBeforeProof = server.reports(offer.jobId).some((report) => report.event === 'job:finished');
+      return undefined;
+    };
+    await server.offer(offer);
+    agent.prompts.submit((await nextPrompt()).promptId, '135790');
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'pin_blocked' },
+    });
+    expect(server.exchanges.map((request) => request.type)).toEqual(['prove_card']);
+    expect(server.exchanges[0]).toMatchObject({ certificate: card.certificates!['9e']!.toString('base64') });
+    expect(finishedBeforeProof).toBe(false);
+    expect(readers.operations.filter((operation) => operation.startsWith('sign'))).toEqual(['sign 9e']);
+    expect(JSON.stringify(server.exchanges)).not.toContain('135790');
   });
 
   it('fails card_read with wrong_card when another card is in the named reader', async () => {
