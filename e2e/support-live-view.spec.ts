@@ -70,7 +70,10 @@ test('support watches a card check live, messages the user, cancels a second job
 
   const firstJobUrl = await startCardCheck(page);
   await expect(page.getByTestId('timeline-step').last()).toHaveAttribute('data-step', 'waiting_for_user');
-  await expect(page.getByTestId('card-Serienummer')).toHaveText(demoCards.activeOrdinary);
+  await expect(page.getByTestId('card-Serienummer')).toHaveText('–');
+  await expect(page.getByTestId('card-Serienummer enligt SITHS eID-appen')).toHaveText(
+    demoCards.activeOrdinary,
+  );
   await expect(page.getByTestId('card-Kortläsare')).toHaveText(slot1);
 
   await page

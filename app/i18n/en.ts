@@ -97,6 +97,7 @@ export const en: Record<MessageKey, string> = {
   'support.reader': 'Reader',
   'support.atr': 'ATR',
   'support.cardSerial': 'Serial number',
+  'support.reportedCardSerial': 'Serial number according to the SITHS eID app',
   'support.pinTriesLeft': 'PIN tries left',
   'support.agentOffline': 'The SITHS eID app is not connected',
   'support.sendMessage': 'Send a message to the user',

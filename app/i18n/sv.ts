@@ -89,6 +89,7 @@ const coreSv = {
   'support.reader': 'Kortläsare',
   'support.atr': 'ATR',
   'support.cardSerial': 'Serienummer',
+  'support.reportedCardSerial': 'Serienummer enligt SITHS eID-appen',
   'support.pinTriesLeft': 'PIN-försök kvar',
   'support.agentOffline': 'SITHS eID-appen är inte ansluten',
   'support.sendMessage': 'Skicka meddelande till användaren',

@@ -26,10 +26,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 function CardPanel({ job, steps }: { job: JobView; steps: JobStepView[] }) {
   const t = useT();
   const card = Object.assign({}, ...steps.map((step) => step.card ?? {})) as NonNullable<JobStepView['card']>;
+  // The serial the server trusts (assigned, or proven by the card's key) apart from what the agent says it read.
+  const reportedSerial = card.cardSerial ?? job.reportedCardSerial;
   const rows: Array<[string, string | number | undefined | null]> = [
     [t('support.reader'), card.readerName ?? job.readerName],
     [t('support.atr'), card.atr],
-    [t('support.cardSerial'), card.cardSerial ?? job.cardSerial],
+    [t('support.cardSerial'), job.cardSerial],
+    ...(reportedSerial && reportedSerial !== job.cardSerial
+      ? [[t('support.reportedCardSerial'), reportedSerial] as [string, string]]
+      : []),
     [t('support.pinTriesLeft'), card.pinTriesLeft],
   ];
   return (
