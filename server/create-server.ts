@@ -6,7 +6,6 @@ import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import { type ServerConfig, secureCookies } from './config';
-import { createFoldedAudit } from './http/folded-audit';
 import { pkiRoutes } from './http/pki-routes';
 import { boundedFormBodies, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
@@ -87,12 +86,8 @@ export async function createServer(
   if (config.NODE_ENV !== 'production')
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   // Before any route and the login limit: a refused request is not a login attempt.
-  const refusalAudit = createFoldedAudit(deps.db);
   const ownOrigin = { trustProxy: config.TRUST_PROXY, publicUrl: config.PUBLIC_URL };
-  app.use(
-    sameOriginWrites({ ...ownOrigin, audit: refusalAudit }),
-    boundedFormBodies({ audit: refusalAudit }),
-  );
+  app.use(sameOriginWrites({ ...ownOrigin, db: deps.db }), boundedFormBodies({ db: deps.db }));
   app.post(
     '/logga-in',
     rateLimit({

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import type { FoldedAudit } from './folded-audit';
+import { recordFoldedRefusal } from '../../db/audit';
+import type { AppDatabase } from '../../db/connection';
 
 /** Why a request was refused at the HTTP boundary, before any route saw it. */
 export type HttpRefusal = 'cross_origin' | 'body_too_large' | 'unsupported_media_type' | 'malformed_body';
@@ -24,18 +25,17 @@ const refusals: Record<HttpRefusal, { status: number; message: string }> = {
 };
 
 /** The refusal's answer as the sender reads it: JSON for a Remix data request or a JSON client, else text. */
-export function refuseRequest(req: Request, res: Response, audit: FoldedAudit, refusal: HttpRefusal): void {
+export function refuseRequest(req: Request, res: Response, db: AppDatabase, refusal: HttpRefusal): void {
   const { status, message } = refusals[refusal];
   const address = req.ip ?? 'unknown';
   const path = req.path.slice(0, 200);
-  audit.record(`${address} ${refusal}`, {
+  recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: 'anonym',
     action: 'http_request_refused',
     objectType: 'client_address',
     objectId: address,
-    outcome: 'refused',
-    detail: { reason: refusal, method: req.method, path },
+    detail: { reason: refusal, clientAddress: address, method: req.method, path },
   });
   if (res.headersSent) return;
   // A body still on its way is not read: the connection ends after the answer instead.

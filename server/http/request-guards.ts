@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { FoldedAudit } from './folded-audit';
+import type { AppDatabase } from '../../db/connection';
 import { type HttpRefusal, refuseRequest } from './http-refusals';
 import { fromOwnOrigin, type OwnOriginRule } from './request-origin';
 
@@ -14,10 +14,10 @@ const jsonPaths = /^\/mobilt-siths\/api\//;
 const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
 /** Refuses a write that a browser sent from any page but ours (see fromOwnOrigin), before any route runs. */
-export function sameOriginWrites(options: OwnOriginRule & { audit: FoldedAudit }): RequestHandler {
+export function sameOriginWrites(options: OwnOriginRule & { db: AppDatabase }): RequestHandler {
   return (req, res, next) => {
     if (safeMethods.has(req.method) || fromOwnOrigin(req, options)) return next();
-    refuseRequest(req, res, options.audit, 'cross_origin');
+    refuseRequest(req, res, options.db, 'cross_origin');
   };
 }
 
@@ -28,10 +28,10 @@ export function sameOriginWrites(options: OwnOriginRule & { audit: FoldedAudit }
  * on a multipart body that does not parse, which is refused here too. The bytes are kept in `req.body` for
  * the Remix handler.
  */
-export function boundedFormBodies(options: { audit: FoldedAudit }): RequestHandler {
+export function boundedFormBodies(options: { db: AppDatabase }): RequestHandler {
   return (req, res, next) => {
     if (safeMethods.has(req.method)) return next();
-    const refuse = (refusal: HttpRefusal) => refuseRequest(req, res, options.audit, refusal);
+    const refuse = (refusal: HttpRefusal) => refuseRequest(req, res, options.db, refusal);
     if (Number(req.get('Content-Length')) > maxBodyBytes) return refuse('body_too_large');
     const contentType = mediaType(req.get('Content-Type'));
     const accepted = jsonPaths.test(req.path)

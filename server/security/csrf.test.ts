@@ -2,7 +2,6 @@ import { eq } from 'drizzle-orm';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, units } from '../../db/schema';
-import { createFoldedAudit } from '../http/folded-audit';
 import { type RemixTestServer, startRemixTestServer } from './remix-test-server';
 
 /** Finding 4 (and the 500 of finding 6): a write from another origin is refused before any route runs. */
@@ -179,36 +178,5 @@ describe('sockets from another origin', () => {
   it('our own page and the card-agent (no Origin) can', async () => {
     expect(await supportSocketOpens({ Origin: server.url })).toBe(true);
     expect(await supportSocketOpens({})).toBe(true);
-  });
-});
-
-describe('folding of audited refusals', () => {
-  it('writes one row per key per window and counts the repeats into the next', () => {
-    const written: Array<Record<string, unknown> | undefined> = [];
-    let time = 0;
-    const audit = createFoldedAudit(
-      {
-        insert: () => ({
-          values: (row: { detail: Record<string, unknown> }) => ({ run: () => written.push(row.detail) }),
-        }),
-      } as never,
-      { windowMs: 60_000, maxKeys: 2, now: () => time },
-    );
-    const entry = {
-      actorUserId: null,
-      actorLabel: 'anonym',
-      action: 'a',
-      objectType: 'o',
-      outcome: 'refused' as const,
-    };
-    for (let index = 0; index < 10; index++)
-      audit.record('1.2.3.4 cross_origin', { ...entry, detail: { n: index } });
-    expect(written).toEqual([{ n: 0 }]);
-    time = 60_000;
-    audit.record('1.2.3.4 cross_origin', { ...entry, detail: { n: 10 } });
-    expect(written).toEqual([{ n: 0 }, { n: 10, repeats: 9 }]);
-    audit.record('5.6.7.8 cross_origin', entry);
-    audit.record('9.9.9.9 cross_origin', entry);
-    expect(written).toHaveLength(3);
   });
 });
