@@ -72,6 +72,10 @@ export const jobErrorCodes = [
   'step_timeout',
   'agent_disconnected',
   'agent_busy',
+  /** A report or request for a job that is not running, or not on the connection that sent it. */
+  'job_not_active',
+  /** The agent answered outside the protocol (an offer answer that is not one). */
+  'agent_protocol_error',
   'internal',
 ] as const;
 export type JobErrorCode = (typeof jobErrorCodes)[number];

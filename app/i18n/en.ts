@@ -161,6 +161,8 @@ export const en: Record<MessageKey, string> = {
   'jobError.step_timeout': 'The step took too long',
   'jobError.agent_disconnected': 'The SITHS eID app lost its connection',
   'jobError.agent_busy': 'The SITHS eID app is busy with another job',
+  'jobError.job_not_active': 'The job is no longer running in that SITHS eID app',
+  'jobError.agent_protocol_error': 'The SITHS eID app did not answer as the protocol requires',
   'jobError.internal': 'Internal error',
   'form.error.invalid': 'Check this value.',
   'form.error.required': 'Fill in this field.',

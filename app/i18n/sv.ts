@@ -153,6 +153,8 @@ const coreSv = {
   'jobError.step_timeout': 'Steget tog för lång tid',
   'jobError.agent_disconnected': 'SITHS eID-appen tappade kontakten',
   'jobError.agent_busy': 'SITHS eID-appen är upptagen med ett annat jobb',
+  'jobError.job_not_active': 'Ärendet pågår inte längre i den SITHS eID-appen',
+  'jobError.agent_protocol_error': 'SITHS eID-appen svarade inte enligt protokollet',
   'jobError.internal': 'Internt fel',
   'form.error.invalid': 'Kontrollera uppgiften.',
   'form.error.required': 'Fyll i fältet.',

@@ -104,5 +104,7 @@ const errorTexts: Record<JobErrorCode, string> = {
   step_timeout: 'Det tog för lång tid. Försök igen.',
   agent_disconnected: 'Förbindelsen med servern bröts',
   agent_busy: 'Appen är upptagen med ett annat ärende',
+  job_not_active: 'Ärendet pågår inte längre i den här appen. Börja om.',
+  agent_protocol_error: 'SITHS eID-appen svarade inte som väntat. Starta om appen och försök igen.',
   internal: 'Ett oväntat fel inträffade',
 };

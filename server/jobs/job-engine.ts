@@ -171,13 +171,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     request: CardExchange,
   ): Promise<CardExchangeAnswer> {
     const active = this.#active.get(request.jobId);
-    if (!active) return { ok: false, code: 'internal', message: 'Ärendet pågår inte längre' };
+    if (!active) return { ok: false, code: 'job_not_active', message: 'Ärendet pågår inte längre' };
     if (!this.#holds(active, agentId, agentSessionId)) {
       this.#refuseIntruder(request.jobId, active, { agentId, agentSessionId, event: 'job:exchange' });
-      return { ok: false, code: 'internal', message: 'Ärendet tillhör en annan anslutning' };
+      return { ok: false, code: 'job_not_active', message: 'Ärendet tillhör en annan anslutning' };
     }
     const job = findJob(this.deps.db, request.jobId);
-    if (!job || !this.#hooks) return { ok: false, code: 'internal', message: 'Ärendet kan inte hanteras' };
+    if (!job || !this.#hooks)
+      return { ok: false, code: 'job_not_active', message: 'Ärendet kan inte hanteras' };
     try {
       return await this.#hooks.exchange(job, request);
     } catch (error) {

@@ -15,7 +15,12 @@ import {
   type ServerToAgentEvents,
 } from '../../protocol/agent-events';
 import { autoStartSchema, cardExchangeSchema } from '../../protocol/card-exchange';
-import { jobOutcomeSchema, stepReportSchema } from '../../protocol/jobs';
+import {
+  type JobOfferAnswer,
+  jobOfferAnswerSchema,
+  jobOutcomeSchema,
+  stepReportSchema,
+} from '../../protocol/jobs';
 import type { AgentRegistry } from '../agents/agent-registry';
 import type { CardJobService } from '../card-jobs/card-job-service';
 import type { AgentConnections } from '../jobs/agent-connections';
@@ -100,7 +105,8 @@ export function attachAgentNamespace(
     const replaced = deps.connections.add({
       agentId: agent.id,
       agentSessionId,
-      offerJob: (offer, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('job:offer', offer),
+      offerJob: async (offer, timeoutMs) =>
+        offerAnswerOf(await socket.timeout(timeoutMs).emitWithAck('job:offer', offer)),
       cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
       sendMessage: (message) => socket.emit('support:message', message),
       replace: () => {
@@ -169,4 +175,14 @@ export function attachAgentNamespace(
   });
 
   return namespace;
+}
+
+/** The agent's answer to an offer is a report like any other: anything but a valid answer refuses the job. */
+function offerAnswerOf(answer: unknown): JobOfferAnswer {
+  const parsed = jobOfferAnswerSchema.safeParse(answer);
+  if (parsed.success) return parsed.data;
+  return {
+    accepted: false,
+    error: { code: 'agent_protocol_error', message: 'SITHS eID-appen svarade inte enligt protokollet' },
+  };
 }
