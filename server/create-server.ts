@@ -97,8 +97,13 @@ export async function createServer(
       legacyHeaders: false,
       handler: (req, res) => {
         deps.logger.warn({ address: req.ip }, 'login rate limit reached');
-        // A Remix form submission fetches `?_data=`: answer as the action would, so the page shows it.
-        if ('_data' in req.query) res.status(429).json({ errors: { form: 'login.error.tooMany' } });
+        // A Remix form submission fetches `?_data=`: answer as the action would, so the page shows it
+        // (X-Remix-Response tells the Remix client this is the action's answer, not a failed fetch).
+        if ('_data' in req.query)
+          res
+            .status(429)
+            .set('X-Remix-Response', 'yes')
+            .json({ errors: { form: 'login.error.tooMany' } });
         else res.status(429).type('text/plain; charset=utf-8').send(tooManyLoginsMessage);
       },
     }),

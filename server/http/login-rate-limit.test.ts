@@ -17,6 +17,7 @@ describe('password login rate limit', () => {
 
     const fromForm = await attempt('/logga-in?_data=routes%2Flogga-in');
     expect(fromForm.status).toBe(429);
+    expect(fromForm.headers.get('X-Remix-Response')).toBe('yes');
     expect(await fromForm.json()).toEqual({ errors: { form: 'login.error.tooMany' } });
     const plain = await attempt();
     expect(plain.status).toBe(429);
