@@ -89,6 +89,13 @@ function counts(fuzz: FuzzServer) {
   };
 }
 
+/** An answer that shows a stack trace or the server's file paths tells an attacker how the server is built. */
+function leaksInternals(text: string): boolean {
+  return (
+    text.includes('node_modules') || /\bat .+\.(ts|js|tsx):\d+:\d+/.test(text) || text.includes(process.cwd())
+  );
+}
+
 async function send(fuzz: FuzzServer, testCase: HttpCase, cookie: string): Promise<Response> {
   const headers = new Headers(testCase.headers);
   if (cookie) headers.set('Cookie', cookie);
@@ -115,6 +122,7 @@ describe('fuzz: form actions and loaders over HTTP', () => {
   it(`answers ${caseCount} hostile requests without a server error or an invalid row (seed ${seed})`, async () => {
     const modules = listRouteModules();
     const real = fuzz.realValues();
+    const related = fuzz.relatedValues();
     const jars = new CookieJars(fuzz);
     const findings: FuzzFinding[] = [];
     const statuses = new Map<number, number>();
@@ -124,7 +132,7 @@ describe('fuzz: form actions and loaders over HTTP', () => {
     const timings = new Map<string, number>();
 
     for (let index = 0; index < caseCount; index++) {
-      const testCase = httpCase(index, Random.forCase(seed, index), real, modules, fuzz.url);
+      const testCase = httpCase(index, Random.forCase(seed, index), real, modules, fuzz.url, related);
       const before = counts(fuzz);
       const errorsBefore = fuzz.errors.length;
       let status: number;
@@ -135,6 +143,7 @@ describe('fuzz: form actions and loaders over HTTP', () => {
         status = response.status;
         const text = await response.text();
         if (status >= 500) excerpt = text.slice(0, 300);
+        if (leaksInternals(text)) excerpt = `leaks: ${text.slice(0, 300)}`;
         jars.remember(testCase.identity, response);
       } catch (error) {
         status = 0;
@@ -154,6 +163,7 @@ describe('fuzz: form actions and loaders over HTTP', () => {
         .filter((entry) => status >= 500 || entry.source === 'pino');
       const problems = [
         ...(status >= 500 || status === 0 ? [`status ${status}`] : []),
+        ...(excerpt.startsWith('leaks:') ? ['stack trace or server path in the answer'] : []),
         ...(logged.length > 0 ? ['error logged'] : []),
         ...(auditAdded > maxAuditRowsPerRequest ? [`${auditAdded} audit rows`] : []),
         ...(authOrdersAdded > maxAuthOrdersPerRequest ? [`${authOrdersAdded} auth orders`] : []),
@@ -193,7 +203,13 @@ describe('fuzz: form actions and loaders over HTTP', () => {
         bounds: { maxAudit, maxAuthOrders },
       }),
     );
-    if (process.env.FUZZ_TIMINGS) {
+    if (process.env.FUZZ_VERBOSE) {
+      const outcomes = fuzz.db.$client
+        .prepare(
+          'select action, outcome, count(*) as n from audit_events group by action, outcome order by n desc',
+        )
+        .all();
+      console.info(outcomes.map((row) => JSON.stringify(row)).join('\n'));
       console.info(
         [...timings]
           .sort((a, b) => b[1] - a[1])

@@ -12,7 +12,7 @@ import { loadConfig } from '../../config';
 import { createServer, type RunningServer } from '../../create-server';
 import { redactedPaths } from '../../logger';
 import { testMasterKey } from '../../pki/test-fixtures';
-import type { RealValues } from './hostile';
+import type { RealValues, RelatedValues } from './hostile';
 
 /** A log line at level error or above: every one of them during a fuzz run is a finding. */
 export interface ErrorLogEntry {
@@ -33,6 +33,7 @@ export interface FuzzServer {
   /** Error-level log lines (pino) and console.error calls, in order; the fuzz attributes them to cases. */
   errors: ErrorLogEntry[];
   realValues(): RealValues;
+  relatedValues(): RelatedValues;
   stop(): Promise<void>;
 }
 
@@ -125,6 +126,7 @@ export async function startFuzzServer(): Promise<FuzzServer> {
     agentTokens: [defaultDemoAgentToken, ...extraAgentTokens],
     errors,
     realValues: () => collectRealValues(db),
+    relatedValues: () => collectRelatedValues(db),
     async stop() {
       console.error = consoleError;
       console.warn = consoleWarn;
@@ -159,5 +161,24 @@ export function collectRealValues(db: AppDatabase): RealValues {
     agentSessionIds: column(db, 'select id from agent_sessions'),
     mobileDeviceIds: column(db, 'select id from mobile_devices'),
     enrolmentIds: column(db, 'select id from mobile_enrolments'),
+  };
+}
+
+export function collectRelatedValues(db: AppDatabase): RelatedValues {
+  const rows = <Row>(sql: string) => db.$client.prepare(sql).all() as Row[];
+  return {
+    heldCards: rows(
+      "select holder_person_id as personId, id as cardId from cards where holder_person_id is not null and state in ('active', 'locked')",
+    ),
+    heldEids: rows(
+      "select person_id as personId, id as eidId from eids where person_id is not null and state = 'active'",
+    ),
+    openOrders: rows(
+      "select id as orderId, state from orders where state in ('placed', 'awaiting_second_approval', 'ready')",
+    ),
+    stockCards: rows("select id as cardId, unit_id as unitId from cards where state = 'in_stock'"),
+    reserveOrders: rows(
+      "select id as orderId, unit_id as unitId from orders where type like 'reserve_card%' and state in ('placed', 'awaiting_second_approval', 'ready')",
+    ),
   };
 }

@@ -24,6 +24,15 @@ export interface RealValues {
   enrolmentIds: string[];
 }
 
+/** Rows that belong together (a card and its holder, an order and its state), for forms that name both. */
+export interface RelatedValues {
+  heldCards: { personId: string; cardId: string }[];
+  heldEids: { personId: string; eidId: string }[];
+  openOrders: { orderId: string; state: string }[];
+  stockCards: { cardId: string; unitId: string }[];
+  reserveOrders: { orderId: string; unitId: string }[];
+}
+
 export type RealKind = keyof RealValues;
 
 const bidiAndControl = [
@@ -149,8 +158,8 @@ const validElsewhere = [
   'reserve_card_loa2',
   'reserve_card_loa3',
   'mobile',
-  'key_compromise',
-  'card_lost',
+  'lost',
+  'compromised',
   'SITHS-RES-2',
   '/admin',
   '/mina-sidor',

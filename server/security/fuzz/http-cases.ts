@@ -1,4 +1,4 @@
-import { hostileString, hostileValue, type RealValues, realValue } from './hostile';
+import { hostileString, hostileValue, type RealValues, type RelatedValues, realValue } from './hostile';
 import type { Random } from './random';
 import { type ActionTarget, actionTargets, paramKind, queryParameters, type RouteModule } from './routes';
 
@@ -50,8 +50,11 @@ function fillPattern(
   random: Random,
   real: RealValues,
   module: Pick<RouteModule, 'file' | 'pattern'>,
+  related: Record<string, string> = {},
 ): string {
   return module.pattern.replace(/:(\w+)/g, (_match, param: string) => {
+    const relatedValue = related[param];
+    if (relatedValue !== undefined) return encodeSegment(relatedValue);
     const kind = paramKind(module.file, param);
     if (param === 'code') return random.pick(['2004', '2006', '1', 'okand']);
     const value = kind && random.chance(0.75) ? realValue(random, real, kind) : hostileString(random, real);
@@ -59,13 +62,30 @@ function fillPattern(
   });
 }
 
-function formValues(random: Random, real: RealValues, target: ActionTarget): [string, string][] {
+/**
+ * What a case's body holds: mostly valid values of rows that belong together (reaching the domain code
+ * behind the validation, with a field or so spoiled), or a mix that tests the validation itself.
+ */
+interface BodyPlan {
+  hostileShare: number;
+  related: Record<string, string>;
+}
+
+function formValues(
+  random: Random,
+  real: RealValues,
+  target: ActionTarget,
+  plan: BodyPlan,
+): [string, string][] {
   const entries: [string, string][] = [];
+  const share = plan.hostileShare;
   for (const [name, good] of Object.entries(target.fields)) {
-    if (random.chance(0.1)) continue;
-    const value = random.chance(0.5) ? good(random, real) : hostileString(random, real);
+    if (random.chance(share / 5)) continue;
+    const value = random.chance(share)
+      ? hostileString(random, real)
+      : (plan.related[name] ?? good(random, real));
     entries.push([name, value]);
-    if (random.chance(0.08))
+    if (random.chance(share / 6))
       entries.push([name, random.chance(0.5) ? good(random, real) : hostileString(random, real)]);
   }
   if (random.chance(0.1)) {
@@ -77,14 +97,15 @@ function formValues(random: Random, real: RealValues, target: ActionTarget): [st
   return random.chance(0.2) ? entries.reverse() : entries;
 }
 
-function jsonBody(random: Random, real: RealValues, target: ActionTarget): string {
+function jsonBody(random: Random, real: RealValues, target: ActionTarget, plan: BodyPlan): string {
   if (random.chance(0.1)) return JSON.stringify(hostileValue(random, real)) ?? '';
   if (random.chance(0.05))
     return random.pick(['{', '{"a":', 'null', '[]', '"x"', '1e999', '\u0000', '{"__proto__":{"x":1}}']);
   const body: Record<string, unknown> = {};
+  const share = plan.hostileShare;
   for (const [name, good] of Object.entries(target.fields)) {
-    if (random.chance(0.1)) continue;
-    body[name] = random.chance(0.5) ? good(random, real) : hostileValue(random, real);
+    if (random.chance(share / 5)) continue;
+    body[name] = random.chance(share) ? hostileValue(random, real) : good(random, real);
   }
   return JSON.stringify(body);
 }
@@ -114,6 +135,7 @@ export function httpCase(
   real: RealValues,
   modules: RouteModule[],
   origin: string,
+  relatedRows: RelatedValues,
 ): HttpCase {
   const identity = random.pick(identities);
   const kind = random.weighted<HttpCase['kind']>([
@@ -158,18 +180,29 @@ export function httpCase(
   }
 
   const target = random.pick(actionTargets);
+  const actor = random.chance(0.6) ? random.pick(target.actors) : identity;
   const module = modules.find((candidate) => candidate.file === target.file);
   if (!module) throw new Error(`no route module ${target.file}`);
+  const valid = random.chance(0.4);
+  const plan: BodyPlan = {
+    hostileShare: valid ? 0.15 : 0.5,
+    related:
+      valid && target.related && Object.values(relatedRows).every((rows) => rows.length > 0)
+        ? target.related(random, relatedRows)
+        : {},
+  };
   const query = new URLSearchParams();
   for (const [name, good] of Object.entries(target.query ?? {})) {
-    if (random.chance(0.7))
+    const relatedValue = plan.related[name];
+    if (relatedValue !== undefined) query.set(name, relatedValue);
+    else if (!(valid && target.related) && random.chance(0.7))
       query.set(name, random.chance(0.7) ? good(random, real) : hostileString(random, real));
   }
   if (target.body === 'form' && random.chance(0.5)) {
     query.set('_data', random.chance(0.95) ? `routes/${target.file}` : `routes/${random.pick(modules).file}`);
   }
   const search = query.toString();
-  const path = `${fillPattern(random, real, module)}${search ? `?${search}` : ''}`;
+  const path = `${fillPattern(random, real, module, plan.related)}${search ? `?${search}` : ''}`;
   const variant = random.weighted<Variant>([
     [74, 'plain'],
     [8, target.body === 'form' ? 'multipart' : 'plain'],
@@ -183,15 +216,15 @@ export function httpCase(
   let body: HttpCase['body'];
   if (target.body === 'json') {
     headers['Content-Type'] = 'application/json';
-    body = jsonBody(random, real, target);
+    body = jsonBody(random, real, target, plan);
   } else if (variant === 'multipart') {
     const form = new FormData();
-    for (const [name, value] of formValues(random, real, target)) form.append(name, value);
+    for (const [name, value] of formValues(random, real, target, plan)) form.append(name, value);
     if (random.chance(0.3)) form.append('file', new Blob([hostileString(random, real)]), 'x.csv');
     body = form;
   } else {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(formValues(random, real, target)).toString();
+    body = new URLSearchParams(formValues(random, real, target, plan)).toString();
   }
 
   let method = 'POST';
@@ -217,5 +250,15 @@ export function httpCase(
   } else if (variant === 'wrong-method') {
     method = random.pick(['PUT', 'PATCH', 'DELETE']);
   }
-  return { index, kind, route: target.file, identity, variant, method, path, headers, body };
+  return {
+    index,
+    kind,
+    route: target.file,
+    identity: actor as Identity,
+    variant,
+    method,
+    path,
+    headers,
+    body,
+  };
 }

@@ -17,6 +17,7 @@ import {
 } from '../../../db/schema';
 import { hsaIdSchema, normalizePersonalIdentityNumber } from '../../../protocol/identifiers';
 import { jobKinds, jobStates, jobStepNames, stepStatuses } from '../../../protocol/jobs';
+import { isSafeText, nameProblem } from '../../../protocol/safe-text';
 
 export interface InvalidRow {
   table: string;
@@ -25,9 +26,6 @@ export interface InvalidRow {
   rule: string;
   value: string;
 }
-
-/** Control characters and the bidi formatting characters that can make a name read as something else. */
-const unsafeTextPattern = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 type Row = Record<string, unknown>;
 type Rule = [column: string, rule: string, valid: (value: unknown, row: Row) => boolean];
@@ -38,8 +36,9 @@ const optional = (check: (value: unknown, row: Row) => boolean) => (value: unkno
   value === null || check(value, row);
 const text = (max: number) => (value: unknown) =>
   typeof value === 'string' && value.trim() === value && value.length >= 1 && value.length <= max;
-const safeText = (max: number) => (value: unknown) =>
-  text(max)(value) && !unsafeTextPattern.test(value as string);
+/** A name people are shown: the rule of protocol/safe-text.ts (no control or bidi characters, no formula start). */
+const safeName = (max: number) => (value: unknown) =>
+  text(max)(value) && nameProblem(value as string) === null;
 const hsaId = (value: unknown) =>
   typeof value === 'string' && hsaIdSchema.safeParse(value).success && hsaIdSchema.parse(value) === value;
 const personalIdentityNumber = (value: unknown) =>
@@ -65,15 +64,15 @@ const between = (min: number, max: number) => (value: unknown) =>
 const tableRules: Record<string, Rule[]> = {
   units: [
     ['hsa_id', 'HSA-id', hsaId],
-    ['name', 'name: 1-200 characters, trimmed, no control or bidi characters', safeText(200)],
-    ['organisation', 'organisation', safeText(200)],
+    ['name', 'name: 1-200 characters, trimmed, a safe name', safeName(200)],
+    ['organisation', 'organisation', safeName(200)],
     ['low_stock_threshold', 'threshold 0-999', between(0, 999)],
   ],
   persons: [
     ['hsa_id', 'HSA-id', hsaId],
     ['personal_identity_number', 'personnummer', optional(personalIdentityNumber)],
-    ['given_name', 'name', safeText(200)],
-    ['surname', 'name', safeText(200)],
+    ['given_name', 'name', safeName(200)],
+    ['surname', 'name', safeName(200)],
   ],
   users: [
     [
@@ -81,7 +80,7 @@ const tableRules: Record<string, Rule[]> = {
       'username: lower case, 1-100 characters',
       (value) => text(100)(value) && value === String(value).toLowerCase(),
     ],
-    ['display_name', 'display name', safeText(200)],
+    ['display_name', 'display name', safeName(200)],
   ],
   staff_role_assignments: [
     ['role', 'role', oneOf(staffRoles)],
@@ -100,7 +99,7 @@ const tableRules: Record<string, Rule[]> = {
     ['trust_level', 'trust level', oneOf([2, 3])],
   ],
   mobile_devices: [
-    ['name', 'device name: 1-60 characters, no control characters', safeText(60)],
+    ['name', 'device name: 1-60 characters, a safe name', safeName(60)],
     ['state', 'state', oneOf(mobileDeviceStates)],
     ['failed_code_attempts', 'failed attempts', between(0, 1_000)],
   ],
@@ -116,7 +115,11 @@ const tableRules: Record<string, Rule[]> = {
   order_events: [
     ['from_state', 'state', optional(oneOf(orderStates))],
     ['to_state', 'state', oneOf(orderStates)],
-    ['note', 'note: at most 500 characters, trimmed', optional((value) => text(500)(value))],
+    [
+      'note',
+      'note: at most 500 characters, trimmed, no control or bidi characters',
+      optional((value) => text(500)(value) && isSafeText(value as string)),
+    ],
   ],
   audit_events: [
     ['outcome', 'outcome', oneOf(auditOutcomes)],

@@ -15,7 +15,7 @@ export interface FuzzFinding {
 
 /**
  * A short summary for the test output: counts, then findings grouped by route and first error, one
- * example case each. With FUZZ_REPORT=<file> every finding is also written there as JSON.
+ * example case each. With FUZZ_REPORT=<name>.json every finding is also written to <name>-<kind>.json.
  */
 export function summarise(
   kind: string,
@@ -36,7 +36,7 @@ export function summarise(
   }
   if (process.env.FUZZ_REPORT) {
     writeFileSync(
-      process.env.FUZZ_REPORT,
+      process.env.FUZZ_REPORT.replace(/(\.json)?$/, `-${kind}.json`),
       JSON.stringify({ kind, ...run, statuses: Object.fromEntries(run.statuses) }, null, 2),
     );
   }

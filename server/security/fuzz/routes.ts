@@ -5,6 +5,7 @@ import {
   personalIdentityNumber,
   type RealKind,
   type RealValues,
+  type RelatedValues,
   realValue,
 } from './hostile';
 import type { Random } from './random';
@@ -21,6 +22,13 @@ export interface ActionTarget {
   body: 'form' | 'json';
   /** Extra query parameters the action reads from its URL. */
   query?: Record<string, Good>;
+  /**
+   * Route parameters, query and fields that belong together (a person and one of their cards, an order and
+   * the state it is in), for the valid-looking cases: they reach the domain code behind the checks.
+   */
+  related?: (random: Random, related: RelatedValues) => Record<string, string>;
+  /** Demo logins whose role the action is for: most cases come from them, so they reach the domain. */
+  actors: readonly (string | null)[];
 }
 
 const real =
@@ -50,6 +58,7 @@ const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_
 export const actionTargets: ActionTarget[] = [
   {
     file: 'admin.administration',
+    actors: ['admin'],
     body: 'form',
     fields: {
       intent: oneOf('create_unit', 'grant_role'),
@@ -64,16 +73,23 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'admin.administration_.enhet.$unitId',
+    actors: ['admin'],
     body: 'form',
     fields: { name: oneOf('Nytt namn', 'Ortopedi') },
   },
   {
     file: 'admin.administration_.roll.$assignmentId.ta-bort',
+    actors: ['admin'],
     body: 'form',
     fields: { assignmentId: real('assignmentIds') },
   },
   {
     file: 'admin.bestallningar_.$orderId',
+    related: (random, related) => {
+      const order = random.pick(related.openOrders);
+      return { orderId: order.orderId, expectedState: order.state };
+    },
+    actors: ['idadmin1', 'idadmin2', 'chef', 'kontakt'],
     body: 'form',
     fields: {
       intent: oneOf('approve', 'cancel'),
@@ -83,6 +99,7 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'admin.bestallningar_.ny',
+    actors: ['chef', 'kontakt', 'kontakt.skovde'],
     body: 'form',
     fields: {
       person: (random, values) =>
@@ -96,12 +113,25 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'admin.personer_.$personId_.sparra',
+    related: (random, related): Record<string, string> => {
+      if (random.chance(0.5)) {
+        const card = random.pick(related.heldCards);
+        return { personId: card.personId, kort: card.cardId };
+      }
+      const eid = random.pick(related.heldEids);
+      return { personId: eid.personId, eid: eid.eidId };
+    },
+    actors: ['idadmin1', 'idadmin2'],
     body: 'form',
-    fields: { intent: oneOf('review', 'confirm'), reason: oneOf('key_compromise', 'card_lost', 'other') },
+    fields: {
+      intent: oneOf('review', 'confirm'),
+      reason: oneOf('lost', 'stolen', 'compromised', 'employment_ended', 'incorrect_data', 'replaced'),
+    },
     query: { kort: real('cardIds'), eid: real('eidIds') },
   },
   {
     file: 'admin.reservkort',
+    actors: ['kontakt', 'kontakt.skovde'],
     body: 'form',
     fields: {
       serial: (random, values) =>
@@ -113,17 +143,37 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'admin.reservkort_.aktivera',
+    related: (random, related) => {
+      const order = random.pick(related.reserveOrders);
+      const sameUnit = related.stockCards.filter((card) => card.unitId === order.unitId);
+      return {
+        orderId: order.orderId,
+        cardId: random.pick(sameUnit.length > 0 ? sameUnit : related.stockCards).cardId,
+      };
+    },
+    actors: ['kontakt', 'kontakt.skovde'],
     body: 'form',
     fields: { orderId: real('orderIds'), cardId: real('cardIds') },
   },
   {
     file: 'admin.reservkort_.enhet.$unitId',
+    actors: ['kontakt', 'kontakt.skovde'],
     body: 'form',
     fields: { threshold: oneOf('0', '5', '999', '12') },
   },
-  { file: 'admin.reservkort_.kort.$cardId.dra-tillbaka', body: 'form', fields: { cardId: real('cardIds') } },
+  {
+    file: 'admin.reservkort_.kort.$cardId.dra-tillbaka',
+    related: (random, related) => {
+      const cardId = random.pick(related.stockCards).cardId;
+      return { cardId };
+    },
+    actors: ['kontakt', 'kontakt.skovde'],
+    body: 'form',
+    fields: { cardId: real('cardIds') },
+  },
   {
     file: 'logga-in',
+    actors: [null],
     body: 'form',
     fields: {
       username: oneOf('admin', 'chef', 'kontakt', 'support', 'ADMIN', 'nobody'),
@@ -131,31 +181,42 @@ export const actionTargets: ActionTarget[] = [
       redirectTo: oneOf('/admin', '/admin/personer', '//evil.example', '/\\evil.example'),
     },
   },
-  { file: 'logga-ut', body: 'form', fields: {} },
+  { file: 'logga-ut', actors: ['admin', 'chef', 'support'], body: 'form', fields: {} },
   {
     file: 'mina-sidor.aktivera',
+    actors: ['carina', 'olof', null],
     body: 'form',
     fields: { intent: oneOf('register', 'collect', 'activate'), orderId: real('authOrderIds') },
   },
-  { file: 'mina-sidor.hamta-mobilt-siths', body: 'form', fields: { accept: oneOf('on') } },
+  {
+    file: 'mina-sidor.hamta-mobilt-siths',
+    actors: ['carina', 'olof'],
+    body: 'form',
+    fields: { accept: oneOf('on') },
+  },
   {
     file: 'mina-sidor.las-upp.$cardId',
+    related: (random, related) => ({ cardId: random.pick(related.heldCards).cardId }),
+    actors: ['carina', 'olof'],
     body: 'form',
     fields: { intent: oneOf('reauth', 'unlock'), reauthOrderId: real('authOrderIds') },
   },
   {
     file: 'mina-sidor.logga-in.annan-enhet',
+    actors: [null],
     body: 'form',
     fields: { intent: oneOf('collect', 'restart', 'cancel'), orderId: real('authOrderIds') },
   },
   {
     file: 'mina-sidor.logga-in.denna-enhet',
+    actors: [null],
     body: 'form',
     fields: { intent: oneOf('collect', 'start'), orderId: real('authOrderIds') },
   },
-  { file: 'mina-sidor.logga-ut', body: 'form', fields: {} },
+  { file: 'mina-sidor.logga-ut', actors: ['carina', 'olof'], body: 'form', fields: {} },
   {
     file: 'mobilt-siths.api.registrera',
+    actors: [null],
     body: 'json',
     fields: {
       token: base64url43,
@@ -167,11 +228,13 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'mobilt-siths.api.signera',
+    actors: [null],
     body: 'json',
     fields: { orderId: real('authOrderIds'), deviceId: real('mobileDeviceIds'), code, signature: base64(64) },
   },
   {
     file: 'mobilt-siths.api.skanna',
+    actors: [null],
     body: 'json',
     fields: {
       qrContent: (random) =>
@@ -181,6 +244,7 @@ export const actionTargets: ActionTarget[] = [
   },
   {
     file: 'sprak',
+    actors: [null, 'carina'],
     body: 'form',
     fields: { locale: oneOf('sv', 'en'), returnTo: oneOf('/mina-sidor', '/admin', '//evil.example') },
   },

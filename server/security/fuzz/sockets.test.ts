@@ -16,7 +16,7 @@ import { type SocketCase, socketCase } from './socket-cases';
  * Replay: FUZZ_SEED=<seed> FUZZ_CASES=<n> npx vitest run server/security/fuzz/sockets.test.ts
  */
 const seed = fuzzSeed();
-const caseCount = fuzzCases(2_000);
+const caseCount = fuzzCases(1_500);
 const supportUsers = ['support', 'admin'] as const;
 const readers = [
   { name: 'Virtual PCD 00 00', cardPresent: true, atr: '3bf81300008131fe15' },
