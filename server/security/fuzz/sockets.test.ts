@@ -18,6 +18,8 @@ import { type SocketCase, socketCase } from './socket-cases';
 const seed = fuzzSeed();
 const caseCount = fuzzCases(1_500);
 const supportUsers = ['support', 'admin'] as const;
+/** A message writes at most this many audit rows (a support command and the job it starts), whatever it carries. */
+const maxAuditRowsPerMessage = 3;
 const readers = [
   { name: 'Virtual PCD 00 00', cardPresent: true, atr: '3bf81300008131fe15' },
   { name: 'Virtual PCD 00 01', cardPresent: false },
@@ -158,6 +160,12 @@ async function refusedConnection(
   return accepted;
 }
 
+function lastAuditId(fuzz: FuzzServer): number {
+  return (
+    fuzz.db.$client.prepare('select coalesce(max(id), 0) as id from audit_events').get() as { id: number }
+  ).id;
+}
+
 function snapshot(fuzz: FuzzServer): string {
   const client = fuzz.db.$client;
   return JSON.stringify([
@@ -198,6 +206,7 @@ describe('fuzz: socket events of /agent and /support', () => {
     const outcomes = new Map<string, number>();
     const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     const started = Date.now();
+    let maxAudit = 0;
 
     for (let index = 0; index < caseCount; index++) {
       if (index % 100 === 0) {
@@ -216,6 +225,7 @@ describe('fuzz: socket events of /agent and /support', () => {
       }
       const random = Random.forCase(seed, index);
       const errorsBefore = fuzz.errors.length;
+      const auditBefore = lastAuditId(fuzz);
       const problems: string[] = [];
       let where: string;
       let detail: string;
@@ -248,6 +258,9 @@ describe('fuzz: socket events of /agent and /support', () => {
         if (result.timedOut && ownEvent && socket.connected) problems.push('no answer');
       }
       const logged = fuzz.errors.slice(errorsBefore);
+      const auditAdded = lastAuditId(fuzz) - auditBefore;
+      maxAudit = Math.max(maxAudit, auditAdded);
+      if (auditAdded > maxAuditRowsPerMessage) problems.push(`${auditAdded} audit rows`);
       if (logged.length > 0) problems.push('error logged');
       if (problems.length > 0) {
         findings.push({
@@ -279,7 +292,7 @@ describe('fuzz: socket events of /agent and /support', () => {
         statuses: outcomes,
         findings,
         database,
-        bounds: { reconnects: connections.reconnects },
+        bounds: { reconnects: connections.reconnects, maxAudit },
       }),
     );
     expect(health.status).toBe(200);
