@@ -51,19 +51,32 @@ export class JobExecution {
     this.stopWatching = cards.onCardLost(readerName, (error) => this.cardLost.abort(error));
   }
 
-  async step<T>(name: JobStepName, run: (signal: AbortSignal) => Promise<T>, options: StepOptions = {}) {
+  /**
+   * Runs one step. A step that changes the card calls `committed()` as soon as the card has taken the
+   * change: from then on a lost card, a cancel or a timeout no longer fails the step (what is left, like
+   * reading back a counter, is only for the report), because the card is already changed.
+   */
+  async step<T>(
+    name: JobStepName,
+    run: (signal: AbortSignal, committed: () => void) => Promise<T>,
+    options: StepOptions = {},
+  ) {
     if (this.cancelled.aborted) throw toJobFailure(this.cancelled.reason);
     const startedAt = Date.now();
     this.emitStep(name, 'started', this.progressBefore(name));
     const timeout = stepTimeout(options.timeoutMs ?? this.offer.stepTimeoutMs);
     const signal = AbortSignal.any([this.cancelled, this.cardLost.signal, timeout.signal]);
+    let isCommitted = false;
     try {
-      const result = await untilAborted(run(signal), signal);
+      const work = run(signal, () => {
+        isCommitted = true;
+      });
+      const result = await untilAborted(work, signal, () => isCommitted);
       const durationMs = Date.now() - startedAt;
       this.emitStep(name, 'succeeded', progressAfter(this.offer.kind, name), { durationMs });
       return result;
     } catch (error) {
-      const failure = toJobFailure(signal.aborted ? signal.reason : error);
+      const failure = toJobFailure(signal.aborted && !isCommitted ? signal.reason : error);
       this.updateCard(failure.card);
       const durationMs = Date.now() - startedAt;
       this.emitStep(name, 'failed', this.progressBefore(name), { durationMs, error: failure.jobError });
@@ -118,12 +131,17 @@ function stepTimeout(ms: number) {
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-/** Stops waiting when the signal aborts, even if the work (an APDU in flight) cannot stop. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+/**
+ * Stops waiting when the signal aborts, even if the work (an APDU in flight) cannot stop; once the work
+ * has committed, it is waited for whatever the signal says.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, committed: () => boolean): Promise<T> {
   work.catch(() => {});
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => {
+      if (!committed()) reject(signal.reason);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

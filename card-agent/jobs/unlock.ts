@@ -21,10 +21,11 @@ export async function runUnlock(job: JobContext): Promise<void> {
         prompts.askNewPin({ jobId: execution.offer.jobId, cardSerial: execution.card.cardSerial }, signal),
       { timeoutMs: execution.offer.userPromptTimeoutMs },
     );
-    await execution.step('pin_set', async () => {
+    await execution.step('pin_set', async (_signal, committed) => {
       await session.unblockPin(puk, newPin);
       // The card took the new PIN when it answered RESET RETRY COUNTER: a card pulled (or failing) right
       // after must not turn a done unlock into a failed one, with the server still showing the card locked.
+      committed();
       const triesLeft = await session.pinTriesLeft().catch(() => undefined);
       execution.updateCard({ pinTriesLeft: triesLeft });
     });
