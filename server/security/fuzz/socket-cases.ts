@@ -31,6 +31,12 @@ const strayEvents = [
   'x'.repeat(300),
 ];
 
+/** An unfinished job of the sending agent, and the sequence number the server takes next for it. */
+export interface OwnJob {
+  jobId: string;
+  nextSequence: number;
+}
+
 export interface SocketCase {
   index: number;
   namespace: '/agent' | '/support';
@@ -67,10 +73,20 @@ function jobError(random: Random, real: RealValues) {
 }
 
 /** A payload of the event's own shape, with ids of real rows (other agents' jobs, other units' cards). */
-export function nearValidPayload(random: Random, real: RealValues, event: string): Record<string, unknown> {
-  const jobId = realValue(random, real, 'jobIds');
+export function nearValidPayload(
+  random: Random,
+  real: RealValues,
+  event: string,
+  ownJobs: readonly OwnJob[] = [],
+): Record<string, unknown> {
+  // Half the time a job the sender itself runs, with the sequence it expects next: its reports are taken,
+  // so what they claim (a card serial, a blocked PIN) must not matter.
+  const own = ownJobs.length > 0 && random.chance(0.5) ? random.pick(ownJobs) : undefined;
+  const jobId = own?.jobId ?? realValue(random, real, 'jobIds');
+  const sequence = (fallback: number[]) =>
+    own && random.chance(0.8) ? own.nextSequence : random.pick([...fallback, random.int(1, 10_000)]);
   const at = random.chance(0.9) ? Date.now() : random.pick([1, 2 ** 53, Date.now() + 10 ** 12]);
-  const serial = random.chance(0.6) ? realValue(random, real, 'cardSerials') : cardSerial(random);
+  const serial = own || random.chance(0.6) ? realValue(random, real, 'cardSerials') : cardSerial(random);
   switch (event) {
     case 'agent:hello':
       return {
@@ -92,7 +108,7 @@ export function nearValidPayload(random: Random, real: RealValues, event: string
       const failed = random.chance(0.3);
       return {
         jobId,
-        sequence: random.pick([1, 2, 3, random.int(1, 10_000)]),
+        sequence: sequence([1, 2, 3]),
         step: random.pick(jobStepNames),
         status: failed ? 'failed' : random.pick(stepStatuses),
         at,
@@ -103,10 +119,20 @@ export function nearValidPayload(random: Random, real: RealValues, event: string
       };
     }
     case 'job:finished': {
+      // An agent's own job ending in a blocked PIN is the report that once locked any card it named.
+      if (own && random.chance(0.6)) {
+        return {
+          jobId,
+          sequence: sequence([]),
+          state: 'failed',
+          at,
+          error: { code: 'pin_blocked', message: 'PIN spärrad' },
+        };
+      }
       const state = random.pick(['succeeded', 'failed', 'failed', 'cancelled']);
       return {
         jobId,
-        sequence: random.pick([1, 2, 5, random.int(1, 10_000)]),
+        sequence: sequence([1, 2, 5]),
         state,
         at,
         ...(state === 'failed' ? { error: jobError(random, real) } : {}),
@@ -189,10 +215,13 @@ export function socketCase(
   real: RealValues,
   agentCount: number,
   supportUsers: readonly string[],
+  /** The unfinished jobs of an agent (by token index), so its reports can name them. */
+  runningJobsOf: (agent: number) => OwnJob[] = () => [],
 ): SocketCase {
   const fromAgent = random.chance(0.6);
   const namespace = fromAgent ? '/agent' : '/support';
   const sender = fromAgent ? random.int(0, agentCount - 1) : random.pick(supportUsers);
+  const ownJobs = typeof sender === 'number' ? runningJobsOf(sender) : [];
   const shape = random.weighted<SocketCase['shape']>([
     [40, 'near-valid'],
     [20, 'foreign-ids'],
@@ -211,12 +240,12 @@ export function socketCase(
     case 'near-valid':
       args = [
         random.chance(0.5)
-          ? nearValidPayload(random, real, event)
-          : spoil(random, real, nearValidPayload(random, real, event)),
+          ? nearValidPayload(random, real, event, ownJobs)
+          : spoil(random, real, nearValidPayload(random, real, event, ownJobs)),
       ];
       break;
     case 'foreign-ids':
-      args = [nearValidPayload(random, real, event)];
+      args = [nearValidPayload(random, real, event, ownJobs)];
       break;
     case 'random':
       args = [hostileValue(random, real)];
@@ -232,7 +261,7 @@ export function socketCase(
           '',
           true,
           [],
-          [nearValidPayload(random, real, event)],
+          [nearValidPayload(random, real, event, ownJobs)],
           Buffer.from('binary'),
         ]),
       ];

@@ -1,12 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashDeviceToken } from '../../../db/agents';
 import { type FuzzServer, startFuzzServer } from './fuzz-server';
 import { hostileString, hostileValue, type RealValues } from './hostile';
 import { encodeSegment } from './http-cases';
 import { checkDatabase } from './invariants';
 import { fuzzCases, fuzzSeed, Random } from './random';
 import { type FuzzFinding, summarise } from './report';
-import { type SocketCase, socketCase } from './socket-cases';
+import { type OwnJob, type SocketCase, socketCase } from './socket-cases';
 
 /**
  * Every event of /agent and /support, from connected agents and support viewers: a few thousand seeded
@@ -160,6 +161,14 @@ async function refusedConnection(
   return accepted;
 }
 
+function runningJobsOf(fuzz: FuzzServer, agent: number): OwnJob[] {
+  return fuzz.db.$client
+    .prepare(
+      "select jobs.id as jobId, jobs.last_sequence + 1 as nextSequence from jobs join agents on agents.id = jobs.agent_id where agents.device_token_hash = ? and jobs.state in ('queued', 'running') order by jobs.created_at",
+    )
+    .all(hashDeviceToken(fuzz.agentTokens[agent]!)) as OwnJob[];
+}
+
 function lastAuditId(fuzz: FuzzServer): number {
   return (
     fuzz.db.$client.prepare('select coalesce(max(id), 0) as id from audit_events').get() as { id: number }
@@ -209,7 +218,7 @@ describe('fuzz: socket events of /agent and /support', () => {
     let maxAudit = 0;
 
     for (let index = 0; index < caseCount; index++) {
-      if (index % 100 === 0) {
+      if (index % 50 === 0) {
         // Running jobs on every agent, so near-valid messages name real jobs of other connections.
         for (let agent = 0; agent < fuzz.agentTokens.length; agent++) await connections.agent(agent);
         real = fuzz.realValues();
@@ -235,7 +244,9 @@ describe('fuzz: socket events of /agent and /support', () => {
         if (await refusedConnection(fuzz, random, real, connections)) problems.push('connection accepted');
         count('connect');
       } else {
-        const testCase = socketCase(index, random, real, fuzz.agentTokens.length, supportUsers);
+        const testCase = socketCase(index, random, real, fuzz.agentTokens.length, supportUsers, (agent) =>
+          runningJobsOf(fuzz, agent),
+        );
         const socket =
           typeof testCase.sender === 'number'
             ? await connections.agent(testCase.sender)
@@ -295,6 +306,14 @@ describe('fuzz: socket events of /agent and /support', () => {
         bounds: { reconnects: connections.reconnects, maxAudit },
       }),
     );
+    if (process.env.FUZZ_VERBOSE) {
+      const jobs = fuzz.db.$client
+        .prepare(
+          'select kind, state, error_code, count(reported_card_serial) as reported, count(*) as n from jobs group by 1, 2, 3',
+        )
+        .all();
+      console.info(jobs.map((row) => JSON.stringify(row)).join('\n'));
+    }
     expect(health.status).toBe(200);
     expect(database.integrity).toEqual(['ok']);
     expect(database.foreignKeyViolations).toEqual([]);
