@@ -2,20 +2,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, jobSteps, jobs, sessions } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { JobAck, JobDetail, JobStepView, JobView } from '../../protocol/support-events';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
 
 const agentToken = 'job-test-agent-token-000001';
 const otherAgentToken = 'job-test-agent-token-000002';
 const readerName = 'Virtual PCD 00 00';
 
 let testServer: TestServer;
-const sockets: Socket[] = [];
+const sockets = new TestSockets(() => testServer.url);
 
 async function start(jobTimeouts = {}) {
   testServer = await startTestServer({ jobTimeouts });
@@ -24,25 +24,9 @@ async function start(jobTimeouts = {}) {
 }
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await testServer.stop();
 });
-
-function connect(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
-  const socket = io(`${testServer.url}${namespace}`, {
-    transports: ['websocket'],
-    // Each client gets its own connection, as separate programs would; otherwise namespaces share one.
-    forceNew: true,
-    reconnection: false,
-    auth,
-    extraHeaders: cookie ? { cookie } : {},
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 /** A scripted agent: accepts offers (or answers as told) and records what the server sends it. */
 async function scriptedAgent(
@@ -50,7 +34,7 @@ async function scriptedAgent(
   answer: JobOfferAnswer = { accepted: true },
   activeJobIds: string[] = [],
 ) {
-  const socket = await connect('/agent', { token });
+  const socket = await sockets.open('/agent', { token });
   const offers: JobOffer[] = [];
   const cancels: string[] = [];
   const messages: SupportMessage[] = [];
@@ -86,7 +70,7 @@ async function scriptedAgent(
 
 async function supportClient() {
   const { cookieHeader, userId } = await addStaffSession(testServer, 'support');
-  const socket = await connect('/support', {}, cookieHeader);
+  const socket = await sockets.open('/support', {}, cookieHeader);
   const updates: JobView[] = [];
   const steps: JobStepView[] = [];
   socket.on('job:updated', (view: JobView) => updates.push(view));
@@ -153,7 +137,7 @@ describe('job engine', () => {
   });
 
   it('accepts a first step that arrives before the offer has been answered', async () => {
-    const eager = await connect('/agent', { token: agentToken });
+    const eager = await sockets.open('/agent', { token: agentToken });
     const reports: Array<Promise<SequenceAck>> = [];
     eager.on('job:offer', (offer: JobOffer, reply: (a: JobOfferAnswer) => void) => {
       reports.push(
@@ -369,7 +353,7 @@ describe('job engine timeouts and disconnects', () => {
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'reader_found');
     const port = Number(new URL(testServer.url).port);
-    for (const socket of sockets.splice(0)) socket.close();
+    sockets.closeAll();
     await testServer.stop();
 
     testServer = await startTestServer({ databasePath, port, jobTimeouts: { reconnectGraceMs: 5_000 } });

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jobs } from '../../db/schema';
 import type { CardExchangeAnswer } from '../../protocol/card-exchange';
 import type { JobAck } from '../../protocol/support-events';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
 
 /**
  * Found by the fuzz of issue 11: an agent's answer to an offer was read unchecked (a `null` answer threw in
@@ -15,7 +15,7 @@ const token = 'agent-answers-token-00000001';
 const readerName = 'Virtual PCD 00 00';
 
 let testServer: TestServer;
-const sockets: Socket[] = [];
+const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
@@ -23,27 +23,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await testServer.stop();
 });
 
-function open(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
-  const socket = io(`${testServer.url}${namespace}`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    auth,
-    extraHeaders: cookie ? { cookie } : {},
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 async function agentAnsweringOffersWith(answer: unknown) {
-  const agent = await open('/agent', { token });
+  const agent = await sockets.open('/agent', { token });
   agent.on('job:offer', (_offer: unknown, reply: (answer: unknown) => void) => reply(answer));
   await agent.timeout(2_000).emitWithAck('agent:hello', {
     agentVersion: 'test',
@@ -55,7 +40,7 @@ async function agentAnsweringOffersWith(answer: unknown) {
 
 async function startCardCheck(): Promise<JobAck> {
   const { cookieHeader } = await addStaffSession(testServer, 'support');
-  const support = await open('/support', {}, cookieHeader);
+  const support = await sockets.open('/support', {}, cookieHeader);
   const { agentSessionId } = testServer.server.services.agentRegistry.list().at(-1)!;
   return support
     .timeout(5_000)

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, jobSteps, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, StepReport } from '../../protocol/jobs';
 import type { JobAck } from '../../protocol/support-events';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
 
 /**
  * Finding 1 of issue 11: an agent is trusted per connection, not per device token. A second socket with
@@ -16,7 +16,7 @@ const token = 'one-connection-token-0000001';
 const readerName = 'Virtual PCD 00 00';
 
 let testServer: TestServer;
-const sockets: Socket[] = [];
+const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer({ jobTimeouts: { reconnectGraceMs: 5_000 } });
@@ -24,27 +24,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await testServer.stop();
 });
 
-function open(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
-  const socket = io(`${testServer.url}${namespace}`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    auth,
-    extraHeaders: cookie ? { cookie } : {},
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 async function agentConnection(activeJobIds: string[] = []) {
-  const socket = await open('/agent', { token });
+  const socket = await sockets.open('/agent', { token });
   const offers: JobOffer[] = [];
   const replaced: Array<{ message: string }> = [];
   const disconnects: string[] = [];
@@ -83,7 +68,7 @@ async function agentConnection(activeJobIds: string[] = []) {
 
 async function supportClient() {
   const { cookieHeader } = await addStaffSession(testServer, 'support');
-  const socket = await open('/support', {}, cookieHeader);
+  const socket = await sockets.open('/support', {}, cookieHeader);
   return <T>(event: string, payload: unknown) =>
     socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
 }

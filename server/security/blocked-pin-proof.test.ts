@@ -1,16 +1,16 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthOrder } from '../../db/auth-orders';
 import { registerCardEids } from '../../db/eids';
-import { newId } from '../../db/ids';
-import { cards, jobs, persons, units } from '../../db/schema';
+import { cards, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
 import type { JobOffer, JobOfferAnswer, StepReport } from '../../protocol/jobs';
 import type { JobAck } from '../../protocol/support-events';
+import { addCardHolder } from '../testing/card-holder';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
 
 /**
  * Finding 1 of issue 11, its consequence: a login or a support card check that ends in `pin_blocked`
@@ -24,60 +24,21 @@ const cardSerial = '9752000000000000077';
 
 let testServer: TestServer;
 let personId: string;
-const sockets: Socket[] = [];
+const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
   addAgent(testServer.db, token);
-  const unitId = newId();
-  personId = newId();
-  testServer.db
-    .insert(units)
-    .values({ id: unitId, hsaId: 'SE2321000131-E000000000077', name: 'Enhet', organisation: 'Region' })
-    .run();
-  testServer.db
-    .insert(persons)
-    .values({ id: personId, hsaId: 'SE2321000131-P000000000077', givenName: 'Åsa', surname: 'Öberg' })
-    .run();
-  testServer.db
-    .insert(cards)
-    .values({
-      id: newId(),
-      serial: cardSerial,
-      kind: 'ordinary',
-      productCode: 'SITHS-ORD-3',
-      trustLevel: 3,
-      state: 'active',
-      holderPersonId: personId,
-      unitId,
-      validFrom: new Date('2025-01-01T00:00:00Z'),
-      validTo: new Date('2031-01-01T00:00:00Z'),
-    })
-    .run();
+  ({ personId } = addCardHolder(testServer.db, cardSerial));
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await testServer.stop();
 });
 
-function open(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
-  const socket = io(`${testServer.url}${namespace}`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    auth,
-    extraHeaders: cookie ? { cookie } : {},
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 async function agent() {
-  const socket = await open('/agent', { token });
+  const socket = await sockets.open('/agent', { token });
   const offers: JobOffer[] = [];
   socket.on('job:offer', (offer: JobOffer, reply: (answer: JobOfferAnswer) => void) => {
     offers.push(offer);
@@ -117,7 +78,7 @@ type Agent = Awaited<ReturnType<typeof agent>>;
 /** A support card check on the agent: its id and the challenge its offer carried. */
 async function cardCheckJob(connection: Agent) {
   const { cookieHeader } = await addStaffSession(testServer, 'support');
-  const support = await open('/support', {}, cookieHeader);
+  const support = await sockets.open('/support', {}, cookieHeader);
   const started = (await support.timeout(5_000).emitWithAck('support:start-card-check', {
     agentSessionId: connection.agentSessionId,
     readerName,

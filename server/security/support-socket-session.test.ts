@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, sessions, staffRoleAssignments, users } from '../../db/schema';
 import type { JobAck } from '../../protocol/support-events';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
 
 /**
  * Finding 2 of issue 11: a /support socket lives no longer than its login session and its role. Every
@@ -14,7 +14,7 @@ const token = 'support-session-agent-token-01';
 const readerName = 'Virtual PCD 00 00';
 
 let testServer: TestServer;
-const sockets: Socket[] = [];
+const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
@@ -22,24 +22,9 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await testServer.stop();
 });
-
-function open(namespace: string, auth: Record<string, string>, cookie?: string): Promise<Socket> {
-  const socket = io(`${testServer.url}${namespace}`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    auth,
-    extraHeaders: cookie ? { cookie } : {},
-  });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 const until = async (condition: () => boolean, timeoutMs = 3_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -52,12 +37,12 @@ const until = async (condition: () => boolean, timeoutMs = 3_000) => {
 /** A support user's live view, an agent, and a running card check the view may watch. */
 async function watchingSupport() {
   const staff = await addStaffSession(testServer, 'support');
-  const socket = await open('/support', {}, staff.cookieHeader);
+  const socket = await sockets.open('/support', {}, staff.cookieHeader);
   const received: string[] = [];
   socket.onAny((event: string) => received.push(event));
   const disconnects: string[] = [];
   socket.on('disconnect', (reason) => disconnects.push(reason));
-  const agent = await open('/agent', { token });
+  const agent = await sockets.open('/agent', { token });
   agent.on('job:offer', (_offer: unknown, reply: (answer: unknown) => void) => reply({ accepted: true }));
   await agent.timeout(2_000).emitWithAck('agent:hello', { agentVersion: 'test', readers: [] });
   const agentSessionId = testServer.server.services.agentRegistry.list()[0]!.agentSessionId;
@@ -84,7 +69,7 @@ describe('/support sockets follow their session and role', () => {
     await until(() => support.disconnects.length === 1);
     expect(support.disconnects).toEqual(['io server disconnect']);
     support.received.length = 0;
-    await open('/agent', { token: 'support-session-agent-token-01' });
+    await sockets.open('/agent', { token: 'support-session-agent-token-01' });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(support.received).toEqual([]);
   });
@@ -140,7 +125,7 @@ describe('/support sockets follow their session and role', () => {
     testServer.server.services.sessions.accessChanged(support.userId);
     await until(() => support.disconnects.length === 1);
     support.received.length = 0;
-    await open('/agent', { token });
+    await sockets.open('/agent', { token });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(support.received).toEqual([]);
   });
@@ -155,20 +140,16 @@ describe('/support sockets follow their session and role', () => {
 
   it('re-checks a socket that Socket.IO restores after a network break, without its middleware', async () => {
     const support = await watchingSupport();
-    const restoring = io(`${testServer.url}/support`, {
-      transports: ['websocket'],
-      forceNew: true,
+    const restoring = await sockets.open('/support', {}, support.cookieHeader, {
+      reconnection: true,
       reconnectionDelay: 50,
-      extraHeaders: { cookie: support.cookieHeader },
     });
-    sockets.push(restoring);
-    await new Promise<void>((resolve) => restoring.once('connect', () => resolve()));
     const broadcast = new Promise((resolve) => restoring.once('agent:updated', resolve));
     await support.agent.timeout(2_000).emitWithAck('agent:hello', { agentVersion: 'test-2', readers: [] });
     await broadcast;
     testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, support.sessionId)).run();
     const reasons: string[] = [];
-    restoring.on('disconnect', (reason) => reasons.push(reason));
+    restoring.on('disconnect', (reason: string) => reasons.push(reason));
     const serverSide = testServer.server.io.of('/support').sockets.get(restoring.id!)!;
     serverSide.conn.close();
     await until(() => reasons.includes('io server disconnect'));
