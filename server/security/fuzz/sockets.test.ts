@@ -109,6 +109,28 @@ class Connections {
     return socket;
   }
 
+  /**
+   * Logs a support viewer out while its socket is open, as another tab would, and reports whether the
+   * socket still got an answer other than a refusal afterwards (finding 2: a socket must not outlive it).
+   */
+  async logOut(username: string): Promise<'answered' | 'refused' | 'not connected'> {
+    const socket = await this.viewer(username);
+    const cookie = this.cookies.get(username);
+    if (!socket.connected || !cookie) return 'not connected';
+    const session = await this.fuzz.server.services.sessions.validateCookieHeader(cookie);
+    if (session) await this.fuzz.server.services.sessions.invalidate(session.sessionId);
+    this.cookies.delete(username);
+    const answer = await new Promise<unknown>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 1_000);
+      socket.once('disconnect', () => resolve(undefined));
+      socket.emit('support:watch-job', { jobId: realJobId(this.fuzz) }, (ack: unknown) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+    });
+    return answer !== undefined && (answer as { ok?: boolean }).ok !== false ? 'answered' : 'refused';
+  }
+
   async cookie(username: string): Promise<string> {
     const known = this.cookies.get(username);
     if (known) return known;
@@ -167,6 +189,13 @@ function runningJobsOf(fuzz: FuzzServer, agent: number): OwnJob[] {
       "select jobs.id as jobId, jobs.last_sequence + 1 as nextSequence from jobs join agents on agents.id = jobs.agent_id where agents.device_token_hash = ? and jobs.state in ('queued', 'running') order by jobs.created_at",
     )
     .all(hashDeviceToken(fuzz.agentTokens[agent]!)) as OwnJob[];
+}
+
+function realJobId(fuzz: FuzzServer): string {
+  const row = fuzz.db.$client.prepare('select id from jobs order by created_at limit 1').get() as
+    | { id: string }
+    | undefined;
+  return row?.id ?? '00000000-0000-4000-8000-000000000000';
 }
 
 function lastAuditId(fuzz: FuzzServer): number {
@@ -238,7 +267,13 @@ describe('fuzz: socket events of /agent and /support', () => {
       const problems: string[] = [];
       let where: string;
       let detail: string;
-      if (random.chance(0.04)) {
+      if (index % 300 === 150) {
+        where = '/support after logout';
+        detail = `support:watch-job from ${supportUsers[1]} after its session ended`;
+        const afterLogout = await connections.logOut(supportUsers[1]);
+        if (afterLogout === 'answered') problems.push('answered after logout');
+        count(`logout, then ${afterLogout}`);
+      } else if (random.chance(0.04)) {
         where = 'connect';
         detail = 'refused connection';
         if (await refusedConnection(fuzz, random, real, connections)) problems.push('connection accepted');
