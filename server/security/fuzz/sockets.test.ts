@@ -37,7 +37,7 @@ afterAll(async () => {
 let lastConnectError = '';
 const connected = (socket: Socket) =>
   new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 3_000);
+    const timer = setTimeout(() => resolve(false), 10_000);
     socket.once('connect', () => {
       clearTimeout(timer);
       resolve(true);
@@ -87,7 +87,7 @@ class Connections {
     this.agents.set(index, socket);
     if (!(await connected(socket))) throw new Error(`agent ${index} could not connect: ${lastConnectError}`);
     await socket
-      .timeout(3_000)
+      .timeout(10_000)
       .emitWithAck('agent:hello', { agentVersion: '0.1.0', readers, activeJobIds: [] });
     return socket;
   }
@@ -229,7 +229,7 @@ async function send(socket: Socket, testCase: SocketCase): Promise<{ ack?: unkno
       resolve(result);
     };
     const dropped = () => done({ timedOut: true });
-    const timer = setTimeout(dropped, expectsAnswer ? 2_000 : 50);
+    const timer = setTimeout(dropped, expectsAnswer ? 5_000 : 50);
     socket.once('disconnect', dropped);
     socket.emit(testCase.event, ...testCase.args, (ack: unknown) => done({ ack }));
   });
@@ -256,7 +256,7 @@ describe('fuzz: socket events of /agent and /support', () => {
           .list()
           .map((view) => view.agentSessionId)) {
           await viewer
-            .timeout(3_000)
+            .timeout(10_000)
             .emitWithAck('support:start-card-check', { agentSessionId, readerName: readers[0]!.name });
         }
         real = fuzz.realValues();
