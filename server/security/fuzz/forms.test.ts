@@ -18,7 +18,6 @@ const caseCount = fuzzCases(3_000);
 const maxAuditRowsPerRequest = 4;
 const maxAuthOrdersPerRequest = 1;
 const burstSize = 5;
-
 let fuzz: FuzzServer;
 beforeAll(async () => {
   fuzz = await startFuzzServer();
@@ -27,7 +26,7 @@ afterAll(async () => {
   await fuzz?.stop();
 });
 
-/** Cookies per identity, as a browser keeps them: the session, the auth-order cookie, the language. */
+/** Cookies per identity, as a browser keeps them: its own session, the auth-order cookie, the language. */
 class CookieJars {
   private readonly jars = new Map<string, Map<string, string>>();
 
@@ -58,7 +57,9 @@ class CookieJars {
       const value = pair!.slice(separator + 1).trim();
       const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || value === '';
       if (expired) jar.delete(name);
-      else jar.set(name, value);
+      // A login form the case filled in opens someone's session: the identity stays who it was, so the
+      // checks know whose answers they judge.
+      else if (name !== this.fuzz.server.services.sessions.cookieName) jar.set(name, value);
     }
   }
 
@@ -80,6 +81,18 @@ class CookieJars {
     );
     return cookie;
   }
+}
+
+/** Whether the identity holds a staff role now (the run grants and revokes roles); only staff see the dashboard. */
+function holdsStaffRole(fuzz: FuzzServer, identity: Identity): boolean {
+  if (identity === null) return false;
+  return (
+    fuzz.db.$client
+      .prepare(
+        'select 1 from staff_role_assignments join users on users.id = staff_role_assignments.user_id where users.username = ?',
+      )
+      .get(identity) !== undefined
+  );
 }
 
 function counts(fuzz: FuzzServer) {
@@ -181,6 +194,9 @@ describe('fuzz: form actions and loaders over HTTP', () => {
         ...(logged.length > 0 ? ['error logged'] : []),
         ...(auditAdded > maxAuditRowsPerRequest * copies ? [`${auditAdded} audit rows`] : []),
         ...(authOrdersAdded > maxAuthOrdersPerRequest * copies ? [`${authOrdersAdded} auth orders`] : []),
+        ...(status === 200 && testCase.route.startsWith('admin') && !holdsStaffRole(fuzz, testCase.identity)
+          ? ['dashboard data for someone without a staff role']
+          : []),
       ];
       if (problems.length > 0) {
         findings.push({
