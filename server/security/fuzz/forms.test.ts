@@ -18,6 +18,13 @@ const caseCount = fuzzCases(3_000);
 const maxAuditRowsPerRequest = 4;
 const maxAuthOrdersPerRequest = 1;
 const burstSize = 5;
+/** Mina sidor pages about the logged-in person's own cards and eIDs. */
+const personalRoutes = new Set([
+  'mina-sidor.eid',
+  'mina-sidor.ogiltiga',
+  'mina-sidor.las-upp.$cardId',
+  'mina-sidor.hamta-mobilt-siths',
+]);
 let fuzz: FuzzServer;
 beforeAll(async () => {
   fuzz = await startFuzzServer();
@@ -196,6 +203,9 @@ describe('fuzz: form actions and loaders over HTTP', () => {
         ...(authOrdersAdded > maxAuthOrdersPerRequest * copies ? [`${authOrdersAdded} auth orders`] : []),
         ...(status === 200 && testCase.route.startsWith('admin') && !holdsStaffRole(fuzz, testCase.identity)
           ? ['dashboard data for someone without a staff role']
+          : []),
+        ...(status === 200 && testCase.identity === null && personalRoutes.has(testCase.route)
+          ? ["a person's own page answered without a login"]
           : []),
       ];
       if (problems.length > 0) {
