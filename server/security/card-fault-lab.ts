@@ -44,7 +44,7 @@ const cardOfKind: Record<SweptKind, { serial: string; kind: 'ordinary' | 'reserv
 export const CARD_PIN = '123456';
 export const NEW_PIN = '24681357';
 /** Short, so a job that waits for something that will not come fails within the sweep's time. */
-export const labJobTimeouts = { stepMs: 8_000, userPromptMs: 8_000, reconnectGraceMs: 2_000 };
+export const labJobTimeouts = { stepMs: 5_000, userPromptMs: 5_000, reconnectGraceMs: 2_000 };
 
 export const silent = process.env.LAB_LOG
   ? pino({ level: 'debug' }, pino.destination({ dest: process.env.LAB_LOG, sync: true }))
