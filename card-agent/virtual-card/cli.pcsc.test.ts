@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVirtualCard, runCardCli } from '../../test-support/pcscd.js';
+import { createVirtualCard, runCardCli, waitForCard } from '../../test-support/pcscd.js';
 import { cardStatePath } from './card-state.js';
 import { TestRig } from './test-rig.js';
 
@@ -81,5 +81,21 @@ describe('virtual card CLI', () => {
     expect((await cli('remove', '--serial', card.serial)).code).toBe(0);
     expect(await process.exited).toBe(0);
     expect((await show(card.serial)).inserted).toBeNull();
+  });
+
+  it('loses power at the APDU --fault names: it took effect, its answer is lost, the card is back reset', async () => {
+    const card = rig.createCard();
+    const inserted = await rig.insert(card, { slot: 1, fault: 'power@2:1000' });
+    const first = await rig.open(inserted.readerName, { logger });
+    const wrong = card.pin === '000000' ? '111111' : '000000';
+    await expect(first.verifyPin(wrong)).rejects.toThrow();
+    await first.close().catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await waitForCard(inserted.readerName, true);
+    const again = await rig.open(inserted.readerName, { logger });
+    expect(await again.pinTriesLeft()).toBe(2);
+    await again.close();
+    await inserted.remove();
+    expect((await show(card.serial)).pinTriesLeft).toBe(2);
   });
 });
