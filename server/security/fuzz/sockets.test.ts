@@ -17,7 +17,7 @@ import { type OwnJob, type SocketCase, socketCase } from './socket-cases';
  * Replay: FUZZ_SEED=<seed> FUZZ_CASES=<n> npx vitest run server/security/fuzz/sockets.test.ts
  */
 const seed = fuzzSeed();
-const caseCount = fuzzCases(1_500);
+const caseCount = fuzzCases(2_000);
 const supportUsers = ['support', 'admin'] as const;
 /** A message writes at most this many audit rows (a support command and the job it starts), whatever it carries. */
 const maxAuditRowsPerMessage = 3;
@@ -35,18 +35,18 @@ afterAll(async () => {
 });
 
 let lastConnectError = '';
+/** Whether the server accepted the connection: a refusal is an error, or the server closing a malformed handshake. */
 const connected = (socket: Socket) =>
   new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 10_000);
-    socket.once('connect', () => {
+    const settle = (accepted: boolean, reason = '') => {
       clearTimeout(timer);
-      resolve(true);
-    });
-    socket.once('connect_error', (error) => {
-      clearTimeout(timer);
-      lastConnectError = error.message;
-      resolve(false);
-    });
+      if (!accepted) lastConnectError = reason;
+      resolve(accepted);
+    };
+    const timer = setTimeout(() => settle(false, 'no answer'), 10_000);
+    socket.once('connect', () => settle(true));
+    socket.once('connect_error', (error) => settle(false, error.message));
+    socket.io.once('close', (reason) => settle(false, `closed: ${reason}`));
   });
 
 /** One live connection per agent token and per support viewer, reconnected when the server drops one. */
@@ -242,7 +242,12 @@ describe('fuzz: socket events of /agent and /support', () => {
     const cardsBefore = snapshot(fuzz);
     const findings: FuzzFinding[] = [];
     const outcomes = new Map<string, number>();
-    const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    const timings = new Map<string, number>();
+    let caseStarted = 0;
+    const count = (key: string) => {
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      timings.set(key, (timings.get(key) ?? 0) + performance.now() - caseStarted);
+    };
     const started = Date.now();
     let maxAudit = 0;
 
@@ -262,6 +267,7 @@ describe('fuzz: socket events of /agent and /support', () => {
         real = fuzz.realValues();
       }
       const random = Random.forCase(seed, index);
+      caseStarted = performance.now();
       const errorsBefore = fuzz.errors.length;
       const auditBefore = lastAuditId(fuzz);
       const problems: string[] = [];
@@ -342,6 +348,7 @@ describe('fuzz: socket events of /agent and /support', () => {
       }),
     );
     if (process.env.FUZZ_VERBOSE) {
+      console.info([...timings].map(([key, ms]) => `${Math.round(ms)} ms ${key}`).join('\n'));
       const jobs = fuzz.db.$client
         .prepare(
           'select kind, state, error_code, count(reported_card_serial) as reported, count(*) as n from jobs group by 1, 2, 3',
