@@ -6,6 +6,7 @@ import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import { type ServerConfig, secureCookies } from './config';
+import { answerErrors } from './http/error-answer';
 import { pkiRoutes } from './http/pki-routes';
 import { boundedFormBodies, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
@@ -120,6 +121,7 @@ export async function createServer(
       }),
     );
   }
+  app.use(answerErrors(deps.logger));
 
   const httpServer = createHttpServer(app);
   const io = new SocketServer(httpServer, {

@@ -156,7 +156,7 @@ export class CardJobService implements CardJobHooks {
   async exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer> {
     // In a login or card check, prove_card names the card whose PIN the agent found blocked.
     const fitsKind = request.type === 'prove_card' || job.kind === exchangeKinds[request.type];
-    if (!fitsKind || !job.challenge) return refuse('internal', refusals.wrongRequest);
+    if (!fitsKind || !job.challenge) return refuse('agent_protocol_error', refusals.wrongRequest);
     const answer = await this.#answer(job, request);
     if (!answer.ok) this.#auditRefusal(job, request.type, answer);
     return answer;
@@ -223,7 +223,7 @@ export class CardJobService implements CardJobHooks {
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
     const order = job.authOrderId ? findAuthOrder(db, job.authOrderId) : undefined;
-    if (!order || !isAuthOrderOpen(order, this.#now())) return refuse('internal', refusals.orderClosed);
+    if (!order || !isAuthOrderOpen(order, this.#now())) return refuse('job_not_active', refusals.orderClosed);
     const proven = await this.#provenCertificate(job, request);
     if ('ok' in proven) return proven;
     const card = proven.cardSerial ? findCardForCertificates(db, proven.cardSerial) : undefined;
@@ -256,7 +256,8 @@ export class CardJobService implements CardJobHooks {
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
     const order = job.authOrderId ? findAuthOrder(db, job.authOrderId) : undefined;
-    if (order?.purpose !== 'reserve_registration') return refuse('internal', refusals.wrongRequest);
+    if (order?.purpose !== 'reserve_registration')
+      return refuse('agent_protocol_error', refusals.wrongRequest);
     const proven = await this.#provenCertificate(job, request);
     if ('ok' in proven) return proven;
     const card = proven.cardSerial ? findCardForCertificates(db, proven.cardSerial) : undefined;
@@ -318,7 +319,7 @@ export class CardJobService implements CardJobHooks {
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
     if (!this.#provenActivations.has(job.id) || !job.cardSerial)
-      return refuse('internal', refusals.notProven);
+      return refuse('agent_protocol_error', refusals.notProven);
     const card = findCardForCertificates(db, job.cardSerial);
     const activation = card ? findActivationOrder(db, card.id) : undefined;
     if (!card?.holder || !activation || activation.id !== job.eidOrderId)
@@ -356,7 +357,8 @@ export class CardJobService implements CardJobHooks {
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
     const issued = this.#issued.get(job.id);
-    if (!issued || !job.cardSerial || !job.eidOrderId) return refuse('internal', refusals.notProven);
+    if (!issued || !job.cardSerial || !job.eidOrderId)
+      return refuse('agent_protocol_error', refusals.notProven);
     const matches = cardKeyRoles.every((role) => issued[role].fingerprint === request.fingerprints[role]);
     if (!matches) return refuse('certificate_rejected', refusals.readBackMismatch);
     const card = findCardForCertificates(db, job.cardSerial);

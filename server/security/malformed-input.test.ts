@@ -129,4 +129,15 @@ describe('malformed input', () => {
     );
     expect(form.status).toBe(415);
   });
+
+  it.each(['/admin/%', '/mina-sidor/%E0%A4%A', '/pki/%zz.crl'])(
+    'an address that does not decode (%s) is 400 in Swedish, with no stack trace or server path',
+    async (path) => {
+      const response = await fetch(`${server.url}${path}`, { headers: { Cookie: adminCookie } });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(text).toBe('Adressen kunde inte läsas. Kontrollera länken och försök igen.');
+      expect(text).not.toMatch(/at |node_modules|\/work\//);
+    },
+  );
 });
