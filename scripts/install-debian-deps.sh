@@ -10,6 +10,7 @@ command -v pcsc_scan >/dev/null 2>&1 || need+=(pcsc-tools)
 [ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || need+=(vsmartcard-vpcd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pkcs15-tool >/dev/null 2>&1 || need+=(opensc)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
