@@ -60,6 +60,17 @@ export function activationRefusal(
   return null;
 }
 
+/** Whether the activation that fulfils `orderId` has been recorded: the order fulfilled, its card active. */
+export function isActivationRecorded(db: AppDatabase, orderId: string, cardSerial: string): boolean {
+  const row = db
+    .select({ id: orders.id })
+    .from(orders)
+    .innerJoin(cards, eq(cards.serial, cardSerial))
+    .where(and(eq(orders.id, orderId), eq(orders.state, 'fulfilled'), eq(cards.state, 'active')))
+    .get();
+  return row !== undefined;
+}
+
 /**
  * The end of a reserve card's activation, all or nothing: the new eIDs registered (the transport eID
  * retired), the card active for its holder, the order fulfilled with an event, and the audit record.

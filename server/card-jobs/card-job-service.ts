@@ -14,6 +14,7 @@ import {
   completeReserveActivation,
   findActivationOrder,
   findCardById,
+  isActivationRecorded,
   markCardLocked,
   markCardUnlocked,
 } from '../../db/card-lifecycle';
@@ -385,6 +386,15 @@ export class CardJobService implements CardJobHooks {
       );
     }
     return { ok: true };
+  }
+
+  isSettled(job: JobRow): boolean {
+    return (
+      job.kind === 'activate' &&
+      job.eidOrderId !== null &&
+      job.cardSerial !== null &&
+      isActivationRecorded(this.deps.db, job.eidOrderId, job.cardSerial)
+    );
   }
 
   jobEnded(job: JobRow): void {

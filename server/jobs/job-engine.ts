@@ -59,6 +59,11 @@ export interface CardJobHooks {
   offerDetails(job: JobRow): Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose'>;
   exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
   jobEnded(job: JobRow): void;
+  /**
+   * Whether the server has already done all the job was for (an activation recorded), so an agent lost or a
+   * cancel after that point cannot make it fail.
+   */
+  isSettled(job: JobRow): boolean;
 }
 
 export type JobCommandResult =
@@ -492,6 +497,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.#active.delete(jobId);
     clearTimeout(active.timer);
     clearTimeout(active.listUpdate);
+    if (state !== 'succeeded' && this.#settled(jobId)) {
+      this.deps.logger.info({ jobId, errorCode: error?.code }, 'job ended after its work was recorded');
+      state = 'succeeded';
+      error = null;
+    }
     finishJob(
       this.deps.db,
       jobId,
@@ -510,6 +520,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const ended = findJobView(this.deps.db, jobId);
     if (ended) this.emit('job-updated', ended);
     return true;
+  }
+
+  #settled(jobId: string): boolean {
+    const row = findJob(this.deps.db, jobId);
+    return row !== undefined && this.#hooks?.isSettled(row) === true;
   }
 
   #publish(active: ActiveJob): void {

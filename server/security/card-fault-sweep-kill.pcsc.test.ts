@@ -206,6 +206,8 @@ describe('activation with the agent killed at each step', () => {
         const reached = stepRows(server.db, jobId!).at(-1)!;
         if (job.state === 'failed') expect(clearCodes, `${what}: ${job.errorCode}`).toContain(job.errorCode);
         const next = checkAfterCrash(server.db, what);
+        // Once the server has recorded the activation, losing the agent cannot make the job a failure.
+        if (step === 'committed') expect(job.state, what).toBe('succeeded');
         if (job.state === 'succeeded') expect(next, what).toBe('authenticate');
         else
           expect(authOrderState(server.db, orderId), what).toBe(next === 'activate' ? 'failed' : 'completed');
