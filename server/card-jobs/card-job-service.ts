@@ -203,6 +203,8 @@ export class CardJobService implements CardJobHooks {
     if (!validation.ok) {
       if (validation.reason === 'revoked') return refuse('card_not_active', refusals.revoked);
       if (validation.reason === 'expired') return refuse('card_not_active', refusals.expired);
+      if (request.type === 'sign_in' && this.#isReserveCardToActivate(validation.cardSerial))
+        return refuse('reserve_card_not_activated', refusals.notActivated);
       return refuse('certificate_rejected', refusals.certificate);
     }
     const certificate = validation.certificate;
@@ -216,6 +218,15 @@ export class CardJobService implements CardJobHooks {
     }
     if (!signatureValid) return refuse('card_not_authentic', refusals.notAuthentic);
     return certificate;
+  }
+
+  /**
+   * An activation cut short leaves keys and certificates on a reserve card that were never registered; a
+   * login with that card is still Felkod 2004, not a rejected certificate.
+   */
+  #isReserveCardToActivate(cardSerial: string | null | undefined): boolean {
+    const card = cardSerial ? findCardForCertificates(this.deps.db, cardSerial) : undefined;
+    return card?.kind === 'reserve' && card.state !== 'active';
   }
 
   async #signIn(

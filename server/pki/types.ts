@@ -70,7 +70,13 @@ export interface ValidCertificate {
 
 export type CertificateValidation =
   | { ok: true; certificate: ValidCertificate }
-  | { ok: false; reason: CertificateRejection; message: string };
+  | {
+      ok: false;
+      reason: CertificateRejection;
+      message: string;
+      /** For a certificate of ours that no eID is registered for: the card it names, if any. */
+      cardSerial?: string | null;
+    };
 
 /**
  * The server's certificate authorities. Keys live encrypted in the database under the master key; the

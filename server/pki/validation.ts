@@ -7,11 +7,11 @@ import { oid, trustLevelOfPolicies } from './oids';
 import type { CertificateRejection, CertificateValidation, IssuingCaId } from './types';
 import { x509 } from './x509';
 
-const reject = (reason: CertificateRejection, message: string): CertificateValidation => ({
-  ok: false,
-  reason,
-  message,
-});
+const reject = (
+  reason: CertificateRejection,
+  message: string,
+  cardSerial?: string | null,
+): CertificateValidation => ({ ok: false, reason, message, ...(cardSerial ? { cardSerial } : {}) });
 
 function parse(der: Uint8Array) {
   try {
@@ -73,7 +73,12 @@ export async function validateCertificate(
       return reject('expired', `${onPath.subject} expired ${onPath.notAfter.toISOString()}`);
   }
   const eid = findEidByCertificate(db, issuer.id, certificate.serialNumber);
-  if (!eid) return reject('unknown_certificate', 'no SITHS eID is registered for this certificate');
+  if (!eid)
+    return reject(
+      'unknown_certificate',
+      'no SITHS eID is registered for this certificate',
+      parsed.cardSerial,
+    );
   if (eid.state === 'revoked')
     return reject('revoked', `the SITHS eID was revoked ${eid.revokedAt?.toISOString()}`);
   if (eid.state === 'expired') return reject('expired', 'the SITHS eID has expired');

@@ -221,3 +221,40 @@ describe('a blocked PIN found in a job', () => {
     expect(cardState()).toBe('active');
   });
 });
+
+describe('a login with a reserve card whose activation was cut short', () => {
+  it('is Felkod 2004 (reserve card not activated), although the card holds keys and certificates of ours', async () => {
+    testServer.db
+      .update(cards)
+      .set({ kind: 'reserve', state: 'assigned' })
+      .where(eq(cards.serial, cardSerial))
+      .run();
+    const authentication = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const other = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+    const unregistered = await testServer.server.services.pki.issueCardCertificates({
+      holder: {
+        hsaId: 'SE2321000131-P000000000077',
+        givenName: 'Åsa',
+        surname: 'Öberg',
+        personalIdentityNumber: null,
+        email: null,
+        organisation: 'Region',
+      },
+      cardSerial,
+      trustLevel: 3,
+      keys: { authentication: authentication.publicKey, signature: other(), cardAuthentication: other() },
+      validTo: new Date('2031-01-01T00:00:00Z'),
+    });
+    const connection = await agent();
+    const { jobId, challenge } = await loginJob(connection);
+    const signature = sign('sha256', signedChallenge('sign_in', jobId, challenge), authentication.privateKey);
+    const answer = await connection.call<Record<string, unknown>>('job:exchange', {
+      type: 'sign_in',
+      jobId,
+      certificate: unregistered.authentication.der.toString('base64'),
+      signature: signature.toString('base64'),
+    });
+    expect(answer).toMatchObject({ ok: false, code: 'reserve_card_not_activated' });
+    expect(cardState()).toBe('assigned');
+  });
+});
