@@ -7,14 +7,14 @@
  * someone else's cards; pass `reuseRunning: true` to use it anyway (stop() then leaves it alone).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ReaderMonitor, type ReaderState } from '../card-agent/pcsc/reader-monitor.js';
 import { vpcdPort, vpcdReaderName } from '../card-agent/virtual-card/vpcd-link.js';
-import { stopChild } from './processes';
+import { openPrivateLog, stopChild } from './processes';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CARD_CLI = join(REPO_ROOT, 'card-agent/virtual-card/cli.ts');
@@ -237,7 +237,7 @@ async function watchReader(
 }
 
 function spawnLogged(command: string, args: string[], logFile: string | undefined): ChildProcess {
-  const fd = logFile ? openSync(logFile, 'a') : undefined;
+  const fd = logFile ? openPrivateLog(logFile) : undefined;
   const output = fd ?? 'ignore';
   const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', output, output] });
   if (fd !== undefined) closeSync(fd);

@@ -9,6 +9,14 @@ export interface ManagedProcess {
 }
 
 /** Starts a long-running child with its output appended to `logFile`; stop() ends it by its own pid. */
+/** Opens a log for appending that only its owner reads, a file left from before too. */
+export function openPrivateLog(file: string): number {
+  const fd = openSync(file, 'a', 0o600);
+  // Logs carry addresses and ids (pcscd's APDU log even PIN blocks).
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
 export function startProcess(options: {
   name: string;
   command: string;
@@ -17,9 +25,7 @@ export function startProcess(options: {
   env?: Record<string, string>;
   logFile: string;
 }): ManagedProcess {
-  const fd = openSync(options.logFile, 'a', 0o600);
-  // Logs carry addresses and ids: only the user who runs the system reads them, a file left from before too.
-  fchmodSync(fd, 0o600);
+  const fd = openPrivateLog(options.logFile);
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },

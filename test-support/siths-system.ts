@@ -123,7 +123,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
   const baseUrl = `http://${host}:${options.port}`;
   const databasePath = join(options.dataDir, 'siths-desk.sqlite');
   const cardStateDir = join(options.dataDir, 'cards');
-  mkdirSync(options.logDir, { recursive: true });
+  mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
   mkdirSync(cardStateDir, { recursive: true });
   const masterKey = await prepareDemoData(options.dataDir, databasePath, cardStateDir);
 
