@@ -22,6 +22,16 @@ const token = 'blocked-pin-proof-agent-token-01';
 const readerName = 'Virtual PCD 00 00';
 const cardSerial = '9752000000000000077';
 
+/** The holder as the card's certificates name them. */
+const cardHolder = {
+  hsaId: 'SE2321000131-P000000000077',
+  givenName: 'Åsa',
+  surname: 'Öberg',
+  personalIdentityNumber: null,
+  email: null,
+  organisation: 'Region',
+};
+
 let testServer: TestServer;
 let personId: string;
 const sockets = new TestSockets(() => testServer.url);
@@ -109,14 +119,7 @@ async function cardKeys() {
   const authentication = pair();
   const cardAuthentication = pair();
   const certificates = await testServer.server.services.pki.issueCardCertificates({
-    holder: {
-      hsaId: 'SE2321000131-P000000000077',
-      givenName: 'Åsa',
-      surname: 'Öberg',
-      personalIdentityNumber: null,
-      email: null,
-      organisation: 'Region',
-    },
+    holder: cardHolder,
     cardSerial,
     trustLevel: 3,
     keys: {
@@ -232,14 +235,7 @@ describe('a login with a reserve card whose activation was cut short', () => {
     const authentication = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const other = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
     const unregistered = await testServer.server.services.pki.issueCardCertificates({
-      holder: {
-        hsaId: 'SE2321000131-P000000000077',
-        givenName: 'Åsa',
-        surname: 'Öberg',
-        personalIdentityNumber: null,
-        email: null,
-        organisation: 'Region',
-      },
+      holder: cardHolder,
       cardSerial,
       trustLevel: 3,
       keys: { authentication: authentication.publicKey, signature: other(), cardAuthentication: other() },
