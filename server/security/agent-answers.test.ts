@@ -28,14 +28,7 @@ afterEach(async () => {
 });
 
 async function agentAnsweringOffersWith(answer: unknown) {
-  const agent = await sockets.open('/agent', { token });
-  agent.on('job:offer', (_offer: unknown, reply: (answer: unknown) => void) => reply(answer));
-  await agent.timeout(2_000).emitWithAck('agent:hello', {
-    agentVersion: 'test',
-    readers: [{ name: readerName, cardPresent: true }],
-    activeJobIds: [],
-  });
-  return agent;
+  return (await sockets.openAgent(token, answer)).socket;
 }
 
 async function startCardCheck(): Promise<JobAck> {

@@ -6,7 +6,7 @@ import { registerCardEids } from '../../db/eids';
 import { authOrders, cards, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
-import type { JobOffer, JobOfferAnswer, StepReport } from '../../protocol/jobs';
+import type { StepReport } from '../../protocol/jobs';
 import type { JobAck, JobView } from '../../protocol/support-events';
 import { addCardHolder } from '../testing/card-holder';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
@@ -37,17 +37,7 @@ afterEach(async () => {
 });
 
 async function agent() {
-  const socket = await sockets.open('/agent', { token });
-  const offers: JobOffer[] = [];
-  socket.on('job:offer', (offer: JobOffer, reply: (answer: JobOfferAnswer) => void) => {
-    offers.push(offer);
-    reply({ accepted: true });
-  });
-  await socket
-    .timeout(2_000)
-    .emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
-  const call = <T>(event: string, payload: unknown) =>
-    socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
+  const { socket, offers, call } = await sockets.openAgent(token);
   /** What a compromised agent says: "the card in the reader is <victim>, and its PIN is now blocked". */
   const claimPinBlocked = async (jobId: string, from = 1) => {
     expect(

@@ -1,4 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { JobOffer } from '../../protocol/jobs';
 
 /**
  * The Socket.IO clients of one test, connected to the server under test as separate programs would be
@@ -30,6 +31,25 @@ export class TestSockets {
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', reject);
     });
+  }
+
+  /**
+   * An agent program: connects with the device token, answers every offer with `answer` (accepted, unless
+   * a test says otherwise), says hello with no readers and no jobs, and records the offers it got.
+   */
+  async openAgent(token: string, answer: unknown = { accepted: true }) {
+    const socket = await this.open('/agent', { token });
+    const offers: JobOffer[] = [];
+    socket.on('job:offer', (offer: JobOffer, reply: (answer: unknown) => void) => {
+      offers.push(offer);
+      reply(answer);
+    });
+    await socket
+      .timeout(2_000)
+      .emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
+    const call = <T>(event: string, payload: unknown) =>
+      socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
+    return { socket, offers, call };
   }
 
   closeAll(): void {
