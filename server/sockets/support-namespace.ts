@@ -134,23 +134,8 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     const audit = (entry: Omit<AuditEntry, 'actorUserId' | 'actorLabel'>) =>
       recordAudit(deps.db, { actorUserId: actor.userId, actorLabel: actor.username, ...entry });
 
-    /** Re-checks the permission; a socket that lost it is audited, leaves every room and is disconnected. */
-    const stillAllowed = async (event: string): Promise<AccessRefusal | null> => {
-      const refusal = await accessRefusal(deps, actor).catch((error: unknown) => {
-        log.error({ err: error, event }, 'support access check failed');
-        return 'session_ended' as const;
-      });
-      if (!refusal) return null;
-      audit({
-        action: 'support_live_view_event',
-        objectType: 'support_namespace',
-        outcome: 'refused',
-        detail: { event, reason: refusal },
-      });
-      log.warn({ event, reason: refusal }, 'support socket refused: access ended');
-      closeLiveView(socket);
-      return refusal;
-    };
+    const stillAllowed = (event: string) =>
+      closeIfAccessEnded(socket, { action: 'support_live_view_event', detail: { event } });
 
     /** Every event re-checks session, account and role: logging out or losing the role ends support's view at once. */
     const action = <Schema extends z.ZodType, Result extends object>(
@@ -271,19 +256,31 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
   });
 
   /** Outside any event: the session may expire or the account change while the socket only listens. */
-  async function recheck(socket: SupportSocket, reason: string): Promise<void> {
-    const refusal = await accessRefusal(deps, socket.data).catch(() => 'session_ended' as const);
-    if (!refusal || !socket.connected) return;
+  const recheck = (socket: SupportSocket, trigger: string) =>
+    closeIfAccessEnded(socket, { action: 'support_live_view_closed', detail: { trigger } });
+
+  /** Re-checks the permission; a socket that lost it is audited, leaves every room and is disconnected. */
+  async function closeIfAccessEnded(
+    socket: SupportSocket,
+    audited: { action: string; detail: Record<string, string> },
+  ): Promise<AccessRefusal | null> {
+    const { userId, username } = socket.data;
+    const refusal = await accessRefusal(deps, socket.data).catch((error: unknown) => {
+      logger.error({ err: error, userId, ...audited.detail }, 'support access check failed');
+      return 'session_ended' as const;
+    });
+    if (!refusal || !socket.connected) return refusal;
     recordAudit(deps.db, {
-      actorUserId: socket.data.userId,
-      actorLabel: socket.data.username,
-      action: 'support_live_view_closed',
+      actorUserId: userId,
+      actorLabel: username,
+      action: audited.action,
       objectType: 'support_namespace',
       outcome: 'refused',
-      detail: { reason: refusal, trigger: reason },
+      detail: { ...audited.detail, reason: refusal },
     });
-    logger.info({ userId: socket.data.userId, reason: refusal }, 'support socket closed: access ended');
+    logger.warn({ userId, reason: refusal, ...audited.detail }, 'support socket closed: access ended');
     closeLiveView(socket);
+    return refusal;
   }
 
   return namespace;
