@@ -177,23 +177,15 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     await waitForHttpOk(`${baseUrl}/healthz`, 30_000, server);
     const agentUiKey = randomBytes(16).toString('hex');
     const agentUiUrl = `http://127.0.0.1:${options.agentUiPort}/?key=${agentUiKey}`;
-    const startAgent = async () => {
-      const agent = startProcess({
-        name: 'card-agent',
-        command: process.execPath,
-        args: node('card-agent/main.ts'),
-        cwd: REPO_ROOT,
-        env: {
-          SITHS_SERVER_URL: baseUrl,
-          SITHS_AGENT_TOKEN: defaultDemoAgentToken,
-          SITHS_AGENT_UI_PORT: String(options.agentUiPort),
-          SITHS_AGENT_UI_KEY: agentUiKey,
-        },
-        logFile: join(options.logDir, 'card-agent.log'),
-      });
-      await waitForHttpOk(agentUiUrl, 20_000, agent);
-      return agent;
-    };
+    const startAgent = async () =>
+      (
+        await startCardAgentProcess({
+          serverUrl: baseUrl,
+          uiPort: options.agentUiPort,
+          uiKey: agentUiKey,
+          logFile: join(options.logDir, 'card-agent.log'),
+        })
+      ).process;
     const system: SithsSystem = {
       baseUrl,
       databasePath,
@@ -224,4 +216,34 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The card-agent program as its own process with the demo's device token, its own page on `uiPort` with
+ * `uiKey`; resolves once the page answers.
+ */
+export async function startCardAgentProcess(options: {
+  serverUrl: string;
+  uiPort: number;
+  uiKey: string;
+  logFile: string;
+  logLevel?: string;
+}): Promise<{ process: ManagedProcess; uiUrl: string }> {
+  const agent = startProcess({
+    name: 'card-agent',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'card-agent/main.ts'],
+    cwd: REPO_ROOT,
+    env: {
+      SITHS_SERVER_URL: options.serverUrl,
+      SITHS_AGENT_TOKEN: defaultDemoAgentToken,
+      SITHS_AGENT_UI_PORT: String(options.uiPort),
+      SITHS_AGENT_UI_KEY: options.uiKey,
+      ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
+    },
+    logFile: options.logFile,
+  });
+  const uiUrl = `http://127.0.0.1:${options.uiPort}/?key=${options.uiKey}`;
+  await waitForHttpOk(uiUrl, 20_000, agent);
+  return { process: agent, uiUrl };
 }

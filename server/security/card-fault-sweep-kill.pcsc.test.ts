@@ -16,10 +16,10 @@ import type { CardInReader } from '../../card-agent/virtual-card/card-process';
 import { TestRig } from '../../card-agent/virtual-card/test-rig';
 import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
 import { findJob, type JobRow } from '../../db/jobs';
-import { defaultDemoAgentToken } from '../../db/seed';
 import { jobSteps } from '../../protocol/jobs';
 import { REPO_ROOT } from '../../test-support/pcscd';
 import { type ManagedProcess, startProcess, waitForHttpOk } from '../../test-support/processes';
+import { startCardAgentProcess } from '../../test-support/siths-system';
 import { startTestServer } from '../testing/test-server';
 import {
   auditOfCard,
@@ -134,22 +134,13 @@ describe('activation with the agent killed at each step', () => {
 
   /** The real agent program as its own process, with its local page on a known port and key. */
   async function startAgentProcess(serverUrl: string): Promise<{ process: ManagedProcess; ui: Agent['ui'] }> {
-    const agent = startProcess({
-      name: 'card-agent',
-      command: process.execPath,
-      args: node('card-agent/main.ts'),
-      cwd: REPO_ROOT,
-      env: {
-        SITHS_SERVER_URL: serverUrl,
-        SITHS_AGENT_TOKEN: defaultDemoAgentToken,
-        SITHS_AGENT_UI_PORT: String(uiPort),
-        SITHS_AGENT_UI_KEY: uiKey,
-        LOG_LEVEL: 'warn',
-      },
+    const { process: agent, uiUrl: url } = await startCardAgentProcess({
+      serverUrl,
+      uiPort,
+      uiKey,
       logFile: join(lab.dir, 'kill-agent.log'),
+      logLevel: 'warn',
     });
-    const url = `http://127.0.0.1:${uiPort}/?key=${uiKey}`;
-    await waitForHttpOk(url, 20_000, agent);
     const ui = { url, key: uiKey, port: uiPort, close: async () => {} };
     await until(async () =>
       (await stateOverHttp(ui)).readers.find((r) => r.name === reader.readerName && r.cardPresent),
