@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Debian must provide for siths-desk (PC/SC with the virtual reader, Chromium for
-# browser tests) when it is missing. Safe to run again; does nothing when all is there.
+# browser tests, PostgreSQL 15 for the second engine's tests) when it is missing. Safe to run again;
+# does nothing when all is there.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,7 @@ command -v pcsc_scan >/dev/null 2>&1 || need+=(pcsc-tools)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pkcs15-tool >/dev/null 2>&1 || need+=(opensc)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
