@@ -113,7 +113,9 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
         const template = createOptions.template
           ? ` template ${pg.escapeIdentifier(createOptions.template)}`
           : '';
-        await admin(`create database ${pg.escapeIdentifier(name)}${template}`);
+        // FILE_COPY copies the template's files after a checkpoint; with fsync off that takes a few ms
+        // where PostgreSQL 15's default (WAL_LOG, block by block through the WAL) takes ten times longer.
+        await admin(`create database ${pg.escapeIdentifier(name)}${template} strategy file_copy`);
         return url(name);
       },
       async dropDatabase(name) {
