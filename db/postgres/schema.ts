@@ -51,7 +51,7 @@ const timestampMs = (name: string) => bigint(name, { mode: 'number' });
 const createdAt = () => timestampMs('created_at').notNull().default(nowMs);
 
 /** SQLite's `integer primary key autoincrement`: ids are never reused, and a copy may keep its own. */
-const serialId = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
+const serialId = () => bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity();
 
 export const units = pgTable(
   'units',
@@ -153,7 +153,7 @@ export const sessions = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    expiresAt: integer('expires_at').notNull(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
     loginMethod: text('login_method').notNull().default('password'),
     loginCredential: text('login_credential'),
   },
