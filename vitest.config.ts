@@ -1,14 +1,53 @@
 import { defineConfig } from 'vitest/config';
 
+/** The suites that reach the database: they run once per engine. */
+const databaseSuites = [
+  'db/**/*.test.ts',
+  'server/**/*.test.ts',
+  'app/**/*.test.ts',
+  'test-support/**/*.test.ts',
+];
+
 export default defineConfig({
   resolve: { alias: { '~': new URL('./app', import.meta.url).pathname } },
   test: {
     environment: 'node',
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'e2e/**', 'build/**'],
     // Integration tests share one pcscd and its vpcd reader slots; files run one at a time.
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          sequence: { groupOrder: 0 },
+          include: ['**/*.test.ts'],
+          exclude: ['node_modules/**', 'e2e/**', 'build/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          // After the SQLite project, not beside it: two cores, and the card tests are timing-sensitive.
+          sequence: { groupOrder: 1 },
+          include: databaseSuites,
+          // The card path (pcscd, virtual cards) and its crash sweeps stay on the embedded engine.
+          exclude: [
+            'node_modules/**',
+            'e2e/**',
+            'build/**',
+            '**/*.pcsc.test.ts',
+            // Compares both engines itself.
+            'db/schema-engines.test.ts',
+            // Starts its own PostgreSQL to copy into.
+            'db/copy.test.ts',
+          ],
+          env: { TEST_DATABASE_ENGINE: 'postgres' },
+          globalSetup: ['test-support/postgres-global-setup.ts'],
+        },
+      },
+    ],
   },
 });

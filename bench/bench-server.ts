@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openMigratedDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { loadConfig } from '../server/config';
 import { createServer } from '../server/create-server';
 import { createLogger } from '../server/logger';
@@ -21,12 +21,10 @@ const agentCount = Number(process.env.BENCH_SERVER_AGENTS ?? '1000');
 const directory = mkdtempSync(join(tmpdir(), 'siths-desk-bench-'));
 // BENCH_SERVER_DATABASE=memory shows how much of the figures is the SQLite file's I/O.
 const inMemory = process.env.BENCH_SERVER_DATABASE === 'memory';
-const db = openMigratedDatabase(inMemory ? ':memory:' : join(directory, 'bench.sqlite'));
-db.transaction(() => {
-  for (let index = 0; index < agentCount; index++) {
-    addAgent(db, `${agentTokenPrefix}${index}`, `Benchdator ${index}`);
-  }
-});
+const db = await openDatabase(inMemory ? ':memory:' : join(directory, 'bench.sqlite'));
+for (let index = 0; index < agentCount; index++) {
+  await addAgent(db, `${agentTokenPrefix}${index}`, `Benchdator ${index}`);
+}
 
 const server = await createServer(loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' }), {
   db,
@@ -38,7 +36,7 @@ await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', re
 const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
 const stop = async () => {
   await server.close();
-  db.$client.close();
+  await db.close();
   rmSync(directory, { recursive: true, force: true });
 };
 const { cookieHeader } = await addStaffSession({ url, db, server, stop }, 'support');

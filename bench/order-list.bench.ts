@@ -15,10 +15,22 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type AppDatabase, openMigratedDatabase } from '../db/connection';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { type AppDatabase, openDatabase } from '../db/connection';
 import { demoGivenNames, demoSurnames, personalIdentityNumber } from '../db/demo-fixtures';
+import { first, runStatement } from '../db/engine';
 import { listOrders, type OrderListFilter, type OrderSort, streamOrdersCsv } from '../db/order-list';
-import type { OrderState, OrderType } from '../db/schema';
+import {
+  type OrderState,
+  type OrderType,
+  orders,
+  persons,
+  personUnits,
+  staffRoleAssignments,
+  units,
+  users,
+} from '../db/schema';
 import { expandUnitSubtrees } from '../db/units';
 
 setFlagsFromString('--expose-gc');
@@ -53,67 +65,88 @@ interface Region {
   managerOfLeaf: string[];
 }
 
-function seedUnitsAndStaff(db: AppDatabase): Region {
-  const client = db.$client;
-  const insertUnit = client.prepare(
-    'insert into units (id, hsa_id, name, parent_id, organisation) values (?, ?, ?, ?, ?)',
-  );
-  const insertUser = client.prepare('insert into users (id, username, display_name) values (?, ?, ?)');
-  const insertRole = client.prepare(
-    'insert into staff_role_assignments (id, user_id, role, unit_id) values (?, ?, ?, ?)',
-  );
+/** Rows per multi-row insert: every column is a bound parameter, and SQLite allows 32,766 of them. */
+const rowsPerInsert = (table: SQLiteTable) => Math.floor(30_000 / Object.keys(getTableColumns(table)).length);
+
+function chunksOf<T>(rows: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let from = 0; from < rows.length; from += size) chunks.push(rows.slice(from, from + size));
+  return chunks;
+}
+
+async function seedUnitsAndStaff(db: AppDatabase): Promise<Region> {
   const region: Region = { hospitalIds: [], leafIds: [], managerOfLeaf: [] };
-  client.transaction(() => {
-    insertUnit.run('root', 'SE2321000131-B000000000000', 'Benchregionen', null, 'Benchregionen');
-    for (let h = 0; h < hospitals; h++) {
-      const hospitalId = `h${h}`;
-      region.hospitalIds.push(hospitalId);
-      insertUnit.run(
-        hospitalId,
-        `SE2321000131-B${String(h).padStart(6, '0')}0000`,
-        `Sjukhus ${h}`,
-        'root',
-        'B',
-      );
-      for (let u = 0; u < unitsPerHospital; u++) {
-        const unitId = `h${h}u${u}`;
-        const hsaId = `SE2321000131-B${String(h).padStart(6, '0')}${String(u + 1).padStart(4, '0')}`;
-        insertUnit.run(unitId, hsaId, `Enhet ${u} sjukhus ${h}`, hospitalId, 'B');
-        const userId = `manager-${unitId}`;
-        insertUser.run(userId, `chef.${unitId}`, `Chef ${unitId}`);
-        insertRole.run(randomUUID(), userId, 'manager', unitId);
-        region.leafIds.push(unitId);
-        region.managerOfLeaf.push(userId);
-      }
+  const unitRows: Array<typeof units.$inferInsert> = [
+    {
+      id: 'root',
+      hsaId: 'SE2321000131-B000000000000',
+      name: 'Benchregionen',
+      parentId: null,
+      organisation: 'Benchregionen',
+    },
+  ];
+  const userRows: Array<typeof users.$inferInsert> = [];
+  const roleRows: Array<typeof staffRoleAssignments.$inferInsert> = [];
+  for (let h = 0; h < hospitals; h++) {
+    const hospitalId = `h${h}`;
+    region.hospitalIds.push(hospitalId);
+    unitRows.push({
+      id: hospitalId,
+      hsaId: `SE2321000131-B${String(h).padStart(6, '0')}0000`,
+      name: `Sjukhus ${h}`,
+      parentId: 'root',
+      organisation: 'B',
+    });
+    for (let u = 0; u < unitsPerHospital; u++) {
+      const unitId = `h${h}u${u}`;
+      const hsaId = `SE2321000131-B${String(h).padStart(6, '0')}${String(u + 1).padStart(4, '0')}`;
+      unitRows.push({
+        id: unitId,
+        hsaId,
+        name: `Enhet ${u} sjukhus ${h}`,
+        parentId: hospitalId,
+        organisation: 'B',
+      });
+      const userId = `manager-${unitId}`;
+      userRows.push({ id: userId, username: `chef.${unitId}`, displayName: `Chef ${unitId}` });
+      roleRows.push({ id: randomUUID(), userId, role: 'manager', unitId });
+      region.leafIds.push(unitId);
+      region.managerOfLeaf.push(userId);
     }
-  })();
+  }
+  await db.transaction(async (tx) => {
+    await tx.insert(units).values(unitRows);
+    await tx.insert(users).values(userRows);
+    await tx.insert(staffRoleAssignments).values(roleRows);
+  });
   return region;
 }
 
-function seedPersons(db: AppDatabase, region: Region): string[] {
-  const client = db.$client;
-  const insertPerson = client.prepare(
-    'insert into persons (id, hsa_id, personal_identity_number, given_name, surname) values (?, ?, ?, ?, ?)',
-  );
-  const insertMembership = client.prepare('insert into person_units (person_id, unit_id) values (?, ?)');
+async function seedPersons(db: AppDatabase, region: Region): Promise<string[]> {
   const given = [...demoGivenNames.female, ...demoGivenNames.male];
   const ids: string[] = [];
-  client.transaction(() => {
-    for (let i = 0; i < personCount; i++) {
-      const birth = new Date(Date.UTC(1950, 0, 1) + (i % 20_000) * dayMs);
-      const birthDate = birth.toISOString().slice(0, 10).replaceAll('-', '');
-      const id = `p${i}`;
-      insertPerson.run(
-        id,
-        `SE2321000131-E${String(i).padStart(9, '0')}`,
-        personalIdentityNumber(birthDate, Math.floor(i / 20_000) + 1),
-        pick(given),
-        pick(demoSurnames),
-      );
-      insertMembership.run(id, region.leafIds[i % region.leafIds.length]);
-      ids.push(id);
+  const personRows: Array<typeof persons.$inferInsert> = [];
+  const membershipRows: Array<typeof personUnits.$inferInsert> = [];
+  for (let i = 0; i < personCount; i++) {
+    const birth = new Date(Date.UTC(1950, 0, 1) + (i % 20_000) * dayMs);
+    const birthDate = birth.toISOString().slice(0, 10).replaceAll('-', '');
+    const id = `p${i}`;
+    personRows.push({
+      id,
+      hsaId: `SE2321000131-E${String(i).padStart(9, '0')}`,
+      personalIdentityNumber: personalIdentityNumber(birthDate, Math.floor(i / 20_000) + 1),
+      givenName: pick(given),
+      surname: pick(demoSurnames),
+    });
+    membershipRows.push({ personId: id, unitId: region.leafIds[i % region.leafIds.length] as string });
+    ids.push(id);
+  }
+  await db.transaction(async (tx) => {
+    for (const chunk of chunksOf(personRows, rowsPerInsert(persons))) await tx.insert(persons).values(chunk);
+    for (const chunk of chunksOf(membershipRows, rowsPerInsert(personUnits))) {
+      await tx.insert(personUnits).values(chunk);
     }
-  })();
+  });
   return ids;
 }
 
@@ -128,13 +161,11 @@ function stateFor(type: OrderType, ageDays: number): OrderState {
   return roll < 0.93 ? 'fulfilled' : 'cancelled';
 }
 
-function seedOrders(db: AppDatabase, region: Region, personIds: string[]): void {
-  const insert = db.$client.prepare(
-    `insert into orders (id, type, state, person_id, unit_id, placed_by_user_id, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const batch = db.$client.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
+async function seedOrders(db: AppDatabase, region: Region, personIds: string[]): Promise<void> {
+  const batchSize = 50_000;
+  for (let from = 0; from < orderCount; from += batchSize) {
+    const rows: Array<typeof orders.$inferInsert> = [];
+    for (let i = from; i < Math.min(orderCount, from + batchSize); i++) {
       const person = Math.floor(next() * personIds.length);
       const leaf = person % region.leafIds.length;
       const type = pick(types);
@@ -142,19 +173,26 @@ function seedOrders(db: AppDatabase, region: Region, personIds: string[]): void 
       const createdAt = Math.floor(now - ageDays * dayMs);
       const state = stateFor(type, ageDays);
       const updatedAt = state === 'placed' ? createdAt : createdAt + Math.floor(next() * 5 * dayMs);
-      insert.run(
-        randomUUID(),
+      rows.push({
+        id: randomUUID(),
         type,
         state,
-        personIds[person],
-        region.leafIds[leaf],
-        region.managerOfLeaf[leaf],
-        createdAt,
-        updatedAt,
-      );
+        personId: personIds[person] as string,
+        unitId: region.leafIds[leaf] as string,
+        placedByUserId: region.managerOfLeaf[leaf] as string,
+        createdAt: new Date(createdAt),
+        updatedAt: new Date(updatedAt),
+      });
     }
-  });
-  for (let from = 0; from < orderCount; from += 50_000) batch(from, Math.min(orderCount, from + 50_000));
+    await db.transaction(async (tx) => {
+      for (const chunk of chunksOf(rows, rowsPerInsert(orders))) await tx.insert(orders).values(chunk);
+    });
+  }
+}
+
+/** SQLite's connection settings for the scratch database; PostgreSQL keeps its own. */
+async function sqlitePragma(db: AppDatabase, pragma: string): Promise<void> {
+  if (db.engine === 'sqlite') await runStatement(db, sql.raw(`pragma ${pragma}`));
 }
 
 interface Scenario {
@@ -168,12 +206,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-function measure(db: AppDatabase, scenario: Scenario) {
+async function measure(db: AppDatabase, scenario: Scenario) {
   const times: number[] = [];
   let total = 0;
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const page = listOrders(
+    const page = await listOrders(
       db,
       scenario.filter,
       scenario.sort ?? 'created_desc',
@@ -187,7 +225,7 @@ function measure(db: AppDatabase, scenario: Scenario) {
   return { scenario: scenario.name, total, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
-function measureCsv(db: AppDatabase, filter: OrderListFilter) {
+async function measureCsv(db: AppDatabase, filter: OrderListFilter) {
   const columns = [
     { header: 'Beställning', value: (row: { id: string }) => row.id },
     { header: 'Person', value: (row: { personName: string }) => row.personName },
@@ -202,7 +240,7 @@ function measureCsv(db: AppDatabase, filter: OrderListFilter) {
   let lines = 0;
   let chunks = 0;
   const started = performance.now();
-  for (const chunk of streamOrdersCsv(db, filter, 'created_desc', columns)) {
+  for await (const chunk of streamOrdersCsv(db, filter, 'created_desc', columns)) {
     bytes += Buffer.byteLength(chunk);
     lines += chunk.split('\r\n').length - 1;
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -223,27 +261,35 @@ function measureCsv(db: AppDatabase, filter: OrderListFilter) {
 
 const directory = mkdtempSync(join(tmpdir(), 'siths-order-bench-'));
 const databasePath = join(directory, 'orders.sqlite');
-const db = openMigratedDatabase(databasePath);
+const db = await openDatabase(databasePath);
 
 // A scratch database: no fsync, and a page cache large enough that the random index inserts stay in memory.
-db.$client.pragma('synchronous = off');
-db.$client.pragma('cache_size = -1000000');
+await sqlitePragma(db, 'synchronous = off');
+await sqlitePragma(db, 'cache_size = -1000000');
 let started = performance.now();
-const region = seedUnitsAndStaff(db);
-const personIds = seedPersons(db, region);
-seedOrders(db, region, personIds);
+const region = await seedUnitsAndStaff(db);
+const personIds = await seedPersons(db, region);
+await seedOrders(db, region, personIds);
 const seedSeconds = (performance.now() - started) / 1000;
 // Measured as the server runs: SQLite's default page cache, the operating system's file cache warm.
-db.$client.pragma('cache_size = -2000');
+await sqlitePragma(db, 'cache_size = -2000');
 console.log(
   `seeded ${personCount} persons, ${orderCount} orders in ${seedSeconds.toFixed(1)} s (${databasePath})`,
 );
 
-const hospital = expandUnitSubtrees(db, [region.hospitalIds[3] as string]);
+const hospital = await expandUnitSubtrees(db, [region.hospitalIds[3] as string]);
 const leaf = [region.leafIds[42] as string];
-const samplePerson = db.$client
-  .prepare('select hsa_id, personal_identity_number, surname from persons where id = ?')
-  .get(personIds[4242]) as { hsa_id: string; personal_identity_number: string; surname: string };
+const samplePerson = first(
+  await db
+    .select({
+      hsaId: persons.hsaId,
+      personalIdentityNumber: persons.personalIdentityNumber,
+      surname: persons.surname,
+    })
+    .from(persons)
+    .where(eq(persons.id, personIds[4242] as string))
+    .limit(1),
+)!;
 const lastMonth = new Date(now - 30 * dayMs);
 
 const scenarios: Scenario[] = [
@@ -273,8 +319,8 @@ const scenarios: Scenario[] = [
     filter: { scope: 'all', states: ['placed', 'ready'], createdFrom: lastMonth },
   },
   { name: 'ID-admin: everything, page 200', filter: { scope: 'all' }, page: 200 },
-  { name: 'search personnummer', filter: { scope: 'all', search: samplePerson.personal_identity_number } },
-  { name: 'search HSA-id', filter: { scope: 'all', search: samplePerson.hsa_id } },
+  { name: 'search personnummer', filter: { scope: 'all', search: samplePerson.personalIdentityNumber! } },
+  { name: 'search HSA-id', filter: { scope: 'all', search: samplePerson.hsaId } },
   {
     name: 'search surname, everything',
     filter: { scope: 'all', search: samplePerson.surname.toLowerCase() },
@@ -282,7 +328,8 @@ const scenarios: Scenario[] = [
 ];
 
 started = performance.now();
-const results = scenarios.map((scenario) => measure(db, scenario));
+const results: Array<Awaited<ReturnType<typeof measure>>> = [];
+for (const scenario of scenarios) results.push(await measure(db, scenario));
 console.log(`\norder list page (50 rows + count), ${runs} runs each, ms:`);
 console.log(`${'scenario'.padEnd(52)} ${'matches'.padStart(9)} ${'p50'.padStart(7)} ${'p95'.padStart(7)}`);
 for (const result of results) {
@@ -293,10 +340,10 @@ for (const result of results) {
 }
 
 // The same export at a tenth of the size: bounded memory shows as RSS growth that does not scale with
-// the rows. A first export warms up (module code, the export's own read connection) and is not reported.
-measureCsv(db, { scope: [region.leafIds[7] as string] });
-const csvSmall = measureCsv(db, { scope: expandUnitSubtrees(db, region.leafIds.slice(0, 2)) });
-const csv = measureCsv(db, { scope: expandUnitSubtrees(db, region.hospitalIds.slice(0, 2)) });
+// the rows. A first export warms up (module code, the statement cache) and is not reported.
+await measureCsv(db, { scope: [region.leafIds[7] as string] });
+const csvSmall = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.leafIds.slice(0, 2)) });
+const csv = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.hospitalIds.slice(0, 2)) });
 console.log('');
 for (const run of [csvSmall, csv]) {
   console.log(
@@ -310,5 +357,5 @@ writeFileSync(
   join(resultsDirectory, 'order-list.json'),
   `${JSON.stringify({ at: new Date().toISOString(), quick, personCount, orderCount, runs, seedSeconds, pages: results, csv: [csvSmall, csv] }, null, 2)}\n`,
 );
-db.$client.close();
+await db.close();
 if (process.env.BENCH_KEEP_DB !== '1') rmSync(directory, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../test-support/test-database';
 import {
   type AdminActor,
   createUnit,
@@ -9,7 +10,8 @@ import {
   renameUnit,
   revokeRole,
 } from './administration';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { auditEvents, staffRoleAssignments, units, users } from './schema';
 import { seedDemoData } from './seed';
 
@@ -20,59 +22,71 @@ let db: AppDatabase;
 let admin: AdminActor;
 
 beforeEach(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, {
     hashPassword: async (password) => `fake$${password}`,
     now: new Date('2026-03-02T09:00:00Z'),
   });
-  admin = { userId: userId('admin'), label: 'admin' };
+  admin = { userId: await userId('admin'), label: 'admin' };
 });
 
-const unitId = (hsaId: string) => db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
-const userId = (username: string) => db.select().from(users).where(eq(users.username, username)).get()!.id;
-const lastAudit = () => db.select().from(auditEvents).orderBy(desc(auditEvents.id)).get()!;
-const unitCount = () => db.select().from(units).all().length;
-const roleCount = () => db.select().from(staffRoleAssignments).all().length;
+afterEach(async () => {
+  await db.close();
+});
+
+const unitId = async (hsaId: string) =>
+  first(await db.select().from(units).where(eq(units.hsaId, hsaId)).limit(1))!.id;
+const userId = async (username: string) =>
+  first(await db.select().from(users).where(eq(users.username, username)).limit(1))!.id;
+const lastAudit = async () =>
+  first(await db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1))!;
+const unitCount = async () => (await db.select().from(units)).length;
+const roleCount = async () => (await db.select().from(staffRoleAssignments)).length;
 
 describe('the unit tree', () => {
-  it('lists parents before their children, indented one level deeper, with head counts', () => {
-    const tree = listUnitTree(db);
+  it('lists parents before their children, indented one level deeper, with head counts', async () => {
+    const tree = await listUnitTree(db);
     const su = tree.findIndex((unit) => unit.hsaId === sahlgrenska);
     const kard = tree.findIndex((unit) => unit.hsaId === kardiologi);
     expect(su).toBeGreaterThanOrEqual(0);
     expect(kard).toBeGreaterThan(su);
     expect(tree[kard]!.depth).toBeGreaterThan(tree[su]!.depth);
-    expect(tree.length).toBe(unitCount());
+    expect(tree.length).toBe(await unitCount());
     expect(tree[su]!.staffCount).toBeGreaterThan(0);
     expect(tree.some((unit) => unit.personCount > 0)).toBe(true);
   });
 });
 
 describe('createUnit', () => {
-  it('creates a unit below its parent in the parent organisation, audited', () => {
-    const outcome = createUnit(
+  it('creates a unit below its parent in the parent organisation, audited', async () => {
+    const outcome = await createUnit(
       db,
-      { hsaId: newHsaId.toLowerCase(), name: ' Ny mottagning ', parentId: unitId(sahlgrenska) },
+      { hsaId: newHsaId.toLowerCase(), name: ' Ny mottagning ', parentId: await unitId(sahlgrenska) },
       admin,
     );
     expect(outcome.ok).toBe(true);
-    const created = db.select().from(units).where(eq(units.hsaId, newHsaId)).get()!;
-    const parent = db.select().from(units).where(eq(units.hsaId, sahlgrenska)).get()!;
+    const created = first(await db.select().from(units).where(eq(units.hsaId, newHsaId)).limit(1))!;
+    const parent = first(await db.select().from(units).where(eq(units.hsaId, sahlgrenska)).limit(1))!;
     expect(created).toMatchObject({
       name: 'Ny mottagning',
       parentId: parent.id,
       organisation: parent.organisation,
     });
-    expect(lastAudit()).toMatchObject({ action: 'unit_create', outcome: 'success', objectId: created.id });
+    expect(await lastAudit()).toMatchObject({
+      action: 'unit_create',
+      outcome: 'success',
+      objectId: created.id,
+    });
   });
 
-  it('creates an organisation root only with an organisation', () => {
-    expect(createUnit(db, { hsaId: newHsaId, name: 'Region X', parentId: null }, admin)).toEqual({
+  it('creates an organisation root only with an organisation', async () => {
+    expect(await createUnit(db, { hsaId: newHsaId, name: 'Region X', parentId: null }, admin)).toEqual({
       ok: false,
       refusal: 'parent_required',
     });
     expect(
-      createUnit(db, { hsaId: newHsaId, name: 'Region X', parentId: null, organisation: 'rx' }, admin).ok,
+      (await createUnit(db, { hsaId: newHsaId, name: 'Region X', parentId: null, organisation: 'rx' }, admin))
+        .ok,
     ).toBe(true);
   });
 
@@ -80,22 +94,22 @@ describe('createUnit', () => {
     [{ hsaId: 'not-an-hsa-id', name: 'X' }, 'invalid_hsa_id'],
     [{ hsaId: sahlgrenska, name: 'X' }, 'hsa_id_taken'],
     [{ hsaId: newHsaId, name: '  ' }, 'invalid_name'],
-  ])('refuses %o (%s), changes nothing, audits the refusal', (input, refusal) => {
-    const before = unitCount();
-    expect(createUnit(db, { ...input, parentId: unitId(sahlgrenska) }, admin)).toEqual({
+  ])('refuses %o (%s), changes nothing, audits the refusal', async (input, refusal) => {
+    const before = await unitCount();
+    expect(await createUnit(db, { ...input, parentId: await unitId(sahlgrenska) }, admin)).toEqual({
       ok: false,
       refusal,
     });
-    expect(unitCount()).toBe(before);
-    expect(lastAudit()).toMatchObject({
+    expect(await unitCount()).toBe(before);
+    expect(await lastAudit()).toMatchObject({
       action: 'unit_create',
       outcome: 'refused',
       detail: { reason: refusal },
     });
   });
 
-  it('refuses an unknown parent', () => {
-    expect(createUnit(db, { hsaId: newHsaId, name: 'X', parentId: 'nope' }, admin)).toEqual({
+  it('refuses an unknown parent', async () => {
+    expect(await createUnit(db, { hsaId: newHsaId, name: 'X', parentId: 'nope' }, admin)).toEqual({
       ok: false,
       refusal: 'unknown_parent',
     });
@@ -103,24 +117,30 @@ describe('createUnit', () => {
 });
 
 describe('renameUnit', () => {
-  it('renames and records before and after', () => {
-    const id = unitId(kardiologi);
-    const before = db.select().from(units).where(eq(units.id, id)).get()!.name;
-    expect(renameUnit(db, id, 'Kardiologi SU', admin).ok).toBe(true);
-    expect(db.select().from(units).where(eq(units.id, id)).get()!.name).toBe('Kardiologi SU');
-    expect(lastAudit()).toMatchObject({ action: 'unit_rename', detail: { before, after: 'Kardiologi SU' } });
+  it('renames and records before and after', async () => {
+    const id = await unitId(kardiologi);
+    const before = first(await db.select().from(units).where(eq(units.id, id)).limit(1))!.name;
+    expect((await renameUnit(db, id, 'Kardiologi SU', admin)).ok).toBe(true);
+    expect(first(await db.select().from(units).where(eq(units.id, id)).limit(1))!.name).toBe('Kardiologi SU');
+    expect(await lastAudit()).toMatchObject({
+      action: 'unit_rename',
+      detail: { before, after: 'Kardiologi SU' },
+    });
   });
 
-  it('refuses an empty name and an unknown unit', () => {
-    expect(renameUnit(db, unitId(kardiologi), ' ', admin)).toEqual({ ok: false, refusal: 'invalid_name' });
-    expect(renameUnit(db, 'nope', 'X', admin)).toEqual({ ok: false, refusal: 'unknown_unit' });
-    expect(lastAudit()).toMatchObject({ action: 'unit_rename', outcome: 'refused' });
+  it('refuses an empty name and an unknown unit', async () => {
+    expect(await renameUnit(db, await unitId(kardiologi), ' ', admin)).toEqual({
+      ok: false,
+      refusal: 'invalid_name',
+    });
+    expect(await renameUnit(db, 'nope', 'X', admin)).toEqual({ ok: false, refusal: 'unknown_unit' });
+    expect(await lastAudit()).toMatchObject({ action: 'unit_rename', outcome: 'refused' });
   });
 });
 
 describe('staff roles', () => {
-  it('lists staff with roles, units and the linked person HSA-id', () => {
-    const staff = listStaff(db);
+  it('lists staff with roles, units and the linked person HSA-id', async () => {
+    const staff = await listStaff(db);
     const kontakt = staff.find((member) => member.username === 'kontakt')!;
     expect(kontakt.roles).toEqual([
       expect.objectContaining({ role: 'contact_person', unitName: expect.any(String) }),
@@ -129,19 +149,21 @@ describe('staff roles', () => {
     expect(staff.find((member) => member.username === 'admin')!.personHsaId).toBeNull();
   });
 
-  it('grants a unit role and a global role, audited', () => {
-    const outcome = grantRole(
+  it('grants a unit role and a global role, audited', async () => {
+    const outcome = await grantRole(
       db,
-      { userId: userId('kontakt.skovde'), role: 'contact_person', unitId: unitId(sahlgrenska) },
+      { userId: await userId('kontakt.skovde'), role: 'contact_person', unitId: await unitId(sahlgrenska) },
       admin,
     );
     expect(outcome.ok).toBe(true);
-    expect(lastAudit()).toMatchObject({
+    expect(await lastAudit()).toMatchObject({
       action: 'staff_role_grant',
       outcome: 'success',
-      unitId: unitId(sahlgrenska),
+      unitId: await unitId(sahlgrenska),
     });
-    expect(grantRole(db, { userId: userId('chef'), role: 'support', unitId: null }, admin).ok).toBe(true);
+    expect(
+      (await grantRole(db, { userId: await userId('chef'), role: 'support', unitId: null }, admin)).ok,
+    ).toBe(true);
   });
 
   it.each([
@@ -151,55 +173,70 @@ describe('staff roles', () => {
     ['system_admin', 'UNIT', 'unit_not_allowed'],
     ['superuser', null, 'unknown_role'],
     ['contact_person', 'nope', 'unknown_unit'],
-  ])('refuses %s with unit %s (%s), changes nothing, audits', (role, unit, refusal) => {
-    const before = roleCount();
-    const grant = { userId: userId('chef'), role, unitId: unit === 'UNIT' ? unitId(sahlgrenska) : unit };
-    expect(grantRole(db, grant, admin)).toEqual({ ok: false, refusal });
-    expect(roleCount()).toBe(before);
-    expect(lastAudit()).toMatchObject({
+  ])('refuses %s with unit %s (%s), changes nothing, audits', async (role, unit, refusal) => {
+    const before = await roleCount();
+    const grant = {
+      userId: await userId('chef'),
+      role,
+      unitId: unit === 'UNIT' ? await unitId(sahlgrenska) : unit,
+    };
+    expect(await grantRole(db, grant, admin)).toEqual({ ok: false, refusal });
+    expect(await roleCount()).toBe(before);
+    expect(await lastAudit()).toMatchObject({
       action: 'staff_role_grant',
       outcome: 'refused',
       detail: { reason: refusal },
     });
   });
 
-  it('refuses duplicates, of unit roles and of global roles, and unknown users', () => {
-    const chefUnit = { userId: userId('chef'), role: 'manager', unitId: unitId(sahlgrenska) };
-    expect(grantRole(db, chefUnit, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
-    const global = { userId: userId('idadmin1'), role: 'id_admin', unitId: null };
-    expect(grantRole(db, global, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
-    expect(grantRole(db, { ...global, userId: 'nope' }, admin)).toEqual({
+  it('refuses duplicates, of unit roles and of global roles, and unknown users', async () => {
+    const chefUnit = { userId: await userId('chef'), role: 'manager', unitId: await unitId(sahlgrenska) };
+    expect(await grantRole(db, chefUnit, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
+    const global = { userId: await userId('idadmin1'), role: 'id_admin', unitId: null };
+    expect(await grantRole(db, global, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
+    expect(await grantRole(db, { ...global, userId: 'nope' }, admin)).toEqual({
       ok: false,
       refusal: 'unknown_user',
     });
   });
 
-  it('revokes a role, audited with what it was', () => {
-    const granted = grantRole(db, { userId: userId('chef'), role: 'support', unitId: null }, admin);
+  it('revokes a role, audited with what it was', async () => {
+    const granted = await grantRole(
+      db,
+      { userId: await userId('chef'), role: 'support', unitId: null },
+      admin,
+    );
     if (!granted.ok) throw new Error('grant failed');
-    expect(revokeRole(db, granted.id, admin).ok).toBe(true);
+    expect((await revokeRole(db, granted.id, admin)).ok).toBe(true);
     expect(
-      db.select().from(staffRoleAssignments).where(eq(staffRoleAssignments.id, granted.id)).get(),
+      first(
+        await db.select().from(staffRoleAssignments).where(eq(staffRoleAssignments.id, granted.id)).limit(1),
+      ),
     ).toBeUndefined();
-    expect(lastAudit()).toMatchObject({
+    expect(await lastAudit()).toMatchObject({
       action: 'staff_role_revoke',
       outcome: 'success',
       detail: { before: { role: 'support' } },
     });
-    expect(revokeRole(db, granted.id, admin)).toEqual({ ok: false, refusal: 'unknown_assignment' });
+    expect(await revokeRole(db, granted.id, admin)).toEqual({ ok: false, refusal: 'unknown_assignment' });
   });
 
-  it("refuses removing one's own last system-admin role, but another admin may", () => {
-    const own = db
-      .select()
-      .from(staffRoleAssignments)
-      .where(eq(staffRoleAssignments.userId, admin.userId))
-      .get()!;
-    expect(revokeRole(db, own.id, admin)).toEqual({ ok: false, refusal: 'own_last_system_admin' });
-    expect(lastAudit()).toMatchObject({ action: 'staff_role_revoke', outcome: 'refused' });
-    expect(grantRole(db, { userId: userId('support'), role: 'system_admin', unitId: null }, admin).ok).toBe(
+  it("refuses removing one's own last system-admin role, but another admin may", async () => {
+    const own = first(
+      await db
+        .select()
+        .from(staffRoleAssignments)
+        .where(eq(staffRoleAssignments.userId, admin.userId))
+        .limit(1),
+    )!;
+    expect(await revokeRole(db, own.id, admin)).toEqual({ ok: false, refusal: 'own_last_system_admin' });
+    expect(await lastAudit()).toMatchObject({ action: 'staff_role_revoke', outcome: 'refused' });
+    expect(
+      (await grantRole(db, { userId: await userId('support'), role: 'system_admin', unitId: null }, admin))
+        .ok,
+    ).toBe(true);
+    expect((await revokeRole(db, own.id, { userId: await userId('support'), label: 'support' })).ok).toBe(
       true,
     );
-    expect(revokeRole(db, own.id, { userId: userId('support'), label: 'support' }).ok).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { hsaIdSchema } from '../protocol/identifiers';
 import { recordAttempt } from './audit';
 import type { AppDatabase } from './connection';
+import { first, forUpdate, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import {
   persons,
@@ -48,13 +49,20 @@ interface Attempt {
   detail?: Record<string, unknown>;
 }
 
-function refuse(db: AppDatabase, actor: AdminActor, attempt: Attempt, refusal: AdministrationRefusal) {
-  recordAttempt(db, actor, attempt, refusal);
+async function refuse(db: AppDatabase, actor: AdminActor, attempt: Attempt, refusal: AdministrationRefusal) {
+  await recordAttempt(db, actor, attempt, refusal);
   return { ok: false as const, refusal };
 }
 
-export function findUnit(db: AppDatabase, unitId: string) {
-  return db.select().from(units).where(eq(units.id, unitId)).get();
+/** Thrown inside a transaction to roll it back; the refusal is audited after the rollback. */
+class Refused extends Error {
+  constructor(readonly refusal: AdministrationRefusal) {
+    super(refusal);
+  }
+}
+
+export async function findUnit(db: AppDatabase, unitId: string) {
+  return first(await db.select().from(units).where(eq(units.id, unitId)).limit(1));
 }
 
 export interface UnitTreeNode {
@@ -69,17 +77,16 @@ export interface UnitTreeNode {
 }
 
 /** Every unit in tree order (each parent before its children, siblings by name), with its depth and head counts. */
-export function listUnitTree(db: AppDatabase): UnitTreeNode[] {
-  const all = db.select().from(units).orderBy(asc(units.name)).all();
+export async function listUnitTree(db: AppDatabase): Promise<UnitTreeNode[]> {
+  const all = await db.select().from(units).orderBy(asc(units.name));
   const personCounts = countBy(
-    db.select({ unitId: personUnits.unitId, n: count() }).from(personUnits).groupBy(personUnits.unitId).all(),
+    await db.select({ unitId: personUnits.unitId, n: count() }).from(personUnits).groupBy(personUnits.unitId),
   );
   const staffCounts = countBy(
-    db
+    await db
       .select({ unitId: staffRoleAssignments.unitId, n: count() })
       .from(staffRoleAssignments)
-      .groupBy(staffRoleAssignments.unitId)
-      .all(),
+      .groupBy(staffRoleAssignments.unitId),
   );
   const children = new Map<string | null, typeof all>();
   for (const unit of all) children.set(unit.parentId, [...(children.get(unit.parentId) ?? []), unit]);
@@ -116,7 +123,11 @@ export interface NewUnit {
 }
 
 /** A unit below `parentId`, in the parent's organisation; or an organisation root. */
-export function createUnit(db: AppDatabase, input: NewUnit, actor: AdminActor): AdministrationOutcome {
+export async function createUnit(
+  db: AppDatabase,
+  input: NewUnit,
+  actor: AdminActor,
+): Promise<AdministrationOutcome> {
   const hsaId = hsaIdSchema.safeParse(input.hsaId);
   const name = input.name.trim();
   const attempt: Attempt = {
@@ -124,43 +135,47 @@ export function createUnit(db: AppDatabase, input: NewUnit, actor: AdminActor): 
     objectType: 'unit',
     detail: { hsaId: input.hsaId, name, parentId: input.parentId },
   };
-  if (!hsaId.success) return refuse(db, actor, attempt, 'invalid_hsa_id');
-  if (name.length === 0 || name.length > maxNameLength) return refuse(db, actor, attempt, 'invalid_name');
-  const parent = input.parentId ? findUnit(db, input.parentId) : undefined;
-  if (input.parentId && !parent) return refuse(db, actor, attempt, 'unknown_parent');
+  if (!hsaId.success) return await refuse(db, actor, attempt, 'invalid_hsa_id');
+  if (name.length === 0 || name.length > maxNameLength)
+    return await refuse(db, actor, attempt, 'invalid_name');
+  const parent = input.parentId ? await findUnit(db, input.parentId) : undefined;
+  if (input.parentId && !parent) return await refuse(db, actor, attempt, 'unknown_parent');
   const organisation = parent?.organisation ?? input.organisation?.trim();
-  if (!organisation) return refuse(db, actor, attempt, 'parent_required');
-  if (db.select().from(units).where(eq(units.hsaId, hsaId.data)).get()) {
-    return refuse(
-      db,
-      actor,
-      { ...attempt, detail: { ...attempt.detail, hsaId: hsaId.data } },
-      'hsa_id_taken',
-    );
+  if (!organisation) return await refuse(db, actor, attempt, 'parent_required');
+  const hsaIdTaken = () =>
+    refuse(db, actor, { ...attempt, detail: { ...attempt.detail, hsaId: hsaId.data } }, 'hsa_id_taken');
+  if (first(await db.select().from(units).where(eq(units.hsaId, hsaId.data)).limit(1))) {
+    return await hsaIdTaken();
   }
   const id = newId();
-  db.transaction((tx) => {
-    tx.insert(units)
-      .values({ id, hsaId: hsaId.data, name, parentId: parent?.id ?? null, organisation })
-      .run();
-    recordAttempt(tx, actor, {
-      ...attempt,
-      objectId: id,
-      unitId: id,
-      detail: { after: { hsaId: hsaId.data, name, organisation } },
+  try {
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(units)
+        .values({ id, hsaId: hsaId.data, name, parentId: parent?.id ?? null, organisation });
+      await recordAttempt(tx, actor, {
+        ...attempt,
+        objectId: id,
+        unitId: id,
+        detail: { after: { hsaId: hsaId.data, name, organisation } },
+      });
     });
-  });
+  } catch (error) {
+    // Another request created the same HSA-id since the check above.
+    if (isUniqueViolation(error)) return await hsaIdTaken();
+    throw error;
+  }
   return { ok: true, id };
 }
 
-export function renameUnit(
+export async function renameUnit(
   db: AppDatabase,
   unitId: string,
   newName: string,
   actor: AdminActor,
-): AdministrationOutcome {
+): Promise<AdministrationOutcome> {
   const name = newName.trim();
-  const unit = findUnit(db, unitId);
+  const unit = await findUnit(db, unitId);
   const attempt: Attempt = {
     action: 'unit_rename',
     objectType: 'unit',
@@ -168,11 +183,12 @@ export function renameUnit(
     unitId: unit?.id ?? null,
     detail: { before: unit?.name, after: name },
   };
-  if (!unit) return refuse(db, actor, attempt, 'unknown_unit');
-  if (name.length === 0 || name.length > maxNameLength) return refuse(db, actor, attempt, 'invalid_name');
-  db.transaction((tx) => {
-    tx.update(units).set({ name }).where(eq(units.id, unitId)).run();
-    recordAttempt(tx, actor, attempt);
+  if (!unit) return await refuse(db, actor, attempt, 'unknown_unit');
+  if (name.length === 0 || name.length > maxNameLength)
+    return await refuse(db, actor, attempt, 'invalid_name');
+  await db.transaction(async (tx) => {
+    await tx.update(units).set({ name }).where(eq(units.id, unitId));
+    await recordAttempt(tx, actor, attempt);
   });
   return { ok: true, id: unitId };
 }
@@ -194,8 +210,8 @@ export interface StaffMember {
 }
 
 /** Every user account with its role assignments (users without a role too: they are the ones to grant one). */
-export function listStaff(db: AppDatabase): StaffMember[] {
-  const accounts = db
+export async function listStaff(db: AppDatabase): Promise<StaffMember[]> {
+  const accounts = await db
     .select({
       userId: users.id,
       username: users.username,
@@ -205,9 +221,8 @@ export function listStaff(db: AppDatabase): StaffMember[] {
     })
     .from(users)
     .leftJoin(persons, eq(persons.id, users.personId))
-    .orderBy(asc(users.displayName))
-    .all();
-  const assignments = db
+    .orderBy(asc(users.displayName));
+  const assignments = await db
     .select({
       assignmentId: staffRoleAssignments.id,
       userId: staffRoleAssignments.userId,
@@ -217,8 +232,7 @@ export function listStaff(db: AppDatabase): StaffMember[] {
     })
     .from(staffRoleAssignments)
     .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
-    .orderBy(asc(staffRoleAssignments.role), asc(units.name))
-    .all();
+    .orderBy(asc(staffRoleAssignments.role), asc(units.name));
   return accounts.map(({ disabledAt, ...account }) => ({
     ...account,
     disabled: disabledAt !== null,
@@ -234,68 +248,90 @@ export interface RoleGrant {
   unitId: string | null;
 }
 
-export function grantRole(db: AppDatabase, grant: RoleGrant, actor: AdminActor): AdministrationOutcome {
-  const unit = grant.unitId ? findUnit(db, grant.unitId) : undefined;
+export async function grantRole(
+  db: AppDatabase,
+  grant: RoleGrant,
+  actor: AdminActor,
+): Promise<AdministrationOutcome> {
+  const unit = grant.unitId ? await findUnit(db, grant.unitId) : undefined;
   const attempt: Attempt = {
     action: 'staff_role_grant',
     objectType: 'staff_role_assignment',
     unitId: unit?.id ?? null,
     detail: { userId: grant.userId, role: grant.role, unitId: grant.unitId },
   };
-  const refusal = grantRefusal(db, grant, unit !== undefined);
-  if (refusal) return refuse(db, actor, attempt, refusal);
+  const refusal = await grantRefusal(db, grant, unit !== undefined);
+  if (refusal) return await refuse(db, actor, attempt, refusal);
   const id = newId();
-  db.transaction((tx) => {
-    tx.insert(staffRoleAssignments)
-      .values({ id, userId: grant.userId, role: grant.role as StaffRole, unitId: grant.unitId })
-      .run();
-    recordAttempt(tx, actor, { ...attempt, objectId: id });
-  });
+  try {
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(staffRoleAssignments)
+        .values({ id, userId: grant.userId, role: grant.role as StaffRole, unitId: grant.unitId });
+      await recordAttempt(tx, actor, { ...attempt, objectId: id });
+    });
+  } catch (error) {
+    // Another request granted the same role since the check above.
+    if (isUniqueViolation(error)) return await refuse(db, actor, attempt, 'duplicate_role');
+    throw error;
+  }
   return { ok: true, id };
 }
 
-function grantRefusal(db: AppDatabase, grant: RoleGrant, unitExists: boolean): AdministrationRefusal | null {
-  if (!db.select().from(users).where(eq(users.id, grant.userId)).get()) return 'unknown_user';
+async function grantRefusal(
+  db: AppDatabase,
+  grant: RoleGrant,
+  unitExists: boolean,
+): Promise<AdministrationRefusal | null> {
+  if (!first(await db.select().from(users).where(eq(users.id, grant.userId)).limit(1))) return 'unknown_user';
   if (!staffRoles.includes(grant.role as StaffRole)) return 'unknown_role';
   const unitScoped = unitScopedRoles.includes(grant.role as StaffRole);
   if (unitScoped && !grant.unitId) return 'unit_required';
   if (!unitScoped && grant.unitId) return 'unit_not_allowed';
   if (grant.unitId && !unitExists) return 'unknown_unit';
-  const same = db
-    .select()
-    .from(staffRoleAssignments)
-    .where(
-      and(
-        eq(staffRoleAssignments.userId, grant.userId),
-        eq(staffRoleAssignments.role, grant.role as StaffRole),
-        grant.unitId ? eq(staffRoleAssignments.unitId, grant.unitId) : isNull(staffRoleAssignments.unitId),
-      ),
-    )
-    .get();
+  const same = first(
+    await db
+      .select()
+      .from(staffRoleAssignments)
+      .where(
+        and(
+          eq(staffRoleAssignments.userId, grant.userId),
+          eq(staffRoleAssignments.role, grant.role as StaffRole),
+          grant.unitId ? eq(staffRoleAssignments.unitId, grant.unitId) : isNull(staffRoleAssignments.unitId),
+        ),
+      )
+      .limit(1),
+  );
   return same ? 'duplicate_role' : null;
 }
 
-export function findRoleAssignment(db: AppDatabase, assignmentId: string) {
-  return db
-    .select({
-      assignmentId: staffRoleAssignments.id,
-      userId: staffRoleAssignments.userId,
-      username: users.username,
-      displayName: users.displayName,
-      role: staffRoleAssignments.role,
-      unitId: staffRoleAssignments.unitId,
-      unitName: units.name,
-    })
-    .from(staffRoleAssignments)
-    .innerJoin(users, eq(users.id, staffRoleAssignments.userId))
-    .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
-    .where(eq(staffRoleAssignments.id, assignmentId))
-    .get();
+export async function findRoleAssignment(db: AppDatabase, assignmentId: string) {
+  return first(
+    await db
+      .select({
+        assignmentId: staffRoleAssignments.id,
+        userId: staffRoleAssignments.userId,
+        username: users.username,
+        displayName: users.displayName,
+        role: staffRoleAssignments.role,
+        unitId: staffRoleAssignments.unitId,
+        unitName: units.name,
+      })
+      .from(staffRoleAssignments)
+      .innerJoin(users, eq(users.id, staffRoleAssignments.userId))
+      .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
+      .where(eq(staffRoleAssignments.id, assignmentId))
+      .limit(1),
+  );
 }
 
 /** Removes one role. A system admin may not remove their own last system-admin role: no one could grant it back. */
-export function revokeRole(db: AppDatabase, assignmentId: string, actor: AdminActor): AdministrationOutcome {
-  const assignment = findRoleAssignment(db, assignmentId);
+export async function revokeRole(
+  db: AppDatabase,
+  assignmentId: string,
+  actor: AdminActor,
+): Promise<AdministrationOutcome> {
+  const assignment = await findRoleAssignment(db, assignmentId);
   const attempt: Attempt = {
     action: 'staff_role_revoke',
     objectType: 'staff_role_assignment',
@@ -305,20 +341,31 @@ export function revokeRole(db: AppDatabase, assignmentId: string, actor: AdminAc
       before: { userId: assignment.userId, role: assignment.role, unitId: assignment.unitId },
     },
   };
-  if (!assignment) return refuse(db, actor, attempt, 'unknown_assignment');
-  if (assignment.role === 'system_admin' && assignment.userId === actor.userId) {
-    const own = db
-      .select({ n: count() })
-      .from(staffRoleAssignments)
-      .where(
-        and(eq(staffRoleAssignments.userId, actor.userId), eq(staffRoleAssignments.role, 'system_admin')),
-      )
-      .get();
-    if ((own?.n ?? 0) <= 1) return refuse(db, actor, attempt, 'own_last_system_admin');
+  if (!assignment) return await refuse(db, actor, attempt, 'unknown_assignment');
+  try {
+    await db.transaction(async (tx) => {
+      if (assignment.role === 'system_admin' && assignment.userId === actor.userId) {
+        // Locked, so two removals of the admin's last two roles at once cannot both see the other one left.
+        const own = await forUpdate(
+          tx,
+          tx
+            .select({ id: staffRoleAssignments.id })
+            .from(staffRoleAssignments)
+            .where(
+              and(
+                eq(staffRoleAssignments.userId, actor.userId),
+                eq(staffRoleAssignments.role, 'system_admin'),
+              ),
+            ),
+        );
+        if (own.length <= 1) throw new Refused('own_last_system_admin');
+      }
+      await tx.delete(staffRoleAssignments).where(eq(staffRoleAssignments.id, assignmentId));
+      await recordAttempt(tx, actor, attempt);
+    });
+  } catch (error) {
+    if (error instanceof Refused) return await refuse(db, actor, attempt, error.refusal);
+    throw error;
   }
-  db.transaction((tx) => {
-    tx.delete(staffRoleAssignments).where(eq(staffRoleAssignments.id, assignmentId)).run();
-    recordAttempt(tx, actor, attempt);
-  });
   return { ok: true, id: assignmentId };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { newId } from './ids';
 import { agentSessions, agents, persons } from './schema';
 
@@ -29,7 +30,9 @@ function knownAgentQuery(db: AppDatabase) {
     .leftJoin(persons, eq(persons.id, agents.personId));
 }
 
-function toKnownAgent(row: ReturnType<ReturnType<typeof knownAgentQuery>['get']>): KnownAgent | undefined {
+type KnownAgentRow = Awaited<ReturnType<typeof knownAgentQuery>>[number];
+
+function toKnownAgent(row: KnownAgentRow | undefined): KnownAgent | undefined {
   if (!row) return undefined;
   return {
     id: row.id,
@@ -39,60 +42,67 @@ function toKnownAgent(row: ReturnType<ReturnType<typeof knownAgentQuery>['get']>
   };
 }
 
-export function findAgentByDeviceToken(db: AppDatabase, token: string): KnownAgent | undefined {
+export async function findAgentByDeviceToken(
+  db: AppDatabase,
+  token: string,
+): Promise<KnownAgent | undefined> {
   return toKnownAgent(
-    knownAgentQuery(db)
-      .where(eq(agents.deviceTokenHash, hashDeviceToken(token)))
-      .get(),
+    first(
+      await knownAgentQuery(db)
+        .where(eq(agents.deviceTokenHash, hashDeviceToken(token)))
+        .limit(1),
+    ),
   );
 }
 
-export function findAgentById(db: AppDatabase, agentId: string): KnownAgent | undefined {
-  return toKnownAgent(knownAgentQuery(db).where(eq(agents.id, agentId)).get());
+export async function findAgentById(db: AppDatabase, agentId: string): Promise<KnownAgent | undefined> {
+  return toKnownAgent(first(await knownAgentQuery(db).where(eq(agents.id, agentId)).limit(1)));
 }
 
-export function registerAgent(
+export async function registerAgent(
   db: AppDatabase,
   input: { name: string; deviceToken: string; personId?: string | null },
-): string {
+): Promise<string> {
   const id = newId();
-  db.insert(agents)
-    .values({
-      id,
-      name: input.name,
-      deviceTokenHash: hashDeviceToken(input.deviceToken),
-      personId: input.personId ?? null,
-    })
-    .run();
-  return id;
-}
-
-export function openAgentSession(
-  db: AppDatabase,
-  input: { agentId: string; remoteAddress: string | null; at: Date },
-): string {
-  const id = newId();
-  db.transaction((tx) => {
-    tx.insert(agentSessions)
-      .values({ id, agentId: input.agentId, connectedAt: input.at, remoteAddress: input.remoteAddress })
-      .run();
-    tx.update(agents).set({ lastSeenAt: input.at }).where(eq(agents.id, input.agentId)).run();
+  await db.insert(agents).values({
+    id,
+    name: input.name,
+    deviceTokenHash: hashDeviceToken(input.deviceToken),
+    personId: input.personId ?? null,
   });
   return id;
 }
 
-export function recordAgentVersion(db: AppDatabase, agentSessionId: string, agentVersion: string): void {
-  db.update(agentSessions).set({ agentVersion }).where(eq(agentSessions.id, agentSessionId)).run();
+export async function openAgentSession(
+  db: AppDatabase,
+  input: { agentId: string; remoteAddress: string | null; at: Date },
+): Promise<string> {
+  const id = newId();
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(agentSessions)
+      .values({ id, agentId: input.agentId, connectedAt: input.at, remoteAddress: input.remoteAddress });
+    await tx.update(agents).set({ lastSeenAt: input.at }).where(eq(agents.id, input.agentId));
+  });
+  return id;
 }
 
-export function closeAgentSession(db: AppDatabase, agentSessionId: string, at: Date): void {
-  db.update(agentSessions)
+export async function recordAgentVersion(
+  db: AppDatabase,
+  agentSessionId: string,
+  agentVersion: string,
+): Promise<void> {
+  await db.update(agentSessions).set({ agentVersion }).where(eq(agentSessions.id, agentSessionId));
+}
+
+export async function closeAgentSession(db: AppDatabase, agentSessionId: string, at: Date): Promise<void> {
+  await db
+    .update(agentSessions)
     .set({ disconnectedAt: at })
-    .where(and(eq(agentSessions.id, agentSessionId), isNull(agentSessions.disconnectedAt)))
-    .run();
+    .where(and(eq(agentSessions.id, agentSessionId), isNull(agentSessions.disconnectedAt)));
 }
 
 /** After a crash no socket is left open, so every session still marked open has ended. */
-export function closeAllOpenAgentSessions(db: AppDatabase, at: Date): void {
-  db.update(agentSessions).set({ disconnectedAt: at }).where(isNull(agentSessions.disconnectedAt)).run();
+export async function closeAllOpenAgentSessions(db: AppDatabase, at: Date): Promise<void> {
+  await db.update(agentSessions).set({ disconnectedAt: at }).where(isNull(agentSessions.disconnectedAt));
 }

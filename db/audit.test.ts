@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../test-support/test-database';
 import {
   type AuditEntry,
   type AuditEventView,
@@ -9,7 +10,8 @@ import {
   refusalFoldWindowMs,
   streamAuditCsv,
 } from './audit';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import type { AppDatabase } from './connection';
+import { first, isTriggerRefusal, runStatement } from './engine';
 import { auditEvents, units } from './schema';
 import { seedDemoData } from './seed';
 import { expandUnitSubtrees } from './units';
@@ -18,14 +20,19 @@ let db: AppDatabase;
 let unitIds: { su: string; suAkut: string; skas: string };
 
 beforeEach(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => password });
-  const unitId = (hsaId: string) => db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
+  const unitId = async (hsaId: string) =>
+    first(await db.select().from(units).where(eq(units.hsaId, hsaId)).limit(1))!.id;
   unitIds = {
-    su: unitId('SE2321000131-S000000010100'),
-    suAkut: unitId('SE2321000131-S000000010112'),
-    skas: unitId('SE2321000131-S000000030300'),
+    su: await unitId('SE2321000131-S000000010100'),
+    suAkut: await unitId('SE2321000131-S000000010112'),
+    skas: await unitId('SE2321000131-S000000030300'),
   };
+});
+
+afterEach(async () => {
+  await db.close();
 });
 
 const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
@@ -42,33 +49,40 @@ const all = { scope: 'all' as const };
 const page = { page: 1, pageSize: 50 };
 
 describe('recordAudit', () => {
-  it('writes inside a transaction and disappears with it when the change is rolled back', () => {
-    const before = listAuditEvents(db, all, page).events.length;
-    expect(() =>
-      db.transaction((tx) => {
-        recordAudit(tx, entry({ action: 'rolled_back' }));
+  it('writes inside a transaction and disappears with it when the change is rolled back', async () => {
+    const before = (await listAuditEvents(db, all, page)).events.length;
+    await expect(
+      db.transaction(async (tx) => {
+        await recordAudit(tx, entry({ action: 'rolled_back' }));
         throw new Error('change failed');
       }),
-    ).toThrow('change failed');
-    expect(listAuditEvents(db, all, page).events.length).toBe(before);
+    ).rejects.toThrow('change failed');
+    expect((await listAuditEvents(db, all, page)).events.length).toBe(before);
   });
 
-  it('is append-only: the table refuses updates and deletes', () => {
-    recordAudit(db, entry({}));
-    expect(() => db.$client.prepare("update audit_events set action = 'x'").run()).toThrow();
-    expect(() => db.$client.prepare('delete from audit_events').run()).toThrow();
+  it('is append-only: the table refuses updates and deletes', async () => {
+    await recordAudit(db, entry({}));
+    const refusal = async (statement: Promise<void>) =>
+      statement.then(
+        () => undefined,
+        (error) => error,
+      );
+    expect(isTriggerRefusal(await refusal(runStatement(db, sql`update audit_events set action = 'x'`)))).toBe(
+      true,
+    );
+    expect(isTriggerRefusal(await refusal(runStatement(db, sql`delete from audit_events`)))).toBe(true);
   });
 });
 
 describe('listAuditEvents', () => {
-  beforeEach(() => {
-    recordAudit(db, entry({ actorLabel: 'kontakt', unitId: unitIds.suAkut }));
-    recordAudit(db, entry({ actorLabel: 'kontakt', outcome: 'refused', unitId: unitIds.su }));
-    recordAudit(
+  beforeEach(async () => {
+    await recordAudit(db, entry({ actorLabel: 'kontakt', unitId: unitIds.suAkut }));
+    await recordAudit(db, entry({ actorLabel: 'kontakt', outcome: 'refused', unitId: unitIds.su }));
+    await recordAudit(
       db,
       entry({ actorLabel: 'kontakt.skovde', unitId: unitIds.skas, action: 'reserve_card_register' }),
     );
-    recordAudit(
+    await recordAudit(
       db,
       entry({ actorLabel: 'idadmin1', action: 'eid_revoke', objectType: 'eid', objectId: 'eid-9' }),
     );
@@ -76,47 +90,49 @@ describe('listAuditEvents', () => {
 
   const actions = (events: AuditEventView[]) => events.map((event) => `${event.actorLabel}:${event.action}`);
 
-  it('lists newest first and filters by actor, action, object and outcome', () => {
-    expect(actions(listAuditEvents(db, { ...all, actor: 'kontakt' }, page).events)).toEqual([
+  it('lists newest first and filters by actor, action, object and outcome', async () => {
+    expect(actions((await listAuditEvents(db, { ...all, actor: 'kontakt' }, page)).events)).toEqual([
       'kontakt:reserve_card_assign',
       'kontakt:reserve_card_assign',
     ]);
-    expect(listAuditEvents(db, { ...all, outcome: 'refused' }, page).events).toMatchObject([
+    expect((await listAuditEvents(db, { ...all, outcome: 'refused' }, page)).events).toMatchObject([
       { actorLabel: 'kontakt', unitName: 'Sahlgrenska Universitetssjukhuset' },
     ]);
     expect(
-      actions(listAuditEvents(db, { ...all, objectType: 'eid', objectId: 'eid-9' }, page).events),
+      actions((await listAuditEvents(db, { ...all, objectType: 'eid', objectId: 'eid-9' }, page)).events),
     ).toEqual(['idadmin1:eid_revoke']);
-    expect(actions(listAuditEvents(db, { ...all, action: 'reserve_card_register' }, page).events)).toEqual([
-      'kontakt.skovde:reserve_card_register',
-    ]);
-  });
-
-  it('filters by a unit with its sub-units', () => {
-    const filter = { ...all, unitIds: expandUnitSubtrees(db, [unitIds.su]) };
     expect(
-      listAuditEvents(db, filter, page)
-        .events.map((event) => event.unitId)
-        .sort(),
-    ).toEqual([unitIds.su, unitIds.suAkut].sort());
+      actions((await listAuditEvents(db, { ...all, action: 'reserve_card_register' }, page)).events),
+    ).toEqual(['kontakt.skovde:reserve_card_register']);
   });
 
-  it('leaves out other units and events of no unit for a reader scoped to units', () => {
-    const events = listAuditEvents(db, { scope: [unitIds.skas] }, page).events;
+  it('filters by a unit with its sub-units', async () => {
+    const filter = { ...all, unitIds: await expandUnitSubtrees(db, [unitIds.su]) };
+    expect((await listAuditEvents(db, filter, page)).events.map((event) => event.unitId).sort()).toEqual(
+      [unitIds.su, unitIds.suAkut].sort(),
+    );
+  });
+
+  it('leaves out other units and events of no unit for a reader scoped to units', async () => {
+    const events = (await listAuditEvents(db, { scope: [unitIds.skas] }, page)).events;
     expect(actions(events)).toEqual(['kontakt.skovde:reserve_card_register']);
   });
 
-  it('filters by a date range, start inclusive and end exclusive', () => {
-    const newest = listAuditEvents(db, all, page).events[0]!;
-    expect(listAuditEvents(db, { ...all, from: new Date(newest.at) }, page).events.length).toBeGreaterThan(0);
-    expect(listAuditEvents(db, { ...all, to: new Date(0) }, page).events).toEqual([]);
-    expect(listAuditEvents(db, { ...all, from: new Date(newest.at + 60_000) }, page).events).toEqual([]);
+  it('filters by a date range, start inclusive and end exclusive', async () => {
+    const newest = (await listAuditEvents(db, all, page)).events[0]!;
+    expect(
+      (await listAuditEvents(db, { ...all, from: new Date(newest.at) }, page)).events.length,
+    ).toBeGreaterThan(0);
+    expect((await listAuditEvents(db, { ...all, to: new Date(0) }, page)).events).toEqual([]);
+    expect((await listAuditEvents(db, { ...all, from: new Date(newest.at + 60_000) }, page)).events).toEqual(
+      [],
+    );
   });
 
-  it('pages through the events and says when there are more', () => {
-    const first = listAuditEvents(db, all, { page: 1, pageSize: 2 });
-    const second = listAuditEvents(db, all, { page: 2, pageSize: 2 });
-    const third = listAuditEvents(db, all, { page: 3, pageSize: 2 });
+  it('pages through the events and says when there are more', async () => {
+    const first = await listAuditEvents(db, all, { page: 1, pageSize: 2 });
+    const second = await listAuditEvents(db, all, { page: 2, pageSize: 2 });
+    const third = await listAuditEvents(db, all, { page: 3, pageSize: 2 });
     expect(first.hasNextPage).toBe(true);
     expect(second.hasNextPage).toBe(true);
     expect(third).toMatchObject({ hasNextPage: false });
@@ -142,8 +158,8 @@ const format = {
 
 describe('streamAuditCsv', () => {
   it('starts with a BOM and a header, separates with ; and quotes what needs it', async () => {
-    recordAudit(db, entry({ actorLabel: 'kontakt', detail: { note: 'a;b "c"' } }));
-    const text = await readAll(streamAuditCsv(db, { ...all, actor: 'kontakt' }, format));
+    await recordAudit(db, entry({ actorLabel: 'kontakt', detail: { note: 'a;b "c"' } }));
+    const text = await readAll(await streamAuditCsv(db, { ...all, actor: 'kontakt' }, format));
     const buffer = new TextEncoder().encode(text);
     expect([...buffer.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = text.slice(1).split('\r\n');
@@ -153,14 +169,16 @@ describe('streamAuditCsv', () => {
   });
 
   it('streams every matching event exactly once, newest first, across many chunks', async () => {
-    const insert = db.$client.prepare(
-      "insert into audit_events (actor_label, action, object_type, outcome) values ('bulk', 'bulk_action', 'card', 'success')",
+    const bulk = Array.from({ length: 2_345 }, () =>
+      entry({ actorLabel: 'bulk', action: 'bulk_action', objectId: null }),
     );
-    db.$client.transaction(() => {
-      for (let index = 0; index < 2_345; index++) insert.run();
-    })();
-    const stream = streamAuditCsv(db, { ...all, actor: 'bulk' }, format);
-    recordAudit(db, entry({ actorLabel: 'bulk', action: 'bulk_action' }));
+    await db.transaction(async (tx) => {
+      for (let start = 0; start < bulk.length; start += 100) {
+        await tx.insert(auditEvents).values(bulk.slice(start, start + 100));
+      }
+    });
+    const stream = await streamAuditCsv(db, { ...all, actor: 'bulk' }, format);
+    await recordAudit(db, entry({ actorLabel: 'bulk', action: 'bulk_action' }));
     const lines = (await readAll(stream)).trimEnd().split('\r\n').slice(1);
     const ids = lines.map((line) => Number(line.split(';')[0]));
     expect(ids).toHaveLength(2_345);
@@ -169,9 +187,9 @@ describe('streamAuditCsv', () => {
   });
 
   it('leaves the connection free between chunks', async () => {
-    const reader = streamAuditCsv(db, all, format).getReader();
+    const reader = (await streamAuditCsv(db, all, format)).getReader();
     await reader.read();
-    expect(() => recordAudit(db, entry({}))).not.toThrow();
+    await expect(recordAudit(db, entry({}))).resolves.toBeUndefined();
     await reader.cancel();
   });
 });
@@ -184,19 +202,21 @@ describe('recordFoldedRefusal', () => {
     objectType: 'auth_order',
     detail,
   });
-  const rows = () => db.select().from(auditEvents).where(eq(auditEvents.action, 'mobile_order_status')).all();
+  const rows = async () =>
+    await db.select().from(auditEvents).where(eq(auditEvents.action, 'mobile_order_status'));
 
-  it('writes one row per address, reason and person a minute, and again after the minute', () => {
+  it('writes one row per address, reason and person a minute, and again after the minute', async () => {
     const now = new Date();
     const base = { reason: 'not_own_order', clientAddress: '10.0.0.1' };
-    expect(recordFoldedRefusal(db, refusal(base), now)).toBe(true);
-    for (let index = 0; index < 50; index++) expect(recordFoldedRefusal(db, refusal(base), now)).toBe(false);
-    expect(recordFoldedRefusal(db, refusal({ ...base, reason: 'invalid_input' }), now)).toBe(true);
-    expect(recordFoldedRefusal(db, refusal({ ...base, clientAddress: '10.0.0.2' }), now)).toBe(true);
-    expect(recordFoldedRefusal(db, refusal({ ...base, personId: 'person-1' }), now)).toBe(true);
-    expect(rows()).toHaveLength(4);
+    expect(await recordFoldedRefusal(db, refusal(base), now)).toBe(true);
+    for (let index = 0; index < 50; index++)
+      expect(await recordFoldedRefusal(db, refusal(base), now)).toBe(false);
+    expect(await recordFoldedRefusal(db, refusal({ ...base, reason: 'invalid_input' }), now)).toBe(true);
+    expect(await recordFoldedRefusal(db, refusal({ ...base, clientAddress: '10.0.0.2' }), now)).toBe(true);
+    expect(await recordFoldedRefusal(db, refusal({ ...base, personId: 'person-1' }), now)).toBe(true);
+    expect(await rows()).toHaveLength(4);
     const later = new Date(now.getTime() + refusalFoldWindowMs + 1000);
-    expect(recordFoldedRefusal(db, refusal(base), later)).toBe(true);
-    expect(rows()).toHaveLength(5);
+    expect(await recordFoldedRefusal(db, refusal(base), later)).toBe(true);
+    expect(await rows()).toHaveLength(5);
   });
 });

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { csvLine } from '../protocol/csv';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { first, forEngine } from './engine';
 import { type AuditOutcome, auditEvents, units } from './schema';
 
 export interface AuditEntry {
@@ -18,19 +19,38 @@ export interface AuditEntry {
 export type AuditWriter = Pick<AppDatabase, 'insert'>;
 
 /** Appends one audit event. The table refuses updates and deletes, so this is the only write there is. */
-export function recordAudit(db: AuditWriter, entry: AuditEntry): void {
-  db.insert(auditEvents)
-    .values({
-      actorUserId: entry.actorUserId,
-      actorLabel: entry.actorLabel,
-      action: entry.action,
-      objectType: entry.objectType,
-      objectId: entry.objectId ?? null,
-      unitId: entry.unitId ?? null,
-      outcome: entry.outcome,
-      detail: entry.detail ?? null,
-    })
-    .run();
+export async function recordAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
+  await db.insert(auditEvents).values({
+    actorUserId: entry.actorUserId,
+    actorLabel: entry.actorLabel,
+    action: entry.action,
+    objectType: entry.objectType,
+    objectId: entry.objectId ?? null,
+    unitId: entry.unitId ?? null,
+    outcome: entry.outcome,
+    detail: entry.detail ?? null,
+  });
+}
+
+/** The keys of an audit event's detail that queries read. */
+export type AuditDetailKey = 'clientAddress' | 'reason' | 'personId' | 'countsTowardLimit';
+
+/**
+ * The one place where the engines read the detail column differently: it holds JSON text on both, read by
+ * SQLite's json_extract and by PostgreSQL's `->>` on the text cast to json (which answers text, so a JSON
+ * `true` is compared as 'true' there and as 1 in SQLite).
+ */
+export function auditDetail(q: Queryable) {
+  return forEngine(q, {
+    sqlite: {
+      text: (key: AuditDetailKey) => sql`json_extract(${auditEvents.detail}, ${sql.raw(`'$.${key}'`)})`,
+      isTrue: (key: AuditDetailKey) => sql`json_extract(${auditEvents.detail}, ${sql.raw(`'$.${key}'`)}) = 1`,
+    },
+    postgres: {
+      text: (key: AuditDetailKey) => sql`(${auditEvents.detail}::json ->> ${sql.raw(`'${key}'`)})`,
+      isTrue: (key: AuditDetailKey) => sql`(${auditEvents.detail}::json ->> ${sql.raw(`'${key}'`)}) = 'true'`,
+    },
+  });
 }
 
 /** Refusals of the same kind from one client address within this window are recorded once. */
@@ -43,30 +63,39 @@ export const refusalFoldWindowMs = 60_000;
  * and reason a minute, so a client repeating a bad request cannot grow the log without limit. Failed login attempts that count toward the login limits are
  * recorded in full (recordAudit). Returns whether a row was written.
  */
-export function recordFoldedRefusal(
+export async function recordFoldedRefusal(
   db: AppDatabase,
   entry: Omit<AuditEntry, 'outcome'> & { detail: { reason: string; clientAddress: string } },
   now: Date = new Date(),
-): boolean {
+): Promise<boolean> {
   const personId = typeof entry.detail.personId === 'string' ? entry.detail.personId : null;
-  const seen = db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(
-      and(
-        gte(auditEvents.at, new Date(now.getTime() - refusalFoldWindowMs)),
-        eq(auditEvents.action, entry.action),
-        eq(auditEvents.outcome, 'refused'),
-        sql`json_extract(${auditEvents.detail}, '$.clientAddress') = ${entry.detail.clientAddress}`,
-        sql`json_extract(${auditEvents.detail}, '$.reason') = ${entry.detail.reason}`,
-        sql`json_extract(${auditEvents.detail}, '$.personId') is ${personId}`,
-      ),
-    )
-    .limit(1)
-    .get();
-  if (seen) return false;
-  recordAudit(db, { ...entry, outcome: 'refused' });
-  return true;
+  const detail = auditDetail(db);
+  // One transaction, so that on SQLite (transactions one at a time) the look and the write cannot interleave
+  // with another fold of the same refusal. On PostgreSQL two exactly simultaneous ones may both be written:
+  // the fold bounds the log's growth, it does not promise a single row.
+  return db.transaction(async (tx) => {
+    const seen = first(
+      await tx
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(
+          and(
+            gte(auditEvents.at, new Date(now.getTime() - refusalFoldWindowMs)),
+            eq(auditEvents.action, entry.action),
+            eq(auditEvents.outcome, 'refused'),
+            sql`${detail.text('clientAddress')} = ${entry.detail.clientAddress}`,
+            sql`${detail.text('reason')} = ${entry.detail.reason}`,
+            personId === null
+              ? sql`${detail.text('personId')} is null`
+              : sql`${detail.text('personId')} = ${personId}`,
+          ),
+        )
+        .limit(1),
+    );
+    if (seen) return false;
+    await recordAudit(tx, { ...entry, outcome: 'refused' });
+    return true;
+  });
 }
 
 /** The staff member behind an action, as the audit log names them. */
@@ -85,13 +114,13 @@ export interface AuditAttempt {
 }
 
 /** Records an attempt as done, or as refused with the domain's reason for refusing it. */
-export function recordAttempt(
+export async function recordAttempt(
   db: AuditWriter,
   actor: AuditActor,
   attempt: AuditAttempt,
   refusal?: string,
-): void {
-  recordAudit(db, {
+): Promise<void> {
+  await recordAudit(db, {
     actorUserId: actor.userId,
     actorLabel: actor.label,
     action: attempt.action,
@@ -175,15 +204,14 @@ function auditQuery(db: AppDatabase, filter: AuditFilter, beforeId?: number) {
 }
 
 /** Newest first. Ids grow with time and the table is append-only, so the id is the order. */
-export function listAuditEvents(
+export async function listAuditEvents(
   db: AppDatabase,
   filter: AuditFilter,
   paging: { page: number; pageSize: number },
-): { events: AuditEventView[]; hasNextPage: boolean } {
-  const rows = auditQuery(db, filter)
+): Promise<{ events: AuditEventView[]; hasNextPage: boolean }> {
+  const rows = await auditQuery(db, filter)
     .limit(paging.pageSize + 1)
-    .offset((paging.page - 1) * paging.pageSize)
-    .all();
+    .offset((paging.page - 1) * paging.pageSize);
   return {
     events: rows.slice(0, paging.pageSize).map((row) => ({ ...row, at: row.at.getTime() })),
     hasNextPage: rows.length > paging.pageSize,
@@ -191,89 +219,73 @@ export function listAuditEvents(
 }
 
 /** Audit events about a set of objects (a person and what they hold), newest first. */
-export function listAuditEventsAbout(
+export async function listAuditEventsAbout(
   db: AppDatabase,
   objects: ReadonlyArray<{ objectType: string; objectIds: readonly string[] }>,
   limit: number,
-): AuditEventView[] {
+): Promise<AuditEventView[]> {
   const about = objects
     .filter((group) => group.objectIds.length > 0)
     .map((group) =>
       and(eq(auditEvents.objectType, group.objectType), inArray(auditEvents.objectId, [...group.objectIds])),
     );
   if (about.length === 0) return [];
-  return db
-    .select(auditColumns)
-    .from(auditEvents)
-    .leftJoin(units, eq(units.id, auditEvents.unitId))
-    .where(or(...about))
-    .orderBy(desc(auditEvents.id))
-    .limit(limit)
-    .all()
-    .map((row) => ({ ...row, at: row.at.getTime() }));
+  return (
+    await db
+      .select(auditColumns)
+      .from(auditEvents)
+      .leftJoin(units, eq(units.id, auditEvents.unitId))
+      .where(or(...about))
+      .orderBy(desc(auditEvents.id))
+      .limit(limit)
+  ).map((row) => ({ ...row, at: row.at.getTime() }));
 }
 
 const csvChunkRows = 1000;
 
 /**
  * The audit events matching `filter` as CSV (`;`, CRLF, UTF-8 with BOM, as Excel in Sweden expects), produced
- * chunk by chunk: each chunk is read with `.iterate()` and released before the next, so memory stays bounded
- * and the connection is never held busy between chunks. Events written after the export starts are left out.
+ * chunk by chunk: each chunk is one query for the next ids down (keyset), so memory stays bounded and no
+ * connection is held between chunks. Events written after the export starts are left out.
  */
-export function streamAuditCsv(
+export async function streamAuditCsv(
   db: AppDatabase,
   filter: AuditFilter,
   format: { header: readonly string[]; cells: (event: AuditEventView) => readonly string[] },
-): ReadableStream<Uint8Array> {
+): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder();
-  const newest = db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
+  const newest = first(
+    await db.select({ id: auditEvents.id }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1),
+  );
   const chunks = auditCsvChunks(db, filter, format, newest?.id ?? 0);
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
+    async pull(controller) {
+      const next = await chunks.next();
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },
-    cancel() {
-      chunks.return(undefined);
+    async cancel() {
+      await chunks.return(undefined);
     },
   });
 }
 
-function* auditCsvChunks(
+async function* auditCsvChunks(
   db: AppDatabase,
   filter: AuditFilter,
   format: { header: readonly string[]; cells: (event: AuditEventView) => readonly string[] },
   newestId: number,
-): Generator<string, void, undefined> {
+): AsyncGenerator<string, void, undefined> {
   yield `\uFEFF${csvLine(format.header)}`;
   let beforeId = newestId + 1;
-  const keys = Object.keys(auditColumns) as Array<keyof typeof auditColumns>;
   for (;;) {
-    const query = auditQuery(db, filter, beforeId).limit(csvChunkRows).toSQL();
-    const statement = db.$client.prepare(query.sql).raw(true);
+    const rows = await auditQuery(db, filter, beforeId).limit(csvChunkRows);
     let text = '';
-    let rows = 0;
-    for (const values of statement.iterate(...query.params) as Iterable<unknown[]>) {
-      const event = eventFromRaw(keys, values);
-      text += csvLine(format.cells(event));
-      beforeId = event.id;
-      rows += 1;
+    for (const row of rows) {
+      text += csvLine(format.cells({ ...row, at: row.at.getTime() }));
+      beforeId = row.id;
     }
-    if (rows > 0) yield text;
-    if (rows < csvChunkRows) return;
+    if (rows.length > 0) yield text;
+    if (rows.length < csvChunkRows) return;
   }
-}
-
-function eventFromRaw(keys: ReadonlyArray<keyof typeof auditColumns>, values: unknown[]): AuditEventView {
-  const row = Object.fromEntries(keys.map((key, index) => [key, values[index]])) as Record<string, unknown>;
-  return {
-    ...(row as unknown as AuditEventView),
-    detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
-  };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { newId } from './ids';
 import { type AuthOrderMethod, type AuthOrderPurpose, type AuthOrderState, authOrders } from './schema';
 
@@ -30,31 +31,33 @@ export interface StartedAuthOrder {
   autoStartToken?: string;
 }
 
-export function createAuthOrder(db: AppDatabase, input: NewAuthOrder, now: Date): StartedAuthOrder {
+export async function createAuthOrder(
+  db: AppDatabase,
+  input: NewAuthOrder,
+  now: Date,
+): Promise<StartedAuthOrder> {
   const orderId = newId();
   const collectSecret = randomToken();
   const challenge = randomToken();
   const qrStartToken = input.method === 'mobile_siths' ? newId() : undefined;
   const autoStartToken = input.method === 'card' ? randomToken() : undefined;
-  db.insert(authOrders)
-    .values({
-      id: orderId,
-      purpose: input.purpose,
-      method: input.method,
-      state: 'pending',
-      collectSecretHash: sha256(collectSecret),
-      qrStartToken: qrStartToken ?? null,
-      qrStartSecret: qrStartToken ? randomToken() : null,
-      autoStartTokenHash: autoStartToken ? sha256(autoStartToken) : null,
-      challenge,
-      expectedPersonId: input.expectedPersonId ?? null,
-      cardId: input.cardId ?? null,
-      sessionId: input.sessionId ?? null,
-      remoteAddress: input.remoteAddress ?? null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + input.ttlMs),
-    })
-    .run();
+  await db.insert(authOrders).values({
+    id: orderId,
+    purpose: input.purpose,
+    method: input.method,
+    state: 'pending',
+    collectSecretHash: sha256(collectSecret),
+    qrStartToken: qrStartToken ?? null,
+    qrStartSecret: qrStartToken ? randomToken() : null,
+    autoStartTokenHash: autoStartToken ? sha256(autoStartToken) : null,
+    challenge,
+    expectedPersonId: input.expectedPersonId ?? null,
+    cardId: input.cardId ?? null,
+    sessionId: input.sessionId ?? null,
+    remoteAddress: input.remoteAddress ?? null,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + input.ttlMs),
+  });
   return {
     orderId,
     collectSecret,
@@ -64,36 +67,41 @@ export function createAuthOrder(db: AppDatabase, input: NewAuthOrder, now: Date)
   };
 }
 
-export function findAuthOrder(db: AppDatabase, orderId: string): AuthOrderRow | undefined {
-  return db.select().from(authOrders).where(eq(authOrders.id, orderId)).get();
+export async function findAuthOrder(db: AppDatabase, orderId: string): Promise<AuthOrderRow | undefined> {
+  return first(await db.select().from(authOrders).where(eq(authOrders.id, orderId)).limit(1));
 }
 
 /** The order, if `collectSecret` is the one its starting browser got. */
-export function findAuthOrderForCollector(
+export async function findAuthOrderForCollector(
   db: AppDatabase,
   orderId: string,
   collectSecret: string,
-): AuthOrderRow | undefined {
-  const order = findAuthOrder(db, orderId);
+): Promise<AuthOrderRow | undefined> {
+  const order = await findAuthOrder(db, orderId);
   if (!order) return undefined;
   const given = Buffer.from(sha256(collectSecret));
   const stored = Buffer.from(order.collectSecretHash);
   return given.length === stored.length && timingSafeEqual(given, stored) ? order : undefined;
 }
 
-export function findAuthOrderByQrStartToken(db: AppDatabase, qrStartToken: string): AuthOrderRow | undefined {
-  return db.select().from(authOrders).where(eq(authOrders.qrStartToken, qrStartToken)).get();
+export async function findAuthOrderByQrStartToken(
+  db: AppDatabase,
+  qrStartToken: string,
+): Promise<AuthOrderRow | undefined> {
+  return first(await db.select().from(authOrders).where(eq(authOrders.qrStartToken, qrStartToken)).limit(1));
 }
 
-export function findAuthOrderByAutoStartToken(
+export async function findAuthOrderByAutoStartToken(
   db: AppDatabase,
   autoStartToken: string,
-): AuthOrderRow | undefined {
-  return db
-    .select()
-    .from(authOrders)
-    .where(eq(authOrders.autoStartTokenHash, sha256(autoStartToken)))
-    .get();
+): Promise<AuthOrderRow | undefined> {
+  return first(
+    await db
+      .select()
+      .from(authOrders)
+      .where(eq(authOrders.autoStartTokenHash, sha256(autoStartToken)))
+      .limit(1),
+  );
 }
 
 export function isAuthOrderOpen(order: AuthOrderRow, now: Date): boolean {
@@ -101,41 +109,41 @@ export function isAuthOrderOpen(order: AuthOrderRow, now: Date): boolean {
 }
 
 /** Moves an order from one of `from` to `to`; false when another request got there first. */
-function transition(
+async function transition(
   db: AppDatabase,
   orderId: string,
   from: readonly AuthOrderState[],
   to: AuthOrderState,
   fields: Partial<typeof authOrders.$inferInsert> = {},
-): boolean {
-  const result = db
+): Promise<boolean> {
+  const moved = await db
     .update(authOrders)
     .set({ ...fields, state: to })
     .where(and(eq(authOrders.id, orderId), inArray(authOrders.state, [...from])))
-    .run();
-  return result.changes === 1;
+    .returning({ id: authOrders.id });
+  return moved.length === 1;
 }
 
 /** Mobile SITHS read the QR code, or an agent claimed the start token: the order is now in use, once. */
-export function markAuthOrderScanned(
+export async function markAuthOrderScanned(
   db: AppDatabase,
   orderId: string,
   fields: { mobileDeviceId?: string; agentId?: string; jobId?: string },
-): boolean {
+): Promise<boolean> {
   return transition(db, orderId, ['pending'], 'scanned', fields);
 }
 
 /** The job the order started (a card job started by the agent's claim). */
-export function attachJobToAuthOrder(db: AppDatabase, orderId: string, jobId: string): void {
-  db.update(authOrders).set({ jobId }).where(eq(authOrders.id, orderId)).run();
+export async function attachJobToAuthOrder(db: AppDatabase, orderId: string, jobId: string): Promise<void> {
+  await db.update(authOrders).set({ jobId }).where(eq(authOrders.id, orderId));
 }
 
-export function completeAuthOrder(
+export async function completeAuthOrder(
   db: AppDatabase,
   orderId: string,
   proof: { personId: string; mobileDeviceId?: string | null; cardSerial?: string | null },
   now: Date,
-): boolean {
+): Promise<boolean> {
   return transition(db, orderId, ['pending', 'scanned'], 'completed', {
     personId: proof.personId,
     mobileDeviceId: proof.mobileDeviceId ?? null,
@@ -144,12 +152,12 @@ export function completeAuthOrder(
   });
 }
 
-export function failAuthOrder(
+export async function failAuthOrder(
   db: AppDatabase,
   orderId: string,
   error: { code: string; message: string },
   now: Date,
-): boolean {
+): Promise<boolean> {
   return transition(db, orderId, ['pending', 'scanned'], 'failed', {
     errorCode: error.code,
     errorMessage: error.message,
@@ -157,20 +165,21 @@ export function failAuthOrder(
   });
 }
 
-export function cancelAuthOrder(db: AppDatabase, orderId: string, now: Date): boolean {
+export async function cancelAuthOrder(db: AppDatabase, orderId: string, now: Date): Promise<boolean> {
   return transition(db, orderId, ['pending', 'scanned'], 'cancelled', { completedAt: now });
 }
 
 /** The starting browser turned a completed order into its login session: it can never be used again. */
-export function collectAuthOrder(db: AppDatabase, orderId: string): boolean {
+export async function collectAuthOrder(db: AppDatabase, orderId: string): Promise<boolean> {
   return transition(db, orderId, ['completed'], 'collected');
 }
 
 /** Open orders past their time become expired; returns how many. */
-export function expireAuthOrders(db: AppDatabase, now: Date): number {
-  return db
+export async function expireAuthOrders(db: AppDatabase, now: Date): Promise<number> {
+  const expired = await db
     .update(authOrders)
     .set({ state: 'expired', completedAt: now })
     .where(and(inArray(authOrders.state, ['pending', 'scanned']), lt(authOrders.expiresAt, now)))
-    .run().changes;
+    .returning({ id: authOrders.id });
+  return expired.length;
 }

@@ -7,6 +7,7 @@ import {
   registerCardEids,
   type TrustLevel,
 } from './eids';
+import { first } from './engine';
 import { cards, orderEvents, orders } from './schema';
 
 /** The SITHS eID order an activation of a reserve card fulfils. */
@@ -20,14 +21,23 @@ export interface ActivationOrder {
 const reserveOrderTypes = ['reserve_card_loa2', 'reserve_card_loa3'] as const;
 
 /** The ready reserve-card order a contact person tied to this card in the portal, if there is one. */
-export function findActivationOrder(db: AppDatabase, cardId: string): ActivationOrder | undefined {
-  const row = db
-    .select({ id: orders.id, personId: orders.personId, unitId: orders.unitId, type: orders.type })
-    .from(orders)
-    .where(
-      and(eq(orders.cardId, cardId), eq(orders.state, 'ready'), inArray(orders.type, [...reserveOrderTypes])),
-    )
-    .get();
+export async function findActivationOrder(
+  db: AppDatabase,
+  cardId: string,
+): Promise<ActivationOrder | undefined> {
+  const row = first(
+    await db
+      .select({ id: orders.id, personId: orders.personId, unitId: orders.unitId, type: orders.type })
+      .from(orders)
+      .where(
+        and(
+          eq(orders.cardId, cardId),
+          eq(orders.state, 'ready'),
+          inArray(orders.type, [...reserveOrderTypes]),
+        ),
+      )
+      .limit(1),
+  );
   if (!row) return undefined;
   return {
     id: row.id,
@@ -61,13 +71,19 @@ export function activationRefusal(
 }
 
 /** Whether the activation that fulfils `orderId` has been recorded: the order fulfilled, its card active. */
-export function isActivationRecorded(db: AppDatabase, orderId: string, cardSerial: string): boolean {
-  const row = db
-    .select({ id: orders.id })
-    .from(orders)
-    .innerJoin(cards, eq(cards.serial, cardSerial))
-    .where(and(eq(orders.id, orderId), eq(orders.state, 'fulfilled'), eq(cards.state, 'active')))
-    .get();
+export async function isActivationRecorded(
+  db: AppDatabase,
+  orderId: string,
+  cardSerial: string,
+): Promise<boolean> {
+  const row = first(
+    await db
+      .select({ id: orders.id })
+      .from(orders)
+      .innerJoin(cards, eq(cards.serial, cardSerial))
+      .where(and(eq(orders.id, orderId), eq(orders.state, 'fulfilled'), eq(cards.state, 'active')))
+      .limit(1),
+  );
   return row !== undefined;
 }
 
@@ -76,7 +92,7 @@ export function isActivationRecorded(db: AppDatabase, orderId: string, cardSeria
  * retired), the card active for its holder, the order fulfilled with an event, and the audit record.
  * Refuses (false) when the card or the order changed since the activation began.
  */
-export function completeReserveActivation(
+export async function completeReserveActivation(
   db: AppDatabase,
   input: {
     cardId: string;
@@ -88,9 +104,9 @@ export function completeReserveActivation(
     actorLabel: string;
     at: Date;
   },
-): boolean {
+): Promise<boolean> {
   try {
-    return completeInTransaction(db, input);
+    return await completeInTransaction(db, input);
   } catch (error) {
     if (error instanceof NoLongerCurrent) return false;
     throw error;
@@ -99,94 +115,89 @@ export function completeReserveActivation(
 
 class NoLongerCurrent extends Error {}
 
-function completeInTransaction(
+async function completeInTransaction(
   db: AppDatabase,
   input: Parameters<typeof completeReserveActivation>[1],
-): boolean {
-  return db.transaction(
-    (tx) => {
-      const cardChanged = tx
-        .update(cards)
-        .set({ state: 'active', updatedAt: input.at })
-        .where(
-          and(
-            eq(cards.id, input.cardId),
-            eq(cards.state, 'assigned'),
-            eq(cards.holderPersonId, input.personId),
-          ),
-        )
-        .run().changes;
-      if (cardChanged !== 1) throw new NoLongerCurrent();
-      const orderChanged = tx
-        .update(orders)
-        .set({ state: 'fulfilled', updatedAt: input.at })
-        .where(and(eq(orders.id, input.orderId), eq(orders.state, 'ready'), eq(orders.cardId, input.cardId)))
-        .run().changes;
-      if (orderChanged !== 1) throw new NoLongerCurrent();
-      tx.insert(orderEvents)
-        .values({
-          orderId: input.orderId,
-          actorUserId: input.actorUserId,
-          fromState: 'ready',
-          toState: 'fulfilled',
-          note: 'Reservkortet aktiverat av användaren',
-          at: input.at,
-        })
-        .run();
-      registerCardEids(db, {
-        personId: input.personId,
-        cardId: input.cardId,
-        trustLevel: input.trustLevel,
-        certificates: input.certificates,
-        at: input.at,
-      });
-      recordAudit(tx, {
-        actorUserId: input.actorUserId,
-        actorLabel: input.actorLabel,
-        action: 'reserve_card_activate',
-        objectType: 'card',
-        objectId: input.cardId,
-        outcome: 'success',
-        detail: { orderId: input.orderId },
-      });
-      return true;
-    },
-    { behavior: 'immediate' },
-  );
+): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const cardChanged = await tx
+      .update(cards)
+      .set({ state: 'active', updatedAt: input.at })
+      .where(
+        and(
+          eq(cards.id, input.cardId),
+          eq(cards.state, 'assigned'),
+          eq(cards.holderPersonId, input.personId),
+        ),
+      )
+      .returning({ id: cards.id });
+    if (cardChanged.length !== 1) throw new NoLongerCurrent();
+    const orderChanged = await tx
+      .update(orders)
+      .set({ state: 'fulfilled', updatedAt: input.at })
+      .where(and(eq(orders.id, input.orderId), eq(orders.state, 'ready'), eq(orders.cardId, input.cardId)))
+      .returning({ id: orders.id });
+    if (orderChanged.length !== 1) throw new NoLongerCurrent();
+    await tx.insert(orderEvents).values({
+      orderId: input.orderId,
+      actorUserId: input.actorUserId,
+      fromState: 'ready',
+      toState: 'fulfilled',
+      note: 'Reservkortet aktiverat av användaren',
+      at: input.at,
+    });
+    await registerCardEids(tx, {
+      personId: input.personId,
+      cardId: input.cardId,
+      trustLevel: input.trustLevel,
+      certificates: input.certificates,
+      at: input.at,
+    });
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      actorLabel: input.actorLabel,
+      action: 'reserve_card_activate',
+      objectType: 'card',
+      objectId: input.cardId,
+      outcome: 'success',
+      detail: { orderId: input.orderId },
+    });
+    return true;
+  });
 }
 
-export function findCardById(db: AppDatabase, cardId: string) {
-  return db
-    .select({
-      id: cards.id,
-      serial: cards.serial,
-      kind: cards.kind,
-      state: cards.state,
-      holderPersonId: cards.holderPersonId,
-    })
-    .from(cards)
-    .where(eq(cards.id, cardId))
-    .get();
+export async function findCardById(db: AppDatabase, cardId: string) {
+  return first(
+    await db
+      .select({
+        id: cards.id,
+        serial: cards.serial,
+        kind: cards.kind,
+        state: cards.state,
+        holderPersonId: cards.holderPersonId,
+      })
+      .from(cards)
+      .where(eq(cards.id, cardId))
+      .limit(1),
+  );
 }
 
 /** A successful unlock: a locked card is active again. Returns whether it was locked. */
-export function markCardUnlocked(db: AppDatabase, cardId: string, at: Date): boolean {
-  return (
-    db
-      .update(cards)
-      .set({ state: 'active', updatedAt: at })
-      .where(and(eq(cards.id, cardId), eq(cards.state, 'locked')))
-      .run().changes === 1
-  );
+export async function markCardUnlocked(db: AppDatabase, cardId: string, at: Date): Promise<boolean> {
+  const unlocked = await db
+    .update(cards)
+    .set({ state: 'active', updatedAt: at })
+    .where(and(eq(cards.id, cardId), eq(cards.state, 'locked')))
+    .returning({ id: cards.id });
+  return unlocked.length === 1;
 }
 
 /** A job found the card's PIN blocked: the card shows as locked, with "Lås upp kort", in Mina sidor. */
-export function markCardLocked(db: AppDatabase, serial: string, at: Date): boolean {
-  return (
-    db
-      .update(cards)
-      .set({ state: 'locked', updatedAt: at })
-      .where(and(eq(cards.serial, serial), eq(cards.state, 'active')))
-      .run().changes === 1
-  );
+export async function markCardLocked(db: AppDatabase, serial: string, at: Date): Promise<boolean> {
+  const locked = await db
+    .update(cards)
+    .set({ state: 'locked', updatedAt: at })
+    .where(and(eq(cards.serial, serial), eq(cards.state, 'active')))
+    .returning({ id: cards.id });
+  return locked.length === 1;
 }

@@ -1,41 +1,34 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema';
+import type { AppDatabase, DatabaseEngine } from './engine';
+import { openPostgresDatabase } from './engines/postgres';
+import { openSqliteDatabase } from './engines/sqlite';
 
-export type AppDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+export type { AppDatabase, AppTransaction, Queryable } from './engine';
 
-export const defaultDatabasePath = './data/siths-desk.sqlite';
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const defaultDatabaseUrl = './data/siths-desk.sqlite';
+const here = dirname(fileURLToPath(import.meta.url));
+const migrationsFolders: Record<DatabaseEngine, string> = {
+  sqlite: resolve(here, 'migrations'),
+  postgres: resolve(here, 'postgres', 'migrations'),
+};
 
-/** The SQLite file named by DATABASE_URL (a path, or `file:` URL), or the embedded default. */
-export function databasePathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const url = env.DATABASE_URL?.trim();
-  if (!url) return defaultDatabasePath;
-  if (url === ':memory:') return url;
-  return url.startsWith('file:') ? url.slice('file:'.length) : url;
+export type DatabaseLocation = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+
+/** DATABASE_URL, or the embedded SQLite file when it is not set. */
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL?.trim() || defaultDatabaseUrl;
 }
 
-export function openDatabase(path: string = databasePathFromEnv()): AppDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  return drizzle(sqlite, { schema }) as AppDatabase;
+/** `postgres://` or `postgresql://` is PostgreSQL; a path, `file:` URL or `:memory:` is SQLite. */
+export function databaseLocation(url: string): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { engine: 'postgres', url };
+  return { engine: 'sqlite', path: url.startsWith('file:') ? url.slice('file:'.length) : url };
 }
 
-export function migrateDatabase(db: AppDatabase): void {
-  migrate(db, { migrationsFolder });
-}
-
-/** Opens and migrates: what every process that owns the database does at start. */
-export function openMigratedDatabase(path?: string): AppDatabase {
-  const db = openDatabase(path);
-  migrateDatabase(db);
-  return db;
+/** Opens the database DATABASE_URL names and brings its schema up to date: what every process does at start. */
+export async function openDatabase(url: string = databaseUrlFromEnv()): Promise<AppDatabase> {
+  const location = databaseLocation(url);
+  if (location.engine === 'postgres') return openPostgresDatabase(location.url, migrationsFolders.postgres);
+  return openSqliteDatabase(location.path, migrationsFolders.sqlite);
 }

@@ -131,14 +131,19 @@ export async function copyDatabase(
   const batchSize = options.batchSize ?? 1_000;
   const handoff = new Handoff<CopyMessage>(2);
 
-  const reading = source.transaction(async (tx) => {
-    try {
-      await readSnapshot(tx, plan, batchSize, handoff);
-    } catch (error) {
-      handoff.abort();
-      throw error;
-    }
-  });
+  // Deferred: a SQLite source is read as one WAL snapshot without the write lock, so a running region's
+  // server goes on writing while it is copied.
+  const reading = source.transaction(
+    async (tx) => {
+      try {
+        await readSnapshot(tx, plan, batchSize, handoff);
+      } catch (error) {
+        handoff.abort();
+        throw error;
+      }
+    },
+    { behavior: 'deferred' },
+  );
   const writing = target.transaction(async (tx) => {
     try {
       return await writeCopy(tx, plan, handoff);

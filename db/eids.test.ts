@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../test-support/test-database';
+import type { AppDatabase } from './connection';
 import {
   type EidCertificate,
   findCardForCertificates,
@@ -43,50 +44,44 @@ const cardCertificates = () => ({
   cardAuthentication: certificate(),
 });
 
-function addCard(serial: string, values: Partial<typeof cards.$inferInsert> = {}): string {
+async function addCard(serial: string, values: Partial<typeof cards.$inferInsert> = {}): Promise<string> {
   const id = newId();
-  db.insert(cards)
-    .values({
-      id,
-      serial,
-      kind: 'ordinary',
-      productCode: 'SITHS-ORD-3',
-      trustLevel: 3,
-      state: 'active',
-      holderPersonId: personId,
-      unitId,
-      validFrom,
-      validTo,
-      ...values,
-    })
-    .run();
+  await db.insert(cards).values({
+    id,
+    serial,
+    kind: 'ordinary',
+    productCode: 'SITHS-ORD-3',
+    trustLevel: 3,
+    state: 'active',
+    holderPersonId: personId,
+    unitId,
+    validFrom,
+    validTo,
+    ...values,
+  });
   return id;
 }
 
-beforeEach(() => {
-  db = openMigratedDatabase(':memory:');
+beforeEach(async () => {
+  db = await openTestDatabase();
   unitId = newId();
   personId = newId();
-  db.insert(units)
-    .values({
-      id: unitId,
-      hsaId: 'SE2321000131-E1',
-      name: 'Akuten',
-      organisation: 'Västra Götalandsregionen',
-    })
-    .run();
-  db.insert(persons)
-    .values({
-      id: personId,
-      hsaId: 'SE2321000131-P1',
-      givenName: 'Carina',
-      surname: 'Andersson',
-      email: null,
-    })
-    .run();
-  db.insert(personUnits).values({ personId, unitId }).run();
-  cardId = addCard('9752000000000000001');
-  reserveCardId = addCard('9752000000000000002', {
+  await db.insert(units).values({
+    id: unitId,
+    hsaId: 'SE2321000131-E1',
+    name: 'Akuten',
+    organisation: 'Västra Götalandsregionen',
+  });
+  await db.insert(persons).values({
+    id: personId,
+    hsaId: 'SE2321000131-P1',
+    givenName: 'Carina',
+    surname: 'Andersson',
+    email: null,
+  });
+  await db.insert(personUnits).values({ personId, unitId });
+  cardId = await addCard('9752000000000000001');
+  reserveCardId = await addCard('9752000000000000002', {
     kind: 'reserve',
     trustLevel: 2,
     state: 'in_stock',
@@ -94,13 +89,18 @@ beforeEach(() => {
   });
 });
 
-const eidsOfCard = (id: string) => db.select().from(eids).where(eq(eids.cardId, id)).all();
+afterEach(async () => {
+  await db.close();
+});
+
+const eidsOfCard = async (id: string) =>
+  await db.select().from(eids).where(eq(eids.cardId, id)).orderBy(eids.id);
 
 describe('registerCardEids', () => {
-  it('records the three certificates as active eIDs of the person, serials in lower case', () => {
+  it('records the three certificates as active eIDs of the person, serials in lower case', async () => {
     const certificates = cardCertificates();
-    const ids = registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
-    const rows = eidsOfCard(cardId);
+    const ids = await registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
+    const rows = await eidsOfCard(cardId);
     expect(rows.map((row) => row.purpose).sort()).toEqual([
       'authentication',
       'card_authentication',
@@ -118,15 +118,20 @@ describe('registerCardEids', () => {
     });
   });
 
-  it("retires the card's earlier eIDs of the same purposes and its transport eID, and nothing else", () => {
-    const transport = registerTransportEid(db, { cardId, certificate: certificate('card-transport') });
-    const first = registerCardEids(db, { personId, cardId, trustLevel: 3, certificates: cardCertificates() });
-    const otherCard = registerTransportEid(db, {
+  it("retires the card's earlier eIDs of the same purposes and its transport eID, and nothing else", async () => {
+    const transport = await registerTransportEid(db, { cardId, certificate: certificate('card-transport') });
+    const first = await registerCardEids(db, {
+      personId,
+      cardId,
+      trustLevel: 3,
+      certificates: cardCertificates(),
+    });
+    const otherCard = await registerTransportEid(db, {
       cardId: reserveCardId,
       certificate: certificate('card-transport'),
     });
     const at = new Date('2026-04-01T12:00:00Z');
-    const second = registerCardEids(db, {
+    const second = await registerCardEids(db, {
       personId,
       cardId,
       trustLevel: 3,
@@ -134,36 +139,38 @@ describe('registerCardEids', () => {
       at,
     });
 
-    const byId = new Map(eidsOfCard(cardId).map((row) => [row.id, row]));
+    const byId = new Map((await eidsOfCard(cardId)).map((row) => [row.id, row]));
     for (const id of [transport, ...Object.values(first)]) {
       expect(byId.get(id)).toMatchObject({ state: 'revoked', revocationReason: 'replaced' });
     }
     expect(byId.get(first.authentication)?.revokedAt).toEqual(at);
     for (const id of Object.values(second)) expect(byId.get(id)?.state).toBe('active');
-    expect(eidsOfCard(reserveCardId).find((row) => row.id === otherCard)?.state).toBe('active');
+    expect((await eidsOfCard(reserveCardId)).find((row) => row.id === otherCard)?.state).toBe('active');
   });
 
-  it('writes nothing when one certificate cannot be recorded', () => {
+  it('writes nothing when one certificate cannot be recorded', async () => {
     const certificates = cardCertificates();
-    registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
-    const before = eidsOfCard(cardId);
+    await registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
+    const before = await eidsOfCard(cardId);
     const reused = { ...cardCertificates(), signature: certificates.signature };
-    expect(() => registerCardEids(db, { personId, cardId, trustLevel: 3, certificates: reused })).toThrow();
-    expect(eidsOfCard(cardId)).toEqual(before);
+    await expect(
+      registerCardEids(db, { personId, cardId, trustLevel: 3, certificates: reused }),
+    ).rejects.toThrow();
+    expect(await eidsOfCard(cardId)).toEqual(before);
   });
 });
 
 describe('registerTransportEid and registerMobileEid', () => {
-  it('records a transport eID without a person, at the trust level of the card', () => {
-    const first = registerTransportEid(db, {
+  it('records a transport eID without a person, at the trust level of the card', async () => {
+    const first = await registerTransportEid(db, {
       cardId: reserveCardId,
       certificate: certificate('card-transport'),
     });
-    const second = registerTransportEid(db, {
+    const second = await registerTransportEid(db, {
       cardId: reserveCardId,
       certificate: certificate('card-transport'),
     });
-    const rows = eidsOfCard(reserveCardId);
+    const rows = await eidsOfCard(reserveCardId);
     expect(rows.find((row) => row.id === second)).toMatchObject({
       personId: null,
       purpose: 'transport',
@@ -173,24 +180,24 @@ describe('registerTransportEid and registerMobileEid', () => {
     expect(rows.find((row) => row.id === first)?.state).toBe('revoked');
   });
 
-  it("records a device's eID and retires the device's earlier one", () => {
+  it("records a device's eID and retires the device's earlier one", async () => {
     const deviceId = newId();
-    db.insert(mobileDevices)
-      .values({ id: deviceId, personId, name: 'iPhone 15', publicKeySpki: 'spki', trustLevel: 3, validTo })
-      .run();
-    const first = registerMobileEid(db, {
+    await db
+      .insert(mobileDevices)
+      .values({ id: deviceId, personId, name: 'iPhone 15', publicKeySpki: 'spki', trustLevel: 3, validTo });
+    const first = await registerMobileEid(db, {
       personId,
       mobileDeviceId: deviceId,
       trustLevel: 3,
       certificate: certificate('person-id-mobile'),
     });
-    const second = registerMobileEid(db, {
+    const second = await registerMobileEid(db, {
       personId,
       mobileDeviceId: deviceId,
       trustLevel: 3,
       certificate: certificate('person-id-mobile'),
     });
-    const rows = db.select().from(eids).where(eq(eids.mobileDeviceId, deviceId)).all();
+    const rows = await db.select().from(eids).where(eq(eids.mobileDeviceId, deviceId));
     expect(rows.find((row) => row.id === first)?.state).toBe('revoked');
     expect(rows.find((row) => row.id === second)).toMatchObject({
       purpose: 'authentication',
@@ -200,39 +207,54 @@ describe('registerTransportEid and registerMobileEid', () => {
 });
 
 describe('finding, retiring and listing eIDs', () => {
-  it('finds an eID by issuer and serial in any case and with leading zeros', () => {
+  it('finds an eID by issuer and serial in any case and with leading zeros', async () => {
     const certificates = cardCertificates();
-    const ids = registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
+    const ids = await registerCardEids(db, { personId, cardId, trustLevel: 3, certificates });
     const serial = certificates.authentication.serialNumber;
-    expect(findEidByCertificate(db, 'person-hsa-id-3', `00${serial.toUpperCase()}`)?.id).toBe(
+    expect((await findEidByCertificate(db, 'person-hsa-id-3', `00${serial.toUpperCase()}`))?.id).toBe(
       ids.authentication,
     );
-    expect(findEidByCertificate(db, 'person-hsa-id-2', serial)).toBeUndefined();
+    expect(await findEidByCertificate(db, 'person-hsa-id-2', serial)).toBeUndefined();
   });
 
-  it('retires an active eID once, and lists it on its CA with date and reason', () => {
-    const ids = registerCardEids(db, { personId, cardId, trustLevel: 3, certificates: cardCertificates() });
-    registerTransportEid(db, { cardId: reserveCardId, certificate: certificate('card-transport') });
+  it('retires an active eID once, and lists it on its CA with date and reason', async () => {
+    const ids = await registerCardEids(db, {
+      personId,
+      cardId,
+      trustLevel: 3,
+      certificates: cardCertificates(),
+    });
+    await registerTransportEid(db, { cardId: reserveCardId, certificate: certificate('card-transport') });
     const at = new Date('2026-05-01T00:00:00Z');
-    expect(retireEid(db, ids.signature, 'lost', at)).toBe(true);
-    expect(retireEid(db, ids.signature, 'stolen', at)).toBe(false);
-    const serial = eidsOfCard(cardId).find((row) => row.id === ids.signature)!.certificateSerial;
-    expect(listRevokedEidsOfCa(db, 'person-hsa-id-3')).toEqual([
+    expect(await retireEid(db, ids.signature, 'lost', at)).toBe(true);
+    expect(await retireEid(db, ids.signature, 'stolen', at)).toBe(false);
+    const serial = (await eidsOfCard(cardId)).find((row) => row.id === ids.signature)!.certificateSerial;
+    expect(await listRevokedEidsOfCa(db, 'person-hsa-id-3')).toEqual([
       { certificateSerial: serial, revokedAt: at, revocationReason: 'lost' },
     ]);
-    expect(listRevokedEidsOfCa(db, 'card-transport')).toEqual([]);
+    expect(await listRevokedEidsOfCa(db, 'card-transport')).toEqual([]);
   });
 
-  it("lists the person's cards and devices with their eIDs, and no one else's", () => {
-    const ids = registerCardEids(db, { personId, cardId, trustLevel: 3, certificates: cardCertificates() });
+  it("lists the person's cards and devices with their eIDs, and no one else's", async () => {
+    const ids = await registerCardEids(db, {
+      personId,
+      cardId,
+      trustLevel: 3,
+      certificates: cardCertificates(),
+    });
     const deviceId = newId();
-    db.insert(mobileDevices)
-      .values({ id: deviceId, personId, name: 'Pixel 8', publicKeySpki: 'spki', trustLevel: 3, validTo })
-      .run();
-    registerMobileEid(db, { personId, mobileDeviceId: deviceId, trustLevel: 3, certificate: certificate() });
-    registerTransportEid(db, { cardId: reserveCardId, certificate: certificate('card-transport') });
+    await db
+      .insert(mobileDevices)
+      .values({ id: deviceId, personId, name: 'Pixel 8', publicKeySpki: 'spki', trustLevel: 3, validTo });
+    await registerMobileEid(db, {
+      personId,
+      mobileDeviceId: deviceId,
+      trustLevel: 3,
+      certificate: certificate(),
+    });
+    await registerTransportEid(db, { cardId: reserveCardId, certificate: certificate('card-transport') });
 
-    const listed = listEidsOfPerson(db, personId);
+    const listed = await listEidsOfPerson(db, personId);
 
     expect(listed.cards).toHaveLength(1);
     expect(listed.cards[0]).toMatchObject({
@@ -256,13 +278,13 @@ describe('finding, retiring and listing eIDs', () => {
       expect.objectContaining({ id: deviceId, name: 'Pixel 8', trustLevel: 3, validTo: validTo.getTime() }),
     ]);
     expect(listed.mobileDevices[0]!.eids).toHaveLength(1);
-    expect(listEidsOfPerson(db, newId())).toEqual({ cards: [], mobileDevices: [] });
+    expect(await listEidsOfPerson(db, newId())).toEqual({ cards: [], mobileDevices: [] });
   });
 });
 
 describe('certificate subjects', () => {
-  it('finds a card with its holder as certificates name them, organisation from the card unit', () => {
-    expect(findCardForCertificates(db, '9752000000000000001')).toMatchObject({
+  it('finds a card with its holder as certificates name them, organisation from the card unit', async () => {
+    expect(await findCardForCertificates(db, '9752000000000000001')).toMatchObject({
       id: cardId,
       kind: 'ordinary',
       trustLevel: 3,
@@ -274,11 +296,11 @@ describe('certificate subjects', () => {
         organisation: 'Västra Götalandsregionen',
       },
     });
-    expect(findCardForCertificates(db, '9752000000000000002')).toMatchObject({
+    expect(await findCardForCertificates(db, '9752000000000000002')).toMatchObject({
       state: 'in_stock',
       holder: null,
     });
-    expect(findCardForCertificates(db, '9752000000000000009')).toBeUndefined();
-    expect(findEidHolder(db, personId)?.organisation).toBe('Västra Götalandsregionen');
+    expect(await findCardForCertificates(db, '9752000000000000009')).toBeUndefined();
+    expect((await findEidHolder(db, personId))?.organisation).toBe('Västra Götalandsregionen');
   });
 });

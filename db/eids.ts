@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { first } from './engine';
 import { newId } from './ids';
 import {
   type CardKind,
@@ -62,8 +63,6 @@ export function normaliseCertificateSerial(serial: string): string {
   return serial.toLowerCase().replace(/^0+(?=.)/, '');
 }
 
-type Transaction = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
-
 function eidValues(certificate: EidCertificate) {
   return {
     id: newId(),
@@ -75,26 +74,27 @@ function eidValues(certificate: EidCertificate) {
   };
 }
 
-function retireActiveEids(
-  tx: Transaction,
+async function retireActiveEids(
+  tx: Queryable,
   where: { cardId: string } | { mobileDeviceId: string },
   purposes: readonly EidPurpose[],
   at: Date,
-): void {
+): Promise<void> {
   const holder =
     'cardId' in where ? eq(eids.cardId, where.cardId) : eq(eids.mobileDeviceId, where.mobileDeviceId);
-  tx.update(eids)
+  await tx
+    .update(eids)
     .set({ state: 'revoked', revokedAt: at, revocationReason: replacedReason })
-    .where(and(holder, eq(eids.state, 'active'), inArray(eids.purpose, [...purposes])))
-    .run();
+    .where(and(holder, eq(eids.state, 'active'), inArray(eids.purpose, [...purposes])));
 }
 
 /**
  * Records the three certificates now on a card. The card's earlier active eIDs of the same purposes and its
  * transport eID are retired in the same transaction, so a card never has two active eIDs of one purpose.
+ * Given a transaction, the writes are a savepoint of it (here and in the other register functions).
  */
-export function registerCardEids(
-  db: AppDatabase,
+export async function registerCardEids(
+  db: Queryable,
   input: {
     personId: string;
     cardId: string;
@@ -102,9 +102,9 @@ export function registerCardEids(
     certificates: CardEidCertificates;
     at?: Date;
   },
-): CardEidIds {
-  return db.transaction((tx) => {
-    retireActiveEids(
+): Promise<CardEidIds> {
+  return db.transaction(async (tx) => {
+    await retireActiveEids(
       tx,
       { cardId: input.cardId },
       [...Object.values(cardPurposes), 'transport'],
@@ -113,15 +113,13 @@ export function registerCardEids(
     const ids = {} as CardEidIds;
     for (const key of Object.keys(cardPurposes) as Array<keyof CardEidCertificates>) {
       const values = eidValues(input.certificates[key]);
-      tx.insert(eids)
-        .values({
-          ...values,
-          personId: input.personId,
-          cardId: input.cardId,
-          purpose: cardPurposes[key],
-          trustLevel: input.trustLevel,
-        })
-        .run();
+      await tx.insert(eids).values({
+        ...values,
+        personId: input.personId,
+        cardId: input.cardId,
+        purpose: cardPurposes[key],
+        trustLevel: input.trustLevel,
+      });
       ids[key] = values.id;
     }
     return ids;
@@ -129,35 +127,35 @@ export function registerCardEids(
 }
 
 /** The transport certificate a reserve card leaves the factory with; nobody holds the card yet. */
-export function registerTransportEid(
-  db: AppDatabase,
+export async function registerTransportEid(
+  db: Queryable,
   input: { cardId: string; certificate: EidCertificate; at?: Date },
-): string {
-  return db.transaction((tx) => {
-    const card = tx
-      .select({ trustLevel: cards.trustLevel })
-      .from(cards)
-      .where(eq(cards.id, input.cardId))
-      .get();
+): Promise<string> {
+  return db.transaction(async (tx) => {
+    const card = first(
+      await tx
+        .select({ trustLevel: cards.trustLevel })
+        .from(cards)
+        .where(eq(cards.id, input.cardId))
+        .limit(1),
+    );
     if (!card) throw new Error(`no card ${input.cardId}`);
-    retireActiveEids(tx, { cardId: input.cardId }, ['transport'], input.at ?? new Date());
+    await retireActiveEids(tx, { cardId: input.cardId }, ['transport'], input.at ?? new Date());
     const values = eidValues(input.certificate);
-    tx.insert(eids)
-      .values({
-        ...values,
-        personId: null,
-        cardId: input.cardId,
-        purpose: 'transport',
-        trustLevel: card.trustLevel,
-      })
-      .run();
+    await tx.insert(eids).values({
+      ...values,
+      personId: null,
+      cardId: input.cardId,
+      purpose: 'transport',
+      trustLevel: card.trustLevel,
+    });
     return values.id;
   });
 }
 
 /** A Mobile SITHS device's certificate; a device has one active eID, so an earlier one is retired. */
-export function registerMobileEid(
-  db: AppDatabase,
+export async function registerMobileEid(
+  db: Queryable,
   input: {
     personId: string;
     mobileDeviceId: string;
@@ -165,45 +163,50 @@ export function registerMobileEid(
     certificate: EidCertificate;
     at?: Date;
   },
-): string {
-  return db.transaction((tx) => {
-    retireActiveEids(
+): Promise<string> {
+  return db.transaction(async (tx) => {
+    await retireActiveEids(
       tx,
       { mobileDeviceId: input.mobileDeviceId },
       ['authentication'],
       input.at ?? new Date(),
     );
     const values = eidValues(input.certificate);
-    tx.insert(eids)
-      .values({
-        ...values,
-        personId: input.personId,
-        mobileDeviceId: input.mobileDeviceId,
-        purpose: 'authentication',
-        trustLevel: input.trustLevel,
-      })
-      .run();
+    await tx.insert(eids).values({
+      ...values,
+      personId: input.personId,
+      mobileDeviceId: input.mobileDeviceId,
+      purpose: 'authentication',
+      trustLevel: input.trustLevel,
+    });
     return values.id;
   });
 }
 
-export function findEidByCertificate(db: AppDatabase, issuingCa: string, serial: string): EidRow | undefined {
-  return db
-    .select()
-    .from(eids)
-    .where(and(eq(eids.issuingCa, issuingCa), eq(eids.certificateSerial, normaliseCertificateSerial(serial))))
-    .get();
+export async function findEidByCertificate(
+  db: AppDatabase,
+  issuingCa: string,
+  serial: string,
+): Promise<EidRow | undefined> {
+  return first(
+    await db
+      .select()
+      .from(eids)
+      .where(
+        and(eq(eids.issuingCa, issuingCa), eq(eids.certificateSerial, normaliseCertificateSerial(serial))),
+      )
+      .limit(1),
+  );
 }
 
 /** Takes an active eID out of use; false when it was not active (already revoked or expired, or unknown). */
-export function retireEid(db: AppDatabase, eidId: string, reason: string, at: Date): boolean {
-  return (
-    db
-      .update(eids)
-      .set({ state: 'revoked', revokedAt: at, revocationReason: reason })
-      .where(and(eq(eids.id, eidId), eq(eids.state, 'active')))
-      .run().changes === 1
-  );
+export async function retireEid(db: Queryable, eidId: string, reason: string, at: Date): Promise<boolean> {
+  const retired = await db
+    .update(eids)
+    .set({ state: 'revoked', revokedAt: at, revocationReason: reason })
+    .where(and(eq(eids.id, eidId), eq(eids.state, 'active')))
+    .returning({ id: eids.id });
+  return retired.length === 1;
 }
 
 export interface RevokedEid {
@@ -213,22 +216,22 @@ export interface RevokedEid {
 }
 
 /** What the CA's CRL lists, oldest revocation first. */
-export function listRevokedEidsOfCa(db: AppDatabase, caId: string): RevokedEid[] {
-  return db
-    .select({
-      certificateSerial: eids.certificateSerial,
-      revokedAt: eids.revokedAt,
-      revocationReason: eids.revocationReason,
-    })
-    .from(eids)
-    .where(and(eq(eids.issuingCa, caId), eq(eids.state, 'revoked')))
-    .orderBy(asc(eids.revokedAt))
-    .all()
-    .map((row) => ({
-      certificateSerial: row.certificateSerial,
-      revokedAt: row.revokedAt!,
-      revocationReason: row.revocationReason!,
-    }));
+export async function listRevokedEidsOfCa(db: AppDatabase, caId: string): Promise<RevokedEid[]> {
+  return (
+    await db
+      .select({
+        certificateSerial: eids.certificateSerial,
+        revokedAt: eids.revokedAt,
+        revocationReason: eids.revocationReason,
+      })
+      .from(eids)
+      .where(and(eq(eids.issuingCa, caId), eq(eids.state, 'revoked')))
+      .orderBy(asc(eids.revokedAt))
+  ).map((row) => ({
+    certificateSerial: row.certificateSerial,
+    revokedAt: row.revokedAt!,
+    revocationReason: row.revocationReason!,
+  }));
 }
 
 export interface PersonEid {
@@ -272,8 +275,8 @@ export interface PersonEids {
 }
 
 /** The person's cards and Mobile SITHS devices with every eID on them, newest first ("Mina SITHS eID"). */
-export function listEidsOfPerson(db: AppDatabase, personId: string): PersonEids {
-  const personCards = db
+export async function listEidsOfPerson(db: AppDatabase, personId: string): Promise<PersonEids> {
+  const personCards = await db
     .select({
       id: cards.id,
       serial: cards.serial,
@@ -288,15 +291,13 @@ export function listEidsOfPerson(db: AppDatabase, personId: string): PersonEids 
     .from(cards)
     .innerJoin(units, eq(units.id, cards.unitId))
     .where(eq(cards.holderPersonId, personId))
-    .orderBy(desc(cards.validFrom))
-    .all();
-  const devices = db
+    .orderBy(desc(cards.validFrom));
+  const devices = await db
     .select()
     .from(mobileDevices)
     .where(eq(mobileDevices.personId, personId))
-    .orderBy(desc(mobileDevices.createdAt))
-    .all();
-  const eidsByHolder = eidsOfHolders(
+    .orderBy(desc(mobileDevices.createdAt));
+  const eidsByHolder = await eidsOfHolders(
     db,
     personCards.map((card) => card.id),
     devices.map((device) => device.id),
@@ -319,11 +320,15 @@ export function listEidsOfPerson(db: AppDatabase, personId: string): PersonEids 
   };
 }
 
-function eidsOfHolders(db: AppDatabase, cardIds: string[], deviceIds: string[]): Map<string, PersonEid[]> {
+async function eidsOfHolders(
+  db: AppDatabase,
+  cardIds: string[],
+  deviceIds: string[],
+): Promise<Map<string, PersonEid[]>> {
   const byHolder = new Map<string, PersonEid[]>();
   const rows = [
-    ...(cardIds.length ? db.select().from(eids).where(inArray(eids.cardId, cardIds)).all() : []),
-    ...(deviceIds.length ? db.select().from(eids).where(inArray(eids.mobileDeviceId, deviceIds)).all() : []),
+    ...(cardIds.length ? await db.select().from(eids).where(inArray(eids.cardId, cardIds)) : []),
+    ...(deviceIds.length ? await db.select().from(eids).where(inArray(eids.mobileDeviceId, deviceIds)) : []),
   ].sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime() || a.purpose.localeCompare(b.purpose));
   for (const row of rows) {
     const holder = (row.cardId ?? row.mobileDeviceId)!;
@@ -358,14 +363,19 @@ export interface CardForCertificates {
 }
 
 /** A card and, when it has a holder, who its certificates are for. */
-export function findCardForCertificates(db: AppDatabase, serial: string): CardForCertificates | undefined {
-  const row = db
-    .select({ card: cards, organisation: units.organisation, person: persons })
-    .from(cards)
-    .innerJoin(units, eq(units.id, cards.unitId))
-    .leftJoin(persons, eq(persons.id, cards.holderPersonId))
-    .where(eq(cards.serial, serial))
-    .get();
+export async function findCardForCertificates(
+  db: AppDatabase,
+  serial: string,
+): Promise<CardForCertificates | undefined> {
+  const row = first(
+    await db
+      .select({ card: cards, organisation: units.organisation, person: persons })
+      .from(cards)
+      .innerJoin(units, eq(units.id, cards.unitId))
+      .leftJoin(persons, eq(persons.id, cards.holderPersonId))
+      .where(eq(cards.serial, serial))
+      .limit(1),
+  );
   if (!row) return undefined;
   const { card, person, organisation } = row;
   return {
@@ -385,20 +395,26 @@ export function findCardForCertificates(db: AppDatabase, serial: string): CardFo
  * The person as a certificate names them, for a certificate not tied to a card (Mobile SITHS): the
  * organisation of the given unit, or of the person's first unit by name.
  */
-export function findEidHolder(db: AppDatabase, personId: string, unitId?: string): EidHolder | undefined {
-  const person = db.select().from(persons).where(eq(persons.id, personId)).get();
+export async function findEidHolder(
+  db: AppDatabase,
+  personId: string,
+  unitId?: string,
+): Promise<EidHolder | undefined> {
+  const person = first(await db.select().from(persons).where(eq(persons.id, personId)).limit(1));
   if (!person) return undefined;
-  const unit = db
-    .select({ organisation: units.organisation })
-    .from(units)
-    .innerJoin(personUnits, eq(personUnits.unitId, units.id))
-    .where(
-      unitId
-        ? and(eq(personUnits.personId, personId), eq(units.id, unitId))
-        : eq(personUnits.personId, personId),
-    )
-    .orderBy(asc(units.name))
-    .get();
+  const unit = first(
+    await db
+      .select({ organisation: units.organisation })
+      .from(units)
+      .innerJoin(personUnits, eq(personUnits.unitId, units.id))
+      .where(
+        unitId
+          ? and(eq(personUnits.personId, personId), eq(units.id, unitId))
+          : eq(personUnits.personId, personId),
+      )
+      .orderBy(asc(units.name))
+      .limit(1),
+  );
   return unit ? holderOf(person, unit.organisation) : undefined;
 }
 

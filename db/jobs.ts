@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, isNull, like, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, like, or, sql } from 'drizzle-orm';
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { newId } from './ids';
 import { agents, type IssuedCardCertificates, jobSteps, jobs, persons, personUnits, units } from './schema';
 
@@ -23,60 +24,83 @@ export interface NewJob {
 
 export type JobRow = typeof jobs.$inferSelect;
 
-export function createJob(db: AppDatabase, input: NewJob, at: Date): string {
+export async function createJob(db: AppDatabase, input: NewJob, at: Date): Promise<string> {
   const id = newId();
-  db.insert(jobs)
-    .values({
-      id,
-      ...input,
-      retryOfJobId: input.retryOfJobId ?? null,
-      authOrderId: input.authOrderId ?? null,
-      eidOrderId: input.eidOrderId ?? null,
-      challenge: input.challenge ?? null,
-      state: 'queued',
-      createdAt: at,
-      updatedAt: at,
-    })
-    .run();
+  await db.insert(jobs).values({
+    id,
+    ...input,
+    retryOfJobId: input.retryOfJobId ?? null,
+    authOrderId: input.authOrderId ?? null,
+    eidOrderId: input.eidOrderId ?? null,
+    challenge: input.challenge ?? null,
+    state: 'queued',
+    createdAt: at,
+    updatedAt: at,
+  });
   return id;
 }
 
-export function findJob(db: AppDatabase, jobId: string): JobRow | undefined {
-  return db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+export async function findJob(db: AppDatabase, jobId: string): Promise<JobRow | undefined> {
+  return first(await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1));
 }
 
 /** The newest job an auth order started (a retry by support is a newer one). */
-export function findLatestJobOfAuthOrder(db: AppDatabase, authOrderId: string): JobRow | undefined {
-  return db.select().from(jobs).where(eq(jobs.authOrderId, authOrderId)).orderBy(desc(jobs.createdAt)).get();
-}
-
-/** Whether a job of `kind` for the card is queued or running. */
-export function hasUnfinishedJobForCard(db: AppDatabase, kind: JobKind, cardSerial: string): boolean {
-  return (
-    db
-      .select({ id: jobs.id })
+export async function findLatestJobOfAuthOrder(
+  db: AppDatabase,
+  authOrderId: string,
+): Promise<JobRow | undefined> {
+  return first(
+    await db
+      .select()
       .from(jobs)
-      .where(
-        and(eq(jobs.kind, kind), eq(jobs.cardSerial, cardSerial), inArray(jobs.state, ['queued', 'running'])),
-      )
-      .get() !== undefined
+      .where(eq(jobs.authOrderId, authOrderId))
+      .orderBy(desc(jobs.createdAt))
+      .limit(1),
   );
 }
 
-export function storeIssuedCertificates(
+/** Whether a job of `kind` for the card is queued or running. */
+export async function hasUnfinishedJobForCard(
+  db: AppDatabase,
+  kind: JobKind,
+  cardSerial: string,
+): Promise<boolean> {
+  return (
+    first(
+      await db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(
+          and(
+            eq(jobs.kind, kind),
+            eq(jobs.cardSerial, cardSerial),
+            inArray(jobs.state, ['queued', 'running']),
+          ),
+        )
+        .limit(1),
+    ) !== undefined
+  );
+}
+
+export async function storeIssuedCertificates(
   db: AppDatabase,
   jobId: string,
   certificates: IssuedCardCertificates,
-): void {
-  db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId)).run();
+): Promise<void> {
+  await db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId));
 }
 
 /**
  * The card signed this job's challenge with its own key: from now on the job may act on that card. The
  * first proof stands; a job the server assigned a card to records only that card.
  */
-export function recordProvenCardSerial(db: AppDatabase, jobId: string, cardSerial: string): void {
-  db.update(jobs)
+export async function recordProvenCardSerial(
+  db: AppDatabase,
+  jobId: string,
+  cardSerial: string,
+): Promise<void> {
+  await db
+    .update(jobs)
     .set({ provenCardSerial: cardSerial })
     .where(
       and(
@@ -84,8 +108,7 @@ export function recordProvenCardSerial(db: AppDatabase, jobId: string, cardSeria
         isNull(jobs.provenCardSerial),
         or(isNull(jobs.cardSerial), eq(jobs.cardSerial, cardSerial)),
       ),
-    )
-    .run();
+    );
 }
 
 /** The serial a finished job may change a card's state for: assigned by the server or proven by the card. */
@@ -93,35 +116,34 @@ export function trustedCardSerial(job: JobRow): string | null {
   return job.cardSerial ?? job.provenCardSerial;
 }
 
-export function listUnfinishedJobs(db: AppDatabase): JobRow[] {
-  return db
+export async function listUnfinishedJobs(db: AppDatabase): Promise<JobRow[]> {
+  return await db
     .select()
     .from(jobs)
-    .where(inArray(jobs.state, ['queued', 'running']))
-    .all();
+    .where(inArray(jobs.state, ['queued', 'running']));
 }
 
-export function markJobRunning(db: AppDatabase, jobId: string, at: Date): void {
-  db.update(jobs).set({ state: 'running', updatedAt: at }).where(eq(jobs.id, jobId)).run();
+export async function markJobRunning(db: AppDatabase, jobId: string, at: Date): Promise<void> {
+  await db.update(jobs).set({ state: 'running', updatedAt: at }).where(eq(jobs.id, jobId));
 }
 
-export function assignJobToAgentSession(
+export async function assignJobToAgentSession(
   db: AppDatabase,
   jobId: string,
   agentSessionId: string | null,
   at: Date,
 ) {
-  db.update(jobs).set({ agentSessionId, updatedAt: at }).where(eq(jobs.id, jobId)).run();
+  await db.update(jobs).set({ agentSessionId, updatedAt: at }).where(eq(jobs.id, jobId));
 }
 
 /** Ends a job unless it has already ended; returns whether this call ended it. */
-export function finishJob(
+export async function finishJob(
   db: AppDatabase,
   jobId: string,
   input: { state: Exclude<JobState, 'queued' | 'running'>; error?: JobError | null; lastSequence?: number },
   at: Date,
-): boolean {
-  const result = db
+): Promise<boolean> {
+  const ended = await db
     .update(jobs)
     .set({
       state: input.state,
@@ -133,54 +155,91 @@ export function finishJob(
       ...(input.lastSequence !== undefined ? { lastSequence: input.lastSequence } : {}),
     })
     .where(and(eq(jobs.id, jobId), inArray(jobs.state, ['queued', 'running'])))
-    .run();
-  return result.changes === 1;
+    .returning({ id: jobs.id });
+  return ended.length === 1;
 }
 
+/** What one batch of step reports changes on one job: the reports in order, folded into one update. */
+interface JobProgressUpdate {
+  lastSequence: number;
+  currentStep: string;
+  /** The progress of the batch's last succeeded step, if it has one. */
+  progress?: number;
+  readerName?: string;
+  reportedCardSerial?: string;
+}
+
+function foldStepReports(reports: readonly StepReport[]): Map<string, JobProgressUpdate> {
+  const updates = new Map<string, JobProgressUpdate>();
+  for (const report of reports) {
+    const update: JobProgressUpdate = updates.get(report.jobId) ?? {
+      lastSequence: report.sequence,
+      currentStep: report.step,
+    };
+    update.lastSequence = Math.max(update.lastSequence, report.sequence);
+    update.currentStep = report.step;
+    if (report.status === 'succeeded') update.progress = report.progress;
+    const readerName = report.card?.readerName ?? null;
+    if (readerName !== null) update.readerName = readerName;
+    const cardSerial = report.card?.cardSerial ?? null;
+    if (cardSerial !== null) update.reportedCardSerial = cardSerial;
+    updates.set(report.jobId, update);
+  }
+  return updates;
+}
+
+/** SQLite allows 32,766 bound parameters a statement (PostgreSQL more): 500 rows of eight columns stay well below. */
+const stepRowsPerInsert = 500;
+
 /**
- * Appends step reports in one transaction, with statements prepared once: the hot path of the job
- * engine, which has already checked their order. A job that has ended keeps its final progress. The
- * card serial in a report is the agent's word: it is kept as reported, never as the job's card.
+ * Appends step reports in one transaction: the hot path of the job engine, which has already checked their
+ * order. The steps go in with one insert per few hundred rows, and each job of the batch gets one update with
+ * what its reports say together (latest step, highest sequence, last succeeded progress, last reader and
+ * card seen). A job that has ended keeps its final progress. The card serial in a report is the agent's
+ * word: it is kept as reported, never as the job's card.
  */
 export function createStepStore(db: AppDatabase) {
-  const client = db.$client;
-  const insertStep = client.prepare(
-    `insert into job_steps (job_id, sequence, step, outcome, at, duration_ms, progress, detail)
-     values (@jobId, @sequence, @step, @status, @at, @durationMs, @progress, @detail)`,
-  );
-  const updateJob = client.prepare(
-    `update jobs set last_sequence = max(last_sequence, @sequence), current_step = @step,
-       progress = case when @status = 'succeeded' and state in ('queued', 'running') then @progress else progress end,
-       reader_name = coalesce(@readerName, reader_name),
-       reported_card_serial = coalesce(@cardSerial, reported_card_serial),
-       updated_at = @now
-     where id = @jobId`,
-  );
-  const append = client.transaction((reports: readonly StepReport[], now: number) => {
-    for (const report of reports) {
-      insertStep.run({
-        jobId: report.jobId,
-        sequence: report.sequence,
-        step: report.step,
-        status: report.status,
-        at: report.at,
-        durationMs: report.durationMs ?? null,
-        progress: report.progress,
-        detail: JSON.stringify({ card: report.card ?? null, error: report.error ?? null }),
-      });
-      updateJob.run({
-        jobId: report.jobId,
-        sequence: report.sequence,
-        step: report.step,
-        status: report.status,
-        progress: report.progress,
-        readerName: report.card?.readerName ?? null,
-        cardSerial: report.card?.cardSerial ?? null,
-        now,
-      });
-    }
-  });
-  return { append: (reports: readonly StepReport[], at: Date) => append(reports, at.getTime()) };
+  async function append(reports: readonly StepReport[], at: Date): Promise<void> {
+    if (reports.length === 0) return;
+    const rows = reports.map((report) => ({
+      jobId: report.jobId,
+      sequence: report.sequence,
+      step: report.step,
+      outcome: report.status,
+      at: new Date(report.at),
+      durationMs: report.durationMs ?? null,
+      progress: report.progress,
+      detail: { card: report.card ?? null, error: report.error ?? null },
+    }));
+    const updates = foldStepReports(reports);
+    await db.transaction(async (tx) => {
+      for (let index = 0; index < rows.length; index += stepRowsPerInsert) {
+        await tx.insert(jobSteps).values(rows.slice(index, index + stepRowsPerInsert));
+      }
+      // In id order, so two batches that touch the same jobs on PostgreSQL lock their rows in the same order.
+      for (const [jobId, update] of [...updates].sort(([a], [b]) => a.localeCompare(b))) {
+        await tx
+          .update(jobs)
+          .set({
+            // max(a, b) is SQLite's and greatest(a, b) PostgreSQL's; case runs on both.
+            lastSequence: sql`case when ${jobs.lastSequence} > ${update.lastSequence} then ${jobs.lastSequence} else ${update.lastSequence} end`,
+            currentStep: update.currentStep,
+            ...(update.progress === undefined
+              ? {}
+              : {
+                  progress: sql`case when ${jobs.state} in ('queued', 'running') then ${update.progress} else ${jobs.progress} end`,
+                }),
+            ...(update.readerName === undefined ? {} : { readerName: update.readerName }),
+            ...(update.reportedCardSerial === undefined
+              ? {}
+              : { reportedCardSerial: update.reportedCardSerial }),
+            updatedAt: at,
+          })
+          .where(eq(jobs.id, jobId));
+      }
+    });
+  }
+  return { append };
 }
 
 const jobViewColumns = {
@@ -199,25 +258,24 @@ type JobViewRow = {
   holderHsaId: string | null;
 };
 
-function unitsByPerson(
+async function unitsByPerson(
   db: AppDatabase,
   personIds: string[],
-): Map<string, Array<{ id: string; name: string }>> {
+): Promise<Map<string, Array<{ id: string; name: string }>>> {
   const byPerson = new Map<string, Array<{ id: string; name: string }>>();
   if (personIds.length === 0) return byPerson;
-  const rows = db
+  const rows = await db
     .select({ personId: personUnits.personId, id: units.id, name: units.name })
     .from(personUnits)
     .innerJoin(units, eq(units.id, personUnits.unitId))
-    .where(inArray(personUnits.personId, personIds))
-    .all();
+    .where(inArray(personUnits.personId, personIds));
   for (const { personId, id, name } of rows)
     byPerson.set(personId, [...(byPerson.get(personId) ?? []), { id, name }]);
   return byPerson;
 }
 
-function toJobViews(db: AppDatabase, rows: JobViewRow[]): JobView[] {
-  const personUnitsById = unitsByPerson(db, [
+async function toJobViews(db: AppDatabase, rows: JobViewRow[]): Promise<JobView[]> {
+  const personUnitsById = await unitsByPerson(db, [
     ...new Set(rows.flatMap((row) => (row.job.personId ? [row.job.personId] : []))),
   ]);
   return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId }) => {
@@ -256,12 +314,17 @@ function jobViewQuery(db: AppDatabase) {
     .leftJoin(persons, eq(persons.id, jobs.personId));
 }
 
-export function findJobView(db: AppDatabase, jobId: string): JobView | undefined {
-  return toJobViews(db, jobViewQuery(db).where(eq(jobs.id, jobId)).all())[0];
+export async function findJobView(db: AppDatabase, jobId: string): Promise<JobView | undefined> {
+  return (await toJobViews(db, await jobViewQuery(db).where(eq(jobs.id, jobId)).limit(1)))[0];
 }
 
 /** Jobs for support's list, newest first, filtered by state, unit, age and HSA-id or card serial. */
-export function listJobViews(db: AppDatabase, filter: JobListFilter, now: Date, limit = 200): JobView[] {
+export async function listJobViews(
+  db: AppDatabase,
+  filter: JobListFilter,
+  now: Date,
+  limit = 200,
+): Promise<JobView[]> {
   const conditions = [
     filter.state ? eq(jobs.state, filter.state) : undefined,
     filter.maxAgeMinutes
@@ -285,22 +348,17 @@ export function listJobViews(db: AppDatabase, filter: JobListFilter, now: Date, 
         )
       : undefined,
   ];
-  const rows = jobViewQuery(db)
+  const rows = await jobViewQuery(db)
     .where(and(...conditions))
     .orderBy(desc(jobs.createdAt))
-    .limit(limit)
-    .all();
-  return toJobViews(db, rows);
+    .limit(limit);
+  return await toJobViews(db, rows);
 }
 
-export function listJobSteps(db: AppDatabase, jobId: string): JobStepView[] {
-  return db
-    .select()
-    .from(jobSteps)
-    .where(eq(jobSteps.jobId, jobId))
-    .orderBy(jobSteps.sequence)
-    .all()
-    .map((row) => toStepView(row));
+export async function listJobSteps(db: AppDatabase, jobId: string): Promise<JobStepView[]> {
+  return (await db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).orderBy(jobSteps.sequence)).map(
+    (row) => toStepView(row),
+  );
 }
 
 export function toStepView(row: typeof jobSteps.$inferSelect): JobStepView {
@@ -318,7 +376,7 @@ export function toStepView(row: typeof jobSteps.$inferSelect): JobStepView {
   };
 }
 
-export function findJobDetail(db: AppDatabase, jobId: string): JobDetail | undefined {
-  const job = findJobView(db, jobId);
-  return job && { job, steps: listJobSteps(db, jobId) };
+export async function findJobDetail(db: AppDatabase, jobId: string): Promise<JobDetail | undefined> {
+  const job = await findJobView(db, jobId);
+  return job && { job, steps: await listJobSteps(db, jobId) };
 }

@@ -1,5 +1,6 @@
-import { databasePathFromEnv, openMigratedDatabase } from './connection';
+import { databaseUrlFromEnv, openDatabase } from './connection';
 
-const path = databasePathFromEnv();
-openMigratedDatabase(path).$client.close();
+const path = databaseUrlFromEnv();
+const db = await openDatabase(path);
+await db.close();
 console.log(`Database migrated: ${path}`);

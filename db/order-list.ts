@@ -1,11 +1,12 @@
-import Database from 'better-sqlite3';
+import { type SQL, sql } from 'drizzle-orm';
 import { csvLine } from '../protocol/csv';
 import {
   hsaIdSchema,
   maskPersonalIdentityNumber,
   normalizePersonalIdentityNumber,
 } from '../protocol/identifiers';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { forEngine, queryRows } from './engine';
 import type { OrderState, OrderType } from './schema';
 
 export const orderSorts = ['created_desc', 'created_asc', 'person_asc'] as const;
@@ -47,145 +48,169 @@ interface RawRow extends Omit<OrderListRow, 'personName' | 'personalIdentityNumb
   personalIdentityNumber: string | null;
 }
 
-interface BuiltQuery {
-  where: string;
-  params: unknown[];
+/** An export row with the keys that place it in list order: where the next batch starts. */
+interface KeyedRow extends RawRow {
+  personId: string;
+  rowKey: string | number;
 }
 
-const columns = `o.id, o.type, o.state, o.created_at as createdAt, o.updated_at as updatedAt,
-  u.name as unitName, p.hsa_id as personHsaId, p.personal_identity_number as personalIdentityNumber,
-  p.given_name as givenName, p.surname, pb.display_name as placedByName`;
-
-function placeholders(values: readonly unknown[]): string {
-  return values.map(() => '?').join(', ');
+/**
+ * The one place where the engines need their own SQL. SQLite gets planner hints (left alone, its planner
+ * drives a large list by the wrong index) and breaks date ties by its implicit rowid, which every index entry
+ * carries, so a page's keys come from an index alone; PostgreSQL takes no hints and breaks ties by the
+ * primary key.
+ */
+interface ListDialect {
+  rowKey: SQL;
+  /** Forces the walk of orders_list_idx in date order. */
+  dateIndex: SQL;
+  /** The unit filter's column when a search drives the list from the few matching persons. */
+  unitColumnWhenSearching: SQL;
+  /** Joins orders to persons so that persons in name order drive the join. */
+  personsDriveJoin: SQL;
+  /** Names starting with `prefix`, case-sensitive like the name index. */
+  startsWith(column: SQL, prefix: string): SQL;
+  /** The ids in a JSON array, as a subquery. */
+  idsOf(json: string): SQL;
 }
 
-/** Surname prefix, or given name and surname prefix; GLOB so the name index serves the prefix. */
-function nameCondition(search: string, params: unknown[]): string {
+const sqliteDialect: ListDialect = {
+  rowKey: sql`o.rowid`,
+  dateIndex: sql`indexed by orders_list_idx`,
+  // The unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
+  unitColumnWhenSearching: sql`+o.unit_id`,
+  personsDriveJoin: sql`cross join`,
+  // GLOB, not LIKE: case-sensitive, so the name index serves the prefix.
+  startsWith: (column, prefix) => sql`${column} glob ${`${prefix}*`}`,
+  idsOf: (json) => sql`select value from json_each(${json})`,
+};
+
+const postgresDialect: ListDialect = {
+  rowKey: sql`o.id`,
+  dateIndex: sql``,
+  unitColumnWhenSearching: sql`o.unit_id`,
+  personsDriveJoin: sql`join`,
+  // LIKE is case-sensitive here, as GLOB is in SQLite; its own wildcards in the prefix are escaped.
+  startsWith: (column, prefix) => sql`${column} like ${`${prefix.replace(/[\\%_]/g, '\\$&')}%`}`,
+  idsOf: (json) => sql`select json_array_elements_text(${json}::json)`,
+};
+
+function listDialect(q: Queryable): ListDialect {
+  return forEngine(q, { sqlite: sqliteDialect, postgres: postgresDialect });
+}
+
+const columns = sql`o.id, o.type, o.state, o.created_at as "createdAt", o.updated_at as "updatedAt",
+  u.name as "unitName", p.hsa_id as "personHsaId", p.personal_identity_number as "personalIdentityNumber",
+  p.given_name as "givenName", p.surname, pb.display_name as "placedByName"`;
+
+function list(values: readonly unknown[]): SQL {
+  return sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  );
+}
+
+/** Surname prefix, or given name and surname prefix. */
+function nameCondition(dialect: ListDialect, search: string): SQL {
   const words = search
     .replace(/[*?[\]]/g, '')
     .split(/\s+/)
     .filter(Boolean);
   const capitalised = words.map((word) => word.charAt(0).toLocaleUpperCase('sv') + word.slice(1));
-  const conditions = [...new Set([words.join(' '), capitalised.join(' ')])].map((surname) => {
-    params.push(`${surname}*`);
-    return 'surname glob ?';
-  });
+  const conditions = [...new Set([words.join(' '), capitalised.join(' ')])].map((surname) =>
+    dialect.startsWith(sql`surname`, surname),
+  );
   if (capitalised.length >= 2) {
-    params.push(capitalised[0], `${capitalised.slice(1).join(' ')}*`);
-    conditions.push('(given_name = ? and surname glob ?)');
+    conditions.push(
+      sql`(given_name = ${capitalised[0]} and ${dialect.startsWith(sql`surname`, capitalised.slice(1).join(' '))})`,
+    );
   }
-  return conditions.join(' or ');
+  return sql.join(conditions, sql` or `);
 }
 
-function searchCondition(search: string, params: unknown[], today: Date): string {
+function searchCondition(dialect: ListDialect, search: string, today: Date): SQL {
   const personalIdentityNumber = normalizePersonalIdentityNumber(search, today);
-  if (personalIdentityNumber) {
-    params.push(personalIdentityNumber);
-    return 'personal_identity_number = ?';
-  }
+  if (personalIdentityNumber) return sql`personal_identity_number = ${personalIdentityNumber}`;
   const hsaId = hsaIdSchema.safeParse(search);
-  if (hsaId.success) {
-    params.push(hsaId.data);
-    return 'hsa_id = ?';
-  }
-  return nameCondition(search, params);
+  if (hsaId.success) return sql`hsa_id = ${hsaId.data}`;
+  return nameCondition(dialect, search);
 }
 
-function matchingPersonIds(db: AppDatabase, search: string, today: Date): string[] {
-  const params: unknown[] = [];
-  const sql = `select id from persons where ${searchCondition(search, params, today)}`;
-  return (prepared(db.$client, sql).all(...params) as Array<{ id: string }>).map((row) => row.id);
+async function matchingPersonIds(db: Queryable, search: string, today: Date): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select id from persons where ${searchCondition(listDialect(db), search, today)}`,
+  );
+  return rows.map((row) => row.id);
 }
 
-function buildWhere(db: AppDatabase, filter: OrderListFilter, today: Date): BuiltQuery {
-  const conditions: string[] = [];
-  const params: unknown[] = [];
-  const addIn = (column: string, values: readonly unknown[] | undefined) => {
-    if (!values || values.length === 0) return;
-    conditions.push(`${column} in (${placeholders(values)})`);
-    params.push(...values);
+/** The filter as conditions on `orders o`, joined with `and`. */
+async function filterConditions(db: Queryable, filter: OrderListFilter, today: Date): Promise<SQL[]> {
+  const dialect = listDialect(db);
+  const conditions: SQL[] = [];
+  const addIn = (column: SQL, values: readonly unknown[] | undefined) => {
+    if (values && values.length > 0) conditions.push(sql`${column} in (${list(values)})`);
   };
   const search = filter.search?.trim();
   if (filter.scope !== 'all') {
-    if (filter.scope.length === 0) conditions.push('0');
-    // With a search, the unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
-    addIn(search ? '+o.unit_id' : 'o.unit_id', filter.scope);
+    if (filter.scope.length === 0) conditions.push(sql`1 = 0`);
+    addIn(search ? dialect.unitColumnWhenSearching : sql`o.unit_id`, filter.scope);
   }
-  addIn('o.type', filter.types);
-  addIn('o.state', filter.states);
-  if (filter.createdFrom) {
-    conditions.push('o.created_at >= ?');
-    params.push(filter.createdFrom.getTime());
-  }
-  if (filter.createdBefore) {
-    conditions.push('o.created_at < ?');
-    params.push(filter.createdBefore.getTime());
-  }
-  if (filter.placedByUserId) {
-    conditions.push('o.placed_by_user_id = ?');
-    params.push(filter.placedByUserId);
-  }
+  addIn(sql`o.type`, filter.types);
+  addIn(sql`o.state`, filter.states);
+  if (filter.createdFrom) conditions.push(sql`o.created_at >= ${filter.createdFrom.getTime()}`);
+  if (filter.createdBefore) conditions.push(sql`o.created_at < ${filter.createdBefore.getTime()}`);
+  if (filter.placedByUserId) conditions.push(sql`o.placed_by_user_id = ${filter.placedByUserId}`);
   if (search) {
     // The matching persons are looked up once, not once for the count and again for the page.
-    conditions.push('o.person_id in (select value from json_each(?))');
-    params.push(JSON.stringify(matchingPersonIds(db, search, today)));
+    const ids = JSON.stringify(await matchingPersonIds(db, search, today));
+    conditions.push(sql`o.person_id in (${dialect.idsOf(ids)})`);
   }
-  return { where: conditions.length ? `where ${conditions.join(' and ')}` : '', params };
+  return conditions;
 }
 
-const joins =
-  'join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id';
+function where(conditions: readonly SQL[]): SQL {
+  return conditions.length ? sql`where ${sql.join([...conditions], sql` and `)}` : sql``;
+}
 
-/**
- * Every matching order in list order: for the CSV export's cursor. Without a search it walks the date index,
- * so rows stream out in order and SQLite never holds a sort of the whole export in memory.
- */
-function selectSql(where: string, sort: OrderSort, searching: boolean): string {
+const joins = sql`join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id`;
+
+function listOrder(dialect: ListDialect, sort: OrderSort): SQL {
   if (sort === 'person_asc') {
-    // Persons in name order drive the join, so a page needs only the first persons, not a sort of every order.
-    return `select ${columns} from persons p cross join orders o on o.person_id = p.id
-      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where}
-      order by p.surname, p.given_name, p.id, o.created_at desc`;
+    return sql`order by p.surname, p.given_name, p.id, o.created_at desc, ${dialect.rowKey} desc`;
   }
-  const direction = sort === 'created_asc' ? 'asc' : 'desc';
-  const hint = searching ? '' : 'indexed by orders_list_idx';
-  return `select ${columns} from orders o ${hint} ${joins} ${where}
-    order by o.created_at ${direction}, o.rowid ${direction}`;
+  const direction = sort === 'created_asc' ? sql`asc` : sql`desc`;
+  return sql`order by o.created_at ${direction}, ${dialect.rowKey} ${direction}`;
 }
 
 /** Above this many matches a page walks the date index; below it, fetching the matches and sorting is cheaper. */
 const walkThreshold = 2000;
 
 /**
- * One page in two steps: the page's row ids from an index alone, then only those rows with their joins.
+ * One page in two steps: the page's row keys from an index alone, then only those rows with their joins.
  * A large result walks orders_list_idx in date order (a page then reads about `offset / share` index
- * entries); a small one, or a search (driven from the matching persons), lets SQLite fetch the matches
- * through a covering filter index and sort them.
+ * entries); a small one, or a search (driven from the matching persons), lets the engine fetch the matches
+ * through a covering filter index and sort them. By person, persons in name order drive the join, so a page
+ * needs only the first persons, not a sort of every order.
  */
-function pageSql(where: string, sort: OrderSort, total: number, searching: boolean): string {
-  if (sort === 'person_asc') return `${selectSql(where, sort, searching)} limit ? offset ?`;
-  const direction = sort === 'created_asc' ? 'asc' : 'desc';
-  const order = `order by o.created_at ${direction}, o.rowid ${direction}`;
-  const hint = total >= walkThreshold && !searching ? 'indexed by orders_list_idx' : '';
-  return `select ${columns} from orders o ${joins}
-    where o.rowid in (select o.rowid from orders o ${hint} ${where} ${order} limit ? offset ?) ${order}`;
-}
-
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-function prepared(client: Database.Database, sql: string): Database.Statement {
-  let cache = statementCache.get(client);
-  if (!cache) {
-    cache = new Map();
-    statementCache.set(client, cache);
+function pageSql(
+  dialect: ListDialect,
+  conditions: readonly SQL[],
+  sort: OrderSort,
+  total: number,
+  searching: boolean,
+  page: { limit: number; offset: number },
+): SQL {
+  const order = listOrder(dialect, sort);
+  if (sort === 'person_asc') {
+    return sql`select ${columns} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
+      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(conditions)}
+      ${order} limit ${page.limit} offset ${page.offset}`;
   }
-  let statement = cache.get(sql);
-  if (!statement) {
-    statement = client.prepare(sql);
-    cache.set(sql, statement);
-  }
-  return statement;
+  const hint = total >= walkThreshold && !searching ? dialect.dateIndex : sql``;
+  return sql`select ${columns} from orders o ${joins}
+    where ${dialect.rowKey} in (select ${dialect.rowKey} from orders o ${hint} ${where(conditions)}
+      ${order} limit ${page.limit} offset ${page.offset}) ${order}`;
 }
 
 function toListRow({ givenName, surname, personalIdentityNumber, ...row }: RawRow): OrderListRow {
@@ -206,49 +231,92 @@ export interface OrderPage {
 }
 
 /** One page of orders under a filter, with the total count. Pages count from 1. */
-export function listOrders(
+export async function listOrders(
   db: AppDatabase,
   filter: OrderListFilter,
   sort: OrderSort,
   page: number,
   today = new Date(),
-): OrderPage {
-  const { where, params } = buildWhere(db, filter, today);
-  const total = (
-    prepared(db.$client, `select count(*) as total from orders o ${where}`).get(...params) as {
-      total: number;
-    }
-  ).total;
+): Promise<OrderPage> {
+  const dialect = listDialect(db);
+  const conditions = await filterConditions(db, filter, today);
+  const [counted] = await queryRows<{ total: number }>(
+    db,
+    sql`select count(*) as total from orders o ${where(conditions)}`,
+  );
+  const total = Number(counted?.total ?? 0);
   const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
   const current = Math.min(Math.max(1, page), pageCount);
-  const rows = prepared(db.$client, pageSql(where, sort, total, Boolean(filter.search?.trim()))).all(
-    ...params,
-    orderPageSize,
-    (current - 1) * orderPageSize,
-  ) as RawRow[];
+  const rows = await queryRows<RawRow>(
+    db,
+    pageSql(dialect, conditions, sort, total, Boolean(filter.search?.trim()), {
+      limit: orderPageSize,
+      offset: (current - 1) * orderPageSize,
+    }),
+  );
   return { rows: rows.map(toListRow), total, page: current, pageCount };
 }
 
+/** How many rows the export reads per query: the memory it holds, and the statements it sends. */
+const exportBatchRows = 1000;
+
+/** The rows after `last` in list order: only the index range that is left, then the exact key. */
+function after(dialect: ListDialect, sort: OrderSort, last: KeyedRow): SQL {
+  if (sort === 'person_asc') {
+    return sql`p.surname >= ${last.surname} and (
+      (p.surname, p.given_name, p.id) > (${last.surname}, ${last.givenName}, ${last.personId})
+      or (p.id = ${last.personId} and (o.created_at < ${last.createdAt}
+        or (o.created_at = ${last.createdAt} and ${dialect.rowKey} < ${last.rowKey}))))`;
+  }
+  const [atOrBeyond, beyond] = sort === 'created_asc' ? [sql`>=`, sql`>`] : [sql`<=`, sql`<`];
+  return sql`o.created_at ${atOrBeyond} ${last.createdAt} and (o.created_at ${beyond} ${last.createdAt}
+    or ${dialect.rowKey} ${beyond} ${last.rowKey})`;
+}
+
 /**
- * Every order under a filter, row by row from a cursor (`.iterate()`): memory stays bounded however many
- * there are. A file database is read through a connection of its own, so the open cursor never blocks the
- * server's connection while a slow client downloads; an in-memory one (tests) has only the one connection.
+ * One export batch. Without a search the date sorts walk the date index, so a batch reads only its own
+ * rows and the engine never sorts the whole export.
  */
-export function* iterateOrders(
+function exportBatchSql(
+  dialect: ListDialect,
+  conditions: readonly SQL[],
+  sort: OrderSort,
+  searching: boolean,
+  last: KeyedRow | undefined,
+): SQL {
+  const bounded = last ? [...conditions, after(dialect, sort, last)] : conditions;
+  const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
+  const order = listOrder(dialect, sort);
+  if (sort === 'person_asc') {
+    return sql`select ${columns}, ${keys} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
+      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(bounded)}
+      ${order} limit ${exportBatchRows}`;
+  }
+  const hint = searching ? sql`` : dialect.dateIndex;
+  return sql`select ${columns}, ${keys} from orders o ${hint} ${joins} ${where(bounded)}
+    ${order} limit ${exportBatchRows}`;
+}
+
+/**
+ * Every order under a filter, in list order. Read in batches by key through the given database, each batch
+ * a query of its own: memory stays bounded however many there are, and no connection or transaction is
+ * held while a slow client downloads.
+ */
+export async function* iterateOrders(
   db: AppDatabase,
   filter: OrderListFilter,
   sort: OrderSort,
   today = new Date(),
-): Generator<OrderListRow> {
-  const { where, params } = buildWhere(db, filter, today);
-  const reader = db.$client.memory ? db.$client : new Database(db.$client.name, { readonly: true });
-  try {
-    const statement = reader.prepare(selectSql(where, sort, Boolean(filter.search?.trim())));
-    for (const row of statement.iterate(...params)) {
-      yield toListRow(row as RawRow);
-    }
-  } finally {
-    if (reader !== db.$client) reader.close();
+): AsyncGenerator<OrderListRow> {
+  const dialect = listDialect(db);
+  const conditions = await filterConditions(db, filter, today);
+  const searching = Boolean(filter.search?.trim());
+  let last: KeyedRow | undefined;
+  for (;;) {
+    const batch = await queryRows<KeyedRow>(db, exportBatchSql(dialect, conditions, sort, searching, last));
+    for (const { personId: _personId, rowKey: _rowKey, ...row } of batch) yield toListRow(row);
+    if (batch.length < exportBatchRows) return;
+    last = batch.at(-1);
   }
 }
 
@@ -261,16 +329,16 @@ export interface CsvColumn {
  * The orders under a filter as CSV for Excel: `;` between fields, CRLF lines, the header line first; in
  * chunks of up to `rowsPerChunk` lines, pulled one at a time.
  */
-export function* streamOrdersCsv(
+export async function* streamOrdersCsv(
   db: AppDatabase,
   filter: OrderListFilter,
   sort: OrderSort,
   csvColumns: readonly CsvColumn[],
   rowsPerChunk = 500,
-): Generator<string> {
+): AsyncGenerator<string> {
   let chunk = csvLine(csvColumns.map((column) => column.header));
   let lines = 0;
-  for (const row of iterateOrders(db, filter, sort)) {
+  for await (const row of iterateOrders(db, filter, sort)) {
     chunk += csvLine(csvColumns.map((column) => column.value(row)));
     if (++lines % rowsPerChunk === 0) {
       yield chunk;
@@ -281,14 +349,16 @@ export function* streamOrdersCsv(
 }
 
 /** Staff who place orders (managers and contact persons) in the given units: the list's "placed by" filter. */
-export function listOrderPlacers(db: AppDatabase, scope: 'all' | readonly string[]) {
+export async function listOrderPlacers(
+  db: AppDatabase,
+  scope: 'all' | readonly string[],
+): Promise<Array<{ id: string; displayName: string }>> {
   if (scope !== 'all' && scope.length === 0) return [];
-  const where = scope === 'all' ? '' : `and s.unit_id in (${placeholders(scope)})`;
-  return db.$client
-    .prepare(
-      `select distinct u.id, u.display_name as displayName from users u
-       join staff_role_assignments s on s.user_id = u.id
-       where s.role in ('manager', 'contact_person') ${where} order by u.display_name`,
-    )
-    .all(...(scope === 'all' ? [] : scope)) as Array<{ id: string; displayName: string }>;
+  const inScope = scope === 'all' ? sql`` : sql`and s.unit_id in (${list(scope)})`;
+  return queryRows(
+    db,
+    sql`select distinct u.id, u.display_name as "displayName" from users u
+      join staff_role_assignments s on s.user_id = u.id
+      where s.role in ('manager', 'contact_person') ${inScope} order by "displayName"`,
+  );
 }

@@ -1,8 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, lt } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
+import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { ageOn } from '../protocol/identifiers';
 import { recordAudit } from './audit';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { first, forEngine, runStatement } from './engine';
 import { newId } from './ids';
 import {
   decideTransition,
@@ -24,9 +24,6 @@ import {
   units,
   users,
 } from './schema';
-
-// better-sqlite3 runs a transaction on its one connection, so code inside `db.transaction(...)` keeps using
-// `db` (and helpers that take it, such as recordAudit) and is part of the transaction.
 
 /** Order types whose eID has trust level 3: only for persons 18 or older on the day of ordering. */
 export const trustLevel3OrderTypes: readonly OrderType[] = ['eid_on_card', 'reserve_card_loa3', 'mobile'];
@@ -65,13 +62,13 @@ export type PlaceOrderResult =
 
 /**
  * Places an order after every rule: person in the actor's units, 18+ for trust level 3, no second open
- * order of the type, at most three Mobile SITHS. One immediate transaction, so a double submit finds the
- * first order and is refused as a duplicate. Refusals are audited.
+ * order of the type, at most three Mobile SITHS. One transaction that holds the person (lockPerson), so a
+ * double submit finds the first order and is refused as a duplicate. Refusals are audited.
  */
-export function placeOrder(db: AppDatabase, input: PlaceOrderInput): PlaceOrderResult {
-  const result = db.transaction(() => placeInTransaction(db, input), { behavior: 'immediate' });
+export async function placeOrder(db: AppDatabase, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const result = await db.transaction((tx) => placeInTransaction(tx, input));
   if (!result.ok) {
-    recordAudit(db, {
+    await recordAudit(db, {
       actorUserId: input.actor.userId,
       actorLabel: input.actor.label,
       action: 'order_place',
@@ -84,37 +81,39 @@ export function placeOrder(db: AppDatabase, input: PlaceOrderInput): PlaceOrderR
   return result;
 }
 
-function placeInTransaction(tx: AppDatabase, input: PlaceOrderInput): PlaceOrderResult {
-  const person = findPersonByIdentifier(tx, input.personIdentifier, input.now);
+async function placeInTransaction(tx: Queryable, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const person = await findPersonByIdentifier(tx, input.personIdentifier, input.now);
   if (!person) return { ok: false, reason: 'person_not_found' };
-  const unitId = personUnitsOf(tx, person.id).find((candidate) => inScope(input.scope, candidate));
+  await lockPerson(tx, person.id);
+  const unitId = (await personUnitsOf(tx, person.id)).find((candidate) => inScope(input.scope, candidate));
   if (!unitId) return { ok: false, reason: 'person_outside_units' };
   if (trustLevel3OrderTypes.includes(input.type)) {
     if (!person.personalIdentityNumber) return { ok: false, reason: 'age_unknown' };
     if (ageOn(person.personalIdentityNumber, input.now) < 18) return { ok: false, reason: 'under_18' };
   }
-  const existing = findOpenOrder(tx, person.id, input.type);
+  const existing = await findOpenOrder(tx, person.id, input.type);
   if (existing) return { ok: false, reason: 'duplicate_open_order', existingOrderId: existing };
-  if (input.type === 'mobile' && activeMobileSithsCount(tx, person.id, input.now) >= maxActiveMobileSiths) {
+  if (
+    input.type === 'mobile' &&
+    (await activeMobileSithsCount(tx, person.id, input.now)) >= maxActiveMobileSiths
+  ) {
     return { ok: false, reason: 'too_many_mobiles' };
   }
   const orderId = newId();
-  tx.insert(orders)
-    .values({
-      id: orderId,
-      type: input.type,
-      state: 'placed',
-      personId: person.id,
-      unitId,
-      placedByUserId: input.actor.userId,
-      createdAt: input.now,
-      updatedAt: input.now,
-    })
-    .run();
-  tx.insert(orderEvents)
-    .values({ orderId, actorUserId: input.actor.userId, fromState: null, toState: 'placed', at: input.now })
-    .run();
-  recordAudit(tx, {
+  await tx.insert(orders).values({
+    id: orderId,
+    type: input.type,
+    state: 'placed',
+    personId: person.id,
+    unitId,
+    placedByUserId: input.actor.userId,
+    createdAt: input.now,
+    updatedAt: input.now,
+  });
+  await tx
+    .insert(orderEvents)
+    .values({ orderId, actorUserId: input.actor.userId, fromState: null, toState: 'placed', at: input.now });
+  await recordAudit(tx, {
     actorUserId: input.actor.userId,
     actorLabel: input.actor.label,
     action: 'order_place',
@@ -127,52 +126,75 @@ function placeInTransaction(tx: AppDatabase, input: PlaceOrderInput): PlaceOrder
   return { ok: true, orderId };
 }
 
-function personUnitsOf(db: AppDatabase, personId: string): string[] {
-  return db
-    .select({ unitId: personUnits.unitId })
-    .from(personUnits)
-    .where(eq(personUnits.personId, personId))
-    .orderBy(asc(personUnits.unitId))
-    .all()
-    .map((row) => row.unitId);
+/**
+ * The engines' one difference here. SQLite's transactions begin immediate and so run one at a time;
+ * PostgreSQL runs them side by side, so the person's row is locked until commit and two placements for the
+ * same person take turns: the second sees the first's order (duplicate) and counts it (Mobile SITHS limit).
+ */
+async function lockPerson(tx: Queryable, personId: string): Promise<void> {
+  const lock = forEngine(tx, {
+    sqlite: null,
+    postgres: sql`select 1 from ${persons} where ${persons.id} = ${personId} for update`,
+  });
+  if (lock) await runStatement(tx, lock);
 }
 
-function findOpenOrder(db: AppDatabase, personId: string, type: OrderType): string | undefined {
-  return db
-    .select({ id: orders.id })
-    .from(orders)
-    .where(
-      and(eq(orders.personId, personId), eq(orders.type, type), inArray(orders.state, [...openOrderStates])),
-    )
-    .get()?.id;
+async function personUnitsOf(db: Queryable, personId: string): Promise<string[]> {
+  return (
+    await db
+      .select({ unitId: personUnits.unitId })
+      .from(personUnits)
+      .where(eq(personUnits.personId, personId))
+      .orderBy(asc(personUnits.unitId))
+  ).map((row) => row.unitId);
 }
 
-/** Active Mobile SITHS devices plus open Mobile SITHS orders: both count against the limit of three. */
-export function activeMobileSithsCount(db: AppDatabase, personId: string, now: Date): number {
-  const devices =
-    db
-      .select({ value: count() })
-      .from(mobileDevices)
-      .where(
-        and(
-          eq(mobileDevices.personId, personId),
-          eq(mobileDevices.state, 'active'),
-          gt(mobileDevices.validTo, now),
-        ),
-      )
-      .get()?.value ?? 0;
-  const openOrders =
-    db
-      .select({ value: count() })
+async function findOpenOrder(db: Queryable, personId: string, type: OrderType): Promise<string | undefined> {
+  return first(
+    await db
+      .select({ id: orders.id })
       .from(orders)
       .where(
         and(
           eq(orders.personId, personId),
-          eq(orders.type, 'mobile'),
+          eq(orders.type, type),
           inArray(orders.state, [...openOrderStates]),
         ),
       )
-      .get()?.value ?? 0;
+      .limit(1),
+  )?.id;
+}
+
+/** Active Mobile SITHS devices plus open Mobile SITHS orders: both count against the limit of three. */
+export async function activeMobileSithsCount(db: Queryable, personId: string, now: Date): Promise<number> {
+  const devices =
+    first(
+      await db
+        .select({ value: count() })
+        .from(mobileDevices)
+        .where(
+          and(
+            eq(mobileDevices.personId, personId),
+            eq(mobileDevices.state, 'active'),
+            gt(mobileDevices.validTo, now),
+          ),
+        )
+        .limit(1),
+    )?.value ?? 0;
+  const openOrders =
+    first(
+      await db
+        .select({ value: count() })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.personId, personId),
+            eq(orders.type, 'mobile'),
+            inArray(orders.state, [...openOrderStates]),
+          ),
+        )
+        .limit(1),
+    )?.value ?? 0;
   return devices + openOrders;
 }
 
@@ -194,20 +216,24 @@ export interface OrderChangeInput {
 export type OrderChangeResult = { ok: true; to: OrderState } | { ok: false; reason: OrderChangeRefusal };
 
 /** The approval the order waits for (first, or the second of a trust-level-3 reserve card). Audited either way. */
-export function approveOrder(db: AppDatabase, input: OrderChangeInput): OrderChangeResult {
+export async function approveOrder(db: AppDatabase, input: OrderChangeInput): Promise<OrderChangeResult> {
   const action: OrderAction =
     input.expectedState === 'awaiting_second_approval' ? 'approve_second' : 'approve';
-  return changeOrder(db, action, input);
+  return await changeOrder(db, action, input);
 }
 
-export function cancelOrder(db: AppDatabase, input: OrderChangeInput): OrderChangeResult {
-  return changeOrder(db, 'cancel', input);
+export async function cancelOrder(db: AppDatabase, input: OrderChangeInput): Promise<OrderChangeResult> {
+  return await changeOrder(db, 'cancel', input);
 }
 
-function changeOrder(db: AppDatabase, action: OrderAction, input: OrderChangeInput): OrderChangeResult {
-  const outcome = db.transaction(() => changeInTransaction(db, action, input), { behavior: 'immediate' });
+async function changeOrder(
+  db: AppDatabase,
+  action: OrderAction,
+  input: OrderChangeInput,
+): Promise<OrderChangeResult> {
+  const outcome = await db.transaction((tx) => changeInTransaction(tx, action, input));
   if (!outcome.result.ok) {
-    recordAudit(db, {
+    await recordAudit(db, {
       actorUserId: input.actor.userId,
       actorLabel: input.actor.label,
       action: `order_${action}`,
@@ -221,16 +247,16 @@ function changeOrder(db: AppDatabase, action: OrderAction, input: OrderChangeInp
   return outcome.result;
 }
 
-function changeInTransaction(
-  tx: AppDatabase,
+async function changeInTransaction(
+  tx: Queryable,
   action: OrderAction,
   input: OrderChangeInput,
-): { result: OrderChangeResult; unitId: string | null } {
-  const order = tx.select().from(orders).where(eq(orders.id, input.orderId)).get();
+): Promise<{ result: OrderChangeResult; unitId: string | null }> {
+  const order = first(await tx.select().from(orders).where(eq(orders.id, input.orderId)).limit(1));
   if (!order) return { result: { ok: false, reason: 'not_found' }, unitId: null };
   if (order.state !== input.expectedState)
     return { result: { ok: false, reason: 'stale' }, unitId: order.unitId };
-  const facts: OrderFacts = { ...order, firstApproverUserId: firstApproverOf(tx, order.id) };
+  const facts: OrderFacts = { ...order, firstApproverUserId: await firstApproverOf(tx, order.id) };
   const decision = decideTransition(facts, action, {
     kind: 'staff',
     userId: input.actor.userId,
@@ -238,7 +264,7 @@ function changeInTransaction(
     inPlacerScope: inScope(input.actor.placerScope, order.unitId),
   });
   if (!decision.ok) return { result: decision, unitId: order.unitId };
-  writeTransition(tx, {
+  const moved = await writeTransition(tx, {
     orderId: order.id,
     unitId: order.unitId,
     from: order.state,
@@ -248,17 +274,21 @@ function changeInTransaction(
     note: input.note ?? null,
     now: input.now,
   });
+  // Another transaction moved the order after it was read (PostgreSQL runs them side by side).
+  if (!moved) return { result: { ok: false, reason: 'stale' }, unitId: order.unitId };
   return { result: decision, unitId: order.unitId };
 }
 
-function firstApproverOf(db: AppDatabase, orderId: string): string | null {
+async function firstApproverOf(db: Queryable, orderId: string): Promise<string | null> {
   return (
-    db
-      .select({ actorUserId: orderEvents.actorUserId })
-      .from(orderEvents)
-      .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.toState, 'awaiting_second_approval')))
-      .orderBy(desc(orderEvents.at))
-      .get()?.actorUserId ?? null
+    first(
+      await db
+        .select({ actorUserId: orderEvents.actorUserId })
+        .from(orderEvents)
+        .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.toState, 'awaiting_second_approval')))
+        .orderBy(desc(orderEvents.at))
+        .limit(1),
+    )?.actorUserId ?? null
   );
 }
 
@@ -273,26 +303,27 @@ interface TransitionWrite {
   now: Date;
 }
 
-/** The conditional update, its timeline event and its audit event: all or nothing, inside the caller's transaction. */
-function writeTransition(tx: AppDatabase, write: TransitionWrite): void {
-  const updated = tx
+/**
+ * The conditional update, its timeline event and its audit event, inside the caller's transaction. The
+ * update is the first write and settles a race: false, with nothing written, when the order has left
+ * `from` meanwhile.
+ */
+async function writeTransition(tx: Queryable, write: TransitionWrite): Promise<boolean> {
+  const updated = await tx
     .update(orders)
     .set({ state: write.to, updatedAt: write.now })
     .where(and(eq(orders.id, write.orderId), eq(orders.state, write.from)))
-    .run();
-  if (updated.changes !== 1)
-    throw new Error(`order ${write.orderId} left ${write.from} during its transition`);
-  tx.insert(orderEvents)
-    .values({
-      orderId: write.orderId,
-      actorUserId: write.actor?.userId ?? null,
-      fromState: write.from,
-      toState: write.to,
-      note: write.note,
-      at: write.now,
-    })
-    .run();
-  recordAudit(tx, {
+    .returning({ id: orders.id });
+  if (updated.length !== 1) return false;
+  await tx.insert(orderEvents).values({
+    orderId: write.orderId,
+    actorUserId: write.actor?.userId ?? null,
+    fromState: write.from,
+    toState: write.to,
+    note: write.note,
+    at: write.now,
+  });
+  await recordAudit(tx, {
     actorUserId: write.actor?.userId ?? null,
     actorLabel: write.actor?.label ?? 'system',
     action: `order_${write.action}`,
@@ -302,6 +333,7 @@ function writeTransition(tx: AppDatabase, write: TransitionWrite): void {
     outcome: 'success',
     detail: { before: { state: write.from }, after: { state: write.to } },
   });
+  return true;
 }
 
 /** Three calendar months before `now`: orders placed before it and still open have expired. */
@@ -312,30 +344,28 @@ export function expiryCutoff(now: Date): Date {
 }
 
 /** Expires every open order placed more than three months before `now`; returns how many. */
-export function expireStaleOrders(db: AppDatabase, now: Date): number {
-  return db.transaction(
-    () => {
-      const stale = db
-        .select({ id: orders.id, unitId: orders.unitId, state: orders.state })
-        .from(orders)
-        .where(and(inArray(orders.state, [...openOrderStates]), lt(orders.createdAt, expiryCutoff(now))))
-        .all();
-      for (const order of stale) {
-        writeTransition(db, {
-          orderId: order.id,
-          unitId: order.unitId,
-          from: order.state,
-          to: 'expired',
-          action: 'expire',
-          actor: null,
-          note: 'not_fulfilled_within_3_months',
-          now,
-        });
-      }
-      return stale.length;
-    },
-    { behavior: 'immediate' },
-  );
+export async function expireStaleOrders(db: AppDatabase, now: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const stale = await tx
+      .select({ id: orders.id, unitId: orders.unitId, state: orders.state })
+      .from(orders)
+      .where(and(inArray(orders.state, [...openOrderStates]), lt(orders.createdAt, expiryCutoff(now))));
+    let expired = 0;
+    for (const order of stale) {
+      const moved = await writeTransition(tx, {
+        orderId: order.id,
+        unitId: order.unitId,
+        from: order.state,
+        to: 'expired',
+        action: 'expire',
+        actor: null,
+        note: 'not_fulfilled_within_3_months',
+        now,
+      });
+      if (moved) expired += 1;
+    }
+    return expired;
+  });
 }
 
 export interface OrderEventView {
@@ -347,37 +377,37 @@ export interface OrderEventView {
   note: string | null;
 }
 
-const placedBy = alias(users, 'placed_by');
-
 /** One order with its person, unit, placer, card and timeline; undefined when there is no such order. */
-export function findOrderDetail(db: AppDatabase, orderId: string) {
-  const order = db
-    .select({
-      id: orders.id,
-      type: orders.type,
-      state: orders.state,
-      unitId: orders.unitId,
-      unitName: units.name,
-      personId: orders.personId,
-      personHsaId: persons.hsaId,
-      personalIdentityNumber: persons.personalIdentityNumber,
-      personName: persons.givenName,
-      personSurname: persons.surname,
-      placedByUserId: orders.placedByUserId,
-      placedByName: placedBy.displayName,
-      cardSerial: cards.serial,
-      createdAt: orders.createdAt,
-      updatedAt: orders.updatedAt,
-    })
-    .from(orders)
-    .innerJoin(persons, eq(persons.id, orders.personId))
-    .innerJoin(units, eq(units.id, orders.unitId))
-    .innerJoin(placedBy, eq(placedBy.id, orders.placedByUserId))
-    .leftJoin(cards, eq(cards.id, orders.cardId))
-    .where(eq(orders.id, orderId))
-    .get();
+export async function findOrderDetail(db: AppDatabase, orderId: string) {
+  const order = first(
+    await db
+      .select({
+        id: orders.id,
+        type: orders.type,
+        state: orders.state,
+        unitId: orders.unitId,
+        unitName: units.name,
+        personId: orders.personId,
+        personHsaId: persons.hsaId,
+        personalIdentityNumber: persons.personalIdentityNumber,
+        personName: persons.givenName,
+        personSurname: persons.surname,
+        placedByUserId: orders.placedByUserId,
+        placedByName: users.displayName,
+        cardSerial: cards.serial,
+        createdAt: orders.createdAt,
+        updatedAt: orders.updatedAt,
+      })
+      .from(orders)
+      .innerJoin(persons, eq(persons.id, orders.personId))
+      .innerJoin(units, eq(units.id, orders.unitId))
+      .innerJoin(users, eq(users.id, orders.placedByUserId))
+      .leftJoin(cards, eq(cards.id, orders.cardId))
+      .where(eq(orders.id, orderId))
+      .limit(1),
+  );
   if (!order) return undefined;
-  const events = db
+  const events = await db
     .select({
       id: orderEvents.id,
       at: orderEvents.at,
@@ -390,9 +420,8 @@ export function findOrderDetail(db: AppDatabase, orderId: string) {
     .from(orderEvents)
     .leftJoin(users, eq(users.id, orderEvents.actorUserId))
     .where(eq(orderEvents.orderId, orderId))
-    .orderBy(asc(orderEvents.at), asc(orderEvents.id))
-    .all();
+    .orderBy(asc(orderEvents.at), asc(orderEvents.id));
   return { ...order, events };
 }
 
-export type OrderDetail = NonNullable<ReturnType<typeof findOrderDetail>>;
+export type OrderDetail = NonNullable<Awaited<ReturnType<typeof findOrderDetail>>>;

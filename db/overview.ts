@@ -1,5 +1,6 @@
 import { and, count, countDistinct, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { cards, orders, personUnits } from './schema';
 
 export interface OverviewCounts {
@@ -14,7 +15,7 @@ export interface OverviewCounts {
 export type UnitScope = 'all' | readonly string[];
 
 /** Counts for the dashboard overview, limited to the units a user may see. */
-export function countOverview(db: AppDatabase, scope: UnitScope): OverviewCounts {
+export async function countOverview(db: AppDatabase, scope: UnitScope): Promise<OverviewCounts> {
   if (scope !== 'all' && scope.length === 0) {
     return {
       persons: 0,
@@ -27,30 +28,36 @@ export function countOverview(db: AppDatabase, scope: UnitScope): OverviewCounts
   }
   const inScope = (column: typeof cards.unitId | typeof orders.unitId | typeof personUnits.unitId) =>
     scope === 'all' ? undefined : inArray(column, [...scope]);
-  const cardCount = (condition: SQL) =>
-    db
-      .select({ value: count() })
-      .from(cards)
-      .where(and(condition, inScope(cards.unitId)))
-      .get()?.value ?? 0;
-  const orderCount = (condition: SQL) =>
-    db
-      .select({ value: count() })
-      .from(orders)
-      .where(and(condition, inScope(orders.unitId)))
-      .get()?.value ?? 0;
+  const cardCount = async (condition: SQL) =>
+    first(
+      await db
+        .select({ value: count() })
+        .from(cards)
+        .where(and(condition, inScope(cards.unitId)))
+        .limit(1),
+    )?.value ?? 0;
+  const orderCount = async (condition: SQL) =>
+    first(
+      await db
+        .select({ value: count() })
+        .from(orders)
+        .where(and(condition, inScope(orders.unitId)))
+        .limit(1),
+    )?.value ?? 0;
 
   return {
     persons:
-      db
-        .select({ value: countDistinct(personUnits.personId) })
-        .from(personUnits)
-        .where(inScope(personUnits.unitId))
-        .get()?.value ?? 0,
-    activeCards: cardCount(eq(cards.state, 'active')),
-    lockedCards: cardCount(eq(cards.state, 'locked')),
-    reserveCardsInStock: cardCount(and(eq(cards.kind, 'reserve'), eq(cards.state, 'in_stock'))!),
-    openOrders: orderCount(inArray(orders.state, ['placed', 'awaiting_second_approval', 'ready'])),
-    ordersAwaitingSecondApproval: orderCount(eq(orders.state, 'awaiting_second_approval')),
+      first(
+        await db
+          .select({ value: countDistinct(personUnits.personId) })
+          .from(personUnits)
+          .where(inScope(personUnits.unitId))
+          .limit(1),
+      )?.value ?? 0,
+    activeCards: await cardCount(eq(cards.state, 'active')),
+    lockedCards: await cardCount(eq(cards.state, 'locked')),
+    reserveCardsInStock: await cardCount(and(eq(cards.kind, 'reserve'), eq(cards.state, 'in_stock'))!),
+    openOrders: await orderCount(inArray(orders.state, ['placed', 'awaiting_second_approval', 'ready'])),
+    ordersAwaitingSecondApproval: await orderCount(eq(orders.state, 'awaiting_second_approval')),
   };
 }

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../test-support/test-database';
 import { recordAudit } from './audit';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { findPersonByIdentifier, findPersonProfile, nameSearchLimit, searchPersons } from './persons';
 import { revokeEid } from './revocations';
 import { cards, eids, units, users } from './schema';
@@ -12,21 +14,27 @@ let db: AppDatabase;
 let sahlgrenska: string[];
 let skovde: string[];
 
-const unitScope = (hsaId: string) =>
-  expandUnitSubtrees(db, [db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id]);
+const unitScope = async (hsaId: string) =>
+  await expandUnitSubtrees(db, [
+    first(await db.select().from(units).where(eq(units.hsaId, hsaId)).limit(1))!.id,
+  ]);
 
 beforeAll(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => password });
-  sahlgrenska = unitScope('SE2321000131-S000000010100');
-  skovde = unitScope('SE2321000131-S000000030300');
+  sahlgrenska = await unitScope('SE2321000131-S000000010100');
+  skovde = await unitScope('SE2321000131-S000000030300');
+});
+
+afterAll(async () => {
+  await db.close();
 });
 
 const carina = demoPersons.carina;
 
 describe('searchPersons', () => {
-  it('finds a person in scope by HSA-id, with their units', () => {
-    const result = searchPersons(db, { kind: 'hsaId', value: carina.hsaId }, sahlgrenska);
+  it('finds a person in scope by HSA-id, with their units', async () => {
+    const result = await searchPersons(db, { kind: 'hsaId', value: carina.hsaId }, sahlgrenska);
     expect(result).toMatchObject({
       kind: 'identifier',
       match: {
@@ -36,8 +44,8 @@ describe('searchPersons', () => {
     });
   });
 
-  it('only says that a person outside scope exists, without any of their details', () => {
-    const result = searchPersons(
+  it('only says that a person outside scope exists, without any of their details', async () => {
+    const result = await searchPersons(
       db,
       { kind: 'personalIdentityNumber', value: carina.personalIdentityNumber },
       skovde,
@@ -45,8 +53,8 @@ describe('searchPersons', () => {
     expect(result).toEqual({ kind: 'identifier', match: { inScope: false } });
   });
 
-  it('finds anyone in the region by personnummer for region-wide roles', () => {
-    const result = searchPersons(
+  it('finds anyone in the region by personnummer for region-wide roles', async () => {
+    const result = await searchPersons(
       db,
       { kind: 'personalIdentityNumber', value: carina.personalIdentityNumber },
       'all',
@@ -54,36 +62,36 @@ describe('searchPersons', () => {
     expect(result.kind === 'identifier' && result.match?.inScope).toBe(true);
   });
 
-  it('reports no match for an unknown identifier', () => {
-    expect(searchPersons(db, { kind: 'hsaId', value: 'TSTNMT2321000156-9999' }, 'all')).toEqual({
+  it('reports no match for an unknown identifier', async () => {
+    expect(await searchPersons(db, { kind: 'hsaId', value: 'TSTNMT2321000156-9999' }, 'all')).toEqual({
       kind: 'identifier',
       match: null,
     });
   });
 
-  it('searches names only within scope', () => {
-    const inScope = searchPersons(db, { kind: 'name', value: 'carina sv' }, sahlgrenska);
+  it('searches names only within scope', async () => {
+    const inScope = await searchPersons(db, { kind: 'name', value: 'carina sv' }, sahlgrenska);
     expect(inScope.kind === 'name' && inScope.persons.map((person) => person.hsaId)).toEqual([carina.hsaId]);
-    const outside = searchPersons(db, { kind: 'name', value: 'Carina Svensson' }, skovde);
+    const outside = await searchPersons(db, { kind: 'name', value: 'Carina Svensson' }, skovde);
     expect(outside).toEqual({ kind: 'name', persons: [], truncated: false });
-    expect(searchPersons(db, { kind: 'name', value: 'Carina' }, [])).toMatchObject({ persons: [] });
+    expect(await searchPersons(db, { kind: 'name', value: 'Carina' }, [])).toMatchObject({ persons: [] });
   });
 
-  it('treats % and _ in a name as letters, not wildcards', () => {
-    expect(searchPersons(db, { kind: 'name', value: '%' }, 'all')).toMatchObject({ persons: [] });
-    expect(searchPersons(db, { kind: 'name', value: '__' }, 'all')).toMatchObject({ persons: [] });
+  it('treats % and _ in a name as letters, not wildcards', async () => {
+    expect(await searchPersons(db, { kind: 'name', value: '%' }, 'all')).toMatchObject({ persons: [] });
+    expect(await searchPersons(db, { kind: 'name', value: '__' }, 'all')).toMatchObject({ persons: [] });
   });
 
-  it('returns at most the first 50 names and says there are more', () => {
-    const result = searchPersons(db, { kind: 'name', value: 'a' }, 'all');
+  it('returns at most the first 50 names and says there are more', async () => {
+    const result = await searchPersons(db, { kind: 'name', value: 'a' }, 'all');
     expect(result).toMatchObject({ kind: 'name', truncated: true });
     expect(result.kind === 'name' && result.persons).toHaveLength(nameSearchLimit);
   });
 });
 
 describe('findPersonProfile', () => {
-  it("shows Carina's two cards, their eIDs, her phone and no orders", () => {
-    const profile = findPersonProfile(db, findPersonByIdentifier(db, carina.hsaId)!.id)!;
+  it("shows Carina's two cards, their eIDs, her phone and no orders", async () => {
+    const profile = (await findPersonProfile(db, (await findPersonByIdentifier(db, carina.hsaId))!.id))!;
     expect(profile.person.hsaId).toBe(carina.hsaId);
     expect(profile.units.map((unit) => unit.name)).toEqual(['Akutmottagning Sahlgrenska']);
     expect(profile.cards.map((card) => [card.serial, card.state]).sort()).toEqual([
@@ -96,19 +104,24 @@ describe('findPersonProfile', () => {
     expect(profile.orders).toEqual([]);
   });
 
-  it("lists Olof's reserve-card order and the card assigned to him", () => {
-    const profile = findPersonProfile(db, findPersonByIdentifier(db, demoPersons.olof.hsaId)!.id)!;
+  it("lists Olof's reserve-card order and the card assigned to him", async () => {
+    const profile = (await findPersonProfile(
+      db,
+      (await findPersonByIdentifier(db, demoPersons.olof.hsaId))!.id,
+    ))!;
     expect(profile.orders).toMatchObject([
       { type: 'reserve_card_loa2', state: 'ready', unitName: 'Kardiologi Sahlgrenska' },
     ]);
     expect(profile.cards.map((card) => card.serial)).toContain(demoCards.reserveNotActivated);
   });
 
-  it('carries the audit trail about the person and what they hold, newest first', () => {
-    const personId = findPersonByIdentifier(db, carina.hsaId)!.id;
-    const card = db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).get()!;
-    const eid = db.select().from(eids).where(eq(eids.cardId, card.id)).get()!;
-    recordAudit(db, {
+  it('carries the audit trail about the person and what they hold, newest first', async () => {
+    const personId = (await findPersonByIdentifier(db, carina.hsaId))!.id;
+    const card = first(
+      await db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).limit(1),
+    )!;
+    const eid = first(await db.select().from(eids).where(eq(eids.cardId, card.id)).limit(1))!;
+    await recordAudit(db, {
       actorUserId: null,
       actorLabel: 'system',
       action: 'person_view',
@@ -116,9 +129,13 @@ describe('findPersonProfile', () => {
       objectId: personId,
       outcome: 'success',
     });
-    const idadmin = db.select().from(users).where(eq(users.username, 'idadmin1')).get()!;
-    revokeEid(db, { eidId: eid.id, reason: 'lost', actor: { userId: idadmin.id, label: idadmin.username } });
-    recordAudit(db, {
+    const idadmin = first(await db.select().from(users).where(eq(users.username, 'idadmin1')).limit(1))!;
+    await revokeEid(db, {
+      eidId: eid.id,
+      reason: 'lost',
+      actor: { userId: idadmin.id, label: idadmin.username },
+    });
+    await recordAudit(db, {
       actorUserId: null,
       actorLabel: 'system',
       action: 'unrelated',
@@ -127,7 +144,7 @@ describe('findPersonProfile', () => {
       outcome: 'success',
     });
 
-    const profile = findPersonProfile(db, personId)!;
+    const profile = (await findPersonProfile(db, personId))!;
     expect(profile.audit.map((event) => event.action)).toEqual(['eid_revoke', 'person_view']);
     expect(profile.eids.find((candidate) => candidate.id === eid.id)).toMatchObject({
       state: 'revoked',
@@ -135,7 +152,7 @@ describe('findPersonProfile', () => {
     });
   });
 
-  it('is undefined for an unknown person', () => {
-    expect(findPersonProfile(db, 'no-such-person')).toBeUndefined();
+  it('is undefined for an unknown person', async () => {
+    expect(await findPersonProfile(db, 'no-such-person')).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { hsaIdSchema, normalizePersonalIdentityNumber } from '../protocol/identifiers';
 import { type AuditEventView, listAuditEventsAbout } from './audit';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { first } from './engine';
 import {
   type CardKind,
   type CardState,
@@ -22,31 +23,39 @@ import {
 export type PersonRow = typeof persons.$inferSelect;
 
 /** A person by HSA-id or personnummer, as staff type them; undefined when nobody matches. */
-export function findPersonByIdentifier(
-  db: AppDatabase,
+export async function findPersonByIdentifier(
+  db: Queryable,
   identifier: string,
   today = new Date(),
-): PersonRow | undefined {
+): Promise<PersonRow | undefined> {
   const personalIdentityNumber = normalizePersonalIdentityNumber(identifier, today);
   if (personalIdentityNumber) {
-    return db.select().from(persons).where(eq(persons.personalIdentityNumber, personalIdentityNumber)).get();
+    return first(
+      await db
+        .select()
+        .from(persons)
+        .where(eq(persons.personalIdentityNumber, personalIdentityNumber))
+        .limit(1),
+    );
   }
   const hsaId = hsaIdSchema.safeParse(identifier);
-  return hsaId.success ? db.select().from(persons).where(eq(persons.hsaId, hsaId.data)).get() : undefined;
+  return hsaId.success
+    ? first(await db.select().from(persons).where(eq(persons.hsaId, hsaId.data)).limit(1))
+    : undefined;
 }
 
-export function findPersonById(db: AppDatabase, personId: string): PersonRow | undefined {
-  return db.select().from(persons).where(eq(persons.id, personId)).get();
+export async function findPersonById(db: Queryable, personId: string): Promise<PersonRow | undefined> {
+  return first(await db.select().from(persons).where(eq(persons.id, personId)).limit(1));
 }
 
 /** The units a person belongs to (directly; scope checks expand the staff member's units instead). */
-export function unitIdsOfPerson(db: AppDatabase, personId: string): string[] {
-  return db
-    .select({ unitId: personUnits.unitId })
-    .from(personUnits)
-    .where(eq(personUnits.personId, personId))
-    .all()
-    .map((row) => row.unitId);
+export async function unitIdsOfPerson(db: Queryable, personId: string): Promise<string[]> {
+  return (
+    await db
+      .select({ unitId: personUnits.unitId })
+      .from(personUnits)
+      .where(eq(personUnits.personId, personId))
+  ).map((row) => row.unitId);
 }
 
 /** What staff typed in the person search, already told apart and checked by the search form. */
@@ -74,13 +83,13 @@ export const nameSearchLimit = 50;
  * An exact HSA-id or personnummer is looked up across the whole region, but a person outside `scope` is
  * only reported as existing, without any of their details. A name is searched only within `scope`.
  */
-export function searchPersons(
+export async function searchPersons(
   db: AppDatabase,
   query: PersonQuery,
   scope: 'all' | readonly string[],
-): PersonSearchResult {
+): Promise<PersonSearchResult> {
   if (query.kind === 'name') {
-    const found = searchPersonsByName(db, query.value, scope);
+    const found = await searchPersonsByName(db, query.value, scope);
     return {
       kind: 'name',
       persons: found.slice(0, nameSearchLimit),
@@ -88,20 +97,21 @@ export function searchPersons(
     };
   }
   const column = query.kind === 'hsaId' ? persons.hsaId : persons.personalIdentityNumber;
-  const person = db.select().from(persons).where(eq(column, query.value)).get();
+  const person = first(await db.select().from(persons).where(eq(column, query.value)).limit(1));
   if (!person) return { kind: 'identifier', match: null };
-  const unitIds = unitIdsOfPerson(db, person.id);
+  const unitIds = await unitIdsOfPerson(db, person.id);
   const inScope = scope === 'all' || unitIds.some((unitId) => scope.includes(unitId));
   if (!inScope) return { kind: 'identifier', match: { inScope: false } };
-  return { kind: 'identifier', match: { inScope: true, person: withUnitNames(db, [person])[0]! } };
+  return { kind: 'identifier', match: { inScope: true, person: (await withUnitNames(db, [person]))[0]! } };
 }
 
-function searchPersonsByName(
+async function searchPersonsByName(
   db: AppDatabase,
   name: string,
   scope: 'all' | readonly string[],
-): PersonListItem[] {
+): Promise<PersonListItem[]> {
   if (scope !== 'all' && scope.length === 0) return [];
+  // SQLite's like ignores the case of ASCII letters and PostgreSQL's does not: both sides lower-cased.
   const pattern = `%${name.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
   const fullName = sql`(${persons.givenName} || ' ' || ${persons.surname})`;
   const inScope =
@@ -114,19 +124,18 @@ function searchPersonsByName(
             .from(personUnits)
             .where(inArray(personUnits.unitId, [...scope])),
         );
-  const rows = db
+  const rows = await db
     .select()
     .from(persons)
-    .where(and(sql`${fullName} like ${pattern} escape '\\'`, inScope))
+    .where(and(sql`lower(${fullName}) like lower(${pattern}) escape '\\'`, inScope))
     .orderBy(asc(persons.surname), asc(persons.givenName))
-    .limit(nameSearchLimit + 1)
-    .all();
+    .limit(nameSearchLimit + 1);
   return withUnitNames(db, rows);
 }
 
-function withUnitNames(db: AppDatabase, rows: PersonRow[]): PersonListItem[] {
+async function withUnitNames(db: AppDatabase, rows: PersonRow[]): Promise<PersonListItem[]> {
   if (rows.length === 0) return [];
-  const memberships = db
+  const memberships = await db
     .select({ personId: personUnits.personId, unitName: units.name })
     .from(personUnits)
     .innerJoin(units, eq(units.id, personUnits.unitId))
@@ -135,8 +144,7 @@ function withUnitNames(db: AppDatabase, rows: PersonRow[]): PersonListItem[] {
         personUnits.personId,
         rows.map((row) => row.id),
       ),
-    )
-    .all();
+    );
   return rows.map((row) => ({
     id: row.id,
     hsaId: row.hsaId,
@@ -208,24 +216,26 @@ export interface PersonProfile {
 export const profileAuditLimit = 50;
 
 /** Everything the person page shows: cards, eIDs valid and invalid, devices, orders and the audit trail about them. */
-export function findPersonProfile(db: AppDatabase, personId: string): PersonProfile | undefined {
-  const person = findPersonById(db, personId);
+export async function findPersonProfile(
+  db: AppDatabase,
+  personId: string,
+): Promise<PersonProfile | undefined> {
+  const person = await findPersonById(db, personId);
   if (!person) return undefined;
   const profile = {
     person,
-    units: db
+    units: await db
       .select({ id: units.id, hsaId: units.hsaId, name: units.name })
       .from(personUnits)
       .innerJoin(units, eq(units.id, personUnits.unitId))
       .where(eq(personUnits.personId, personId))
-      .orderBy(asc(units.name))
-      .all(),
-    cards: profileCards(db, personId),
-    eids: profileEids(db, personId),
-    mobileDevices: profileMobileDevices(db, personId),
-    orders: profileOrders(db, personId),
+      .orderBy(asc(units.name)),
+    cards: await profileCards(db, personId),
+    eids: await profileEids(db, personId),
+    mobileDevices: await profileMobileDevices(db, personId),
+    orders: await profileOrders(db, personId),
   };
-  const audit = listAuditEventsAbout(
+  const audit = await listAuditEventsAbout(
     db,
     [
       { objectType: 'person', objectIds: [personId] },
@@ -240,105 +250,113 @@ export function findPersonProfile(db: AppDatabase, personId: string): PersonProf
   return { ...profile, audit };
 }
 
-function profileCards(db: AppDatabase, personId: string): ProfileCard[] {
-  return db
-    .select({
-      id: cards.id,
-      serial: cards.serial,
-      kind: cards.kind,
-      productCode: cards.productCode,
-      trustLevel: cards.trustLevel,
-      state: cards.state,
-      unitName: units.name,
-      validFrom: cards.validFrom,
-      validTo: cards.validTo,
-    })
-    .from(cards)
-    .innerJoin(units, eq(units.id, cards.unitId))
-    .where(eq(cards.holderPersonId, personId))
-    .orderBy(desc(cards.validFrom))
-    .all()
-    .map((card) => ({ ...card, validFrom: card.validFrom.getTime(), validTo: card.validTo.getTime() }));
+async function profileCards(db: AppDatabase, personId: string): Promise<ProfileCard[]> {
+  return (
+    await db
+      .select({
+        id: cards.id,
+        serial: cards.serial,
+        kind: cards.kind,
+        productCode: cards.productCode,
+        trustLevel: cards.trustLevel,
+        state: cards.state,
+        unitName: units.name,
+        validFrom: cards.validFrom,
+        validTo: cards.validTo,
+      })
+      .from(cards)
+      .innerJoin(units, eq(units.id, cards.unitId))
+      .where(eq(cards.holderPersonId, personId))
+      .orderBy(desc(cards.validFrom))
+  ).map((card) => ({ ...card, validFrom: card.validFrom.getTime(), validTo: card.validTo.getTime() }));
 }
 
-function profileEids(db: AppDatabase, personId: string): ProfileEid[] {
-  return db
-    .select({
-      id: eids.id,
-      purpose: eids.purpose,
-      issuingCa: eids.issuingCa,
-      certificateSerial: eids.certificateSerial,
-      trustLevel: eids.trustLevel,
-      state: eids.state,
-      validFrom: eids.validFrom,
-      validTo: eids.validTo,
-      revokedAt: eids.revokedAt,
-      revocationReason: eids.revocationReason,
-      cardId: eids.cardId,
-      cardSerial: cards.serial,
-      mobileDeviceId: eids.mobileDeviceId,
-      mobileDeviceName: mobileDevices.name,
-    })
-    .from(eids)
-    .leftJoin(cards, eq(cards.id, eids.cardId))
-    .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
-    .where(eq(eids.personId, personId))
-    .orderBy(desc(eids.validFrom), asc(eids.purpose))
-    .all()
-    .map((eid) => ({
-      ...eid,
-      validFrom: eid.validFrom.getTime(),
-      validTo: eid.validTo.getTime(),
-      revokedAt: eid.revokedAt?.getTime() ?? null,
-    }));
+async function profileEids(db: AppDatabase, personId: string): Promise<ProfileEid[]> {
+  return (
+    await db
+      .select({
+        id: eids.id,
+        purpose: eids.purpose,
+        issuingCa: eids.issuingCa,
+        certificateSerial: eids.certificateSerial,
+        trustLevel: eids.trustLevel,
+        state: eids.state,
+        validFrom: eids.validFrom,
+        validTo: eids.validTo,
+        revokedAt: eids.revokedAt,
+        revocationReason: eids.revocationReason,
+        cardId: eids.cardId,
+        cardSerial: cards.serial,
+        mobileDeviceId: eids.mobileDeviceId,
+        mobileDeviceName: mobileDevices.name,
+      })
+      .from(eids)
+      .leftJoin(cards, eq(cards.id, eids.cardId))
+      .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
+      .where(eq(eids.personId, personId))
+      .orderBy(desc(eids.validFrom), asc(eids.purpose))
+  ).map((eid) => ({
+    ...eid,
+    validFrom: eid.validFrom.getTime(),
+    validTo: eid.validTo.getTime(),
+    revokedAt: eid.revokedAt?.getTime() ?? null,
+  }));
 }
 
-function profileMobileDevices(db: AppDatabase, personId: string): ProfileMobileDevice[] {
-  return db
-    .select()
-    .from(mobileDevices)
-    .where(eq(mobileDevices.personId, personId))
-    .orderBy(desc(mobileDevices.createdAt))
-    .all()
-    .map((device) => ({
-      id: device.id,
-      name: device.name,
-      trustLevel: device.trustLevel,
-      state: device.state,
-      validTo: device.validTo.getTime(),
-      registeredAt: device.createdAt.getTime(),
-    }));
+async function profileMobileDevices(db: AppDatabase, personId: string): Promise<ProfileMobileDevice[]> {
+  return (
+    await db
+      .select()
+      .from(mobileDevices)
+      .where(eq(mobileDevices.personId, personId))
+      .orderBy(desc(mobileDevices.createdAt))
+  ).map((device) => ({
+    id: device.id,
+    name: device.name,
+    trustLevel: device.trustLevel,
+    state: device.state,
+    validTo: device.validTo.getTime(),
+    registeredAt: device.createdAt.getTime(),
+  }));
 }
 
-function profileOrders(db: AppDatabase, personId: string): ProfileOrder[] {
-  return db
-    .select({
-      id: orders.id,
-      type: orders.type,
-      state: orders.state,
-      unitName: units.name,
-      placedBy: users.displayName,
-      createdAt: orders.createdAt,
-      updatedAt: orders.updatedAt,
-    })
-    .from(orders)
-    .innerJoin(units, eq(units.id, orders.unitId))
-    .innerJoin(users, eq(users.id, orders.placedByUserId))
-    .where(eq(orders.personId, personId))
-    .orderBy(desc(orders.createdAt))
-    .all()
-    .map((order) => ({
-      ...order,
-      createdAt: order.createdAt.getTime(),
-      updatedAt: order.updatedAt.getTime(),
-    }));
+async function profileOrders(db: AppDatabase, personId: string): Promise<ProfileOrder[]> {
+  return (
+    await db
+      .select({
+        id: orders.id,
+        type: orders.type,
+        state: orders.state,
+        unitName: units.name,
+        placedBy: users.displayName,
+        createdAt: orders.createdAt,
+        updatedAt: orders.updatedAt,
+      })
+      .from(orders)
+      .innerJoin(units, eq(units.id, orders.unitId))
+      .innerJoin(users, eq(users.id, orders.placedByUserId))
+      .where(eq(orders.personId, personId))
+      .orderBy(desc(orders.createdAt))
+  ).map((order) => ({
+    ...order,
+    createdAt: order.createdAt.getTime(),
+    updatedAt: order.updatedAt.getTime(),
+  }));
 }
 
 /** Whether a card and an eID belong to the person: the revocation page acts only on what the person page shows. */
-export function findHeldCard(db: AppDatabase, personId: string, cardId: string): ProfileCard | undefined {
-  return profileCards(db, personId).find((card) => card.id === cardId);
+export async function findHeldCard(
+  db: AppDatabase,
+  personId: string,
+  cardId: string,
+): Promise<ProfileCard | undefined> {
+  return (await profileCards(db, personId)).find((card) => card.id === cardId);
 }
 
-export function findHeldEid(db: AppDatabase, personId: string, eidId: string): ProfileEid | undefined {
-  return profileEids(db, personId).find((eid) => eid.id === eidId);
+export async function findHeldEid(
+  db: AppDatabase,
+  personId: string,
+  eidId: string,
+): Promise<ProfileEid | undefined> {
+  return (await profileEids(db, personId)).find((eid) => eid.id === eidId);
 }

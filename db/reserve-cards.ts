@@ -1,7 +1,8 @@
 import { and, asc, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import { recordAttempt } from './audit';
 import { cardSerialProblem, normalizeCardSerial, productCodePattern } from './card-serial';
-import type { AppDatabase } from './connection';
+import type { AppDatabase, Queryable } from './connection';
+import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import type { UnitScope } from './overview';
 import { type CardState, cards, eids, orderEvents, orders, persons, units } from './schema';
@@ -69,26 +70,24 @@ interface Attempt {
   detail?: Record<string, unknown>;
 }
 
-function refuse(
-  db: AppDatabase,
+async function refuse(
+  db: Queryable,
   actor: ReserveCardActor,
   attempt: Attempt,
   refusal: ReserveCardRefusal,
-): { ok: false; refusal: ReserveCardRefusal } {
-  recordAttempt(db, actor, attempt, refusal);
+): Promise<{ ok: false; refusal: ReserveCardRefusal }> {
+  await recordAttempt(db, actor, attempt, refusal);
   return { ok: false, refusal };
 }
 
-function succeed(db: AppDatabase, actor: ReserveCardActor, attempt: Attempt): void {
-  recordAttempt(db, actor, attempt);
+async function succeed(db: Queryable, actor: ReserveCardActor, attempt: Attempt): Promise<void> {
+  await recordAttempt(db, actor, attempt);
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function unitExists(db: AppDatabase, unitId: string): boolean {
-  return db.select({ id: units.id }).from(units).where(eq(units.id, unitId)).get() !== undefined;
+async function unitExists(db: Queryable, unitId: string): Promise<boolean> {
+  return (
+    first(await db.select({ id: units.id }).from(units).where(eq(units.id, unitId)).limit(1)) !== undefined
+  );
 }
 
 export interface NewReserveCard {
@@ -98,30 +97,32 @@ export interface NewReserveCard {
   unitId: string;
 }
 
-function newCardRefusal(
+async function newCardRefusal(
   db: AppDatabase,
   card: NewReserveCard & { serial: string },
   scope: UnitScope,
-): ReserveCardRefusal | null {
+): Promise<ReserveCardRefusal | null> {
   const serialProblem = cardSerialProblem(card.serial);
   if (serialProblem) return `serial_${serialProblem}`;
   if (!productCodePattern.test(card.productCode)) return 'invalid_product_code';
   if (card.trustLevel !== 2 && card.trustLevel !== 3) return 'invalid_trust_level';
-  if (!unitExists(db, card.unitId)) return 'unknown_unit';
+  if (!(await unitExists(db, card.unitId))) return 'unknown_unit';
   if (!inUnitScope(scope, card.unitId)) return 'other_unit';
-  const taken = db.select({ id: cards.id }).from(cards).where(eq(cards.serial, card.serial)).get();
+  const taken = first(
+    await db.select({ id: cards.id }).from(cards).where(eq(cards.serial, card.serial)).limit(1),
+  );
   return taken ? 'duplicate_serial' : null;
 }
 
 /** Puts a delivered reserve card in a unit's stock: `in_stock`, valid five years from today. */
-export function registerReserveCard(
+export async function registerReserveCard(
   db: AppDatabase,
   input: NewReserveCard,
   actor: ReserveCardActor,
   now = new Date(),
-): ReserveCardOutcome<{ cardId: string }> {
+): Promise<ReserveCardOutcome<{ cardId: string }>> {
   const card = { ...input, serial: normalizeCardSerial(input.serial) };
-  const unitKnown = unitExists(db, card.unitId);
+  const unitKnown = await unitExists(db, card.unitId);
   const attempt: Attempt = {
     action: 'reserve_card_register',
     objectType: 'reserve_card',
@@ -133,32 +134,34 @@ export function registerReserveCard(
       unitId: card.unitId,
     },
   };
-  const refusal = newCardRefusal(db, card, actor.scope);
-  if (refusal) return refuse(db, actor, attempt, refusal);
+  const refusal = await newCardRefusal(db, card, actor.scope);
+  if (refusal) return await refuse(db, actor, attempt, refusal);
   const cardId = newId();
   const validTo = new Date(now);
   validTo.setUTCFullYear(validTo.getUTCFullYear() + cardLifetimeYears);
   try {
-    db.transaction(() => {
-      db.insert(cards)
-        .values({
-          id: cardId,
-          serial: card.serial,
-          kind: 'reserve',
-          productCode: card.productCode,
-          trustLevel: card.trustLevel,
-          state: 'in_stock',
-          unitId: card.unitId,
-          validFrom: now,
-          validTo,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
-      succeed(db, actor, { ...attempt, objectId: cardId, detail: { ...attempt.detail, after: 'in_stock' } });
+    await db.transaction(async (tx) => {
+      await tx.insert(cards).values({
+        id: cardId,
+        serial: card.serial,
+        kind: 'reserve',
+        productCode: card.productCode,
+        trustLevel: card.trustLevel,
+        state: 'in_stock',
+        unitId: card.unitId,
+        validFrom: now,
+        validTo,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await succeed(tx, actor, {
+        ...attempt,
+        objectId: cardId,
+        detail: { ...attempt.detail, after: 'in_stock' },
+      });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return refuse(db, actor, attempt, 'duplicate_serial');
+    if (isUniqueViolation(error)) return await refuse(db, actor, attempt, 'duplicate_serial');
     throw error;
   }
   return { ok: true, cardId };
@@ -182,33 +185,37 @@ export interface StockFilters {
 }
 
 /** One unit's reserve cards, newest first (the caller checks that the user may see the unit). */
-export function listStock(db: AppDatabase, unitId: string, filters: StockFilters = {}): ReserveCardRow[] {
+export async function listStock(
+  db: AppDatabase,
+  unitId: string,
+  filters: StockFilters = {},
+): Promise<ReserveCardRow[]> {
   const conditions: (SQL | undefined)[] = [eq(cards.kind, 'reserve'), eq(cards.unitId, unitId)];
   if (filters.state) conditions.push(eq(cards.state, filters.state));
   if (filters.trustLevel) conditions.push(eq(cards.trustLevel, filters.trustLevel));
-  return db
-    .select({
-      id: cards.id,
-      serial: cards.serial,
-      productCode: cards.productCode,
-      trustLevel: cards.trustLevel,
-      state: cards.state,
-      unitId: cards.unitId,
-      validTo: cards.validTo,
-      createdAt: cards.createdAt,
-      givenName: persons.givenName,
-      surname: persons.surname,
-    })
-    .from(cards)
-    .leftJoin(persons, eq(persons.id, cards.holderPersonId))
-    .where(and(...conditions))
-    .orderBy(asc(cards.state), asc(cards.trustLevel), asc(cards.serial))
-    .limit(1000)
-    .all()
-    .map(({ givenName, surname, ...card }) => ({
-      ...card,
-      holderName: givenName === null ? null : `${givenName} ${surname}`,
-    }));
+  return (
+    await db
+      .select({
+        id: cards.id,
+        serial: cards.serial,
+        productCode: cards.productCode,
+        trustLevel: cards.trustLevel,
+        state: cards.state,
+        unitId: cards.unitId,
+        validTo: cards.validTo,
+        createdAt: cards.createdAt,
+        givenName: persons.givenName,
+        surname: persons.surname,
+      })
+      .from(cards)
+      .leftJoin(persons, eq(persons.id, cards.holderPersonId))
+      .where(and(...conditions))
+      .orderBy(asc(cards.state), asc(cards.trustLevel), asc(cards.serial))
+      .limit(1000)
+  ).map(({ givenName, surname, ...card }) => ({
+    ...card,
+    holderName: givenName === null ? null : `${givenName} ${surname}`,
+  }));
 }
 
 export interface ReserveCardDetail {
@@ -222,22 +229,24 @@ export interface ReserveCardDetail {
   unitName: string;
 }
 
-export function findReserveCard(db: AppDatabase, cardId: string): ReserveCardDetail | undefined {
-  return db
-    .select({
-      id: cards.id,
-      serial: cards.serial,
-      kind: cards.kind,
-      productCode: cards.productCode,
-      trustLevel: cards.trustLevel,
-      state: cards.state,
-      unitId: cards.unitId,
-      unitName: units.name,
-    })
-    .from(cards)
-    .innerJoin(units, eq(units.id, cards.unitId))
-    .where(and(eq(cards.id, cardId), eq(cards.kind, 'reserve')))
-    .get();
+export async function findReserveCard(db: Queryable, cardId: string): Promise<ReserveCardDetail | undefined> {
+  return first(
+    await db
+      .select({
+        id: cards.id,
+        serial: cards.serial,
+        kind: cards.kind,
+        productCode: cards.productCode,
+        trustLevel: cards.trustLevel,
+        state: cards.state,
+        unitId: cards.unitId,
+        unitName: units.name,
+      })
+      .from(cards)
+      .innerJoin(units, eq(units.id, cards.unitId))
+      .where(and(eq(cards.id, cardId), eq(cards.kind, 'reserve')))
+      .limit(1),
+  );
 }
 
 export interface StockLevel {
@@ -259,9 +268,9 @@ export interface StockLevel {
 }
 
 /** Stock per unit in scope, with the unit's low-stock threshold and warnings. */
-export function stockLevels(db: AppDatabase, scope: UnitScope): StockLevel[] {
+export async function stockLevels(db: AppDatabase, scope: UnitScope): Promise<StockLevel[]> {
   if (scope !== 'all' && scope.length === 0) return [];
-  const counts = db
+  const counts = await db
     .select({ unitId: cards.unitId, trustLevel: cards.trustLevel, state: cards.state, value: count() })
     .from(cards)
     .where(
@@ -271,16 +280,14 @@ export function stockLevels(db: AppDatabase, scope: UnitScope): StockLevel[] {
         scopeCondition(cards.unitId, scope),
       ),
     )
-    .groupBy(cards.unitId, cards.trustLevel, cards.state)
-    .all();
+    .groupBy(cards.unitId, cards.trustLevel, cards.state);
   const thresholds = new Map(
-    db
-      .select({ id: units.id, threshold: units.lowStockThreshold })
-      .from(units)
-      .all()
-      .map((row) => [row.id, row.threshold]),
+    (await db.select({ id: units.id, threshold: units.lowStockThreshold }).from(units)).map((row) => [
+      row.id,
+      row.threshold,
+    ]),
   );
-  return listUnits(db, scope === 'all' ? undefined : scope).map((unit) => {
+  return (await listUnits(db, scope === 'all' ? undefined : scope)).map((unit) => {
     const ofUnit = counts.filter((row) => row.unitId === unit.id);
     const inStockOf = (level: number) =>
       ofUnit.find((row) => row.state === 'in_stock' && row.trustLevel === level)?.value ?? 0;
@@ -302,16 +309,18 @@ export function stockLevels(db: AppDatabase, scope: UnitScope): StockLevel[] {
 }
 
 /** Sets the number of in-stock cards below which the unit's stock shows "Lågt lager". */
-export function setLowStockThreshold(
+export async function setLowStockThreshold(
   db: AppDatabase,
   input: { unitId: string; threshold: number },
   actor: ReserveCardActor,
-): ReserveCardOutcome<{ before: number }> {
-  const unit = db
-    .select({ threshold: units.lowStockThreshold })
-    .from(units)
-    .where(eq(units.id, input.unitId))
-    .get();
+): Promise<ReserveCardOutcome<{ before: number }>> {
+  const unit = first(
+    await db
+      .select({ threshold: units.lowStockThreshold })
+      .from(units)
+      .where(eq(units.id, input.unitId))
+      .limit(1),
+  );
   const attempt: Attempt = {
     action: 'low_stock_threshold_set',
     objectType: 'unit',
@@ -320,13 +329,13 @@ export function setLowStockThreshold(
     detail: { before: unit?.threshold, after: input.threshold },
   };
   if (!Number.isInteger(input.threshold) || input.threshold < 0 || input.threshold > maxLowStockThreshold) {
-    return refuse(db, actor, attempt, 'invalid_threshold');
+    return await refuse(db, actor, attempt, 'invalid_threshold');
   }
-  if (!unit) return refuse(db, actor, attempt, 'unknown_unit');
-  if (!inUnitScope(actor.scope, input.unitId)) return refuse(db, actor, attempt, 'other_unit');
-  db.transaction(() => {
-    db.update(units).set({ lowStockThreshold: input.threshold }).where(eq(units.id, input.unitId)).run();
-    succeed(db, actor, attempt);
+  if (!unit) return await refuse(db, actor, attempt, 'unknown_unit');
+  if (!inUnitScope(actor.scope, input.unitId)) return await refuse(db, actor, attempt, 'other_unit');
+  await db.transaction(async (tx) => {
+    await tx.update(units).set({ lowStockThreshold: input.threshold }).where(eq(units.id, input.unitId));
+    await succeed(tx, actor, attempt);
   });
   return { ok: true, before: unit.threshold };
 }
@@ -335,13 +344,13 @@ export function setLowStockThreshold(
  * Takes an unassigned card out of stock for good (broken, lost in the post, sent back). It becomes
  * `revoked`: a card never returns to stock, and any transport certificate on it is revoked with it.
  */
-export function withdrawReserveCard(
+export async function withdrawReserveCard(
   db: AppDatabase,
   input: { cardId: string },
   actor: ReserveCardActor,
   now = new Date(),
-): ReserveCardOutcome<object> {
-  const card = findReserveCard(db, input.cardId);
+): Promise<ReserveCardOutcome<object>> {
+  const card = await findReserveCard(db, input.cardId);
   const attempt: Attempt = {
     action: 'reserve_card_withdraw',
     objectType: 'reserve_card',
@@ -349,24 +358,24 @@ export function withdrawReserveCard(
     unitId: card?.unitId ?? null,
     detail: { serial: card?.serial, before: card?.state, after: 'revoked', withdrawal: 'withdrawn' },
   };
-  if (!card) return refuse(db, actor, attempt, 'unknown_card');
-  if (!inUnitScope(actor.scope, card.unitId)) return refuse(db, actor, attempt, 'other_unit');
+  if (!card) return await refuse(db, actor, attempt, 'unknown_card');
+  if (!inUnitScope(actor.scope, card.unitId)) return await refuse(db, actor, attempt, 'other_unit');
   try {
-    db.transaction(() => {
-      const changed = db
+    await db.transaction(async (tx) => {
+      const changed = await tx
         .update(cards)
         .set({ state: 'revoked', updatedAt: now })
         .where(and(eq(cards.id, card.id), eq(cards.state, 'in_stock')))
-        .run().changes;
-      if (changed !== 1) throw new Refused('card_not_in_stock');
-      db.update(eids)
+        .returning({ id: cards.id });
+      if (changed.length !== 1) throw new Refused('card_not_in_stock');
+      await tx
+        .update(eids)
         .set({ state: 'revoked', revokedAt: now, revocationReason: 'withdrawn' })
-        .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')))
-        .run();
-      succeed(db, actor, attempt);
+        .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')));
+      await succeed(tx, actor, attempt);
     });
   } catch (error) {
-    if (error instanceof Refused) return refuse(db, actor, attempt, error.refusal);
+    if (error instanceof Refused) return await refuse(db, actor, attempt, error.refusal);
     throw error;
   }
   return { ok: true };
@@ -384,47 +393,47 @@ export interface AssignableOrder {
 }
 
 /** Ready reserve-card orders in scope that have no card yet: what a contact person can activate a card for. */
-export function listAssignableOrders(db: AppDatabase, scope: UnitScope): AssignableOrder[] {
+export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): Promise<AssignableOrder[]> {
   if (scope !== 'all' && scope.length === 0) return [];
-  return db
-    .select({
-      id: orders.id,
-      type: orders.type,
-      unitId: orders.unitId,
-      unitName: units.name,
-      personId: persons.id,
-      givenName: persons.givenName,
-      surname: persons.surname,
-      personHsaId: persons.hsaId,
-      createdAt: orders.createdAt,
-    })
-    .from(orders)
-    .innerJoin(persons, eq(persons.id, orders.personId))
-    .innerJoin(units, eq(units.id, orders.unitId))
-    .where(
-      and(
-        eq(orders.state, 'ready'),
-        inArray(orders.type, ['reserve_card_loa2', 'reserve_card_loa3']),
-        isNull(orders.cardId),
-        scopeCondition(orders.unitId, scope),
-      ),
-    )
-    .orderBy(asc(orders.createdAt))
-    .limit(500)
-    .all()
-    .map(({ givenName, surname, type, ...order }) => ({
-      ...order,
-      type: type as ReserveOrderType,
-      personName: `${givenName} ${surname}`,
-    }));
+  return (
+    await db
+      .select({
+        id: orders.id,
+        type: orders.type,
+        unitId: orders.unitId,
+        unitName: units.name,
+        personId: persons.id,
+        givenName: persons.givenName,
+        surname: persons.surname,
+        personHsaId: persons.hsaId,
+        createdAt: orders.createdAt,
+      })
+      .from(orders)
+      .innerJoin(persons, eq(persons.id, orders.personId))
+      .innerJoin(units, eq(units.id, orders.unitId))
+      .where(
+        and(
+          eq(orders.state, 'ready'),
+          inArray(orders.type, ['reserve_card_loa2', 'reserve_card_loa3']),
+          isNull(orders.cardId),
+          scopeCondition(orders.unitId, scope),
+        ),
+      )
+      .orderBy(asc(orders.createdAt))
+      .limit(500)
+  ).map(({ givenName, surname, type, ...order }) => ({
+    ...order,
+    type: type as ReserveOrderType,
+    personName: `${givenName} ${surname}`,
+  }));
 }
 
-export function findAssignableOrder(
+export async function findAssignableOrder(
   db: AppDatabase,
   scope: UnitScope,
   orderId: string,
-): AssignableOrder | undefined {
-  return listAssignableOrders(db, scope).find((order) => order.id === orderId);
+): Promise<AssignableOrder | undefined> {
+  return (await listAssignableOrders(db, scope)).find((order) => order.id === orderId);
 }
 
 export interface AssignableCard {
@@ -437,14 +446,14 @@ export interface AssignableCard {
 }
 
 /** In-stock reserve cards of one trust level in scope, the order's own unit first. */
-export function listAssignableCards(
+export async function listAssignableCards(
   db: AppDatabase,
   scope: UnitScope,
   trustLevel: 2 | 3,
   preferredUnitId?: string,
-): AssignableCard[] {
+): Promise<AssignableCard[]> {
   if (scope !== 'all' && scope.length === 0) return [];
-  const rows = db
+  const rows = await db
     .select({
       id: cards.id,
       serial: cards.serial,
@@ -464,8 +473,7 @@ export function listAssignableCards(
       ),
     )
     .orderBy(asc(units.name), asc(cards.serial))
-    .limit(500)
-    .all();
+    .limit(500);
   const preferred = (card: AssignableCard) => (card.unitId === preferredUnitId ? 0 : 1);
   return rows.sort((a, b) => preferred(a) - preferred(b));
 }
@@ -479,19 +487,24 @@ interface OrderForAssignment {
   cardId: string | null;
 }
 
-function findOrderForAssignment(db: AppDatabase, orderId: string): OrderForAssignment | undefined {
-  return db
-    .select({
-      id: orders.id,
-      type: orders.type,
-      state: orders.state,
-      unitId: orders.unitId,
-      personId: orders.personId,
-      cardId: orders.cardId,
-    })
-    .from(orders)
-    .where(eq(orders.id, orderId))
-    .get();
+async function findOrderForAssignment(
+  db: Queryable,
+  orderId: string,
+): Promise<OrderForAssignment | undefined> {
+  return first(
+    await db
+      .select({
+        id: orders.id,
+        type: orders.type,
+        state: orders.state,
+        unitId: orders.unitId,
+        personId: orders.personId,
+        cardId: orders.cardId,
+      })
+      .from(orders)
+      .where(eq(orders.id, orderId))
+      .limit(1),
+  );
 }
 
 function assignmentRefusal(
@@ -512,17 +525,18 @@ function assignmentRefusal(
 
 /**
  * "Aktivera reservkort för person": gives an in-stock card to the person of a ready reserve-card order.
- * Both rows change only if they are still as read (conditional updates in one immediate transaction), so
- * of two contact persons assigning the same card at once exactly one wins. The order stays `ready`: the
+ * Both rows change only if they are still as read (conditional updates in one transaction), so of two
+ * contact persons assigning the same card at once exactly one wins: on PostgreSQL the second update waits
+ * for the first one's row lock, then finds the card no longer in stock. The order stays `ready`: the
  * person's own activation fulfils it.
  */
-export function assignReserveCard(
+export async function assignReserveCard(
   db: AppDatabase,
   input: { cardId: string; orderId: string },
   actor: ReserveCardActor,
   now = new Date(),
-): ReserveCardOutcome<{ personId: string; serial: string; unitId: string }> {
-  const seen = findReserveCard(db, input.cardId);
+): Promise<ReserveCardOutcome<{ personId: string; serial: string; unitId: string }>> {
+  const seen = await findReserveCard(db, input.cardId);
   const attempt: Attempt = {
     action: 'reserve_card_assign',
     objectType: 'reserve_card',
@@ -531,53 +545,48 @@ export function assignReserveCard(
     detail: { orderId: input.orderId, serial: seen?.serial, before: 'in_stock', after: 'assigned' },
   };
   try {
-    return db.transaction(
-      () => {
-        const card = findReserveCard(db, input.cardId);
-        const order = findOrderForAssignment(db, input.orderId);
-        const refusal = assignmentRefusal(card, order, actor.scope);
-        if (refusal || !card || !order) throw new Refused(refusal ?? 'unknown_card');
-        takeCardOutOfStock(db, card, order, actor, now);
-        succeed(db, actor, { ...attempt, detail: { ...attempt.detail, personId: order.personId } });
-        return { ok: true as const, personId: order.personId, serial: card.serial, unitId: card.unitId };
-      },
-      { behavior: 'immediate' },
-    );
+    return await db.transaction(async (tx) => {
+      const card = await findReserveCard(tx, input.cardId);
+      const order = await findOrderForAssignment(tx, input.orderId);
+      const refusal = assignmentRefusal(card, order, actor.scope);
+      if (refusal || !card || !order) throw new Refused(refusal ?? 'unknown_card');
+      await takeCardOutOfStock(tx, card, order, actor, now);
+      await succeed(tx, actor, { ...attempt, detail: { ...attempt.detail, personId: order.personId } });
+      return { ok: true as const, personId: order.personId, serial: card.serial, unitId: card.unitId };
+    });
   } catch (error) {
-    if (error instanceof Refused) return refuse(db, actor, attempt, error.refusal);
-    if (isUniqueViolation(error)) return refuse(db, actor, attempt, 'order_has_card');
+    if (error instanceof Refused) return await refuse(db, actor, attempt, error.refusal);
+    if (isUniqueViolation(error)) return await refuse(db, actor, attempt, 'order_has_card');
     throw error;
   }
 }
 
-function takeCardOutOfStock(
-  db: AppDatabase,
+async function takeCardOutOfStock(
+  tx: Queryable,
   card: ReserveCardDetail,
   order: OrderForAssignment,
   actor: ReserveCardActor,
   now: Date,
-): void {
+): Promise<void> {
   const cardId = card.id;
-  const cardChanged = db
+  const cardChanged = await tx
     .update(cards)
     .set({ state: 'assigned', holderPersonId: order.personId, updatedAt: now })
     .where(and(eq(cards.id, cardId), eq(cards.state, 'in_stock'), isNull(cards.holderPersonId)))
-    .run().changes;
-  if (cardChanged !== 1) throw new Refused('card_not_in_stock');
-  const orderChanged = db
+    .returning({ id: cards.id });
+  if (cardChanged.length !== 1) throw new Refused('card_not_in_stock');
+  const orderChanged = await tx
     .update(orders)
     .set({ cardId, updatedAt: now })
     .where(and(eq(orders.id, order.id), eq(orders.state, 'ready'), isNull(orders.cardId)))
-    .run().changes;
-  if (orderChanged !== 1) throw new Refused('order_has_card');
-  db.insert(orderEvents)
-    .values({
-      orderId: order.id,
-      actorUserId: actor.userId,
-      fromState: 'ready',
-      toState: 'ready',
-      note: `Reservkort ${card.serial} aktiverat i portalen`,
-      at: now,
-    })
-    .run();
+    .returning({ id: orders.id });
+  if (orderChanged.length !== 1) throw new Refused('order_has_card');
+  await tx.insert(orderEvents).values({
+    orderId: order.id,
+    actorUserId: actor.userId,
+    fromState: 'ready',
+    toState: 'ready',
+    note: `Reservkort ${card.serial} aktiverat i portalen`,
+    at: now,
+  });
 }

@@ -1,7 +1,8 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
+import type { RevocationReason } from '../protocol/domain-values';
 import { type AuditWriter, recordAudit } from './audit';
-import type { AppDatabase } from './connection';
-import type { RevocationReason } from './revocation-reasons';
+import type { AppDatabase, AppTransaction } from './connection';
+import { first, forUpdate } from './engine';
 import { cards, eids, mobileDevices } from './schema';
 
 export interface RevocationActor {
@@ -22,15 +23,15 @@ const revocableCardStates = ['assigned', 'active', 'locked'] as const;
  * Revokes a card and every active SITHS eID on it, in one transaction. Irreversible: a card that is already
  * revoked or expired is refused (and the refusal audited).
  */
-export function revokeCard(
+export async function revokeCard(
   db: AppDatabase,
   input: { cardId: string; reason: RevocationReason; actor: RevocationActor; now?: Date },
-): RevocationResult {
+): Promise<RevocationResult> {
   const revokedAt = input.now ?? new Date();
-  return db.transaction((tx) => {
-    const card = tx.select().from(cards).where(eq(cards.id, input.cardId)).get();
-    const refused = (error: RevocationRefusal): RevocationResult => {
-      auditRevocation(tx, input.actor, 'card_revoke', 'card', input.cardId, 'refused', card?.unitId, {
+  return db.transaction(async (tx) => {
+    const card = first(await tx.select().from(cards).where(eq(cards.id, input.cardId)).limit(1));
+    const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
+      await auditRevocation(tx, input.actor, 'card_revoke', 'card', input.cardId, 'refused', card?.unitId, {
         reason: input.reason,
         refusal: error,
         cardSerial: card?.serial,
@@ -39,21 +40,20 @@ export function revokeCard(
       });
       return { ok: false, error };
     };
-    if (!card) return refused('not_found');
-    const changed = tx
+    if (!card) return await refused('not_found');
+    const changed = await tx
       .update(cards)
       .set({ state: 'revoked', updatedAt: revokedAt })
       .where(and(eq(cards.id, card.id), inArray(cards.state, [...revocableCardStates])))
-      .run().changes;
-    if (changed !== 1) return refused('not_revocable');
-    const revoked = tx
+      .returning({ id: cards.id });
+    if (changed.length !== 1) return await refused('not_revocable');
+    const revoked = await tx
       .update(eids)
       .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
       .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')))
-      .returning({ certificateSerial: eids.certificateSerial, issuingCa: eids.issuingCa })
-      .all();
+      .returning({ certificateSerial: eids.certificateSerial, issuingCa: eids.issuingCa });
     const certificateSerials = revoked.map((eid) => eid.certificateSerial);
-    auditRevocation(tx, input.actor, 'card_revoke', 'card', card.id, 'success', card.unitId, {
+    await auditRevocation(tx, input.actor, 'card_revoke', 'card', card.id, 'success', card.unitId, {
       reason: input.reason,
       personId: card.holderPersonId,
       cardSerial: card.serial,
@@ -70,14 +70,16 @@ export function revokeCard(
  * Revokes one SITHS eID; the other eIDs on the same card stay valid. A Mobile SITHS device whose last active eID
  * this was is revoked with it, so it no longer counts among the person's active devices.
  */
-export function revokeEid(
+export async function revokeEid(
   db: AppDatabase,
   input: { eidId: string; reason: RevocationReason; actor: RevocationActor; now?: Date },
-): RevocationResult {
+): Promise<RevocationResult> {
   const revokedAt = input.now ?? new Date();
-  return db.transaction((tx) => {
-    const eid = tx.select().from(eids).where(eq(eids.id, input.eidId)).get();
-    const card = eid?.cardId ? tx.select().from(cards).where(eq(cards.id, eid.cardId)).get() : undefined;
+  return db.transaction(async (tx) => {
+    const eid = first(await tx.select().from(eids).where(eq(eids.id, input.eidId)).limit(1));
+    const card = eid?.cardId
+      ? first(await tx.select().from(cards).where(eq(cards.id, eid.cardId)).limit(1))
+      : undefined;
     const facts = {
       reason: input.reason,
       personId: eid?.personId,
@@ -86,24 +88,25 @@ export function revokeEid(
       certificateSerial: eid?.certificateSerial,
       issuingCa: eid?.issuingCa,
     };
-    const refused = (error: RevocationRefusal): RevocationResult => {
-      auditRevocation(tx, input.actor, 'eid_revoke', 'eid', input.eidId, 'refused', card?.unitId, {
+    const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
+      await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', input.eidId, 'refused', card?.unitId, {
         ...facts,
         refusal: error,
         eidState: eid?.state,
       });
       return { ok: false, error };
     };
-    if (!eid) return refused('not_found');
-    if (eid.validTo.getTime() <= revokedAt.getTime()) return refused('not_revocable');
-    const changed = tx
+    if (!eid) return await refused('not_found');
+    if (eid.validTo.getTime() <= revokedAt.getTime()) return await refused('not_revocable');
+    if (eid.mobileDeviceId) await lockDevice(tx, eid.mobileDeviceId);
+    const changed = await tx
       .update(eids)
       .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
       .where(and(eq(eids.id, eid.id), eq(eids.state, 'active')))
-      .run().changes;
-    if (changed !== 1) return refused('not_revocable');
-    if (eid.mobileDeviceId) revokeDeviceWithoutActiveEids(tx, eid.mobileDeviceId, eid.id);
-    auditRevocation(tx, input.actor, 'eid_revoke', 'eid', eid.id, 'success', card?.unitId, {
+      .returning({ id: eids.id });
+    if (changed.length !== 1) return await refused('not_revocable');
+    if (eid.mobileDeviceId) await revokeDeviceWithoutActiveEids(tx, eid.mobileDeviceId, eid.id);
+    await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', eid.id, 'success', card?.unitId, {
       ...facts,
       before: { state: eid.state },
       after: { state: 'revoked' },
@@ -113,20 +116,37 @@ export function revokeEid(
   });
 }
 
-type Transaction = Parameters<Parameters<AppDatabase['transaction']>[0]>[0];
+/**
+ * Two eIDs of one device revoked at the same time must not each see the other still active and leave the
+ * device active: the device's row is locked before either eID changes, so they take turns on PostgreSQL too.
+ */
+async function lockDevice(tx: AppTransaction, mobileDeviceId: string): Promise<void> {
+  await forUpdate(
+    tx,
+    tx.select({ id: mobileDevices.id }).from(mobileDevices).where(eq(mobileDevices.id, mobileDeviceId)),
+  );
+}
 
-function revokeDeviceWithoutActiveEids(tx: Transaction, mobileDeviceId: string, revokedEidId: string): void {
-  const stillActive = tx
-    .select({ id: eids.id })
-    .from(eids)
-    .where(and(eq(eids.mobileDeviceId, mobileDeviceId), eq(eids.state, 'active'), ne(eids.id, revokedEidId)))
-    .get();
+async function revokeDeviceWithoutActiveEids(
+  tx: AppTransaction,
+  mobileDeviceId: string,
+  revokedEidId: string,
+): Promise<void> {
+  const stillActive = first(
+    await tx
+      .select({ id: eids.id })
+      .from(eids)
+      .where(
+        and(eq(eids.mobileDeviceId, mobileDeviceId), eq(eids.state, 'active'), ne(eids.id, revokedEidId)),
+      )
+      .limit(1),
+  );
   if (!stillActive) {
-    tx.update(mobileDevices).set({ state: 'revoked' }).where(eq(mobileDevices.id, mobileDeviceId)).run();
+    await tx.update(mobileDevices).set({ state: 'revoked' }).where(eq(mobileDevices.id, mobileDeviceId));
   }
 }
 
-function auditRevocation(
+async function auditRevocation(
   writer: AuditWriter,
   actor: RevocationActor,
   action: 'card_revoke' | 'eid_revoke',
@@ -135,8 +155,8 @@ function auditRevocation(
   outcome: 'success' | 'refused',
   unitId: string | undefined,
   detail: Record<string, unknown>,
-): void {
-  recordAudit(writer, {
+): Promise<void> {
+  await recordAudit(writer, {
     actorUserId: actor.userId,
     actorLabel: actor.label,
     action,

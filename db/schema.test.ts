@@ -1,19 +1,44 @@
-import { getTableName, is } from 'drizzle-orm';
+import { getTableName, is, type SQL, sql } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from '../test-support/test-database';
+import type { AppDatabase } from './connection';
+import { causeChain, forEngine, isCheckViolation, isTriggerRefusal, queryRows, runStatement } from './engine';
 import * as schema from './schema';
 
 type Row = Record<string, string | number | null>;
 
-function insert(db: AppDatabase, table: string, row: Row): void {
-  const columns = Object.keys(row);
-  db.$client
-    .prepare(
-      `insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`,
-    )
-    .run(row);
+async function insert(db: AppDatabase, table: string, row: Row): Promise<void> {
+  const values = Object.values(row).map((value) => sql`${value}`);
+  await runStatement(
+    db,
+    sql`insert into ${sql.raw(table)} (${sql.raw(Object.keys(row).join(', '))}) values (${sql.join(values, sql`, `)})`,
+  );
 }
+
+interface Refusal {
+  error: unknown;
+  /** What the driver said, on either engine. */
+  message: string;
+  code: unknown;
+}
+
+/** The error a statement was refused with; fails the test when it was not refused. */
+async function refusalOf(statement: Promise<void>): Promise<Refusal> {
+  try {
+    await statement;
+  } catch (error) {
+    const chain = causeChain(error) as Array<{ message?: string; code?: unknown }>;
+    return {
+      error,
+      message: chain.map((link) => link.message ?? '').join('\n'),
+      code: chain.map((link) => link.code).find((code) => code !== undefined),
+    };
+  }
+  throw new Error('The statement was not refused.');
+}
+
+const foreignKeyCodes = ['SQLITE_CONSTRAINT_FOREIGNKEY', '23503'];
 
 const validFrom = Date.UTC(2025, 0, 1);
 const validTo = Date.UTC(2030, 0, 1);
@@ -68,24 +93,24 @@ const validRows = {
 type CheckedTable = keyof typeof validRows;
 
 /** One unit, person, user, card and mobile device that the rows above refer to. */
-function openWithBaseRows(): AppDatabase {
-  const db = openMigratedDatabase(':memory:');
-  insert(db, 'units', {
+async function openWithBaseRows(): Promise<AppDatabase> {
+  const db = await openTestDatabase();
+  await insert(db, 'units', {
     id: 'unit-1',
     hsa_id: 'SE2321000131-E000000000001',
     name: 'Västra Götalandsregionen',
     organisation: 'Västra Götalandsregionen',
   });
-  insert(db, 'persons', {
+  await insert(db, 'persons', {
     id: 'person-1',
     hsa_id: 'TSTNMT2321000156-2001',
     personal_identity_number: '197109059936',
     given_name: 'Carina',
     surname: 'Svensson Andersson',
   });
-  insert(db, 'users', { id: 'user-1', username: 'chef', display_name: 'Anna Bergström' });
-  insert(db, 'cards', { ...validRows.cards, id: 'card-1', serial: '9752269885719985027' });
-  insert(db, 'mobile_devices', {
+  await insert(db, 'users', { id: 'user-1', username: 'chef', display_name: 'Anna Bergström' });
+  await insert(db, 'cards', { ...validRows.cards, id: 'card-1', serial: '9752269885719985027' });
+  await insert(db, 'mobile_devices', {
     id: 'device-1',
     person_id: 'person-1',
     name: 'iPhone 15',
@@ -97,12 +122,20 @@ function openWithBaseRows(): AppDatabase {
 }
 
 describe('migrations', () => {
-  it('create every table of the schema in an empty database', () => {
-    const db = openMigratedDatabase(':memory:');
-    const created = db.$client
-      .prepare("select name from sqlite_master where type = 'table'")
-      .all()
-      .map((row) => (row as { name: string }).name);
+  let db: AppDatabase;
+  beforeEach(async () => {
+    db = await openTestDatabase();
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('create every table of the schema in an empty database', async () => {
+    const tableNames: SQL = forEngine(db, {
+      sqlite: sql`select name from sqlite_master where type = 'table'`,
+      postgres: sql`select table_name as name from information_schema.tables where table_schema = current_schema()`,
+    });
+    const created = (await queryRows<{ name: string }>(db, tableNames)).map((row) => row.name);
     const declared = Object.values(schema)
       .filter((value) => is(value, SQLiteTable))
       .map((table) => getTableName(table as SQLiteTable));
@@ -110,22 +143,33 @@ describe('migrations', () => {
     expect(created).toEqual(expect.arrayContaining(declared));
   });
 
-  it('turn foreign keys on', () => {
-    const db = openMigratedDatabase(':memory:');
-    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+  it('turn foreign keys on', async () => {
+    const refusal = await refusalOf(
+      insert(db, 'units', {
+        id: 'unit-1',
+        hsa_id: 'SE2321000131-E000000000001',
+        name: 'Västra Götalandsregionen',
+        organisation: 'Västra Götalandsregionen',
+        parent_id: 'no-such-unit',
+      }),
+    );
+    expect(foreignKeyCodes).toContain(refusal.code);
   });
 });
 
 describe('check constraints', () => {
   let db: AppDatabase;
-  beforeEach(() => {
-    db = openWithBaseRows();
+  beforeEach(async () => {
+    db = await openWithBaseRows();
+  });
+  afterEach(async () => {
+    await db.close();
   });
 
   it.each(Object.keys(validRows) as CheckedTable[])(
     'accept the valid %s row the refusals start from',
-    (table) => {
-      expect(() => insert(db, table, validRows[table])).not.toThrow();
+    async (table) => {
+      await expect(insert(db, table, validRows[table])).resolves.toBeUndefined();
     },
   );
 
@@ -223,33 +267,36 @@ describe('check constraints', () => {
     ['an uppercase username', 'users', { username: 'Olof' }, 'users_username_lowercase'],
   ];
 
-  it.each(refusals)('refuse %s', (_behaviour, table, override, constraint) => {
-    expect(() => insert(db, table, { ...validRows[table], ...override })).toThrow(
-      `CHECK constraint failed: ${constraint}`,
-    );
+  it.each(refusals)('refuse %s', async (_behaviour, table, override, constraint) => {
+    const refusal = await refusalOf(insert(db, table, { ...validRows[table], ...override }));
+    expect(isCheckViolation(refusal.error)).toBe(true);
+    expect(refusal.message).toMatch(new RegExp(`\\b${constraint}\\b`));
   });
 
-  it('accept a global role without unit', () => {
-    expect(() =>
+  it('accept a global role without unit', async () => {
+    await expect(
       insert(db, 'staff_role_assignments', {
         ...validRows.staff_role_assignments,
         role: 'id_admin',
         unit_id: null,
       }),
-    ).not.toThrow();
+    ).resolves.toBeUndefined();
   });
 
-  it('accept a person without personnummer', () => {
-    expect(() =>
+  it('accept a person without personnummer', async () => {
+    await expect(
       insert(db, 'persons', { ...validRows.persons, personal_identity_number: null }),
-    ).not.toThrow();
+    ).resolves.toBeUndefined();
   });
 });
 
 describe('foreign keys', () => {
   let db: AppDatabase;
-  beforeEach(() => {
-    db = openWithBaseRows();
+  beforeEach(async () => {
+    db = await openWithBaseRows();
+  });
+  afterEach(async () => {
+    await db.close();
   });
 
   it.each([
@@ -258,52 +305,60 @@ describe('foreign keys', () => {
     ['an eid on an unknown card', 'eids', { card_id: 'no-such-card' }],
     ['an order placed by an unknown user', 'orders', { placed_by_user_id: 'no-such-user' }],
     ['a role of an unknown user', 'staff_role_assignments', { user_id: 'no-such-user' }],
-  ] as [string, CheckedTable, Row][])('refuse %s', (_behaviour, table, override) => {
-    expect(() => insert(db, table, { ...validRows[table], ...override })).toThrow(
-      'FOREIGN KEY constraint failed',
-    );
+  ] as [string, CheckedTable, Row][])('refuse %s', async (_behaviour, table, override) => {
+    const refusal = await refusalOf(insert(db, table, { ...validRows[table], ...override }));
+    expect(foreignKeyCodes).toContain(refusal.code);
   });
 
-  it('refuse deleting a unit that cards belong to', () => {
-    expect(() => db.$client.prepare("delete from units where id = 'unit-1'").run()).toThrow(
-      'FOREIGN KEY constraint failed',
-    );
+  it('refuse deleting a unit that cards belong to', async () => {
+    const refusal = await refusalOf(runStatement(db, sql`delete from units where id = 'unit-1'`));
+    expect(foreignKeyCodes).toContain(refusal.code);
   });
 });
 
 describe('append-only history', () => {
   let db: AppDatabase;
-  beforeEach(() => {
-    db = openWithBaseRows();
-    insert(db, 'audit_events', {
+  beforeEach(async () => {
+    db = await openWithBaseRows();
+    await insert(db, 'audit_events', {
       actor_user_id: 'user-1',
       actor_label: 'chef',
       action: 'order_placed',
       object_type: 'order',
       outcome: 'success',
     });
-    insert(db, 'orders', validRows.orders);
-    insert(db, 'order_events', { order_id: 'order-1', actor_user_id: 'user-1', to_state: 'placed' });
+    await insert(db, 'orders', validRows.orders);
+    await insert(db, 'order_events', { order_id: 'order-1', actor_user_id: 'user-1', to_state: 'placed' });
+  });
+  afterEach(async () => {
+    await db.close();
   });
 
-  it('refuses updating an audit event', () => {
-    expect(() => db.$client.prepare("update audit_events set outcome = 'failed'").run()).toThrow(
-      'audit_events is append-only',
-    );
+  const expectAppendOnly = async (statement: SQL, table: string) => {
+    const refusal = await refusalOf(runStatement(db, statement));
+    expect(isTriggerRefusal(refusal.error)).toBe(true);
+    expect(refusal.message).toContain(`${table} is append-only`);
+  };
+
+  it('refuses updating an audit event', async () => {
+    await expectAppendOnly(sql`update audit_events set outcome = 'failed'`, 'audit_events');
   });
 
-  it('refuses deleting an audit event', () => {
-    expect(() => db.$client.prepare('delete from audit_events').run()).toThrow('audit_events is append-only');
+  it('refuses deleting an audit event', async () => {
+    await expectAppendOnly(sql`delete from audit_events`, 'audit_events');
   });
 
-  it('refuses updating an order event', () => {
-    expect(() => db.$client.prepare("update order_events set note = 'changed'").run()).toThrow(
-      'order_events is append-only',
-    );
+  it('refuses updating an order event', async () => {
+    await expectAppendOnly(sql`update order_events set note = 'changed'`, 'order_events');
   });
 
-  it('keeps appending audit events', () => {
-    insert(db, 'audit_events', { actor_label: 'system', action: 'x', object_type: 'y', outcome: 'success' });
-    expect(db.$client.prepare('select count(*) as n from audit_events').get()).toEqual({ n: 2 });
+  it('keeps appending audit events', async () => {
+    await insert(db, 'audit_events', {
+      actor_label: 'system',
+      action: 'x',
+      object_type: 'y',
+      outcome: 'success',
+    });
+    expect(await queryRows(db, sql`select count(*) as n from audit_events`)).toEqual([{ n: 2 }]);
   });
 });

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { type SQL, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../app/auth/password.server';
-import { type AppDatabase, openMigratedDatabase } from './connection';
+import { openTestDatabase } from '../test-support/test-database';
+import type { AppDatabase } from './connection';
+import { queryRows } from './engine';
 import {
   demoAgentId,
   demoCards,
@@ -18,21 +21,31 @@ const agentToken = 'test-agent-token';
 const fakeHash = async (password: string) => `fake$${password}`;
 
 async function seeded(options: Partial<SeedDemoOptions> = {}): Promise<AppDatabase> {
-  const db = openMigratedDatabase(':memory:');
+  const db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: fakeHash, now, demoAgentToken: agentToken, ...options });
   return db;
 }
 
-function all<T>(db: AppDatabase, sql: string, ...params: unknown[]): T[] {
-  return db.$client.prepare(sql).all(...params) as T[];
+/** Seeds a database of its own, returns the summary and closes it. */
+async function seedElsewhere(): Promise<Awaited<ReturnType<typeof seedDemoData>>> {
+  const db = await openTestDatabase();
+  try {
+    return await seedDemoData(db, { hashPassword: fakeHash, now });
+  } finally {
+    await db.close();
+  }
 }
 
-function one<T>(db: AppDatabase, sql: string, ...params: unknown[]): T {
-  return db.$client.prepare(sql).get(...params) as T;
+async function all<T>(db: AppDatabase, query: SQL): Promise<T[]> {
+  return queryRows<T>(db, query);
 }
 
-function count(db: AppDatabase, table: string): number {
-  return one<{ n: number }>(db, `select count(*) as n from ${table}`).n;
+async function one<T>(db: AppDatabase, query: SQL): Promise<T> {
+  return (await queryRows<T>(db, query))[0] as T;
+}
+
+async function count(db: AppDatabase, table: string): Promise<number> {
+  return (await one<{ n: number }>(db, sql.raw(`select count(*) as n from ${table}`))).n;
 }
 
 const tables = [
@@ -66,16 +79,19 @@ describe('seedDemoData', () => {
   beforeAll(async () => {
     db = await seeded();
   });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const counts = async (names: readonly string[]) => {
+    const counted: Record<string, number> = {};
+    for (const name of names) counted[name] = await count(db, name);
+    return counted;
+  };
 
   it('returns counts that match the rows written', async () => {
-    const summary = await seedDemoData(openMigratedDatabase(':memory:'), { hashPassword: fakeHash, now });
-    expect(summary).toEqual({
-      units: count(db, 'units'),
-      persons: count(db, 'persons'),
-      cards: count(db, 'cards'),
-      orders: count(db, 'orders'),
-      users: count(db, 'users'),
-    });
+    const summary = await seedElsewhere();
+    expect(summary).toEqual(await counts(['units', 'persons', 'cards', 'orders', 'users']));
     expect(summary.persons).toBeGreaterThanOrEqual(180);
     expect(summary.persons).toBeLessThanOrEqual(220);
     expect(summary.orders).toBeGreaterThanOrEqual(10);
@@ -84,8 +100,8 @@ describe('seedDemoData', () => {
   });
 
   it('changes nothing when run again, and hashes no password', async () => {
-    const before = Object.fromEntries(tables.map((table) => [table, count(db, table)]));
-    const first = await seedDemoData(openMigratedDatabase(':memory:'), { hashPassword: fakeHash, now });
+    const before = await counts(tables);
+    const first = await seedElsewhere();
     let hashed = 0;
     const again = await seedDemoData(db, {
       hashPassword: async (password) => {
@@ -96,44 +112,53 @@ describe('seedDemoData', () => {
     });
     expect(again).toEqual(first);
     expect(hashed).toBe(0);
-    expect(Object.fromEntries(tables.map((table) => [table, count(db, table)]))).toEqual(before);
-    expect(count(db, "audit_events where action = 'demo_data_seeded'")).toBe(1);
+    expect(await counts(tables)).toEqual(before);
+    expect(await count(db, "audit_events where action = 'demo_data_seeded'")).toBe(1);
   });
 
   it('writes the same ids, serials and personnummer on every run', async () => {
     const other = await seeded({ now: new Date('2026-09-15T12:00:00Z') });
-    const identity = (database: AppDatabase) => ({
-      persons: all(database, 'select id, hsa_id, personal_identity_number, email from persons order by id'),
-      cards: all(database, 'select id, serial, kind, state, holder_person_id from cards order by id'),
-      eids: all(database, 'select id, certificate_serial, state from eids order by id'),
-      orders: all(database, 'select id, type, state, person_id, card_id from orders order by id'),
+    const identity = async (database: AppDatabase) => ({
+      persons: await all(
+        database,
+        sql`select id, hsa_id, personal_identity_number, email from persons order by id`,
+      ),
+      cards: await all(
+        database,
+        sql`select id, serial, kind, state, holder_person_id from cards order by id`,
+      ),
+      eids: await all(database, sql`select id, certificate_serial, state from eids order by id`),
+      orders: await all(database, sql`select id, type, state, person_id, card_id from orders order by id`),
     });
-    expect(identity(other)).toEqual(identity(db));
+    try {
+      expect(await identity(other)).toEqual(await identity(db));
+    } finally {
+      await other.close();
+    }
   });
 
-  it('builds an HSA tree under Västra Götalandsregionen', () => {
-    const root = one<{ id: string; parent_id: string | null; name: string }>(
+  it('builds an HSA tree under Västra Götalandsregionen', async () => {
+    const root = await one<{ id: string; parent_id: string | null; name: string }>(
       db,
-      'select id, parent_id, name from units where hsa_id = ?',
-      demoRootUnitHsaId,
+      sql`select id, parent_id, name from units where hsa_id = ${demoRootUnitHsaId}`,
     );
     expect(root).toMatchObject({ parent_id: null, name: 'Västra Götalandsregionen' });
-    const orphans = all(db, 'select id from units where parent_id is null and id <> ?', root.id);
+    const orphans = await all(db, sql`select id from units where parent_id is null and id <> ${root.id}`);
     expect(orphans).toEqual([]);
-    const kardiologi = one<{ parent: string }>(
+    const kardiologi = await one<{ parent: string }>(
       db,
-      "select p.name as parent from units u join units p on p.id = u.parent_id where u.name = 'Kardiologi Sahlgrenska'",
+      sql`select p.name as parent from units u join units p on p.id = u.parent_id where u.name = 'Kardiologi Sahlgrenska'`,
     );
     expect(kardiologi.parent).toBe('Sahlgrenska Universitetssjukhuset');
-    for (const { hsa_id } of all<{ hsa_id: string }>(db, 'select hsa_id from units')) {
+    for (const { hsa_id } of await all<{ hsa_id: string }>(db, sql`select hsa_id from units`)) {
       expect(hsa_id).toMatch(/^SE2321000131-[ES]\d{12}$/);
     }
   });
 
-  it('gives every person a unique HSA-id, one unit and a valid personnummer', () => {
-    const rows = all<{ hsa_id: string; pnr: string; units: number }>(
+  it('gives every person a unique HSA-id, one unit and a valid personnummer', async () => {
+    const rows = await all<{ hsa_id: string; pnr: string; units: number }>(
       db,
-      `select hsa_id, personal_identity_number as pnr,
+      sql`select hsa_id, personal_identity_number as pnr,
         (select count(*) from person_units pu where pu.person_id = p.id) as units from persons p`,
     );
     for (const row of rows) {
@@ -145,17 +170,19 @@ describe('seedDemoData', () => {
     expect(new Set(rows.map((row) => row.pnr)).size).toBe(rows.length);
   });
 
-  it('spreads birth years and includes someone under 18', () => {
-    const years = all<{ pnr: string }>(db, 'select personal_identity_number as pnr from persons').map((row) =>
-      Number(row.pnr.slice(0, 4)),
-    );
+  it('spreads birth years and includes someone under 18', async () => {
+    const years = (
+      await all<{ pnr: string }>(db, sql`select personal_identity_number as pnr from persons`)
+    ).map((row) => Number(row.pnr.slice(0, 4)));
     expect(Math.min(...years)).toBeLessThan(1965);
     expect(Math.max(...years)).toBeGreaterThan(now.getUTCFullYear() - 18);
     expect(new Set(years).size).toBeGreaterThan(30);
   });
 
-  it('gives most but not all persons a vgregion.se email', () => {
-    const emails = all<{ email: string | null }>(db, 'select email from persons').map((row) => row.email);
+  it('gives most but not all persons a vgregion.se email', async () => {
+    const emails = (await all<{ email: string | null }>(db, sql`select email from persons`)).map(
+      (row) => row.email,
+    );
     const missing = emails.filter((email) => email === null).length;
     expect(missing).toBeGreaterThan(0);
     expect(missing).toBeLessThan(emails.length * 0.2);
@@ -165,28 +192,30 @@ describe('seedDemoData', () => {
     expect(new Set(emails.filter((value) => value !== null)).size).toBe(emails.length - missing);
   });
 
-  it('writes 19-digit unique card serials starting with 9752', () => {
-    const serials = all<{ serial: string }>(db, 'select serial from cards').map((row) => row.serial);
+  it('writes 19-digit unique card serials starting with 9752', async () => {
+    const serials = (await all<{ serial: string }>(db, sql`select serial from cards`)).map(
+      (row) => row.serial,
+    );
     for (const serial of serials) expect(serial).toMatch(/^9752\d{15}$/);
     expect(new Set(serials).size).toBe(serials.length);
   });
 
-  it('gives every person a usable ordinary trust level 3 card with authentication and signature eids', () => {
-    const withoutCard = all(
+  it('gives every person a usable ordinary trust level 3 card with authentication and signature eids', async () => {
+    const withoutCard = await all(
       db,
-      `select id from persons p where not exists (select 1 from cards c where c.holder_person_id = p.id
+      sql`select id from persons p where not exists (select 1 from cards c where c.holder_person_id = p.id
         and c.kind = 'ordinary' and c.state in ('active', 'locked') and c.trust_level = 3)`,
     );
     expect(withoutCard).toEqual([]);
-    const incomplete = all(
+    const incomplete = await all(
       db,
-      `select c.id from cards c where c.kind = 'ordinary' and (select count(distinct purpose) from eids e
+      sql`select c.id from cards c where c.kind = 'ordinary' and (select count(distinct purpose) from eids e
         where e.card_id = c.id and e.purpose in ('authentication', 'signature')) <> 2`,
     );
     expect(incomplete).toEqual([]);
-    const validity = all<{ valid_from: number; valid_to: number }>(
+    const validity = await all<{ valid_from: number; valid_to: number }>(
       db,
-      "select valid_from, valid_to from cards where kind = 'ordinary' and state = 'active'",
+      sql`select valid_from, valid_to from cards where kind = 'ordinary' and state = 'active'`,
     );
     for (const card of validity) {
       expect(new Date(card.valid_to).getUTCFullYear() - new Date(card.valid_from).getUTCFullYear()).toBe(5);
@@ -194,106 +223,111 @@ describe('seedDemoData', () => {
     }
   });
 
-  it('keeps invalid eids for "Visa ogiltiga SITHS eID"', () => {
-    const states = all<{ state: string; n: number }>(
+  it('keeps invalid eids for "Visa ogiltiga SITHS eID"', async () => {
+    const states = await all<{ state: string; n: number }>(
       db,
-      'select state, count(*) as n from eids group by state',
+      sql`select state, count(*) as n from eids group by state`,
     );
     expect(states.map((row) => row.state).sort()).toEqual(['active', 'expired', 'revoked']);
-    const expiredStillValid = all(
+    const expiredStillValid = await all(
       db,
-      "select id from eids where state = 'expired' and valid_to > ?",
-      now.getTime(),
+      sql`select id from eids where state = 'expired' and valid_to > ${now.getTime()}`,
     );
     expect(expiredStillValid).toEqual([]);
-    expect(count(db, "cards where state in ('revoked', 'expired')")).toBeGreaterThan(0);
+    expect(await count(db, "cards where state in ('revoked', 'expired')")).toBeGreaterThan(0);
   });
 
-  it('gives some persons mobile devices, each with an eid and at most 3 active', () => {
-    const devices = all<{ name: string; eids: number }>(
+  it('gives some persons mobile devices, each with an eid and at most 3 active', async () => {
+    const devices = await all<{ name: string; eids: number }>(
       db,
-      'select name, (select count(*) from eids e where e.mobile_device_id = d.id) as eids from mobile_devices d',
+      sql`select name, (select count(*) from eids e where e.mobile_device_id = d.id) as eids from mobile_devices d`,
     );
     expect(devices.length).toBeGreaterThan(10);
     for (const device of devices) expect(device.eids).toBe(1);
-    const crowded = all(
+    const crowded = await all(
       db,
-      "select person_id from mobile_devices where state = 'active' group by person_id having count(*) > 3",
+      sql`select person_id from mobile_devices where state = 'active' group by person_id having count(*) > 3`,
     );
     expect(crowded).toEqual([]);
   });
 
-  it('seeds the fixed demo cards in the states the flows need', () => {
-    const card = (serial: string) =>
-      one<{ id: string; kind: string; state: string; holder: string | null; trust_level: number }>(
+  it('seeds the fixed demo cards in the states the flows need', async () => {
+    const card = async (serial: string) =>
+      await one<{ id: string; kind: string; state: string; holder: string | null; trust_level: number }>(
         db,
-        `select c.id, c.kind, c.state, c.trust_level, p.given_name || ' ' || p.surname as holder
-          from cards c left join persons p on p.id = c.holder_person_id where c.serial = ?`,
-        serial,
+        sql`select c.id, c.kind, c.state, c.trust_level, p.given_name || ' ' || p.surname as holder
+          from cards c left join persons p on p.id = c.holder_person_id where c.serial = ${serial}`,
       );
-    expect(card(demoCards.lockedOrdinary)).toMatchObject({
+    expect(await card(demoCards.lockedOrdinary)).toMatchObject({
       kind: 'ordinary',
       state: 'locked',
       holder: 'Carina Svensson Andersson',
     });
-    expect(card(demoCards.activeOrdinary)).toMatchObject({ kind: 'ordinary', state: 'active' });
-    expect(card(demoCards.reserveNotActivated)).toMatchObject({
+    expect(await card(demoCards.activeOrdinary)).toMatchObject({ kind: 'ordinary', state: 'active' });
+    expect(await card(demoCards.reserveNotActivated)).toMatchObject({
       kind: 'reserve',
       state: 'assigned',
       holder: `${demoPersons.olof.givenName} ${demoPersons.olof.surname}`,
       trust_level: 2,
     });
-    expect(card(demoCards.reserveNoOrder)).toMatchObject({
+    expect(await card(demoCards.reserveNoOrder)).toMatchObject({
       kind: 'reserve',
       state: 'in_stock',
       holder: null,
     });
   });
 
-  it('links the not-activated reserve card to a ready loa2 order and the other to none', () => {
-    const orderFor = (serial: string) =>
-      all<{ type: string; state: string; person: string }>(
+  it('links the not-activated reserve card to a ready loa2 order and the other to none', async () => {
+    const orderFor = async (serial: string) =>
+      await all<{ type: string; state: string; person: string }>(
         db,
-        `select o.type, o.state, p.hsa_id as person from orders o join cards c on c.id = o.card_id
-          join persons p on p.id = o.person_id where c.serial = ?`,
-        serial,
+        sql`select o.type, o.state, p.hsa_id as person from orders o join cards c on c.id = o.card_id
+          join persons p on p.id = o.person_id where c.serial = ${serial}`,
       );
-    expect(orderFor(demoCards.reserveNotActivated)).toEqual([
+    expect(await orderFor(demoCards.reserveNotActivated)).toEqual([
       { type: 'reserve_card_loa2', state: 'ready', person: demoPersons.olof.hsaId },
     ]);
-    expect(orderFor(demoCards.reserveNoOrder)).toEqual([]);
+    expect(await orderFor(demoCards.reserveNoOrder)).toEqual([]);
   });
 
-  it('leaves exactly the low-stock unit below its threshold', () => {
-    const below = all<{ hsa_id: string }>(
+  it('leaves exactly the low-stock unit below its threshold', async () => {
+    const below = await all<{ hsa_id: string }>(
       db,
-      `select u.hsa_id from units u where (select count(*) from cards c where c.unit_id = u.id
+      sql`select u.hsa_id from units u where (select count(*) from cards c where c.unit_id = u.id
         and c.kind = 'reserve' and c.state = 'in_stock') < u.low_stock_threshold`,
     );
     expect(below).toEqual([{ hsa_id: demoLowStockUnitHsaId }]);
-    const stocked = all(db, "select distinct unit_id from cards where state = 'in_stock'");
+    const stocked = await all(db, sql`select distinct unit_id from cards where state = 'in_stock'`);
     expect(stocked.length).toBeGreaterThan(4);
   });
 
-  it('seeds orders in every state, each with a consistent event history', () => {
-    const states = all<{ state: string }>(db, 'select distinct state from orders').map((row) => row.state);
+  it('seeds orders in every state, each with a consistent event history', async () => {
+    const states = (await all<{ state: string }>(db, sql`select distinct state from orders`)).map(
+      (row) => row.state,
+    );
     expect(states.sort()).toEqual(
       ['awaiting_second_approval', 'cancelled', 'expired', 'fulfilled', 'placed', 'ready'].sort(),
     );
-    expect(one(db, "select type from orders where state = 'awaiting_second_approval' limit 1")).toEqual({
+    expect(
+      await one(db, sql`select type from orders where state = 'awaiting_second_approval' limit 1`),
+    ).toEqual({
       type: 'reserve_card_loa3',
     });
-    const orders = all<{ id: string; state: string; placed_by_user_id: string }>(db, 'select * from orders');
-    const placers = all<{ username: string }>(
+    const orders = await all<{ id: string; state: string; placed_by_user_id: string }>(
       db,
-      'select distinct u.username from orders o join users u on u.id = o.placed_by_user_id',
+      sql`select * from orders`,
+    );
+    const placers = (
+      await all<{ username: string }>(
+        db,
+        sql`select distinct u.username from orders o join users u on u.id = o.placed_by_user_id`,
+      )
     ).map((row) => row.username);
     expect(placers.every((name) => name.startsWith('chef') || name.startsWith('kontakt'))).toBe(true);
     for (const order of orders) {
-      const events = all<{ from_state: string | null; to_state: string; at: number }>(
+      const events = await all<{ from_state: string | null; to_state: string; at: number }>(
         db,
-        'select from_state, to_state, at from order_events where order_id = ? order by at, id',
-        order.id,
+        sql`select from_state, to_state, at from order_events where order_id = ${order.id} order by at, id`,
       );
       expect(events[0]).toMatchObject({ from_state: null, to_state: 'placed' });
       for (const [index, event] of events.entries()) {
@@ -304,10 +338,10 @@ describe('seedDemoData', () => {
     }
   });
 
-  it('creates the demo staff with scoped roles and end users without passwords', () => {
-    const roles = all<{ username: string; role: string; unit: string | null; hash: string | null }>(
+  it('creates the demo staff with scoped roles and end users without passwords', async () => {
+    const roles = await all<{ username: string; role: string; unit: string | null; hash: string | null }>(
       db,
-      `select u.username, r.role, un.hsa_id as unit, u.password_hash as hash from users u
+      sql`select u.username, r.role, un.hsa_id as unit, u.password_hash as hash from users u
         join staff_role_assignments r on r.user_id = u.id left join units un on un.id = r.unit_id`,
     );
     expect(roles).toHaveLength(demoLogins.length);
@@ -319,9 +353,9 @@ describe('seedDemoData', () => {
         hash: `fake$${login.password}`,
       });
     }
-    const endUsers = all<{ username: string; hash: string | null; hsa_id: string }>(
+    const endUsers = await all<{ username: string; hash: string | null; hsa_id: string }>(
       db,
-      "select u.username, u.password_hash as hash, p.hsa_id from users u join persons p on p.id = u.person_id where u.username in ('carina', 'olof') order by u.username",
+      sql`select u.username, u.password_hash as hash, p.hsa_id from users u join persons p on p.id = u.person_id where u.username in ('carina', 'olof') order by u.username`,
     );
     expect(endUsers).toEqual([
       { username: 'carina', hash: null, hsa_id: demoPersons.carina.hsaId },
@@ -329,10 +363,10 @@ describe('seedDemoData', () => {
     ]);
   });
 
-  it('registers the demo agent by the SHA-256 of its token, for Carina', () => {
-    const agent = one<{ id: string; name: string; device_token_hash: string; person: string }>(
+  it('registers the demo agent by the SHA-256 of its token, for Carina', async () => {
+    const agent = await one<{ id: string; name: string; device_token_hash: string; person: string }>(
       db,
-      'select a.id, a.name, a.device_token_hash, p.hsa_id as person from agents a join persons p on p.id = a.person_id',
+      sql`select a.id, a.name, a.device_token_hash, p.hsa_id as person from agents a join persons p on p.id = a.person_id`,
     );
     expect(agent).toEqual({
       id: demoAgentId,
@@ -342,8 +376,8 @@ describe('seedDemoData', () => {
     });
   });
 
-  it('records one demo_data_seeded audit event by the system', () => {
-    expect(all(db, 'select actor_label, actor_user_id, outcome from audit_events')).toEqual([
+  it('records one demo_data_seeded audit event by the system', async () => {
+    expect(await all(db, sql`select actor_label, actor_user_id, outcome from audit_events`)).toEqual([
       { actor_label: 'system', actor_user_id: null, outcome: 'success' },
     ]);
   });
@@ -352,12 +386,16 @@ describe('seedDemoData', () => {
 describe('seedDemoData with real password hashing', () => {
   it('stores hashes the demo passwords verify against', async () => {
     const db = await seeded({ hashPassword });
-    const chef = demoLogins.find((login) => login.username === 'chef');
-    const { hash } = one<{ hash: string }>(
-      db,
-      "select password_hash as hash from users where username = 'chef'",
-    );
-    expect(await verifyPassword(chef?.password ?? '', hash)).toBe(true);
-    expect(await verifyPassword('wrong', hash)).toBe(false);
+    try {
+      const chef = demoLogins.find((login) => login.username === 'chef');
+      const { hash } = await one<{ hash: string }>(
+        db,
+        sql`select password_hash as hash from users where username = 'chef'`,
+      );
+      expect(await verifyPassword(chef?.password ?? '', hash)).toBe(true);
+      expect(await verifyPassword('wrong', hash)).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });

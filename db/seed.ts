@@ -26,6 +26,7 @@ import {
   personalIdentityNumber,
   vgregionEmail,
 } from './demo-fixtures';
+import { first } from './engine';
 import {
   agents,
   auditEvents,
@@ -83,7 +84,7 @@ export const demoAgentId = seedId(9, 1);
 export async function seedDemoData(db: AppDatabase, options: SeedDemoOptions): Promise<DemoSeedSummary> {
   const dataset = buildDemoDataset(options.now ?? new Date());
   const summary = summarise(dataset);
-  if (isSeeded(db)) return summary;
+  if (await isSeeded(db)) return summary;
 
   const passwordHashes = new Map<string, string>();
   for (const login of demoLogins) {
@@ -95,31 +96,31 @@ export async function seedDemoData(db: AppDatabase, options: SeedDemoOptions): P
     .update(options.demoAgentToken ?? defaultDemoAgentToken)
     .digest('hex');
 
-  db.transaction((tx) => {
-    if (isSeeded(tx)) return;
-    writeDataset(tx, dataset, passwordHashes);
-    tx.insert(agents)
-      .values({ id: demoAgentId, name: demoAgentName, deviceTokenHash, personId: dataset.personIds.carina })
-      .run();
-    tx.insert(auditEvents)
-      .values({
-        at: dataset.now,
-        actorLabel: 'system',
-        action: 'demo_data_seeded',
-        objectType: 'database',
-        outcome: 'success',
-        detail: { ...summary },
-      })
-      .run();
+  await db.transaction(async (tx) => {
+    if (await isSeeded(tx)) return;
+    await writeDataset(tx, dataset, passwordHashes);
+    await tx
+      .insert(agents)
+      .values({ id: demoAgentId, name: demoAgentName, deviceTokenHash, personId: dataset.personIds.carina });
+    await tx.insert(auditEvents).values({
+      at: dataset.now,
+      actorLabel: 'system',
+      action: 'demo_data_seeded',
+      objectType: 'database',
+      outcome: 'success',
+      detail: { ...summary },
+    });
   });
   return summary;
 }
 
 type Writer = Pick<AppDatabase, 'insert' | 'select'>;
 
-function isSeeded(db: Writer): boolean {
+async function isSeeded(db: Writer): Promise<boolean> {
   return (
-    db.select({ id: units.id }).from(units).where(eq(units.hsaId, demoRootUnitHsaId)).get() !== undefined
+    first(
+      await db.select({ id: units.id }).from(units).where(eq(units.hsaId, demoRootUnitHsaId)).limit(1),
+    ) !== undefined
   );
 }
 
@@ -133,27 +134,34 @@ function summarise(dataset: DemoDataset): DemoSeedSummary {
   };
 }
 
-function writeDataset(tx: Writer, dataset: DemoDataset, passwordHashes: Map<string, string>): void {
+async function writeDataset(
+  tx: Writer,
+  dataset: DemoDataset,
+  passwordHashes: Map<string, string>,
+): Promise<void> {
   // Parents come first in dataset.units, so the self reference holds row by row.
-  insertInChunks(dataset.units, (rows) => tx.insert(units).values(rows).run());
-  insertInChunks(dataset.persons, (rows) => tx.insert(persons).values(rows).run());
-  insertInChunks(dataset.personUnits, (rows) => tx.insert(personUnits).values(rows).run());
+  await insertInChunks(dataset.units, (rows) => tx.insert(units).values(rows));
+  await insertInChunks(dataset.persons, (rows) => tx.insert(persons).values(rows));
+  await insertInChunks(dataset.personUnits, (rows) => tx.insert(personUnits).values(rows));
   const userRows = dataset.users.map(({ password, ...user }) => ({
     ...user,
     passwordHash: password === null ? null : (passwordHashes.get(password) ?? null),
   }));
-  insertInChunks(userRows, (rows) => tx.insert(users).values(rows).run());
-  insertInChunks(dataset.roles, (rows) => tx.insert(staffRoleAssignments).values(rows).run());
-  insertInChunks(dataset.cards, (rows) => tx.insert(cards).values(rows).run());
-  insertInChunks(dataset.mobileDevices, (rows) => tx.insert(mobileDevices).values(rows).run());
-  insertInChunks(dataset.eids, (rows) => tx.insert(eids).values(rows).run());
-  insertInChunks(dataset.orders, (rows) => tx.insert(orders).values(rows).run());
-  insertInChunks(dataset.orderEvents, (rows) => tx.insert(orderEvents).values(rows).run());
+  await insertInChunks(userRows, (rows) => tx.insert(users).values(rows));
+  await insertInChunks(dataset.roles, (rows) => tx.insert(staffRoleAssignments).values(rows));
+  await insertInChunks(dataset.cards, (rows) => tx.insert(cards).values(rows));
+  await insertInChunks(dataset.mobileDevices, (rows) => tx.insert(mobileDevices).values(rows));
+  await insertInChunks(dataset.eids, (rows) => tx.insert(eids).values(rows));
+  await insertInChunks(dataset.orders, (rows) => tx.insert(orders).values(rows));
+  await insertInChunks(dataset.orderEvents, (rows) => tx.insert(orderEvents).values(rows));
 }
 
-function insertInChunks<T>(rows: readonly T[], insert: (chunk: T[]) => unknown): void {
-  // Stays well below SQLite's limit on bound parameters per statement.
-  for (let start = 0; start < rows.length; start += 100) insert(rows.slice(start, start + 100));
+async function insertInChunks<T>(
+  rows: readonly T[],
+  insert: (chunk: T[]) => PromiseLike<unknown>,
+): Promise<void> {
+  // Stays well below either engine's limit on bound parameters per statement.
+  for (let start = 0; start < rows.length; start += 100) await insert(rows.slice(start, start + 100));
 }
 
 type UnitRow = typeof units.$inferInsert;

@@ -1,5 +1,6 @@
 import { asc, inArray, sql } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { queryRows } from './engine';
 import { units } from './schema';
 
 export interface UnitSummary {
@@ -11,23 +12,26 @@ export interface UnitSummary {
 }
 
 /** The given units and every unit below them in the HSA tree. */
-export function expandUnitSubtrees(db: AppDatabase, rootUnitIds: readonly string[]): string[] {
+export async function expandUnitSubtrees(db: AppDatabase, rootUnitIds: readonly string[]): Promise<string[]> {
   if (rootUnitIds.length === 0) return [];
   const roots = sql.join(
     rootUnitIds.map((id) => sql`${id}`),
     sql`, `,
   );
-  const rows = db.all<{ id: string }>(sql`
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`
     with recursive subtree(id) as (
       select id from units where id in (${roots})
       union
       select units.id from units join subtree on units.parent_id = subtree.id
     )
-    select id from subtree`);
+    select id from subtree`,
+  );
   return rows.map((row) => row.id);
 }
 
-export function listUnits(db: AppDatabase, unitIds?: readonly string[]): UnitSummary[] {
+export async function listUnits(db: AppDatabase, unitIds?: readonly string[]): Promise<UnitSummary[]> {
   const query = db
     .select({
       id: units.id,
@@ -39,10 +43,7 @@ export function listUnits(db: AppDatabase, unitIds?: readonly string[]): UnitSum
     .from(units);
   if (unitIds) {
     if (unitIds.length === 0) return [];
-    return query
-      .where(inArray(units.id, [...unitIds]))
-      .orderBy(asc(units.name))
-      .all();
+    return await query.where(inArray(units.id, [...unitIds])).orderBy(asc(units.name));
   }
-  return query.orderBy(asc(units.name)).all();
+  return await query.orderBy(asc(units.name));
 }

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first } from './engine';
 import { cards, persons } from './schema';
 
 export interface UnlockMailFacts {
@@ -10,21 +11,25 @@ export interface UnlockMailFacts {
 }
 
 /** What the mail about an unlock attempt needs: whom to tell, and which card the audit event is about. */
-export function findUnlockMailFacts(
+export async function findUnlockMailFacts(
   db: Pick<AppDatabase, 'select'>,
   personId: string,
   cardSerial: string,
-): UnlockMailFacts {
-  const person = db
-    .select({ givenName: persons.givenName, surname: persons.surname, email: persons.email })
-    .from(persons)
-    .where(eq(persons.id, personId))
-    .get();
-  const card = db
-    .select({ id: cards.id, unitId: cards.unitId })
-    .from(cards)
-    .where(eq(cards.serial, cardSerial))
-    .get();
+): Promise<UnlockMailFacts> {
+  const person = first(
+    await db
+      .select({ givenName: persons.givenName, surname: persons.surname, email: persons.email })
+      .from(persons)
+      .where(eq(persons.id, personId))
+      .limit(1),
+  );
+  const card = first(
+    await db
+      .select({ id: cards.id, unitId: cards.unitId })
+      .from(cards)
+      .where(eq(cards.serial, cardSerial))
+      .limit(1),
+  );
   return {
     person: person && { name: `${person.givenName} ${person.surname}`, email: person.email?.trim() || null },
     card,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import { persons, type StaffRole, staffRoleAssignments, units, users } from './schema';
 
@@ -18,23 +19,27 @@ export interface UserAccount {
   disabled: boolean;
 }
 
-export function findUserByUsername(db: AppDatabase, username: string): UserAccount | undefined {
-  const row = db.select().from(users).where(eq(users.username, username.trim().toLowerCase())).get();
+export async function findUserByUsername(
+  db: AppDatabase,
+  username: string,
+): Promise<UserAccount | undefined> {
+  const row = first(
+    await db.select().from(users).where(eq(users.username, username.trim().toLowerCase())).limit(1),
+  );
   return row && toAccount(row);
 }
 
-export function findUserById(db: AppDatabase, userId: string): UserAccount | undefined {
-  const row = db.select().from(users).where(eq(users.id, userId)).get();
+export async function findUserById(db: AppDatabase, userId: string): Promise<UserAccount | undefined> {
+  const row = first(await db.select().from(users).where(eq(users.id, userId)).limit(1));
   return row && toAccount(row);
 }
 
-export function listRoleAssignments(db: AppDatabase, userId: string): RoleAssignment[] {
-  return db
+export async function listRoleAssignments(db: AppDatabase, userId: string): Promise<RoleAssignment[]> {
+  return await db
     .select({ role: staffRoleAssignments.role, unitId: staffRoleAssignments.unitId, unitName: units.name })
     .from(staffRoleAssignments)
     .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
-    .where(eq(staffRoleAssignments.userId, userId))
-    .all();
+    .where(eq(staffRoleAssignments.userId, userId));
 }
 
 function toAccount(row: typeof users.$inferSelect): UserAccount {
@@ -52,11 +57,26 @@ function toAccount(row: typeof users.$inferSelect): UserAccount {
  * The login account of a person who proved themselves with a SITHS eID: their existing one, or a new
  * account without a password (username: the HSA-id) on their first Mina sidor login.
  */
-export function ensureUserForPerson(db: AppDatabase, personId: string): UserAccount | undefined {
-  return db.transaction((tx) => {
-    const existing = tx.select().from(users).where(eq(users.personId, personId)).get();
+export async function ensureUserForPerson(
+  db: AppDatabase,
+  personId: string,
+): Promise<UserAccount | undefined> {
+  try {
+    return await createUserForPerson(db, personId);
+  } catch (error) {
+    // A simultaneous first login created the account (PostgreSQL runs the two transactions side by side).
+    if (!isUniqueViolation(error)) throw error;
+    const row = first(await db.select().from(users).where(eq(users.personId, personId)).limit(1));
+    if (!row) throw error;
+    return toAccount(row);
+  }
+}
+
+async function createUserForPerson(db: AppDatabase, personId: string): Promise<UserAccount | undefined> {
+  return db.transaction(async (tx) => {
+    const existing = first(await tx.select().from(users).where(eq(users.personId, personId)).limit(1));
     if (existing) return toAccount(existing);
-    const person = tx.select().from(persons).where(eq(persons.id, personId)).get();
+    const person = first(await tx.select().from(persons).where(eq(persons.id, personId)).limit(1));
     if (!person) return undefined;
     const row = {
       id: newId(),
@@ -65,7 +85,7 @@ export function ensureUserForPerson(db: AppDatabase, personId: string): UserAcco
       displayName: `${person.givenName} ${person.surname}`,
       passwordHash: null,
     };
-    tx.insert(users).values(row).run();
-    return toAccount(tx.select().from(users).where(eq(users.id, row.id)).get()!);
+    await tx.insert(users).values(row);
+    return toAccount(first(await tx.select().from(users).where(eq(users.id, row.id)).limit(1))!);
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
+import { first, queryRows } from './engine';
 import type { UnitScope } from './overview';
 
 const weekMs = 7 * 24 * 60 * 60 * 1000;
@@ -43,7 +44,7 @@ function scopeSql(column: string, scope: UnitScope) {
  * counts until its last change: the cards table keeps no history of its own, and for a reserve card the
  * last change is nearly always the one that took it out of stock (assigned or withdrawn).
  */
-export function reserveStockPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
+export async function reserveStockPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
   const starts = lastWeekStarts(now, weeks);
   if (scope !== 'all' && scope.length === 0) return starts.map((start) => point(start, 0));
   const ends = starts.map((start) => Math.min(start.getTime() + weekMs - 1, now.getTime()));
@@ -54,22 +55,30 @@ export function reserveStockPerWeek(db: AppDatabase, scope: UnitScope, now = new
     ),
     sql`, `,
   );
-  const row = db.get<Record<string, number>>(sql`
+  const row = first(
+    await queryRows<Record<string, number>>(
+      db,
+      sql`
     select ${columns} from cards
     where kind = 'reserve' and created_at <= ${now.getTime()}
-      and (state = 'in_stock' or updated_at > ${starts[0]!.getTime()})${scopeSql('unit_id', scope)}`);
+      and (state = 'in_stock' or updated_at > ${starts[0]!.getTime()})${scopeSql('unit_id', scope)}`,
+    ),
+  );
   return starts.map((start, index) => point(start, row?.[`w${index}`] ?? 0));
 }
 
 /** Orders placed in each of the last `weeks` weeks. */
-export function ordersPlacedPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
+export async function ordersPlacedPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
   const starts = lastWeekStarts(now, weeks);
   if (scope !== 'all' && scope.length === 0) return starts.map((start) => point(start, 0));
   const from = starts[0]!.getTime();
-  const rows = db.all<{ bucket: number; value: number }>(sql`
+  const rows = await queryRows<{ bucket: number; value: number }>(
+    db,
+    sql`
     select cast((created_at - ${from}) / ${weekMs} as integer) as bucket, count(*) as value from orders
     where created_at >= ${from} and created_at <= ${now.getTime()}${scopeSql('unit_id', scope)}
-    group by bucket`);
+    group by bucket`,
+  );
   const byBucket = new Map(rows.map((row) => [row.bucket, row.value]));
   return starts.map((start, index) => point(start, byBucket.get(index) ?? 0));
 }

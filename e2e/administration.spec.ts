@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { first } from '../db/engine';
 import { staffRoleAssignments, units, users } from '../db/schema';
 import { expect, test } from './fixtures';
 import { logInAndWaitForOverview, systemDatabase } from './helpers';
@@ -10,15 +11,21 @@ test('a system admin gives kontakt.skovde the contact person role for Sahlgrensk
   page,
   system,
 }) => {
-  const db = systemDatabase(system);
-  const sahlgrenska = db.select().from(units).where(eq(units.hsaId, sahlgrenskaHsaId)).get()!.id;
-  const skovdeUser = db.select().from(users).where(eq(users.username, 'kontakt.skovde')).get()!.id;
-  const grantedRole = () =>
-    db
-      .select()
-      .from(staffRoleAssignments)
-      .where(and(eq(staffRoleAssignments.userId, skovdeUser), eq(staffRoleAssignments.unitId, sahlgrenska)))
-      .get();
+  const db = await systemDatabase(system);
+  const sahlgrenska = first(
+    await db.select().from(units).where(eq(units.hsaId, sahlgrenskaHsaId)).limit(1),
+  )!.id;
+  const skovdeUser = first(
+    await db.select().from(users).where(eq(users.username, 'kontakt.skovde')).limit(1),
+  )!.id;
+  const grantedRole = async () =>
+    first(
+      await db
+        .select()
+        .from(staffRoleAssignments)
+        .where(and(eq(staffRoleAssignments.userId, skovdeUser), eq(staffRoleAssignments.unitId, sahlgrenska)))
+        .limit(1),
+    );
 
   await logInAndWaitForOverview(page, 'admin');
   await page
@@ -54,14 +61,14 @@ test('a system admin gives kontakt.skovde the contact person role for Sahlgrensk
   await expect(page.locator('#field-roleUnitId-error')).toHaveText(
     'Chef och kontaktperson måste ha en enhet.',
   );
-  expect(grantedRole()).toBeUndefined();
+  expect(await grantedRole()).toBeUndefined();
 
   await grant.getByLabel('Enhet').selectOption(sahlgrenska);
   await grant.getByRole('button', { name: 'Lägg till roll' }).click();
   await expect(page.getByRole('status')).toHaveText('Rollen är tillagd.');
   const skovdeRow = page.getByTestId('staff-kontakt.skovde');
   await expect(skovdeRow).toContainText('Kontaktperson, Sahlgrenska Universitetssjukhuset');
-  expect(grantedRole()).toMatchObject({ role: 'contact_person' });
+  expect(await grantedRole()).toMatchObject({ role: 'contact_person' });
 
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await logInAndWaitForOverview(page, 'kontakt.skovde');
@@ -71,18 +78,18 @@ test('a system admin gives kontakt.skovde the contact person role for Sahlgrensk
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await logInAndWaitForOverview(page, 'admin');
   await page.goto('/admin/administration');
-  const assignmentId = grantedRole()!.id;
+  const assignmentId = (await grantedRole())!.id;
   await page.getByTestId(`role-${assignmentId}`).getByRole('link', { name: 'Ta bort' }).click();
   await expect(page.getByRole('heading', { name: 'Ta bort roll' })).toBeVisible();
   await page.getByRole('button', { name: 'Ta bort rollen' }).click();
   await expect(page.getByRole('status')).toHaveText('Rollen är borttagen.');
   await expect(page.getByTestId(`role-${assignmentId}`)).toHaveCount(0);
-  expect(grantedRole()).toBeUndefined();
+  expect(await grantedRole()).toBeUndefined();
 
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await logInAndWaitForOverview(page, 'kontakt.skovde');
   await page.goto('/admin/reservkort');
   await expect(page.getByTestId('stock-SE2321000131-S000000030322')).toBeVisible();
   await expect(page.getByTestId(`stock-${kardiologiHsaId}`)).toHaveCount(0);
-  db.$client.close();
+  await db.close();
 });

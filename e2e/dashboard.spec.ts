@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { first } from '../db/engine';
 import { countOverview } from '../db/overview';
 import { units } from '../db/schema';
 import { demoLogins } from '../db/seed';
@@ -7,12 +8,12 @@ import { expect, test } from './fixtures';
 import { demoPassword, logIn, logInAndWaitForOverview, systemDatabase } from './helpers';
 
 test('a contact person logs in and sees the overview counts of their own units', async ({ page, system }) => {
-  const db = systemDatabase(system);
+  const db = await systemDatabase(system);
   const login = demoLogins.find((candidate) => candidate.username === 'kontakt')!;
-  const unitId = db.select().from(units).where(eq(units.hsaId, login.unitHsaId!)).get()!.id;
-  const expected = countOverview(db, expandUnitSubtrees(db, [unitId]));
-  const everything = countOverview(db, 'all');
-  db.$client.close();
+  const unitId = first(await db.select().from(units).where(eq(units.hsaId, login.unitHsaId!)).limit(1))!.id;
+  const expected = await countOverview(db, await expandUnitSubtrees(db, [unitId]));
+  const everything = await countOverview(db, 'all');
+  await db.close();
 
   await logInAndWaitForOverview(page, 'kontakt');
   await expect(page.getByText('Dina enheter')).toBeVisible();

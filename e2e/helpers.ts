@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { openDatabase } from '../db/connection';
+import { type AppDatabase, openDatabase } from '../db/connection';
 import { demoLogins } from '../db/seed';
 import type { SithsSystem } from '../test-support/siths-system';
 import { expect } from './fixtures';
@@ -22,7 +22,7 @@ export async function logInAndWaitForOverview(page: Page, username: string) {
   await expect(page.getByRole('heading', { name: 'Översikt' })).toBeVisible();
 }
 
-/** The database of the system under test, for checking what the pages show. */
-export function systemDatabase(system: SithsSystem) {
-  return openDatabase(system.databasePath);
+/** The database of the system under test, for checking what the pages show; the caller closes it. */
+export async function systemDatabase(system: SithsSystem): Promise<AppDatabase> {
+  return await openDatabase(system.databasePath);
 }

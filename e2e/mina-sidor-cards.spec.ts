@@ -1,4 +1,7 @@
 import type { Page } from '@playwright/test';
+import { eq, sql } from 'drizzle-orm';
+import { first, queryRows } from '../db/engine';
+import { cards } from '../db/schema';
 import { demoCards } from '../db/seed';
 import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
@@ -66,14 +69,18 @@ test('Felkod 2006: a reserve card with no order cannot be registered', async ({ 
   await typePin(agentUi);
   await expect(page.getByText('2006', { exact: true })).toBeVisible();
   await expect(page.getByText('Kontakta din chef eller kontaktperson på enheten.')).toBeVisible();
-  const db = systemDatabase(system);
+  const db = await systemDatabase(system);
   try {
-    const row = db.$client
-      .prepare('select state from cards where serial = ?')
-      .get(demoCards.reserveNoOrder) as { state: string };
-    expect(row.state).toBe('in_stock');
+    const row = first(
+      await db
+        .select({ state: cards.state })
+        .from(cards)
+        .where(eq(cards.serial, demoCards.reserveNoOrder))
+        .limit(1),
+    );
+    expect(row?.state).toBe('in_stock');
   } finally {
-    db.$client.close();
+    await db.close();
   }
 });
 
@@ -112,19 +119,18 @@ test('AKTIVERA DITT RESERVKORT: register, terms, AKTIVERA, progress, done, then 
     timeout: 30_000,
   });
 
-  const db = systemDatabase(system);
+  const db = await systemDatabase(system);
   try {
-    const state = db.$client
-      .prepare(
-        `select c.state as card, o.state as orderState,
-           (select count(*) from eids e where e.card_id = c.id and e.state = 'active' and e.purpose <> 'transport') as eids,
-           (select count(*) from eids e where e.card_id = c.id and e.state = 'active' and e.purpose = 'transport') as transport
-         from cards c join orders o on o.card_id = c.id where c.serial = ?`,
-      )
-      .get(demoCards.reserveNotActivated);
+    const [state] = await queryRows(
+      db,
+      sql`select c.state as card, o.state as "orderState",
+            (select count(*) from eids e where e.card_id = c.id and e.state = 'active' and e.purpose <> 'transport') as eids,
+            (select count(*) from eids e where e.card_id = c.id and e.state = 'active' and e.purpose = 'transport') as transport
+          from cards c join orders o on o.card_id = c.id where c.serial = ${demoCards.reserveNotActivated}`,
+    );
     expect(state).toEqual({ card: 'active', orderState: 'fulfilled', eids: 3, transport: 0 });
   } finally {
-    db.$client.close();
+    await db.close();
   }
 
   await page.getByRole('button', { name: 'LOGGA UT', exact: true }).click();

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { first } from '../db/engine';
 import { findPersonByIdentifier } from '../db/persons';
 import { cards, eids } from '../db/schema';
 import { demoCards, demoPersons } from '../db/seed';
@@ -65,15 +66,16 @@ test('an ID-administrator revokes one eID of a card; the other stays valid and t
   await expect(page.getByTestId('audit-events')).toContainText('Spärra SITHS eID');
   await expect(page.getByTestId('audit-events')).toContainText(revokedSerial!);
 
-  const db = systemDatabase(system);
-  const card = db.select().from(cards).where(eq(cards.serial, demoCards.activeOrdinary)).get()!;
-  const states = db
-    .select()
-    .from(eids)
-    .where(eq(eids.cardId, card.id))
-    .all()
-    .map((eid) => [eid.certificateSerial, eid.state, eid.revocationReason]);
-  db.$client.close();
+  const db = await systemDatabase(system);
+  const card = first(
+    await db.select().from(cards).where(eq(cards.serial, demoCards.activeOrdinary)).limit(1),
+  )!;
+  const states = (await db.select().from(eids).where(eq(eids.cardId, card.id))).map((eid) => [
+    eid.certificateSerial,
+    eid.state,
+    eid.revocationReason,
+  ]);
+  await db.close();
   expect(card.state).toBe('active');
   expect(states).toContainEqual([revokedSerial, 'revoked', 'compromised']);
   expect(states).toContainEqual([keptSerial, 'active', null]);
@@ -83,10 +85,12 @@ test('a manager sees no revoke button and a direct revocation POST is refused wi
   page,
   system,
 }) => {
-  const db = systemDatabase(system);
-  const carinaId = findPersonByIdentifier(db, carina.hsaId)!.id;
-  const card = db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).get()!;
-  db.$client.close();
+  const db = await systemDatabase(system);
+  const carinaId = (await findPersonByIdentifier(db, carina.hsaId))!.id;
+  const card = first(
+    await db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).limit(1),
+  )!;
+  await db.close();
 
   await logInAndWaitForOverview(page, 'chef');
   await openCarina(page);
@@ -97,11 +101,15 @@ test('a manager sees no revoke button and a direct revocation POST is refused wi
     form: { intent: 'confirm', reason: 'lost' },
   });
   expect(response.status()).toBe(403);
-  const after = systemDatabase(system);
+  const after = await systemDatabase(system);
   // Unchanged by the refused POST (an earlier spec on this worker may have unlocked the card).
-  expect(after.select().from(cards).where(eq(cards.id, card.id)).get()!.state).toBe(card.state);
-  expect(after.select().from(cards).where(eq(cards.id, card.id)).get()!.state).not.toBe('revoked');
-  after.$client.close();
+  expect(first(await after.select().from(cards).where(eq(cards.id, card.id)).limit(1))!.state).toBe(
+    card.state,
+  );
+  expect(first(await after.select().from(cards).where(eq(cards.id, card.id)).limit(1))!.state).not.toBe(
+    'revoked',
+  );
+  await after.close();
 });
 
 test('a bad personnummer in the search gets a Swedish message next to the field', async ({ page }) => {

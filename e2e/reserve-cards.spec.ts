@@ -1,4 +1,6 @@
 import { and, eq } from 'drizzle-orm';
+import type { AppDatabase } from '../db/connection';
+import { first } from '../db/engine';
 import { newId } from '../db/ids';
 import { cards, orders, personUnits, units, users } from '../db/schema';
 import { luhnCheckDigit } from '../protocol/identifiers';
@@ -13,8 +15,10 @@ test('a contact person registers a reserve card and activates it for a person; a
   page,
   system,
 }) => {
-  const db = systemDatabase(system);
-  const kardiologi = db.select().from(units).where(eq(units.hsaId, kardiologiHsaId)).get()!.id;
+  const db = await systemDatabase(system);
+  const kardiologi = first(
+    await db.select().from(units).where(eq(units.hsaId, kardiologiHsaId)).limit(1),
+  )!.id;
 
   await logInAndWaitForOverview(page, 'kontakt');
   await expect(page.getByTestId('chart-reserve-stock')).toBeVisible();
@@ -36,8 +40,8 @@ test('a contact person registers a reserve card and activates it for a person; a
   await expect(page.getByTestId(`card-${newSerial}`)).toContainText('I lager');
   const stockBefore = Number(await page.getByTestId('unit-stock-loa2').textContent());
 
-  const orderId = addReadyReserveOrder(db, kardiologi);
-  const cardId = db.select().from(cards).where(eq(cards.serial, newSerial)).get()!.id;
+  const orderId = await addReadyReserveOrder(db, kardiologi);
+  const cardId = first(await db.select().from(cards).where(eq(cards.serial, newSerial)).limit(1))!.id;
   await page.goto('/admin/reservkort/aktivera');
   await page.getByTestId(`order-${orderId}`).getByRole('link', { name: 'Välj' }).click();
   await page.getByLabel('Reservkort i lager').selectOption(cardId);
@@ -45,7 +49,7 @@ test('a contact person registers a reserve card and activates it for a person; a
   await expect(page).toHaveURL(new RegExp(`/admin/reservkort/enhet/${kardiologi}\\?tilldelat=`));
   await expect(page.getByTestId(`card-${newSerial}`)).toContainText('Tilldelad');
   await expect(page.getByTestId('unit-stock-loa2')).toHaveText(String(stockBefore - 1));
-  expect(db.select().from(orders).where(eq(orders.id, orderId)).get()).toMatchObject({
+  expect(first(await db.select().from(orders).where(eq(orders.id, orderId)).limit(1))).toMatchObject({
     state: 'ready',
     cardId,
   });
@@ -59,12 +63,14 @@ test('a contact person registers a reserve card and activates it for a person; a
   expect(refused?.status()).toBe(403);
   await expect(page.getByRole('alert')).toHaveText('Du har inte behörighet för den enheten.');
 
-  const otherOrder = addReadyReserveOrder(db, kardiologi);
-  const sahlgrenskaCard = db
-    .select()
-    .from(cards)
-    .where(and(eq(cards.unitId, kardiologi), eq(cards.state, 'in_stock'), eq(cards.trustLevel, 2)))
-    .get()!;
+  const otherOrder = await addReadyReserveOrder(db, kardiologi);
+  const sahlgrenskaCard = first(
+    await db
+      .select()
+      .from(cards)
+      .where(and(eq(cards.unitId, kardiologi), eq(cards.state, 'in_stock'), eq(cards.trustLevel, 2)))
+      .limit(1),
+  )!;
   await page.goto('/admin/reservkort/aktivera');
   await expect(page.getByTestId(`order-${otherOrder}`)).toHaveCount(0);
   const attempt = await page.request.post(
@@ -74,17 +80,21 @@ test('a contact person registers a reserve card and activates it for a person; a
     },
   );
   expect(attempt.status()).toBe(403);
-  expect(db.select().from(cards).where(eq(cards.id, sahlgrenskaCard.id)).get()!.state).toBe('in_stock');
-  db.$client.close();
+  expect(first(await db.select().from(cards).where(eq(cards.id, sahlgrenskaCard.id)).limit(1))!.state).toBe(
+    'in_stock',
+  );
+  await db.close();
 });
 
 /** The demo data has no approved reserve-card order without a card, so the test places one directly. */
-function addReadyReserveOrder(db: ReturnType<typeof systemDatabase>, unitId: string): string {
-  const personId = db.select().from(personUnits).where(eq(personUnits.unitId, unitId)).get()!.personId;
-  const placedBy = db.select().from(users).where(eq(users.username, 'kontakt')).get()!.id;
+async function addReadyReserveOrder(db: AppDatabase, unitId: string): Promise<string> {
+  const personId = first(
+    await db.select().from(personUnits).where(eq(personUnits.unitId, unitId)).limit(1),
+  )!.personId;
+  const placedBy = first(await db.select().from(users).where(eq(users.username, 'kontakt')).limit(1))!.id;
   const id = newId();
-  db.insert(orders)
-    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy })
-    .run();
+  await db
+    .insert(orders)
+    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy });
   return id;
 }

@@ -8,7 +8,7 @@ import type { AppDatabase } from '../db/connection';
 import { type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
 import { pkiRoutes } from './http/pki-routes';
-import { boundedFormBodies, sameOriginWrites } from './http/request-guards';
+import { boundedFormBodies, readableAddresses, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
 import { fromOwnOrigin } from './http/request-origin';
 import { assignCspNonce, noStoreButPkiFiles, securityHeaders } from './http/security';
@@ -65,9 +65,9 @@ export async function createServer(
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();
-  closeAllOpenAgentSessions(deps.db, new Date());
-  services.jobs.recoverAfterRestart();
-  const orderExpiry = startOrderExpirySweep({ db: deps.db, logger: deps.logger });
+  await closeAllOpenAgentSessions(deps.db, new Date());
+  await services.jobs.recoverAfterRestart();
+  const orderExpiry = await startOrderExpirySweep({ db: deps.db, logger: deps.logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -88,7 +88,11 @@ export async function createServer(
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   // Before any route and the login limit: a refused request is not a login attempt.
   const ownOrigin = { trustProxy: config.TRUST_PROXY, publicUrl: config.PUBLIC_URL };
-  app.use(sameOriginWrites({ ...ownOrigin, db: deps.db }), boundedFormBodies({ db: deps.db }));
+  app.use(
+    readableAddresses({ db: deps.db }),
+    sameOriginWrites({ ...ownOrigin, db: deps.db }),
+    boundedFormBodies({ db: deps.db }),
+  );
   app.post(
     '/logga-in',
     rateLimit({
@@ -139,7 +143,7 @@ export async function createServer(
     cardJobs: services.cardJobs,
     logger: deps.logger,
   };
-  attachAgentNamespace(io, socketDeps);
+  const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);
 
   return {
@@ -147,15 +151,17 @@ export async function createServer(
     io,
     services,
     close: async () => {
-      services.jobs.stop();
-      orderExpiry.stop();
+      const jobsStopped = services.jobs.stop();
+      const sweepStopped = orderExpiry.stop();
       await Promise.all([
         new Promise<void>((resolve) => {
-          io.close(() => resolve());
+          void io.close(() => resolve());
           httpServer.closeAllConnections();
         }),
         mail.stop(),
       ]);
+      // The database may close after this: what the closed agent connections still write is written.
+      await Promise.all([jobsStopped, sweepStopped, agents.idle()]);
     },
   };
 }

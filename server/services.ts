@@ -45,7 +45,9 @@ export function createServerServices(options: {
     masterKey,
     jobs,
     relyingParty: publicUrl,
-    onUnlockAttempt: (attempt) => mail.queueUnlockAttemptMail(options.db, attempt),
+    onUnlockAttempt: async (attempt) => {
+      await mail.queueUnlockAttemptMail(options.db, attempt);
+    },
   });
   return {
     db: options.db,

@@ -8,12 +8,13 @@ import { openPivSession } from '../card-agent/piv/open-piv-session';
 import type { PivSession } from '../card-agent/piv/piv-session';
 import { saveCardState } from '../card-agent/virtual-card/card-state';
 import { createCardState } from '../card-agent/virtual-card/create-card';
-import { type AppDatabase, openMigratedDatabase } from '../db/connection';
+import type { AppDatabase } from '../db/connection';
 import { demoCards, seedDemoData } from '../db/seed';
 import { createPki } from '../server/pki/create-pki';
 import type { Pki } from '../server/pki/types';
 import { insertVirtualCard, type PcscdHandle, startPcscd, type VirtualCardProcess } from './pcscd';
 import { personaliseVirtualCard } from './personalise-virtual-card';
+import { openTestDatabase } from './test-database';
 
 const logger = pino({ level: 'silent' });
 const stateDir = mkdtempSync(join(tmpdir(), 'siths-personalised-cards-'));
@@ -37,7 +38,7 @@ const challenge = () => randomBytes(32);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 
 beforeAll(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => password });
   pki = createPki({ db, masterKey: randomBytes(32) });
   // One pcscd per machine: another suite's may still be up for a while.
@@ -46,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pcscd?.stop();
-  db?.$client.close();
+  await db?.close();
   rmSync(stateDir, { recursive: true, force: true });
 });
 

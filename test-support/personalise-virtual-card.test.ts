@@ -8,12 +8,14 @@ import { SLOT_CERTIFICATE_OBJECT, TAG } from '../card-agent/piv/piv-constants';
 import { findTlv } from '../card-agent/piv/tlv';
 import { loadCardState, saveCardState } from '../card-agent/virtual-card/card-state';
 import { createCardState, objectKey } from '../card-agent/virtual-card/create-card';
-import { type AppDatabase, openMigratedDatabase } from '../db/connection';
+import type { AppDatabase } from '../db/connection';
+import { first } from '../db/engine';
 import { cards, eids } from '../db/schema';
 import { demoCards, demoPersons, seedDemoData } from '../db/seed';
 import { createPki } from '../server/pki/create-pki';
 import type { Pki } from '../server/pki/types';
 import { personaliseVirtualCard } from './personalise-virtual-card';
+import { openTestDatabase } from './test-database';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'siths-personalise-'));
 const masterKey = Buffer.alloc(32, 0x24);
@@ -33,28 +35,28 @@ function newVirtualCard(serial: string, kind: 'ordinary' | 'reserve') {
   );
 }
 
-const cardId = (serial: string) => db.select().from(cards).where(eq(cards.serial, serial)).get()!.id;
-const activeEids = (serial: string) =>
-  db
+const cardId = async (serial: string) =>
+  first(await db.select().from(cards).where(eq(cards.serial, serial)).limit(1))!.id;
+const activeEids = async (serial: string) =>
+  await db
     .select()
     .from(eids)
-    .where(and(eq(eids.cardId, cardId(serial)), eq(eids.state, 'active')))
-    .all();
+    .where(and(eq(eids.cardId, await cardId(serial)), eq(eids.state, 'active')));
 const certificateIn = (serial: string, slot: '9a' | '9c' | '9d' | '9e') => {
   const object = loadCardState(stateDir, serial).objects[objectKey(SLOT_CERTIFICATE_OBJECT[slot])];
   return object ? new X509Certificate(findTlv(Buffer.from(object, 'base64'), TAG.CERTIFICATE)!) : undefined;
 };
 
 beforeAll(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => password });
   pki = createPki({ db, masterKey });
   newVirtualCard(demoCards.lockedOrdinary, 'ordinary');
   newVirtualCard(demoCards.reserveNoOrder, 'reserve');
 });
 
-afterAll(() => {
-  db.$client.close();
+afterAll(async () => {
+  await db.close();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -66,7 +68,7 @@ describe('personaliseVirtualCard', () => {
     const state = loadCardState(stateDir, serial);
     expect(Object.keys(state.keys).sort()).toEqual(['9a', '9c', '9e']);
     expect(state.keys['9a']?.algorithm).toBe('ECCP256');
-    const active = activeEids(serial);
+    const active = await activeEids(serial);
     expect(active.map((eid) => eid.purpose).sort()).toEqual([
       'authentication',
       'card_authentication',
@@ -86,7 +88,7 @@ describe('personaliseVirtualCard', () => {
     const before = loadCardState(stateDir, serial);
     expect(await personaliseVirtualCard({ db, pki, stateDir, serial })).toBe('already_personalised');
     expect(loadCardState(stateDir, serial)).toEqual(before);
-    expect(activeEids(serial)).toHaveLength(3);
+    expect(await activeEids(serial)).toHaveLength(3);
   });
 
   it('gives a reserve card in stock a transport key and certificate in 9D, registered without a person', async () => {
@@ -94,7 +96,7 @@ describe('personaliseVirtualCard', () => {
     expect(await personaliseVirtualCard({ db, pki, stateDir, serial })).toBe('personalised');
     expect(Object.keys(loadCardState(stateDir, serial).keys)).toEqual(['9d']);
     expect(certificateIn(serial, '9d')?.subject).toContain(`CN=${serial}`);
-    expect(activeEids(serial)).toEqual([
+    expect(await activeEids(serial)).toEqual([
       expect.objectContaining({ purpose: 'transport', personId: null, issuingCa: 'card-transport' }),
     ]);
     const validation = await pki.validate(certificateIn(serial, '9d')!.raw);
@@ -103,9 +105,9 @@ describe('personaliseVirtualCard', () => {
 
   it('personalises again a card whose certificates the database does not know', async () => {
     const serial = demoCards.reserveNoOrder;
-    const [transport] = activeEids(serial);
-    db.delete(eids).where(eq(eids.id, transport!.id)).run();
+    const [transport] = await activeEids(serial);
+    await db.delete(eids).where(eq(eids.id, transport!.id));
     expect(await personaliseVirtualCard({ db, pki, stateDir, serial })).toBe('personalised');
-    expect(activeEids(serial)).toHaveLength(1);
+    expect(await activeEids(serial)).toHaveLength(1);
   });
 });

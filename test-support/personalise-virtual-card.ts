@@ -12,7 +12,7 @@ import { encodeTlvs, findTlv } from '../card-agent/piv/tlv';
 import { generateCardKey } from '../card-agent/virtual-card/card-keys';
 import { type CardState, loadCardState, saveCardState } from '../card-agent/virtual-card/card-state';
 import { objectKey } from '../card-agent/virtual-card/create-card';
-import { type AppDatabase, openMigratedDatabase } from '../db/connection';
+import { type AppDatabase, openDatabase } from '../db/connection';
 import {
   type CardForCertificates,
   findCardForCertificates,
@@ -59,11 +59,11 @@ function storedCertificate(state: CardState, slot: PivSlot): X509Certificate | u
 }
 
 /** Personalised: the card holds the certificate and the database has it as an active eID. */
-function isPersonalised(db: AppDatabase, state: CardState, plan: Plan): boolean {
+async function isPersonalised(db: AppDatabase, state: CardState, plan: Plan): Promise<boolean> {
   const certificate = storedCertificate(state, plan.slot);
   if (!certificate) return false;
   const issuingCa = plan.kind === 'holder' ? plan.issuingCa : 'card-transport';
-  return findEidByCertificate(db, issuingCa, certificate.serialNumber)?.state === 'active';
+  return (await findEidByCertificate(db, issuingCa, certificate.serialNumber))?.state === 'active';
 }
 
 function putKeyAndCertificate(
@@ -96,8 +96,8 @@ async function personaliseForHolder(db: AppDatabase, pki: Pki, card: CardForCert
   putKeyAndCertificate(state, '9a', keys['9a'].stored, certificates.authentication.der);
   putKeyAndCertificate(state, '9c', keys['9c'].stored, certificates.signature.der);
   putKeyAndCertificate(state, '9e', keys['9e'].stored, certificates.cardAuthentication.der);
-  return () =>
-    registerCardEids(db, {
+  return async () =>
+    await registerCardEids(db, {
       personId: card.holderPersonId!,
       cardId: card.id,
       trustLevel: card.trustLevel,
@@ -117,7 +117,7 @@ async function personaliseForTransport(
     publicKey: key.publicKey,
   });
   putKeyAndCertificate(state, '9d', key.stored, certificate.der);
-  return () => registerTransportEid(db, { cardId: card.id, certificate });
+  return async () => await registerTransportEid(db, { cardId: card.id, certificate });
 }
 
 /**
@@ -131,18 +131,18 @@ export async function personaliseVirtualCard(options: {
   serial: string;
 }): Promise<Personalisation> {
   const { db, pki, stateDir, serial } = options;
-  const card = findCardForCertificates(db, serial);
+  const card = await findCardForCertificates(db, serial);
   if (!card) throw new Error(`no card ${serial} in the database`);
   const plan = planFor(card);
   const state = loadCardState(stateDir, serial);
-  if (isPersonalised(db, state, plan)) return 'already_personalised';
+  if (await isPersonalised(db, state, plan)) return 'already_personalised';
   const register =
     plan.kind === 'holder'
       ? await personaliseForHolder(db, pki, card, state)
       : await personaliseForTransport(db, pki, card, state);
   // The card first: a registration without the card would be an eID nobody holds.
   saveCardState(stateDir, state);
-  register();
+  await register();
   return 'personalised';
 }
 
@@ -153,7 +153,7 @@ export async function personaliseVirtualCards(options: {
   stateDir: string;
   serials: readonly string[];
 }): Promise<Record<string, Personalisation>> {
-  const db = openMigratedDatabase(options.databasePath);
+  const db = await openDatabase(options.databasePath);
   try {
     const pki = createPki({ db, masterKey: options.masterKey });
     const outcomes: Record<string, Personalisation> = {};
@@ -162,6 +162,6 @@ export async function personaliseVirtualCards(options: {
     }
     return outcomes;
   } finally {
-    db.$client.close();
+    await db.close();
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../app/auth/password.server';
 import { cardExists } from '../card-agent/virtual-card/card-state';
-import { openMigratedDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { defaultDemoAgentToken, demoCards, seedDemoData } from '../db/seed';
 import { deriveCardSecrets } from '../server/secrets/card-secrets';
 import { loadMasterKey } from '../server/secrets/master-key';
@@ -74,11 +74,11 @@ export interface SithsSystem {
 }
 
 async function prepareDemoData(dataDir: string, databasePath: string, cardStateDir: string): Promise<Buffer> {
-  const db = openMigratedDatabase(databasePath);
+  const db = await openDatabase(databasePath);
   try {
     await seedDemoData(db, { hashPassword, demoAgentToken: defaultDemoAgentToken });
   } finally {
-    db.$client.close();
+    await db.close();
   }
   const masterKey = loadMasterKey({
     env: process.env,

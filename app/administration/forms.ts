@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MessageKey } from '~/i18n/catalogue';
-import { type StaffRole, staffRoles } from '../../db/schema';
+import { type StaffRole, staffRoles } from '../../protocol/domain-values';
 import { hsaIdSchema } from '../../protocol/identifiers';
 import { safeNameSchema } from '../../protocol/safe-text';
 

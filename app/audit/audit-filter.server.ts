@@ -16,18 +16,18 @@ export type AuditFilterParse =
  * The audit filter of a request's URL, limited to the units the reader sees. Bad input is refused and the
  * refusal audited, as for any form.
  */
-export function auditFilterFromRequest(
+export async function auditFilterFromRequest(
   request: Request,
   context: AppLoadContext,
   principal: Principal,
-): AuditFilterParse {
+): Promise<AuditFilterParse> {
   const raw = nonEmptyValues(new URL(request.url).searchParams);
   const scope = visibleUnits(principal, dashboardSections.audit.roles);
   const form = validateForm(auditFilterSchema, raw);
-  const unknownUnit = form.ok && form.data.unit && !readableUnit(context, scope, form.data.unit);
+  const unknownUnit = form.ok && form.data.unit && !(await readableUnit(context, scope, form.data.unit));
   if (!form.ok || unknownUnit) {
     const errors: FieldErrors = form.ok ? { unit: 'audit.filter.error.unit' } : form.errors;
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       actorUserId: principal.userId,
       actorLabel: principal.username,
       action: 'audit_filter',
@@ -49,19 +49,26 @@ export function auditFilterFromRequest(
       outcome: input.outcome,
       from: input.from ? startOfSwedishDay(input.from) : undefined,
       to: input.to ? startOfSwedishDay(input.to, 1) : undefined,
-      unitIds: input.unit ? expandUnitSubtrees(context.db, [input.unit]) : undefined,
+      unitIds: input.unit ? await expandUnitSubtrees(context.db, [input.unit]) : undefined,
       scope,
     },
   };
 }
 
-function readableUnit(context: AppLoadContext, scope: 'all' | string[], unitId: string): boolean {
+async function readableUnit(
+  context: AppLoadContext,
+  scope: 'all' | string[],
+  unitId: string,
+): Promise<boolean> {
   if (scope !== 'all' && !scope.includes(unitId)) return false;
-  return listUnits(context.db, [unitId]).length === 1;
+  return (await listUnits(context.db, [unitId])).length === 1;
 }
 
 /** The units the filter's unit list offers. */
-export function filterUnits(context: AppLoadContext, principal: Principal) {
+export async function filterUnits(context: AppLoadContext, principal: Principal) {
   const scope = visibleUnits(principal, dashboardSections.audit.roles);
-  return listUnits(context.db, scope === 'all' ? undefined : scope).map(({ id, name }) => ({ id, name }));
+  return (await listUnits(context.db, scope === 'all' ? undefined : scope)).map(({ id, name }) => ({
+    id,
+    name,
+  }));
 }

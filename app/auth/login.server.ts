@@ -15,10 +15,10 @@ export async function loginWithPassword(
   context: AppLoadContext,
   input: { username: string; password: string },
 ): Promise<PasswordLoginResult> {
-  const user = findUserByUsername(context.db, input.username);
+  const user = await findUserByUsername(context.db, input.username);
   const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? (await unknownUserHash));
-  const audit = (outcome: 'success' | 'refused', reason?: string) =>
-    recordAudit(context.db, {
+  const audit = async (outcome: 'success' | 'refused', reason?: string) =>
+    await recordAudit(context.db, {
       actorUserId: user?.id ?? null,
       actorLabel: user?.username ?? input.username,
       action: 'login_password',
@@ -28,18 +28,18 @@ export async function loginWithPassword(
     });
 
   if (!user?.passwordHash || !passwordMatches) {
-    audit('refused', user ? 'wrong_password' : 'unknown_user');
+    await audit('refused', user ? 'wrong_password' : 'unknown_user');
     return { ok: false, status: 401, error: 'login.error.invalid' };
   }
   if (user.disabled) {
-    audit('refused', 'disabled');
+    await audit('refused', 'disabled');
     return { ok: false, status: 403, error: 'login.error.disabled' };
   }
-  if (listRoleAssignments(context.db, user.id).length === 0) {
-    audit('refused', 'no_staff_role');
+  if ((await listRoleAssignments(context.db, user.id)).length === 0) {
+    await audit('refused', 'no_staff_role');
     return { ok: false, status: 403, error: 'login.error.noStaffRole' };
   }
   const { cookie } = await context.sessions.create({ userId: user.id, loginMethod: 'password' });
-  audit('success');
+  await audit('success');
   return { ok: true, cookie };
 }

@@ -23,10 +23,10 @@ export interface RoleGrant {
  * Folds role assignments into one scope per role. `expandSubtrees` returns the given units and all
  * units below them in the HSA tree.
  */
-export function scopeRoles(
+export async function scopeRoles(
   grants: readonly RoleGrant[],
-  expandSubtrees: (unitIds: string[]) => string[],
-): Map<StaffRole, RoleScope> {
+  expandSubtrees: (unitIds: string[]) => Promise<readonly string[]>,
+): Promise<Map<StaffRole, RoleScope>> {
   const unitsByRole = new Map<StaffRole, string[]>();
   const global = new Set<StaffRole>();
   for (const grant of grants) {
@@ -36,7 +36,7 @@ export function scopeRoles(
   const scopes = new Map<StaffRole, RoleScope>();
   for (const role of global) scopes.set(role, 'all');
   for (const [role, unitIds] of unitsByRole) {
-    if (!scopes.has(role)) scopes.set(role, new Set(expandSubtrees(unitIds)));
+    if (!scopes.has(role)) scopes.set(role, new Set(await expandSubtrees(unitIds)));
   }
   return scopes;
 }

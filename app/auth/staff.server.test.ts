@@ -1,7 +1,8 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { auditEvents, units, users } from '../../db/schema';
 import { demoLogins } from '../../db/seed';
 import { localeCookie } from '../i18n/locale.server';
@@ -14,16 +15,20 @@ let context: AppLoadContext;
 beforeAll(async () => {
   ({ db, context } = await createRouteHarness());
 });
+afterAll(async () => {
+  await db.close();
+});
 
 async function requestAs(username: string, path = '/admin', language?: 'en') {
-  const user = db.select().from(users).where(eq(users.username, username)).get()!;
+  const user = first(await db.select().from(users).where(eq(users.username, username)).limit(1))!;
   const { cookie } = await context.sessions.create({ userId: user.id, loginMethod: 'password' });
   const languageCookie = language ? (await localeCookie.serialize(language)).split(';')[0] : null;
   const cookies = [cookie.split(';')[0], languageCookie].filter(Boolean).join('; ');
   return new Request(`http://localhost${path}`, { headers: { Cookie: cookies } });
 }
 
-const unitIdOf = (hsaId: string) => db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
+const unitIdOf = async (hsaId: string) =>
+  first(await db.select().from(units).where(eq(units.hsaId, hsaId)).limit(1))!.id;
 const loginOf = (username: string) => demoLogins.find((login) => login.username === username)!;
 
 async function thrown(promise: Promise<unknown>): Promise<Response> {
@@ -53,7 +58,7 @@ describe('requireUnitAccess', () => {
   it('refuses a contact person of Skövde at Sahlgrenska with a Swedish 403 and audits it', async () => {
     const request = await requestAs('kontakt.skovde', '/admin/reservkort');
     const principal = await requireStaff(request, context);
-    const sahlgrenska = unitIdOf(loginOf('kontakt').unitHsaId!);
+    const sahlgrenska = await unitIdOf(loginOf('kontakt').unitHsaId!);
     const response = await thrown(
       requireUnitAccess(request, context, principal, sahlgrenska, ['contact_person'], {
         action: 'register_reserve_card',
@@ -62,7 +67,7 @@ describe('requireUnitAccess', () => {
     );
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ message: 'Du har inte behörighet för den enheten.' });
-    const audit = db.select().from(auditEvents).where(eq(auditEvents.actorUserId, principal.userId)).all();
+    const audit = await db.select().from(auditEvents).where(eq(auditEvents.actorUserId, principal.userId));
     expect(audit).toEqual([
       expect.objectContaining({
         action: 'register_reserve_card',
@@ -75,7 +80,7 @@ describe('requireUnitAccess', () => {
   it('lets the contact person act in their own unit and its sub-units', async () => {
     const request = await requestAs('kontakt.skovde');
     const principal = await requireStaff(request, context);
-    const skovde = unitIdOf(loginOf('kontakt.skovde').unitHsaId!);
+    const skovde = await unitIdOf(loginOf('kontakt.skovde').unitHsaId!);
     await expect(
       requireUnitAccess(request, context, principal, skovde, ['contact_person'], {
         action: 'register_reserve_card',

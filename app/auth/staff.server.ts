@@ -10,15 +10,15 @@ import { canAccessUnit, hasAnyRole, type Principal, scopeRoles } from './permiss
 export async function getPrincipal(request: Request, context: AppLoadContext): Promise<Principal | null> {
   const session = await context.sessions.validateCookieHeader(request.headers.get('Cookie'));
   if (!session) return null;
-  const user = findUserById(context.db, session.userId);
+  const user = await findUserById(context.db, session.userId);
   if (!user || user.disabled) return null;
-  const grants = listRoleAssignments(context.db, user.id);
+  const grants = await listRoleAssignments(context.db, user.id);
   return {
     userId: user.id,
     username: user.username,
     displayName: user.displayName,
     sessionId: session.sessionId,
-    roles: scopeRoles(grants, (unitIds) => expandUnitSubtrees(context.db, unitIds)),
+    roles: await scopeRoles(grants, (unitIds) => expandUnitSubtrees(context.db, unitIds)),
   };
 }
 
@@ -39,7 +39,7 @@ async function refuse(
   principal: Principal,
   detail: { action: string; objectType: string; objectId?: string; unitId?: string; reason: string },
 ): Promise<never> {
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: detail.action,

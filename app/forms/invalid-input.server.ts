@@ -4,13 +4,13 @@ import { recordAudit } from '../../db/audit';
 import type { FieldErrors } from './validation';
 
 /** Bad form input: audited as a refused attempt, answered 400 with the errors next to the fields. */
-export function invalidInput(
+export async function invalidInput(
   context: AppLoadContext,
   principal: Principal,
   attempted: { action: string; objectType: string; objectId?: string },
   errors: FieldErrors,
 ) {
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: attempted.action,

@@ -12,10 +12,10 @@ const dateOnly = (date: Date) => date.toISOString().slice(0, 10);
  */
 export async function activationView(context: AppLoadContext, user: EndUser) {
   if (user.loginMethod !== 'card' || !user.loginCredential) return undefined;
-  const card = findCardForCertificates(context.db, user.loginCredential);
+  const card = await findCardForCertificates(context.db, user.loginCredential);
   if (card?.kind !== 'reserve' || card.holderPersonId !== user.personId) return undefined;
-  const person = findPersonById(context.db, user.personId);
-  const order = findActivationOrder(context.db, card.id);
+  const person = await findPersonById(context.db, user.personId);
+  const order = await findActivationOrder(context.db, card.id);
   const organisation = card.holder?.organisation ?? '';
   return {
     card: {

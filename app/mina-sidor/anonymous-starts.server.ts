@@ -11,13 +11,13 @@ export interface TooManyStarts {
  * Takes one of the client address's auth-order starts for someone not logged in (server/auth/anonymous-limits.ts);
  * when none is left, the refusal is audited (folded) and the caller answers `tooManyStartsResponse`.
  */
-export function takeAnonymousStart(
+export async function takeAnonymousStart(
   context: AppLoadContext,
   what: 'mobile_siths_login' | 'card_login' | 'reserve_registration',
-): { ok: true } | TooManyStarts {
+): Promise<{ ok: true } | TooManyStarts> {
   const allowed = context.anonymousLimits.takeStart(context.clientAddress);
   if (allowed.ok) return allowed;
-  recordFoldedRefusal(context.db, {
+  await recordFoldedRefusal(context.db, {
     actorUserId: null,
     actorLabel: 'anonym',
     action: 'auth_order_start',

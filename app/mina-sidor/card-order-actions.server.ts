@@ -25,7 +25,7 @@ export async function collectCardLogin(
   }
   const opened = await openSessionFromAuthOrder(context, order);
   if (!opened.ok) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: order.cardSerial ?? 'okänd',
       action: 'login_card',

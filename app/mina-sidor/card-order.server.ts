@@ -30,7 +30,7 @@ export async function startCardOrder(
     sessionId?: string;
   },
 ): Promise<StartedCardOrder> {
-  const started = createAuthOrder(
+  const started = await createAuthOrder(
     context.db,
     {
       purpose: input.purpose,
@@ -55,7 +55,10 @@ export async function startAnonymousCardOrder(
   context: AppLoadContext,
   purpose: 'login' | 'reserve_registration',
 ): Promise<({ ok: true } & StartedCardOrder) | TooManyStarts> {
-  const allowed = takeAnonymousStart(context, purpose === 'login' ? 'card_login' : 'reserve_registration');
+  const allowed = await takeAnonymousStart(
+    context,
+    purpose === 'login' ? 'card_login' : 'reserve_registration',
+  );
   if (!allowed.ok) return allowed;
   return { ok: true, ...(await startCardOrder(context, { purpose })) };
 }
@@ -70,12 +73,12 @@ export interface CardOrderStatus {
   errorCode: string | null;
 }
 
-export function cardOrderStatus(
+export async function cardOrderStatus(
   context: AppLoadContext,
   order: AuthOrderRow,
   now = new Date(),
-): CardOrderStatus {
-  const job = findLatestJobOfAuthOrder(context.db, order.id);
+): Promise<CardOrderStatus> {
+  const job = await findLatestJobOfAuthOrder(context.db, order.id);
   const base = { progress: job?.progress ?? 0, step: job?.currentStep ?? null, errorCode: null };
   switch (order.state) {
     case 'completed':

@@ -23,9 +23,9 @@ const summary = (eid: PersonEid): EidSummary => ({
 });
 
 /** What "Mina SITHS eID" and "Visa ogiltiga SITHS eID" show of the logged-in person, dates as the guide writes them. */
-export function eidOverview(context: AppLoadContext, user: EndUser) {
-  const { cards, mobileDevices } = listEidsOfPerson(context.db, user.personId);
-  const organisation = findEidHolder(context.db, user.personId)?.organisation ?? '';
+export async function eidOverview(context: AppLoadContext, user: EndUser) {
+  const { cards, mobileDevices } = await listEidsOfPerson(context.db, user.personId);
+  const organisation = (await findEidHolder(context.db, user.personId))?.organisation ?? '';
   const devices = mobileDevices.map((device) => ({
     id: device.id,
     name: device.name,
@@ -61,4 +61,4 @@ export function eidOverview(context: AppLoadContext, user: EndUser) {
   };
 }
 
-export type EidOverview = ReturnType<typeof eidOverview>;
+export type EidOverview = Awaited<ReturnType<typeof eidOverview>>;

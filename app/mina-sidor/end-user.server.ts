@@ -20,7 +20,7 @@ export interface EndUser {
 export async function getEndUser(request: Request, context: AppLoadContext): Promise<EndUser | null> {
   const session = await context.sessions.validateCookieHeader(request.headers.get('Cookie'));
   if (!session) return null;
-  const user = findUserById(context.db, session.userId);
+  const user = await findUserById(context.db, session.userId);
   if (!user || user.disabled || !user.personId) return null;
   return {
     userId: user.id,
@@ -64,7 +64,7 @@ export async function findOwnAuthOrder(
   if (typeof value !== 'string') return undefined;
   const [cookieOrderId, secret] = value.split('.');
   if (cookieOrderId !== orderId || !secret) return undefined;
-  return findAuthOrderForCollector(context.db, orderId, secret);
+  return await findAuthOrderForCollector(context.db, orderId, secret);
 }
 
 /**
@@ -76,14 +76,14 @@ export async function openSessionFromAuthOrder(
   order: AuthOrderRow,
 ): Promise<{ ok: true; cookie: string } | { ok: false; reason: string }> {
   if (order.state !== 'completed' || !order.personId) return { ok: false, reason: 'not_completed' };
-  const person = findPersonById(context.db, order.personId);
-  const user = ensureUserForPerson(context.db, order.personId);
+  const person = await findPersonById(context.db, order.personId);
+  const user = await ensureUserForPerson(context.db, order.personId);
   if (!person || !user || user.disabled) return { ok: false, reason: 'no_account' };
-  if (!collectAuthOrder(context.db, order.id)) return { ok: false, reason: 'already_collected' };
+  if (!(await collectAuthOrder(context.db, order.id))) return { ok: false, reason: 'already_collected' };
   const loginMethod: LoginMethod = order.method === 'card' ? 'card' : 'mobile_siths';
   const loginCredential = order.method === 'card' ? order.cardSerial : order.mobileDeviceId;
   const { cookie } = await context.sessions.create({ userId: user.id, loginMethod, loginCredential });
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: user.id,
     actorLabel: user.username,
     action: loginMethod === 'card' ? 'login_card' : 'login_mobile_siths',

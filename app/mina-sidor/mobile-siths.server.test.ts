@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAuthOrder } from '../../db/auth-orders';
 import {
   mobileAuthOrderStatus,
@@ -24,11 +24,14 @@ beforeAll(async () => {
   await fixture.enrol(fixture.carina, phone, '864209');
   carina = { ...fixture.carina, loginMethod: 'mobile_siths', loginCredential: phone.deviceId };
 });
+afterAll(async () => {
+  await fixture.db.close();
+});
 
 async function completeWithPhone(orderId: string) {
-  const status = mobileAuthOrderStatus(findAuthOrder(fixture.db, orderId)!, new Date());
+  const status = mobileAuthOrderStatus((await findAuthOrder(fixture.db, orderId))!, new Date());
   if (status.state !== 'pending') throw new Error(status.state);
-  const scanned = scanLoginQr(fixture.db, {
+  const scanned = await scanLoginQr(fixture.db, {
     content: status.qrContent,
     deviceId: phone.deviceId,
     address: testAddress,
@@ -47,22 +50,22 @@ async function completeWithPhone(orderId: string) {
 
 describe('re-authentication for the unlock flow', () => {
   it('is consumed once, by the session that started it, after the person completed it', async () => {
-    const started = startMobileReauth(fixture.context, carina);
-    expect(consumeMobileReauth(fixture.context, carina, started.orderId)).toEqual({
+    const started = await startMobileReauth(fixture.context, carina);
+    expect(await consumeMobileReauth(fixture.context, carina, started.orderId)).toEqual({
       ok: false,
       reason: 'not_completed',
     });
     expect(await completeWithPhone(started.orderId)).toMatchObject({ ok: true, purpose: 'unlock_reauth' });
     const otherSession = { ...carina, sessionId: fixture.olof.sessionId };
-    expect(consumeMobileReauth(fixture.context, otherSession, started.orderId)).toEqual({
+    expect(await consumeMobileReauth(fixture.context, otherSession, started.orderId)).toEqual({
       ok: false,
       reason: 'not_found',
     });
-    expect(consumeMobileReauth(fixture.context, carina, started.orderId)).toMatchObject({
+    expect(await consumeMobileReauth(fixture.context, carina, started.orderId)).toMatchObject({
       ok: true,
       mobileDeviceId: phone.deviceId,
     });
-    expect(consumeMobileReauth(fixture.context, carina, started.orderId)).toEqual({
+    expect(await consumeMobileReauth(fixture.context, carina, started.orderId)).toEqual({
       ok: false,
       reason: 'already_used',
     });

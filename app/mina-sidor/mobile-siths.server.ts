@@ -39,9 +39,9 @@ export async function viewOfMobileOrder(order: AuthOrderRow, now: Date): Promise
 export async function startMobileLogin(
   context: AppLoadContext,
 ): Promise<{ ok: true; orderId: string; cookie: string } | TooManyStarts> {
-  const allowed = takeAnonymousStart(context, 'mobile_siths_login');
+  const allowed = await takeAnonymousStart(context, 'mobile_siths_login');
   if (!allowed.ok) return allowed;
-  const started = startMobileAuthOrder(context.db, {
+  const started = await startMobileAuthOrder(context.db, {
     purpose: 'login',
     remoteAddress: context.clientAddress,
     now: new Date(),
@@ -64,8 +64,11 @@ export interface StartedMobileReauth {
  * A fresh Mobile SITHS QR code for re-authenticating the logged-in person (unlocking a card): only a device
  * of `endUser.personId` can complete it, and only this login session can follow and consume it.
  */
-export function startMobileReauth(context: AppLoadContext, endUser: EndUser): StartedMobileReauth {
-  const started = startMobileAuthOrder(context.db, {
+export async function startMobileReauth(
+  context: AppLoadContext,
+  endUser: EndUser,
+): Promise<StartedMobileReauth> {
+  const started = await startMobileAuthOrder(context.db, {
     purpose: 'unlock_reauth',
     expectedPersonId: endUser.personId,
     sessionId: endUser.sessionId,
@@ -95,7 +98,7 @@ export async function findFollowableMobileOrder(
   orderId: string,
   endUser: EndUser | null,
 ): Promise<AuthOrderRow | undefined> {
-  const order = findAuthOrder(context.db, orderId);
+  const order = await findAuthOrder(context.db, orderId);
   if (!order || !isMobileAuthOrder(order)) return undefined;
   if (isOwnReauth(order, endUser)) return order;
   if (order.purpose !== 'login') return undefined;
@@ -110,18 +113,18 @@ export type ConsumedReauth =
  * For the page the re-authentication guards (the unlock flow): true once, when the order was completed by
  * the logged-in person's device in this session. It is then spent, so one re-authentication unlocks once.
  */
-export function consumeMobileReauth(
+export async function consumeMobileReauth(
   context: AppLoadContext,
   endUser: EndUser,
   orderId: string,
-): ConsumedReauth {
-  const order = findAuthOrder(context.db, orderId);
+): Promise<ConsumedReauth> {
+  const order = await findAuthOrder(context.db, orderId);
   if (!order || !isMobileAuthOrder(order) || !isOwnReauth(order, endUser))
     return { ok: false, reason: 'not_found' };
   if (order.state === 'collected') return { ok: false, reason: 'already_used' };
   if (order.state !== 'completed' || order.personId !== endUser.personId || !order.mobileDeviceId) {
     return { ok: false, reason: 'not_completed' };
   }
-  if (!collectAuthOrder(context.db, order.id)) return { ok: false, reason: 'already_used' };
+  if (!(await collectAuthOrder(context.db, order.id))) return { ok: false, reason: 'already_used' };
   return { ok: true, mobileDeviceId: order.mobileDeviceId, completedAt: order.completedAt ?? new Date() };
 }

@@ -21,19 +21,19 @@ export function orderCsvColumns(t: Translate): CsvColumn[] {
 }
 
 /** A streamed CSV response: the UTF-8 byte order mark first, so Excel reads å, ä and ö right. */
-export function csvResponse(chunks: Iterator<string>, fileName: string): Response {
+export function csvResponse(chunks: Iterator<string> | AsyncIterator<string>, fileName: string): Response {
   const encoder = new TextEncoder();
   let started = false;
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
+    async pull(controller) {
+      const next = await chunks.next();
       const text = (started ? '' : '\uFEFF') + (next.done ? '' : next.value);
       started = true;
       if (text) controller.enqueue(encoder.encode(text));
       if (next.done) controller.close();
     },
-    cancel() {
-      chunks.return?.();
+    async cancel() {
+      await chunks.return?.();
     },
   });
   return new Response(body, {

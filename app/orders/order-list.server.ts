@@ -15,15 +15,15 @@ export function orderScope(principal: Principal): 'all' | string[] {
 }
 
 /** The database filter for the URL's filter: a chosen unit narrows the principal's scope, never widens it. */
-export function orderListFilter(
+export async function orderListFilter(
   db: AppDatabase,
   principal: Principal,
   search: OrderFilterSearch,
-): OrderListFilter {
+): Promise<OrderListFilter> {
   const visible = orderScope(principal);
   let scope: 'all' | string[] = visible;
   if (search.unitId) {
-    const subtree = expandUnitSubtrees(db, [search.unitId]);
+    const subtree = await expandUnitSubtrees(db, [search.unitId]);
     scope = visible === 'all' ? subtree : subtree.filter((unitId) => visible.includes(unitId));
   }
   const endOfDay = search.to ? new Date(Date.parse(search.to) + 86_400_000) : undefined;
@@ -39,27 +39,27 @@ export function orderListFilter(
 }
 
 /** The units a principal may filter the list by. */
-export function filterableUnits(db: AppDatabase, principal: Principal) {
+export async function filterableUnits(db: AppDatabase, principal: Principal) {
   const visible = orderScope(principal);
-  return listUnits(db, visible === 'all' ? undefined : visible).map(({ id, name }) => ({ id, name }));
+  return (await listUnits(db, visible === 'all' ? undefined : visible)).map(({ id, name }) => ({ id, name }));
 }
 
 /** What the order list page shows: one page under the URL's filter, and the filter's choices. */
-export function loadOrderList(db: AppDatabase, principal: Principal, search: OrderFilterSearch) {
-  const filter = orderListFilter(db, principal, search);
+export async function loadOrderList(db: AppDatabase, principal: Principal, search: OrderFilterSearch) {
+  const filter = await orderListFilter(db, principal, search);
   return {
-    result: listOrders(db, filter, search.sort, search.page),
-    units: filterableUnits(db, principal),
-    placers: listOrderPlacers(db, orderScope(principal)),
+    result: await listOrders(db, filter, search.sort, search.page),
+    units: await filterableUnits(db, principal),
+    placers: await listOrderPlacers(db, orderScope(principal)),
   };
 }
 
 /** Every order under the URL's filter as CSV chunks, pulled one at a time. */
-export function orderCsvChunks(
+export async function orderCsvChunks(
   db: AppDatabase,
   principal: Principal,
   search: OrderFilterSearch,
   t: Translate,
 ) {
-  return streamOrdersCsv(db, orderListFilter(db, principal, search), search.sort, orderCsvColumns(t));
+  return streamOrdersCsv(db, await orderListFilter(db, principal, search), search.sort, orderCsvColumns(t));
 }

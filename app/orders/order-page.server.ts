@@ -13,7 +13,7 @@ const placers = ['manager', 'contact_person'] as const;
 /** The principal and the order, if they may see it: the order section, and a role reaching the order's unit. */
 export async function requireOrder(request: Request, context: AppLoadContext, orderId: string | undefined) {
   const principal = await requireSection(request, context, 'orders');
-  const order = orderId ? findOrderDetail(context.db, orderId) : undefined;
+  const order = orderId ? await findOrderDetail(context.db, orderId) : undefined;
   if (!order) {
     const t = translator(await localeOf(request));
     throw json({ message: t('orders.error.not_found') }, { status: 404 });

@@ -4,13 +4,13 @@ import type { Principal } from '../auth/permissions';
 import type { FieldErrors } from '../forms/validation';
 
 /** Input the form schema refused is a refused attempt too: audited with the fields, never their values. */
-export function auditRefusedInput(
+export async function auditRefusedInput(
   context: AppLoadContext,
   principal: Principal,
   attempt: { action: string; objectId?: string },
   errors: FieldErrors,
-): void {
-  recordAudit(context.db, {
+): Promise<void> {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: attempt.action,

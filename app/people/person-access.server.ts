@@ -14,7 +14,7 @@ export async function requirePersonAccess(
   personId: string,
   action: string,
 ): Promise<void> {
-  const unitIds = unitIdsOfPerson(context.db, personId);
+  const unitIds = await unitIdsOfPerson(context.db, personId);
   if (unitIds.some((unitId) => canAccessUnit(principal, unitId))) return;
   const deniedUnit = unitIds[0] ?? '';
   await requireUnitAccess(request, context, principal, deniedUnit, [...principal.roles.keys()], {

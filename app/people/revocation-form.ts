@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { revocationReasons } from '../../db/revocation-reasons';
+import { revocationReasons } from '../../protocol/domain-values';
 
 /** Revoking is two steps: `review` shows what will be revoked, `confirm` does it. */
 export const revocationFormSchema = z.object({

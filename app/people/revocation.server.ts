@@ -36,10 +36,10 @@ export async function requireRevocationSubject(
     action,
     objectType: target?.kind ?? 'card',
   });
-  const person = findPersonById(context.db, personId);
-  const subject = person && target ? findSubject(context, personId, target) : undefined;
+  const person = await findPersonById(context.db, personId);
+  const subject = person && target ? await findSubject(context, personId, target) : undefined;
   if (!person || !subject) {
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       actorUserId: principal.userId,
       actorLabel: principal.username,
       action,
@@ -54,15 +54,15 @@ export async function requireRevocationSubject(
   return { person, subject };
 }
 
-function findSubject(
+async function findSubject(
   context: AppLoadContext,
   personId: string,
   target: RevocationTarget,
-): RevocationSubject | undefined {
+): Promise<RevocationSubject | undefined> {
   if (target.kind === 'card') {
-    const card = findHeldCard(context.db, personId, target.id);
+    const card = await findHeldCard(context.db, personId, target.id);
     return card && { kind: 'card', card, revocable: ['assigned', 'active', 'locked'].includes(card.state) };
   }
-  const eid = findHeldEid(context.db, personId, target.id);
+  const eid = await findHeldEid(context.db, personId, target.id);
   return eid && { kind: 'eid', eid, revocable: eid.state === 'active' && eid.validTo > Date.now() };
 }

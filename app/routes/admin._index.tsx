@@ -20,17 +20,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'overview');
   const scope = visibleUnits(principal);
   return {
-    counts: countOverview(context.db, scope),
+    counts: await countOverview(context.db, scope),
     allUnits: scope === 'all',
-    roles: listRoleAssignments(context.db, principal.userId),
+    roles: await listRoleAssignments(context.db, principal.userId),
     charts: {
-      stock: weekly(reserveStockPerWeek(context.db, scope)),
-      orders: weekly(ordersPlacedPerWeek(context.db, scope)),
+      stock: weekly(await reserveStockPerWeek(context.db, scope)),
+      orders: weekly(await ordersPlacedPerWeek(context.db, scope)),
     },
   };
 }
 
-const tiles: Array<{ key: keyof ReturnType<typeof countOverview>; label: MessageKey }> = [
+const tiles: Array<{ key: keyof Awaited<ReturnType<typeof countOverview>>; label: MessageKey }> = [
   { key: 'persons', label: 'overview.persons' },
   { key: 'activeCards', label: 'overview.activeCards' },
   { key: 'lockedCards', label: 'overview.lockedCards' },

@@ -21,7 +21,7 @@ import {
   type StaffMember,
   type UnitTreeNode,
 } from '../../db/administration';
-import { staffRoles } from '../../db/schema';
+import { staffRoles } from '../../protocol/domain-values';
 
 export const meta: MetaFunction = () => [{ title: 'Administration – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: areaStyles }];
@@ -31,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     action: 'open_administration',
     objectType: 'dashboard_section',
   });
-  return { units: listUnitTree(context.db), staff: listStaff(context.db) };
+  return { units: await listUnitTree(context.db), staff: await listStaff(context.db) };
 }
 
 const createAttempt: Attempted = { action: 'unit_create', objectType: 'unit' };
@@ -44,8 +44,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { principal, actor } = await requireSystemAdmin(request, context, attempted);
   if (creating) {
     const form = validateForm(createUnitSchema, formData);
-    if (!form.ok) return invalidInput(context, principal, attempted, form.errors);
-    const outcome = createUnit(
+    if (!form.ok) return await invalidInput(context, principal, attempted, form.errors);
+    const outcome = await createUnit(
       context.db,
       { hsaId: form.data.hsaId, name: form.data.name, parentId: form.data.parentId },
       actor,
@@ -54,9 +54,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw redirect('/admin/administration?klart=enhet');
   }
   const form = validateForm(grantRoleSchema, formData);
-  if (!form.ok) return invalidInput(context, principal, attempted, form.errors);
+  if (!form.ok) return await invalidInput(context, principal, attempted, form.errors);
   const grant = { userId: form.data.userId, role: form.data.role, unitId: form.data.roleUnitId };
-  const outcome = grantRole(context.db, grant, actor);
+  const outcome = await grantRole(context.db, grant, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
   context.sessions.accessChanged(grant.userId);
   throw redirect('/admin/administration?klart=roll');

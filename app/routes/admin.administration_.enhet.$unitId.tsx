@@ -27,7 +27,7 @@ const attemptOf = (unitId: string) => ({
 });
 
 async function existingUnit(request: Request, context: LoaderFunctionArgs['context'], unitId: string) {
-  const unit = findUnit(context.db, unitId);
+  const unit = await findUnit(context.db, unitId);
   if (!unit) throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   return unit;
 }
@@ -44,8 +44,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { principal, actor } = await requireSystemAdmin(request, context, attemptOf(unitId));
   await existingUnit(request, context, unitId);
   const form = validateForm(renameUnitSchema, await request.formData());
-  if (!form.ok) return invalidInput(context, principal, attemptOf(unitId), form.errors);
-  const outcome = renameUnit(context.db, unitId, form.data.name, actor);
+  if (!form.ok) return await invalidInput(context, principal, attemptOf(unitId), form.errors);
+  const outcome = await renameUnit(context.db, unitId, form.data.name, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
   throw redirect('/admin/administration?klart=namn');
 }

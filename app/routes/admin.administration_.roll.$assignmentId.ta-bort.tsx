@@ -30,7 +30,7 @@ const attemptOf = (assignmentId: string) => ({
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const assignmentId = params.assignmentId ?? '';
   await requireSystemAdmin(request, context, attemptOf(assignmentId));
-  const assignment = findRoleAssignment(context.db, assignmentId);
+  const assignment = await findRoleAssignment(context.db, assignmentId);
   if (!assignment)
     throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   return { assignment };
@@ -42,10 +42,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const form = validateForm(revokeRoleSchema, await request.formData());
   if (!form.ok || form.data.assignmentId !== assignmentId) {
     const errors = form.ok ? { form: 'form.error.invalid' as const } : form.errors;
-    return invalidInput(context, principal, attemptOf(assignmentId), errors);
+    return await invalidInput(context, principal, attemptOf(assignmentId), errors);
   }
-  const holder = findRoleAssignment(context.db, assignmentId);
-  const outcome = revokeRole(context.db, assignmentId, actor);
+  const holder = await findRoleAssignment(context.db, assignmentId);
+  const outcome = await revokeRole(context.db, assignmentId, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
   // The holder's open live views check their permission again and close if it is gone.
   if (holder) context.sessions.accessChanged(holder.userId);

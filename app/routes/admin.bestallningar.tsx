@@ -18,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const search = orderFilterFromUrl(new URL(request.url));
   return {
     search,
-    ...loadOrderList(context.db, principal, search),
+    ...(await loadOrderList(context.db, principal, search)),
     mayPlace: hasAnyRole(principal, ['manager', 'contact_person']),
   };
 }

@@ -40,7 +40,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { principal, order } = await requireOrder(request, context, params.orderId);
   const form = validateForm(orderActionSchema, await request.formData());
   if (!form.ok) {
-    auditRefusedInput(context, principal, { action: 'order_change', objectId: order.id }, form.errors);
+    await auditRefusedInput(context, principal, { action: 'order_change', objectId: order.id }, form.errors);
     return json({ errors: form.errors }, { status: 400 });
   }
   const { intent, expectedState, note } = form.data;
@@ -61,7 +61,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     now: new Date(),
     ...(note && { note }),
   };
-  const result = intent === 'approve' ? approveOrder(context.db, input) : cancelOrder(context.db, input);
+  const result =
+    intent === 'approve' ? await approveOrder(context.db, input) : await cancelOrder(context.db, input);
   if (result.ok) return redirect(`/admin/bestallningar/${order.id}?klart=${intent}`);
   const errors: FieldErrors = { form: `orders.error.${result.reason}` };
   return json({ errors }, { status: orderChangeRefusalStatus[result.reason] });

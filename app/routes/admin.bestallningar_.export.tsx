@@ -12,7 +12,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'orders');
   const search = orderFilterFromUrl(new URL(request.url));
   const t = translator(await localeOf(request));
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: 'orders_export_csv',
@@ -20,5 +20,5 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     outcome: 'success',
     detail: { filter: { ...search, page: undefined } },
   });
-  return csvResponse(orderCsvChunks(context.db, principal, search, t), t('orders.csv.fileName'));
+  return csvResponse(await orderCsvChunks(context.db, principal, search, t), t('orders.csv.fileName'));
 }

@@ -42,10 +42,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const principal = await requirePlacer(request, context);
   const form = validateForm(newOrderSchema, await request.formData());
   if (!form.ok) {
-    auditRefusedInput(context, principal, { action: 'order_place' }, form.errors);
+    await auditRefusedInput(context, principal, { action: 'order_place' }, form.errors);
     return json({ errors: form.errors }, { status: 400 });
   }
-  const result = placeOrder(context.db, {
+  const result = await placeOrder(context.db, {
     actor: { userId: principal.userId, label: principal.username },
     personIdentifier: form.data.person,
     type: form.data.type,

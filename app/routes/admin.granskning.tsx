@@ -17,8 +17,8 @@ const pageSize = 50;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'audit');
-  const units = filterUnits(context, principal);
-  const parsed = auditFilterFromRequest(request, context, principal);
+  const units = await filterUnits(context, principal);
+  const parsed = await auditFilterFromRequest(request, context, principal);
   if (!parsed.ok) {
     return json(
       {
@@ -33,7 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     );
   }
   const { page, ...values } = parsed.input;
-  const { events, hasNextPage } = listAuditEvents(context.db, parsed.filter, { page, pageSize });
+  const { events, hasNextPage } = await listAuditEvents(context.db, parsed.filter, { page, pageSize });
   return json({
     values: values as Record<string, string | undefined>,
     errors: null,

@@ -16,7 +16,7 @@ const swedishTime = new Intl.DateTimeFormat('sv-SE', {
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'audit');
   const t = translator(await localeOf(request));
-  const parsed = auditFilterFromRequest(request, context, principal);
+  const parsed = await auditFilterFromRequest(request, context, principal);
   if (!parsed.ok) {
     const messages = Object.values(parsed.errors).map((key) => (key ? t(key) : ''));
     return new Response(messages.join('\n'), {
@@ -24,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       headers: { 'Content-Type': 'text/plain; charset=utf-8' },
     });
   }
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: 'audit_export',
@@ -55,7 +55,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     event.detail ? JSON.stringify(event.detail) : '',
   ];
   const day = new Date().toISOString().slice(0, 10);
-  return new Response(streamAuditCsv(context.db, parsed.filter, { header, cells }), {
+  return new Response(await streamAuditCsv(context.db, parsed.filter, { header, cells }), {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="granskningslogg-${day}.csv"`,

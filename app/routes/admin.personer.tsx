@@ -31,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const form = validateForm(personSearchSchema, nonEmptyValues(url.searchParams));
   const audit = { actorUserId: principal.userId, actorLabel: principal.username, action: 'person_search' };
   if (!form.ok) {
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       ...audit,
       objectType: 'person',
       outcome: 'refused',
@@ -39,10 +39,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     });
     return json({ query, errors: form.errors as FieldErrors, result: null }, { status: 400 });
   }
-  const result = searchPersons(context.db, form.data.q, visibleUnits(principal));
+  const result = await searchPersons(context.db, form.data.q, visibleUnits(principal));
   if (result.kind === 'identifier') {
     // Looking someone up by HSA-id or personnummer reaches the whole region, so each lookup is on record.
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       ...audit,
       objectType: 'person',
       objectId: result.match?.inScope ? result.match.person.id : null,

@@ -18,11 +18,11 @@ export const links = () => [{ rel: 'stylesheet', href: personsStyles }];
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'persons');
   const personId = params.personId ?? '';
-  if (!findPersonById(context.db, personId)) {
+  if (!(await findPersonById(context.db, personId))) {
     throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   }
   await requirePersonAccess(request, context, principal, personId, 'person_view');
-  const profile = findPersonProfile(context.db, personId)!;
+  const profile = (await findPersonProfile(context.db, personId))!;
   const now = Date.now();
   const isValid = (eid: (typeof profile.eids)[number]) => eid.state === 'active' && eid.validTo > now;
   return {

@@ -16,8 +16,8 @@ import { requireRevocationSubject } from '~/people/revocation.server';
 import { revocationFormSchema } from '~/people/revocation-form';
 import personsStyles from '~/styles/persons.css';
 import { recordAudit } from '../../db/audit';
-import { type RevocationReason, revocationReasons } from '../../db/revocation-reasons';
 import { revokeCard, revokeEid } from '../../db/revocations';
+import { type RevocationReason, revocationReasons } from '../../protocol/domain-values';
 
 export const meta: MetaFunction = () => [{ title: 'Spärra – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: personsStyles }];
@@ -43,7 +43,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const actor = { userId: principal.userId, label: principal.username };
   const form = validateForm(revocationFormSchema, await request.formData());
   if (!form.ok) {
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       actorUserId: actor.userId,
       actorLabel: actor.label,
       action: subject.kind === 'card' ? 'card_revoke' : 'eid_revoke',
@@ -58,8 +58,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const input = { reason: form.data.reason, actor };
   const result =
     subject.kind === 'card'
-      ? revokeCard(context.db, { ...input, cardId: subject.card.id })
-      : revokeEid(context.db, { ...input, eidId: subject.eid.id });
+      ? await revokeCard(context.db, { ...input, cardId: subject.card.id })
+      : await revokeEid(context.db, { ...input, eidId: subject.eid.id });
   if (!result.ok) {
     const errors: FieldErrors = { form: 'persons.revoke.error.notRevocable' };
     return json({ errors, review: null }, { status: 409 });

@@ -28,10 +28,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const keeperScope = visibleUnits(principal, stockKeeperRoles);
   const canChange = hasAnyRole(principal, stockKeeperRoles);
   return {
-    levels: stockLevels(context.db, scope),
+    levels: await stockLevels(context.db, scope),
     canChange,
-    units: canChange ? listUnits(context.db, keeperScope === 'all' ? undefined : keeperScope) : [],
-    waitingOrders: listAssignableOrders(context.db, scope).length,
+    units: canChange ? await listUnits(context.db, keeperScope === 'all' ? undefined : keeperScope) : [],
+    waitingOrders: (await listAssignableOrders(context.db, scope)).length,
   };
 }
 
@@ -40,8 +40,8 @@ const registerAttempt = { action: 'reserve_card_register', objectType: 'reserve_
 export async function action({ request, context }: ActionFunctionArgs) {
   const { principal, actor } = await requireStockKeeper(request, context, registerAttempt);
   const form = validateForm(registerReserveCardSchema, await request.formData());
-  if (!form.ok) return invalidInput(context, principal, registerAttempt, form.errors);
-  const outcome = registerReserveCard(context.db, form.data, actor);
+  if (!form.ok) return await invalidInput(context, principal, registerAttempt, form.errors);
+  const outcome = await registerReserveCard(context.db, form.data, actor);
   if (!outcome.ok) {
     return refusalResponse(outcome.refusal, outcome.refusal === 'other_unit' ? 'unitId' : undefined);
   }

@@ -1,48 +1,48 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '~/auth/password.server';
 import { translator } from '~/i18n/catalogue';
 import { callRoute } from '~/testing/route-harness';
-import { type AppDatabase, openDatabase, openMigratedDatabase } from '../../db/connection';
+import { type AppDatabase, openDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
 import { listStock } from '../../db/reserve-cards';
 import { orders, personUnits, units, users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { createTestLoadContext } from '../../server/testing/load-context';
+import { createTestDatabaseLocation, type TestDatabaseLocation } from '../../test-support/test-database';
 import { action } from './admin.reservkort_.aktivera';
 
-let directory: string;
-let first: AppDatabase;
-let second: AppDatabase;
+let location: TestDatabaseLocation;
+let firstConnection: AppDatabase;
+let secondConnection: AppDatabase;
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'reserve-assign-'));
-  const path = join(directory, 'assign.sqlite');
-  first = openMigratedDatabase(path);
-  await seedDemoData(first, { hashPassword });
-  second = openDatabase(path);
+  location = await createTestDatabaseLocation();
+  firstConnection = await openDatabase(location.url);
+  await seedDemoData(firstConnection, { hashPassword });
+  secondConnection = await openDatabase(location.url);
 });
-afterAll(() => {
-  first.$client.close();
-  second.$client.close();
-  rmSync(directory, { recursive: true, force: true });
+afterAll(async () => {
+  await firstConnection.close();
+  await secondConnection.close();
+  await location.remove();
 });
 
-function readyOrder(db: AppDatabase, unitId: string): string {
-  const personId = db.select().from(personUnits).where(eq(personUnits.unitId, unitId)).get()!.personId;
-  const placedBy = db.select().from(users).where(eq(users.username, 'kontakt')).get()!.id;
+async function readyOrder(db: AppDatabase, unitId: string): Promise<string> {
+  const personId = first(
+    await db.select().from(personUnits).where(eq(personUnits.unitId, unitId)).limit(1),
+  )!.personId;
+  const placedBy = first(await db.select().from(users).where(eq(users.username, 'kontakt')).limit(1))!.id;
   const id = newId();
-  db.insert(orders)
-    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy })
-    .run();
+  await db
+    .insert(orders)
+    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy });
   return id;
 }
 
 async function assignRequest(db: AppDatabase, username: string, form: Record<string, string>) {
   const context = createTestLoadContext(db);
-  const userId = db.select().from(users).where(eq(users.username, username)).get()!.id;
+  const userId = first(await db.select().from(users).where(eq(users.username, username)).limit(1))!.id;
   const cookie = (await context.sessions.create({ userId, loginMethod: 'password' })).cookie.split(';')[0]!;
   const request = new Request('http://localhost/admin/reservkort/aktivera', {
     method: 'POST',
@@ -53,16 +53,20 @@ async function assignRequest(db: AppDatabase, username: string, form: Record<str
 }
 
 it('gives the card to exactly one of two contact persons assigning it at once; the other gets 409 in Swedish', async () => {
-  const kardiologi = first
-    .select()
-    .from(units)
-    .where(eq(units.hsaId, 'SE2321000131-S000000010127'))
-    .get()!.id;
-  const cardId = listStock(first, kardiologi, { state: 'in_stock', trustLevel: 2 })[0]!.id;
-  const calls = await Promise.all([
-    assignRequest(first, 'kontakt', { orderId: readyOrder(first, kardiologi), cardId }),
-    assignRequest(second, 'kontakt', { orderId: readyOrder(second, kardiologi), cardId }),
-  ]);
+  const kardiologi = first(
+    await firstConnection.select().from(units).where(eq(units.hsaId, 'SE2321000131-S000000010127')).limit(1),
+  )!.id;
+  const cardId = (await listStock(firstConnection, kardiologi, { state: 'in_stock', trustLevel: 2 }))[0]!.id;
+  const calls = [
+    await assignRequest(firstConnection, 'kontakt', {
+      orderId: await readyOrder(firstConnection, kardiologi),
+      cardId,
+    }),
+    await assignRequest(secondConnection, 'kontakt', {
+      orderId: await readyOrder(secondConnection, kardiologi),
+      cardId,
+    }),
+  ];
   const outcomes = await Promise.all(
     calls.map(({ request, context }) => callRoute(action, request, context)),
   );
@@ -72,5 +76,5 @@ it('gives the card to exactly one of two contact persons assigning it at once; t
   expect(translator('sv')(key as never)).toBe(
     'Kortet finns inte längre i lager: det har just tilldelats någon annan eller dragits tillbaka. Välj ett annat kort.',
   );
-  expect(first.select().from(orders).where(eq(orders.cardId, cardId)).all()).toHaveLength(1);
+  expect(await firstConnection.select().from(orders).where(eq(orders.cardId, cardId))).toHaveLength(1);
 });

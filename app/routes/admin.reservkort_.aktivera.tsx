@@ -32,7 +32,7 @@ export const links = () => [{ rel: 'stylesheet', href: areaStyles }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'reserveCards');
-  const orders = listAssignableOrders(context.db, visibleUnits(principal, stockReaderRoles));
+  const orders = await listAssignableOrders(context.db, visibleUnits(principal, stockReaderRoles));
   const chosenId = new URL(request.url).searchParams.get('bestallning');
   const chosen = chosenId ? orders.find((order) => order.id === chosenId) : undefined;
   if (chosenId && !chosen) {
@@ -41,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const canChange = hasAnyRole(principal, stockKeeperRoles);
   const cards =
     chosen && canChange
-      ? listAssignableCards(
+      ? await listAssignableCards(
           context.db,
           visibleUnits(principal, stockKeeperRoles),
           reserveOrderTrustLevel[chosen.type],
@@ -56,8 +56,8 @@ const assignAttempt = { action: 'reserve_card_assign', objectType: 'reserve_card
 export async function action({ request, context }: ActionFunctionArgs) {
   const { principal, actor } = await requireStockKeeper(request, context, assignAttempt);
   const form = validateForm(assignReserveCardSchema, await request.formData());
-  if (!form.ok) return invalidInput(context, principal, assignAttempt, form.errors);
-  const outcome = assignReserveCard(context.db, form.data, actor);
+  if (!form.ok) return await invalidInput(context, principal, assignAttempt, form.errors);
+  const outcome = await assignReserveCard(context.db, form.data, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
   throw redirect(`/admin/reservkort/enhet/${outcome.unitId}?tilldelat=${outcome.serial}`);
 }

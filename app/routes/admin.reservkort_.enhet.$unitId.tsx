@@ -23,7 +23,7 @@ import { refusalResponse } from '~/reserve-cards/refusals.server';
 import { StockStatus } from '~/reserve-cards/stock-table';
 import areaStyles from '~/styles/reserve-cards.css';
 import { listStock, type StockFilters, setLowStockThreshold, stockLevels } from '../../db/reserve-cards';
-import { type CardState, cardStates } from '../../db/schema';
+import { type CardState, cardStates } from '../../protocol/domain-values';
 
 export const meta: MetaFunction = () => [{ title: 'Reservkort på enheten – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: areaStyles }];
@@ -40,7 +40,7 @@ function filtersOf(url: URL): StockFilters {
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'reserveCards');
   const unitId = params.unitId ?? '';
-  const level = stockLevels(context.db, [unitId])[0];
+  const level = (await stockLevels(context.db, [unitId]))[0];
   if (!level) {
     throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   }
@@ -51,7 +51,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   });
   return {
     level,
-    cards: listStock(context.db, unitId, filtersOf(new URL(request.url))),
+    cards: await listStock(context.db, unitId, filtersOf(new URL(request.url))),
     canChange: canAccessUnit(principal, unitId, stockKeeperRoles),
   };
 }
@@ -61,8 +61,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const attempted = { action: 'low_stock_threshold_set', objectType: 'unit', objectId: unitId };
   const { principal, actor } = await requireStockKeeper(request, context, attempted);
   const form = validateForm(lowStockThresholdSchema, await request.formData());
-  if (!form.ok) return invalidInput(context, principal, attempted, form.errors);
-  const outcome = setLowStockThreshold(context.db, { unitId, threshold: form.data.threshold }, actor);
+  if (!form.ok) return await invalidInput(context, principal, attempted, form.errors);
+  const outcome = await setLowStockThreshold(context.db, { unitId, threshold: form.data.threshold }, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal, 'threshold');
   throw redirect(`/admin/reservkort/enhet/${unitId}?sparat=1`);
 }

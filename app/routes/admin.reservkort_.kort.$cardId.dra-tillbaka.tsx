@@ -33,7 +33,7 @@ const attemptOf = (cardId: string) => ({
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const cardId = params.cardId ?? '';
   const { principal } = await requireStockKeeper(request, context, attemptOf(cardId));
-  const card = findReserveCard(context.db, cardId);
+  const card = await findReserveCard(context.db, cardId);
   if (!card) throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   await requireUnitAccess(request, context, principal, card.unitId, stockKeeperRoles, attemptOf(cardId));
   return { card };
@@ -44,16 +44,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { principal, actor } = await requireStockKeeper(request, context, attemptOf(cardId));
   const form = validateForm(withdrawReserveCardSchema, await request.formData());
   if (!form.ok || form.data.cardId !== cardId) {
-    return invalidInput(
+    return await invalidInput(
       context,
       principal,
       attemptOf(cardId),
       form.ok ? { cardId: 'form.error.invalid' } : form.errors,
     );
   }
-  const outcome = withdrawReserveCard(context.db, { cardId }, actor);
+  const outcome = await withdrawReserveCard(context.db, { cardId }, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal, 'form');
-  const card = findReserveCard(context.db, cardId)!;
+  const card = (await findReserveCard(context.db, cardId))!;
   throw redirect(`/admin/reservkort/enhet/${card.unitId}?tillbakadraget=${card.serial}`);
 }
 

@@ -21,8 +21,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     filter,
     agents: context.agentRegistry.list(),
-    jobs: listJobViews(context.db, filter, new Date()),
-    units: listUnits(context.db).map(({ id, name }) => ({ id, name })),
+    jobs: await listJobViews(context.db, filter, new Date()),
+    units: (await listUnits(context.db)).map(({ id, name }) => ({ id, name })),
   };
 }
 

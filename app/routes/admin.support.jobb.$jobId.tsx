@@ -15,7 +15,7 @@ export const meta: MetaFunction = () => [{ title: 'Jobb – Support – SITHS eI
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireSection(request, context, 'support');
-  const detail = params.jobId ? findJobDetail(context.db, params.jobId) : undefined;
+  const detail = params.jobId ? await findJobDetail(context.db, params.jobId) : undefined;
   if (!detail) {
     const t = translator(await localeOf(request));
     throw json({ message: t('error.notFound') }, { status: 404 });

@@ -1,8 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '~/i18n/catalogue';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import { grantRole } from '../../db/administration';
+import { first } from '../../db/engine';
 import { auditEvents, staffRoleAssignments, units, users } from '../../db/schema';
 import * as page from './admin.administration';
 import * as rename from './admin.administration_.enhet.$unitId';
@@ -13,34 +14,37 @@ let sahlgrenska: string;
 let adminActor: { userId: string; label: string };
 beforeAll(async () => {
   harness = await createRouteHarness();
-  sahlgrenska = harness.db
-    .select()
-    .from(units)
-    .where(eq(units.hsaId, 'SE2321000131-S000000010100'))
-    .get()!.id;
-  adminActor = { userId: userIdOf('admin'), label: 'admin' };
+  sahlgrenska = first(
+    await harness.db.select().from(units).where(eq(units.hsaId, 'SE2321000131-S000000010100')).limit(1),
+  )!.id;
+  adminActor = { userId: await userIdOf('admin'), label: 'admin' };
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
-const userIdOf = (username: string) =>
-  harness.db.select().from(users).where(eq(users.username, username)).get()!.id;
-const lastAudit = () => harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).get()!;
+const userIdOf = async (username: string) =>
+  first(await harness.db.select().from(users).where(eq(users.username, username)).limit(1))!.id;
+const lastAudit = async () =>
+  first(await harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1))!;
 
 let hsaCounter = 0;
 const freshHsaId = () => `SE2321000131-S0000000990${String(++hsaCounter).padStart(2, '0')}`;
 
-function removeChefSupportRole() {
-  harness.db
+async function removeChefSupportRole() {
+  await harness.db
     .delete(staffRoleAssignments)
-    .where(and(eq(staffRoleAssignments.userId, userIdOf('chef')), eq(staffRoleAssignments.role, 'support')))
-    .run();
+    .where(
+      and(eq(staffRoleAssignments.userId, await userIdOf('chef')), eq(staffRoleAssignments.role, 'support')),
+    );
 }
 
 /** A support role for chef: something fresh to remove. */
-function freshAssignment(): string {
-  removeChefSupportRole();
-  const granted = grantRole(
+async function freshAssignment(): Promise<string> {
+  await removeChefSupportRole();
+  const granted = await grantRole(
     harness.db,
-    { userId: userIdOf('chef'), role: 'support', unitId: null },
+    { userId: await userIdOf('chef'), role: 'support', unitId: null },
     adminActor,
   );
   if (!granted.ok) throw new Error(granted.refusal);
@@ -48,10 +52,15 @@ function freshAssignment(): string {
 }
 
 type Handler = Parameters<typeof callRoute>[0];
+interface RouteCall {
+  path: string;
+  form?: Record<string, string>;
+  params?: Record<string, string>;
+}
 interface Case {
   name: string;
   handler: Handler;
-  call: () => { path: string; form?: Record<string, string>; params?: Record<string, string> };
+  call: () => RouteCall | Promise<RouteCall>;
   allowed: Record<string, number>;
 }
 
@@ -74,11 +83,11 @@ const cases: Case[] = [
   {
     name: 'grant a role (action)',
     handler: page.action,
-    call: () => {
-      removeChefSupportRole();
+    call: async () => {
+      await removeChefSupportRole();
       return {
         path: '/admin/administration',
-        form: { intent: 'grant_role', userId: userIdOf('chef'), role: 'support', roleUnitId: '' },
+        form: { intent: 'grant_role', userId: await userIdOf('chef'), role: 'support', roleUnitId: '' },
       };
     },
     allowed: { admin: 302 },
@@ -102,8 +111,8 @@ const cases: Case[] = [
   {
     name: 'remove-role confirm page (loader)',
     handler: revoke.loader,
-    call: () => {
-      const assignmentId = freshAssignment();
+    call: async () => {
+      const assignmentId = await freshAssignment();
       return { path: `/admin/administration/roll/${assignmentId}/ta-bort`, params: { assignmentId } };
     },
     allowed: { admin: 200 },
@@ -111,8 +120,8 @@ const cases: Case[] = [
   {
     name: 'remove a role (action)',
     handler: revoke.action,
-    call: () => {
-      const assignmentId = freshAssignment();
+    call: async () => {
+      const assignmentId = await freshAssignment();
       return {
         path: `/admin/administration/roll/${assignmentId}/ta-bort`,
         form: { assignmentId },
@@ -130,11 +139,12 @@ describe('administration routes by role', () => {
     for (const username of roles) {
       const expected = routeCase.allowed[username] ?? 403;
       it(`${routeCase.name}: ${username} gets ${expected}`, async () => {
-        const { path, form, params } = routeCase.call();
+        const { path, form, params } = await routeCase.call();
         const request = await harness.request(path, { as: username, form });
         const outcome = await callRoute(routeCase.handler, request, harness.context, params);
         expect(outcome.status).toBe(expected);
-        if (expected === 403) expect(lastAudit()).toMatchObject({ outcome: 'refused', actorLabel: username });
+        if (expected === 403)
+          expect(await lastAudit()).toMatchObject({ outcome: 'refused', actorLabel: username });
       });
     }
   }
@@ -148,10 +158,10 @@ describe('bad input in the administration forms', () => {
     form: Record<string, string>,
     params?: Record<string, string>,
   ) => callRoute(handler, await harness.request(path, { as: 'admin', form }), harness.context, params);
-  const unitCount = () => harness.db.select().from(units).all().length;
+  const unitCount = async () => (await harness.db.select().from(units)).length;
 
   it('refuses a bad HSA-id with 400, a Swedish message at the field, nothing stored, audited', async () => {
-    const before = unitCount();
+    const before = await unitCount();
     const outcome = await post(page.action, '/admin/administration', {
       intent: 'create_unit',
       hsaId: 'S000000099999',
@@ -163,8 +173,8 @@ describe('bad input in the administration forms', () => {
     expect(sv(errors.hsaId as never)).toBe(
       'Ange ett giltigt HSA-id, till exempel SE2321000131-S000000010199.',
     );
-    expect(unitCount()).toBe(before);
-    expect(lastAudit()).toMatchObject({ action: 'unit_create', outcome: 'refused' });
+    expect(await unitCount()).toBe(before);
+    expect(await lastAudit()).toMatchObject({ action: 'unit_create', outcome: 'refused' });
   });
 
   it('refuses a taken HSA-id with 409 at the field', async () => {
@@ -183,7 +193,7 @@ describe('bad input in the administration forms', () => {
   it('refuses a contact person role without a unit, and a duplicate role', async () => {
     const noUnit = await post(page.action, '/admin/administration', {
       intent: 'grant_role',
-      userId: userIdOf('chef'),
+      userId: await userIdOf('chef'),
       role: 'contact_person',
       roleUnitId: '',
     });
@@ -193,7 +203,7 @@ describe('bad input in the administration forms', () => {
     });
     const duplicate = await post(page.action, '/admin/administration', {
       intent: 'grant_role',
-      userId: userIdOf('chef'),
+      userId: await userIdOf('chef'),
       role: 'manager',
       roleUnitId: sahlgrenska,
     });
@@ -201,15 +211,17 @@ describe('bad input in the administration forms', () => {
       status: 409,
       data: { errors: { role: 'administration.error.duplicateRole' } },
     });
-    expect(lastAudit()).toMatchObject({ action: 'staff_role_grant', outcome: 'refused' });
+    expect(await lastAudit()).toMatchObject({ action: 'staff_role_grant', outcome: 'refused' });
   });
 
   it('refuses an admin removing their own last system-admin role with 409, audited', async () => {
-    const own = harness.db
-      .select()
-      .from(staffRoleAssignments)
-      .where(eq(staffRoleAssignments.userId, adminActor.userId))
-      .get()!;
+    const own = first(
+      await harness.db
+        .select()
+        .from(staffRoleAssignments)
+        .where(eq(staffRoleAssignments.userId, adminActor.userId))
+        .limit(1),
+    )!;
     const path = `/admin/administration/roll/${own.id}/ta-bort`;
     const outcome = await post(revoke.action, path, { assignmentId: own.id }, { assignmentId: own.id });
     expect(outcome).toMatchObject({
@@ -217,8 +229,14 @@ describe('bad input in the administration forms', () => {
       data: { errors: { form: 'administration.error.ownLastSystemAdmin' } },
     });
     expect(
-      harness.db.select().from(staffRoleAssignments).where(eq(staffRoleAssignments.id, own.id)).get(),
+      first(
+        await harness.db
+          .select()
+          .from(staffRoleAssignments)
+          .where(eq(staffRoleAssignments.id, own.id))
+          .limit(1),
+      ),
     ).toBeDefined();
-    expect(lastAudit()).toMatchObject({ action: 'staff_role_revoke', outcome: 'refused' });
+    expect(await lastAudit()).toMatchObject({ action: 'staff_role_revoke', outcome: 'refused' });
   });
 });

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import { auditEvents } from '../../db/schema';
 import * as auditPage from './admin.granskning';
@@ -8,6 +8,9 @@ import * as auditCsv from './admin.granskning_.export[.csv]';
 let harness: RouteHarness;
 beforeAll(async () => {
   harness = await createRouteHarness();
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
 type Handler = Parameters<typeof callRoute>[0];
@@ -51,12 +54,11 @@ describe('audit area by role', () => {
   }
 });
 
-const refusedFilters = () =>
-  harness.db
+const refusedFilters = async () =>
+  await harness.db
     .select()
     .from(auditEvents)
-    .where(and(eq(auditEvents.action, 'audit_filter'), eq(auditEvents.outcome, 'refused')))
-    .all();
+    .where(and(eq(auditEvents.action, 'audit_filter'), eq(auditEvents.outcome, 'refused')));
 
 describe('the audit log', () => {
   it('shows the refusals of other pages, filtered by outcome', async () => {
@@ -78,14 +80,14 @@ describe('the audit log', () => {
   });
 
   it('refuses a bad date range with 400, the message key next to the field, and an audit event', async () => {
-    const before = refusedFilters().length;
+    const before = (await refusedFilters()).length;
     const outcome = await callRoute(
       auditPage.loader as Handler,
       await harness.request('/admin/granskning?from=2026-05-02&to=2026-05-01', { as: 'idadmin1' }),
       harness.context,
     );
     expect(outcome).toMatchObject({ status: 400, data: { errors: { to: 'audit.filter.error.dateRange' } } });
-    expect(refusedFilters()).toHaveLength(before + 1);
+    expect(await refusedFilters()).toHaveLength(before + 1);
   });
 
   it('refuses an unknown unit', async () => {
@@ -108,7 +110,7 @@ describe('the audit log', () => {
     expect(lines[0]).toBe('Tid;Utförd av;Åtgärd;Åtgärdskod;Objekttyp;Objekt-id;Enhet;Utfall;Detaljer');
     expect(lines.slice(1)).toHaveLength(1);
     expect(lines[1]).toContain(';system;Demodata inlästa;demo_data_seeded;database;;;Genomförd;');
-    const exports = harness.db.select().from(auditEvents).where(eq(auditEvents.action, 'audit_export')).all();
+    const exports = await harness.db.select().from(auditEvents).where(eq(auditEvents.action, 'audit_export'));
     expect(exports.at(-1)).toMatchObject({ actorLabel: 'support', outcome: 'success' });
   });
 });

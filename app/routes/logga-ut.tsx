@@ -6,7 +6,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const principal = await getPrincipal(request, context);
   if (!principal) return redirect('/logga-in', { headers: { 'Set-Cookie': context.sessions.blankCookie() } });
   const blankCookie = await context.sessions.invalidate(principal.sessionId);
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: principal.userId,
     actorLabel: principal.username,
     action: 'logout',

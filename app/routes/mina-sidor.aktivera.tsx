@@ -50,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await getEndUser(request, context);
   const view = user ? await activationView(context, user) : undefined;
   if (!user || !view?.eid || view.card.state !== 'assigned') {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: user?.userId ?? null,
       actorLabel: user?.displayName ?? 'anonym',
       action: 'reserve_card_activate_start',

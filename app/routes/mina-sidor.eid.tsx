@@ -9,7 +9,7 @@ export const meta: MetaFunction = () => [{ title: 'Mina SITHS eID - SITHS Mina s
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
-  const overview = eidOverview(context, user);
+  const overview = await eidOverview(context, user);
   return {
     loggedInWith: overview.loggedInWith,
     devices: overview.devices

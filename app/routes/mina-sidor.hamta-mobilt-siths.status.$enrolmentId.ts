@@ -11,10 +11,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
   const enrolmentId = z.uuid().safeParse(params.enrolmentId);
   const status = enrolmentId.success
-    ? enrolmentStatus(context.db, enrolmentId.data, user, new Date())
+    ? await enrolmentStatus(context.db, enrolmentId.data, user, new Date())
     : undefined;
   if (!status) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: user.userId,
       actorLabel: user.displayName,
       action: 'mobile_enrol_status',

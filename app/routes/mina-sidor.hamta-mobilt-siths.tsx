@@ -19,8 +19,8 @@ import {
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
   return {
-    blocker: enrolmentBlocker(context.db, user) ?? null,
-    devices: listActiveMobileDevices(context.db, user.personId).map((device) => device.name),
+    blocker: (await enrolmentBlocker(context.db, user)) ?? null,
+    devices: (await listActiveMobileDevices(context.db, user.personId)).map((device) => device.name),
   };
 }
 
@@ -31,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireEndUser(request, context);
   const input = startSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!input.success) {
-    recordAudit(context.db, {
+    await recordAudit(context.db, {
       actorUserId: user.userId,
       actorLabel: user.displayName,
       action: 'mobile_enrol_start',
@@ -42,7 +42,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     return json({ ok: false as const, error: 'mobile.enrol.acceptRequired' as const }, { status: 400 });
   }
-  const started = startMobileEnrolment(context.db, user, { address: context.clientAddress, now: new Date() });
+  const started = await startMobileEnrolment(context.db, user, {
+    address: context.clientAddress,
+    now: new Date(),
+  });
   if (!started.ok) return json({ ok: false as const, refusal: started.refusal }, { status: 403 });
   return json({
     ok: true as const,

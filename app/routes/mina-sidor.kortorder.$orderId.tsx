@@ -8,5 +8,5 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (order?.method !== 'card') {
     return json({ message: 'Ordern finns inte eller hör inte till den här webbläsaren.' }, { status: 404 });
   }
-  return json(cardOrderStatus(context, order), { headers: { 'Cache-Control': 'no-store' } });
+  return json(await cardOrderStatus(context, order), { headers: { 'Cache-Control': 'no-store' } });
 }

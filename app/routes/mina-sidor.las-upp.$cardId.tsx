@@ -14,13 +14,13 @@ import { type MobileOrderView, MobileSithsQr } from '~/mina-sidor/mobile-qr';
 import { consumeMobileReauth, startMobileReauth } from '~/mina-sidor/mobile-siths.server';
 import { recordAudit } from '../../db/audit';
 
-function ownCard(context: AppLoadContext, user: EndUser, cardId: string | undefined) {
-  return eidOverview(context, user).cards.find((card) => card.id === cardId);
+async function ownCard(context: AppLoadContext, user: EndUser, cardId: string | undefined) {
+  return (await eidOverview(context, user)).cards.find((card) => card.id === cardId);
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
-  const card = ownCard(context, user, params.cardId);
+  const card = await ownCard(context, user, params.cardId);
   if (!card) throw json({ message: 'Kortet finns inte bland dina SITHS eID.' }, { status: 404 });
   return {
     card: { ...card, eids: card.eids.filter((eid) => eid.state === 'active') },
@@ -39,10 +39,10 @@ const actionSchema = z.discriminatedUnion('intent', [
  */
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireEndUser(request, context);
-  const card = ownCard(context, user, params.cardId);
+  const card = await ownCard(context, user, params.cardId);
   const input = actionSchema.safeParse(Object.fromEntries(await request.formData()));
-  const refuse = (reason: string, status: number) => {
-    recordAudit(context.db, {
+  const refuse = async (reason: string, status: number) => {
+    await recordAudit(context.db, {
       actorUserId: user.userId,
       actorLabel: user.displayName,
       action: 'card_unlock_start',
@@ -53,15 +53,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     });
     return json({ stage: 'refused' as const, reason }, { status });
   };
-  if (!card) return refuse('not_own_card', 404);
-  if (!input.success) return refuse('invalid_input', 400);
-  if (card.state !== 'locked') return refuse('not_locked', 409);
+  if (!card) return await refuse('not_own_card', 404);
+  if (!input.success) return await refuse('invalid_input', 400);
+  if (card.state !== 'locked') return await refuse('not_locked', 409);
   if (input.data.intent === 'reauth') {
-    const reauth = startMobileReauth(context, user);
+    const reauth = await startMobileReauth(context, user);
     return json({ stage: 'reauth' as const, reauthOrderId: reauth.orderId, statusUrl: reauth.statusUrl });
   }
-  const consumed = consumeMobileReauth(context, user, input.data.reauthOrderId);
-  if (!consumed.ok) return refuse(`reauth_${consumed.reason}`, 409);
+  const consumed = await consumeMobileReauth(context, user, input.data.reauthOrderId);
+  if (!consumed.ok) return await refuse(`reauth_${consumed.reason}`, 409);
   const started = await startCardOrder(context, {
     purpose: 'unlock',
     expectedPersonId: user.personId,

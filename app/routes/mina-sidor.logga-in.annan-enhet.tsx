@@ -58,7 +58,7 @@ const actionSchema = z.discriminatedUnion('intent', [
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = actionSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!input.success) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'anonym',
       action: 'login_mobile_siths',
@@ -71,7 +71,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const now = new Date();
   if (input.data.intent === 'collect')
     return collect(context, own?.id === input.data.orderId ? own : undefined);
-  if (own && isAuthOrderOpen(own, now)) cancelAuthOrder(context.db, own.id, now);
+  if (own && isAuthOrderOpen(own, now)) await cancelAuthOrder(context.db, own.id, now);
   if (input.data.intent === 'cancel') {
     const cleared = await authOrderCookie.serialize('', { maxAge: 0 });
     return redirect('/mina-sidor/logga-in', { headers: { 'Set-Cookie': cleared } });
@@ -86,7 +86,7 @@ async function collect(context: ActionFunctionArgs['context'], order: AuthOrderR
     ? await openSessionFromAuthOrder(context, order)
     : { ok: false as const, reason: 'not_found' };
   if (!opened.ok) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'anonym',
       action: 'login_mobile_siths',

@@ -10,7 +10,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await getEndUser(request, context);
   if (!user) return redirect('/mina-sidor');
   const cookie = await context.sessions.invalidate(user.sessionId);
-  recordAudit(context.db, {
+  await recordAudit(context.db, {
     actorUserId: user.userId,
     actorLabel: user.displayName,
     action: 'logout',

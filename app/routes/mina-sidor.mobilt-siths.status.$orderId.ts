@@ -20,7 +20,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     ? await findFollowableMobileOrder(request, context, orderId.data, endUser)
     : undefined;
   if (!order) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: endUser?.userId ?? null,
       actorLabel: endUser?.displayName ?? 'anonym',
       action: 'mobile_order_status',

@@ -7,7 +7,7 @@ import { requireEndUser } from '~/mina-sidor/end-user.server';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
-  const overview = eidOverview(context, user);
+  const overview = await eidOverview(context, user);
   const invalid = [
     ...overview.cards.flatMap((card) =>
       card.eids

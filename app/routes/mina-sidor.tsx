@@ -16,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getEndUser(request, context);
   return {
     user: user ? { displayName: user.displayName } : null,
-    isStaff: user ? listRoleAssignments(context.db, user.userId).length > 0 : false,
+    isStaff: user ? (await listRoleAssignments(context.db, user.userId)).length > 0 : false,
   };
 }
 

@@ -23,7 +23,7 @@ export const loader = phoneApiNotFound;
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, registerRequestSchema);
   if (!input) {
-    recordFoldedRefusal(context.db, {
+    await recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: 'mobilt-siths',
       action: 'mobile_enrol',

@@ -22,7 +22,7 @@ export const loader = phoneApiNotFound;
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, signRequestSchema);
   if (!input) {
-    recordRefusedLogin(context.db, {
+    await recordRefusedLogin(context.db, {
       action: 'login_mobile_siths',
       actorLabel: 'mobilt-siths',
       reason: 'invalid_input',

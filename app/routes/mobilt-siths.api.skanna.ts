@@ -28,7 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, scanRequestSchema);
   const scanned = input ? parseQrContent(input.qrContent) : undefined;
   if (!input || (scanned?.kind === 'login' && !input.deviceId)) {
-    recordRefusedLogin(context.db, {
+    await recordRefusedLogin(context.db, {
       action: 'mobile_siths_scan',
       actorLabel: 'mobilt-siths',
       reason: input ? 'unknown_device' : 'invalid_input',
@@ -39,11 +39,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return phoneRefusal(request, input ? 'unknown_device' : 'invalid_input');
   }
   if (scanned?.kind === 'enrolment') {
-    const checked = checkEnrolmentToken(context.db, { token: scanned.token, address, now });
+    const checked = await checkEnrolmentToken(context.db, { token: scanned.token, address, now });
     if (!checked.ok) return phoneRefusal(request, checked.refusal);
     return phoneAnswer({ kind: 'enrolment' as const, expiresAt: checked.expiresAt.toISOString() });
   }
-  const result = scanLoginQr(context.db, {
+  const result = await scanLoginQr(context.db, {
     content: input.qrContent,
     deviceId: input.deviceId ?? '',
     address,

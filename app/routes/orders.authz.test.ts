@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
+import { first } from '../../db/engine';
 import { placeOrder } from '../../db/orders';
 import { auditEvents, orders, persons, personUnits, units, users } from '../../db/schema';
 import { demoPersons } from '../../db/seed';
@@ -16,33 +17,37 @@ let nextPerson = 0;
 
 beforeAll(async () => {
   harness = await createRouteHarness();
-  const akut = harness.db.select().from(units).where(eq(units.name, 'Akutmottagning Sahlgrenska')).get()!;
-  akutPersons = harness.db
-    .select({ hsaId: persons.hsaId })
-    .from(persons)
-    .innerJoin(personUnits, eq(personUnits.personId, persons.id))
-    .where(eq(personUnits.unitId, akut.id))
-    .all()
+  const akut = first(
+    await harness.db.select().from(units).where(eq(units.name, 'Akutmottagning Sahlgrenska')).limit(1),
+  )!;
+  akutPersons = (
+    await harness.db
+      .select({ hsaId: persons.hsaId })
+      .from(persons)
+      .innerJoin(personUnits, eq(personUnits.personId, persons.id))
+      .where(eq(personUnits.unitId, akut.id))
+  )
     .map((row) => row.hsaId)
     .filter((hsaId) => hsaId !== demoPersons.carina.hsaId);
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
 const roles = ['chef', 'kontakt', 'kontakt.skovde', 'idadmin1', 'support', 'admin'] as const;
 type Username = (typeof roles)[number];
 
 /** A fresh placed order for a person at Akutmottagning Sahlgrenska (a unit below Sahlgrenska). */
-function freshOrder(): string {
-  const chef = harness.db.select().from(users).where(eq(users.username, 'chef')).get()!;
-  const su = harness.db
-    .select()
-    .from(units)
-    .where(eq(units.name, 'Sahlgrenska Universitetssjukhuset'))
-    .get()!;
-  const result = placeOrder(harness.db, {
+async function freshOrder(): Promise<string> {
+  const chef = first(await harness.db.select().from(users).where(eq(users.username, 'chef')).limit(1))!;
+  const su = first(
+    await harness.db.select().from(units).where(eq(units.name, 'Sahlgrenska Universitetssjukhuset')).limit(1),
+  )!;
+  const result = await placeOrder(harness.db, {
     actor: { userId: chef.id, label: 'chef' },
     personIdentifier: akutPersons[nextPerson++]!,
     type: 'reserve_card_loa2',
-    scope: expandUnitSubtrees(harness.db, [su.id]),
+    scope: await expandUnitSubtrees(harness.db, [su.id]),
     now: new Date(),
   });
   if (!result.ok) throw new Error(result.reason);
@@ -97,7 +102,7 @@ const cases: Case[] = [
     name: 'order page of a Sahlgrenska order (loader)',
     expected: { chef: 200, kontakt: 200, 'kontakt.skovde': 403, idadmin1: 200, support: 200, admin: 403 },
     run: async (as) => {
-      const orderId = freshOrder();
+      const orderId = await freshOrder();
       const request = await harness.request(`/admin/bestallningar/${orderId}`, { as });
       return callRoute(orderPage.loader, request, harness.context, { orderId });
     },
@@ -106,7 +111,7 @@ const cases: Case[] = [
     name: 'approve a Sahlgrenska order (action)',
     expected: { chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 302, support: 403, admin: 403 },
     run: async (as) => {
-      const orderId = freshOrder();
+      const orderId = await freshOrder();
       const request = await harness.request(`/admin/bestallningar/${orderId}`, {
         as,
         form: { intent: 'approve', expectedState: 'placed' },
@@ -118,7 +123,7 @@ const cases: Case[] = [
     name: 'cancel a Sahlgrenska order (action)',
     expected: { chef: 302, kontakt: 302, 'kontakt.skovde': 403, idadmin1: 302, support: 403, admin: 403 },
     run: async (as) => {
-      const orderId = freshOrder();
+      const orderId = await freshOrder();
       const request = await harness.request(`/admin/bestallningar/${orderId}`, {
         as,
         form: { intent: 'cancel', expectedState: 'placed' },
@@ -152,10 +157,10 @@ describe('orders: who may do what', () => {
 });
 
 describe('orders: bad input', () => {
-  const countOrders = () => harness.db.select().from(orders).all().length;
+  const countOrders = async () => (await harness.db.select().from(orders)).length;
 
   it('refuses a malformed personnummer next to the field and places nothing', async () => {
-    const before = countOrders();
+    const before = await countOrders();
     const request = await harness.request('/admin/bestallningar/ny', {
       as: 'chef',
       form: { person: '19840312-9822', type: 'mobile' },
@@ -165,8 +170,12 @@ describe('orders: bad input', () => {
       status: 400,
       data: { errors: { person: 'orders.error.personIdentifier' } },
     });
-    expect(countOrders()).toBe(before);
-    const audited = harness.db.select().from(auditEvents).where(eq(auditEvents.action, 'order_place')).all();
+    expect(await countOrders()).toBe(before);
+    const audited = await harness.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'order_place'))
+      .orderBy(auditEvents.id);
     expect(audited.at(-1)).toMatchObject({
       actorLabel: 'chef',
       outcome: 'refused',
@@ -184,11 +193,10 @@ describe('orders: bad input', () => {
       status: 403,
       data: { errors: { person: 'orders.error.person_outside_units' } },
     });
-    const refused = harness.db
+    const refused = await harness.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.actorLabel, 'kontakt.skovde'), eq(auditEvents.action, 'order_place')))
-      .all();
+      .where(and(eq(auditEvents.actorLabel, 'kontakt.skovde'), eq(auditEvents.action, 'order_place')));
     expect(refused.map((event) => event.outcome)).toContain('refused');
   });
 
@@ -215,8 +223,8 @@ describe('orders: bad input', () => {
   });
 
   it('refuses the first approver giving the second approval, with the reason for the form', async () => {
-    const chef = harness.db.select().from(users).where(eq(users.username, 'chef')).get()!;
-    const placed = placeOrder(harness.db, {
+    const chef = first(await harness.db.select().from(users).where(eq(users.username, 'chef')).limit(1))!;
+    const placed = await placeOrder(harness.db, {
       actor: { userId: chef.id, label: 'chef' },
       personIdentifier: akutPersons[nextPerson++]!,
       type: 'reserve_card_loa3',

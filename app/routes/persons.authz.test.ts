@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
+import { first } from '../../db/engine';
 import { findPersonByIdentifier } from '../../db/persons';
 import { auditEvents, cards, eids } from '../../db/schema';
 import { demoCards, demoPersons } from '../../db/seed';
@@ -14,14 +15,14 @@ let eidIds: string[];
 
 beforeAll(async () => {
   harness = await createRouteHarness();
-  carinaId = findPersonByIdentifier(harness.db, demoPersons.carina.hsaId)!.id;
-  const card = harness.db.select().from(cards).where(eq(cards.serial, demoCards.activeOrdinary)).get()!;
-  eidIds = harness.db
-    .select()
-    .from(eids)
-    .where(eq(eids.cardId, card.id))
-    .all()
-    .map((eid) => eid.id);
+  carinaId = (await findPersonByIdentifier(harness.db, demoPersons.carina.hsaId))!.id;
+  const card = first(
+    await harness.db.select().from(cards).where(eq(cards.serial, demoCards.activeOrdinary)).limit(1),
+  )!;
+  eidIds = (await harness.db.select().from(eids).where(eq(eids.cardId, card.id))).map((eid) => eid.id);
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
 type Handler = Parameters<typeof callRoute>[0];
@@ -31,7 +32,7 @@ const staff = ['admin', 'chef', 'kontakt', 'kontakt.skovde', 'idadmin1', 'suppor
 const matrix: Array<{
   name: string;
   handler: () => Handler;
-  path: () => string;
+  path: () => string | Promise<string>;
   form?: Record<string, string>;
   expected: Record<(typeof staff)[number], number>;
 }> = [
@@ -63,14 +64,14 @@ const matrix: Array<{
   {
     name: 'confirming a card revocation',
     handler: () => revocation.action as Handler,
-    path: () => `/admin/personer/${carinaId}/sparra?kort=${cardId(demoCards.lockedOrdinary)}`,
+    path: async () => `/admin/personer/${carinaId}/sparra?kort=${await cardId(demoCards.lockedOrdinary)}`,
     form: { intent: 'confirm', reason: 'lost' },
     expected: { admin: 403, chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 302, support: 403 },
   },
 ];
 
-function cardId(serial: string): string {
-  return harness.db.select().from(cards).where(eq(cards.serial, serial)).get()!.id;
+async function cardId(serial: string): Promise<string> {
+  return first(await harness.db.select().from(cards).where(eq(cards.serial, serial)).limit(1))!.id;
 }
 
 describe('persons area by role', () => {
@@ -79,7 +80,7 @@ describe('persons area by role', () => {
     for (const username of [...staff].sort((a, b) => Number(a === 'idadmin1') - Number(b === 'idadmin1'))) {
       const expected = route.expected[username];
       it(`${username} gets ${expected} for ${route.name}`, async () => {
-        const request = await harness.request(route.path(), { as: username, form: route.form });
+        const request = await harness.request(await route.path(), { as: username, form: route.form });
         const outcome = await callRoute(route.handler(), request, harness.context, {
           personId: carinaId,
         });
@@ -87,7 +88,7 @@ describe('persons area by role', () => {
       });
     }
     it(`sends an end user without staff roles to the login page for ${route.name}`, async () => {
-      const request = await harness.request(route.path(), { as: 'carina', form: route.form });
+      const request = await harness.request(await route.path(), { as: 'carina', form: route.form });
       const outcome = await callRoute(route.handler(), request, harness.context, { personId: carinaId });
       expect(outcome.status).toBe(302);
       expect(outcome.location).toMatch(/^\/logga-in\?redirectTo=/);
@@ -95,26 +96,25 @@ describe('persons area by role', () => {
   }
 });
 
-const refusals = (action: string) =>
-  harness.db
+const refusals = async (action: string) =>
+  await harness.db
     .select()
     .from(auditEvents)
-    .where(and(eq(auditEvents.action, action), eq(auditEvents.outcome, 'refused')))
-    .all();
+    .where(and(eq(auditEvents.action, action), eq(auditEvents.outcome, 'refused')));
 
 describe('refusals in the persons area', () => {
   it("audits the refused person page of someone outside the contact person's units", async () => {
-    const before = refusals('person_view').length;
+    const before = (await refusals('person_view')).length;
     const request = await harness.request(`/admin/personer/${carinaId}`, { as: 'kontakt.skovde' });
     expect(
       (await callRoute(personPage.loader as Handler, request, harness.context, { personId: carinaId }))
         .status,
     ).toBe(403);
-    expect(refusals('person_view')).toHaveLength(before + 1);
+    expect(await refusals('person_view')).toHaveLength(before + 1);
   });
 
   it("refuses a manager's direct revocation POST, audits it and leaves the eID valid", async () => {
-    const before = refusals('eid_revoke').length;
+    const before = (await refusals('eid_revoke')).length;
     const request = await harness.request(`/admin/personer/${carinaId}/sparra?eid=${eidIds[1]}`, {
       as: 'chef',
       form: { intent: 'confirm', reason: 'stolen' },
@@ -126,8 +126,10 @@ describe('refusals in the persons area', () => {
       status: 403,
       data: { message: 'Du har inte behörighet till den här sidan.' },
     });
-    expect(harness.db.select().from(eids).where(eq(eids.id, eidIds[1]!)).get()!.state).toBe('active');
-    expect(refusals('eid_revoke')).toHaveLength(before + 1);
+    expect(first(await harness.db.select().from(eids).where(eq(eids.id, eidIds[1]!)).limit(1))!.state).toBe(
+      'active',
+    );
+    expect(await refusals('eid_revoke')).toHaveLength(before + 1);
   });
 
   it('refuses a revocation without a reason with the Swedish message next to the field', async () => {
@@ -142,7 +144,9 @@ describe('refusals in the persons area', () => {
       status: 400,
       data: { errors: { reason: 'persons.revoke.error.reason' } },
     });
-    expect(harness.db.select().from(eids).where(eq(eids.id, eidIds[1]!)).get()!.state).toBe('active');
+    expect(first(await harness.db.select().from(eids).where(eq(eids.id, eidIds[1]!)).limit(1))!.state).toBe(
+      'active',
+    );
   });
 
   it('refuses revoking again what is already revoked (a double submit) with 409', async () => {
@@ -168,7 +172,7 @@ describe('refusals in the persons area', () => {
   });
 
   it('answers 404 for an eID the person in the URL does not hold', async () => {
-    const olofId = findPersonByIdentifier(harness.db, demoPersons.olof.hsaId)!.id;
+    const olofId = (await findPersonByIdentifier(harness.db, demoPersons.olof.hsaId))!.id;
     const request = await harness.request(`/admin/personer/${olofId}/sparra?eid=${eidIds[0]}`, {
       as: 'idadmin1',
     });
@@ -184,7 +188,7 @@ describe('refusals in the persons area', () => {
       status: 400,
       data: { errors: { q: 'persons.search.error.personalIdentityNumber' } },
     });
-    expect(refusals('person_search').length).toBeGreaterThan(0);
+    expect((await refusals('person_search')).length).toBeGreaterThan(0);
   });
 
   it('masks the personnummer in search results and hides people outside scope', async () => {

@@ -1,7 +1,8 @@
 import { desc, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '~/i18n/catalogue';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
+import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
 import { listStock } from '../../db/reserve-cards';
 import { auditEvents, cards, orders, personUnits, units, users } from '../../db/schema';
@@ -16,12 +17,15 @@ let kardiologi: string;
 let skovdeMedicin: string;
 beforeAll(async () => {
   harness = await createRouteHarness();
-  kardiologi = unitIdOf('SE2321000131-S000000010127');
-  skovdeMedicin = unitIdOf('SE2321000131-S000000030322');
+  kardiologi = await unitIdOf('SE2321000131-S000000010127');
+  skovdeMedicin = await unitIdOf('SE2321000131-S000000030322');
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
-function unitIdOf(hsaId: string): string {
-  return harness.db.select().from(units).where(eq(units.hsaId, hsaId)).get()!.id;
+async function unitIdOf(hsaId: string): Promise<string> {
+  return first(await harness.db.select().from(units).where(eq(units.hsaId, hsaId)).limit(1))!.id;
 }
 
 let serialCounter = 0;
@@ -30,49 +34,50 @@ function freshSerial(): string {
   return `${body}${luhnCheckDigit(body)}`;
 }
 
-function inStockCard(unitId: string, trustLevel: 2 | 3 = 2): string {
-  const card = listStock(harness.db, unitId, { state: 'in_stock', trustLevel })[0];
+async function inStockCard(unitId: string, trustLevel: 2 | 3 = 2): Promise<string> {
+  const card = (await listStock(harness.db, unitId, { state: 'in_stock', trustLevel }))[0];
   if (card) return card.id;
   const id = newId();
   const now = new Date();
-  harness.db
-    .insert(cards)
-    .values({
-      id,
-      serial: freshSerial(),
-      kind: 'reserve',
-      productCode: 'SITHS-RES-2',
-      trustLevel,
-      state: 'in_stock',
-      unitId,
-      validFrom: now,
-      validTo: new Date(now.getTime() + 365 * 86_400_000),
-    })
-    .run();
+  await harness.db.insert(cards).values({
+    id,
+    serial: freshSerial(),
+    kind: 'reserve',
+    productCode: 'SITHS-RES-2',
+    trustLevel,
+    state: 'in_stock',
+    unitId,
+    validFrom: now,
+    validTo: new Date(now.getTime() + 365 * 86_400_000),
+  });
   return id;
 }
 
-function readyReserveOrder(unitId: string): string {
-  const personId = harness.db
-    .select()
-    .from(personUnits)
-    .where(eq(personUnits.unitId, unitId))
-    .get()!.personId;
-  const placedBy = harness.db.select().from(users).where(eq(users.username, 'kontakt')).get()!.id;
+async function readyReserveOrder(unitId: string): Promise<string> {
+  const personId = first(
+    await harness.db.select().from(personUnits).where(eq(personUnits.unitId, unitId)).limit(1),
+  )!.personId;
+  const placedBy = first(
+    await harness.db.select().from(users).where(eq(users.username, 'kontakt')).limit(1),
+  )!.id;
   const id = newId();
-  harness.db
+  await harness.db
     .insert(orders)
-    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy })
-    .run();
+    .values({ id, type: 'reserve_card_loa2', state: 'ready', personId, unitId, placedByUserId: placedBy });
   return id;
 }
 
 type Handler = Parameters<typeof callRoute>[0];
+interface RouteCall {
+  path: string;
+  form?: Record<string, string>;
+  params?: Record<string, string>;
+}
 interface Case {
   name: string;
   handler: Handler;
   /** The path, the form (for actions) and the route params, made fresh for every call. */
-  call: () => { path: string; form?: Record<string, string>; params?: Record<string, string> };
+  call: () => RouteCall | Promise<RouteCall>;
   allowed: Record<string, number>;
 }
 
@@ -118,8 +123,8 @@ const cases: Case[] = [
   {
     name: 'withdraw confirm page for a Kardiologi card (loader)',
     handler: withdraw.loader,
-    call: () => {
-      const cardId = inStockCard(kardiologi);
+    call: async () => {
+      const cardId = await inStockCard(kardiologi);
       return { path: `/admin/reservkort/kort/${cardId}/dra-tillbaka`, params: { cardId } };
     },
     allowed: { kontakt: 200 },
@@ -127,8 +132,8 @@ const cases: Case[] = [
   {
     name: 'withdraw a Kardiologi card (action)',
     handler: withdraw.action,
-    call: () => {
-      const cardId = inStockCard(kardiologi);
+    call: async () => {
+      const cardId = await inStockCard(kardiologi);
       return { path: `/admin/reservkort/kort/${cardId}/dra-tillbaka`, form: { cardId }, params: { cardId } };
     },
     allowed: { kontakt: 302 },
@@ -142,9 +147,9 @@ const cases: Case[] = [
   {
     name: 'assign a Kardiologi card to a Kardiologi order (action)',
     handler: assign.action,
-    call: () => ({
+    call: async () => ({
       path: '/admin/reservkort/aktivera',
-      form: { orderId: readyReserveOrder(kardiologi), cardId: inStockCard(kardiologi) },
+      form: { orderId: await readyReserveOrder(kardiologi), cardId: await inStockCard(kardiologi) },
     }),
     allowed: { kontakt: 302 },
   },
@@ -157,12 +162,14 @@ describe('reserve-card routes by role and unit', () => {
     for (const username of roles) {
       const expected = routeCase.allowed[username] ?? refusedStatus;
       it(`${routeCase.name}: ${username} gets ${expected}`, async () => {
-        const { path, form, params } = routeCase.call();
+        const { path, form, params } = await routeCase.call();
         const request = await harness.request(path, { as: username, form });
         const outcome = await callRoute(routeCase.handler, request, harness.context, params);
         expect(outcome.status).toBe(expected);
         if (expected === refusedStatus) {
-          const audit = harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).get()!;
+          const audit = first(
+            await harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1),
+          )!;
           expect(audit).toMatchObject({ outcome: 'refused', actorLabel: username });
         }
       });
@@ -174,7 +181,7 @@ describe('bad input in the reserve-card forms', () => {
   const sv = translator('sv');
 
   it('refuses a serial of the wrong length with 400, a Swedish message at the field, nothing stored, audited', async () => {
-    const before = harness.db.select().from(cards).all().length;
+    const before = (await harness.db.select().from(cards)).length;
     const request = await harness.request('/admin/reservkort', {
       as: 'kontakt',
       form: { serial: '97523190825441', productCode: 'SITHS-RES-2', trustLevel: '2', unitId: kardiologi },
@@ -183,8 +190,8 @@ describe('bad input in the reserve-card forms', () => {
     expect(outcome.status).toBe(400);
     const errors = (outcome.data as { errors: Record<string, string> }).errors;
     expect(sv(errors.serial as never)).toBe('Serienumret ska vara 19 siffror.');
-    expect(harness.db.select().from(cards).all().length).toBe(before);
-    const audit = harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).get()!;
+    expect((await harness.db.select().from(cards)).length).toBe(before);
+    const audit = first(await harness.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1))!;
     expect(audit).toMatchObject({ action: 'reserve_card_register', outcome: 'refused' });
   });
 
@@ -223,7 +230,7 @@ describe('bad input in the reserve-card forms', () => {
   it('refuses assigning a Skövde card to a Sahlgrenska order with 403', async () => {
     const request = await harness.request('/admin/reservkort/aktivera', {
       as: 'kontakt',
-      form: { orderId: readyReserveOrder(kardiologi), cardId: inStockCard(skovdeMedicin) },
+      form: { orderId: await readyReserveOrder(kardiologi), cardId: await inStockCard(skovdeMedicin) },
     });
     const outcome = await callRoute(assign.action, request, harness.context);
     expect(outcome).toMatchObject({

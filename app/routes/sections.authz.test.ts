@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSectionName } from '~/auth/sections';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import * as overview from './admin._index';
@@ -12,6 +12,9 @@ import * as support from './admin.support';
 let harness: RouteHarness;
 beforeAll(async () => {
   harness = await createRouteHarness();
+});
+afterAll(async () => {
+  await harness.db.close();
 });
 
 const sections: Array<[DashboardSectionName, string, { loader: Parameters<typeof callRoute>[0] }]> = [

@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from '@remix-run/node';
 import { eq } from 'drizzle-orm';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { createTestLoadContext } from '../../server/testing/load-context';
+import { openTestDatabase } from '../../test-support/test-database';
 import { hashPassword } from '../auth/password.server';
 
 export interface RouteHarness {
@@ -16,9 +18,12 @@ export interface RouteHarness {
   ): Promise<Request>;
 }
 
-/** A seeded demo database and a load context over it, for calling loaders and actions directly. */
+/**
+ * A seeded demo database on the engine under test and a load context over it, for calling loaders and
+ * actions directly. `db.close()` ends it.
+ */
 export async function createRouteHarness(): Promise<RouteHarness> {
-  const db = openMigratedDatabase(':memory:');
+  const db = await openTestDatabase();
   await seedDemoData(db, { hashPassword });
   const context = createTestLoadContext(db);
   const cookies = new Map<string, string>();
@@ -30,7 +35,7 @@ export async function createRouteHarness(): Promise<RouteHarness> {
       if (options.as) {
         let cookie = cookies.get(options.as);
         if (!cookie) {
-          const user = db.select().from(users).where(eq(users.username, options.as)).get();
+          const user = first(await db.select().from(users).where(eq(users.username, options.as)).limit(1));
           if (!user) throw new Error(`no demo user ${options.as}`);
           cookie = (await context.sessions.create({ userId: user.id, loginMethod: 'password' })).cookie.split(
             ';',

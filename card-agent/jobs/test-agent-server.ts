@@ -216,7 +216,7 @@ export class TestAgentServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.io.close(() => resolve()));
+    return this.io.close();
   }
 
   private take(report: Stored, ack: (result: SequenceAck) => void): void {

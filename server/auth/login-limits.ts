@@ -49,13 +49,13 @@ export function backoffMs(failures: number, rule: BackoffRule): number {
 }
 
 /** Whether another login attempt for `personId` (when known) from `address` may be tried now. */
-export function checkLoginAllowed(
+export async function checkLoginAllowed(
   db: AppDatabase,
   attempt: { personId?: string | null; address: string },
   now: Date,
   limits: LoginLimits = loginLimits,
-): LoginAllowance {
-  const counts = countFailedLogins(db, {
+): Promise<LoginAllowance> {
+  const counts = await countFailedLogins(db, {
     personId: attempt.personId ?? null,
     address: attempt.address,
     since: new Date(now.getTime() - limits.windowMs),
@@ -98,8 +98,8 @@ const detailOf = (attempt: RefusedLogin) => ({
 });
 
 /** A real failed attempt (a code or signature checked and wrong): audited in full, and counted by the limits. */
-export function recordFailedLogin(db: AppDatabase, attempt: RefusedLogin): void {
-  recordAudit(db, {
+export async function recordFailedLogin(db: AppDatabase, attempt: RefusedLogin): Promise<void> {
+  await recordAudit(db, {
     actorUserId: null,
     actorLabel: attempt.actorLabel,
     action: attempt.action,
@@ -114,8 +114,8 @@ export function recordFailedLogin(db: AppDatabase, attempt: RefusedLogin): void 
  * A refused login request that proves nothing about anyone's secret (malformed, unknown order or device,
  * order closed): audited, folded per address and reason a minute, never counted by the limits.
  */
-export function recordRefusedLogin(db: AppDatabase, attempt: RefusedLogin): void {
-  recordFoldedRefusal(db, {
+export async function recordRefusedLogin(db: AppDatabase, attempt: RefusedLogin): Promise<void> {
+  await recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: attempt.actorLabel,
     action: attempt.action,
@@ -126,11 +126,11 @@ export function recordRefusedLogin(db: AppDatabase, attempt: RefusedLogin): void
 }
 
 /** An attempt the limits made wait; a separate action, folded, so waiting does not extend the wait. */
-export function recordRateLimitedLogin(
+export async function recordRateLimitedLogin(
   db: AppDatabase,
   attempt: { method: 'mobile_siths' | 'card'; reason: string; address: string; personId?: string | null },
-): void {
-  recordFoldedRefusal(db, {
+): Promise<void> {
+  await recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: attempt.method,
     action: 'login_rate_limited',

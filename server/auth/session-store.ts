@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle';
-import { Lucia, TimeSpan } from 'lucia';
+import { eq, lte } from 'drizzle-orm';
+import { type Adapter, type DatabaseSession, type DatabaseUser, Lucia, TimeSpan } from 'lucia';
 import type { AppDatabase } from '../../db/connection';
 import { type LoginMethod, sessions, users } from '../../db/schema';
 
@@ -53,9 +53,67 @@ export interface SessionStore {
 const sessionIdOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const tokenShape = /^[A-Za-z0-9_-]{43}$/;
 
+const unixSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+/**
+ * Lucia's sessions on our sessions table, with the query builders both engines run (lucia's own drizzle
+ * adapter uses SQLite-only calls). Expiry is stored in Unix seconds, as that adapter stored it.
+ */
+class SessionTableAdapter implements Adapter {
+  constructor(private readonly db: AppDatabase) {}
+
+  async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    const rows = await this.db
+      .select({ session: sessions, userId: users.id })
+      .from(sessions)
+      .innerJoin(users, eq(sessions.userId, users.id))
+      .where(eq(sessions.id, sessionId));
+    const row = rows.length === 1 ? rows[0] : undefined;
+    if (!row) return [null, null];
+    return [databaseSession(row.session), { id: row.userId, attributes: {} }];
+  }
+
+  async getUserSessions(userId: string): Promise<DatabaseSession[]> {
+    const rows = await this.db.select().from(sessions).where(eq(sessions.userId, userId));
+    return rows.map(databaseSession);
+  }
+
+  async setSession(session: DatabaseSession): Promise<void> {
+    await this.db.insert(sessions).values({
+      id: session.id,
+      userId: session.userId,
+      expiresAt: unixSeconds(session.expiresAt),
+      ...session.attributes,
+    });
+  }
+
+  async updateSessionExpiration(sessionId: string, expiresAt: Date): Promise<void> {
+    await this.db
+      .update(sessions)
+      .set({ expiresAt: unixSeconds(expiresAt) })
+      .where(eq(sessions.id, sessionId));
+  }
+
+  async deleteSession(sessionId: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.id, sessionId));
+  }
+
+  async deleteUserSessions(userId: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.userId, userId));
+  }
+
+  async deleteExpiredSessions(): Promise<void> {
+    await this.db.delete(sessions).where(lte(sessions.expiresAt, unixSeconds(new Date())));
+  }
+}
+
+function databaseSession(row: typeof sessions.$inferSelect): DatabaseSession {
+  const { id, userId, expiresAt, ...attributes } = row;
+  return { id, userId, expiresAt: new Date(expiresAt * 1000), attributes };
+}
+
 function createLucia(db: AppDatabase, secureCookies: boolean) {
-  const adapter = new DrizzleSQLiteAdapter(db, sessions, users);
-  return new Lucia(adapter, {
+  return new Lucia(new SessionTableAdapter(db), {
     sessionExpiresIn: new TimeSpan(8, 'h'),
     sessionCookie: { name: 'siths_session', attributes: { secure: secureCookies, sameSite: 'lax' } },
     getSessionAttributes: (attributes) => ({

@@ -59,7 +59,7 @@ export interface CardJobServiceDeps {
   /** This server's address as the agent shows it: "Jag legitimerar mig hos ...". */
   relyingParty: string;
   /** Every unlock attempt, successful or not, is mailed to the card holder. */
-  onUnlockAttempt(attempt: UnlockAttempt): void;
+  onUnlockAttempt(attempt: UnlockAttempt): Promise<void>;
   now?: () => Date;
 }
 
@@ -102,22 +102,22 @@ export class CardJobService implements CardJobHooks {
   ): Promise<AutoStartAck> {
     const { db } = this.deps;
     const now = this.#now();
-    const order = findAuthOrderByAutoStartToken(db, token);
+    const order = await findAuthOrderByAutoStartToken(db, token);
     if (order?.method !== 'card') return { ok: false, code: 'not_found', message: refusals.unknownStart };
     if (order.state !== 'pending' || !isAuthOrderOpen(order, now)) {
       return { ok: false, code: 'conflict', message: refusals.usedStart };
     }
-    const card = order.cardId ? findCardById(db, order.cardId) : undefined;
+    const card = order.cardId ? await findCardById(db, order.cardId) : undefined;
     const kind: JobKind =
       order.purpose === 'unlock' ? 'unlock' : order.purpose === 'activate' ? 'activate' : 'authenticate';
     if ((kind === 'unlock' || kind === 'activate') && !card) {
       return { ok: false, code: 'not_found', message: refusals.unknownCard };
     }
-    if (card && hasUnfinishedJobForCard(db, kind, card.serial)) {
-      failAuthOrder(db, order.id, { code: 'card_busy', message: refusals.cardBusy }, now);
+    if (card && (await hasUnfinishedJobForCard(db, kind, card.serial))) {
+      await failAuthOrder(db, order.id, { code: 'card_busy', message: refusals.cardBusy }, now);
       return { ok: false, code: 'card_busy', message: refusals.cardBusy };
     }
-    if (!markAuthOrderScanned(db, order.id, { agentId: agent.agentId })) {
+    if (!(await markAuthOrderScanned(db, order.id, { agentId: agent.agentId }))) {
       return { ok: false, code: 'conflict', message: refusals.usedStart };
     }
     const personId = order.expectedPersonId;
@@ -128,19 +128,19 @@ export class CardJobService implements CardJobHooks {
       readerName: null,
       cardSerial: card?.serial ?? null,
       personId,
-      createdByUserId: personId ? (ensureUserForPerson(db, personId)?.id ?? null) : null,
+      createdByUserId: personId ? ((await ensureUserForPerson(db, personId))?.id ?? null) : null,
       createdBySessionId: order.sessionId,
       authOrderId: order.id,
-      eidOrderId: kind === 'activate' && card ? (findActivationOrder(db, card.id)?.id ?? null) : null,
+      eidOrderId: kind === 'activate' && card ? ((await findActivationOrder(db, card.id))?.id ?? null) : null,
       challenge: order.challenge,
     });
     if (!result.ok) return { ok: false, code: result.code, message: result.message };
-    attachJobToAuthOrder(db, order.id, result.jobId);
+    await attachJobToAuthOrder(db, order.id, result.jobId);
     return { ok: true, jobId: result.jobId };
   }
 
-  offerDetails(job: JobRow) {
-    const order = job.authOrderId ? findAuthOrder(this.deps.db, job.authOrderId) : undefined;
+  async offerDetails(job: JobRow) {
+    const order = job.authOrderId ? await findAuthOrder(this.deps.db, job.authOrderId) : undefined;
     const purpose =
       job.kind !== 'authenticate' || !order
         ? undefined
@@ -159,7 +159,7 @@ export class CardJobService implements CardJobHooks {
     const fitsKind = request.type === 'prove_card' || job.kind === exchangeKinds[request.type];
     if (!fitsKind || !job.challenge) return refuse('agent_protocol_error', refusals.wrongRequest);
     const answer = await this.#answer(job, request);
-    if (!answer.ok) this.#auditRefusal(job, request.type, answer);
+    if (!answer.ok) await this.#auditRefusal(job, request.type, answer);
     return answer;
   }
 
@@ -188,7 +188,7 @@ export class CardJobService implements CardJobHooks {
     const certificate = await this.#signedChallenge(job, request);
     if ('ok' in certificate) return certificate;
     // The card signed this job's challenge with its own key: only now may the job act on this serial.
-    if (certificate.cardSerial) recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
+    if (certificate.cardSerial) await recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
     return certificate;
   }
 
@@ -203,7 +203,7 @@ export class CardJobService implements CardJobHooks {
     if (!validation.ok) {
       if (validation.reason === 'revoked') return refuse('card_not_active', refusals.revoked);
       if (validation.reason === 'expired') return refuse('card_not_active', refusals.expired);
-      if (request.type === 'sign_in' && this.#isReserveCardToActivate(validation.cardSerial))
+      if (request.type === 'sign_in' && (await this.#isReserveCardToActivate(validation.cardSerial)))
         return refuse('reserve_card_not_activated', refusals.notActivated);
       return refuse('certificate_rejected', refusals.certificate);
     }
@@ -224,8 +224,8 @@ export class CardJobService implements CardJobHooks {
    * An activation cut short leaves keys and certificates on a reserve card that were never registered; a
    * login with that card is still Felkod 2004, not a rejected certificate.
    */
-  #isReserveCardToActivate(cardSerial: string | null | undefined): boolean {
-    const card = cardSerial ? findCardForCertificates(this.deps.db, cardSerial) : undefined;
+  async #isReserveCardToActivate(cardSerial: string | null | undefined): Promise<boolean> {
+    const card = cardSerial ? await findCardForCertificates(this.deps.db, cardSerial) : undefined;
     return card?.kind === 'reserve' && card.state !== 'active';
   }
 
@@ -234,19 +234,19 @@ export class CardJobService implements CardJobHooks {
     request: Extract<CardExchange, { type: 'sign_in' }>,
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
-    const order = job.authOrderId ? findAuthOrder(db, job.authOrderId) : undefined;
+    const order = job.authOrderId ? await findAuthOrder(db, job.authOrderId) : undefined;
     if (!order || !isAuthOrderOpen(order, this.#now())) return refuse('job_not_active', refusals.orderClosed);
     const proven = await this.#provenCertificate(job, request);
     if ('ok' in proven) return proven;
-    const card = proven.cardSerial ? findCardForCertificates(db, proven.cardSerial) : undefined;
+    const card = proven.cardSerial ? await findCardForCertificates(db, proven.cardSerial) : undefined;
     if (!card) return refuse('certificate_rejected', refusals.certificate);
     if (order.purpose === 'reserve_registration') {
       if (this.#registered.get(job.id) !== card.id || proven.purpose !== 'transport') {
         return refuse('certificate_rejected', refusals.notRegistered);
       }
-      const activation = findActivationOrder(db, card.id);
+      const activation = await findActivationOrder(db, card.id);
       if (!activation) return refuse('no_eid_order', refusals.noOrder);
-      completeAuthOrder(
+      await completeAuthOrder(
         db,
         order.id,
         { personId: activation.personId, cardSerial: card.serial },
@@ -258,7 +258,12 @@ export class CardJobService implements CardJobHooks {
     if (proven.purpose !== 'authentication' || !proven.personId)
       return refuse('certificate_rejected', refusals.certificate);
     if (card.state !== 'active') return refuse('card_not_active', refusals.cardNotActive);
-    completeAuthOrder(db, order.id, { personId: proven.personId, cardSerial: card.serial }, this.#now());
+    await completeAuthOrder(
+      db,
+      order.id,
+      { personId: proven.personId, cardSerial: card.serial },
+      this.#now(),
+    );
     return { ok: true };
   }
 
@@ -267,15 +272,15 @@ export class CardJobService implements CardJobHooks {
     request: Extract<CardExchange, { type: 'register_card' }>,
   ): Promise<CardExchangeAnswer> {
     const { db } = this.deps;
-    const order = job.authOrderId ? findAuthOrder(db, job.authOrderId) : undefined;
+    const order = job.authOrderId ? await findAuthOrder(db, job.authOrderId) : undefined;
     if (order?.purpose !== 'reserve_registration')
       return refuse('agent_protocol_error', refusals.wrongRequest);
     const proven = await this.#provenCertificate(job, request);
     if ('ok' in proven) return proven;
-    const card = proven.cardSerial ? findCardForCertificates(db, proven.cardSerial) : undefined;
+    const card = proven.cardSerial ? await findCardForCertificates(db, proven.cardSerial) : undefined;
     if (!card || proven.purpose !== 'transport')
       return refuse('certificate_rejected', refusals.alreadyActive);
-    const refusal = activationRefusal(card, findActivationOrder(db, card.id));
+    const refusal = activationRefusal(card, await findActivationOrder(db, card.id));
     if (refusal === 'not_in_portal' || refusal === 'no_order')
       return refuse('no_eid_order', refusals.noOrder);
     if (refusal) return refuse('certificate_rejected', refusals.alreadyActive);
@@ -304,7 +309,7 @@ export class CardJobService implements CardJobHooks {
     if ('ok' in certificate) return certificate;
     if (certificate.purpose !== 'card_authentication' || !certificate.cardSerial)
       return refuse('certificate_rejected', refusals.certificate);
-    recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
+    await recordProvenCardSerial(this.deps.db, job.id, certificate.cardSerial);
     return { ok: true as const };
   }
 
@@ -315,8 +320,8 @@ export class CardJobService implements CardJobHooks {
     if (proven.purpose !== 'transport') return refuse('certificate_rejected', refusals.alreadyActive);
     if (!job.cardSerial || proven.cardSerial !== job.cardSerial)
       return refuse('wrong_card', refusals.wrongCard);
-    const card = findCardForCertificates(db, job.cardSerial);
-    const activation = card ? findActivationOrder(db, card.id) : undefined;
+    const card = await findCardForCertificates(db, job.cardSerial);
+    const activation = card ? await findActivationOrder(db, card.id) : undefined;
     if (!card || activationRefusal(card, activation) || activation?.id !== job.eidOrderId) {
       return refuse('no_eid_order', refusals.noOrder);
     }
@@ -332,8 +337,8 @@ export class CardJobService implements CardJobHooks {
     const { db } = this.deps;
     if (!this.#provenActivations.has(job.id) || !job.cardSerial)
       return refuse('agent_protocol_error', refusals.notProven);
-    const card = findCardForCertificates(db, job.cardSerial);
-    const activation = card ? findActivationOrder(db, card.id) : undefined;
+    const card = await findCardForCertificates(db, job.cardSerial);
+    const activation = card ? await findActivationOrder(db, card.id) : undefined;
     if (!card?.holder || !activation || activation.id !== job.eidOrderId)
       return refuse('no_eid_order', refusals.noOrder);
     let keys: Record<(typeof cardKeyRoles)[number], Buffer>;
@@ -359,7 +364,7 @@ export class CardJobService implements CardJobHooks {
       signature: issued.signature.der.toString('base64'),
       cardAuthentication: issued.cardAuthentication.der.toString('base64'),
     };
-    storeIssuedCertificates(db, job.id, der);
+    await storeIssuedCertificates(db, job.id, der);
     return { ok: true, certificates: der };
   }
 
@@ -373,11 +378,11 @@ export class CardJobService implements CardJobHooks {
       return refuse('agent_protocol_error', refusals.notProven);
     const matches = cardKeyRoles.every((role) => issued[role].fingerprint === request.fingerprints[role]);
     if (!matches) return refuse('certificate_rejected', refusals.readBackMismatch);
-    const card = findCardForCertificates(db, job.cardSerial);
-    const activation = card ? findActivationOrder(db, card.id) : undefined;
+    const card = await findCardForCertificates(db, job.cardSerial);
+    const activation = card ? await findActivationOrder(db, card.id) : undefined;
     if (!card || !activation) return refuse('no_eid_order', refusals.noOrder);
-    const holder = findPersonById(db, activation.personId);
-    const done = completeReserveActivation(db, {
+    const holder = await findPersonById(db, activation.personId);
+    const done = await completeReserveActivation(db, {
       cardId: card.id,
       orderId: activation.id,
       personId: activation.personId,
@@ -389,7 +394,7 @@ export class CardJobService implements CardJobHooks {
     });
     if (!done) return refuse('no_eid_order', refusals.noOrder);
     if (job.authOrderId) {
-      completeAuthOrder(
+      await completeAuthOrder(
         db,
         job.authOrderId,
         { personId: activation.personId, cardSerial: card.serial },
@@ -399,16 +404,16 @@ export class CardJobService implements CardJobHooks {
     return { ok: true };
   }
 
-  isSettled(job: JobRow): boolean {
+  async isSettled(job: JobRow): Promise<boolean> {
     return (
       job.kind === 'activate' &&
       job.eidOrderId !== null &&
       job.cardSerial !== null &&
-      isActivationRecorded(this.deps.db, job.eidOrderId, job.cardSerial)
+      (await isActivationRecorded(this.deps.db, job.eidOrderId, job.cardSerial))
     );
   }
 
-  jobEnded(job: JobRow): void {
+  async jobEnded(job: JobRow): Promise<void> {
     this.#provenActivations.delete(job.id);
     this.#issued.delete(job.id);
     this.#registered.delete(job.id);
@@ -416,33 +421,43 @@ export class CardJobService implements CardJobHooks {
     const now = this.#now();
     // The agent's word alone changes no card: only a serial the server assigned or the card proved.
     const cardSerial = trustedCardSerial(job);
-    if (job.errorCode === 'pin_blocked' && cardSerial) markCardLocked(db, cardSerial, now);
-    if (job.kind === 'unlock') this.#unlockEnded(job, now);
+    if (job.errorCode === 'pin_blocked' && cardSerial) await markCardLocked(db, cardSerial, now);
+    if (job.kind === 'unlock') await this.#unlockEnded(job, now);
     if (!job.authOrderId) return;
     if (unlockProven(job) && job.personId && job.cardSerial) {
-      completeAuthOrder(db, job.authOrderId, { personId: job.personId, cardSerial: job.cardSerial }, now);
+      await completeAuthOrder(
+        db,
+        job.authOrderId,
+        { personId: job.personId, cardSerial: job.cardSerial },
+        now,
+      );
     } else if (job.state !== 'succeeded') {
-      failAuthOrder(
+      await failAuthOrder(
         db,
         job.authOrderId,
         { code: job.errorCode ?? 'internal', message: job.errorMessage ?? refusals.jobFailed },
         now,
       );
     } else if (job.kind === 'unlock') {
-      failAuthOrder(db, job.authOrderId, { code: 'card_not_authentic', message: refusals.notProven }, now);
+      await failAuthOrder(
+        db,
+        job.authOrderId,
+        { code: 'card_not_authentic', message: refusals.notProven },
+        now,
+      );
     }
   }
 
-  #unlockEnded(job: JobRow, now: Date): void {
+  async #unlockEnded(job: JobRow, now: Date): Promise<void> {
     const { db } = this.deps;
     if (!job.cardSerial || !job.personId) return;
-    const card = findCardForCertificates(db, job.cardSerial);
+    const card = await findCardForCertificates(db, job.cardSerial);
     const succeeded = unlockProven(job);
     if (job.state === 'succeeded' && !succeeded)
       this.deps.logger.warn({ jobId: job.id }, 'unlock reported done without the card proving itself');
-    if (succeeded && card) markCardUnlocked(db, card.id, now);
-    const person = findPersonById(db, job.personId);
-    recordAudit(db, {
+    if (succeeded && card) await markCardUnlocked(db, card.id, now);
+    const person = await findPersonById(db, job.personId);
+    await recordAudit(db, {
       actorUserId: job.createdByUserId,
       actorLabel: person ? `${person.givenName} ${person.surname}` : job.personId,
       action: 'card_unlock',
@@ -455,7 +470,7 @@ export class CardJobService implements CardJobHooks {
         ...(job.errorCode ? { errorCode: job.errorCode } : {}),
       },
     });
-    this.deps.onUnlockAttempt({
+    await this.deps.onUnlockAttempt({
       personId: job.personId,
       cardSerial: job.cardSerial,
       outcome: succeeded ? 'succeeded' : 'failed',
@@ -463,9 +478,9 @@ export class CardJobService implements CardJobHooks {
     });
   }
 
-  #auditRefusal(job: JobRow, type: CardExchange['type'], refusal: Refusal): void {
+  async #auditRefusal(job: JobRow, type: CardExchange['type'], refusal: Refusal): Promise<void> {
     this.deps.logger.warn({ jobId: job.id, type, code: refusal.code }, 'card exchange refused');
-    recordAudit(this.deps.db, {
+    await recordAudit(this.deps.db, {
       actorUserId: job.createdByUserId,
       actorLabel: 'SITHS eID-app',
       action: `card_${type}`,

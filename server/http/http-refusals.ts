@@ -3,7 +3,12 @@ import { recordFoldedRefusal } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
 
 /** Why a request was refused at the HTTP boundary, before any route saw it. */
-export type HttpRefusal = 'cross_origin' | 'body_too_large' | 'unsupported_media_type' | 'malformed_body';
+export type HttpRefusal =
+  | 'cross_origin'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'malformed_body'
+  | 'unreadable_address';
 
 const refusals: Record<HttpRefusal, { status: number; message: string }> = {
   cross_origin: {
@@ -22,14 +27,26 @@ const refusals: Record<HttpRefusal, { status: number; message: string }> = {
     status: 400,
     message: 'Formuläret kunde inte läsas. Ladda om sidan och försök igen.',
   },
+  unreadable_address: {
+    status: 400,
+    message: 'Adressen kunde inte läsas. Kontrollera länken och försök igen.',
+  },
 };
 
-/** The refusal's answer as the sender reads it: JSON for a Remix data request or a JSON client, else text. */
-export function refuseRequest(req: Request, res: Response, db: AppDatabase, refusal: HttpRefusal): void {
+/**
+ * Audits the refusal, then answers it as the sender reads it: JSON for a Remix data request or a JSON
+ * client, else text.
+ */
+export async function refuseRequest(
+  req: Request,
+  res: Response,
+  db: AppDatabase,
+  refusal: HttpRefusal,
+): Promise<void> {
   const { status, message } = refusals[refusal];
   const address = req.ip ?? 'unknown';
   const path = req.path.slice(0, 200);
-  recordFoldedRefusal(db, {
+  await recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: 'anonym',
     action: 'http_request_refused',

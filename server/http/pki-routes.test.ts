@@ -1,17 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkiFixture } from '../pki/test-fixtures';
+import { type PkiFixture, pkiFixture } from '../pki/test-fixtures';
 import { bufferSource, x509 } from '../pki/x509';
 import { pkiRoutes } from './pki-routes';
 
-const { pki } = pkiFixture();
+let fixture: PkiFixture;
 let server: ReturnType<ReturnType<typeof express>['listen']>;
 let baseUrl: string;
 
 beforeAll(async () => {
+  fixture = await pkiFixture();
   const app = express();
-  app.use(pkiRoutes(pki));
+  app.use(pkiRoutes(fixture.pki));
   app.use((_req, res) => {
     res.status(418).send('fell through');
   });
@@ -21,7 +22,10 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await fixture.db.close();
+});
 
 describe('PKI routes', () => {
   it("serves each CA's certificate as application/pkix-cert", async () => {
@@ -30,7 +34,7 @@ describe('PKI routes', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('application/pkix-cert');
       const body = new Uint8Array(await response.arrayBuffer());
-      expect(Buffer.from(body).equals((await pki.caCertificate(id as 'root')).der)).toBe(true);
+      expect(Buffer.from(body).equals((await fixture.pki.caCertificate(id as 'root')).der)).toBe(true);
     }
   });
 
@@ -39,7 +43,7 @@ describe('PKI routes', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pkix-crl');
     const crl = new x509.X509Crl(bufferSource(new Uint8Array(await response.arrayBuffer())));
-    const ca = new x509.X509Certificate((await pki.caCertificate('person-id-mobile')).pem);
+    const ca = new x509.X509Certificate((await fixture.pki.caCertificate('person-id-mobile')).pem);
     expect(await crl.verify({ publicKey: ca })).toBe(true);
   });
 

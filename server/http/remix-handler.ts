@@ -35,13 +35,24 @@ export async function createRemixHandler(
   });
 
   if (options.development) {
-    broadcastDevReady(build);
-    watch(resolve('build'), { persistent: false }, async (_event, filename) => {
-      if (filename !== 'version.txt') return;
-      build = await importBuild();
+    const announce = () =>
+      broadcastDevReady(build).catch((error: unknown) =>
+        options.logger.warn({ err: error }, 'could not tell the remix dev server the build is ready'),
+      );
+    const reload = async () => {
+      try {
+        build = await importBuild();
+      } catch (error) {
+        options.logger.error({ err: error }, 'remix build could not be reloaded');
+        return;
+      }
       handleRequest = createRequestHandler(build, mode);
       options.logger.info('remix build reloaded');
-      broadcastDevReady(build);
+      await announce();
+    };
+    void announce();
+    watch(resolve('build'), { persistent: false }, (_event, filename) => {
+      if (filename === 'version.txt') void reload();
     });
   }
   return async (req: Request, res: Response, next: NextFunction) => {

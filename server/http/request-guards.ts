@@ -13,11 +13,33 @@ export const maxBodyBytes = 64 * 1024;
 const jsonPaths = /^\/mobilt-siths\/api\//;
 const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
+/**
+ * Refuses an address whose path or query decodes to a control character (`%00`, `%0A`...): no page, id or
+ * search term has one, and PostgreSQL refuses a NUL in any text it is asked to compare, which made such a
+ * link a 500 there.
+ */
+export function readableAddresses(options: { db: AppDatabase }): RequestHandler {
+  return (req, res, next) => {
+    if (!decodesToControlCharacter(req.originalUrl)) return next();
+    refuseRequest(req, res, options.db, 'unreadable_address').catch(next);
+  };
+}
+
+function decodesToControlCharacter(url: string): boolean {
+  if (!url.includes('%')) return false;
+  try {
+    return /\p{Cc}/u.test(decodeURIComponent(url));
+  } catch {
+    // An escape that does not decode at all is Express's to refuse (answerErrors: 400).
+    return false;
+  }
+}
+
 /** Refuses a write that a browser sent from any page but ours (see fromOwnOrigin), before any route runs. */
 export function sameOriginWrites(options: OwnOriginRule & { db: AppDatabase }): RequestHandler {
   return (req, res, next) => {
     if (safeMethods.has(req.method) || fromOwnOrigin(req, options)) return next();
-    refuseRequest(req, res, options.db, 'cross_origin');
+    refuseRequest(req, res, options.db, 'cross_origin').catch(next);
   };
 }
 
@@ -31,7 +53,9 @@ export function sameOriginWrites(options: OwnOriginRule & { db: AppDatabase }): 
 export function boundedFormBodies(options: { db: AppDatabase }): RequestHandler {
   return (req, res, next) => {
     if (safeMethods.has(req.method)) return next();
-    const refuse = (refusal: HttpRefusal) => refuseRequest(req, res, options.db, refusal);
+    const refuse = (refusal: HttpRefusal) => {
+      refuseRequest(req, res, options.db, refusal).catch(next);
+    };
     if (Number(req.get('Content-Length')) > maxBodyBytes) return refuse('body_too_large');
     const contentType = mediaType(req.get('Content-Type'));
     const accepted = jsonPaths.test(req.path)

@@ -1,12 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { first } from '../../db/engine';
 import { auditEvents, jobSteps, jobs, sessions } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { JobAck, JobDetail, JobStepView, JobView } from '../../protocol/support-events';
+import { createTestDatabaseLocation } from '../../test-support/test-database';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
 import { TestSockets } from '../testing/test-sockets';
 
@@ -19,8 +18,8 @@ const sockets = new TestSockets(() => testServer.url);
 
 async function start(jobTimeouts = {}) {
   testServer = await startTestServer({ jobTimeouts });
-  addAgent(testServer.db, agentToken);
-  addAgent(testServer.db, otherAgentToken, 'En annan dator');
+  await addAgent(testServer.db, agentToken);
+  await addAgent(testServer.db, otherAgentToken, 'En annan dator');
 }
 
 afterEach(async () => {
@@ -80,10 +79,11 @@ async function supportClient() {
   return { socket, userId, cookieHeader, updates, steps, call };
 }
 
-const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
-const until = async (condition: () => boolean, timeoutMs = 3_000) => {
+const jobRow = async (jobId: string) =>
+  first(await testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1))!;
+const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 3_000) => {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -124,13 +124,12 @@ describe('job engine', () => {
     expect(support.steps.map((step) => step.step)).toEqual(steps);
     expect(support.steps.map((step) => step.sequence)).toEqual([1, 2, 3, 4, 5]);
     await until(() => support.updates.at(-1)?.state === 'succeeded');
-    expect(jobRow(jobId)).toMatchObject({ state: 'succeeded', progress: 100, lastSequence: 6 });
-    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(5);
-    const audit = testServer.db
+    expect(await jobRow(jobId)).toMatchObject({ state: 'succeeded', progress: 100, lastSequence: 6 });
+    expect(await testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId))).toHaveLength(5);
+    const audit = await testServer.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.actorUserId, support.userId))
-      .all();
+      .where(eq(auditEvents.actorUserId, support.userId));
     expect(audit).toEqual([
       expect.objectContaining({ action: 'support_start_card_check', outcome: 'success', objectId: jobId }),
     ]);
@@ -157,7 +156,7 @@ describe('job engine', () => {
     const agentSessionId = testServer.server.services.agentRegistry.list()[0]!.agentSessionId;
     const jobId = await startedJob(support, { agentSessionId });
     expect(await reports[0]).toEqual({ ok: true, lastSequence: 1 });
-    expect(jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 1 });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 1 });
   });
 
   it('stores a re-sent step once and refuses a step that skips one', async () => {
@@ -171,7 +170,7 @@ describe('job engine', () => {
       code: 'conflict',
       lastSequence: 1,
     });
-    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(1);
+    expect(await testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId))).toHaveLength(1);
   });
 
   it('refuses reports from an agent that does not own the job', async () => {
@@ -181,7 +180,7 @@ describe('job engine', () => {
     const jobId = await startedJob(support, agent);
     expect(await intruder.report(jobId, 1, 'reader_found')).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await intruder.finish(jobId, 1)).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 0 });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 0 });
   });
 
   it('refuses malformed step reports without storing anything', async () => {
@@ -202,7 +201,7 @@ describe('job engine', () => {
       ok: true,
       lastSequence: 1,
     });
-    const stored = testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all();
+    const stored = await testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId));
     expect(JSON.stringify(stored)).not.toContain('123456');
   });
 
@@ -213,7 +212,7 @@ describe('job engine', () => {
     await agent.report(jobId, 1, 'reader_found');
     expect(await support.call('support:cancel-job', { jobId })).toEqual({ ok: true, jobId });
     await until(() => agent.cancels.includes(jobId));
-    expect(jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
     expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: false });
   });
@@ -227,7 +226,7 @@ describe('job engine', () => {
     expect(retried).toMatchObject({ ok: true });
     const retryId = (retried as { jobId: string }).jobId;
     expect(retryId).not.toBe(jobId);
-    expect(jobRow(retryId)).toMatchObject({ state: 'running', retryOfJobId: jobId, readerName });
+    expect(await jobRow(retryId)).toMatchObject({ state: 'running', retryOfJobId: jobId, readerName });
     expect(agent.offers.map((offer) => offer.jobId)).toEqual([jobId, retryId]);
     expect(await support.call('support:retry-job', { jobId: retryId })).toMatchObject({ ok: false });
   });
@@ -243,7 +242,7 @@ describe('job engine', () => {
       readerName,
     });
     expect(result).toMatchObject({ ok: false });
-    const [job] = testServer.db.select().from(jobs).all();
+    const [job] = await testServer.db.select().from(jobs);
     expect(job).toMatchObject({ state: 'failed', errorCode: 'agent_busy' });
   });
 
@@ -256,11 +255,10 @@ describe('job engine', () => {
     });
     await until(() => agent.messages.length === 1);
     expect(agent.messages[0]).toMatchObject({ text: 'Sätt i kortet igen, tack.', jobId, from: 'support' });
-    const audit = testServer.db
+    const audit = await testServer.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.action, 'support_send_message'))
-      .all();
+      .where(eq(auditEvents.action, 'support_send_message'));
     expect(audit).toEqual([expect.objectContaining({ outcome: 'success', objectId: jobId })]);
   });
 
@@ -270,13 +268,13 @@ describe('job engine', () => {
     const sessionId = (await testServer.server.services.sessions.validateCookieHeader(support.cookieHeader))!
       .sessionId;
     // Expired without anyone telling the socket: the action itself checks (logout disconnects at once).
-    testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, sessionId)).run();
+    await testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, sessionId));
     const result = await support.call('support:start-card-check', {
       agentSessionId: agent.agentSessionId,
       readerName,
     });
     expect(result).toMatchObject({ ok: false, code: 'unauthorized' });
-    expect(testServer.db.select().from(jobs).all()).toEqual([]);
+    expect(await testServer.db.select().from(jobs)).toEqual([]);
   });
 });
 
@@ -288,8 +286,8 @@ describe('job engine timeouts and disconnects', () => {
     const support = await supportClient();
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'reader_found');
-    await until(() => jobRow(jobId).state === 'failed');
-    expect(jobRow(jobId).errorCode).toBe('step_timeout');
+    await until(async () => (await jobRow(jobId)).state === 'failed');
+    expect((await jobRow(jobId)).errorCode).toBe('step_timeout');
     await until(() => agent.cancels.includes(jobId));
   });
 
@@ -299,8 +297,8 @@ describe('job engine timeouts and disconnects', () => {
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'waiting_for_user', 'started');
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(jobRow(jobId).state).toBe('running');
-    await until(() => jobRow(jobId).state === 'failed');
+    expect((await jobRow(jobId)).state).toBe('running');
+    await until(async () => (await jobRow(jobId)).state === 'failed');
   });
 
   it('fails the job when the agent does not come back, and shows it at once', async () => {
@@ -310,8 +308,8 @@ describe('job engine timeouts and disconnects', () => {
     await agent.report(jobId, 1, 'reader_found');
     agent.socket.close();
     await until(() => support.updates.some((view) => view.jobId === jobId && view.agentSessionId === null));
-    await until(() => jobRow(jobId).state === 'failed');
-    expect(jobRow(jobId).errorCode).toBe('agent_disconnected');
+    await until(async () => (await jobRow(jobId)).state === 'failed');
+    expect((await jobRow(jobId)).errorCode).toBe('agent_disconnected');
   });
 
   it('continues the job when the agent reconnects in time, without losing or doubling a step', async () => {
@@ -323,12 +321,12 @@ describe('job engine timeouts and disconnects', () => {
     const back = await scriptedAgent(agentToken, { accepted: true }, [jobId]);
     expect(await back.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
     expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
-    expect(jobRow(jobId)).toMatchObject({
+    expect(await jobRow(jobId)).toMatchObject({
       state: 'running',
       agentSessionId: back.agentSessionId,
       lastSequence: 2,
     });
-    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(2);
+    expect(await testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId))).toHaveLength(2);
   });
 
   it('fails the job at once when a restarted agent no longer knows it', async () => {
@@ -340,14 +338,15 @@ describe('job engine timeouts and disconnects', () => {
     // Gone before the new one came: a connection that replaces a live one cannot fail its jobs.
     await until(() => testServer.server.services.agentRegistry.list().length === 0);
     await scriptedAgent();
-    expect(jobRow(jobId)).toMatchObject({ state: 'failed', errorCode: 'agent_disconnected' });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'failed', errorCode: 'agent_disconnected' });
   });
 
   it('resumes a running job after a server restart, from the database', async () => {
-    const databasePath = join(mkdtempSync(join(tmpdir(), 'jobs-restart-')), 'siths.sqlite');
+    const database = await createTestDatabaseLocation();
+    onTestFinished(() => database.remove());
     await testServer.stop();
-    testServer = await startTestServer({ databasePath });
-    addAgent(testServer.db, agentToken);
+    testServer = await startTestServer({ databaseUrl: database.url });
+    await addAgent(testServer.db, agentToken);
     const agent = await scriptedAgent();
     const support = await supportClient();
     const jobId = await startedJob(support, agent);
@@ -356,12 +355,16 @@ describe('job engine timeouts and disconnects', () => {
     sockets.closeAll();
     await testServer.stop();
 
-    testServer = await startTestServer({ databasePath, port, jobTimeouts: { reconnectGraceMs: 5_000 } });
-    expect(jobRow(jobId)).toMatchObject({ state: 'running', agentSessionId: null, lastSequence: 1 });
+    testServer = await startTestServer({
+      databaseUrl: database.url,
+      port,
+      jobTimeouts: { reconnectGraceMs: 5_000 },
+    });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', agentSessionId: null, lastSequence: 1 });
     const back = await scriptedAgent(agentToken, { accepted: true }, [jobId]);
     expect(await back.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
     expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
     expect(await back.finish(jobId, 3)).toEqual({ ok: true, lastSequence: 3 });
-    expect(jobRow(jobId)).toMatchObject({ state: 'succeeded', agentSessionId: back.agentSessionId });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'succeeded', agentSessionId: back.agentSessionId });
   });
 });

@@ -56,14 +56,14 @@ export interface JobActor {
  * mid-job requests, and what a job's end means for cards, orders and logins.
  */
 export interface CardJobHooks {
-  offerDetails(job: JobRow): Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose'>;
+  offerDetails(job: JobRow): Promise<Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose'>>;
   exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
-  jobEnded(job: JobRow): void;
+  jobEnded(job: JobRow): Promise<void>;
   /**
    * Whether the server has already done all the job was for (an activation recorded), so an agent lost or a
    * cancel after that point cannot make it fail.
    */
-  isSettled(job: JobRow): boolean;
+  isSettled(job: JobRow): Promise<boolean>;
 }
 
 export type JobCommandResult =
@@ -90,6 +90,11 @@ interface ActiveJob {
   listUpdate?: NodeJS.Timeout;
   /** Connections already audited for reporting on this job without holding it: one audit row each. */
   refusedSessions?: Set<string>;
+  /**
+   * The job's last row write (its connection, running, its end): each waits for the one before, so the
+   * row ends as the engine decided even when socket events write for the same job at the same time.
+   */
+  written: Promise<void>;
 }
 
 const agentLost: JobError = {
@@ -156,7 +161,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       agentSessionId: channel.agentSessionId,
       readerName: input.readerName,
       cardSerial: null,
-      personId: findAgentById(this.deps.db, channel.agentId)?.personId ?? null,
+      personId: (await findAgentById(this.deps.db, channel.agentId))?.personId ?? null,
       createdByUserId: input.actor.userId,
       createdBySessionId: input.actor.sessionId,
       // A card whose PIN turns out blocked names itself by signing this; only then may the check lock it.
@@ -166,7 +171,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   /** Creates a job on the given agent connection and offers it. */
   async startJob(input: NewJob): Promise<JobCommandResult> {
-    return this.#dispatch(createJob(this.deps.db, input, this.#now()));
+    return this.#dispatch(await createJob(this.deps.db, input, this.#now()));
   }
 
   /** A request an agent makes in the middle of a job: only on the connection that holds the job. */
@@ -178,10 +183,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const active = this.#active.get(request.jobId);
     if (!active) return { ok: false, code: 'job_not_active', message: 'Ärendet pågår inte längre' };
     if (!this.#holds(active, agentId, agentSessionId)) {
-      this.#refuseIntruder(request.jobId, active, { agentId, agentSessionId, event: 'job:exchange' });
+      await this.#refuseIntruder(request.jobId, active, { agentId, agentSessionId, event: 'job:exchange' });
       return { ok: false, code: 'job_not_active', message: 'Ärendet tillhör en annan anslutning' };
     }
-    const job = findJob(this.deps.db, request.jobId);
+    const job = await findJob(this.deps.db, request.jobId);
     if (!job || !this.#hooks)
       return { ok: false, code: 'job_not_active', message: 'Ärendet kan inte hanteras' };
     try {
@@ -190,13 +195,13 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       this.deps.logger.error({ jobId: job.id, type: request.type, err: error }, 'card exchange failed');
       return { ok: false, code: 'internal', message: 'Ett oväntat fel inträffade på servern' };
     } finally {
-      this.#showProvenCard(job.id, active);
+      await this.#showProvenCard(job.id, active);
     }
   }
 
   /** Runs a failed or cancelled job again from its start, on the same agent, as a new job. */
   async retry(jobId: string): Promise<JobCommandResult> {
-    const job = findJob(this.deps.db, jobId);
+    const job = await findJob(this.deps.db, jobId);
     if (!job) return { ok: false, code: 'not_found', message: 'No such job' };
     if (job.state !== 'failed' && job.state !== 'cancelled') {
       return { ok: false, code: 'conflict', message: 'Only a failed or cancelled job can be retried' };
@@ -206,7 +211,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     }
     const channel = this.deps.connections.byAgent(job.agentId);
     if (!channel) return { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
-    const retryId = createJob(
+    const retryId = await createJob(
       this.deps.db,
       {
         kind: job.kind as JobKind,
@@ -227,14 +232,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.#dispatch(retryId);
   }
 
-  cancel(jobId: string): JobCommandResult {
+  async cancel(jobId: string): Promise<JobCommandResult> {
     const active = this.#active.get(jobId);
     if (!active) {
-      return findJob(this.deps.db, jobId)
+      return (await findJob(this.deps.db, jobId))
         ? { ok: false, code: 'conflict', message: 'The job has already ended' }
         : { ok: false, code: 'not_found', message: 'No such job' };
     }
-    this.#end(jobId, 'cancelled', { code: 'cancelled_by_support', message: 'Avbrutet av support' });
+    await this.#end(jobId, 'cancelled', { code: 'cancelled_by_support', message: 'Avbrutet av support' });
     this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
     return { ok: true, jobId };
   }
@@ -244,7 +249,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const active = this.#active.get(report.jobId);
     if (!active) return this.#answerForEndedJob(agentId, report.jobId, report.sequence);
     if (!this.#holds(active, agentId, agentSessionId))
-      return this.#refuseIntruder(report.jobId, active, { agentId, agentSessionId, event: 'job:step' });
+      return await this.#refuseIntruder(report.jobId, active, { agentId, agentSessionId, event: 'job:step' });
     if (report.sequence <= active.lastSequence) return { ok: true, lastSequence: active.lastSequence };
     if (report.sequence > active.lastSequence + 1) {
       return refused('conflict', 'An earlier step is missing', active.lastSequence);
@@ -265,12 +270,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const active = this.#active.get(outcome.jobId);
     if (!active) return this.#answerForEndedJob(agentId, outcome.jobId, outcome.sequence);
     if (!this.#holds(active, agentId, agentSessionId))
-      return this.#refuseIntruder(outcome.jobId, active, { agentId, agentSessionId, event: 'job:finished' });
+      return await this.#refuseIntruder(outcome.jobId, active, {
+        agentId,
+        agentSessionId,
+        event: 'job:finished',
+      });
     if (outcome.sequence > active.lastSequence + 1) {
       return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
-    this.#steps.flush();
-    this.#end(outcome.jobId, outcome.state, outcome.error ?? null, outcome.sequence);
+    await this.#steps.flush();
+    await this.#end(outcome.jobId, outcome.state, outcome.error ?? null, outcome.sequence);
     return { ok: true, lastSequence: outcome.sequence };
   }
 
@@ -282,76 +291,87 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    * those wait for their agent as after a disconnect. A job held by a live connection is never taken.
    * A resumed job keeps its assigned card and its proofs; every exchange still needs the card's signature.
    */
-  agentResumed(agentId: string, agentSessionId: string, activeJobIds: readonly string[]): void {
+  async agentResumed(
+    agentId: string,
+    agentSessionId: string,
+    activeJobIds: readonly string[],
+  ): Promise<void> {
     for (const [jobId, active] of [...this.#active]) {
       if (active.agentId !== agentId || active.agentSessionId !== null) continue;
       if (activeJobIds.includes(jobId)) {
         this.deps.logger.info({ jobId, agentId, agentSessionId }, 'job resumed on a new agent connection');
-        this.#resume(jobId, active, agentSessionId);
+        await this.#resume(jobId, active, agentSessionId);
       } else if (active.orphaned === 'disconnected')
-        this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' });
+        await this.#end(jobId, 'failed', {
+          code: 'agent_disconnected',
+          message: 'SITHS eID-appen startades om',
+        });
     }
   }
 
   /** The agent's jobs wait `reconnectGraceMs` for it to come back, then fail. */
-  agentDisconnected(agentSessionId: string): void {
-    this.#orphan(agentSessionId, 'disconnected');
+  async agentDisconnected(agentSessionId: string): Promise<void> {
+    await this.#orphan(agentSessionId, 'disconnected');
   }
 
   /** A newer connection with the same token took over: the old one's jobs wait as after a disconnect. */
-  agentReplaced(agentSessionId: string): void {
-    this.#orphan(agentSessionId, 'replaced');
+  async agentReplaced(agentSessionId: string): Promise<void> {
+    await this.#orphan(agentSessionId, 'replaced');
   }
 
-  #orphan(agentSessionId: string, how: 'disconnected' | 'replaced'): void {
+  async #orphan(agentSessionId: string, how: 'disconnected' | 'replaced'): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const [jobId, active] of this.#active) {
       if (active.agentSessionId !== agentSessionId) continue;
       active.orphaned = how;
-      this.#setAgentSession(jobId, active, null);
+      writes.push(this.#setAgentSession(jobId, active, null));
       this.#arm(jobId, active, this.timeouts.reconnectGraceMs, agentLost);
     }
+    await Promise.all(writes);
   }
 
   /** After a restart no agent is connected yet: every unfinished job waits for its agent. */
-  recoverAfterRestart(): void {
-    for (const job of listUnfinishedJobs(this.deps.db)) {
-      const active = this.#track(job);
+  async recoverAfterRestart(): Promise<void> {
+    for (const job of await listUnfinishedJobs(this.deps.db)) {
+      const active = await this.#track(job);
       if (!active) continue;
       active.orphaned = 'disconnected';
-      if (active.agentSessionId) this.#setAgentSession(job.id, active, null);
+      if (active.agentSessionId) await this.#setAgentSession(job.id, active, null);
       this.#arm(job.id, active, this.timeouts.reconnectGraceMs, agentLost);
     }
   }
 
-  stop(): void {
+  /** Stops the timers and waits until the steps already accepted are stored. */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    this.#steps.flush();
     for (const active of this.#active.values()) {
       clearTimeout(active.timer);
       clearTimeout(active.listUpdate);
     }
+    await this.#steps.flush();
   }
 
-  #track(job: JobRow): ActiveJob | undefined {
-    const view = findJobView(this.deps.db, job.id);
+  async #track(job: JobRow): Promise<ActiveJob | undefined> {
+    const view = await findJobView(this.deps.db, job.id);
     if (!view) return undefined;
     const active: ActiveJob = {
       agentId: job.agentId,
       agentSessionId: job.agentSessionId,
       lastSequence: job.lastSequence,
       view,
+      written: Promise.resolve(),
     };
     this.#active.set(job.id, active);
     return active;
   }
 
   async #dispatch(jobId: string): Promise<JobCommandResult> {
-    const job = findJob(this.deps.db, jobId)!;
-    const active = this.#track(job)!;
+    const job = (await findJob(this.deps.db, jobId))!;
+    const active = (await this.#track(job))!;
     this.#publish(active);
     const channel = this.deps.connections.bySession(job.agentSessionId);
     if (!channel) {
-      this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'Agenten är inte ansluten' });
+      await this.#end(jobId, 'failed', { code: 'agent_disconnected', message: 'Agenten är inte ansluten' });
       return { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
     }
     const { stepMs, userPromptMs, offerMs } = this.timeouts;
@@ -365,7 +385,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
           lastSequence: job.lastSequence,
           stepTimeoutMs: stepMs,
           userPromptTimeoutMs: userPromptMs,
-          ...this.#hooks?.offerDetails(job),
+          ...(await this.#hooks?.offerDetails(job)),
         },
         offerMs,
       )
@@ -374,21 +394,22 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         error: { code: 'agent_disconnected' as const, message: 'Agenten svarade inte' },
       }));
     if (!answer.accepted) {
-      this.#end(jobId, 'failed', answer.error);
+      await this.#end(jobId, 'failed', answer.error);
       return { ok: false, code: answer.error.code, message: answer.error.message };
     }
     if (this.#active.has(jobId)) {
-      markJobRunning(this.deps.db, jobId, this.#now());
+      const at = this.#now();
       active.view = { ...active.view, state: 'running' };
       this.#arm(jobId, active, stepMs);
       this.#publish(active);
+      await this.#writeInOrder(active, () => markJobRunning(this.deps.db, jobId, at));
     }
     return { ok: true, jobId };
   }
 
   /** An ended job changes no more: its own agent only learns what is stored, so its outbox can let go. */
-  #answerForEndedJob(agentId: string, jobId: string, sequence: number): SequenceAck {
-    const job = findJob(this.deps.db, jobId);
+  async #answerForEndedJob(agentId: string, jobId: string, sequence: number): Promise<SequenceAck> {
+    const job = await findJob(this.deps.db, jobId);
     if (!job) return refused('not_found', 'No such job');
     if (job.agentId !== agentId) {
       this.deps.logger.warn({ jobId, agentId }, 'refused a report for another agent’s ended job');
@@ -403,11 +424,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   /** Logged every time; audited once per job and connection, so a noisy agent cannot flood the audit log. */
-  #refuseIntruder(
+  async #refuseIntruder(
     jobId: string,
     active: ActiveJob,
     from: { agentId: string; agentSessionId: string; event: string },
-  ): SequenceAck {
+  ): Promise<SequenceAck> {
     this.deps.logger.warn(
       { jobId, ...from },
       'refused a report from a connection that does not hold the job',
@@ -415,7 +436,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     active.refusedSessions ??= new Set();
     if (!active.refusedSessions.has(from.agentSessionId)) {
       active.refusedSessions.add(from.agentSessionId);
-      recordAudit(this.deps.db, {
+      await recordAudit(this.deps.db, {
         actorUserId: null,
         actorLabel: 'SITHS eID-app',
         action: 'agent_report_refused',
@@ -432,8 +453,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   /** A card that proved itself in an exchange becomes the job's card in support's view. */
-  #showProvenCard(jobId: string, active: ActiveJob): void {
-    const job = findJob(this.deps.db, jobId);
+  async #showProvenCard(jobId: string, active: ActiveJob): Promise<void> {
+    const job = await findJob(this.deps.db, jobId);
     const cardSerial = job ? trustedCardSerial(job) : null;
     if (!this.#active.has(jobId) || cardSerial === active.view.cardSerial) return;
     active.view = { ...active.view, cardSerial };
@@ -457,17 +478,26 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.#publishSoon(active);
   }
 
-  #resume(jobId: string, active: ActiveJob, agentSessionId: string): void {
+  async #resume(jobId: string, active: ActiveJob, agentSessionId: string): Promise<void> {
     active.orphaned = undefined;
-    this.#setAgentSession(jobId, active, agentSessionId);
+    const written = this.#setAgentSession(jobId, active, agentSessionId);
     this.#arm(jobId, active, this.timeouts.stepMs);
+    await written;
   }
 
-  #setAgentSession(jobId: string, active: ActiveJob, agentSessionId: string | null): void {
+  /** The job's connection changes in memory at once (reports are judged by it); the row follows in order. */
+  #setAgentSession(jobId: string, active: ActiveJob, agentSessionId: string | null): Promise<void> {
+    const at = this.#now();
     active.agentSessionId = agentSessionId;
-    assignJobToAgentSession(this.deps.db, jobId, agentSessionId, this.#now());
     active.view = { ...active.view, agentSessionId };
     this.#publish(active);
+    return this.#writeInOrder(active, () => assignJobToAgentSession(this.deps.db, jobId, agentSessionId, at));
+  }
+
+  #writeInOrder(active: ActiveJob, write: () => Promise<unknown>): Promise<void> {
+    const done = active.written.then(write).then(() => undefined);
+    active.written = done.catch(() => undefined);
+    return done;
   }
 
   #arm(
@@ -479,14 +509,20 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     clearTimeout(active.timer);
     // Sockets still closing after stop() must not leave a timer that writes to a closed database.
     if (this.#stopped) return;
-    active.timer = setTimeout(() => {
-      if (this.#end(jobId, 'failed', error))
-        this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
-    }, ms);
+    active.timer = setTimeout(() => void this.#timeUp(jobId, active, error), ms);
     active.timer.unref();
   }
 
-  #end(
+  async #timeUp(jobId: string, active: ActiveJob, error: JobError): Promise<void> {
+    try {
+      if (await this.#end(jobId, 'failed', error))
+        this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
+    } catch (endError) {
+      this.deps.logger.error({ jobId, err: endError }, 'could not end a job that ran out of time');
+    }
+  }
+
+  async #end(
     jobId: string,
     state: 'succeeded' | 'failed' | 'cancelled',
     error: JobError | null,
@@ -497,34 +533,31 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.#active.delete(jobId);
     clearTimeout(active.timer);
     clearTimeout(active.listUpdate);
-    if (state !== 'succeeded' && this.#settled(jobId)) {
+    if (state !== 'succeeded' && (await this.#settled(jobId))) {
       this.deps.logger.info({ jobId, errorCode: error?.code }, 'job ended after its work was recorded');
       state = 'succeeded';
       error = null;
     }
-    finishJob(
-      this.deps.db,
-      jobId,
-      { state, error, ...(lastSequence !== undefined ? { lastSequence } : {}) },
-      this.#now(),
-    );
+    const at = this.#now();
+    const ending = { state, error, ...(lastSequence !== undefined ? { lastSequence } : {}) };
+    await this.#writeInOrder(active, () => finishJob(this.deps.db, jobId, ending, at));
     this.deps.logger.info({ jobId, state, errorCode: error?.code }, 'job ended');
-    const row = findJob(this.deps.db, jobId);
+    const row = await findJob(this.deps.db, jobId);
     if (row && this.#hooks) {
       try {
-        this.#hooks.jobEnded(row);
+        await this.#hooks.jobEnded(row);
       } catch (hookError) {
         this.deps.logger.error({ jobId, err: hookError }, 'after-job work failed');
       }
     }
-    const ended = findJobView(this.deps.db, jobId);
+    const ended = await findJobView(this.deps.db, jobId);
     if (ended) this.emit('job-updated', ended);
     return true;
   }
 
-  #settled(jobId: string): boolean {
-    const row = findJob(this.deps.db, jobId);
-    return row !== undefined && this.#hooks?.isSettled(row) === true;
+  async #settled(jobId: string): Promise<boolean> {
+    const row = await findJob(this.deps.db, jobId);
+    return row !== undefined && (await this.#hooks?.isSettled(row)) === true;
   }
 
   #publish(active: ActiveJob): void {

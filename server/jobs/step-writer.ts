@@ -10,11 +10,13 @@ interface PendingStep {
 /**
  * Gathers the step reports that arrive in one turn of the event loop and commits them together, so a
  * thousand streaming agents cost a few commits per tick instead of one each. A report's promise settles
- * once its transaction has committed: the agent's ack means "stored".
+ * once its transaction has committed: the agent's ack means "stored". Batches commit one after another,
+ * so a job's steps reach the database in the order the engine accepted them.
  */
 export class StepWriter {
   #pending: PendingStep[] = [];
   #scheduled = false;
+  #committed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ReturnType<typeof createStepStore>,
@@ -26,18 +28,24 @@ export class StepWriter {
       this.#pending.push({ report, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush());
       }
     });
   }
 
-  flush(): void {
+  /** Commits the reports gathered so far; settles when they and every earlier batch are stored or refused. */
+  flush(): Promise<void> {
     this.#scheduled = false;
     const batch = this.#pending;
     this.#pending = [];
+    this.#committed = this.#committed.then(() => this.#commit(batch));
+    return this.#committed;
+  }
+
+  async #commit(batch: PendingStep[]): Promise<void> {
     if (batch.length === 0) return;
     try {
-      this.store.append(
+      await this.store.append(
         batch.map((pending) => pending.report),
         this.now(),
       );

@@ -11,13 +11,22 @@ const shownMails = 100;
  * received. Plain HTML without scripts, so it lives within the server's CSP.
  */
 export function devMailPage(deps: { db: AppDatabase; catcher: MailCatcher | null }): RequestHandler {
-  return (_req, res) => {
-    res.type('html').set('Cache-Control', 'no-store').send(renderDevMailPage(deps));
+  return (_req, res, next) => {
+    renderDevMailPage(deps).then(
+      (page) => res.type('html').set('Cache-Control', 'no-store').send(page),
+      next,
+    );
   };
 }
 
-function renderDevMailPage({ db, catcher }: { db: AppDatabase; catcher: MailCatcher | null }): string {
-  const outbox = listRecentMails(db, shownMails).map((mail) =>
+async function renderDevMailPage({
+  db,
+  catcher,
+}: {
+  db: AppDatabase;
+  catcher: MailCatcher | null;
+}): Promise<string> {
+  const outbox = (await listRecentMails(db, shownMails)).map((mail) =>
     row([
       time(mail.createdAt),
       mail.recipient,

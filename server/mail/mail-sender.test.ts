@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { enqueueMail, listRecentMails } from '../../db/mail-outbox';
 import { startSmtpCatcher } from '../../test-support/smtp-catcher';
+import { openTestDatabase } from '../../test-support/test-database';
 import { createLogger } from '../logger';
 import { type MailSender, startMailSender } from './mail-sender';
 import { unlockAttemptMail } from './templates';
@@ -10,13 +11,13 @@ const serial = '9752269885719985027';
 let db: AppDatabase;
 const cleanups: Array<() => Promise<void>> = [];
 
-beforeEach(() => {
-  db = openMigratedDatabase(':memory:');
+beforeEach(async () => {
+  db = await openTestDatabase();
 });
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  db.$client.close();
+  await db.close();
 });
 
 function sender(smtpUrl: string): MailSender {
@@ -38,8 +39,8 @@ async function catcher(port?: number) {
   return started;
 }
 
-function queueUnlockMail(): number {
-  return enqueueMail(db, {
+async function queueUnlockMail(): Promise<number> {
+  return await enqueueMail(db, {
     recipient: '"Carina Svensson Andersson" <carina.svensson-andersson@vgregion.se>',
     ...unlockAttemptMail({ cardSerial: serial, environmentLabel: 'TEST-miljö' }),
   });
@@ -49,7 +50,7 @@ describe('mail sender', () => {
   it('sends a queued mail over SMTP when kicked, and marks it sent', async () => {
     const smtp = await catcher();
     const mailSender = sender(smtp.url);
-    const id = queueUnlockMail();
+    const id = await queueUnlockMail();
     mailSender.kick();
 
     const mail = await smtp.waitForMail((received) => received.subject.startsWith('Upplåsning'), 5_000);
@@ -64,7 +65,12 @@ describe('mail sender', () => {
     expect(mail.text).toContain('Kontakta lokal support om detta inte var din avsikt.');
     expect(mail.html).toContain(`<strong>${serial}</strong>`);
     await mailSender.runOnce();
-    expect(listRecentMails(db, 1)[0]).toMatchObject({ id, status: 'sent', attempts: 1, lastError: null });
+    expect((await listRecentMails(db, 1))[0]).toMatchObject({
+      id,
+      status: 'sent',
+      attempts: 1,
+      lastError: null,
+    });
   });
 
   it('keeps a mail queued with the error while the SMTP server is down, and sends it once it is back', async () => {
@@ -72,16 +78,16 @@ describe('mail sender', () => {
     const { port } = down;
     await down.stop();
     const mailSender = sender(`smtp://127.0.0.1:${port}`);
-    const id = queueUnlockMail();
+    const id = await queueUnlockMail();
     await mailSender.runOnce();
-    const [failed] = listRecentMails(db, 1);
+    const [failed] = await listRecentMails(db, 1);
     expect(failed).toMatchObject({ id, status: 'queued', attempts: 1, sentAt: null });
     expect(failed?.lastError).toMatch(/ECONNREFUSED/);
 
     const smtp = await catcher(port);
     const mail = await smtp.waitForMail((received) => received.envelope.to.length > 0, 5_000);
     expect(mail.subject).toBe('Upplåsning av SITHS-kort i TEST-miljö');
-    await expect.poll(() => listRecentMails(db, 1)[0]?.status).toBe('sent');
+    await expect.poll(async () => (await listRecentMails(db, 1))[0]?.status).toBe('sent');
     expect(smtp.mails).toHaveLength(1);
   });
 
@@ -89,7 +95,7 @@ describe('mail sender', () => {
     const smtp = await catcher();
     const mailSender = sender(smtp.url);
     for (const name of ['a', 'b', 'c'])
-      enqueueMail(db, { recipient: `${name}@example.org`, subject: name, textBody: name });
+      await enqueueMail(db, { recipient: `${name}@example.org`, subject: name, textBody: name });
     mailSender.kick();
     mailSender.kick();
     await mailSender.runOnce();

@@ -67,7 +67,7 @@ export function startMailSender({
       logger.info({ mailId: mail.id, messageId: info.messageId }, 'mail sent');
     } catch (error) {
       const retryAt = new Date(now().getTime() + mailRetryDelayMs(mail.attempts, retryBaseDelayMs));
-      const result = markMailFailed(db, mail.id, errorText(error), retryAt);
+      const result = await markMailFailed(db, mail.id, errorText(error), retryAt);
       // The error's code only: its text may quote the recipient.
       const { code, responseCode } = (error ?? {}) as { code?: string; responseCode?: number };
       logger.warn(
@@ -76,20 +76,18 @@ export function startMailSender({
       );
       return;
     }
-    markMailSent(db, mail.id, now());
+    await markMailSent(db, mail.id, now());
   };
 
   const drain = async () => {
     while (!stopped) {
-      const [mail] = claimDueMails(db, now(), 1);
+      const [mail] = await claimDueMails(db, now(), 1);
       if (!mail) return;
       await send(mail);
     }
   };
 
   const run = async () => {
-    // After the caller's (synchronous) transaction that queued the mail has committed.
-    await new Promise((resolve) => setImmediate(resolve));
     do {
       again = false;
       try {
@@ -103,7 +101,7 @@ export function startMailSender({
 
   const kick = () => {
     if (stopped) return;
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return;
     }

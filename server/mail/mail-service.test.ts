@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { listRecentMails } from '../../db/mail-outbox';
 import { persons } from '../../db/schema';
 import { demoCards, demoPersons, seedDemoData } from '../../db/seed';
+import { openTestDatabase } from '../../test-support/test-database';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { devMailPage } from './dev-mail-page';
@@ -15,18 +17,20 @@ let db: AppDatabase;
 let mail: RunningMail | undefined;
 
 beforeEach(async () => {
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => password });
 });
 
 afterEach(async () => {
   await mail?.stop();
   mail = undefined;
-  db.$client.close();
+  await db.close();
 });
 
-const carinasAttempt = () => ({
-  personId: db.select().from(persons).where(eq(persons.hsaId, demoPersons.carina.hsaId)).get()!.id,
+const carinasAttempt = async () => ({
+  personId: first(
+    await db.select().from(persons).where(eq(persons.hsaId, demoPersons.carina.hsaId)).limit(1),
+  )!.id,
   cardSerial: demoCards.lockedOrdinary,
   outcome: 'failed' as const,
   at: new Date(),
@@ -49,7 +53,7 @@ describe('mail service', () => {
     mail = await startMail(loadConfig({ NODE_ENV: 'development' }), { db, logger: createLogger('silent') });
     expect(mail.devCatcher?.url).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/);
 
-    mail.service.queueUnlockAttemptMail(db, carinasAttempt());
+    await mail.service.queueUnlockAttemptMail(db, await carinasAttempt());
 
     await expect.poll(() => mail?.devCatcher?.mails().length, { timeout: 5_000 }).toBe(1);
     const page = await fetchPage(devMailPage({ db, catcher: mail.devCatcher }));
@@ -62,10 +66,10 @@ describe('mail service', () => {
     mail = await startMail(loadConfig({ NODE_ENV: 'production' }), { db, logger: createLogger('silent') });
     expect(mail.devCatcher).toBeNull();
 
-    mail.service.queueUnlockAttemptMail(db, carinasAttempt());
+    await mail.service.queueUnlockAttemptMail(db, await carinasAttempt());
 
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(listRecentMails(db, 10)).toEqual([
+    expect(await listRecentMails(db, 10)).toEqual([
       expect.objectContaining({ subject: 'Upplåsning av SITHS-kort', status: 'queued', attempts: 0 }),
     ]);
   });

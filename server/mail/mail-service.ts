@@ -17,7 +17,7 @@ export interface MailService {
   /** Has the sender look at the outbox now; a no-op when no SMTP server is configured. */
   kick(): void;
   /** `queueUnlockAttemptMail` with this server's settings, kicking the sender when a mail was queued. */
-  queueUnlockAttemptMail(db: UnlockMailDb, attempt: UnlockAttempt): UnlockMailResult;
+  queueUnlockAttemptMail(db: UnlockMailDb, attempt: UnlockAttempt): Promise<UnlockMailResult>;
 }
 
 export interface RunningMail {
@@ -30,8 +30,8 @@ export interface RunningMail {
 export function createMailService(settings: UnlockMailSettings, kick: () => void = () => {}): MailService {
   return {
     kick,
-    queueUnlockAttemptMail(db, attempt) {
-      const result = queueUnlockAttemptMail(db, attempt, settings);
+    async queueUnlockAttemptMail(db, attempt) {
+      const result = await queueUnlockAttemptMail(db, attempt, settings);
       if (result.queued) kick();
       return result;
     },

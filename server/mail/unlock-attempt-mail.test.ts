@@ -1,32 +1,34 @@
 import { eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
-import { openMigratedDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { listRecentMails } from '../../db/mail-outbox';
 import { cards, mailOutbox, persons } from '../../db/schema';
 import { demoCards, demoPersons, seedDemoData } from '../../db/seed';
 import { startSmtpCatcher } from '../../test-support/smtp-catcher';
+import { openTestDatabase } from '../../test-support/test-database';
 import { startTestServer, type TestServer } from '../testing/test-server';
 import { formatRecipient, queueUnlockAttemptMail, type UnlockAttempt } from './unlock-attempt-mail';
 
 const at = new Date('2026-05-05T10:00:00Z');
 const settings = { environmentLabel: 'TEST-miljö' };
 const seed = (db: AppDatabase) => seedDemoData(db, { hashPassword: async (password) => password });
-const personId = (db: AppDatabase, hsaId: string) =>
-  db.select().from(persons).where(eq(persons.hsaId, hsaId)).get()!.id;
-const auditOf = (db: AppDatabase, action: string) =>
-  listAuditEvents(db, { scope: 'all', action }, { page: 1, pageSize: 10 }).events;
+const personId = async (db: AppDatabase, hsaId: string) =>
+  first(await db.select().from(persons).where(eq(persons.hsaId, hsaId)).limit(1))!.id;
+const auditOf = async (db: AppDatabase, action: string) =>
+  (await listAuditEvents(db, { scope: 'all', action }, { page: 1, pageSize: 10 })).events;
 
 describe('queueUnlockAttemptMail', () => {
   let db: AppDatabase;
   beforeEach(async () => {
-    db = openMigratedDatabase(':memory:');
+    db = await openTestDatabase();
     await seed(db);
   });
+  afterEach(() => db.close());
 
-  const attempt = (hsaId: string, outcome: UnlockAttempt['outcome']): UnlockAttempt => ({
-    personId: personId(db, hsaId),
+  const attempt = async (hsaId: string, outcome: UnlockAttempt['outcome']): Promise<UnlockAttempt> => ({
+    personId: await personId(db, hsaId),
     cardSerial: demoCards.lockedOrdinary,
     outcome,
     at,
@@ -34,18 +36,24 @@ describe('queueUnlockAttemptMail', () => {
 
   it.each(['succeeded', 'failed'] as const)(
     'queues the mail to the HSA email after a %s attempt, and audits it',
-    (outcome) => {
-      const result = queueUnlockAttemptMail(db, attempt(demoPersons.carina.hsaId, outcome), settings);
+    async (outcome) => {
+      const result = await queueUnlockAttemptMail(
+        db,
+        await attempt(demoPersons.carina.hsaId, outcome),
+        settings,
+      );
 
       expect(result.queued).toBe(true);
-      const [mail] = db.select().from(mailOutbox).all();
+      const [mail] = await db.select().from(mailOutbox);
       expect(mail).toMatchObject({
         recipient: `"Carina Svensson Andersson" <${demoPersons.carina.email}>`,
         subject: 'Upplåsning av SITHS-kort i TEST-miljö',
       });
       expect(mail?.textBody).toContain(`kortserienummer ${demoCards.lockedOrdinary}.`);
-      const card = db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).get()!;
-      expect(auditOf(db, 'unlock_mail_queued')).toEqual([
+      const card = first(
+        await db.select().from(cards).where(eq(cards.serial, demoCards.lockedOrdinary)).limit(1),
+      )!;
+      expect(await auditOf(db, 'unlock_mail_queued')).toEqual([
         expect.objectContaining({
           actorLabel: 'system',
           objectType: 'card',
@@ -63,13 +71,17 @@ describe('queueUnlockAttemptMail', () => {
     },
   );
 
-  it('queues nothing for a person without an email, and the audit says why', () => {
-    const result = queueUnlockAttemptMail(db, attempt(demoPersons.elsa.hsaId, 'failed'), settings);
+  it('queues nothing for a person without an email, and the audit says why', async () => {
+    const result = await queueUnlockAttemptMail(
+      db,
+      await attempt(demoPersons.elsa.hsaId, 'failed'),
+      settings,
+    );
 
     expect(result).toEqual({ queued: false, reason: 'no_email' });
-    expect(listRecentMails(db, 10)).toEqual([]);
-    expect(auditOf(db, 'unlock_mail_queued')).toEqual([]);
-    expect(auditOf(db, 'unlock_mail_skipped')).toEqual([
+    expect(await listRecentMails(db, 10)).toEqual([]);
+    expect(await auditOf(db, 'unlock_mail_queued')).toEqual([]);
+    expect(await auditOf(db, 'unlock_mail_skipped')).toEqual([
       expect.objectContaining({
         outcome: 'failed',
         detail: expect.objectContaining({ reason: 'no_email', unlockOutcome: 'failed' }),
@@ -77,15 +89,16 @@ describe('queueUnlockAttemptMail', () => {
     ]);
   });
 
-  it('is part of the caller’s transaction: rolled back with it, the mail and its audit are gone', () => {
-    expect(() =>
-      db.transaction((tx) => {
-        queueUnlockAttemptMail(tx, attempt(demoPersons.carina.hsaId, 'succeeded'), settings);
+  it('is part of the caller’s transaction: rolled back with it, the mail and its audit are gone', async () => {
+    const carinas = await attempt(demoPersons.carina.hsaId, 'succeeded');
+    await expect(
+      db.transaction(async (tx) => {
+        await queueUnlockAttemptMail(tx, carinas, settings);
         throw new Error('unlock not recorded');
       }),
-    ).toThrow('unlock not recorded');
-    expect(listRecentMails(db, 10)).toEqual([]);
-    expect(auditOf(db, 'unlock_mail_queued')).toEqual([]);
+    ).rejects.toThrow('unlock not recorded');
+    expect(await listRecentMails(db, 10)).toEqual([]);
+    expect(await auditOf(db, 'unlock_mail_queued')).toEqual([]);
   });
 
   it('quotes the recipient’s name so it cannot add addresses', () => {
@@ -102,9 +115,9 @@ describe('unlock mail through the server', () => {
     try {
       server = await startTestServer({ env: { SMTP_URL: smtp.url } });
       await seed(server.db);
-      const carina = personId(server.db, demoPersons.carina.hsaId);
+      const carina = await personId(server.db, demoPersons.carina.hsaId);
 
-      server.server.services.mail.queueUnlockAttemptMail(server.db, {
+      await server.server.services.mail.queueUnlockAttemptMail(server.db, {
         personId: carina,
         cardSerial: demoCards.lockedOrdinary,
         outcome: 'succeeded',

@@ -1,5 +1,5 @@
 import { type AuditEntry, recordAudit } from '../../db/audit';
-import type { AppDatabase } from '../../db/connection';
+import type { Queryable } from '../../db/connection';
 import { enqueueMail } from '../../db/mail-outbox';
 import { findUnlockMailFacts } from '../../db/unlock-mail';
 import { unlockAttemptMail } from './templates';
@@ -16,7 +16,7 @@ export type UnlockMailResult =
   | { queued: false; reason: 'no_email' | 'unknown_person' };
 
 /** The database or a transaction on it: the mail is queued with the attempt it tells about. */
-export type UnlockMailDb = Pick<AppDatabase, 'select' | 'insert' | 'transaction'>;
+export type UnlockMailDb = Queryable;
 
 export interface UnlockMailSettings {
   environmentLabel: string | null;
@@ -26,13 +26,13 @@ export interface UnlockMailSettings {
  * Tells the card holder about an unlock attempt, whatever its outcome, at their HSA email. Without an
  * email nothing is sent; either way the audit log says what became of the mail.
  */
-export function queueUnlockAttemptMail(
+export async function queueUnlockAttemptMail(
   db: UnlockMailDb,
   attempt: UnlockAttempt,
   settings: UnlockMailSettings,
-): UnlockMailResult {
-  return db.transaction((tx) => {
-    const { person, card } = findUnlockMailFacts(tx, attempt.personId, attempt.cardSerial);
+): Promise<UnlockMailResult> {
+  return db.transaction(async (tx): Promise<UnlockMailResult> => {
+    const { person, card } = await findUnlockMailFacts(tx, attempt.personId, attempt.cardSerial);
     const about = card
       ? { objectType: 'card', objectId: card.id, unitId: card.unitId }
       : { objectType: 'person', objectId: attempt.personId };
@@ -51,14 +51,14 @@ export function queueUnlockAttemptMail(
       });
     if (!person?.email) {
       const reason = person ? 'no_email' : 'unknown_person';
-      audit({ action: 'unlock_mail_skipped', outcome: 'failed' }, { reason });
+      await audit({ action: 'unlock_mail_skipped', outcome: 'failed' }, { reason });
       return { queued: false, reason };
     }
-    const mailId = enqueueMail(tx, {
+    const mailId = await enqueueMail(tx, {
       recipient: formatRecipient(person.name, person.email),
       ...unlockAttemptMail({ cardSerial: attempt.cardSerial, environmentLabel: settings.environmentLabel }),
     });
-    audit({ action: 'unlock_mail_queued', outcome: 'success' }, { mailId });
+    await audit({ action: 'unlock_mail_queued', outcome: 'success' }, { mailId });
     return { queued: true, mailId };
   });
 }

@@ -50,11 +50,11 @@ export interface StartedMobileAuthOrder {
 }
 
 /** A new Mobile SITHS order; a re-authentication can only be completed by a device of `expectedPersonId`. */
-export function startMobileAuthOrder(
+export async function startMobileAuthOrder(
   db: AppDatabase,
   input: StartMobileAuthOrderInput,
-): StartedMobileAuthOrder {
-  const started = createAuthOrder(
+): Promise<StartedMobileAuthOrder> {
+  const started = await createAuthOrder(
     db,
     {
       purpose: input.purpose,
@@ -143,18 +143,18 @@ const signAction = (order: AuthOrderRow) =>
  * The phone read a login QR code: the code must be this second's (give or take `qrTimeWindow`), for an open
  * order nobody has scanned yet; the order is then taken by this device. A second scan is a replay.
  */
-export function scanLoginQr(
+export async function scanLoginQr(
   db: AppDatabase,
   input: { content: string; deviceId: string; address: string; now: Date },
-): ScanResult {
-  const refuse = (
+): Promise<ScanResult> {
+  const refuse = async (
     refusal: MobileSithsRefusal,
     context: { order?: AuthOrderRow; device?: MobileDeviceRow; failedAttempt?: boolean },
   ) => {
     const record = context.failedAttempt ? recordFailedLogin : recordRefusedLogin;
-    record(db, {
+    await record(db, {
       action: scanAction,
-      actorLabel: actorLabelOf(db, context.device?.personId),
+      actorLabel: await actorLabelOf(db, context.device?.personId),
       reason: refusal,
       address: input.address,
       personId: context.device?.personId ?? null,
@@ -162,40 +162,45 @@ export function scanLoginQr(
       objectId: context.order?.id ?? input.deviceId,
       detail: { mobileDeviceId: input.deviceId },
     });
-    if (context.order && failsOrder(refusal)) failOrder(db, context.order.id, refusal, input.now);
+    if (context.order && failsOrder(refusal)) await failOrder(db, context.order.id, refusal, input.now);
     return { ok: false as const, refusal };
   };
-  const allowed = checkLoginAllowed(db, { address: input.address }, input.now);
+  const allowed = await checkLoginAllowed(db, { address: input.address }, input.now);
   if (!allowed.ok) {
-    recordRateLimitedLogin(db, { method: 'mobile_siths', reason: allowed.reason, address: input.address });
+    await recordRateLimitedLogin(db, {
+      method: 'mobile_siths',
+      reason: allowed.reason,
+      address: input.address,
+    });
     return waitRefusal(allowed);
   }
   const scanned = parseQrContent(input.content);
-  if (scanned?.kind !== 'login') return refuse('invalid_qr', {});
-  const order = findAuthOrderByQrStartToken(db, scanned.qrStartToken);
-  if (!order || !isMobileAuthOrder(order) || !order.qrStartSecret) return refuse('invalid_qr', {});
+  if (scanned?.kind !== 'login') return await refuse('invalid_qr', {});
+  const order = await findAuthOrderByQrStartToken(db, scanned.qrStartToken);
+  if (!order || !isMobileAuthOrder(order) || !order.qrStartSecret) return await refuse('invalid_qr', {});
   const qr = checkLoginQr(qrKeyOf(order), scanned, input.now);
   // A wrong authentication code for a real order is a forged QR code: a failed attempt. A stale one is an
   // old picture of the screen, which an honest user can hold up too.
   if (!qr.ok) {
     return qr.reason === 'bad_auth_code'
-      ? refuse('invalid_qr', { order, failedAttempt: true })
-      : refuse('stale_qr', { order });
+      ? await refuse('invalid_qr', { order, failedAttempt: true })
+      : await refuse('stale_qr', { order });
   }
   if (order.state !== 'pending') {
-    return refuse(order.state === 'scanned' ? 'order_used' : 'order_closed', { order });
+    return await refuse(order.state === 'scanned' ? 'order_used' : 'order_closed', { order });
   }
-  if (!isAuthOrderOpen(order, input.now)) return refuse('order_expired', { order });
-  const device = findMobileDevice(db, input.deviceId);
-  if (!device) return refuse('unknown_device', { order });
-  if (device.state !== 'active') return refuse('device_revoked', { order, device });
-  if (device.failedCodeAttempts >= maxWrongDeviceCodes) return refuse('device_locked', { order, device });
-  if (!markAuthOrderScanned(db, order.id, { mobileDeviceId: device.id })) {
-    return refuse('order_used', { order, device });
+  if (!isAuthOrderOpen(order, input.now)) return await refuse('order_expired', { order });
+  const device = await findMobileDevice(db, input.deviceId);
+  if (!device) return await refuse('unknown_device', { order });
+  if (device.state !== 'active') return await refuse('device_revoked', { order, device });
+  if (device.failedCodeAttempts >= maxWrongDeviceCodes)
+    return await refuse('device_locked', { order, device });
+  if (!(await markAuthOrderScanned(db, order.id, { mobileDeviceId: device.id }))) {
+    return await refuse('order_used', { order, device });
   }
-  recordAudit(db, {
+  await recordAudit(db, {
     actorUserId: null,
-    actorLabel: actorLabelOf(db, device.personId),
+    actorLabel: await actorLabelOf(db, device.personId),
     action: scanAction,
     objectType: 'mobile_device',
     objectId: device.id,
@@ -218,12 +223,17 @@ function failsOrder(refusal: MobileSithsRefusal): boolean {
   );
 }
 
-function failOrder(db: AppDatabase, orderId: string, refusal: MobileSithsRefusal, now: Date): void {
-  failAuthOrder(db, orderId, { code: refusal, message: mobileSithsRefusals[refusal] }, now);
+async function failOrder(
+  db: AppDatabase,
+  orderId: string,
+  refusal: MobileSithsRefusal,
+  now: Date,
+): Promise<void> {
+  await failAuthOrder(db, orderId, { code: refusal, message: mobileSithsRefusals[refusal] }, now);
 }
 
-function actorLabelOf(db: AppDatabase, personId: string | null | undefined): string {
-  const person = personId ? findPersonById(db, personId) : undefined;
+async function actorLabelOf(db: AppDatabase, personId: string | null | undefined): Promise<string> {
+  const person = personId ? await findPersonById(db, personId) : undefined;
   return person?.hsaId ?? 'mobilt-siths';
 }
 
@@ -254,18 +264,18 @@ export async function signMobileAuthOrder(
   input: SignInput,
 ): Promise<SignResult> {
   const { db } = deps;
-  const order = findAuthOrder(db, input.orderId);
+  const order = await findAuthOrder(db, input.orderId);
   const action = order ? signAction(order) : 'login_mobile_siths';
-  const device = findMobileDevice(db, input.deviceId);
-  const refuse = (
+  const device = await findMobileDevice(db, input.deviceId);
+  const refuse = async (
     refusal: MobileSithsRefusal,
     detail: Record<string, unknown> = {},
     failedAttempt = false,
-  ): Refused => {
+  ): Promise<Refused> => {
     const record = failedAttempt ? recordFailedLogin : recordRefusedLogin;
-    record(db, {
+    await record(db, {
       action,
-      actorLabel: actorLabelOf(db, device?.personId),
+      actorLabel: await actorLabelOf(db, device?.personId),
       reason: refusal,
       address: input.address,
       personId: device?.personId ?? null,
@@ -273,7 +283,7 @@ export async function signMobileAuthOrder(
       objectId: device?.id ?? input.orderId,
       detail: { ...detail, authOrderId: input.orderId, mobileDeviceId: input.deviceId },
     });
-    if (order && failsOrder(refusal)) failOrder(db, order.id, refusal, input.now);
+    if (order && failsOrder(refusal)) await failOrder(db, order.id, refusal, input.now);
     return {
       ok: false,
       refusal,
@@ -281,16 +291,23 @@ export async function signMobileAuthOrder(
     };
   };
 
-  if (!order || !isMobileAuthOrder(order)) return refuse('order_closed');
+  if (!order || !isMobileAuthOrder(order)) return await refuse('order_closed');
   if (!isAuthOrderOpen(order, input.now)) {
-    return refuse(order.state === 'pending' || order.state === 'scanned' ? 'order_expired' : 'order_closed');
+    return await refuse(
+      order.state === 'pending' || order.state === 'scanned' ? 'order_expired' : 'order_closed',
+    );
   }
-  if (order.state !== 'scanned' || order.mobileDeviceId !== input.deviceId) return refuse('order_closed');
-  if (!device) return refuse('unknown_device');
-  if (device.state !== 'active') return refuse('device_revoked');
-  const allowed = checkLoginAllowed(db, { personId: device.personId, address: input.address }, input.now);
+  if (order.state !== 'scanned' || order.mobileDeviceId !== input.deviceId)
+    return await refuse('order_closed');
+  if (!device) return await refuse('unknown_device');
+  if (device.state !== 'active') return await refuse('device_revoked');
+  const allowed = await checkLoginAllowed(
+    db,
+    { personId: device.personId, address: input.address },
+    input.now,
+  );
   if (!allowed.ok) {
-    recordRateLimitedLogin(db, {
+    await recordRateLimitedLogin(db, {
       method: 'mobile_siths',
       reason: allowed.reason,
       address: input.address,
@@ -299,28 +316,35 @@ export async function signMobileAuthOrder(
     return waitRefusal(allowed);
   }
   const publicKey = await validDeviceKey(deps, device, input.now);
-  if (!publicKey.ok) return refuse('certificate_invalid', { rejection: publicKey.reason });
+  if (!publicKey.ok) return await refuse('certificate_invalid', { rejection: publicKey.reason });
   if (
     !verifyDeviceSignature(publicKey.key, mobileAuthSignedMessage(order.id, order.challenge), input.signature)
   ) {
-    return refuse('bad_signature', {}, true);
+    return await refuse('bad_signature', {}, true);
   }
-  if (device.failedCodeAttempts >= maxWrongDeviceCodes) return refuse('device_locked');
+  if (device.failedCodeAttempts >= maxWrongDeviceCodes) return await refuse('device_locked');
   if (!device.codeHash || !(await verifyDeviceCode(input.code, device.codeHash))) {
-    const wrongCodes = recordWrongDeviceCode(db, device.id);
-    if (wrongCodes >= maxWrongDeviceCodes) return refuse('device_locked', { wrongCodes });
-    return refuse('wrong_code', { wrongCodes, attemptsLeft: maxWrongDeviceCodes - wrongCodes }, true);
+    const wrongCodes = await recordWrongDeviceCode(db, device.id);
+    if (wrongCodes >= maxWrongDeviceCodes) return await refuse('device_locked', { wrongCodes });
+    return await refuse('wrong_code', { wrongCodes, attemptsLeft: maxWrongDeviceCodes - wrongCodes }, true);
   }
-  resetWrongDeviceCodes(db, device.id);
+  await resetWrongDeviceCodes(db, device.id);
   if (order.expectedPersonId && order.expectedPersonId !== device.personId) {
-    return refuse('wrong_person', { expectedPersonId: order.expectedPersonId });
+    return await refuse('wrong_person', { expectedPersonId: order.expectedPersonId });
   }
-  if (!completeAuthOrder(db, order.id, { personId: device.personId, mobileDeviceId: device.id }, input.now)) {
-    return refuse('order_closed');
+  if (
+    !(await completeAuthOrder(
+      db,
+      order.id,
+      { personId: device.personId, mobileDeviceId: device.id },
+      input.now,
+    ))
+  ) {
+    return await refuse('order_closed');
   }
-  recordAudit(db, {
+  await recordAudit(db, {
     actorUserId: null,
-    actorLabel: actorLabelOf(db, device.personId),
+    actorLabel: await actorLabelOf(db, device.personId),
     action,
     objectType: 'mobile_device',
     objectId: device.id,
@@ -340,7 +364,7 @@ async function validDeviceKey(
   device: MobileDeviceRow,
   at: Date,
 ): Promise<{ ok: true; key: KeyObject } | { ok: false; reason: string }> {
-  const certificate = findActiveDeviceCertificate(deps.db, device.id);
+  const certificate = await findActiveDeviceCertificate(deps.db, device.id);
   if (!certificate) return { ok: false, reason: 'no_certificate' };
   let der: Buffer;
   try {

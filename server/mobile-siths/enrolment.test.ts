@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { first } from '../../db/engine';
 import { countActiveMobileDevices, findMobileDevice } from '../../db/mobile-devices';
 import { cards, eids } from '../../db/schema';
 import {
@@ -22,6 +23,7 @@ let fixture: MobileSithsFixture;
 beforeAll(async () => {
   fixture = await mobileSithsFixture();
 });
+afterAll(() => fixture.db.close());
 
 const now = () => new Date();
 const deps = () => ({
@@ -30,8 +32,8 @@ const deps = () => ({
   isSessionActive: (sessionId: string) => fixture.context.sessions.isActive(sessionId),
 });
 
-function start(user: TestEndUser, loginMethod = 'card') {
-  const started = startMobileEnrolment(
+async function start(user: TestEndUser, loginMethod = 'card') {
+  const started = await startMobileEnrolment(
     fixture.db,
     { ...user, loginMethod },
     { address: testAddress, now: now() },
@@ -55,10 +57,10 @@ function registration(token: string, phone: TestPhone, overrides: Partial<Regist
 
 describe('Hämta Mobilt SITHS', () => {
   it('registers the phone, issues its certificate at the card trust level and marks the QR code used', async () => {
-    const { enrolmentId, token } = start(fixture.carina);
+    const { enrolmentId, token } = await start(fixture.carina);
     const owner = { personId: fixture.carina.personId, sessionId: fixture.carina.sessionId };
-    expect(enrolmentStatus(fixture.db, enrolmentId, owner, now())).toMatchObject({ state: 'waiting' });
-    expect(checkEnrolmentToken(fixture.db, { token, address: testAddress, now: now() })).toMatchObject({
+    expect(await enrolmentStatus(fixture.db, enrolmentId, owner, now())).toMatchObject({ state: 'waiting' });
+    expect(await checkEnrolmentToken(fixture.db, { token, address: testAddress, now: now() })).toMatchObject({
       ok: true,
     });
 
@@ -67,17 +69,19 @@ describe('Hämta Mobilt SITHS', () => {
     if (!registered.ok) throw new Error(registered.refusal);
     expect(registered).toMatchObject({ deviceName: 'Xiaomi 22126RN91Y', trustLevel: 3 });
     expect(registered.certificatePem).toContain('BEGIN CERTIFICATE');
-    const device = findMobileDevice(fixture.db, registered.deviceId);
+    const device = await findMobileDevice(fixture.db, registered.deviceId);
     expect(device).toMatchObject({ personId: fixture.carina.personId, state: 'active', trustLevel: 3 });
     expect(device?.codeHash).toMatch(/^scrypt\$/);
-    const eid = fixture.db.select().from(eids).where(eq(eids.mobileDeviceId, registered.deviceId)).get();
+    const eid = first(
+      await fixture.db.select().from(eids).where(eq(eids.mobileDeviceId, registered.deviceId)).limit(1),
+    );
     expect(eid).toMatchObject({
       state: 'active',
       purpose: 'authentication',
       certificatePem: registered.certificatePem,
     });
 
-    expect(enrolmentStatus(fixture.db, enrolmentId, owner, now())).toEqual({
+    expect(await enrolmentStatus(fixture.db, enrolmentId, owner, now())).toEqual({
       state: 'done',
       deviceName: 'Xiaomi 22126RN91Y',
     });
@@ -86,23 +90,23 @@ describe('Hämta Mobilt SITHS', () => {
   });
 
   it('gives a trust-level-2 certificate when the card login was with a trust-level-2 card', async () => {
-    fixture.db.update(cards).set({ trustLevel: 2 }).where(eq(cards.serial, fixture.olof.cardSerial)).run();
+    await fixture.db.update(cards).set({ trustLevel: 2 }).where(eq(cards.serial, fixture.olof.cardSerial));
     try {
-      const { token } = start(fixture.olof);
+      const { token } = await start(fixture.olof);
       const registered = await registerMobileDevice(
         deps(),
         registration(token, new TestPhone('iPhone 13 mini')),
       );
       expect(registered).toMatchObject({ ok: true, trustLevel: 2 });
     } finally {
-      fixture.db.update(cards).set({ trustLevel: 3 }).where(eq(cards.serial, fixture.olof.cardSerial)).run();
+      await fixture.db.update(cards).set({ trustLevel: 3 }).where(eq(cards.serial, fixture.olof.cardSerial));
     }
   });
 
-  it('is only for a card login', () => {
+  it('is only for a card login', async () => {
     for (const loginMethod of ['mobile_siths', 'password']) {
       expect(
-        startMobileEnrolment(
+        await startMobileEnrolment(
           fixture.db,
           { ...fixture.olof, loginMethod },
           { address: testAddress, now: now() },
@@ -113,15 +117,15 @@ describe('Hämta Mobilt SITHS', () => {
 
   it('refuses the fourth active device, at the start and at a registration started before the third', async () => {
     const user = fixture.carina;
-    const pending = start(user);
-    while (countActiveMobileDevices(fixture.db, user.personId) < 3) {
-      const { token } = start(user);
+    const pending = await start(user);
+    while ((await countActiveMobileDevices(fixture.db, user.personId)) < 3) {
+      const { token } = await start(user);
       expect(await registerMobileDevice(deps(), registration(token, new TestPhone()))).toMatchObject({
         ok: true,
       });
     }
     expect(
-      startMobileEnrolment(
+      await startMobileEnrolment(
         fixture.db,
         { ...user, loginMethod: 'card' },
         { address: testAddress, now: now() },
@@ -131,11 +135,11 @@ describe('Hämta Mobilt SITHS', () => {
       ok: false,
       refusal: 'too_many_devices',
     });
-    expect(countActiveMobileDevices(fixture.db, user.personId)).toBe(3);
+    expect(await countActiveMobileDevices(fixture.db, user.personId)).toBe(3);
   });
 
   it('refuses a key the phone cannot prove, a key that is not P-256, and a code nobody issued', async () => {
-    const { token } = start(fixture.olof);
+    const { token } = await start(fixture.olof);
     const phone = new TestPhone();
     const proofByAnother = registration(token, phone, {
       signature: new TestPhone().sign(enrolmentSignedMessage(token)),
@@ -157,7 +161,7 @@ describe('Hämta Mobilt SITHS', () => {
   });
 
   it('refuses an expired enrolment QR code and one whose card login has ended', async () => {
-    const { token } = start(fixture.olof);
+    const { token } = await start(fixture.olof);
     const later = new Date(Date.now() + 16 * 60_000);
     expect(await registerMobileDevice(deps(), registration(token, new TestPhone(), { now: later }))).toEqual({
       ok: false,
@@ -169,7 +173,7 @@ describe('Hämta Mobilt SITHS', () => {
       loginMethod: 'card',
       loginCredential: fixture.olof.cardSerial,
     });
-    const ended = start({ ...fixture.olof, sessionId: session.sessionId });
+    const ended = await start({ ...fixture.olof, sessionId: session.sessionId });
     await fixture.context.sessions.invalidate(session.sessionId);
     expect(await registerMobileDevice(deps(), registration(ended.token, new TestPhone()))).toEqual({
       ok: false,
@@ -177,10 +181,10 @@ describe('Hämta Mobilt SITHS', () => {
     });
   });
 
-  it("shows nobody else's enrolment", () => {
-    const { enrolmentId } = start(fixture.olof);
+  it("shows nobody else's enrolment", async () => {
+    const { enrolmentId } = await start(fixture.olof);
     expect(
-      enrolmentStatus(
+      await enrolmentStatus(
         fixture.db,
         enrolmentId,
         { personId: fixture.carina.personId, sessionId: fixture.carina.sessionId },

@@ -39,19 +39,24 @@ export type StartedEnrolment =
   | Refused;
 
 /** Whether the user may fetch a Mobile SITHS now: a card login, and fewer than three active devices. */
-export function enrolmentBlocker(db: AppDatabase, user: EnrollingUser): MobileSithsRefusal | undefined {
-  if (user.loginMethod !== 'card' || !findCardOfSession(db, user.sessionId)) return 'card_login_required';
-  if (countActiveMobileDevices(db, user.personId) >= maxActiveMobileDevices) return 'too_many_devices';
+export async function enrolmentBlocker(
+  db: AppDatabase,
+  user: EnrollingUser,
+): Promise<MobileSithsRefusal | undefined> {
+  if (user.loginMethod !== 'card' || !(await findCardOfSession(db, user.sessionId)))
+    return 'card_login_required';
+  if ((await countActiveMobileDevices(db, user.personId)) >= maxActiveMobileDevices)
+    return 'too_many_devices';
   return undefined;
 }
 
 /** A single-use enrolment QR for the card-logged-in user. */
-export function startMobileEnrolment(
+export async function startMobileEnrolment(
   db: AppDatabase,
   user: EnrollingUser,
   input: { address: string; now: Date },
-): StartedEnrolment {
-  const blocker = enrolmentBlocker(db, user);
+): Promise<StartedEnrolment> {
+  const blocker = await enrolmentBlocker(db, user);
   const audit = (outcome: 'success' | 'refused', objectId: string, detail: Record<string, unknown>) =>
     recordAudit(db, {
       actorUserId: user.userId,
@@ -63,15 +68,15 @@ export function startMobileEnrolment(
       detail: { ...detail, personId: user.personId, clientAddress: input.address },
     });
   if (blocker) {
-    audit('refused', user.personId, { reason: blocker });
+    await audit('refused', user.personId, { reason: blocker });
     return { ok: false, refusal: blocker };
   }
-  const enrolment = createMobileEnrolment(
+  const enrolment = await createMobileEnrolment(
     db,
     { personId: user.personId, sessionId: user.sessionId, ttlMs: enrolmentTtlMs },
     input.now,
   );
-  audit('success', enrolment.enrolmentId, { expiresAt: enrolment.expiresAt.toISOString() });
+  await audit('success', enrolment.enrolmentId, { expiresAt: enrolment.expiresAt.toISOString() });
   return {
     ok: true,
     enrolmentId: enrolment.enrolmentId,
@@ -86,18 +91,18 @@ export type EnrolmentStatus =
   | { state: 'expired' };
 
 /** The state of the user's own enrolment (started in this session), for the page waiting on the phone. */
-export function enrolmentStatus(
+export async function enrolmentStatus(
   db: AppDatabase,
   enrolmentId: string,
   owner: { personId: string; sessionId: string },
   now: Date,
-): EnrolmentStatus | undefined {
-  const enrolment = findMobileEnrolment(db, enrolmentId);
+): Promise<EnrolmentStatus | undefined> {
+  const enrolment = await findMobileEnrolment(db, enrolmentId);
   if (!enrolment || enrolment.personId !== owner.personId || enrolment.sessionId !== owner.sessionId) {
     return undefined;
   }
   if (enrolment.usedAt && enrolment.mobileDeviceId) {
-    return { state: 'done', deviceName: findMobileDevice(db, enrolment.mobileDeviceId)?.name ?? '' };
+    return { state: 'done', deviceName: (await findMobileDevice(db, enrolment.mobileDeviceId))?.name ?? '' };
   }
   if (enrolment.expiresAt <= now) return { state: 'expired' };
   return { state: 'waiting', secondsLeft: Math.ceil((enrolment.expiresAt.getTime() - now.getTime()) / 1000) };
@@ -115,14 +120,18 @@ function enrolmentTokenProblem(
 }
 
 /** The phone read an enrolment QR: may it go on and register? (Nothing is used up yet.) */
-export function checkEnrolmentToken(
+export async function checkEnrolmentToken(
   db: AppDatabase,
   input: { token: string; address: string; now: Date },
-): { ok: true; expiresAt: Date } | Refused {
-  const enrolment = findMobileEnrolmentByToken(db, input.token);
+): Promise<{ ok: true; expiresAt: Date } | Refused> {
+  const enrolment = await findMobileEnrolmentByToken(db, input.token);
   const problem = enrolmentTokenProblem(enrolment, input.now);
   if (problem || !enrolment) {
-    auditRegistration(db, { refusal: problem ?? 'enrolment_invalid', enrolment, address: input.address });
+    await auditRegistration(db, {
+      refusal: problem ?? 'enrolment_invalid',
+      enrolment,
+      address: input.address,
+    });
     return { ok: false, refusal: problem ?? 'enrolment_invalid' };
   }
   return { ok: true, expiresAt: enrolment.expiresAt };
@@ -170,25 +179,28 @@ export async function registerMobileDevice(
   input: RegisterDeviceInput,
 ): Promise<RegisteredDevice> {
   const { db } = deps;
-  const enrolment = findMobileEnrolmentByToken(db, input.token);
-  const refuse = (refusal: MobileSithsRefusal, detail: Record<string, unknown> = {}): Refused => {
-    auditRegistration(db, { refusal, enrolment, address: input.address, detail });
+  const enrolment = await findMobileEnrolmentByToken(db, input.token);
+  const refuse = async (
+    refusal: MobileSithsRefusal,
+    detail: Record<string, unknown> = {},
+  ): Promise<Refused> => {
+    await auditRegistration(db, { refusal, enrolment, address: input.address, detail });
     return { ok: false, refusal };
   };
   const problem = enrolmentTokenProblem(enrolment, input.now);
-  if (problem || !enrolment) return refuse(problem ?? 'enrolment_invalid');
-  if (!(await deps.isSessionActive(enrolment.sessionId))) return refuse('session_ended');
-  const card = findCardOfSession(db, enrolment.sessionId);
-  if (!card) return refuse('card_login_required');
+  if (problem || !enrolment) return await refuse(problem ?? 'enrolment_invalid');
+  if (!(await deps.isSessionActive(enrolment.sessionId))) return await refuse('session_ended');
+  const card = await findCardOfSession(db, enrolment.sessionId);
+  if (!card) return await refuse('card_login_required');
   const publicKey = parseDevicePublicKey(input.publicKeySpki);
-  if (!publicKey) return refuse('bad_key');
+  if (!publicKey) return await refuse('bad_key');
   if (!verifyDeviceSignature(publicKey, enrolmentSignedMessage(input.token), input.signature)) {
-    return refuse('bad_signature');
+    return await refuse('bad_signature');
   }
-  if (countActiveMobileDevices(db, enrolment.personId) >= maxActiveMobileDevices)
-    return refuse('too_many_devices');
-  const holder = findEidHolder(db, enrolment.personId);
-  if (!holder) return refuse('no_holder');
+  if ((await countActiveMobileDevices(db, enrolment.personId)) >= maxActiveMobileDevices)
+    return await refuse('too_many_devices');
+  const holder = await findEidHolder(db, enrolment.personId);
+  if (!holder) return await refuse('no_holder');
 
   const trustLevel: 2 | 3 = card.trustLevel === 3 ? 3 : 2;
   const deviceId = newId();
@@ -203,40 +215,36 @@ export async function registerMobileDevice(
   });
   let outcome: MobileSithsRefusal | undefined;
   try {
-    db.transaction(
-      (tx) => {
-        if (countActiveMobileDevices(tx, enrolment.personId) >= maxActiveMobileDevices) {
-          outcome = 'too_many_devices';
-          return;
-        }
-        insertMobileDevice(tx, {
-          id: deviceId,
-          personId: enrolment.personId,
-          name: input.deviceName,
-          publicKeySpki: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-          trustLevel,
-          validTo: certificate.validTo,
-          codeHash,
-          createdAt: input.now,
-        });
-        if (!claimMobileEnrolment(tx, enrolment.id, deviceId, input.now)) throw new EnrolmentTaken();
-        // The same connection: better-sqlite3 nests this as a savepoint of the transaction above.
-        registerMobileEid(db, {
-          personId: enrolment.personId,
-          mobileDeviceId: deviceId,
-          trustLevel,
-          certificate,
-          at: input.now,
-        });
-      },
-      { behavior: 'immediate' },
-    );
+    await db.transaction(async (tx) => {
+      if ((await countActiveMobileDevices(tx, enrolment.personId)) >= maxActiveMobileDevices) {
+        outcome = 'too_many_devices';
+        return;
+      }
+      await insertMobileDevice(tx, {
+        id: deviceId,
+        personId: enrolment.personId,
+        name: input.deviceName,
+        publicKeySpki: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        trustLevel,
+        validTo: certificate.validTo,
+        codeHash,
+        createdAt: input.now,
+      });
+      if (!(await claimMobileEnrolment(tx, enrolment.id, deviceId, input.now))) throw new EnrolmentTaken();
+      await registerMobileEid(tx, {
+        personId: enrolment.personId,
+        mobileDeviceId: deviceId,
+        trustLevel,
+        certificate,
+        at: input.now,
+      });
+    });
   } catch (error) {
     if (!(error instanceof EnrolmentTaken)) throw error;
     outcome = 'enrolment_used';
   }
-  if (outcome) return refuse(outcome);
-  recordAudit(db, {
+  if (outcome) return await refuse(outcome);
+  await recordAudit(db, {
     actorUserId: null,
     actorLabel: holder.hsaId,
     action: 'mobile_enrol',
@@ -268,7 +276,7 @@ export async function registerMobileDevice(
 /** Another phone used the token between the checks and the transaction. */
 class EnrolmentTaken extends Error {}
 
-function auditRegistration(
+async function auditRegistration(
   db: AppDatabase,
   input: {
     refusal: MobileSithsRefusal;
@@ -276,9 +284,9 @@ function auditRegistration(
     address: string;
     detail?: Record<string, unknown>;
   },
-): void {
-  const person = input.enrolment ? findPersonById(db, input.enrolment.personId) : undefined;
-  recordFoldedRefusal(db, {
+): Promise<void> {
+  const person = input.enrolment ? await findPersonById(db, input.enrolment.personId) : undefined;
+  await recordFoldedRefusal(db, {
     actorUserId: null,
     actorLabel: person?.hsaId ?? 'mobilt-siths',
     action: 'mobile_enrol',

@@ -1,10 +1,12 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import type { AppLoadContext } from '@remix-run/node';
 import { and, eq } from 'drizzle-orm';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { demoCards } from '../../db/demo-fixtures';
+import { first } from '../../db/engine';
 import { cards, persons, users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
+import { openTestDatabase } from '../../test-support/test-database';
 import { createPki } from '../pki/create-pki';
 import type { Pki } from '../pki/types';
 import { createTestLoadContext } from '../testing/load-context';
@@ -54,27 +56,29 @@ export interface MobileSithsFixture {
 export const testMasterKey = Buffer.alloc(32, 0x24);
 export const testAddress = '192.0.2.10';
 
-/** The demo database, a PKI over it, and Carina and Olof logged in with their cards. */
+/** The demo database, a PKI over it, and Carina and Olof logged in with their cards; the caller closes `db`. */
 export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
-  const db = openMigratedDatabase(':memory:');
+  const db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async () => 'no-password' });
   const pki = createPki({ db, masterKey: testMasterKey });
   await pki.ensureHierarchy();
   const context = { ...createTestLoadContext(db), pki } as AppLoadContext;
   const cardLogin = async (username: string, serial?: string): Promise<TestEndUser> => {
-    const user = db.select().from(users).where(eq(users.username, username)).get();
+    const user = first(await db.select().from(users).where(eq(users.username, username)).limit(1));
     if (!user?.personId) throw new Error(`no demo end user ${username}`);
-    const card = db
-      .select()
-      .from(cards)
-      .where(
-        and(
-          eq(cards.holderPersonId, user.personId),
-          eq(cards.state, 'active'),
-          ...(serial ? [eq(cards.serial, serial)] : []),
-        ),
-      )
-      .get();
+    const card = first(
+      await db
+        .select()
+        .from(cards)
+        .where(
+          and(
+            eq(cards.holderPersonId, user.personId),
+            eq(cards.state, 'active'),
+            ...(serial ? [eq(cards.serial, serial)] : []),
+          ),
+        )
+        .limit(1),
+    );
     if (!card) throw new Error(`no active card for ${username}`);
     const session = await context.sessions.create({
       userId: user.id,
@@ -99,7 +103,7 @@ export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
     carina,
     olof,
     async enrol(user, phone, code = '123456') {
-      const started = startMobileEnrolment(
+      const started = await startMobileEnrolment(
         db,
         { ...user, loginMethod: 'card' },
         { address: testAddress, now: new Date() },
@@ -124,7 +128,7 @@ export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
   };
 }
 
-export function personName(db: AppDatabase, personId: string): string {
-  const person = db.select().from(persons).where(eq(persons.id, personId)).get();
+export async function personName(db: AppDatabase, personId: string): Promise<string> {
+  const person = first(await db.select().from(persons).where(eq(persons.id, personId)).limit(1));
   return person ? `${person.givenName} ${person.surname}` : '';
 }

@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
+import { first } from '../../db/engine';
 import { placeOrder } from '../../db/orders';
 import { orders, users } from '../../db/schema';
 import { demoPersons, seedDemoData } from '../../db/seed';
+import { openTestDatabase } from '../../test-support/test-database';
 import { createLogger } from '../logger';
 import { type OrderExpirySweep, startOrderExpirySweep } from './expiry-sweep';
 
@@ -15,19 +17,21 @@ let sweep: OrderExpirySweep | undefined;
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-  db = openMigratedDatabase(':memory:');
+  db = await openTestDatabase();
   await seedDemoData(db, { hashPassword: async (password) => `fake$${password}`, now: placedAt });
   clock = placedAt;
 });
 
-afterEach(() => {
-  sweep?.stop();
+afterEach(async () => {
+  await sweep?.stop();
+  sweep = undefined;
   vi.useRealTimers();
+  await db.close();
 });
 
-function placeCarinasOrder(): string {
-  const chef = db.select().from(users).where(eq(users.username, 'chef')).get()!;
-  const result = placeOrder(db, {
+async function placeCarinasOrder(): Promise<string> {
+  const chef = first(await db.select().from(users).where(eq(users.username, 'chef')).limit(1))!;
+  const result = await placeOrder(db, {
     actor: { userId: chef.id, label: 'chef' },
     personIdentifier: demoPersons.carina.hsaId,
     type: 'mobile',
@@ -38,12 +42,13 @@ function placeCarinasOrder(): string {
   return result.orderId;
 }
 
-const stateOf = (orderId: string) => db.select().from(orders).where(eq(orders.id, orderId)).get()!.state;
+const stateOf = async (orderId: string) =>
+  first(await db.select().from(orders).where(eq(orders.id, orderId)).limit(1))!.state;
 
 describe('order expiry sweep', () => {
-  it('expires an unfulfilled order on the first sweep after three months, and not before', () => {
-    const orderId = placeCarinasOrder();
-    sweep = startOrderExpirySweep({
+  it('expires an unfulfilled order on the first sweep after three months, and not before', async () => {
+    const orderId = await placeCarinasOrder();
+    sweep = await startOrderExpirySweep({
       db,
       logger: createLogger('silent'),
       now: () => clock,
@@ -52,26 +57,29 @@ describe('order expiry sweep', () => {
 
     clock = new Date('2026-04-15T09:30:00Z');
     vi.advanceTimersByTime(hourMs);
-    expect(stateOf(orderId)).toBe('placed');
+    await sweep.idle();
+    expect(await stateOf(orderId)).toBe('placed');
 
     clock = new Date('2026-04-15T10:30:00Z');
     vi.advanceTimersByTime(hourMs);
-    expect(stateOf(orderId)).toBe('expired');
+    await sweep.idle();
+    expect(await stateOf(orderId)).toBe('expired');
   });
 
-  it('runs at start and on demand, and not after it is stopped', () => {
+  it('runs at start and on demand, and not after it is stopped', async () => {
     clock = new Date('2026-05-01T00:00:00Z');
-    sweep = startOrderExpirySweep({
+    sweep = await startOrderExpirySweep({
       db,
       logger: createLogger('silent'),
       now: () => clock,
       intervalMs: hourMs,
     });
-    const orderId = placeCarinasOrder();
-    sweep.stop();
+    const orderId = await placeCarinasOrder();
+    await sweep.stop();
     vi.advanceTimersByTime(10 * hourMs);
-    expect(stateOf(orderId)).toBe('placed');
-    expect(sweep.runOnce()).toBe(1);
-    expect(stateOf(orderId)).toBe('expired');
+    await sweep.idle();
+    expect(await stateOf(orderId)).toBe('placed');
+    expect(await sweep.runOnce()).toBe(1);
+    expect(await stateOf(orderId)).toBe('expired');
   });
 });

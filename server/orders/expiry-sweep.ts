@@ -13,32 +13,50 @@ export interface OrderExpirySweepOptions {
 
 export interface OrderExpirySweep {
   /** Expires what is due now and returns how many orders it expired. */
-  runOnce(): number;
-  stop(): void;
+  runOnce(): Promise<number>;
+  /** Settles when the timer's sweep that is running, if any, has ended. */
+  idle(): Promise<void>;
+  /** Stops the timer and waits for a sweep still running. */
+  stop(): Promise<void>;
 }
 
 /** Expires orders not fulfilled within three months: once at start, then every `intervalMs`. */
-export function startOrderExpirySweep({
+export async function startOrderExpirySweep({
   db,
   logger,
   now = () => new Date(),
   intervalMs = 60 * 60_000,
-}: OrderExpirySweepOptions): OrderExpirySweep {
-  const runOnce = () => {
-    const expired = expireStaleOrders(db, now());
+}: OrderExpirySweepOptions): Promise<OrderExpirySweep> {
+  const runOnce = async () => {
+    const expired = await expireStaleOrders(db, now());
     if (expired > 0) logger.info({ expired }, 'orders expired after three months');
     return expired;
   };
-  const sweep = () => {
+  const sweep = async () => {
     try {
-      runOnce();
+      await runOnce();
     } catch (error) {
       // A failed sweep (a locked database, say) must not take the server down; the next one retries.
       logger.error({ err: error }, 'order expiry sweep failed');
     }
   };
-  sweep();
-  const timer = setInterval(sweep, intervalMs);
+  await sweep();
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= sweep().finally(() => {
+      running = undefined;
+    });
+  }, intervalMs);
   timer.unref();
-  return { runOnce, stop: () => clearInterval(timer) };
+  const idle = async () => {
+    await running;
+  };
+  return {
+    runOnce,
+    idle,
+    async stop() {
+      clearInterval(timer);
+      await idle();
+    },
+  };
 }

@@ -1,17 +1,23 @@
 import { createPrivateKey } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { certificateAuthorities } from '../../db/schema';
 import { CaKeyDecryptionError, decryptCaKey } from './ca-key-store';
 import { createPki } from './create-pki';
-import { pkiFixture, testMasterKey } from './test-fixtures';
+import { pkiFixture as openPkiFixture, testMasterKey } from './test-fixtures';
 import { certificateAuthorityIds } from './types';
+
+async function pkiFixture() {
+  const fixture = await openPkiFixture();
+  onTestFinished(() => fixture.db.close());
+  return fixture;
+}
 
 describe('CA hierarchy and keys at rest', () => {
   it('creates the root and the four issuing CAs once, however often and by however many it is asked', async () => {
-    const { db, pki } = pkiFixture();
+    const { db, pki } = await pkiFixture();
     const second = createPki({ db, masterKey: testMasterKey });
     await Promise.all([pki.ensureHierarchy(), second.ensureHierarchy(), pki.ensureHierarchy()]);
-    const rows = db.select().from(certificateAuthorities).all();
+    const rows = await db.select().from(certificateAuthorities);
     expect(rows.map((row) => row.id).sort()).toEqual([...certificateAuthorityIds].sort());
     expect(rows.find((row) => row.id === 'person-hsa-id-3')).toMatchObject({
       parentId: 'root',
@@ -22,9 +28,9 @@ describe('CA hierarchy and keys at rest', () => {
   });
 
   it('stores each CA key encrypted: neither the PKCS#8 nor the private scalar is in the stored value', async () => {
-    const { db, pki } = pkiFixture();
+    const { db, pki } = await pkiFixture();
     await pki.ensureHierarchy();
-    for (const row of db.select().from(certificateAuthorities).all()) {
+    for (const row of await db.select().from(certificateAuthorities)) {
       const pkcs8 = decryptCaKey(testMasterKey, row.id, row.encryptedPrivateKey);
       const scalar = Buffer.from(
         createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d!,
@@ -39,7 +45,7 @@ describe('CA hierarchy and keys at rest', () => {
   });
 
   it('refuses to use the CAs under another master key', async () => {
-    const { db, pki } = pkiFixture();
+    const { db, pki } = await pkiFixture();
     await pki.ensureHierarchy();
     const other = createPki({ db, masterKey: Buffer.alloc(32, 0x17) });
     await expect(other.ensureHierarchy()).rejects.toBeInstanceOf(CaKeyDecryptionError);
@@ -47,13 +53,9 @@ describe('CA hierarchy and keys at rest', () => {
   });
 
   it("refuses one CA's key moved into another CA's row", async () => {
-    const { db, pki } = pkiFixture();
+    const { db, pki } = await pkiFixture();
     await pki.ensureHierarchy();
-    const root = db
-      .select()
-      .from(certificateAuthorities)
-      .all()
-      .find((row) => row.id === 'root')!;
+    const root = (await db.select().from(certificateAuthorities)).find((row) => row.id === 'root')!;
     expect(() => decryptCaKey(testMasterKey, 'card-transport', root.encryptedPrivateKey)).toThrow(
       CaKeyDecryptionError,
     );

@@ -196,14 +196,18 @@ export function createPki(options: PkiOptions): Pki {
         issuer: ca.certificate.subjectName,
         thisUpdate,
         nextUpdate: new Date(thisUpdate.getTime() + crlLifetimeMs),
-        entries: listRevokedEidsOfCa(options.db, id).map((eid) => ({
+        entries: (await listRevokedEidsOfCa(options.db, id)).map((eid) => ({
           serialNumber: eid.certificateSerial,
           revocationDate: wholeSeconds(eid.revokedAt),
           ...(crlReasons[eid.revocationReason] ? { reason: crlReasons[eid.revocationReason] } : {}),
         })),
         extensions: [
           new x509.AuthorityKeyIdentifierExtension(ca.keyId),
-          new x509.Extension(oid.crlNumber, false, bufferSource(derInteger(takeCrlNumber(options.db, id)))),
+          new x509.Extension(
+            oid.crlNumber,
+            false,
+            bufferSource(derInteger(await takeCrlNumber(options.db, id))),
+          ),
         ],
         signingKey: ca.privateKey,
         signingAlgorithm,

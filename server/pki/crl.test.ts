@@ -1,14 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { registerCardEids, retireEid } from '../../db/eids';
-import { cardKeys, holderWithEmail, pkiFixture } from './test-fixtures';
+import { cardKeys, holderWithEmail, pkiFixture as openPkiFixture } from './test-fixtures';
 import { bufferSource, x509 } from './x509';
 
 const now = new Date('2026-02-01T10:00:00Z');
 const crlNumberOf = (crl: x509.X509Crl) => Buffer.from(crl.getExtension('2.5.29.20')!.value).readUInt8(2);
 
+async function pkiFixture(options: Parameters<typeof openPkiFixture>[0]) {
+  const fixture = await openPkiFixture(options);
+  onTestFinished(() => fixture.db.close());
+  return fixture;
+}
+
 describe('pki.crl', () => {
   it("lists the CA's revoked eIDs with date and reason, signed by the CA, valid for a day", async () => {
-    const fixture = pkiFixture({ now: () => now });
+    const fixture = await pkiFixture({ now: () => now });
     const certificates = await fixture.pki.issueCardCertificates({
       holder: holderWithEmail,
       cardSerial: fixture.cardSerial,
@@ -16,15 +22,15 @@ describe('pki.crl', () => {
       keys: cardKeys(),
       validTo: new Date('2031-01-01T00:00:00Z'),
     });
-    const ids = registerCardEids(fixture.db, {
+    const ids = await registerCardEids(fixture.db, {
       personId: fixture.personId,
       cardId: fixture.cardId,
       trustLevel: 3,
       certificates,
     });
     const revokedAt = new Date('2026-02-02T08:30:00Z');
-    retireEid(fixture.db, ids.authentication, 'stolen', revokedAt);
-    retireEid(fixture.db, ids.signature, 'incorrect_data', revokedAt);
+    await retireEid(fixture.db, ids.authentication, 'stolen', revokedAt);
+    await retireEid(fixture.db, ids.signature, 'incorrect_data', revokedAt);
 
     const crl = new x509.X509Crl(bufferSource(await fixture.pki.crl('person-hsa-id-3')));
     const ca = new x509.X509Certificate((await fixture.pki.caCertificate('person-hsa-id-3')).pem);
@@ -42,7 +48,7 @@ describe('pki.crl', () => {
   });
 
   it('is not verified by another CA, and counts its CRL number up', async () => {
-    const fixture = pkiFixture({ now: () => now });
+    const fixture = await pkiFixture({ now: () => now });
     const first = new x509.X509Crl(bufferSource(await fixture.pki.crl('person-hsa-id-2')));
     const second = new x509.X509Crl(bufferSource(await fixture.pki.crl('person-hsa-id-2')));
     const other = new x509.X509Certificate((await fixture.pki.caCertificate('person-hsa-id-3')).pem);

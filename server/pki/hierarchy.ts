@@ -73,8 +73,8 @@ export async function loadOrCreateHierarchy(
   for (const definition of caDefinitions) {
     const parent = definition.parentId ? loaded.get(definition.parentId) : undefined;
     const row =
-      findCertificateAuthority(db, definition.id) ??
-      insertCertificateAuthorityIfAbsent(db, await createCa(definition, parent, masterKey, now));
+      (await findCertificateAuthority(db, definition.id)) ??
+      (await insertCertificateAuthorityIfAbsent(db, await createCa(definition, parent, masterKey, now)));
     loaded.set(definition.id, await loadCa(row, parent, masterKey));
   }
   return loaded;

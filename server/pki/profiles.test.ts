@@ -1,8 +1,14 @@
 import { X509Certificate as NodeCertificate } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { readPrintableString, readUtf8StringSequence } from './der';
 import { oid } from './oids';
-import { cardKeys, holderWithEmail, holderWithoutEmail, newKey, pkiFixture } from './test-fixtures';
+import {
+  cardKeys,
+  holderWithEmail,
+  holderWithoutEmail,
+  newKey,
+  pkiFixture as openPkiFixture,
+} from './test-fixtures';
 import type { IssuedCertificate } from './types';
 import { x509 } from './x509';
 
@@ -30,8 +36,14 @@ const addYears = (date: Date, years: number) => {
   return result;
 };
 
+async function pkiFixture(options: Parameters<typeof openPkiFixture>[0]) {
+  const fixture = await openPkiFixture(options);
+  onTestFinished(() => fixture.db.close());
+  return fixture;
+}
+
 async function issueCard(trustLevel: 2 | 3 = 3, holder = holderWithEmail, options = {}) {
-  const { pki } = pkiFixture({ now: () => now, ...options });
+  const { pki } = await pkiFixture({ now: () => now, ...options });
   return {
     pki,
     certificates: await pki.issueCardCertificates({
@@ -141,7 +153,7 @@ describe('card certificate profile', () => {
 
   it('never outlives its CA', async () => {
     let at = now;
-    const { pki } = pkiFixture({ now: () => at });
+    const { pki } = await pkiFixture({ now: () => at });
     const ca = new x509.X509Certificate((await pki.caCertificate('person-hsa-id-3')).pem);
     at = addYears(now, 12);
     const issued = await pki.issueCardCertificates({
@@ -183,7 +195,7 @@ describe('card certificate profile', () => {
 
 describe('transport certificate profile', () => {
   it('names the card, not a person, and is issued by the transport CA for three years', async () => {
-    const { pki } = pkiFixture({ now: () => now });
+    const { pki } = await pkiFixture({ now: () => now });
     const issued = await pki.issueTransportCertificate({ cardSerial, publicKey: newKey() });
     const certificate = parse(issued);
     expect(issued.issuingCa).toBe('card-transport');
@@ -198,7 +210,7 @@ describe('transport certificate profile', () => {
 
 describe('Mobile SITHS certificate profile', () => {
   it('names the holder and the device, is issued by the mobile CA for two years', async () => {
-    const { pki } = pkiFixture({ now: () => now });
+    const { pki } = await pkiFixture({ now: () => now });
     const issued = await pki.issueMobileCertificate({
       holder: holderWithEmail,
       deviceId: 'device-1',

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { newId } from '../../db/ids';
 import { cards, persons, units } from '../../db/schema';
+import { openTestDatabase } from '../../test-support/test-database';
 import { createPki, type PkiOptions } from './create-pki';
 import type { CertificateHolder, Pki } from './types';
 
@@ -41,44 +42,41 @@ export interface PkiFixture {
   cardSerial: string;
 }
 
-/** An in-memory database with one person holding one active trust-level-3 card, and a PKI over it. */
-export function pkiFixture(options: Partial<Omit<PkiOptions, 'db'>> = {}): PkiFixture {
-  const db = openMigratedDatabase(':memory:');
+/**
+ * A fresh test database with one person holding one active trust-level-3 card, and a PKI over it. The caller
+ * closes `db`.
+ */
+export async function pkiFixture(options: Partial<Omit<PkiOptions, 'db'>> = {}): Promise<PkiFixture> {
+  const db = await openTestDatabase();
   const unitId = newId();
   const personId = newId();
   const cardId = newId();
   const cardSerial = '9752000000000000001';
-  db.insert(units)
-    .values({
-      id: unitId,
-      hsaId: 'SE2321000131-E000000000001',
-      name: 'Testenheten',
-      organisation: 'Testregionen',
-    })
-    .run();
-  db.insert(persons)
-    .values({
-      id: personId,
-      hsaId: holderWithEmail.hsaId,
-      givenName: holderWithEmail.givenName,
-      surname: holderWithEmail.surname,
-      email: holderWithEmail.email,
-    })
-    .run();
-  db.insert(cards)
-    .values({
-      id: cardId,
-      serial: cardSerial,
-      kind: 'ordinary',
-      productCode: 'SITHS-ORD-3',
-      trustLevel: 3,
-      state: 'active',
-      holderPersonId: personId,
-      unitId,
-      validFrom: new Date('2025-01-01T00:00:00Z'),
-      validTo: new Date('2030-01-01T00:00:00Z'),
-    })
-    .run();
+  await db.insert(units).values({
+    id: unitId,
+    hsaId: 'SE2321000131-E000000000001',
+    name: 'Testenheten',
+    organisation: 'Testregionen',
+  });
+  await db.insert(persons).values({
+    id: personId,
+    hsaId: holderWithEmail.hsaId,
+    givenName: holderWithEmail.givenName,
+    surname: holderWithEmail.surname,
+    email: holderWithEmail.email,
+  });
+  await db.insert(cards).values({
+    id: cardId,
+    serial: cardSerial,
+    kind: 'ordinary',
+    productCode: 'SITHS-ORD-3',
+    trustLevel: 3,
+    state: 'active',
+    holderPersonId: personId,
+    unitId,
+    validFrom: new Date('2025-01-01T00:00:00Z'),
+    validTo: new Date('2030-01-01T00:00:00Z'),
+  });
   const pki = createPki({ db, masterKey: testMasterKey, ...options });
   return { db, pki, personId, cardId, cardSerial };
 }

@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findEidByCertificate, registerCardEids, retireEid } from '../../db/eids';
 import { eids } from '../../db/schema';
 import { cardKeys, holderWithEmail, newKey, type PkiFixture, pkiFixture } from './test-fixtures';
@@ -12,7 +12,7 @@ let fixture: PkiFixture;
 let certificates: CardCertificates;
 
 beforeEach(async () => {
-  fixture = pkiFixture({ now: () => issuedAt });
+  fixture = await pkiFixture({ now: () => issuedAt });
   certificates = await fixture.pki.issueCardCertificates({
     holder: holderWithEmail,
     cardSerial: fixture.cardSerial,
@@ -22,8 +22,10 @@ beforeEach(async () => {
   });
 });
 
-const register = () =>
-  registerCardEids(fixture.db, {
+afterEach(() => fixture.db.close());
+
+const register = async () =>
+  await registerCardEids(fixture.db, {
     personId: fixture.personId,
     cardId: fixture.cardId,
     trustLevel: 3,
@@ -51,7 +53,7 @@ async function foreignCertificate(issuerName: string): Promise<Buffer> {
 
 describe('pki.validate', () => {
   it('accepts a registered certificate and tells whose eID it is', async () => {
-    const ids = register();
+    const ids = await register();
     const result = await fixture.pki.validate(certificates.authentication.der, { at });
     expect(result).toMatchObject({
       ok: true,
@@ -97,7 +99,7 @@ describe('pki.validate', () => {
   });
 
   it('refuses a tampered certificate', async () => {
-    register();
+    await register();
     const tampered = Buffer.from(certificates.authentication.der);
     const name = tampered.indexOf(Buffer.from(holderWithEmail.hsaId, 'ascii'));
     expect(name).toBeGreaterThan(0);
@@ -116,7 +118,7 @@ describe('pki.validate', () => {
   });
 
   it('refuses a certificate before its validity and after it', async () => {
-    register();
+    await register();
     const { validFrom, validTo } = certificates.authentication;
     const before = new Date(validFrom.getTime() - 1000);
     const after = new Date(validTo.getTime() + 1000);
@@ -132,14 +134,14 @@ describe('pki.validate', () => {
   });
 
   it('refuses a revoked eID and an eID the register marks expired', async () => {
-    const ids = register();
-    expect(retireEid(fixture.db, ids.authentication, 'lost', at)).toBe(true);
+    const ids = await register();
+    expect(await retireEid(fixture.db, ids.authentication, 'lost', at)).toBe(true);
     expect(await fixture.pki.validate(certificates.authentication.der, { at })).toMatchObject({
       ok: false,
       reason: 'revoked',
     });
-    fixture.db.update(eids).set({ state: 'expired' }).where(eq(eids.id, ids.signature)).run();
-    const signature = findEidByCertificate(
+    await fixture.db.update(eids).set({ state: 'expired' }).where(eq(eids.id, ids.signature));
+    const signature = await findEidByCertificate(
       fixture.db,
       'person-hsa-id-3',
       certificates.signature.serialNumber,
@@ -152,7 +154,7 @@ describe('pki.validate', () => {
   });
 
   it('uses the clock it was given when no time is asked for', async () => {
-    register();
+    await register();
     expect((await fixture.pki.validate(certificates.cardAuthentication.der)).ok).toBe(true);
   });
 });

@@ -72,7 +72,7 @@ export async function validateCertificate(
     if (at > onPath.notAfter)
       return reject('expired', `${onPath.subject} expired ${onPath.notAfter.toISOString()}`);
   }
-  const eid = findEidByCertificate(db, issuer.id, certificate.serialNumber);
+  const eid = await findEidByCertificate(db, issuer.id, certificate.serialNumber);
   if (!eid)
     return reject(
       'unknown_certificate',

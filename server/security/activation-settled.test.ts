@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../app/auth/password.server';
 import { findActivationOrder, isActivationRecorded } from '../../db/card-lifecycle';
+import { first } from '../../db/engine';
 import { findJob } from '../../db/jobs';
 import { cards, orders } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
@@ -23,7 +24,7 @@ const sockets = new TestSockets(() => testServer.url);
 beforeEach(async () => {
   testServer = await startTestServer({ jobTimeouts: { reconnectGraceMs: 100 } });
   await seedDemoData(testServer.db, { hashPassword });
-  addAgent(testServer.db, token);
+  await addAgent(testServer.db, token);
 });
 
 afterEach(async () => {
@@ -40,8 +41,10 @@ async function runningActivation() {
     .timeout(2_000)
     .emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
   const { agentId, agentSessionId } = testServer.server.services.agentRegistry.list().at(-1)!;
-  const card = testServer.db.select().from(cards).where(eq(cards.serial, reserveSerial)).get()!;
-  const activation = findActivationOrder(testServer.db, card.id)!;
+  const card = first(
+    await testServer.db.select().from(cards).where(eq(cards.serial, reserveSerial)).limit(1),
+  )!;
+  const activation = (await findActivationOrder(testServer.db, card.id))!;
   const started = await testServer.server.services.jobs.startJob({
     kind: 'activate',
     agentId,
@@ -56,10 +59,10 @@ async function runningActivation() {
   });
   if (!started.ok) throw new Error(started.message);
   /** What confirm_certificates records, all at once: the card active, the order fulfilled. */
-  const recordActivation = () => {
-    testServer.db.update(cards).set({ state: 'active' }).where(eq(cards.id, card.id)).run();
-    testServer.db.update(orders).set({ state: 'fulfilled' }).where(eq(orders.id, activation.id)).run();
-    expect(isActivationRecorded(testServer.db, activation.id, reserveSerial)).toBe(true);
+  const recordActivation = async () => {
+    await testServer.db.update(cards).set({ state: 'active' }).where(eq(cards.id, card.id));
+    await testServer.db.update(orders).set({ state: 'fulfilled' }).where(eq(orders.id, activation.id));
+    expect(await isActivationRecorded(testServer.db, activation.id, reserveSerial)).toBe(true);
   };
   return { agent, jobId: started.jobId, recordActivation };
 }
@@ -67,7 +70,7 @@ async function runningActivation() {
 const ended = async (jobId: string) => {
   const deadline = Date.now() + 3_000;
   for (;;) {
-    const job = findJob(testServer.db, jobId)!;
+    const job = (await findJob(testServer.db, jobId))!;
     if (job.state !== 'queued' && job.state !== 'running') return job;
     if (Date.now() > deadline) throw new Error('the job did not end');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -77,15 +80,15 @@ const ended = async (jobId: string) => {
 describe('an activation the server has recorded', () => {
   it('succeeds when its agent is lost afterwards', async () => {
     const { agent, jobId, recordActivation } = await runningActivation();
-    recordActivation();
+    await recordActivation();
     agent.close();
     expect(await ended(jobId)).toMatchObject({ state: 'succeeded', errorCode: null });
   });
 
   it('succeeds when support cancels it afterwards', async () => {
     const { jobId, recordActivation } = await runningActivation();
-    recordActivation();
-    testServer.server.services.jobs.cancel(jobId);
+    await recordActivation();
+    await testServer.server.services.jobs.cancel(jobId);
     expect(await ended(jobId)).toMatchObject({ state: 'succeeded' });
   });
 

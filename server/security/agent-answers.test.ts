@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { first } from '../../db/engine';
 import { jobs } from '../../db/schema';
 import type { CardExchangeAnswer } from '../../protocol/card-exchange';
 import type { JobAck } from '../../protocol/support-events';
@@ -19,7 +20,7 @@ const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
-  addAgent(testServer.db, token);
+  await addAgent(testServer.db, token);
 });
 
 afterEach(async () => {
@@ -53,7 +54,7 @@ describe('an agent answering outside the protocol', () => {
       const ack = await startCardCheck();
       expect(ack).toMatchObject({ ok: false });
       expect(JSON.stringify(ack)).not.toContain('internal');
-      const job = testServer.db.select().from(jobs).get()!;
+      const job = first(await testServer.db.select().from(jobs).limit(1))!;
       expect(job).toMatchObject({ state: 'failed', errorCode: 'agent_protocol_error' });
     },
   );
@@ -61,7 +62,7 @@ describe('an agent answering outside the protocol', () => {
   it('a valid acceptance still starts the job', async () => {
     await agentAnsweringOffersWith({ accepted: true });
     expect(await startCardCheck()).toMatchObject({ ok: true });
-    const job = testServer.db.select().from(jobs).get()!;
+    const job = first(await testServer.db.select().from(jobs).limit(1))!;
     expect(job.state).toBe('running');
   });
 });
@@ -82,9 +83,11 @@ describe('card exchanges for a job the connection does not run', () => {
     });
     const started = await startCardCheck();
     expect(started.ok).toBe(true);
-    const { id } = testServer.db.select().from(jobs).get()!;
-    testServer.server.services.jobs.cancel(id);
-    expect(testServer.db.select().from(jobs).where(eq(jobs.id, id)).get()!.state).toBe('cancelled');
+    const { id } = first(await testServer.db.select().from(jobs).limit(1))!;
+    await testServer.server.services.jobs.cancel(id);
+    expect(first(await testServer.db.select().from(jobs).where(eq(jobs.id, id)).limit(1))!.state).toBe(
+      'cancelled',
+    );
     expect(await exchange(id)).toMatchObject({ ok: false, code: 'job_not_active' });
   });
 });

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { first } from '../../db/engine';
 import { auditEvents, jobSteps, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, StepReport } from '../../protocol/jobs';
@@ -20,7 +21,7 @@ const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer({ jobTimeouts: { reconnectGraceMs: 5_000 } });
-  addAgent(testServer.db, token);
+  await addAgent(testServer.db, token);
 });
 
 afterEach(async () => {
@@ -80,7 +81,8 @@ async function runningCardCheck(agentSessionId: string) {
   return { jobId: started.jobId, call };
 }
 
-const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+const jobRow = async (jobId: string) =>
+  first(await testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1))!;
 const until = async (condition: () => boolean, timeoutMs = 3_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -107,7 +109,7 @@ describe('one live agent connection per device token', () => {
     const { jobId } = await runningCardCheck(first.agentSessionId);
     expect(await first.report(jobId, 1, 'reader_found')).toEqual({ ok: true, lastSequence: 1 });
     await agentConnection([]);
-    expect(jobRow(jobId)).toMatchObject({ state: 'running', errorCode: null, lastSequence: 1 });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', errorCode: null, lastSequence: 1 });
   });
 
   it('refuses steps, outcomes and exchanges for a job this connection neither accepted nor resumed', async () => {
@@ -124,14 +126,13 @@ describe('one live agent connection per device token', () => {
       signature: Buffer.from('signature').toString('base64'),
     });
     expect(exchange).toMatchObject({ ok: false });
-    expect(jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 1 });
-    expect(jobRow(jobId).agentSessionId).not.toBe(intruder.agentSessionId);
-    expect(testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId)).all()).toHaveLength(1);
-    const refusals = testServer.db
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', lastSequence: 1 });
+    expect((await jobRow(jobId)).agentSessionId).not.toBe(intruder.agentSessionId);
+    expect(await testServer.db.select().from(jobSteps).where(eq(jobSteps.jobId, jobId))).toHaveLength(1);
+    const refusals = await testServer.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.action, 'agent_report_refused'))
-      .all();
+      .where(eq(auditEvents.action, 'agent_report_refused'));
     expect(refusals).toEqual([expect.objectContaining({ objectId: jobId, outcome: 'refused' })]);
   });
 
@@ -142,7 +143,7 @@ describe('one live agent connection per device token', () => {
     const back = await agentConnection([jobId]);
     expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
     expect(await back.finish(jobId, 3)).toEqual({ ok: true, lastSequence: 3 });
-    expect(jobRow(jobId)).toMatchObject({ state: 'succeeded', agentSessionId: back.agentSessionId });
+    expect(await jobRow(jobId)).toMatchObject({ state: 'succeeded', agentSessionId: back.agentSessionId });
   });
 
   it('sends a retry to the one live connection, never to a replaced one', async () => {
@@ -155,6 +156,6 @@ describe('one live agent connection per device token', () => {
     const retryId = (retried as { jobId: string }).jobId;
     expect(second.offers.map((offer) => offer.jobId)).toEqual([retryId]);
     expect(first.offers.map((offer) => offer.jobId)).toEqual([jobId]);
-    expect(jobRow(retryId).agentSessionId).toBe(second.agentSessionId);
+    expect((await jobRow(retryId)).agentSessionId).toBe(second.agentSessionId);
   });
 });

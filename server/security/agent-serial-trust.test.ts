@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthOrder } from '../../db/auth-orders';
 import { registerCardEids } from '../../db/eids';
+import { first } from '../../db/engine';
 import { authOrders, cards, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
@@ -27,8 +28,8 @@ const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
-  addAgent(testServer.db, token);
-  ({ personId } = addCardHolder(testServer.db, victimSerial));
+  await addAgent(testServer.db, token);
+  ({ personId } = await addCardHolder(testServer.db, victimSerial));
 });
 
 afterEach(async () => {
@@ -64,7 +65,7 @@ async function agent() {
 }
 
 async function loginJob(connection: Awaited<ReturnType<typeof agent>>) {
-  const order = createAuthOrder(
+  const order = await createAuthOrder(
     testServer.db,
     { purpose: 'login', method: 'card', ttlMs: 60_000 },
     new Date(),
@@ -76,9 +77,10 @@ async function loginJob(connection: Awaited<ReturnType<typeof agent>>) {
   return { jobId: ack.jobId, challenge: order.challenge };
 }
 
-const victimState = () =>
-  testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).get()!.state;
-const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+const victimState = async () =>
+  first(await testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).limit(1))!.state;
+const jobRow = async (jobId: string) =>
+  first(await testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1))!;
 
 /** A registered eID on the victim card whose private key this test holds, as the real card would. */
 async function victimCardKey(): Promise<{ certificate: Buffer; privateKey: KeyObject }> {
@@ -103,8 +105,10 @@ async function victimCardKey(): Promise<{ certificate: Buffer; privateKey: KeyOb
     },
     validTo: new Date('2031-01-01T00:00:00Z'),
   });
-  const card = testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).get()!;
-  registerCardEids(testServer.db, { personId, cardId: card.id, trustLevel: 3, certificates });
+  const card = first(
+    await testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).limit(1),
+  )!;
+  await registerCardEids(testServer.db, { personId, cardId: card.id, trustLevel: 3, certificates });
   return { certificate: certificates.authentication.der, privateKey: authentication.privateKey };
 }
 
@@ -121,8 +125,8 @@ describe('the card serial an agent reports', () => {
     })) as JobAck;
     const jobId = (started as { jobId: string }).jobId;
     expect(await connection.claimPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(victimState()).toBe('active');
-    expect(jobRow(jobId)).toMatchObject({
+    expect(await victimState()).toBe('active');
+    expect(await jobRow(jobId)).toMatchObject({
       cardSerial: null,
       provenCardSerial: null,
       errorCode: 'pin_blocked',
@@ -135,8 +139,8 @@ describe('the card serial an agent reports', () => {
     const connection = await agent();
     const { jobId } = await loginJob(connection);
     expect(await connection.claimPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(victimState()).toBe('active');
-    expect(jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: null });
+    expect(await victimState()).toBe('active');
+    expect(await jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: null });
   });
 
   it('locks the card that proved itself with its own key in the job', async () => {
@@ -151,16 +155,18 @@ describe('the card serial an agent reports', () => {
       signature: signature.toString('base64'),
     });
     expect(answer).toEqual({ ok: true });
-    expect(jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: victimSerial });
+    expect(await jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: victimSerial });
     expect(await connection.claimPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(victimState()).toBe('locked');
+    expect(await victimState()).toBe('locked');
   });
 
   it('does not mark a card unlocked when the agent reports the unlock done without the card’s proof', async () => {
-    const card = testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).get()!;
-    testServer.db.update(cards).set({ state: 'locked' }).where(eq(cards.id, card.id)).run();
+    const card = first(
+      await testServer.db.select().from(cards).where(eq(cards.serial, victimSerial)).limit(1),
+    )!;
+    await testServer.db.update(cards).set({ state: 'locked' }).where(eq(cards.id, card.id));
     const connection = await agent();
-    const order = createAuthOrder(
+    const order = await createAuthOrder(
       testServer.db,
       { purpose: 'unlock', method: 'card', cardId: card.id, expectedPersonId: personId, ttlMs: 60_000 },
       new Date(),
@@ -177,8 +183,10 @@ describe('the card serial an agent reports', () => {
         at: Date.now(),
       }),
     ).toMatchObject({ ok: true });
-    expect(victimState()).toBe('locked');
-    const orderRow = testServer.db.select().from(authOrders).where(eq(authOrders.id, order.orderId)).get()!;
+    expect(await victimState()).toBe('locked');
+    const orderRow = first(
+      await testServer.db.select().from(authOrders).where(eq(authOrders.id, order.orderId)).limit(1),
+    )!;
     expect(orderRow.state).not.toBe('completed');
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppLoadContext } from '@remix-run/node';
 import { count, eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { translator } from '~/i18n/catalogue';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import * as enrolmentStatus from '../../app/routes/mina-sidor.hamta-mobilt-siths.status.$enrolmentId';
@@ -9,6 +9,7 @@ import * as cardOrderStatus from '../../app/routes/mina-sidor.kortorder.$orderId
 import * as mobileLogin from '../../app/routes/mina-sidor.logga-in.annan-enhet';
 import * as cardLogin from '../../app/routes/mina-sidor.logga-in.denna-enhet';
 import * as mobileOrderStatus from '../../app/routes/mina-sidor.mobilt-siths.status.$orderId';
+import { first } from '../../db/engine';
 import { auditEvents, authOrders } from '../../db/schema';
 import { AnonymousLimits, anonymousStartLimit } from '../auth/anonymous-limits';
 
@@ -23,13 +24,14 @@ let addressCounter = 0;
 beforeEach(async () => {
   harness ??= await createRouteHarness();
 });
+afterAll(() => harness?.db.close());
 
 const fromAddress = (): AppLoadContext => ({
   ...harness.context,
   clientAddress: `198.51.100.${++addressCounter}`,
 });
-const authOrderRows = () => harness.db.select({ n: count() }).from(authOrders).get()!.n;
-const auditRows = () => harness.db.select({ n: count() }).from(auditEvents).get()!.n;
+const authOrderRows = async () => first(await harness.db.select({ n: count() }).from(authOrders).limit(1))!.n;
+const auditRows = async () => first(await harness.db.select({ n: count() }).from(auditEvents).limit(1))!.n;
 const get = (path: string, cookie?: string) =>
   new Request(`http://localhost${path}`, cookie ? { headers: { Cookie: cookie } } : {});
 
@@ -50,19 +52,19 @@ async function getLoginPage(context: AppLoadContext, cookie?: string) {
 describe('the Mobile SITHS login page', () => {
   it('reuses the browser’s open order on every reload: one order, one row', async () => {
     const context = fromAddress();
-    const before = authOrderRows();
+    const before = await authOrderRows();
     const first = await getLoginPage(context);
     expect(first.status).toBe(200);
     for (let index = 0; index < 30; index++) {
       const again = await getLoginPage(context, first.cookie);
       expect(again.data.orderId).toBe(first.data.orderId);
     }
-    expect(authOrderRows()).toBe(before + 1);
+    expect(await authOrderRows()).toBe(before + 1);
   });
 
   it('starts at most ten orders a minute for a client that keeps no cookie, then answers 429 in Swedish', async () => {
     const context = fromAddress();
-    const before = authOrderRows();
+    const before = await authOrderRows();
     const statuses: number[] = [];
     let refused: Awaited<ReturnType<typeof getLoginPage>> | undefined;
     for (let index = 0; index < 100; index++) {
@@ -70,7 +72,7 @@ describe('the Mobile SITHS login page', () => {
       statuses.push(page.status);
       if (page.status === 429) refused = page;
     }
-    expect(authOrderRows()).toBe(before + anonymousStartLimit.perWindow);
+    expect(await authOrderRows()).toBe(before + anonymousStartLimit.perWindow);
     expect(statuses.filter((status) => status === 429)).toHaveLength(100 - anonymousStartLimit.perWindow);
     expect(refused?.data).toMatchObject({ tooManyStarts: true });
     expect(Number(refused?.retryAfter)).toBeGreaterThan(0);
@@ -100,7 +102,7 @@ describe('the Mobile SITHS login page', () => {
 describe('card login on this computer', () => {
   it('starts at most ten orders a minute per address', async () => {
     const context = fromAddress();
-    const before = authOrderRows();
+    const before = await authOrderRows();
     const statuses: number[] = [];
     for (let index = 0; index < 30; index++) {
       const outcome = await callRoute(
@@ -110,7 +112,7 @@ describe('card login on this computer', () => {
       );
       statuses.push(outcome.status);
     }
-    expect(authOrderRows()).toBe(before + anonymousStartLimit.perWindow);
+    expect(await authOrderRows()).toBe(before + anonymousStartLimit.perWindow);
     expect(statuses.filter((status) => status === 429)).toHaveLength(30 - anonymousStartLimit.perWindow);
   });
 });
@@ -118,7 +120,7 @@ describe('card login on this computer', () => {
 describe('polling ids that are not yours', () => {
   it('writes one audit row per address and reason a minute, however often an unknown Mobile SITHS order is polled', async () => {
     const context = fromAddress();
-    const before = auditRows();
+    const before = await auditRows();
     for (let index = 0; index < 200; index++) {
       const orderId = index % 2 ? randomUUID() : 'not-a-uuid';
       const outcome = await callRoute(
@@ -129,12 +131,12 @@ describe('polling ids that are not yours', () => {
       );
       expect(outcome.status).toBe(404);
     }
-    expect(auditRows()).toBe(before + 2);
+    expect(await auditRows()).toBe(before + 2);
   });
 
   it('writes nothing for unknown card orders, and one row a minute for unknown enrolments', async () => {
     const context = fromAddress();
-    const before = auditRows();
+    const before = await auditRows();
     for (let index = 0; index < 100; index++) {
       const orderId = randomUUID();
       const card = await callRoute(cardOrderStatus.loader, get(`/mina-sidor/kortorder/${orderId}`), context, {
@@ -142,20 +144,17 @@ describe('polling ids that are not yours', () => {
       });
       expect(card.status).toBe(404);
     }
-    expect(auditRows()).toBe(before);
+    expect(await auditRows()).toBe(before);
     const olof = await harness.request('/mina-sidor/hamta-mobilt-siths/status/x', { as: 'olof' });
     for (let index = 0; index < 100; index++) {
       const enrolmentId = randomUUID();
       const outcome = await callRoute(enrolmentStatus.loader, olof, context, { enrolmentId });
       expect(outcome.status).toBe(404);
     }
-    expect(auditRows()).toBe(before + 1);
-    const refusals = harness.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, 'mobile_enrol_status'))
-      .all()
-      .filter((event) => event.detail?.clientAddress === context.clientAddress);
+    expect(await auditRows()).toBe(before + 1);
+    const refusals = (
+      await harness.db.select().from(auditEvents).where(eq(auditEvents.action, 'mobile_enrol_status'))
+    ).filter((event) => event.detail?.clientAddress === context.clientAddress);
     expect(refusals).toHaveLength(1);
   });
 });

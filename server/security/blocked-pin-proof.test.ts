@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthOrder } from '../../db/auth-orders';
 import { registerCardEids } from '../../db/eids';
+import { first } from '../../db/engine';
 import { cards, jobs } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
@@ -38,8 +39,8 @@ const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
-  addAgent(testServer.db, token);
-  ({ personId } = addCardHolder(testServer.db, cardSerial));
+  await addAgent(testServer.db, token);
+  ({ personId } = await addCardHolder(testServer.db, cardSerial));
 });
 
 afterEach(async () => {
@@ -91,7 +92,7 @@ async function cardCheckJob(connection: Agent) {
 
 /** A Mina sidor card login claimed by the agent. */
 async function loginJob(connection: Agent) {
-  const order = createAuthOrder(
+  const order = await createAuthOrder(
     testServer.db,
     { purpose: 'login', method: 'card', ttlMs: 60_000 },
     new Date(),
@@ -119,8 +120,8 @@ async function cardKeys() {
     },
     validTo: new Date('2031-01-01T00:00:00Z'),
   });
-  const card = testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).get()!;
-  registerCardEids(testServer.db, { personId, cardId: card.id, trustLevel: 3, certificates });
+  const card = first(await testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).limit(1))!;
+  await registerCardEids(testServer.db, { personId, cardId: card.id, trustLevel: 3, certificates });
   return {
     cardAuthentication: {
       certificate: certificates.cardAuthentication.der,
@@ -150,8 +151,10 @@ function proveCard(
   });
 }
 
-const cardState = () => testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).get()!.state;
-const jobRow = (jobId: string) => testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+const cardState = async () =>
+  first(await testServer.db.select().from(cards).where(eq(cards.serial, cardSerial)).limit(1))!.state;
+const jobRow = async (jobId: string) =>
+  first(await testServer.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1))!;
 
 describe('a blocked PIN found in a job', () => {
   it('locks the card that proved itself with 9E in a support card check, answered with nothing secret', async () => {
@@ -164,9 +167,9 @@ describe('a blocked PIN found in a job', () => {
       challenge: challenge!,
     });
     expect(answer).toEqual({ ok: true });
-    expect(jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: cardSerial });
+    expect(await jobRow(jobId)).toMatchObject({ cardSerial: null, provenCardSerial: cardSerial });
     expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(cardState()).toBe('locked');
+    expect(await cardState()).toBe('locked');
   });
 
   it('locks the card that proved itself with 9E in a login, answered with nothing secret', async () => {
@@ -176,7 +179,7 @@ describe('a blocked PIN found in a job', () => {
     const answer = await proveCard(connection, jobId, keys.cardAuthentication, { jobId, challenge });
     expect(answer).toEqual({ ok: true });
     expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(cardState()).toBe('locked');
+    expect(await cardState()).toBe('locked');
   });
 
   it('locks nothing when the proof was signed for another job’s challenge', async () => {
@@ -190,8 +193,8 @@ describe('a blocked PIN found in a job', () => {
     });
     expect(answer).toMatchObject({ ok: false, code: 'card_not_authentic' });
     expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(jobRow(jobId)).toMatchObject({ provenCardSerial: null, errorCode: 'pin_blocked' });
-    expect(cardState()).toBe('active');
+    expect(await jobRow(jobId)).toMatchObject({ provenCardSerial: null, errorCode: 'pin_blocked' });
+    expect(await cardState()).toBe('active');
   });
 
   it('locks nothing when the proof comes from a key that is not the card-authentication key', async () => {
@@ -201,8 +204,8 @@ describe('a blocked PIN found in a job', () => {
     const answer = await proveCard(connection, jobId, keys.authentication, { jobId, challenge: challenge! });
     expect(answer).toMatchObject({ ok: false, code: 'certificate_rejected' });
     expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(jobRow(jobId).provenCardSerial).toBeNull();
-    expect(cardState()).toBe('active');
+    expect((await jobRow(jobId)).provenCardSerial).toBeNull();
+    expect(await cardState()).toBe('active');
   });
 
   it('locks nothing when the card never proved itself', async () => {
@@ -210,18 +213,17 @@ describe('a blocked PIN found in a job', () => {
     const connection = await agent();
     const { jobId } = await cardCheckJob(connection);
     expect(await connection.reportPinBlocked(jobId)).toMatchObject({ ok: true });
-    expect(jobRow(jobId)).toMatchObject({ provenCardSerial: null, reportedCardSerial: cardSerial });
-    expect(cardState()).toBe('active');
+    expect(await jobRow(jobId)).toMatchObject({ provenCardSerial: null, reportedCardSerial: cardSerial });
+    expect(await cardState()).toBe('active');
   });
 });
 
 describe('a login with a reserve card whose activation was cut short', () => {
   it('is Felkod 2004 (reserve card not activated), although the card holds keys and certificates of ours', async () => {
-    testServer.db
+    await testServer.db
       .update(cards)
       .set({ kind: 'reserve', state: 'assigned' })
-      .where(eq(cards.serial, cardSerial))
-      .run();
+      .where(eq(cards.serial, cardSerial));
     const authentication = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const other = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
     const unregistered = await testServer.server.services.pki.issueCardCertificates({
@@ -241,6 +243,6 @@ describe('a login with a reserve card whose activation was cut short', () => {
       signature: signature.toString('base64'),
     });
     expect(answer).toMatchObject({ ok: false, code: 'reserve_card_not_activated' });
-    expect(cardState()).toBe('assigned');
+    expect(await cardState()).toBe('assigned');
   });
 });

@@ -83,12 +83,9 @@ describe('body size limit', () => {
     const data = await fetch(`${server.url}/logga-in?_data=routes%2Flogga-in`, { method: 'POST', body: big });
     expect(data.status).toBe(413);
     expect(await data.json()).toEqual({ ok: false, refusal: 'body_too_large', message: tooLargeMessage });
-    const audited = server.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, 'http_request_refused'))
-      .all()
-      .filter((event) => event.detail?.reason === 'body_too_large');
+    const audited = (
+      await server.db.select().from(auditEvents).where(eq(auditEvents.action, 'http_request_refused'))
+    ).filter((event) => event.detail?.reason === 'body_too_large');
     expect(audited.length).toBeGreaterThanOrEqual(1);
     expect(audited[0]!.detail).toMatchObject({ method: 'POST', path: '/logga-in' });
   });

@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { and, eq, like } from 'drizzle-orm';
 import { pino } from 'pino';
 import { type Agent, startAgent } from '../../card-agent/agent';
 import type { ReaderSource } from '../../card-agent/jobs/card-access';
@@ -20,9 +21,11 @@ import { CardInReader } from '../../card-agent/virtual-card/card-process';
 import { type CardState, loadCardState, saveCardState } from '../../card-agent/virtual-card/card-state';
 import { createCardState, objectKey } from '../../card-agent/virtual-card/create-card';
 import { createAuthOrder } from '../../db/auth-orders';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import { type AppDatabase, openDatabase } from '../../db/connection';
 import { normaliseCertificateSerial } from '../../db/eids';
+import { first } from '../../db/engine';
 import { findJob, findLatestJobOfAuthOrder, type JobRow } from '../../db/jobs';
+import { auditEvents, authOrders, cards as cardRows, eids as eidRows, orders } from '../../db/schema';
 import { defaultDemoAgentToken, demoCards, seedDemoData } from '../../db/seed';
 import { type VpcdSlot, vpcdReaderName, waitForCard } from '../../test-support/pcscd';
 import { personaliseVirtualCard } from '../../test-support/personalise-virtual-card';
@@ -68,7 +71,7 @@ export interface Lab {
 export async function prepareLab(dir: string): Promise<Lab> {
   mkdirSync(dir, { recursive: true });
   const templateDatabase = join(dir, 'template.sqlite');
-  const db = openMigratedDatabase(templateDatabase);
+  const db = await openDatabase(templateDatabase);
   try {
     await seedDemoData(db, { hashPassword: async (password) => password });
     const pki = createPki({ db, masterKey: testMasterKey });
@@ -86,19 +89,23 @@ export async function prepareLab(dir: string): Promise<Lab> {
       if (blocked) state.pin.triesLeft = 0;
       saveCardState(dir, state);
       await personaliseVirtualCard({ db, pki, stateDir: dir, serial });
-      const row = db.$client
-        .prepare('select id, holder_person_id as holder from cards where serial = ?')
-        .get(serial) as { id: string; holder: string };
+      const row = first(
+        await db
+          .select({ id: cardRows.id, holder: cardRows.holderPersonId })
+          .from(cardRows)
+          .where(eq(cardRows.serial, serial))
+          .limit(1),
+      )!;
       cards[kind] = {
         serial,
         cardId: row.id,
-        holderPersonId: row.holder,
+        holderPersonId: row.holder!,
         state: loadCardState(dir, serial),
       };
     }
     return { dir, templateDatabase, cards };
   } finally {
-    db.$client.close();
+    await db.close();
   }
 }
 
@@ -172,7 +179,7 @@ export async function startWorld(
 ): Promise<World> {
   const databasePath = options.databasePath ?? join(lab.dir, `run-${++runs}.sqlite`);
   if (!options.databasePath) copyFileSync(lab.templateDatabase, databasePath);
-  const server = await startTestServer({ databasePath, jobTimeouts: labJobTimeouts });
+  const server = await startTestServer({ databaseUrl: databasePath, jobTimeouts: labJobTimeouts });
   const agent = await startLabAgent(server.url, options.slot ?? 0);
   return {
     server,
@@ -240,14 +247,16 @@ export async function runJob(
   await until(() =>
     world.agent.view.current().readers.find((reader) => reader.name === readerName && reader.cardPresent),
   );
-  const order = startOrder(world.db, kind, card);
+  const order = await startOrder(world.db, kind, card);
   const ack = await autoStartWithServer(world.agent.socket, order.autoStartToken!, {
     timeoutMs: 10_000,
     logger: silent,
   });
   // An agent that cannot read the card refuses the offer: the autostart answer says so, the job is failed.
-  const job = await until(() => {
-    const row = ack.ok ? findJob(world.db, ack.jobId) : findLatestJobOfAuthOrder(world.db, order.orderId);
+  const job = await until(async () => {
+    const row = ack.ok
+      ? await findJob(world.db, ack.jobId)
+      : await findLatestJobOfAuthOrder(world.db, order.orderId);
     return row && finished.has(row.state) ? row : undefined;
   }, 30_000);
   return { job, orderId: order.orderId, ms: Date.now() - started };
@@ -280,13 +289,18 @@ export interface Agreement {
  * its PIN is blocked; and the transport key (9D) of a reserve card not yet active is still the one its
  * transport eID certifies.
  */
-export function cardAndDatabaseAgree(db: AppDatabase, card: LabCard, state: CardState): Agreement {
-  const row = db.$client.prepare('select state from cards where id = ?').get(card.cardId) as {
-    state: string;
-  };
-  const eids = db.$client
-    .prepare("select purpose, certificate_serial as serial from eids where card_id = ? and state = 'active'")
-    .all(card.cardId) as Array<{ purpose: keyof typeof slotOfPurpose; serial: string }>;
+export async function cardAndDatabaseAgree(
+  db: AppDatabase,
+  card: LabCard,
+  state: CardState,
+): Promise<Agreement> {
+  const row = first(
+    await db.select({ state: cardRows.state }).from(cardRows).where(eq(cardRows.id, card.cardId)).limit(1),
+  )!;
+  const eids = await db
+    .select({ purpose: eidRows.purpose, serial: eidRows.certificateSerial })
+    .from(eidRows)
+    .where(and(eq(eidRows.cardId, card.cardId), eq(eidRows.state, 'active')));
   const problems: string[] = [];
   for (const eid of eids) {
     const slot = slotOfPurpose[eid.purpose];
@@ -325,28 +339,35 @@ export interface AuditCounts {
 }
 
 /** Audit rows about this card or its jobs, counted by "action:outcome". */
-export function auditOfCard(db: AppDatabase, card: LabCard): AuditCounts {
-  const rows = db.$client
-    .prepare(
-      `select action, outcome from audit_events
-       where object_id = ? or json_extract(detail, '$.cardSerial') = ?`,
-    )
-    .all(card.cardId, card.serial) as Array<{ action: string; outcome: string }>;
+export async function auditOfCard(db: AppDatabase, card: LabCard): Promise<AuditCounts> {
+  const rows = await db
+    .select({
+      action: auditEvents.action,
+      outcome: auditEvents.outcome,
+      objectId: auditEvents.objectId,
+      detail: auditEvents.detail,
+    })
+    .from(auditEvents);
   const counts: AuditCounts = {};
-  for (const { action, outcome } of rows)
+  for (const { action, outcome, objectId, detail } of rows) {
+    if (objectId !== card.cardId && detail?.cardSerial !== card.serial) continue;
     counts[`${action}:${outcome}`] = (counts[`${action}:${outcome}`] ?? 0) + 1;
+  }
   return counts;
 }
 
-export function authOrderState(db: AppDatabase, orderId: string): string {
-  return (db.$client.prepare('select state from auth_orders where id = ?').get(orderId) as { state: string })
-    .state;
+export async function authOrderState(db: AppDatabase, orderId: string): Promise<string> {
+  return first(
+    await db.select({ state: authOrders.state }).from(authOrders).where(eq(authOrders.id, orderId)).limit(1),
+  )!.state;
 }
 
-export function eidOrderState(db: AppDatabase, card: LabCard): string | undefined {
-  return (
-    db.$client
-      .prepare("select state from orders where card_id = ? and type like 'reserve_card%'")
-      .get(card.cardId) as { state: string } | undefined
+export async function eidOrderState(db: AppDatabase, card: LabCard): Promise<string | undefined> {
+  return first(
+    await db
+      .select({ state: orders.state })
+      .from(orders)
+      .where(and(eq(orders.cardId, card.cardId), like(orders.type, 'reserve_card%')))
+      .limit(1),
   )?.state;
 }

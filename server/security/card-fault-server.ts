@@ -12,5 +12,5 @@ if (!databasePath || !port) throw new Error('usage: card-fault-server.ts <databa
 // The production grace for an agent to come back: after a restart the agent reconnects with backoff (up to
 // 5 s), and its running job should be able to resume rather than fail for the test's impatience.
 const jobTimeouts = { ...labJobTimeouts, reconnectGraceMs: 15_000 };
-const server = await startTestServer({ databasePath, port: Number(port), jobTimeouts });
+const server = await startTestServer({ databaseUrl: databasePath, port: Number(port), jobTimeouts });
 process.stdout.write(`listening on ${server.url}\n`);

@@ -8,14 +8,16 @@
 import { copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../card-agent/agent';
 import { promptOverHttp, stateOverHttp, submitOverHttp, until } from '../../card-agent/jobs/local-ui-client';
 import { autoStartWithServer } from '../../card-agent/server-link';
 import type { CardInReader } from '../../card-agent/virtual-card/card-process';
 import { TestRig } from '../../card-agent/virtual-card/test-rig';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import { type AppDatabase, openDatabase } from '../../db/connection';
 import { findJob, type JobRow } from '../../db/jobs';
+import { jobSteps as jobStepRows } from '../../db/schema';
 import { jobSteps } from '../../protocol/jobs';
 import { REPO_ROOT } from '../../test-support/pcscd';
 import { type ManagedProcess, startProcess, waitForHttpOk } from '../../test-support/processes';
@@ -80,36 +82,38 @@ function freePort(): Promise<number> {
 
 /** The step rows the server has for a job, in order. */
 const stepRows = (db: AppDatabase, jobId: string) =>
-  db.$client
-    .prepare('select step, outcome as status from job_steps where job_id = ? order by sequence')
-    .all(jobId) as Array<{ step: string; status: string }>;
+  db
+    .select({ step: jobStepRows.step, status: jobStepRows.outcome })
+    .from(jobStepRows)
+    .where(eq(jobStepRows.jobId, jobId))
+    .orderBy(asc(jobStepRows.sequence));
 
-const reachedPoint = (db: AppDatabase, jobId: string, point: string) =>
+const reachedPoint = async (db: AppDatabase, jobId: string, point: string) =>
   point === 'committed'
-    ? eidOrderState(db, lab.cards.activate) === 'fulfilled'
-    : stepRows(db, jobId).some((row) => row.step === point);
+    ? (await eidOrderState(db, lab.cards.activate)) === 'fulfilled'
+    : (await stepRows(db, jobId)).some((row) => row.step === point);
 
 const waitForPoint = (db: AppDatabase, jobId: () => string | undefined, point: string) =>
-  until(() => {
+  until(async () => {
     const id = jobId();
-    return id && reachedPoint(db, id, point) ? true : undefined;
+    return id && (await reachedPoint(db, id, point)) ? true : undefined;
   }, 30_000);
 
 const waitForEnd = (db: AppDatabase, jobId: string): Promise<JobRow> =>
-  until(() => {
-    const row = findJob(db, jobId);
+  until(async () => {
+    const row = await findJob(db, jobId);
     return row && finished.has(row.state) ? row : undefined;
   }, 30_000);
 
 /** What the card and the database must show after the crash, and which attempt must now succeed. */
-function checkAfterCrash(db: AppDatabase, what: string): 'activate' | 'authenticate' {
+async function checkAfterCrash(db: AppDatabase, what: string): Promise<'activate' | 'authenticate'> {
   const card = lab.cards.activate;
-  const agreement = cardAndDatabaseAgree(db, card, reader.applet.state);
+  const agreement = await cardAndDatabaseAgree(db, card, reader.applet.state);
   expect(agreement.problems, what).toEqual([]);
   expect(reader.applet.state.keys['9d'], what).toEqual(card.state.keys['9d']);
   const activated = agreement.cardState === 'active';
-  const audit = auditOfCard(db, card);
-  expect(eidOrderState(db, card), what).toBe(activated ? 'fulfilled' : 'ready');
+  const audit = await auditOfCard(db, card);
+  expect(await eidOrderState(db, card), what).toBe(activated ? 'fulfilled' : 'ready');
   expect(audit['reserve_card_activate:success'], what).toBe(activated ? 1 : undefined);
   return activated ? 'authenticate' : 'activate';
 }
@@ -168,7 +172,7 @@ describe('activation with the agent killed at each step', () => {
     kind: 'activate' | 'authenticate',
     onJob: (jobId: string) => void = () => {},
   ) {
-    const order = startOrder(db, kind, lab.cards.activate);
+    const order = await startOrder(db, kind, lab.cards.activate);
     const jobId = await autoStart(ui, serverUrl, order.autoStartToken!);
     onJob(jobId);
     void promptOverHttp(ui)
@@ -181,7 +185,7 @@ describe('activation with the agent killed at each step', () => {
     'killed at %s: the job fails clearly, card and database agree, a new agent succeeds',
     async (step) => {
       reader.restore(lab.cards.activate.state);
-      const server = await startTestServer({ databasePath: freshDatabase(), jobTimeouts: labJobTimeouts });
+      const server = await startTestServer({ databaseUrl: freshDatabase(), jobTimeouts: labJobTimeouts });
       let agent = await startAgentProcess(server.url);
       try {
         let jobId: string | undefined;
@@ -194,20 +198,22 @@ describe('activation with the agent killed at each step', () => {
         const { orderId } = await first;
         const job = await waitForEnd(server.db, jobId!);
         const what = `agent killed at ${step}`;
-        const reached = stepRows(server.db, jobId!).at(-1)!;
+        const reached = (await stepRows(server.db, jobId!)).at(-1)!;
         if (job.state === 'failed') expect(clearCodes, `${what}: ${job.errorCode}`).toContain(job.errorCode);
-        const next = checkAfterCrash(server.db, what);
+        const next = await checkAfterCrash(server.db, what);
         // Once the server has recorded the activation, losing the agent cannot make the job a failure.
         if (step === 'committed') expect(job.state, what).toBe('succeeded');
         if (job.state === 'succeeded') expect(next, what).toBe('authenticate');
         else
-          expect(authOrderState(server.db, orderId), what).toBe(next === 'activate' ? 'failed' : 'completed');
+          expect(await authOrderState(server.db, orderId), what).toBe(
+            next === 'activate' ? 'failed' : 'completed',
+          );
 
         agent = await startAgentProcess(server.url);
         const again = await attempt(server.db, server.url, agent.ui, next);
         const retried = await waitForEnd(server.db, again.jobId);
         expect(retried.state, `${what}, then ${next}: ${retried.errorCode}`).toBe('succeeded');
-        expect(checkAfterCrash(server.db, `${what}, then ${next}`)).toBe('authenticate');
+        expect(await checkAfterCrash(server.db, `${what}, then ${next}`)).toBe('authenticate');
         agentKills.push({
           step,
           reached: `${reached.step}:${reached.status}`,
@@ -249,11 +255,11 @@ describe('activation with the server killed at each step', () => {
       reader.restore(lab.cards.activate.state);
       const databasePath = freshDatabase();
       let server = await startServerProcess(databasePath);
-      const db = openMigratedDatabase(databasePath);
+      const db = await openDatabase(databasePath);
       const agent = await startLabAgent(`http://127.0.0.1:${port}`, 0);
       const what = `server killed at ${step}`;
       try {
-        const order = startOrder(db, 'activate', lab.cards.activate);
+        const order = await startOrder(db, 'activate', lab.cards.activate);
         const started = await autoStartWithServer(agent.socket, order.autoStartToken!, {
           timeoutMs: 10_000,
           logger: silent,
@@ -264,16 +270,18 @@ describe('activation with the server killed at each step', () => {
         await server.exited;
         server = await startServerProcess(databasePath);
         const job = await waitForEnd(db, started.jobId);
-        const reached = stepRows(db, started.jobId).at(-1)!;
+        const reached = (await stepRows(db, started.jobId)).at(-1)!;
         if (job.state === 'failed') expect(clearCodes, `${what}: ${job.errorCode}`).toContain(job.errorCode);
         await until(() => agent.runner.runningJobId === undefined || undefined);
-        const next = checkAfterCrash(db, what);
+        const next = await checkAfterCrash(db, what);
         if (job.state === 'succeeded') expect(next, what).toBe('authenticate');
-        expect(authOrderState(db, order.orderId), what).toBe(next === 'activate' ? 'failed' : 'completed');
+        expect(await authOrderState(db, order.orderId), what).toBe(
+          next === 'activate' ? 'failed' : 'completed',
+        );
         await until(() => agent.socket.connected || undefined);
         const retry = await runJob({ agent, db }, next, lab.cards.activate, reader.readerName);
         expect(retry.job.state, `${what}, then ${next}: ${retry.job.errorCode}`).toBe('succeeded');
-        expect(checkAfterCrash(db, `${what}, then ${next}`)).toBe('authenticate');
+        expect(await checkAfterCrash(db, `${what}, then ${next}`)).toBe('authenticate');
         serverKills.push({
           step,
           reached: `${reached.step}:${reached.status}`,
@@ -282,7 +290,7 @@ describe('activation with the server killed at each step', () => {
         });
       } finally {
         await agent.stop();
-        db.$client.close();
+        await db.close();
         await server.stop();
         if (!reader.isInserted) reader.insert();
       }

@@ -85,28 +85,28 @@ function faultsFor(trace: readonly number[]): CardFault[] {
 }
 
 /** What must hold in the database after a failed job, besides the card and database agreeing. */
-function expectUnchanged(world: World, kind: SweptKind, card: LabCard, orderId: string, what: string) {
+async function expectUnchanged(world: World, kind: SweptKind, card: LabCard, orderId: string, what: string) {
   const { db } = world;
-  expect(authOrderState(db, orderId), what).toBe('failed');
-  const audit = auditOfCard(db, card);
+  expect(await authOrderState(db, orderId), what).toBe('failed');
+  const audit = await auditOfCard(db, card);
   if (kind === 'authenticate') {
-    expect(cardAndDatabaseAgree(db, card, card.state).cardState, what).toBe('active');
+    expect((await cardAndDatabaseAgree(db, card, card.state)).cardState, what).toBe('active');
   }
   if (kind === 'unlock') expect(audit['card_unlock:failed'], what).toBe(1);
   if (kind === 'activate') {
-    expect(eidOrderState(db, card), what).toBe('ready');
+    expect(await eidOrderState(db, card), what).toBe('ready');
     expect(audit['reserve_card_activate:success'], what).toBeUndefined();
   }
   expect(audit['card_unlock:success'], what).toBeUndefined();
 }
 
-function expectDone(world: World, kind: SweptKind, card: LabCard, orderId: string, what: string) {
+async function expectDone(world: World, kind: SweptKind, card: LabCard, orderId: string, what: string) {
   const { db } = world;
-  expect(authOrderState(db, orderId), what).toBe('completed');
-  const audit = auditOfCard(db, card);
+  expect(await authOrderState(db, orderId), what).toBe('completed');
+  const audit = await auditOfCard(db, card);
   if (kind === 'unlock') expect(audit['card_unlock:success'], what).toBe(1);
   if (kind === 'activate') {
-    expect(eidOrderState(db, card), what).toBe('fulfilled');
+    expect(await eidOrderState(db, card), what).toBe('fulfilled');
     expect(audit['reserve_card_activate:success'], what).toBe(1);
   }
 }
@@ -125,13 +125,13 @@ async function faultThenRetry(lane: Lane, kind: SweptKind, reader: CardInReader,
       // Only a fault after the card's last change may leave the job done: then it must be done everywhere.
       const lastChange = reader.faults.trace.findLastIndex((ins) => finalChanges.has(ins)) + 1;
       expect(fault.at, `${what} succeeded`).toBeGreaterThan(lastChange);
-      expect(cardAndDatabaseAgree(world.db, card, reader.applet.state).problems, what).toEqual([]);
-      expectDone(world, kind, card, first.orderId, what);
+      expect((await cardAndDatabaseAgree(world.db, card, reader.applet.state)).problems, what).toEqual([]);
+      await expectDone(world, kind, card, first.orderId, what);
       return 'succeeded';
     }
     expect(first.job.state, what).toBe('failed');
     expect(clearCodes, `${what}: ${first.job.errorCode}`).toContain(first.job.errorCode);
-    const afterFault = cardAndDatabaseAgree(world.db, card, reader.applet.state);
+    const afterFault = await cardAndDatabaseAgree(world.db, card, reader.applet.state);
     const unlockedButNotAnswered =
       kind === 'unlock' && fault.kind === 'power' && reader.faults.trace.at(-1) === INS.RESET_RETRY_COUNTER;
     if (unlockedButNotAnswered) {
@@ -143,14 +143,17 @@ async function faultThenRetry(lane: Lane, kind: SweptKind, reader: CardInReader,
     } else {
       expect(afterFault.problems, what).toEqual([]);
     }
-    expectUnchanged(world, kind, card, first.orderId, what);
+    await expectUnchanged(world, kind, card, first.orderId, what);
     if (kind === 'activate') expect(reader.applet.state.keys['9d'], what).toEqual(card.state.keys['9d']);
 
     await putBack(reader);
     const retry = await runJob(world, kind, card, reader.readerName);
     expect(retry.job.state, `${what}, retry: ${retry.job.errorCode}`).toBe('succeeded');
-    expect(cardAndDatabaseAgree(world.db, card, reader.applet.state).problems, `${what}, retry`).toEqual([]);
-    expectDone(world, kind, card, retry.orderId, `${what}, retry`);
+    expect(
+      (await cardAndDatabaseAgree(world.db, card, reader.applet.state)).problems,
+      `${what}, retry`,
+    ).toEqual([]);
+    await expectDone(world, kind, card, retry.orderId, `${what}, retry`);
     return 'failed';
   } finally {
     await putBack(reader);
@@ -217,8 +220,8 @@ describe('card jobs under card faults', () => {
     try {
       const clean = await runJob(world, kind, card, reader.readerName);
       expect(clean.job.state, `clean ${kind}: ${clean.job.errorCode}`).toBe('succeeded');
-      expect(cardAndDatabaseAgree(world.db, card, reader.applet.state).problems).toEqual([]);
-      expectDone(world, kind, card, clean.orderId, `clean ${kind}`);
+      expect((await cardAndDatabaseAgree(world.db, card, reader.applet.state)).problems).toEqual([]);
+      await expectDone(world, kind, card, clean.orderId, `clean ${kind}`);
       traces.set(kind, [...reader.faults.trace]);
     } finally {
       await world.stop();

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { first } from '../../db/engine';
 import { auditEvents, units } from '../../db/schema';
 import { type RemixTestServer, startRemixTestServer } from './remix-test-server';
 
@@ -11,7 +12,7 @@ let unitId: string;
 beforeAll(async () => {
   server = await startRemixTestServer();
   adminCookie = await server.sessionOf('admin');
-  unitId = server.db.select().from(units).limit(1).get()!.id;
+  unitId = first(await server.db.select().from(units).limit(1))!.id;
 });
 afterAll(() => server.stop());
 
@@ -31,14 +32,12 @@ function rename(name: string, headers: Record<string, string>, options: { data?:
   });
 }
 
-const unitName = () => server.db.select().from(units).where(eq(units.id, unitId)).get()!.name;
-const refusals = () =>
-  server.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.action, 'http_request_refused'))
-    .all()
-    .filter((event) => event.detail?.reason === 'cross_origin');
+const unitName = async () =>
+  first(await server.db.select().from(units).where(eq(units.id, unitId)).limit(1))!.name;
+const refusals = async () =>
+  (await server.db.select().from(auditEvents).where(eq(auditEvents.action, 'http_request_refused'))).filter(
+    (event) => event.detail?.reason === 'cross_origin',
+  );
 
 describe('writes from another origin', () => {
   it.each([
@@ -48,7 +47,7 @@ describe('writes from another origin', () => {
     ['a sibling host, told by Sec-Fetch-Site alone', { 'Sec-Fetch-Site': 'same-site' }],
     ['another site, told by Sec-Fetch-Site alone', { 'Sec-Fetch-Site': 'cross-site' }],
   ])('a Remix data request from %s is refused 403 in Swedish and changes nothing', async (_, headers) => {
-    const before = unitName();
+    const before = await unitName();
     const response = await rename('Förfalskad enhet', headers, { data: true });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({
@@ -56,7 +55,7 @@ describe('writes from another origin', () => {
       refusal: 'cross_origin',
       message: crossOriginMessage,
     });
-    expect(unitName()).toBe(before);
+    expect(await unitName()).toBe(before);
   });
 
   it('a full-page POST from another site is a 403 with a Swedish text, not the 500 of Remix', async () => {
@@ -81,10 +80,10 @@ describe('writes from another origin', () => {
   });
 
   it('refusals are audited, folded to one row per address and reason in a minute, path without query', async () => {
-    const before = refusals().length;
+    const before = (await refusals()).length;
     for (let index = 0; index < 5; index++)
       await rename('x', { Origin: 'https://evil.example' }, { data: true });
-    const rows = refusals();
+    const rows = await refusals();
     expect(rows.length - before).toBeLessThanOrEqual(1);
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(rows.at(-1)).toMatchObject({
@@ -106,13 +105,13 @@ describe('writes from this site and from programs', () => {
       },
     );
     expect(response.status).toBe(204);
-    expect(unitName()).toBe('Akutmottagningen Ny');
+    expect(await unitName()).toBe('Akutmottagningen Ny');
   });
 
   it('a request with neither Origin nor Sec-Fetch-Site (curl, a phone, a test) goes through', async () => {
     const response = await rename('Akutmottagningen Igen', {});
     expect(response.status).toBe(302);
-    expect(unitName()).toBe('Akutmottagningen Igen');
+    expect(await unitName()).toBe('Akutmottagningen Igen');
   });
 
   it('the phone simulator page calls its APIs from the same origin', async () => {

@@ -1,9 +1,10 @@
 import { eq, inArray } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import * as orderExport from '../../app/routes/admin.bestallningar_.export';
 import * as auditExport from '../../app/routes/admin.granskning_.export[.csv]';
 import { recordAudit } from '../../db/audit';
+import { first } from '../../db/engine';
 import { units } from '../../db/schema';
 
 /**
@@ -47,22 +48,18 @@ const formulaCells = (rows: string[][]) => rows.flat().filter((cell) => /^[=+\-@
 let harness: RouteHarness;
 beforeAll(async () => {
   harness = await createRouteHarness();
-  const sahlgrenska = harness.db
-    .select()
-    .from(units)
-    .where(eq(units.hsaId, 'SE2321000131-S000000010100'))
-    .get()!;
+  const sahlgrenska = first(
+    await harness.db.select().from(units).where(eq(units.hsaId, 'SE2321000131-S000000010100')).limit(1),
+  )!;
   const unitIds = [
     sahlgrenska.id,
-    ...harness.db
-      .select()
-      .from(units)
-      .where(eq(units.parentId, sahlgrenska.id))
-      .all()
-      .map((unit) => unit.id),
+    ...(await harness.db.select().from(units).where(eq(units.parentId, sahlgrenska.id))).map(
+      (unit) => unit.id,
+    ),
   ];
-  harness.db.update(units).set({ name: formula }).where(inArray(units.id, unitIds)).run();
+  await harness.db.update(units).set({ name: formula }).where(inArray(units.id, unitIds));
 });
+afterAll(() => harness?.db.close());
 
 describe('CSV exports defuse formulas', () => {
   it('the order export writes a formula-like unit name as text', async () => {
@@ -79,7 +76,7 @@ describe('CSV exports defuse formulas', () => {
   });
 
   it('the audit export writes a formula-like actor and unit as text', async () => {
-    recordAudit(harness.db, {
+    await recordAudit(harness.db, {
       actorUserId: null,
       actorLabel: '@SUM(1+1)*cmd|" /C calc"!A0',
       action: 'unit_rename',

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { activationView } from '~/mina-sidor/activation.server';
 import { createRouteHarness } from '~/testing/route-harness';
 import { findActivationOrder } from '../../db/card-lifecycle';
 import { demoCards } from '../../db/demo-fixtures';
 import { findCardForCertificates, registerTransportEid } from '../../db/eids';
+import { first } from '../../db/engine';
 import type { JobRow } from '../../db/jobs';
 import { cards, eids } from '../../db/schema';
 import { ensureUserForPerson } from '../../db/users';
@@ -23,19 +24,20 @@ const spkiBase64 = () => newKeyPair().publicKey.export({ format: 'der', type: 's
 describe('eIDs never outlive their card', () => {
   it('activation issues certificates that end no later than the card, and the page promises that date', async () => {
     const { db, context } = await createRouteHarness();
+    onTestFinished(() => db.close());
     const cardValidTo = new Date(Date.now() + 400 * 24 * 3600_000);
-    db.update(cards)
+    await db
+      .update(cards)
       .set({ validTo: cardValidTo })
-      .where(eq(cards.serial, demoCards.reserveNotActivated))
-      .run();
-    const card = findCardForCertificates(db, demoCards.reserveNotActivated)!;
-    const order = findActivationOrder(db, card.id)!;
+      .where(eq(cards.serial, demoCards.reserveNotActivated));
+    const card = (await findCardForCertificates(db, demoCards.reserveNotActivated))!;
+    const order = (await findActivationOrder(db, card.id))!;
     const transportKey = newKeyPair();
     const transport = await context.pki.issueTransportCertificate({
       cardSerial: card.serial,
       publicKey: transportKey.publicKey,
     });
-    registerTransportEid(db, { cardId: card.id, certificate: transport });
+    await registerTransportEid(db, { cardId: card.id, certificate: transport });
 
     const job = {
       id: randomUUID(),
@@ -70,7 +72,7 @@ describe('eIDs never outlive their card', () => {
     expect(ends).toHaveLength(3);
     for (const end of ends) expect(end.getTime()).toBeLessThanOrEqual(cardValidTo.getTime());
 
-    const user = ensureUserForPerson(db, order.personId)!;
+    const user = (await ensureUserForPerson(db, order.personId))!;
     const view = await activationView(context, {
       userId: user.id,
       sessionId: 'session',
@@ -86,15 +88,17 @@ describe('eIDs never outlive their card', () => {
 describe('a Mobile SITHS eID never outlives the card that enrolled it', () => {
   it('ends no later than the card the enrolling session logged in with', async () => {
     const fixture = await mobileSithsFixture();
+    onTestFinished(() => fixture.db.close());
     const cardValidTo = new Date(Date.now() + 100 * 24 * 3600_000);
-    fixture.db
+    await fixture.db
       .update(cards)
       .set({ validTo: cardValidTo })
-      .where(eq(cards.serial, fixture.carina.cardSerial))
-      .run();
+      .where(eq(cards.serial, fixture.carina.cardSerial));
     const phone = new TestPhone();
     await fixture.enrol(fixture.carina, phone);
-    const eid = fixture.db.select().from(eids).where(eq(eids.mobileDeviceId, phone.deviceId)).get()!;
+    const eid = first(
+      await fixture.db.select().from(eids).where(eq(eids.mobileDeviceId, phone.deviceId)).limit(1),
+    )!;
     const certificate = new X509Certificate(eid.certificatePem!);
     expect(new Date(certificate.validTo).getTime()).toBeLessThanOrEqual(cardValidTo.getTime());
     expect(eid.validTo.getTime()).toBeLessThanOrEqual(cardValidTo.getTime());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppLoadContext } from '@remix-run/node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute } from '~/testing/route-harness';
 import * as signApi from '../../app/routes/mobilt-siths.api.signera';
 import * as scanApi from '../../app/routes/mobilt-siths.api.skanna';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   await fixture.enrol(fixture.carina, carinasPhone, '246810');
   await fixture.enrol(fixture.olof, olofsPhone, '13579135');
 });
+afterAll(() => fixture.db.close());
 
 let addressCounter = 0;
 /** A hospital's shared address: every phone behind its NAT comes from it. */
@@ -41,22 +42,22 @@ const post = (path: string, body: unknown) =>
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-function shownQr(orderId: string): string {
-  const status = mobileAuthOrderStatus(findAuthOrder(fixture.db, orderId)!, new Date());
+async function shownQr(orderId: string): Promise<string> {
+  const status = mobileAuthOrderStatus((await findAuthOrder(fixture.db, orderId))!, new Date());
   if (status.state !== 'pending') throw new Error(`order is ${status.state}`);
   return status.qrContent;
 }
 
 /** A whole Mobile SITHS login through the phone APIs, from the given address. */
 async function login(context: AppLoadContext, phone: TestPhone, code: string, signer: TestPhone = phone) {
-  const { orderId } = startMobileAuthOrder(fixture.db, {
+  const { orderId } = await startMobileAuthOrder(fixture.db, {
     purpose: 'login',
     remoteAddress: context.clientAddress,
     now: new Date(),
   });
   const scanned = await callRoute(
     scanApi.action,
-    post('/mobilt-siths/api/skanna', { qrContent: shownQr(orderId), deviceId: phone.deviceId }),
+    post('/mobilt-siths/api/skanna', { qrContent: await shownQr(orderId), deviceId: phone.deviceId }),
     context,
   );
   if (scanned.status !== 200) return scanned;

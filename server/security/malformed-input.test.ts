@@ -1,4 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../db/schema';
 import { type RemixTestServer, startRemixTestServer } from './remix-test-server';
 
 /** Finding 6: a body an action cannot read is the sender's error (400/415), never a 500. */
@@ -138,6 +140,38 @@ describe('malformed input', () => {
       const text = await response.text();
       expect(text).toBe('Adressen kunde inte läsas. Kontrollera länken och försök igen.');
       expect(text).not.toMatch(/at |node_modules|\/work\//);
+    },
+  );
+
+  // Found by the fuzz on PostgreSQL, which refuses a NUL in any text it compares: these were 500s there.
+  it.each([
+    ['GET', '/admin/personer/a%00b'],
+    ['GET', '/admin/bestallningar?q=Ann%00a'],
+    ['POST', '/mina-sidor/las-upp/%00?_data=routes%2Fmina-sidor.las-upp.%24cardId'],
+    ['POST', '/admin/administration/enhet/a%0Ab'],
+  ])(
+    '%s %s, whose address decodes to a control character, is 400 in Swedish and audited',
+    async (method, path) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        redirect: 'manual',
+        headers: {
+          Cookie: adminCookie,
+          Origin: server.url,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        ...(method === 'POST' ? { body: 'intent=x' } : {}),
+      });
+      expect(response.status).toBe(400);
+      const body = await response.text();
+      expect(body).toContain('Adressen kunde inte läsas. Kontrollera länken och försök igen.');
+      const audited = await server.db
+        .select({ detail: auditEvents.detail })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, 'http_request_refused'), eq(auditEvents.outcome, 'refused')));
+      expect(audited.map((row) => (row.detail as { reason?: string }).reason)).toContain(
+        'unreadable_address',
+      );
     },
   );
 });

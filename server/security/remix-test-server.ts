@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DestinationStream } from 'pino';
 import { hashPassword } from '../../app/auth/password.server';
+import { first } from '../../db/engine';
 import { users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { startTestServer, type TestServer } from '../testing/test-server';
@@ -19,7 +20,9 @@ export async function startRemixTestServer(
   return {
     ...testServer,
     async sessionOf(username) {
-      const user = testServer.db.select().from(users).where(eq(users.username, username)).get();
+      const user = first(
+        await testServer.db.select().from(users).where(eq(users.username, username)).limit(1),
+      );
       if (!user) throw new Error(`no demo user ${username}`);
       const { cookie } = await testServer.server.services.sessions.create({
         userId: user.id,

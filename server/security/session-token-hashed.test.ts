@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import type { AppDatabase } from '../../db/connection';
 import { newId } from '../../db/ids';
 import { sessions, users } from '../../db/schema';
+import { openTestDatabase } from '../../test-support/test-database';
 import { createSessionStore, type SessionStore } from '../auth/session-store';
 
 /**
@@ -13,14 +14,14 @@ let db: AppDatabase;
 let store: SessionStore;
 let userId: string;
 
-beforeEach(() => {
-  db = openMigratedDatabase(':memory:');
+beforeEach(async () => {
+  db = await openTestDatabase();
   store = createSessionStore(db, { secureCookies: false });
   userId = newId();
-  db.insert(users).values({ id: userId, username: 'asa', displayName: 'Åsa Öberg' }).run();
+  await db.insert(users).values({ id: userId, username: 'asa', displayName: 'Åsa Öberg' });
 });
 
-afterEach(() => db.$client.close());
+afterEach(() => db.close());
 
 const cookieValue = (setCookie: string) => setCookie.split(';')[0]!.split('=')[1]!;
 
@@ -29,7 +30,7 @@ describe('session tokens are stored hashed', () => {
     const { sessionId, cookie } = await store.create({ userId, loginMethod: 'password' });
     const token = cookieValue(cookie);
     expect(token.length).toBeGreaterThanOrEqual(32);
-    const rows = db.select().from(sessions).all();
+    const rows = await db.select().from(sessions);
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(rows.map((row) => row.id)).toEqual([createHash('sha256').update(token, 'utf8').digest('hex')]);
     expect(sessionId).toBe(rows[0]!.id);

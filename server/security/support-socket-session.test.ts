@@ -18,7 +18,7 @@ const sockets = new TestSockets(() => testServer.url);
 
 beforeEach(async () => {
   testServer = await startTestServer();
-  addAgent(testServer.db, token);
+  await addAgent(testServer.db, token);
 });
 
 afterEach(async () => {
@@ -54,13 +54,10 @@ async function watchingSupport() {
   return { ...staff, sessionId: session!.sessionId, socket, agent, received, disconnects, call, jobId };
 }
 
-const refusalsOf = (userId: string) =>
-  testServer.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.actorUserId, userId))
-    .all()
-    .filter((event) => event.outcome === 'refused');
+const refusalsOf = async (userId: string) =>
+  (await testServer.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, userId))).filter(
+    (event) => event.outcome === 'refused',
+  );
 
 describe('/support sockets follow their session and role', () => {
   it('disconnects the socket at logout; it gets no broadcast after it', async () => {
@@ -77,20 +74,20 @@ describe('/support sockets follow their session and role', () => {
   it.each([
     [
       'the session has expired',
-      (s: { sessionId: string }) => {
-        testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, s.sessionId)).run();
+      async (s: { sessionId: string }) => {
+        await testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, s.sessionId));
       },
     ],
     [
       'the support role was removed behind its back',
-      (s: { userId: string }) => {
-        testServer.db.delete(staffRoleAssignments).where(eq(staffRoleAssignments.userId, s.userId)).run();
+      async (s: { userId: string }) => {
+        await testServer.db.delete(staffRoleAssignments).where(eq(staffRoleAssignments.userId, s.userId));
       },
     ],
     [
       'the account was disabled',
-      (s: { userId: string }) => {
-        testServer.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, s.userId)).run();
+      async (s: { userId: string }) => {
+        await testServer.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, s.userId));
       },
     ],
   ])('refuses watch-job when %s, audits it and disconnects', async (_label, revoke) => {
@@ -102,7 +99,7 @@ describe('/support sockets follow their session and role', () => {
     expect(answer).toMatchObject({ ok: false, message: expect.stringMatching(/[Ii]nloggning|behörighet/) });
     expect(answer).not.toHaveProperty('steps');
     await until(() => support.disconnects.length === 1);
-    expect(refusalsOf(support.userId)).toEqual([
+    expect(await refusalsOf(support.userId)).toEqual([
       expect.objectContaining({
         action: 'support_live_view_event',
         objectType: 'support_namespace',
@@ -113,7 +110,7 @@ describe('/support sockets follow their session and role', () => {
 
   it('refuses unwatch-job too once the session has ended', async () => {
     const support = await watchingSupport();
-    testServer.db.delete(sessions).where(eq(sessions.id, support.sessionId)).run();
+    await testServer.db.delete(sessions).where(eq(sessions.id, support.sessionId));
     const answer = await support.call('support:unwatch-job', { jobId: support.jobId });
     expect(answer).toMatchObject({ ok: false });
     await until(() => support.disconnects.length === 1);
@@ -121,7 +118,7 @@ describe('/support sockets follow their session and role', () => {
 
   it('disconnects the user’s sockets when a role change takes the support role away', async () => {
     const support = await watchingSupport();
-    testServer.db.delete(staffRoleAssignments).where(eq(staffRoleAssignments.userId, support.userId)).run();
+    await testServer.db.delete(staffRoleAssignments).where(eq(staffRoleAssignments.userId, support.userId));
     testServer.server.services.sessions.accessChanged(support.userId);
     await until(() => support.disconnects.length === 1);
     support.received.length = 0;
@@ -147,14 +144,14 @@ describe('/support sockets follow their session and role', () => {
     const broadcast = new Promise((resolve) => restoring.once('agent:updated', resolve));
     await support.agent.timeout(2_000).emitWithAck('agent:hello', { agentVersion: 'test-2', readers: [] });
     await broadcast;
-    testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, support.sessionId)).run();
+    await testServer.db.update(sessions).set({ expiresAt: 1 }).where(eq(sessions.id, support.sessionId));
     const reasons: string[] = [];
     restoring.on('disconnect', (reason: string) => reasons.push(reason));
     const serverSide = testServer.server.io.of('/support').sockets.get(restoring.id!)!;
     serverSide.conn.close();
     await until(() => reasons.includes('io server disconnect'));
     expect(reasons[0]).toBe('transport close');
-    expect(refusalsOf(support.userId)).toEqual([
+    expect(await refusalsOf(support.userId)).toEqual([
       expect.objectContaining({
         action: 'support_live_view_event',
         detail: { event: 'reconnect', reason: 'session_ended' },

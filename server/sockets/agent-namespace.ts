@@ -32,6 +32,13 @@ interface AgentSocketData {
   agent: KnownAgent;
 }
 
+/** A connection whose agent session is open: the one its reports and requests are judged by. */
+interface AgentConnection {
+  agent: KnownAgent;
+  agentSessionId: string;
+  log: Logger;
+}
+
 export type AgentNamespace = Namespace<
   AgentToServerEvents,
   ServerToAgentEvents,
@@ -44,6 +51,12 @@ type AgentSocket = Parameters<Parameters<AgentNamespace['on']>[1]>[0];
 const replacedNotice =
   'Anslutningen har ersatts av en nyare anslutning med samma enhetsnyckel. Kontakta support om det inte var du.';
 
+export interface AttachedAgentNamespace {
+  namespace: AgentNamespace;
+  /** Settles when what closed connections still write (their session's end, their jobs) is written. */
+  idle(): Promise<void>;
+}
+
 export function attachAgentNamespace(
   io: Server,
   deps: {
@@ -54,44 +67,60 @@ export function attachAgentNamespace(
     cardJobs: CardJobService;
     logger: Logger;
   },
-): AgentNamespace {
+): AttachedAgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
   const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
   const logger = deps.logger.child({ namespace: agentNamespace });
+  const disconnecting = new Set<Promise<void>>();
 
-  const authenticate = (socket: AgentSocket): KnownAgent | undefined => {
+  const authenticate = async (socket: AgentSocket): Promise<KnownAgent | undefined> => {
     const token: unknown = socket.handshake.auth?.token;
     const agent =
       typeof token === 'string' && token.length >= 16 && token.length <= 200
-        ? findAgentByDeviceToken(deps.db, token)
+        ? await findAgentByDeviceToken(deps.db, token)
         : undefined;
     if (!agent) logger.warn({ address: socket.handshake.address }, 'agent refused: unknown device token');
     return agent;
   };
 
   namespace.use((socket, next) => {
-    const agent = authenticate(socket);
-    if (!agent) {
-      next(new Error('unauthorized'));
-      return;
-    }
-    socket.data.agent = agent;
-    next();
+    authenticate(socket).then(
+      (agent) => {
+        if (!agent) {
+          next(new Error('unauthorized'));
+          return;
+        }
+        socket.data.agent = agent;
+        next();
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not check an agent’s device token');
+        next(new Error('unavailable'));
+      },
+    );
   });
 
-  namespace.on('connection', (socket) => {
+  /**
+   * Opens the connection's agent session. Null when the connection is refused or closed meanwhile: a socket
+   * that went away while its session was being opened never becomes the agent's live connection.
+   */
+  const openConnection = async (socket: AgentSocket): Promise<AgentConnection | null> => {
     // A connection restored by Socket.IO's state recovery skips the middleware: its token is checked here.
-    const agent = socket.recovered ? authenticate(socket) : socket.data.agent;
+    const agent = socket.recovered ? await authenticate(socket) : socket.data.agent;
     if (!agent) {
       socket.disconnect();
-      return;
+      return null;
     }
     const connectedAt = new Date();
-    const agentSessionId = openAgentSession(deps.db, {
+    const agentSessionId = await openAgentSession(deps.db, {
       agentId: agent.id,
       remoteAddress: socket.handshake.address ?? null,
       at: connectedAt,
     });
+    if (socket.disconnected) {
+      await closeAgentSession(deps.db, agentSessionId, new Date());
+      return null;
+    }
     const log = logger.child({ agentId: agent.id, agentSessionId });
     log.info('agent connected');
     deps.registry.connect({
@@ -118,39 +147,69 @@ export function attachAgentNamespace(
     });
     if (replaced) {
       log.warn({ replacedAgentSessionId: replaced.agentSessionId }, 'agent connection replaced a live one');
-      deps.jobs.agentReplaced(replaced.agentSessionId);
+      const orphaned = deps.jobs.agentReplaced(replaced.agentSessionId);
       replaced.replace();
+      await orphaned;
     }
+    return { agent, agentSessionId, log };
+  };
+
+  const closeConnection = async ({ agentSessionId }: AgentConnection): Promise<void> => {
+    const endedAt = new Date();
+    deps.connections.remove(agentSessionId);
+    const written = Promise.all([
+      closeAgentSession(deps.db, agentSessionId, endedAt),
+      deps.jobs.agentDisconnected(agentSessionId),
+    ]);
+    deps.registry.disconnect(agentSessionId);
+    await written;
+  };
+
+  namespace.on('connection', (socket) => {
+    const opening = openConnection(socket);
+    // Listeners are attached at once, so nothing the agent sends right after connecting is lost; each
+    // waits until the connection's session is open.
+    const connection = async (): Promise<AgentConnection> => {
+      const opened = await opening;
+      if (!opened) throw new Error('The agent connection was not opened');
+      return opened;
+    };
+    const socketLog = logger.child({ socketId: socket.id });
 
     socket.on(
       'job:step',
-      validatedHandler('job:step', stepReportSchema, log, (report) =>
-        deps.jobs.handleStep(agent.id, agentSessionId, report),
-      ),
+      validatedHandler('job:step', stepReportSchema, socketLog, async (report) => {
+        const { agent, agentSessionId } = await connection();
+        return deps.jobs.handleStep(agent.id, agentSessionId, report);
+      }),
     );
     socket.on(
       'job:finished',
-      validatedHandler('job:finished', jobOutcomeSchema, log, (outcome) =>
-        deps.jobs.handleOutcome(agent.id, agentSessionId, outcome),
-      ),
+      validatedHandler('job:finished', jobOutcomeSchema, socketLog, async (outcome) => {
+        const { agent, agentSessionId } = await connection();
+        return deps.jobs.handleOutcome(agent.id, agentSessionId, outcome);
+      }),
     );
     socket.on(
       'job:exchange',
-      validatedHandler('job:exchange', cardExchangeSchema, log, (request) =>
-        deps.jobs.handleExchange(agent.id, agentSessionId, request),
-      ),
+      validatedHandler('job:exchange', cardExchangeSchema, socketLog, async (request) => {
+        const { agent, agentSessionId } = await connection();
+        return deps.jobs.handleExchange(agent.id, agentSessionId, request);
+      }),
     );
     socket.on(
       'agent:autostart',
-      validatedHandler('agent:autostart', autoStartSchema, log, (request) =>
-        deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken),
-      ),
+      validatedHandler('agent:autostart', autoStartSchema, socketLog, async (request) => {
+        const { agent, agentSessionId } = await connection();
+        return deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken);
+      }),
     );
     socket.on(
       'agent:hello',
-      validatedHandler('agent:hello', agentHelloSchema, log, (hello) => {
-        recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
-        deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
+      validatedHandler('agent:hello', agentHelloSchema, socketLog, async (hello) => {
+        const { agent, agentSessionId } = await connection();
+        await recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
+        await deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
         deps.registry.hello(agentSessionId, {
           agentVersion: hello.agentVersion,
           hostname: hello.hostname ?? null,
@@ -160,21 +219,40 @@ export function attachAgentNamespace(
     );
     socket.on(
       'agent:reader-event',
-      validatedHandler('agent:reader-event', readerEventSchema, log, (event) => {
+      validatedHandler('agent:reader-event', readerEventSchema, socketLog, async (event) => {
+        const { agentSessionId, log } = await connection();
         log.info({ kind: event.kind, reader: event.reader.name }, 'reader event');
         deps.registry.readersChanged(agentSessionId, event.readers);
       }),
     );
     socket.on('disconnect', (reason) => {
-      log.info({ reason }, 'agent disconnected');
-      closeAgentSession(deps.db, agentSessionId, new Date());
-      deps.connections.remove(agentSessionId);
-      deps.jobs.agentDisconnected(agentSessionId);
-      deps.registry.disconnect(agentSessionId);
+      // A connection that could not be opened has nothing to close; its failure is logged below.
+      const work = opening
+        .catch(() => null)
+        .then(async (opened) => {
+          if (!opened) return;
+          opened.log.info({ reason }, 'agent disconnected');
+          await closeConnection(opened);
+        })
+        .catch((error: unknown) =>
+          socketLog.error({ err: error }, 'could not record the agent’s disconnect'),
+        );
+      disconnecting.add(work);
+      void work.finally(() => disconnecting.delete(work));
+    });
+
+    opening.catch((error: unknown) => {
+      socketLog.error({ err: error }, 'could not open an agent connection');
+      socket.disconnect();
     });
   });
 
-  return namespace;
+  return {
+    namespace,
+    idle: async () => {
+      await Promise.all(disconnecting);
+    },
+  };
 }
 
 /** The agent's answer to an offer is a report like any other: anything but a valid answer refuses the job. */

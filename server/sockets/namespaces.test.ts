@@ -15,8 +15,8 @@ const sockets: Socket[] = [];
 
 beforeEach(async () => {
   testServer = await startTestServer();
-  addAgent(testServer.db, token, 'Receptionens dator');
-  addAgent(testServer.db, otherToken, 'Expeditionens dator');
+  await addAgent(testServer.db, token, 'Receptionens dator');
+  await addAgent(testServer.db, otherToken, 'Expeditionens dator');
 });
 
 afterEach(async () => {
@@ -102,17 +102,15 @@ describe('/support namespace', () => {
   });
 
   it('refuses a logged-in user without the support role and audits it', async () => {
-    testServer.db
+    await testServer.db
       .insert(units)
-      .values({ id: 'unit-a', hsaId: 'SE2321000131-A', name: 'Enhet A', organisation: 'Region' })
-      .run();
+      .values({ id: 'unit-a', hsaId: 'SE2321000131-A', name: 'Enhet A', organisation: 'Region' });
     const manager = await addStaffSession(testServer, 'manager', 'unit-a');
     expect(await refusal(connect('/support', { cookie: manager.cookieHeader }))).toBe('forbidden');
-    const refusals = testServer.db
+    const refusals = await testServer.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.actorUserId, manager.userId))
-      .all();
+      .where(eq(auditEvents.actorUserId, manager.userId));
     expect(refusals).toEqual([
       expect.objectContaining({ action: 'support_live_view_join', outcome: 'refused' }),
     ]);

@@ -69,9 +69,9 @@ async function accessRefusal(
   access: { sessionId: string; userId: string },
 ): Promise<AccessRefusal | null> {
   if ((await deps.sessions.activeUserOf(access.sessionId)) !== access.userId) return 'session_ended';
-  const user = findUserById(deps.db, access.userId);
+  const user = await findUserById(deps.db, access.userId);
   if (!user || user.disabled) return 'user_disabled';
-  const roles = listRoleAssignments(deps.db, access.userId);
+  const roles = await listRoleAssignments(deps.db, access.userId);
   return roles.some((assignment) => (supportViewerRoles as readonly string[]).includes(assignment.role))
     ? null
     : 'missing_role';
@@ -81,13 +81,13 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
   return async (socket, next) => {
     try {
       const session = await deps.sessions.validateCookieHeader(socket.handshake.headers.cookie);
-      const user = session && findUserById(deps.db, session.userId);
+      const user = session && (await findUserById(deps.db, session.userId));
       if (!session || !user || user.disabled) {
         next(new Error('unauthorized'));
         return;
       }
       if ((await accessRefusal(deps, session)) === 'missing_role') {
-        recordAudit(deps.db, {
+        await recordAudit(deps.db, {
           actorUserId: user.id,
           actorLabel: user.username,
           action: 'support_live_view_join',
@@ -128,7 +128,7 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
   const logger = deps.logger.child({ namespace: supportNamespace });
   namespace.use(authenticateSupport(deps, logger));
 
-  namespace.on('connection', async (socket) => {
+  namespace.on('connection', (socket) => {
     const actor = socket.data;
     const log = logger.child({ userId: actor.userId });
     const audit = (entry: Omit<AuditEntry, 'actorUserId' | 'actorLabel'>) =>
@@ -149,8 +149,8 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
         return run(input);
       });
 
-    const auditCommand = (name: string, requestedFor: string, result: JobCommandResult) => {
-      audit({
+    const auditCommand = async (name: string, requestedFor: string, result: JobCommandResult) => {
+      await audit({
         action: name,
         objectType: 'job',
         objectId: result.ok ? result.jobId : null,
@@ -163,7 +163,7 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     socket.on(
       'support:watch-job',
       action('support:watch-job', jobReferenceSchema, async ({ jobId }) => {
-        const detail = findJobDetail(deps.db, jobId);
+        const detail = await findJobDetail(deps.db, jobId);
         if (!detail) return { ok: false, message: 'Ärendet finns inte.' } as const;
         await socket.join(jobRoom(jobId));
         return detail;
@@ -178,35 +178,42 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     );
     socket.on(
       'support:start-card-check',
-      action('support:start-card-check', startCardCheckSchema, async (input) =>
-        auditCommand(
-          'support_start_card_check',
-          input.agentSessionId,
-          await deps.jobs.startCardCheck({
-            ...input,
-            actor: { userId: actor.userId, sessionId: actor.sessionId },
-          }),
-        ),
+      action(
+        'support:start-card-check',
+        startCardCheckSchema,
+        async (input) =>
+          await auditCommand(
+            'support_start_card_check',
+            input.agentSessionId,
+            await deps.jobs.startCardCheck({
+              ...input,
+              actor: { userId: actor.userId, sessionId: actor.sessionId },
+            }),
+          ),
       ),
     );
     socket.on(
       'support:cancel-job',
-      action('support:cancel-job', jobReferenceSchema, ({ jobId }) =>
-        auditCommand('support_cancel_job', jobId, deps.jobs.cancel(jobId)),
+      action(
+        'support:cancel-job',
+        jobReferenceSchema,
+        async ({ jobId }) => await auditCommand('support_cancel_job', jobId, await deps.jobs.cancel(jobId)),
       ),
     );
     socket.on(
       'support:retry-job',
-      action('support:retry-job', jobReferenceSchema, async ({ jobId }) =>
-        auditCommand('support_retry_job', jobId, await deps.jobs.retry(jobId)),
+      action(
+        'support:retry-job',
+        jobReferenceSchema,
+        async ({ jobId }) => await auditCommand('support_retry_job', jobId, await deps.jobs.retry(jobId)),
       ),
     );
     socket.on(
       'support:send-message',
-      action('support:send-message', agentMessageSchema, ({ text, jobId, agentSessionId }) => {
-        const job = jobId ? findJob(deps.db, jobId) : undefined;
+      action('support:send-message', agentMessageSchema, async ({ text, jobId, agentSessionId }) => {
+        const job = jobId ? await findJob(deps.db, jobId) : undefined;
         const channel = deps.connections.bySession(agentSessionId ?? job?.agentSessionId ?? null);
-        audit({
+        await audit({
           action: 'support_send_message',
           objectType: jobId ? 'job' : 'agent_session',
           objectId: jobId ?? agentSessionId ?? null,
@@ -224,15 +231,21 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     timer.unref();
     socket.on('disconnect', () => clearInterval(timer));
 
-    // State recovery restores a socket's rooms without the middleware: out of them until it is checked again.
-    if (socket.recovered) {
-      const rooms = [...socket.rooms].filter((room) => room !== socket.id);
-      for (const room of rooms) socket.leave(room);
-      if (await stillAllowed('reconnect')) return;
-      socket.join(rooms);
-    }
-    socket.join(viewersRoom);
-    socket.emit('agents:snapshot', deps.registry.list());
+    const enter = async () => {
+      // State recovery restores a socket's rooms without the middleware: out of them until it is checked again.
+      if (socket.recovered) {
+        const rooms = [...socket.rooms].filter((room) => room !== socket.id);
+        for (const room of rooms) socket.leave(room);
+        if (await stillAllowed('reconnect')) return;
+        socket.join(rooms);
+      }
+      socket.join(viewersRoom);
+      socket.emit('agents:snapshot', deps.registry.list());
+    };
+    enter().catch((error: unknown) => {
+      log.error({ err: error }, 'support live view could not be opened');
+      closeLiveView(socket);
+    });
   });
 
   deps.registry.on('updated', (agent) => namespace.to(viewersRoom).emit('agent:updated', agent));
@@ -257,7 +270,10 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
 
   /** Outside any event: the session may expire or the account change while the socket only listens. */
   const recheck = (socket: SupportSocket, trigger: string) =>
-    closeIfAccessEnded(socket, { action: 'support_live_view_closed', detail: { trigger } });
+    closeIfAccessEnded(socket, { action: 'support_live_view_closed', detail: { trigger } }).catch(
+      (error: unknown) =>
+        logger.error({ err: error, userId: socket.data.userId, trigger }, 'support recheck failed'),
+    );
 
   /** Re-checks the permission; a socket that lost it is audited, leaves every room and is disconnected. */
   async function closeIfAccessEnded(
@@ -270,16 +286,20 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
       return 'session_ended' as const;
     });
     if (!refusal || !socket.connected) return refusal;
-    recordAudit(deps.db, {
-      actorUserId: userId,
-      actorLabel: username,
-      action: audited.action,
-      objectType: 'support_namespace',
-      outcome: 'refused',
-      detail: { ...audited.detail, reason: refusal },
-    });
-    logger.warn({ userId, reason: refusal, ...audited.detail }, 'support socket closed: access ended');
-    closeLiveView(socket);
+    try {
+      await recordAudit(deps.db, {
+        actorUserId: userId,
+        actorLabel: username,
+        action: audited.action,
+        objectType: 'support_namespace',
+        outcome: 'refused',
+        detail: { ...audited.detail, reason: refusal },
+      });
+    } finally {
+      // Closed even when the audit could not be written: a view whose access ended never stays open.
+      logger.warn({ userId, reason: refusal, ...audited.detail }, 'support socket closed: access ended');
+      closeLiveView(socket);
+    }
     return refusal;
   }
 

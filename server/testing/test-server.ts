@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { registerAgent } from '../../db/agents';
-import { type AppDatabase, openMigratedDatabase } from '../../db/connection';
+import { type AppDatabase, openDatabase } from '../../db/connection';
 import { newId } from '../../db/ids';
 import { type StaffRole, staffRoleAssignments, users } from '../../db/schema';
+import { openTestDatabase } from '../../test-support/test-database';
 import { loadConfig } from '../config';
 import { createServer, type RunningServer } from '../create-server';
 import type { JobTimeouts } from '../jobs/job-engine';
@@ -18,13 +19,14 @@ export interface TestServer {
 }
 
 /**
- * The real server on a free loopback port with an in-memory database; without the Remix app unless
- * `withRemix` (which needs `npx remix build` first: the test command builds before vitest).
+ * The real server on a free loopback port with a fresh test database (or the one `databaseUrl` names, which
+ * outlives the server); without the Remix app unless `withRemix` (which needs `npx remix build` first: the
+ * test command builds before vitest).
  */
 export async function startTestServer(
   options: {
     jobTimeouts?: Partial<JobTimeouts>;
-    databasePath?: string;
+    databaseUrl?: string;
     port?: number;
     env?: Record<string, string>;
     withRemix?: boolean;
@@ -32,7 +34,7 @@ export async function startTestServer(
     logDestination?: DestinationStream;
   } = {},
 ): Promise<TestServer> {
-  const db = openMigratedDatabase(options.databasePath ?? ':memory:');
+  const db = options.databaseUrl ? await openDatabase(options.databaseUrl) : await openTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
   const server = await createServer(config, {
     db,
@@ -50,23 +52,22 @@ export async function startTestServer(
     server,
     async stop() {
       await server.close();
-      db.$client.close();
+      await db.close();
     },
   };
 }
 
-export function addAgent(db: AppDatabase, deviceToken: string, name = 'Testdator'): string {
-  return registerAgent(db, { name, deviceToken });
+export async function addAgent(db: AppDatabase, deviceToken: string, name = 'Testdator'): Promise<string> {
+  return await registerAgent(db, { name, deviceToken });
 }
 
 /** A staff user with the given global role and a session cookie for it. */
 export async function addStaffSession(testServer: TestServer, role: StaffRole, unitId: string | null = null) {
   const userId = newId();
-  testServer.db
+  await testServer.db
     .insert(users)
-    .values({ id: userId, username: `${role}-${userId.slice(0, 8)}`, displayName: role })
-    .run();
-  testServer.db.insert(staffRoleAssignments).values({ id: newId(), userId, role, unitId }).run();
+    .values({ id: userId, username: `${role}-${userId.slice(0, 8)}`, displayName: role });
+  await testServer.db.insert(staffRoleAssignments).values({ id: newId(), userId, role, unitId });
   const { cookie } = await testServer.server.services.sessions.create({ userId, loginMethod: 'password' });
   return { userId, cookieHeader: cookie.split(';')[0]! };
 }

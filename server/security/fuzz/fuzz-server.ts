@@ -2,12 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { hashPassword } from '../../../app/auth/password.server';
 import { registerAgent } from '../../../db/agents';
-import { type AppDatabase, openMigratedDatabase } from '../../../db/connection';
+import type { AppDatabase } from '../../../db/connection';
 import { defaultDemoAgentToken } from '../../../db/demo-fixtures';
+import { queryRows } from '../../../db/engine';
 import { seedDemoData } from '../../../db/seed';
+import { openTestDatabase } from '../../../test-support/test-database';
 import { loadConfig } from '../../config';
 import { createServer, type RunningServer } from '../../create-server';
 import { redactedPaths } from '../../logger';
@@ -32,8 +35,8 @@ export interface FuzzServer {
   agentTokens: string[];
   /** Error-level log lines (pino) and console.error calls, in order; the fuzz attributes them to cases. */
   errors: ErrorLogEntry[];
-  realValues(): RealValues;
-  relatedValues(): RelatedValues;
+  realValues(): Promise<RealValues>;
+  relatedValues(): Promise<RelatedValues>;
   stop(): Promise<void>;
 }
 
@@ -56,15 +59,15 @@ export function ensureRemixBuild(): void {
 }
 
 /**
- * The real server with the Remix app, on loopback, over the seeded demo region in memory. The port is
+ * The real server with the Remix app, on loopback, over the seeded demo region in a test database. The port is
  * chosen first so PUBLIC_URL is the origin the fuzz sends: same-origin checks see a real browser.
  */
 export async function startFuzzServer(): Promise<FuzzServer> {
   ensureRemixBuild();
-  const db = openMigratedDatabase(':memory:');
+  const db = await openTestDatabase();
   await seedDemoData(db, { hashPassword });
   for (const [index, token] of extraAgentTokens.entries()) {
-    registerAgent(db, { name: `Fuzzdator ${index + 2}`, deviceToken: token });
+    await registerAgent(db, { name: `Fuzzdator ${index + 2}`, deviceToken: token });
   }
   const errors: ErrorLogEntry[] = [];
   const sink = new Writable({
@@ -131,54 +134,57 @@ export async function startFuzzServer(): Promise<FuzzServer> {
       console.error = consoleError;
       console.warn = consoleWarn;
       await server.close();
-      db.$client.close();
+      await db.close();
     },
   };
 }
 
-function column(db: AppDatabase, sql: string): string[] {
-  return (db.$client.prepare(sql).raw().all() as unknown[][]).map((row) => String(row[0]));
+/** The values of a query's one column, as text. */
+async function column(db: AppDatabase, query: string): Promise<string[]> {
+  const rows = await queryRows<{ value: unknown }>(db, sql.raw(query));
+  return rows.map((row) => String(row.value));
 }
 
-export function collectRealValues(db: AppDatabase): RealValues {
+export async function collectRealValues(db: AppDatabase): Promise<RealValues> {
   return {
-    unitIds: column(db, 'select id from units'),
-    unitHsaIds: column(db, 'select hsa_id from units'),
-    personIds: column(db, 'select id from persons'),
-    personHsaIds: column(db, 'select hsa_id from persons'),
-    personalIdentityNumbers: column(
+    unitIds: await column(db, 'select id as value from units'),
+    unitHsaIds: await column(db, 'select hsa_id as value from units'),
+    personIds: await column(db, 'select id as value from persons'),
+    personHsaIds: await column(db, 'select hsa_id as value from persons'),
+    personalIdentityNumbers: await column(
       db,
-      'select personal_identity_number from persons where personal_identity_number is not null',
+      'select personal_identity_number as value from persons where personal_identity_number is not null',
     ),
-    userIds: column(db, 'select id from users'),
-    assignmentIds: column(db, 'select id from staff_role_assignments'),
-    cardIds: column(db, 'select id from cards'),
-    cardSerials: column(db, 'select serial from cards'),
-    eidIds: column(db, 'select id from eids'),
-    orderIds: column(db, 'select id from orders'),
-    jobIds: column(db, 'select id from jobs'),
-    authOrderIds: column(db, 'select id from auth_orders'),
-    agentSessionIds: column(db, 'select id from agent_sessions'),
-    mobileDeviceIds: column(db, 'select id from mobile_devices'),
-    enrolmentIds: column(db, 'select id from mobile_enrolments'),
+    userIds: await column(db, 'select id as value from users'),
+    assignmentIds: await column(db, 'select id as value from staff_role_assignments'),
+    cardIds: await column(db, 'select id as value from cards'),
+    cardSerials: await column(db, 'select serial as value from cards'),
+    eidIds: await column(db, 'select id as value from eids'),
+    orderIds: await column(db, 'select id as value from orders'),
+    jobIds: await column(db, 'select id as value from jobs'),
+    authOrderIds: await column(db, 'select id as value from auth_orders'),
+    agentSessionIds: await column(db, 'select id as value from agent_sessions'),
+    mobileDeviceIds: await column(db, 'select id as value from mobile_devices'),
+    enrolmentIds: await column(db, 'select id as value from mobile_enrolments'),
   };
 }
 
-export function collectRelatedValues(db: AppDatabase): RelatedValues {
-  const rows = <Row>(sql: string) => db.$client.prepare(sql).all() as Row[];
+export async function collectRelatedValues(db: AppDatabase): Promise<RelatedValues> {
+  // Aliases are quoted: PostgreSQL folds unquoted names to lower case.
+  const rows = <Row>(query: string) => queryRows<Row>(db, sql.raw(query));
   return {
-    heldCards: rows(
-      "select holder_person_id as personId, id as cardId from cards where holder_person_id is not null and state in ('active', 'locked')",
+    heldCards: await rows(
+      `select holder_person_id as "personId", id as "cardId" from cards where holder_person_id is not null and state in ('active', 'locked')`,
     ),
-    heldEids: rows(
-      "select person_id as personId, id as eidId from eids where person_id is not null and state = 'active'",
+    heldEids: await rows(
+      `select person_id as "personId", id as "eidId" from eids where person_id is not null and state = 'active'`,
     ),
-    openOrders: rows(
-      "select id as orderId, state from orders where state in ('placed', 'awaiting_second_approval', 'ready')",
+    openOrders: await rows(
+      `select id as "orderId", state from orders where state in ('placed', 'awaiting_second_approval', 'ready')`,
     ),
-    stockCards: rows("select id as cardId, unit_id as unitId from cards where state = 'in_stock'"),
-    reserveOrders: rows(
-      "select id as orderId, unit_id as unitId from orders where type like 'reserve_card%' and state in ('placed', 'awaiting_second_approval', 'ready')",
+    stockCards: await rows(`select id as "cardId", unit_id as "unitId" from cards where state = 'in_stock'`),
+    reserveOrders: await rows(
+      `select id as "orderId", unit_id as "unitId" from orders where type like 'reserve_card%' and state in ('placed', 'awaiting_second_approval', 'ready')`,
     ),
   };
 }

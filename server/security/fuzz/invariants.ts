@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { cardSerialProblem, productCodePattern } from '../../../db/card-serial';
 import type { AppDatabase } from '../../../db/connection';
+import { forEngine, queryRows } from '../../../db/engine';
 import {
   auditOutcomes,
   authOrderMethods,
@@ -161,22 +163,36 @@ export interface DatabaseReport {
   rowsChecked: number;
 }
 
-export function checkDatabase(db: AppDatabase): DatabaseReport {
-  const client = db.$client;
-  const integrity = (client.pragma('integrity_check') as { integrity_check: string }[]).map(
-    (row) => row.integrity_check,
-  );
-  const foreignKeyViolations = client.pragma('foreign_key_check') as unknown[];
+/**
+ * SQLite checks its file and its foreign keys when asked; PostgreSQL checks every foreign key on every write
+ * and has no file check to ask for, so there both are clean by construction.
+ */
+async function engineChecks(
+  db: AppDatabase,
+): Promise<Pick<DatabaseReport, 'integrity' | 'foreignKeyViolations'>> {
+  return forEngine(db, {
+    sqlite: async () => ({
+      integrity: (await queryRows<{ integrity_check: string }>(db, sql`pragma integrity_check`)).map(
+        (row) => row.integrity_check,
+      ),
+      foreignKeyViolations: await queryRows<unknown>(db, sql`pragma foreign_key_check`),
+    }),
+    postgres: async () => ({ integrity: ['ok'], foreignKeyViolations: [] }),
+  })();
+}
+
+export async function checkDatabase(db: AppDatabase): Promise<DatabaseReport> {
+  const { integrity, foreignKeyViolations } = await engineChecks(db);
   const invalidRows: InvalidRow[] = [];
   let rowsChecked = 0;
   for (const [table, rules] of Object.entries(tableRules)) {
-    for (const row of client.prepare(`select rowid as _key, * from ${table}`).all() as Row[]) {
+    for (const row of await queryRows<Row>(db, sql`select * from ${sql.identifier(table)}`)) {
       rowsChecked++;
       for (const [column, rule, valid] of rules) {
         if (!valid(row[column], row)) {
           invalidRows.push({
             table,
-            id: String(row.id ?? row._key),
+            id: String(row.id),
             column,
             rule,
             value: JSON.stringify(row[column])?.slice(0, 120) ?? 'undefined',

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashDeviceToken } from '../../../db/agents';
+import { queryRows } from '../../../db/engine';
 import { type FuzzServer, startFuzzServer } from './fuzz-server';
 import { hostileString, hostileValue, type RealValues } from './hostile';
 import { encodeSegment } from './http-cases';
@@ -122,10 +124,11 @@ class Connections {
     const session = await this.fuzz.server.services.sessions.validateCookieHeader(cookie);
     if (session) await this.fuzz.server.services.sessions.invalidate(session.sessionId);
     this.cookies.delete(username);
+    const jobId = await realJobId(this.fuzz);
     const answer = await new Promise<unknown>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), 1_000);
       socket.once('disconnect', () => resolve(undefined));
-      socket.emit('support:watch-job', { jobId: realJobId(this.fuzz) }, (ack: unknown) => {
+      socket.emit('support:watch-job', { jobId }, (ack: unknown) => {
         clearTimeout(timer);
         resolve(ack);
       });
@@ -136,9 +139,11 @@ class Connections {
   async cookie(username: string): Promise<string> {
     const known = this.cookies.get(username);
     if (known) return known;
-    const user = this.fuzz.db.$client.prepare('select id from users where username = ?').get(username) as {
-      id: string;
-    };
+    const [user] = await queryRows<{ id: string }>(
+      this.fuzz.db,
+      sql`select id from users where username = ${username}`,
+    );
+    if (!user) throw new Error(`no user ${username}`);
     const { cookie } = await this.fuzz.server.services.sessions.create({
       userId: user.id,
       loginMethod: 'password',
@@ -185,33 +190,38 @@ async function refusedConnection(
   return accepted;
 }
 
-function runningJobsOf(fuzz: FuzzServer, agent: number): OwnJob[] {
-  return fuzz.db.$client
-    .prepare(
-      "select jobs.id as jobId, jobs.last_sequence + 1 as nextSequence from jobs join agents on agents.id = jobs.agent_id where agents.device_token_hash = ? and jobs.state in ('queued', 'running') order by jobs.created_at",
-    )
-    .all(hashDeviceToken(fuzz.agentTokens[agent]!)) as OwnJob[];
+async function runningJobsOf(fuzz: FuzzServer, agent: number): Promise<OwnJob[]> {
+  return queryRows<OwnJob>(
+    fuzz.db,
+    sql`select jobs.id as "jobId", jobs.last_sequence + 1 as "nextSequence" from jobs
+      join agents on agents.id = jobs.agent_id
+      where agents.device_token_hash = ${hashDeviceToken(fuzz.agentTokens[agent]!)}
+        and jobs.state in ('queued', 'running')
+      order by jobs.created_at`,
+  );
 }
 
-function realJobId(fuzz: FuzzServer): string {
-  const row = fuzz.db.$client.prepare('select id from jobs order by created_at limit 1').get() as
-    | { id: string }
-    | undefined;
+async function realJobId(fuzz: FuzzServer): Promise<string> {
+  const [row] = await queryRows<{ id: string }>(
+    fuzz.db,
+    sql`select id from jobs order by created_at limit 1`,
+  );
   return row?.id ?? '00000000-0000-4000-8000-000000000000';
 }
 
-function lastAuditId(fuzz: FuzzServer): number {
-  return (
-    fuzz.db.$client.prepare('select coalesce(max(id), 0) as id from audit_events').get() as { id: number }
-  ).id;
+async function lastAuditId(fuzz: FuzzServer): Promise<number> {
+  const [row] = await queryRows<{ id: number }>(
+    fuzz.db,
+    sql`select coalesce(max(id), 0) as id from audit_events`,
+  );
+  return Number(row?.id ?? 0);
 }
 
-function snapshot(fuzz: FuzzServer): string {
-  const client = fuzz.db.$client;
+async function snapshot(fuzz: FuzzServer): Promise<string> {
   return JSON.stringify([
-    client.prepare('select id, state, holder_person_id from cards order by id').all(),
-    client.prepare('select id, state from eids order by id').all(),
-    client.prepare('select id, state, card_id from orders order by id').all(),
+    await queryRows(fuzz.db, sql`select id, state, holder_person_id from cards order by id`),
+    await queryRows(fuzz.db, sql`select id, state from eids order by id`),
+    await queryRows(fuzz.db, sql`select id, state, card_id from orders order by id`),
   ]);
 }
 
@@ -239,9 +249,9 @@ async function send(socket: Socket, testCase: SocketCase): Promise<{ ack?: unkno
 
 describe('fuzz: socket events of /agent and /support', () => {
   it(`answers ${caseCount} hostile messages without an internal error, and no agent changes a card (seed ${seed})`, async () => {
-    let real = fuzz.realValues();
+    let real = await fuzz.realValues();
     const connections = new Connections(fuzz, new Random(seed ^ 0x5eed), () => real);
-    const cardsBefore = snapshot(fuzz);
+    const cardsBefore = await snapshot(fuzz);
     const findings: FuzzFinding[] = [];
     const outcomes = new Map<string, number>();
     const timings = new Map<string, number>();
@@ -257,7 +267,7 @@ describe('fuzz: socket events of /agent and /support', () => {
       if (index % 50 === 0) {
         // Running jobs on every agent, so near-valid messages name real jobs of other connections.
         for (let agent = 0; agent < fuzz.agentTokens.length; agent++) await connections.agent(agent);
-        real = fuzz.realValues();
+        real = await fuzz.realValues();
         const viewer = await connections.viewer('support');
         for (const agentSessionId of fuzz.server.services.agentRegistry
           .list()
@@ -267,12 +277,12 @@ describe('fuzz: socket events of /agent and /support', () => {
             .emitWithAck('support:start-card-check', { agentSessionId, readerName: readers[0]!.name })
             .catch(() => undefined);
         }
-        real = fuzz.realValues();
+        real = await fuzz.realValues();
       }
       const random = Random.forCase(seed, index);
       caseStarted = performance.now();
       const errorsBefore = fuzz.errors.length;
-      const auditBefore = lastAuditId(fuzz);
+      const auditBefore = await lastAuditId(fuzz);
       const problems: string[] = [];
       let where: string;
       let detail: string;
@@ -288,8 +298,16 @@ describe('fuzz: socket events of /agent and /support', () => {
         if (await refusedConnection(fuzz, random, real, connections)) problems.push('connection accepted');
         count('connect');
       } else {
-        const testCase = socketCase(index, random, real, fuzz.agentTokens.length, supportUsers, (agent) =>
-          runningJobsOf(fuzz, agent),
+        const running: OwnJob[][] = [];
+        for (let agent = 0; agent < fuzz.agentTokens.length; agent++)
+          running.push(await runningJobsOf(fuzz, agent));
+        const testCase = socketCase(
+          index,
+          random,
+          real,
+          fuzz.agentTokens.length,
+          supportUsers,
+          (agent) => running[agent] ?? [],
         );
         const socket =
           typeof testCase.sender === 'number'
@@ -313,7 +331,7 @@ describe('fuzz: socket events of /agent and /support', () => {
         if (result.timedOut && ownEvent && socket.connected) problems.push('no answer');
       }
       const logged = fuzz.errors.slice(errorsBefore);
-      const auditAdded = lastAuditId(fuzz) - auditBefore;
+      const auditAdded = (await lastAuditId(fuzz)) - auditBefore;
       maxAudit = Math.max(maxAudit, auditAdded);
       if (auditAdded > maxAuditRowsPerMessage) problems.push(`${auditAdded} audit rows`);
       if (logged.length > 0) problems.push('error logged');
@@ -337,8 +355,8 @@ describe('fuzz: socket events of /agent and /support', () => {
 
     connections.close();
     const health = await fetch(`${fuzz.url}/healthz`);
-    const database = checkDatabase(fuzz.db);
-    const cardsAfter = snapshot(fuzz);
+    const database = await checkDatabase(fuzz.db);
+    const cardsAfter = await snapshot(fuzz);
     console.info(
       summarise('sockets', {
         seed,
@@ -352,11 +370,10 @@ describe('fuzz: socket events of /agent and /support', () => {
     );
     if (process.env.FUZZ_VERBOSE) {
       console.info([...timings].map(([key, ms]) => `${Math.round(ms)} ms ${key}`).join('\n'));
-      const jobs = fuzz.db.$client
-        .prepare(
-          'select kind, state, error_code, count(reported_card_serial) as reported, count(*) as n from jobs group by 1, 2, 3',
-        )
-        .all();
+      const jobs = await queryRows(
+        fuzz.db,
+        sql`select kind, state, error_code, count(reported_card_serial) as reported, count(*) as n from jobs group by 1, 2, 3`,
+      );
       console.info(jobs.map((row) => JSON.stringify(row)).join('\n'));
     }
     expect(health.status).toBe(200);

@@ -1,0 +1,76 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { type AppDatabase, causeChain } from '../engine';
+import * as schema from '../schema';
+import {
+  type OpenTransaction,
+  refuseStatementInsideTransaction,
+  transactionContext,
+} from './transaction-context';
+
+// Counts, sums and the bigint columns that hold timestamps in milliseconds are far below 2^53; the domain
+// modules read them as numbers on both engines.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export class DatabaseUnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    const reason = causeChain(cause).at(-1);
+    super(`PostgreSQL at ${redactedUrl(url)} cannot be used: ${(reason as Error)?.message ?? reason}`);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unreadable address)';
+  }
+}
+
+/**
+ * PostgreSQL through a node-postgres pool. The SQLite table objects build the queries (the storage types are
+ * mirrored by db/postgres/schema.ts); a transaction gets its own pooled connection, and a statement sent
+ * through the pool from inside an open transaction is refused (it would wait for a second connection).
+ */
+export async function openPostgresDatabase(url: string, migrationsFolder: string): Promise<AppDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const poolQuery = pool.query.bind(pool);
+  pool.query = ((...args: Parameters<typeof pool.query>) => {
+    refuseStatementInsideTransaction();
+    return poolQuery(...args);
+  }) as typeof pool.query;
+
+  const db = drizzle(pool, { schema });
+  try {
+    await migrate(db, { migrationsFolder });
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(url, error);
+  }
+
+  const nativeTransaction = db.transaction.bind(db);
+  const transaction = (async (work: (tx: unknown) => Promise<unknown>) => {
+    refuseStatementInsideTransaction();
+    const opened: OpenTransaction = { open: true };
+    try {
+      return await transactionContext.run(opened, () => nativeTransaction(work as never));
+    } finally {
+      opened.open = false;
+    }
+  }) as unknown as AppDatabase['transaction'];
+
+  return Object.assign(db, {
+    engine: 'postgres' as const,
+    transaction,
+    async close() {
+      await pool.end();
+    },
+  }) as unknown as AppDatabase;
+}

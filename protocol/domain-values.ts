@@ -1,0 +1,82 @@
+/**
+ * The value sets of the domain (roles, states, kinds, purposes), with no dependency: the database schema builds
+ * its CHECK constraints from them and UI code imports them from here, never from db/schema.
+ */
+export const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_admin'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+export const cardKinds = ['ordinary', 'reserve'] as const;
+export type CardKind = (typeof cardKinds)[number];
+
+export const cardStates = ['in_stock', 'assigned', 'active', 'locked', 'revoked', 'expired'] as const;
+export type CardState = (typeof cardStates)[number];
+
+export const eidStates = ['active', 'revoked', 'expired'] as const;
+export type EidState = (typeof eidStates)[number];
+
+/** `card_authentication` is the PIV 9E key that proves a card without its PIN (unlock). */
+export const eidPurposes = ['authentication', 'signature', 'card_authentication', 'transport'] as const;
+export type EidPurpose = (typeof eidPurposes)[number];
+
+export const mobileDeviceStates = ['active', 'revoked'] as const;
+
+export const orderTypes = ['eid_on_card', 'reserve_card_loa2', 'reserve_card_loa3', 'mobile'] as const;
+export type OrderType = (typeof orderTypes)[number];
+
+export const orderStates = [
+  'placed',
+  'awaiting_second_approval',
+  'ready',
+  'fulfilled',
+  'cancelled',
+  'expired',
+] as const;
+export type OrderState = (typeof orderStates)[number];
+
+export const loginMethods = ['password', 'mobile_siths', 'card'] as const;
+
+/**
+ * Why a SITHS eID is asked to prove itself: a Mina sidor login, the Mobile SITHS re-authentication before
+ * a card is unlocked, the card's registration before a reserve card is activated, and the two card jobs
+ * started from Mina sidor (unlock, activation) that reach the agent through the same start token.
+ */
+export const authOrderPurposes = [
+  'login',
+  'unlock_reauth',
+  'reserve_registration',
+  'unlock',
+  'activate',
+] as const;
+export type AuthOrderPurpose = (typeof authOrderPurposes)[number];
+
+export const authOrderMethods = ['mobile_siths', 'card'] as const;
+export type AuthOrderMethod = (typeof authOrderMethods)[number];
+
+export const authOrderStates = [
+  'pending',
+  'scanned',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+  'collected',
+] as const;
+export type AuthOrderState = (typeof authOrderStates)[number];
+export type LoginMethod = (typeof loginMethods)[number];
+
+export const auditOutcomes = ['success', 'refused', 'failed'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+export const revocationReasons = [
+  'lost',
+  'stolen',
+  'compromised',
+  'employment_ended',
+  'incorrect_data',
+  'replaced',
+] as const;
+
+export type RevocationReason = (typeof revocationReasons)[number];
+
+export function isRevocationReason(value: unknown): value is RevocationReason {
+  return typeof value === 'string' && (revocationReasons as readonly string[]).includes(value);
+}
