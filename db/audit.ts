@@ -3,6 +3,7 @@ import { csvLine } from '../protocol/csv';
 import type { AppDatabase, Queryable } from './connection';
 import { first, forEngine } from './engine';
 import { type AuditOutcome, auditEvents, units } from './schema';
+import { type UnitScope, unitScopeCondition } from './unit-scope';
 
 export interface AuditEntry {
   actorUserId: string | null;
@@ -149,7 +150,7 @@ export interface AuditFilter {
   /** Events about these units (the caller expands sub-units). */
   unitIds?: readonly string[];
   /** The units the reader may see: events of other units, and events of no unit, are left out unless 'all'. */
-  scope: 'all' | readonly string[];
+  scope: UnitScope;
 }
 
 export interface AuditEventView {
@@ -188,7 +189,7 @@ function auditConditions(filter: AuditFilter, beforeId?: number): SQL | undefine
     filter.from ? gte(auditEvents.at, filter.from) : undefined,
     filter.to ? lt(auditEvents.at, filter.to) : undefined,
     filter.unitIds ? inArray(auditEvents.unitId, [...filter.unitIds]) : undefined,
-    filter.scope === 'all' ? undefined : inArray(auditEvents.unitId, [...filter.scope]),
+    unitScopeCondition(auditEvents.unitId, filter.scope),
     beforeId === undefined ? undefined : lt(auditEvents.id, beforeId),
   ];
   return and(...conditions);

@@ -24,6 +24,7 @@ import {
   units,
   users,
 } from './schema';
+import { inUnitScope, type UnitScope } from './unit-scope';
 
 /** Order types whose eID has trust level 3: only for persons 18 or older on the day of ordering. */
 export const trustLevel3OrderTypes: readonly OrderType[] = ['eid_on_card', 'reserve_card_loa3', 'mobile'];
@@ -33,10 +34,6 @@ export interface StaffActor {
   userId: string;
   label: string;
 }
-
-export type UnitScope = 'all' | readonly string[];
-
-const inScope = (scope: UnitScope, unitId: string) => scope === 'all' || scope.includes(unitId);
 
 export type PlaceOrderRefusal =
   | 'person_not_found'
@@ -85,7 +82,9 @@ async function placeInTransaction(tx: Queryable, input: PlaceOrderInput): Promis
   const person = await findPersonByIdentifier(tx, input.personIdentifier, input.now);
   if (!person) return { ok: false, reason: 'person_not_found' };
   await lockPerson(tx, person.id);
-  const unitId = (await personUnitsOf(tx, person.id)).find((candidate) => inScope(input.scope, candidate));
+  const unitId = (await personUnitsOf(tx, person.id)).find((candidate) =>
+    inUnitScope(input.scope, candidate),
+  );
   if (!unitId) return { ok: false, reason: 'person_outside_units' };
   if (trustLevel3OrderTypes.includes(input.type)) {
     if (!person.personalIdentityNumber) return { ok: false, reason: 'age_unknown' };
@@ -261,7 +260,7 @@ async function changeInTransaction(
     kind: 'staff',
     userId: input.actor.userId,
     isIdAdmin: input.actor.isIdAdmin,
-    inPlacerScope: inScope(input.actor.placerScope, order.unitId),
+    inPlacerScope: inUnitScope(input.actor.placerScope, order.unitId),
   });
   if (!decision.ok) return { result: decision, unitId: order.unitId };
   const moved = await writeTransition(tx, {

@@ -2,6 +2,7 @@ import { and, count, countDistinct, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
 import { cards, orders, personUnits } from './schema';
+import { isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
 export interface OverviewCounts {
   persons: number;
@@ -12,11 +13,9 @@ export interface OverviewCounts {
   ordersAwaitingSecondApproval: number;
 }
 
-export type UnitScope = 'all' | readonly string[];
-
 /** Counts for the dashboard overview, limited to the units a user may see. */
 export async function countOverview(db: AppDatabase, scope: UnitScope): Promise<OverviewCounts> {
-  if (scope !== 'all' && scope.length === 0) {
+  if (isEmptyUnitScope(scope)) {
     return {
       persons: 0,
       activeCards: 0,
@@ -26,14 +25,12 @@ export async function countOverview(db: AppDatabase, scope: UnitScope): Promise<
       ordersAwaitingSecondApproval: 0,
     };
   }
-  const inScope = (column: typeof cards.unitId | typeof orders.unitId | typeof personUnits.unitId) =>
-    scope === 'all' ? undefined : inArray(column, [...scope]);
   const cardCount = async (condition: SQL) =>
     first(
       await db
         .select({ value: count() })
         .from(cards)
-        .where(and(condition, inScope(cards.unitId)))
+        .where(and(condition, unitScopeCondition(cards.unitId, scope)))
         .limit(1),
     )?.value ?? 0;
   const orderCount = async (condition: SQL) =>
@@ -41,7 +38,7 @@ export async function countOverview(db: AppDatabase, scope: UnitScope): Promise<
       await db
         .select({ value: count() })
         .from(orders)
-        .where(and(condition, inScope(orders.unitId)))
+        .where(and(condition, unitScopeCondition(orders.unitId, scope)))
         .limit(1),
     )?.value ?? 0;
 
@@ -51,7 +48,7 @@ export async function countOverview(db: AppDatabase, scope: UnitScope): Promise<
         await db
           .select({ value: countDistinct(personUnits.personId) })
           .from(personUnits)
-          .where(inScope(personUnits.unitId))
+          .where(unitScopeCondition(personUnits.unitId, scope))
           .limit(1),
       )?.value ?? 0,
     activeCards: await cardCount(eq(cards.state, 'active')),

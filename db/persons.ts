@@ -19,6 +19,7 @@ import {
   units,
   users,
 } from './schema';
+import { inUnitScope, isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
 export type PersonRow = typeof persons.$inferSelect;
 
@@ -86,7 +87,7 @@ export const nameSearchLimit = 50;
 export async function searchPersons(
   db: AppDatabase,
   query: PersonQuery,
-  scope: 'all' | readonly string[],
+  scope: UnitScope,
 ): Promise<PersonSearchResult> {
   if (query.kind === 'name') {
     const found = await searchPersonsByName(db, query.value, scope);
@@ -100,7 +101,7 @@ export async function searchPersons(
   const person = first(await db.select().from(persons).where(eq(column, query.value)).limit(1));
   if (!person) return { kind: 'identifier', match: null };
   const unitIds = await unitIdsOfPerson(db, person.id);
-  const inScope = scope === 'all' || unitIds.some((unitId) => scope.includes(unitId));
+  const inScope = scope === 'all' || unitIds.some((unitId) => inUnitScope(scope, unitId));
   if (!inScope) return { kind: 'identifier', match: { inScope: false } };
   return { kind: 'identifier', match: { inScope: true, person: (await withUnitNames(db, [person]))[0]! } };
 }
@@ -108,9 +109,9 @@ export async function searchPersons(
 async function searchPersonsByName(
   db: AppDatabase,
   name: string,
-  scope: 'all' | readonly string[],
+  scope: UnitScope,
 ): Promise<PersonListItem[]> {
-  if (scope !== 'all' && scope.length === 0) return [];
+  if (isEmptyUnitScope(scope)) return [];
   // SQLite's like ignores the case of ASCII letters and PostgreSQL's does not: both sides lower-cased.
   const pattern = `%${name.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
   const fullName = sql`(${persons.givenName} || ' ' || ${persons.surname})`;
@@ -122,7 +123,7 @@ async function searchPersonsByName(
           db
             .select({ id: personUnits.personId })
             .from(personUnits)
-            .where(inArray(personUnits.unitId, [...scope])),
+            .where(unitScopeCondition(personUnits.unitId, scope)),
         );
   const rows = await db
     .select()

@@ -4,8 +4,8 @@ import { cardSerialProblem, normalizeCardSerial, productCodePattern } from './ca
 import type { AppDatabase, Queryable } from './connection';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
-import type { UnitScope } from './overview';
 import { type CardState, cards, eids, orderEvents, orders, persons, units } from './schema';
+import { inUnitScope, isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 import { listUnits } from './units';
 
 /** Who changes the stock: a contact person, with the units their contact-person role reaches. */
@@ -45,14 +45,6 @@ export const reserveOrderTrustLevel: Record<ReserveOrderType, 2 | 3> = {
 
 const maxLowStockThreshold = 999;
 const cardLifetimeYears = 5;
-
-export function inUnitScope(scope: UnitScope, unitId: string): boolean {
-  return scope === 'all' || scope.includes(unitId);
-}
-
-function scopeCondition(column: typeof cards.unitId | typeof orders.unitId, scope: UnitScope) {
-  return scope === 'all' ? undefined : inArray(column, [...scope]);
-}
 
 /** Thrown inside a transaction to roll it back; the refusal is audited after the rollback. */
 class Refused extends Error {
@@ -269,7 +261,7 @@ export interface StockLevel {
 
 /** Stock per unit in scope, with the unit's low-stock threshold and warnings. */
 export async function stockLevels(db: AppDatabase, scope: UnitScope): Promise<StockLevel[]> {
-  if (scope !== 'all' && scope.length === 0) return [];
+  if (isEmptyUnitScope(scope)) return [];
   const counts = await db
     .select({ unitId: cards.unitId, trustLevel: cards.trustLevel, state: cards.state, value: count() })
     .from(cards)
@@ -277,7 +269,7 @@ export async function stockLevels(db: AppDatabase, scope: UnitScope): Promise<St
       and(
         eq(cards.kind, 'reserve'),
         inArray(cards.state, ['in_stock', 'assigned']),
-        scopeCondition(cards.unitId, scope),
+        unitScopeCondition(cards.unitId, scope),
       ),
     )
     .groupBy(cards.unitId, cards.trustLevel, cards.state);
@@ -394,7 +386,7 @@ export interface AssignableOrder {
 
 /** Ready reserve-card orders in scope that have no card yet: what a contact person can activate a card for. */
 export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): Promise<AssignableOrder[]> {
-  if (scope !== 'all' && scope.length === 0) return [];
+  if (isEmptyUnitScope(scope)) return [];
   return (
     await db
       .select({
@@ -416,7 +408,7 @@ export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): P
           eq(orders.state, 'ready'),
           inArray(orders.type, ['reserve_card_loa2', 'reserve_card_loa3']),
           isNull(orders.cardId),
-          scopeCondition(orders.unitId, scope),
+          unitScopeCondition(orders.unitId, scope),
         ),
       )
       .orderBy(asc(orders.createdAt))
@@ -452,7 +444,7 @@ export async function listAssignableCards(
   trustLevel: 2 | 3,
   preferredUnitId?: string,
 ): Promise<AssignableCard[]> {
-  if (scope !== 'all' && scope.length === 0) return [];
+  if (isEmptyUnitScope(scope)) return [];
   const rows = await db
     .select({
       id: cards.id,
@@ -469,7 +461,7 @@ export async function listAssignableCards(
         eq(cards.kind, 'reserve'),
         eq(cards.state, 'in_stock'),
         eq(cards.trustLevel, trustLevel),
-        scopeCondition(cards.unitId, scope),
+        unitScopeCondition(cards.unitId, scope),
       ),
     )
     .orderBy(asc(units.name), asc(cards.serial))

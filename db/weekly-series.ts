@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
 import { first, queryRows } from './engine';
-import type { UnitScope } from './overview';
+import { isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
 const weekMs = 7 * 24 * 60 * 60 * 1000;
 
@@ -32,11 +32,8 @@ export function lastWeekStarts(now: Date, weeks: number): Date[] {
 }
 
 function scopeSql(column: string, scope: UnitScope) {
-  if (scope === 'all') return sql``;
-  return sql` and ${sql.raw(column)} in (${sql.join(
-    scope.map((unitId) => sql`${unitId}`),
-    sql`, `,
-  )})`;
+  const condition = unitScopeCondition(sql.raw(column), scope);
+  return condition ? sql` and ${condition}` : sql``;
 }
 
 /**
@@ -46,7 +43,7 @@ function scopeSql(column: string, scope: UnitScope) {
  */
 export async function reserveStockPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
   const starts = lastWeekStarts(now, weeks);
-  if (scope !== 'all' && scope.length === 0) return starts.map((start) => point(start, 0));
+  if (isEmptyUnitScope(scope)) return starts.map((start) => point(start, 0));
   const ends = starts.map((start) => Math.min(start.getTime() + weekMs - 1, now.getTime()));
   const columns = sql.join(
     ends.map(
@@ -70,7 +67,7 @@ export async function reserveStockPerWeek(db: AppDatabase, scope: UnitScope, now
 /** Orders placed in each of the last `weeks` weeks. */
 export async function ordersPlacedPerWeek(db: AppDatabase, scope: UnitScope, now = new Date(), weeks = 12) {
   const starts = lastWeekStarts(now, weeks);
-  if (scope !== 'all' && scope.length === 0) return starts.map((start) => point(start, 0));
+  if (isEmptyUnitScope(scope)) return starts.map((start) => point(start, 0));
   const from = starts[0]!.getTime();
   const rows = await queryRows<{ bucket: number; value: number }>(
     db,
