@@ -17,35 +17,8 @@ import {
 } from '../protocol/domain-values';
 import { jobStates } from '../protocol/jobs';
 
-export type {
-  AuditOutcome,
-  AuthOrderMethod,
-  AuthOrderPurpose,
-  AuthOrderState,
-  CardKind,
-  CardState,
-  EidPurpose,
-  EidState,
-  LoginMethod,
-  OrderState,
-  OrderType,
-  StaffRole,
-} from '../protocol/domain-values';
-export {
-  auditOutcomes,
-  authOrderMethods,
-  authOrderPurposes,
-  authOrderStates,
-  cardKinds,
-  cardStates,
-  eidPurposes,
-  eidStates,
-  loginMethods,
-  mobileDeviceStates,
-  orderStates,
-  orderTypes,
-  staffRoles,
-} from '../protocol/domain-values';
+// The value sets live in protocol/domain-values.ts (UI code imports them from there); re-exported for db/.
+export * from '../protocol/domain-values';
 
 const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);
