@@ -1,12 +1,13 @@
 /**
- * The order list on a large region (issue 5): a scratch SQLite file with 100,000 persons in 220 units
- * and 1,000,000 orders over three years, then the server time of one page (count + rows, through
- * db/order-list.ts) for the filters people use, p50/p95 over repeated runs, and the CSV export of
- * 100,000 rows with its peak RSS growth. Figures, never pass/fail; the target is p95 <= 30 ms a page.
+ * The order list on a large region (issues 5 and 12), on both engines in one run: the same 100,000 persons
+ * in 220 units and 1,000,000 orders over three years, seeded into a scratch SQLite file and into a
+ * throwaway PostgreSQL cluster, then the server time of one page (count + rows, through db/order-list.ts)
+ * for the filters people use, p50/p95 over repeated runs side by side, and the CSV export of 100,000 rows
+ * with its rate and memory. Figures, never pass/fail; the target is p95 <= 30 ms a page on both engines.
  *
- *   npx tsx bench/order-list.bench.ts
+ *   npm run bench -- order-list
  *   BENCH_QUICK=1 ...        100,000 orders instead of 1,000,000, fewer runs
- *   BENCH_KEEP_DB=1 ...      keep the scratch database (its path is printed)
+ *   BENCH_KEEP_DB=1 ...      keep the scratch SQLite database (its path is printed)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,14 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { type AppDatabase, openDatabase } from '../db/connection';
 import { demoGivenNames, demoSurnames, personalIdentityNumber } from '../db/demo-fixtures';
 import { first, runStatement } from '../db/engine';
-import { listOrders, type OrderListFilter, type OrderSort, streamOrdersCsv } from '../db/order-list';
+import {
+  listOrders,
+  listOrdersAfter,
+  type OrderCursor,
+  type OrderListFilter,
+  type OrderSort,
+  streamOrdersCsv,
+} from '../db/order-list';
 import {
   type OrderState,
   type OrderType,
@@ -32,6 +40,7 @@ import {
   users,
 } from '../db/schema';
 import { expandUnitSubtrees } from '../db/units';
+import { startPostgresServer } from '../test-support/postgres-server';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -56,7 +65,8 @@ function random(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
-const next = random(2026);
+/** Restarted for each engine, so both hold the same data. */
+let next = random(2026);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
 
 interface Region {
@@ -200,6 +210,8 @@ interface Scenario {
   filter: OrderListFilter;
   sort?: OrderSort;
   page?: number;
+  /** A keyset page (listOrdersAfter) instead of an offset page: null for the first one. */
+  keysetAfter?: OrderCursor | null;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -210,14 +222,12 @@ async function measure(db: AppDatabase, scenario: Scenario) {
   const times: number[] = [];
   let total = 0;
   for (let run = 0; run < runs; run++) {
+    const sort = scenario.sort ?? 'created_desc';
     const started = performance.now();
-    const page = await listOrders(
-      db,
-      scenario.filter,
-      scenario.sort ?? 'created_desc',
-      scenario.page ?? 1,
-      new Date(now),
-    );
+    const page =
+      scenario.keysetAfter === undefined
+        ? await listOrders(db, scenario.filter, sort, scenario.page ?? 1, new Date(now))
+        : await listOrdersAfter(db, scenario.filter, sort, scenario.keysetAfter ?? undefined, new Date(now));
     times.push(performance.now() - started);
     total = page.total;
   }
@@ -259,103 +269,190 @@ async function measureCsv(db: AppDatabase, filter: OrderListFilter) {
   };
 }
 
-const directory = mkdtempSync(join(tmpdir(), 'siths-order-bench-'));
-const databasePath = join(directory, 'orders.sqlite');
-const db = await openDatabase(databasePath);
-
-// A scratch database: no fsync, and a page cache large enough that the random index inserts stay in memory.
-await sqlitePragma(db, 'synchronous = off');
-await sqlitePragma(db, 'cache_size = -1000000');
-let started = performance.now();
-const region = await seedUnitsAndStaff(db);
-const personIds = await seedPersons(db, region);
-await seedOrders(db, region, personIds);
-const seedSeconds = (performance.now() - started) / 1000;
-// Measured as the server runs: SQLite's default page cache, the operating system's file cache warm.
-await sqlitePragma(db, 'cache_size = -2000');
-console.log(
-  `seeded ${personCount} persons, ${orderCount} orders in ${seedSeconds.toFixed(1)} s (${databasePath})`,
-);
-
-const hospital = await expandUnitSubtrees(db, [region.hospitalIds[3] as string]);
-const leaf = [region.leafIds[42] as string];
-const samplePerson = first(
-  await db
-    .select({
-      hsaId: persons.hsaId,
-      personalIdentityNumber: persons.personalIdentityNumber,
-      surname: persons.surname,
-    })
-    .from(persons)
-    .where(eq(persons.id, personIds[4242] as string))
-    .limit(1),
-)!;
-const lastMonth = new Date(now - 30 * dayMs);
-
-const scenarios: Scenario[] = [
-  { name: 'contact person: hospital subtree, newest first', filter: { scope: hospital } },
-  { name: 'hospital subtree, state placed', filter: { scope: hospital, states: ['placed'] } },
-  {
-    name: 'hospital subtree, type reserve card LoA3',
-    filter: { scope: hospital, types: ['reserve_card_loa3'] },
-  },
-  { name: 'hospital subtree, placed last 30 days', filter: { scope: hospital, createdFrom: lastMonth } },
-  { name: 'hospital subtree, page 100 (offset 4,950)', filter: { scope: hospital }, page: 100 },
-  { name: 'hospital subtree, oldest first', filter: { scope: hospital }, sort: 'created_asc' },
-  { name: 'hospital subtree, by person name', filter: { scope: hospital }, sort: 'person_asc' },
-  { name: 'hospital subtree, search surname', filter: { scope: hospital, search: samplePerson.surname } },
-  { name: 'manager: one unit, newest first', filter: { scope: leaf } },
-  {
-    name: 'manager: one unit, placed by them',
-    filter: { scope: leaf, placedByUserId: region.managerOfLeaf[42] },
-  },
-  { name: 'ID-admin: everything, newest first', filter: { scope: 'all' } },
-  {
-    name: 'ID-admin: awaiting second approval',
-    filter: { scope: 'all', states: ['awaiting_second_approval'] },
-  },
-  {
-    name: 'ID-admin: open orders, last 30 days',
-    filter: { scope: 'all', states: ['placed', 'ready'], createdFrom: lastMonth },
-  },
-  { name: 'ID-admin: everything, page 200', filter: { scope: 'all' }, page: 200 },
-  { name: 'search personnummer', filter: { scope: 'all', search: samplePerson.personalIdentityNumber! } },
-  { name: 'search HSA-id', filter: { scope: 'all', search: samplePerson.hsaId } },
-  {
-    name: 'search surname, everything',
-    filter: { scope: 'all', search: samplePerson.surname.toLowerCase() },
-  },
-];
-
-started = performance.now();
-const results: Array<Awaited<ReturnType<typeof measure>>> = [];
-for (const scenario of scenarios) results.push(await measure(db, scenario));
-console.log(`\norder list page (50 rows + count), ${runs} runs each, ms:`);
-console.log(`${'scenario'.padEnd(52)} ${'matches'.padStart(9)} ${'p50'.padStart(7)} ${'p95'.padStart(7)}`);
-for (const result of results) {
-  const flag = result.p95 > 30 ? '  > 30 ms' : '';
-  console.log(
-    `${result.scenario.padEnd(52)} ${String(result.total).padStart(9)} ${result.p50.toFixed(1).padStart(7)} ${result.p95.toFixed(1).padStart(7)}${flag}`,
-  );
+/**
+ * The cursor of keyset page `page`, reached page by page as a user would; checks that it shows the rows
+ * the offset page shows.
+ */
+async function keysetCursor(db: AppDatabase, filter: OrderListFilter, sort: OrderSort, page: number) {
+  let cursor: OrderCursor | undefined;
+  for (let before = 1; before < page; before++) {
+    cursor = (await listOrdersAfter(db, filter, sort, cursor, new Date(now))).next;
+  }
+  const keyset = await listOrdersAfter(db, filter, sort, cursor, new Date(now));
+  const offset = await listOrders(db, filter, sort, page, new Date(now));
+  const same = keyset.rows.map((row) => row.id).join() === offset.rows.map((row) => row.id).join();
+  if (!same) console.log(`keyset page ${page} (${sort}) differs from offset page ${page}`);
+  return cursor ?? null;
 }
 
-// The same export at a tenth of the size: bounded memory shows as RSS growth that does not scale with
-// the rows. A first export warms up (module code, the statement cache) and is not reported.
-await measureCsv(db, { scope: [region.leafIds[7] as string] });
-const csvSmall = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.leafIds.slice(0, 2)) });
-const csv = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.hospitalIds.slice(0, 2)) });
-console.log('');
-for (const run of [csvSmall, csv]) {
+type PageResult = Awaited<ReturnType<typeof measure>>;
+type CsvResult = Awaited<ReturnType<typeof measureCsv>>;
+
+interface EngineResult {
+  seedSeconds: number;
+  pages: PageResult[];
+  csv: CsvResult[];
+}
+
+/** Seeds the region into an empty, migrated database and measures it. */
+async function benchEngine(db: AppDatabase, label: string): Promise<EngineResult> {
+  next = random(2026);
+  // A scratch database: no fsync, and a page cache large enough that the random index inserts stay in memory.
+  await sqlitePragma(db, 'synchronous = off');
+  await sqlitePragma(db, 'cache_size = -1000000');
+  const seedStarted = performance.now();
+  const region = await seedUnitsAndStaff(db);
+  const personIds = await seedPersons(db, region);
+  await seedOrders(db, region, personIds);
+  // PostgreSQL plans from statistics, which autovacuum would gather only later.
+  if (db.engine === 'postgres') await runStatement(db, sql`analyze`);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  // Measured as the server runs: SQLite's default page cache, the operating system's file cache warm.
+  await sqlitePragma(db, 'cache_size = -2000');
+  console.log(`${label}: seeded ${personCount} persons, ${orderCount} orders in ${seedSeconds.toFixed(1)} s`);
+
+  const hospital = await expandUnitSubtrees(db, [region.hospitalIds[3] as string]);
+  const leaf = [region.leafIds[42] as string];
+  const samplePerson = first(
+    await db
+      .select({
+        hsaId: persons.hsaId,
+        personalIdentityNumber: persons.personalIdentityNumber,
+        surname: persons.surname,
+      })
+      .from(persons)
+      .where(eq(persons.id, personIds[4242] as string))
+      .limit(1),
+  )!;
+  const lastMonth = new Date(now - 30 * dayMs);
+
+  // Deep pages that exist in the quick run's tenth of the orders too.
+  const [allPage, hospitalPage, personPage] = quick ? [1000, 90, 30] : [1000, 900, 300];
+  const deepAll = await keysetCursor(db, { scope: 'all' }, 'created_desc', allPage);
+  const deepHospital = await keysetCursor(db, { scope: hospital }, 'created_desc', hospitalPage);
+  const deepByPerson = await keysetCursor(db, { scope: hospital }, 'person_asc', personPage);
+
+  const scenarios: Scenario[] = [
+    { name: 'contact person: hospital subtree, newest first', filter: { scope: hospital } },
+    { name: 'hospital subtree, state placed', filter: { scope: hospital, states: ['placed'] } },
+    {
+      name: 'hospital subtree, type reserve card LoA3',
+      filter: { scope: hospital, types: ['reserve_card_loa3'] },
+    },
+    { name: 'hospital subtree, placed last 30 days', filter: { scope: hospital, createdFrom: lastMonth } },
+    { name: 'hospital subtree, page 100 (offset 4,950)', filter: { scope: hospital }, page: 100 },
+    {
+      name: `hospital subtree, page ${hospitalPage} offset`,
+      filter: { scope: hospital },
+      page: hospitalPage,
+    },
+    {
+      name: `hospital subtree, page ${hospitalPage} keyset`,
+      filter: { scope: hospital },
+      keysetAfter: deepHospital,
+    },
+    { name: 'hospital subtree, oldest first', filter: { scope: hospital }, sort: 'created_asc' },
+    { name: 'hospital subtree, by person name', filter: { scope: hospital }, sort: 'person_asc' },
+    {
+      name: `hospital subtree, by person, page ${personPage} offset`,
+      filter: { scope: hospital },
+      sort: 'person_asc',
+      page: personPage,
+    },
+    {
+      name: `hospital subtree, by person, page ${personPage} keyset`,
+      filter: { scope: hospital },
+      sort: 'person_asc',
+      keysetAfter: deepByPerson,
+    },
+    { name: 'hospital subtree, search surname', filter: { scope: hospital, search: samplePerson.surname } },
+    { name: 'manager: one unit, newest first', filter: { scope: leaf } },
+    {
+      name: 'manager: one unit, placed by them',
+      filter: { scope: leaf, placedByUserId: region.managerOfLeaf[42] },
+    },
+    { name: 'ID-admin: everything, page 1', filter: { scope: 'all' } },
+    { name: 'ID-admin: everything, page 200', filter: { scope: 'all' }, page: 200 },
+    { name: 'ID-admin: everything, page 1 keyset', filter: { scope: 'all' }, keysetAfter: null },
+    { name: `ID-admin: everything, page ${allPage} offset`, filter: { scope: 'all' }, page: allPage },
+    { name: `ID-admin: everything, page ${allPage} keyset`, filter: { scope: 'all' }, keysetAfter: deepAll },
+    {
+      name: 'ID-admin: awaiting second approval',
+      filter: { scope: 'all', states: ['awaiting_second_approval'] },
+    },
+    {
+      name: 'ID-admin: open orders, last 30 days',
+      filter: { scope: 'all', states: ['placed', 'ready'], createdFrom: lastMonth },
+    },
+    { name: 'search personnummer', filter: { scope: 'all', search: samplePerson.personalIdentityNumber! } },
+    { name: 'search HSA-id', filter: { scope: 'all', search: samplePerson.hsaId } },
+    {
+      name: 'search surname, everything',
+      filter: { scope: 'all', search: samplePerson.surname.toLowerCase() },
+    },
+  ];
+
+  const pages: PageResult[] = [];
+  for (const scenario of scenarios) pages.push(await measure(db, scenario));
+
+  // The same export at a tenth of the size: bounded memory shows as RSS growth that does not scale with
+  // the rows. A first export warms up (module code, the statement cache) and is not reported.
+  await measureCsv(db, { scope: [region.leafIds[7] as string] });
+  const csvSmall = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.leafIds.slice(0, 2)) });
+  const csv = await measureCsv(db, { scope: await expandUnitSubtrees(db, region.hospitalIds.slice(0, 2)) });
+  console.log(`${label}: measured`);
+  return { seedSeconds, pages, csv: [csvSmall, csv] };
+}
+
+const directory = mkdtempSync(join(tmpdir(), 'siths-order-bench-'));
+const databasePath = join(directory, 'orders.sqlite');
+const sqliteDb = await openDatabase(databasePath);
+const sqliteResult = await benchEngine(sqliteDb, `SQLite (${databasePath})`);
+await sqliteDb.close();
+if (process.env.BENCH_KEEP_DB !== '1') rmSync(directory, { recursive: true, force: true });
+
+const server = await startPostgresServer();
+let postgresResult: EngineResult;
+try {
+  const postgresDb = await openDatabase(await server.createDatabase('order_list_bench'));
+  try {
+    postgresResult = await benchEngine(postgresDb, `PostgreSQL (port ${server.port})`);
+  } finally {
+    await postgresDb.close();
+  }
+} finally {
+  await server.stop();
+}
+
+const ms = (value: number) => value.toFixed(1).padStart(7);
+const over = (result: PageResult) => (result.p95 > 30 ? '!' : ' ');
+console.log(`\norder list page (50 rows + count), ${runs} runs each, ms; ! marks p95 > 30 ms:`);
+console.log(
+  `${'scenario'.padEnd(46)} ${'matches'.padStart(8)} | ${'SQLite p50'.padStart(10)} ${'p95'.padStart(7)}  | ${'PG p50'.padStart(10)} ${'p95'.padStart(7)}`,
+);
+sqliteResult.pages.forEach((lite, index) => {
+  const postgres = postgresResult.pages[index] as PageResult;
+  const matches = lite.total === postgres.total ? String(lite.total) : `${lite.total}/${postgres.total}`;
   console.log(
-    `CSV export: ${run.rows} rows, ${run.megabytes.toFixed(1)} MB in ${run.seconds.toFixed(2)} s, peak RSS growth ${run.peakRssGrowthMb.toFixed(1)} MB, heap held mid-export ${run.heapHeldMidExportMb.toFixed(1)} MB`,
+    `${lite.scenario.padEnd(46)} ${matches.padStart(8)} | ${ms(lite.p50).padStart(10)} ${ms(lite.p95)}${over(lite)} | ${ms(postgres.p50).padStart(10)} ${ms(postgres.p95)}${over(postgres)}`,
   );
+});
+console.log('');
+for (const [label, result] of [
+  ['SQLite', sqliteResult],
+  ['PostgreSQL', postgresResult],
+] as const) {
+  console.log(`${label}: seed ${result.seedSeconds.toFixed(1)} s`);
+  for (const run of result.csv) {
+    console.log(
+      `  CSV export: ${run.rows} rows, ${run.megabytes.toFixed(1)} MB in ${run.seconds.toFixed(2)} s (${Math.round(run.rows / run.seconds)} rows/s), peak RSS growth ${run.peakRssGrowthMb.toFixed(1)} MB, heap held mid-export ${run.heapHeldMidExportMb.toFixed(1)} MB`,
+    );
+  }
 }
 
 const resultsDirectory = resolve('bench/results');
 mkdirSync(resultsDirectory, { recursive: true });
 writeFileSync(
   join(resultsDirectory, 'order-list.json'),
-  `${JSON.stringify({ at: new Date().toISOString(), quick, personCount, orderCount, runs, seedSeconds, pages: results, csv: [csvSmall, csv] }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), quick, personCount, orderCount, runs, sqlite: sqliteResult, postgres: postgresResult }, null, 2)}\n`,
 );
-await db.close();
-if (process.env.BENCH_KEEP_DB !== '1') rmSync(directory, { recursive: true, force: true });

@@ -48,11 +48,14 @@ interface RawRow extends Omit<OrderListRow, 'personName' | 'personalIdentityNumb
   personalIdentityNumber: string | null;
 }
 
-/** An export row with the keys that place it in list order: where the next batch starts. */
+/** A row with the keys that place it in list order: where the next batch or page starts. */
 interface KeyedRow extends RawRow {
   personId: string;
   rowKey: string | number;
 }
+
+/** Where a keyset page starts: the list-order keys of the row before it. */
+export type OrderCursor = Pick<KeyedRow, 'createdAt' | 'rowKey' | 'surname' | 'givenName' | 'personId'>;
 
 /**
  * The one place where the engines need their own SQL. SQLite gets planner hints (left alone, its planner
@@ -202,18 +205,26 @@ function pageSql(
   page: { limit: number; offset: number },
 ): SQL {
   const order = listOrder(dialect, sort);
+  const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
   if (sort === 'person_asc') {
-    return sql`select ${columns} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
+    return sql`select ${columns}, ${keys} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
       join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(conditions)}
       ${order} limit ${page.limit} offset ${page.offset}`;
   }
   const hint = total >= walkThreshold && !searching ? dialect.dateIndex : sql``;
-  return sql`select ${columns} from orders o ${joins}
+  return sql`select ${columns}, ${keys} from orders o ${joins}
     where ${dialect.rowKey} in (select ${dialect.rowKey} from orders o ${hint} ${where(conditions)}
       ${order} limit ${page.limit} offset ${page.offset}) ${order}`;
 }
 
-function toListRow({ givenName, surname, personalIdentityNumber, ...row }: RawRow): OrderListRow {
+function toListRow({
+  givenName,
+  surname,
+  personalIdentityNumber,
+  personId: _personId,
+  rowKey: _rowKey,
+  ...row
+}: RawRow & Partial<Pick<KeyedRow, 'personId' | 'rowKey'>>): OrderListRow {
   return {
     ...row,
     personName: `${givenName} ${surname}`,
@@ -247,7 +258,7 @@ export async function listOrders(
   const total = Number(counted?.total ?? 0);
   const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
   const current = Math.min(Math.max(1, page), pageCount);
-  const rows = await queryRows<RawRow>(
+  const rows = await queryRows<KeyedRow>(
     db,
     pageSql(dialect, conditions, sort, total, Boolean(filter.search?.trim()), {
       limit: orderPageSize,
@@ -257,11 +268,56 @@ export async function listOrders(
   return { rows: rows.map(toListRow), total, page: current, pageCount };
 }
 
+export interface OrderKeysetPage {
+  rows: OrderListRow[];
+  total: number;
+  /** Where the page after this one starts; absent on the last page. */
+  next?: OrderCursor;
+}
+
+function cursorOf({ createdAt, rowKey, surname, givenName, personId }: KeyedRow): OrderCursor {
+  return { createdAt, rowKey, surname, givenName, personId };
+}
+
+/**
+ * The page after `cursor` (the first page without one), with the total count. The page starts at its keys
+ * in the index rather than skipping the rows before it, so a deep page costs what the first one costs.
+ */
+export async function listOrdersAfter(
+  db: AppDatabase,
+  filter: OrderListFilter,
+  sort: OrderSort,
+  cursor: OrderCursor | undefined,
+  today = new Date(),
+): Promise<OrderKeysetPage> {
+  const dialect = listDialect(db);
+  const conditions = await filterConditions(db, filter, today);
+  const [counted] = await queryRows<{ total: number }>(
+    db,
+    sql`select count(*) as total from orders o ${where(conditions)}`,
+  );
+  const total = Number(counted?.total ?? 0);
+  const bounded = cursor ? [...conditions, after(dialect, sort, cursor)] : conditions;
+  const rows = await queryRows<KeyedRow>(
+    db,
+    pageSql(dialect, bounded, sort, total, Boolean(filter.search?.trim()), {
+      limit: orderPageSize,
+      offset: 0,
+    }),
+  );
+  const last = rows.at(-1);
+  return {
+    rows: rows.map(toListRow),
+    total,
+    ...(last && rows.length === orderPageSize ? { next: cursorOf(last) } : {}),
+  };
+}
+
 /** How many rows the export reads per query: the memory it holds, and the statements it sends. */
 const exportBatchRows = 1000;
 
 /** The rows after `last` in list order: only the index range that is left, then the exact key. */
-function after(dialect: ListDialect, sort: OrderSort, last: KeyedRow): SQL {
+function after(dialect: ListDialect, sort: OrderSort, last: OrderCursor): SQL {
   if (sort === 'person_asc') {
     return sql`p.surname >= ${last.surname} and (
       (p.surname, p.given_name, p.id) > (${last.surname}, ${last.givenName}, ${last.personId})
@@ -314,7 +370,7 @@ export async function* iterateOrders(
   let last: KeyedRow | undefined;
   for (;;) {
     const batch = await queryRows<KeyedRow>(db, exportBatchSql(dialect, conditions, sort, searching, last));
-    for (const { personId: _personId, rowKey: _rowKey, ...row } of batch) yield toListRow(row);
+    for (const row of batch) yield toListRow(row);
     if (batch.length < exportBatchRows) return;
     last = batch.at(-1);
   }

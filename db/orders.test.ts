@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../test-support/test-database';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
-import { iterateOrders, listOrders, streamOrdersCsv } from './order-list';
+import { iterateOrders, listOrders, listOrdersAfter, type OrderCursor, streamOrdersCsv } from './order-list';
 import {
   approveOrder,
   cancelOrder,
@@ -326,8 +326,16 @@ describe('the order list', () => {
         listed.push(...result.rows.map((row) => row.id));
         if (page >= result.pageCount) break;
       }
+      const keyset: string[] = [];
+      let cursor: OrderCursor | undefined;
+      do {
+        const result = await listOrdersAfter(db, { scope: 'all' }, sort, cursor, now);
+        keyset.push(...result.rows.map((row) => row.id));
+        cursor = result.next;
+      } while (cursor);
       expect(new Set(exported).size).toBe(exported.length);
       expect(exported).toEqual(listed);
+      expect(keyset).toEqual(listed);
     }
   });
 });
