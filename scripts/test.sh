@@ -19,6 +19,7 @@ bash scripts/loopback-quickack.sh on "$quickack_routes"
 
 step "lint and format (biome)"
 npx biome check --error-on-warnings .
+npx tsx scripts/check-layers.ts
 step "typecheck (tsc, strict)"
 npx tsc --noEmit
 step "build (remix)"

@@ -7,6 +7,7 @@ import type { AgentConnections } from './jobs/agent-connections';
 import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
 import type { MailService } from './mail/mail-service';
+import type { LoginLimitsService, MobileSithsService } from './mobile-siths/mobile-siths-service';
 import type { Pki } from './pki/types';
 
 /** Long-lived services the server owns and hands to every Remix loader and action. */
@@ -28,6 +29,8 @@ export interface ServerServices {
   logger: Logger;
   /** How often a client address may start an auth order without being logged in. */
   anonymousLimits: AnonymousLimits;
+  mobileSiths: MobileSithsService;
+  loginLimits: LoginLimitsService;
 }
 
 export interface RequestContext extends ServerServices {

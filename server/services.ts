@@ -9,6 +9,7 @@ import { JobEngine, type JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
 import { createMailService, type MailService } from './mail/mail-service';
+import { loginLimitsService, mobileSithsService } from './mobile-siths/mobile-siths-service';
 import { createPki } from './pki/create-pki';
 
 export function createServerServices(options: {
@@ -58,6 +59,8 @@ export function createServerServices(options: {
     publicUrl,
     logger: options.logger,
     anonymousLimits: new AnonymousLimits(),
+    mobileSiths: mobileSithsService,
+    loginLimits: loginLimitsService,
     sessions,
     agentRegistry: new AgentRegistry(),
     agentConnections,

@@ -1,12 +1,7 @@
 import type { AppLoadContext } from '@remix-run/node';
 import QRCode from 'qrcode';
 import { type AuthOrderRow, collectAuthOrder, findAuthOrder } from '../../db/auth-orders';
-import {
-  isMobileAuthOrder,
-  type MobileAuthOrderStatus,
-  mobileAuthOrderStatus,
-  startMobileAuthOrder,
-} from '../../server/mobile-siths/auth-orders';
+import type { MobileAuthOrderStatus } from '../../server/mobile-siths/auth-orders';
 import { type TooManyStarts, takeAnonymousStart } from './anonymous-starts.server';
 import { authOrderCookieHeader, type EndUser, findOwnAuthOrder } from './end-user.server';
 
@@ -27,8 +22,12 @@ export async function qrImage(content: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 
-export async function viewOfMobileOrder(order: AuthOrderRow, now: Date): Promise<MobileOrderView> {
-  const status = mobileAuthOrderStatus(order, now);
+export async function viewOfMobileOrder(
+  context: AppLoadContext,
+  order: AuthOrderRow,
+  now: Date,
+): Promise<MobileOrderView> {
+  const status = context.mobileSiths.mobileAuthOrderStatus(order, now);
   return status.state === 'pending' ? { ...status, qrImage: await qrImage(status.qrContent) } : status;
 }
 
@@ -41,7 +40,7 @@ export async function startMobileLogin(
 ): Promise<{ ok: true; orderId: string; cookie: string } | TooManyStarts> {
   const allowed = await takeAnonymousStart(context, 'mobile_siths_login');
   if (!allowed.ok) return allowed;
-  const started = await startMobileAuthOrder(context.db, {
+  const started = await context.mobileSiths.startMobileAuthOrder(context.db, {
     purpose: 'login',
     remoteAddress: context.clientAddress,
     now: new Date(),
@@ -68,7 +67,7 @@ export async function startMobileReauth(
   context: AppLoadContext,
   endUser: EndUser,
 ): Promise<StartedMobileReauth> {
-  const started = await startMobileAuthOrder(context.db, {
+  const started = await context.mobileSiths.startMobileAuthOrder(context.db, {
     purpose: 'unlock_reauth',
     expectedPersonId: endUser.personId,
     sessionId: endUser.sessionId,
@@ -99,7 +98,7 @@ export async function findFollowableMobileOrder(
   endUser: EndUser | null,
 ): Promise<AuthOrderRow | undefined> {
   const order = await findAuthOrder(context.db, orderId);
-  if (!order || !isMobileAuthOrder(order)) return undefined;
+  if (!order || !context.mobileSiths.isMobileAuthOrder(order)) return undefined;
   if (isOwnReauth(order, endUser)) return order;
   if (order.purpose !== 'login') return undefined;
   return findOwnAuthOrder(request, context, orderId);
@@ -119,7 +118,7 @@ export async function consumeMobileReauth(
   orderId: string,
 ): Promise<ConsumedReauth> {
   const order = await findAuthOrder(context.db, orderId);
-  if (!order || !isMobileAuthOrder(order) || !isOwnReauth(order, endUser))
+  if (!order || !context.mobileSiths.isMobileAuthOrder(order) || !isOwnReauth(order, endUser))
     return { ok: false, reason: 'not_found' };
   if (order.state === 'collected') return { ok: false, reason: 'already_used' };
   if (order.state !== 'completed' || order.personId !== endUser.personId || !order.mobileDeviceId) {

@@ -4,14 +4,13 @@ import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { requireEndUser } from '~/mina-sidor/end-user.server';
 import { recordFoldedRefusal } from '../../db/audit';
-import { enrolmentStatus } from '../../server/mobile-siths/enrolment';
 
 /** GET: `EnrolmentStatus` JSON (waiting, done with the device name, expired) of the user's own enrolment. */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
   const enrolmentId = z.uuid().safeParse(params.enrolmentId);
   const status = enrolmentId.success
-    ? await enrolmentStatus(context.db, enrolmentId.data, user, new Date())
+    ? await context.mobileSiths.enrolmentStatus(context.db, enrolmentId.data, user, new Date())
     : undefined;
   if (!status) {
     await recordFoldedRefusal(context.db, {

@@ -9,17 +9,13 @@ import { usePolledStatus } from '~/mina-sidor/use-polled-status';
 import { useQrBroadcast } from '~/mobile-siths/qr-channel';
 import { recordAudit } from '../../db/audit';
 import { listActiveMobileDevices } from '../../db/mobile-devices';
-import {
-  type EnrolmentStatus,
-  enrolmentBlocker,
-  startMobileEnrolment,
-} from '../../server/mobile-siths/enrolment';
+import type { EnrolmentStatus } from '../../server/mobile-siths/enrolment';
 
 /** "Hämta Mobilt SITHS": for a user logged in with a card and fewer than three active Mobile SITHS. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireEndUser(request, context);
   return {
-    blocker: (await enrolmentBlocker(context.db, user)) ?? null,
+    blocker: (await context.mobileSiths.enrolmentBlocker(context.db, user)) ?? null,
     devices: (await listActiveMobileDevices(context.db, user.personId)).map((device) => device.name),
   };
 }
@@ -42,7 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     return json({ ok: false as const, error: 'mobile.enrol.acceptRequired' as const }, { status: 400 });
   }
-  const started = await startMobileEnrolment(context.db, user, {
+  const started = await context.mobileSiths.startMobileEnrolment(context.db, user, {
     address: context.clientAddress,
     now: new Date(),
   });

@@ -34,5 +34,5 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     const t = translator(await localeOf(request));
     return json({ message: t('error.notFound') }, { status: 404, headers: noStore });
   }
-  return json(await viewOfMobileOrder(order, new Date()), { headers: noStore });
+  return json(await viewOfMobileOrder(context, order, new Date()), { headers: noStore });
 }

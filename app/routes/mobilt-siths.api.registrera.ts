@@ -9,7 +9,6 @@ import {
 } from '~/mobile-siths/phone-api.server';
 import { registerRequestSchema } from '~/mobile-siths/phone-schemas';
 import { recordFoldedRefusal } from '../../db/audit';
-import { registerMobileDevice } from '../../server/mobile-siths/enrolment';
 
 export const loader = phoneApiNotFound;
 
@@ -33,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     return phoneRefusal(request, 'invalid_input');
   }
-  const result = await registerMobileDevice(
+  const result = await context.mobileSiths.registerMobileDevice(
     {
       db: context.db,
       pki: context.pki,

@@ -8,8 +8,6 @@ import {
   readPhoneRequest,
 } from '~/mobile-siths/phone-api.server';
 import { signRequestSchema } from '~/mobile-siths/phone-schemas';
-import { recordRefusedLogin } from '../../server/auth/login-limits';
-import { signMobileAuthOrder } from '../../server/mobile-siths/auth-orders';
 
 export const loader = phoneApiNotFound;
 
@@ -22,7 +20,7 @@ export const loader = phoneApiNotFound;
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, signRequestSchema);
   if (!input) {
-    await recordRefusedLogin(context.db, {
+    await context.loginLimits.recordRefusedLogin(context.db, {
       action: 'login_mobile_siths',
       actorLabel: 'mobilt-siths',
       reason: 'invalid_input',
@@ -32,7 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
     return phoneRefusal(request, 'invalid_input');
   }
-  const result = await signMobileAuthOrder(context, {
+  const result = await context.mobileSiths.signMobileAuthOrder(context, {
     orderId: input.orderId,
     deviceId: input.deviceId,
     code: input.code,

@@ -10,10 +10,6 @@ import {
   relyingPartyHost,
 } from '~/mobile-siths/phone-api.server';
 import { scanRequestSchema } from '~/mobile-siths/phone-schemas';
-import { recordRefusedLogin } from '../../server/auth/login-limits';
-import { scanLoginQr } from '../../server/mobile-siths/auth-orders';
-import { checkEnrolmentToken } from '../../server/mobile-siths/enrolment';
-import { parseQrContent } from '../../server/mobile-siths/qr-code';
 
 export const loader = phoneApiNotFound;
 
@@ -26,9 +22,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const now = new Date();
   const address = context.clientAddress;
   const input = await readPhoneRequest(request, scanRequestSchema);
-  const scanned = input ? parseQrContent(input.qrContent) : undefined;
+  const scanned = input ? context.mobileSiths.parseQrContent(input.qrContent) : undefined;
   if (!input || (scanned?.kind === 'login' && !input.deviceId)) {
-    await recordRefusedLogin(context.db, {
+    await context.loginLimits.recordRefusedLogin(context.db, {
       action: 'mobile_siths_scan',
       actorLabel: 'mobilt-siths',
       reason: input ? 'unknown_device' : 'invalid_input',
@@ -39,11 +35,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return phoneRefusal(request, input ? 'unknown_device' : 'invalid_input');
   }
   if (scanned?.kind === 'enrolment') {
-    const checked = await checkEnrolmentToken(context.db, { token: scanned.token, address, now });
+    const checked = await context.mobileSiths.checkEnrolmentToken(context.db, {
+      token: scanned.token,
+      address,
+      now,
+    });
     if (!checked.ok) return phoneRefusal(request, checked.refusal);
     return phoneAnswer({ kind: 'enrolment' as const, expiresAt: checked.expiresAt.toISOString() });
   }
-  const result = await scanLoginQr(context.db, {
+  const result = await context.mobileSiths.scanLoginQr(context.db, {
     content: input.qrContent,
     deviceId: input.deviceId ?? '',
     address,
