@@ -1,8 +1,14 @@
 import { PassThrough } from 'node:stream';
-import { type AppLoadContext, createReadableStreamFromReadable, type EntryContext } from '@remix-run/node';
+import {
+  type AppLoadContext,
+  createReadableStreamFromReadable,
+  type EntryContext,
+  type HandleErrorFunction,
+} from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
+import { isDatabaseUnreachable, noteDatabaseOutage } from '../server/http/error-answer';
 import { NonceContext } from './components/nonce';
 
 const renderTimeoutMs = 5_000;
@@ -48,3 +54,9 @@ export default function handleRequest(
     setTimeout(abort, renderTimeoutMs + 1_000);
   });
 }
+
+/** A database outage is answered by the server's error path (a 503), everything else as Remix does. */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (isDatabaseUnreachable(error)) noteDatabaseOutage(context, error);
+  else if (!request.signal.aborted) context.logger.error({ err: error }, 'loader or action failed');
+};

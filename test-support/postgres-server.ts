@@ -23,6 +23,10 @@ export interface PostgresServer {
   createDatabase(name: string, options?: { template?: string }): Promise<string>;
   /** Drops the database even while clients are still connected to it. */
   dropDatabase(name: string): Promise<void>;
+  /** Stops the server, keeping its data folder and port (an outage for tests of what clients do meanwhile). */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again on the same port with the same data. */
+  startServer(): Promise<void>;
   /** Stops the cluster by its process id and removes its folder. */
   stop(): Promise<void>;
 }
@@ -81,15 +85,24 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
       full_page_writes: 'off',
       ...options.settings,
     };
-    const port = await startOnFreePort(async (candidate) => {
+    const startOn = async (candidate: number) => {
       const serverOptions = [
         `-p ${candidate}`,
         `-k ${dir}`,
         ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
       ].join(' ');
       await exec('pg_ctl', ['-D', dataDir, '-o', serverOptions, '-l', logFile, '-w', '-t', '60', 'start']);
-    }, logFile);
-    postmasterPid = readPostmasterPid(dataDir);
+      postmasterPid = readPostmasterPid(dataDir);
+    };
+    const stopServer = async () => {
+      try {
+        await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+      } catch {
+        if (postmasterPid !== undefined) await killAndWait(postmasterPid);
+      }
+      postmasterPid = undefined;
+    };
+    const port = await startOnFreePort(startOn, logFile);
 
     const url = (database: string) =>
       `postgres://${superuser}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
@@ -121,15 +134,14 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
       async dropDatabase(name) {
         await admin(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
       },
+      stopServer,
+      async startServer() {
+        if (postmasterPid === undefined) await startOn(port);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
-        try {
-          await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
-        } catch {
-          if (postmasterPid !== undefined) await killAndWait(postmasterPid);
-        }
-        postmasterPid = undefined;
+        await stopServer();
         removeFolder();
         process.removeListener('exit', killOnExit);
       },

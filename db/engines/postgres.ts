@@ -41,6 +41,9 @@ export async function openPostgresDatabase(url: string, migrationsFolder: string
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // The same for a connection held by a transaction between two statements: its next statement (or the
+  // rollback) fails instead, and the pool drops the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const poolQuery = pool.query.bind(pool);
   pool.query = ((...args: Parameters<typeof pool.query>) => {
     refuseStatementInsideTransaction();

@@ -12,6 +12,7 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ServerServices } from '../load-context';
 import type { Logger } from '../logger';
+import { databaseOutageOf } from './error-answer';
 import { requestOrigin } from './request-origin';
 
 const buildPath = resolve('build/index.js');
@@ -57,7 +58,13 @@ export async function createRemixHandler(
   }
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const response = await handleRequest(remixRequest(req, res), getLoadContext(req, res));
+      const context = getLoadContext(req, res);
+      const response = await handleRequest(remixRequest(req, res), context);
+      const outage = databaseOutageOf(context);
+      if (outage) {
+        await response.body?.cancel();
+        return next(outage);
+      }
       await sendRemixResponse(res, response, options.secureCookies);
     } catch (error) {
       next(error);
