@@ -1,6 +1,8 @@
+import { eq } from 'drizzle-orm';
 import { recordAudit, recordFoldedRefusal } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
 import { findEidHolder, registerMobileEid } from '../../db/eids';
+import { forUpdate } from '../../db/engine';
 import { newId } from '../../db/ids';
 import { countActiveMobileDevices, findMobileDevice, insertMobileDevice } from '../../db/mobile-devices';
 import {
@@ -12,6 +14,7 @@ import {
   type MobileEnrolmentRow,
 } from '../../db/mobile-enrolments';
 import { findPersonById } from '../../db/persons';
+import { persons } from '../../db/schema';
 import { mobileEnrolmentMessage } from '../../protocol/mobile-siths';
 import type { Pki } from '../pki/types';
 import { parseDevicePublicKey, verifyDeviceSignature } from './auth-orders';
@@ -171,7 +174,7 @@ export type RegisteredDevice =
  * Registers the phone of an enrolment: token unused and unexpired, the card login that started it still
  * on, the key proven, fewer than three active devices. The certificate's trust level is the card's (3 for a
  * trust-level-3 card, else 2). Device, eID and the used enrolment are written in one transaction, which
- * checks the token and the device limit again, so two phones racing for one token or for the third place
+ * checks the token and the device limit again with the person locked, so two phones racing for one token or for the third place
  * cannot both win; a certificate issued for the loser is never registered and so never validates.
  */
 export async function registerMobileDevice(
@@ -216,6 +219,11 @@ export async function registerMobileDevice(
   let outcome: MobileSithsRefusal | undefined;
   try {
     await db.transaction(async (tx) => {
+      // Held to the end: another phone's registration for this person counts after this one has written.
+      await forUpdate(
+        tx,
+        tx.select({ id: persons.id }).from(persons).where(eq(persons.id, enrolment.personId)),
+      );
       if ((await countActiveMobileDevices(tx, enrolment.personId)) >= maxActiveMobileDevices) {
         outcome = 'too_many_devices';
         return;
