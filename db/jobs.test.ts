@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StepReport } from '../protocol/jobs';
+import { openTestDatabase } from '../test-support/test-database';
+import { openAgentSession } from './agents';
+import type { AppDatabase } from './connection';
+import { isUniqueViolation } from './engine';
+import { createJob, createStepStore, findJob, finishJob, listJobSteps } from './jobs';
+import { agents } from './schema';
+
+let db: AppDatabase;
+let store: ReturnType<typeof createStepStore>;
+beforeEach(async () => {
+  db = await openTestDatabase();
+  store = createStepStore(db);
+});
+afterEach(async () => {
+  await db.close();
+});
+
+async function unlockJob(): Promise<string> {
+  await db
+    .insert(agents)
+    .values({ id: 'agent-1', name: 'Testdator', deviceTokenHash: 'hash' })
+    .onConflictDoNothing();
+  const agentSessionId = await openAgentSession(db, {
+    agentId: 'agent-1',
+    remoteAddress: null,
+    at: new Date(1000),
+  });
+  return await createJob(
+    db,
+    {
+      kind: 'unlock',
+      agentId: 'agent-1',
+      agentSessionId,
+      readerName: null,
+      cardSerial: null,
+      personId: null,
+      createdByUserId: null,
+      createdBySessionId: null,
+    },
+    new Date(1000),
+  );
+}
+
+function report(jobId: string, sequence: number, fields: Partial<StepReport> = {}): StepReport {
+  return { jobId, sequence, step: 'reader_found', status: 'started', at: 2000, progress: 5, ...fields };
+}
+
+describe('the job step store', () => {
+  it('appends a batch for several jobs and folds each job’s reports into one update', async () => {
+    const first = await unlockJob();
+    const second = await unlockJob();
+    await store.append(
+      [
+        report(first, 1, { card: { readerName: 'Läsare 1' } }),
+        report(second, 1, { status: 'succeeded', progress: 30 }),
+        report(first, 2, {
+          status: 'succeeded',
+          at: 2100,
+          progress: 10,
+          durationMs: 100,
+          card: { cardSerial: '9752000000000000007' },
+        }),
+        report(first, 3, { step: 'card_present', at: 2200, progress: 20 }),
+      ],
+      new Date(3000),
+    );
+
+    const job = await findJob(db, first);
+    // Progress is the last succeeded step's; the card serial is the agent's word, kept apart from the job's card.
+    expect(job).toMatchObject({
+      lastSequence: 3,
+      currentStep: 'card_present',
+      progress: 10,
+      readerName: 'Läsare 1',
+      reportedCardSerial: '9752000000000000007',
+      cardSerial: null,
+    });
+    expect(job?.updatedAt.getTime()).toBe(3000);
+    expect(await findJob(db, second)).toMatchObject({ lastSequence: 1, progress: 30 });
+    const steps = await listJobSteps(db, first);
+    expect(steps.map((step) => [step.sequence, step.status, step.at, step.durationMs])).toEqual([
+      [1, 'started', 2000, null],
+      [2, 'succeeded', 2100, 100],
+      [3, 'started', 2200, null],
+    ]);
+    expect(steps[0]?.card).toEqual({ readerName: 'Läsare 1' });
+  });
+
+  it('keeps the final progress of a job that has ended', async () => {
+    const jobId = await unlockJob();
+    await store.append([report(jobId, 1, { status: 'succeeded', progress: 30 })], new Date(3000));
+    await finishJob(db, jobId, { state: 'failed' }, new Date(3500));
+    await store.append([report(jobId, 2, { status: 'succeeded', at: 4000, progress: 90 })], new Date(4000));
+    expect(await findJob(db, jobId)).toMatchObject({ lastSequence: 2, progress: 30, state: 'failed' });
+  });
+
+  it('refuses a batch that repeats a stored sequence and writes none of it', async () => {
+    const jobId = await unlockJob();
+    await store.append([report(jobId, 1)], new Date(3000));
+    const repeated = store.append([report(jobId, 2), report(jobId, 1)], new Date(5000));
+    await expect(repeated).rejects.toSatisfy(isUniqueViolation);
+    expect((await findJob(db, jobId))?.updatedAt.getTime()).toBe(3000);
+    expect(await listJobSteps(db, jobId)).toHaveLength(1);
+  });
+
+  it('stores a batch larger than one insert takes', async () => {
+    const jobId = await unlockJob();
+    const many = Array.from({ length: 1200 }, (_, index) =>
+      report(jobId, 10 + index, { at: 5000, progress: 1 }),
+    );
+    await store.append(many, new Date(6000));
+    expect(await listJobSteps(db, jobId)).toHaveLength(1200);
+    expect((await findJob(db, jobId))?.lastSequence).toBe(1209);
+  });
+});
