@@ -1,15 +1,21 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { AppDatabase, Queryable } from './connection';
 import { first } from './engine';
 import { newId } from './ids';
+import {
+  cardsOfPerson,
+  listPersonEids,
+  mobileDevicesOfPerson,
+  type PersonCard,
+  type PersonEid,
+  type PersonMobileDevice,
+} from './person-read-model';
 import {
   type CardKind,
   type CardState,
   cards,
   type EidPurpose,
-  type EidState,
   eids,
-  mobileDevices,
   persons,
   personUnits,
   units,
@@ -234,38 +240,11 @@ export async function listRevokedEidsOfCa(db: AppDatabase, caId: string): Promis
   }));
 }
 
-export interface PersonEid {
-  id: string;
-  purpose: EidPurpose;
-  state: EidState;
-  trustLevel: number;
-  issuingCa: string;
-  certificateSerial: string;
-  /** Epoch milliseconds, like the other page models. */
-  validFrom: number;
-  validTo: number;
-  revokedAt: number | null;
-}
-
-export interface PersonCardEids {
-  id: string;
-  serial: string;
-  kind: CardKind;
-  state: CardState;
-  trustLevel: number;
-  organisation: string;
-  unitName: string;
-  validFrom: number;
-  validTo: number;
+export interface PersonCardEids extends PersonCard {
   eids: PersonEid[];
 }
 
-export interface PersonMobileDeviceEids {
-  id: string;
-  name: string;
-  state: (typeof mobileDevices.$inferSelect)['state'];
-  trustLevel: number;
-  validTo: number;
+export interface PersonMobileDeviceEids extends PersonMobileDevice {
   eids: PersonEid[];
 }
 
@@ -276,77 +255,18 @@ export interface PersonEids {
 
 /** The person's cards and Mobile SITHS devices with every eID on them, newest first ("Mina SITHS eID"). */
 export async function listEidsOfPerson(db: AppDatabase, personId: string): Promise<PersonEids> {
-  const personCards = await db
-    .select({
-      id: cards.id,
-      serial: cards.serial,
-      kind: cards.kind,
-      state: cards.state,
-      trustLevel: cards.trustLevel,
-      organisation: units.organisation,
-      unitName: units.name,
-      validFrom: cards.validFrom,
-      validTo: cards.validTo,
-    })
-    .from(cards)
-    .innerJoin(units, eq(units.id, cards.unitId))
-    .where(eq(cards.holderPersonId, personId))
-    .orderBy(desc(cards.validFrom));
-  const devices = await db
-    .select()
-    .from(mobileDevices)
-    .where(eq(mobileDevices.personId, personId))
-    .orderBy(desc(mobileDevices.createdAt));
-  const eidsByHolder = await eidsOfHolders(
-    db,
-    personCards.map((card) => card.id),
-    devices.map((device) => device.id),
-  );
+  const personCards = await cardsOfPerson(db, personId);
+  const devices = await mobileDevicesOfPerson(db, personId);
+  const onHolders = await listPersonEids(db, {
+    cardIds: personCards.map((card) => card.id),
+    mobileDeviceIds: devices.map((device) => device.id),
+  });
+  const eidsOn = (holderId: string) =>
+    onHolders.filter((eid) => eid.cardId === holderId || eid.mobileDeviceId === holderId);
   return {
-    cards: personCards.map((card) => ({
-      ...card,
-      validFrom: card.validFrom.getTime(),
-      validTo: card.validTo.getTime(),
-      eids: eidsByHolder.get(card.id) ?? [],
-    })),
-    mobileDevices: devices.map((device) => ({
-      id: device.id,
-      name: device.name,
-      state: device.state,
-      trustLevel: device.trustLevel,
-      validTo: device.validTo.getTime(),
-      eids: eidsByHolder.get(device.id) ?? [],
-    })),
+    cards: personCards.map((card) => ({ ...card, eids: eidsOn(card.id) })),
+    mobileDevices: devices.map((device) => ({ ...device, eids: eidsOn(device.id) })),
   };
-}
-
-async function eidsOfHolders(
-  db: AppDatabase,
-  cardIds: string[],
-  deviceIds: string[],
-): Promise<Map<string, PersonEid[]>> {
-  const byHolder = new Map<string, PersonEid[]>();
-  const rows = [
-    ...(cardIds.length ? await db.select().from(eids).where(inArray(eids.cardId, cardIds)) : []),
-    ...(deviceIds.length ? await db.select().from(eids).where(inArray(eids.mobileDeviceId, deviceIds)) : []),
-  ].sort((a, b) => b.validFrom.getTime() - a.validFrom.getTime() || a.purpose.localeCompare(b.purpose));
-  for (const row of rows) {
-    const holder = (row.cardId ?? row.mobileDeviceId)!;
-    const list = byHolder.get(holder) ?? [];
-    list.push({
-      id: row.id,
-      purpose: row.purpose,
-      state: row.state,
-      trustLevel: row.trustLevel,
-      issuingCa: row.issuingCa,
-      certificateSerial: row.certificateSerial,
-      validFrom: row.validFrom.getTime(),
-      validTo: row.validTo.getTime(),
-      revokedAt: row.revokedAt?.getTime() ?? null,
-    });
-    byHolder.set(holder, list);
-  }
-  return byHolder;
 }
 
 export interface CardForCertificates {

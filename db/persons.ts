@@ -4,21 +4,14 @@ import { type AuditEventView, listAuditEventsAbout } from './audit';
 import type { AppDatabase, Queryable } from './connection';
 import { first } from './engine';
 import {
-  type CardKind,
-  type CardState,
-  cards,
-  type EidPurpose,
-  type EidState,
-  eids,
-  mobileDevices,
-  type OrderState,
-  type OrderType,
-  orders,
-  persons,
-  personUnits,
-  units,
-  users,
-} from './schema';
+  cardsOfPerson,
+  listPersonEids,
+  mobileDevicesOfPerson,
+  type PersonCard,
+  type PersonEid,
+  type PersonMobileDevice,
+} from './person-read-model';
+import { type OrderState, type OrderType, orders, persons, personUnits, units, users } from './schema';
 import { inUnitScope, isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
 export type PersonRow = typeof persons.$inferSelect;
@@ -156,44 +149,6 @@ async function withUnitNames(db: AppDatabase, rows: PersonRow[]): Promise<Person
   }));
 }
 
-export interface ProfileCard {
-  id: string;
-  serial: string;
-  kind: CardKind;
-  productCode: string;
-  trustLevel: number;
-  state: CardState;
-  unitName: string;
-  validFrom: number;
-  validTo: number;
-}
-
-export interface ProfileEid {
-  id: string;
-  purpose: EidPurpose;
-  issuingCa: string;
-  certificateSerial: string;
-  trustLevel: number;
-  state: EidState;
-  validFrom: number;
-  validTo: number;
-  revokedAt: number | null;
-  revocationReason: string | null;
-  cardId: string | null;
-  cardSerial: string | null;
-  mobileDeviceId: string | null;
-  mobileDeviceName: string | null;
-}
-
-export interface ProfileMobileDevice {
-  id: string;
-  name: string;
-  trustLevel: number;
-  state: (typeof mobileDevices.$inferSelect)['state'];
-  validTo: number;
-  registeredAt: number;
-}
-
 export interface ProfileOrder {
   id: string;
   type: OrderType;
@@ -207,9 +162,9 @@ export interface ProfileOrder {
 export interface PersonProfile {
   person: PersonRow;
   units: Array<{ id: string; hsaId: string; name: string }>;
-  cards: ProfileCard[];
-  eids: ProfileEid[];
-  mobileDevices: ProfileMobileDevice[];
+  cards: PersonCard[];
+  eids: PersonEid[];
+  mobileDevices: PersonMobileDevice[];
   orders: ProfileOrder[];
   audit: AuditEventView[];
 }
@@ -231,9 +186,9 @@ export async function findPersonProfile(
       .innerJoin(units, eq(units.id, personUnits.unitId))
       .where(eq(personUnits.personId, personId))
       .orderBy(asc(units.name)),
-    cards: await profileCards(db, personId),
-    eids: await profileEids(db, personId),
-    mobileDevices: await profileMobileDevices(db, personId),
+    cards: await cardsOfPerson(db, personId),
+    eids: await listPersonEids(db, { personId }),
+    mobileDevices: await mobileDevicesOfPerson(db, personId),
     orders: await profileOrders(db, personId),
   };
   const audit = await listAuditEventsAbout(
@@ -249,76 +204,6 @@ export async function findPersonProfile(
     profileAuditLimit,
   );
   return { ...profile, audit };
-}
-
-async function profileCards(db: AppDatabase, personId: string): Promise<ProfileCard[]> {
-  return (
-    await db
-      .select({
-        id: cards.id,
-        serial: cards.serial,
-        kind: cards.kind,
-        productCode: cards.productCode,
-        trustLevel: cards.trustLevel,
-        state: cards.state,
-        unitName: units.name,
-        validFrom: cards.validFrom,
-        validTo: cards.validTo,
-      })
-      .from(cards)
-      .innerJoin(units, eq(units.id, cards.unitId))
-      .where(eq(cards.holderPersonId, personId))
-      .orderBy(desc(cards.validFrom))
-  ).map((card) => ({ ...card, validFrom: card.validFrom.getTime(), validTo: card.validTo.getTime() }));
-}
-
-async function profileEids(db: AppDatabase, personId: string): Promise<ProfileEid[]> {
-  return (
-    await db
-      .select({
-        id: eids.id,
-        purpose: eids.purpose,
-        issuingCa: eids.issuingCa,
-        certificateSerial: eids.certificateSerial,
-        trustLevel: eids.trustLevel,
-        state: eids.state,
-        validFrom: eids.validFrom,
-        validTo: eids.validTo,
-        revokedAt: eids.revokedAt,
-        revocationReason: eids.revocationReason,
-        cardId: eids.cardId,
-        cardSerial: cards.serial,
-        mobileDeviceId: eids.mobileDeviceId,
-        mobileDeviceName: mobileDevices.name,
-      })
-      .from(eids)
-      .leftJoin(cards, eq(cards.id, eids.cardId))
-      .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
-      .where(eq(eids.personId, personId))
-      .orderBy(desc(eids.validFrom), asc(eids.purpose))
-  ).map((eid) => ({
-    ...eid,
-    validFrom: eid.validFrom.getTime(),
-    validTo: eid.validTo.getTime(),
-    revokedAt: eid.revokedAt?.getTime() ?? null,
-  }));
-}
-
-async function profileMobileDevices(db: AppDatabase, personId: string): Promise<ProfileMobileDevice[]> {
-  return (
-    await db
-      .select()
-      .from(mobileDevices)
-      .where(eq(mobileDevices.personId, personId))
-      .orderBy(desc(mobileDevices.createdAt))
-  ).map((device) => ({
-    id: device.id,
-    name: device.name,
-    trustLevel: device.trustLevel,
-    state: device.state,
-    validTo: device.validTo.getTime(),
-    registeredAt: device.createdAt.getTime(),
-  }));
 }
 
 async function profileOrders(db: AppDatabase, personId: string): Promise<ProfileOrder[]> {
@@ -350,14 +235,14 @@ export async function findHeldCard(
   db: AppDatabase,
   personId: string,
   cardId: string,
-): Promise<ProfileCard | undefined> {
-  return (await profileCards(db, personId)).find((card) => card.id === cardId);
+): Promise<PersonCard | undefined> {
+  return (await cardsOfPerson(db, personId)).find((card) => card.id === cardId);
 }
 
 export async function findHeldEid(
   db: AppDatabase,
   personId: string,
   eidId: string,
-): Promise<ProfileEid | undefined> {
-  return (await profileEids(db, personId)).find((eid) => eid.id === eidId);
+): Promise<PersonEid | undefined> {
+  return (await listPersonEids(db, { personId })).find((eid) => eid.id === eidId);
 }

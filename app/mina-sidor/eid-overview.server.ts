@@ -1,5 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { findEidHolder, listEidsOfPerson, type PersonEid } from '../../db/eids';
+import { findEidHolder, listEidsOfPerson } from '../../db/eids';
+import type { PersonEid } from '../../db/person-read-model';
 import type { EndUser } from './end-user.server';
 
 const dateOnly = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);

@@ -1,12 +1,13 @@
 import { Link } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
-import type { ProfileCard, ProfileEid, ProfileMobileDevice, ProfileOrder } from '../../db/persons';
+import type { PersonCard, PersonEid, PersonMobileDevice } from '../../db/person-read-model';
+import type { ProfileOrder } from '../../db/persons';
 import { labelFor, useDateFormat } from './format';
 
 /** Where revocation links go; null when the viewer may not revoke. */
 export type RevokeLink = ((target: { kind: 'card' | 'eid'; id: string }) => string) | null;
 
-export function CardTable({ cards, revokeLink }: { cards: ProfileCard[]; revokeLink: RevokeLink }) {
+export function CardTable({ cards, revokeLink }: { cards: PersonCard[]; revokeLink: RevokeLink }) {
   const t = useT();
   const format = useDateFormat();
   if (cards.length === 0) return <p className="muted">{t('persons.profile.noCards')}</p>;
@@ -54,7 +55,7 @@ export function CardTable({ cards, revokeLink }: { cards: ProfileCard[]; revokeL
   );
 }
 
-function holderOf(t: ReturnType<typeof useT>, eid: ProfileEid): string {
+function holderOf(t: ReturnType<typeof useT>, eid: PersonEid): string {
   if (eid.cardSerial) return `${t('persons.eid.card')} ${eid.cardSerial}`;
   return `${t('persons.eid.mobile')} ${eid.mobileDeviceName ?? ''}`.trim();
 }
@@ -64,7 +65,7 @@ export function EidTable({
   revokeLink,
   testId,
 }: {
-  eids: ProfileEid[];
+  eids: PersonEid[];
   revokeLink: RevokeLink;
   testId: string;
 }) {
@@ -118,7 +119,7 @@ export function EidTable({
   );
 }
 
-export function MobileDeviceTable({ devices }: { devices: ProfileMobileDevice[] }) {
+export function MobileDeviceTable({ devices }: { devices: PersonMobileDevice[] }) {
   const t = useT();
   const format = useDateFormat();
   if (devices.length === 0) return <p className="muted">{t('persons.profile.noMobileDevices')}</p>;

@@ -4,18 +4,13 @@ import { requireRole } from '~/auth/staff.server';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { recordAudit } from '../../db/audit';
-import {
-  findHeldCard,
-  findHeldEid,
-  findPersonById,
-  type ProfileCard,
-  type ProfileEid,
-} from '../../db/persons';
+import type { PersonCard, PersonEid } from '../../db/person-read-model';
+import { findHeldCard, findHeldEid, findPersonById } from '../../db/persons';
 import { type RevocationTarget, revocationTargetOf } from './revocation-form';
 
 export type RevocationSubject =
-  | { kind: 'card'; card: ProfileCard; revocable: boolean }
-  | { kind: 'eid'; eid: ProfileEid; revocable: boolean };
+  | { kind: 'card'; card: PersonCard; revocable: boolean }
+  | { kind: 'eid'; eid: PersonEid; revocable: boolean };
 
 const revokeAction = (target: RevocationTarget | null) =>
   target?.kind === 'eid' ? 'eid_revoke' : 'card_revoke';
