@@ -8,7 +8,6 @@ import {
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
-import { isDatabaseUnreachable, noteDatabaseOutage } from '../server/http/error-answer';
 import { NonceContext } from './components/nonce';
 
 const renderTimeoutMs = 5_000;
@@ -57,6 +56,7 @@ export default function handleRequest(
 
 /** A database outage is answered by the server's error path (a 503), everything else as Remix does. */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
-  if (isDatabaseUnreachable(error)) noteDatabaseOutage(context, error);
+  if (context.databaseOutages.isDatabaseUnreachable(error))
+    context.databaseOutages.noteDatabaseOutage(context, error);
   else if (!request.signal.aborted) context.logger.error({ err: error }, 'loader or action failed');
 };

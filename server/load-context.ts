@@ -3,6 +3,7 @@ import type { AgentRegistry } from './agents/agent-registry';
 import type { AnonymousLimits } from './auth/anonymous-limits';
 import type { SessionStore } from './auth/session-store';
 import type { CardJobService } from './card-jobs/card-job-service';
+import type { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
 import type { AgentConnections } from './jobs/agent-connections';
 import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
@@ -31,6 +32,11 @@ export interface ServerServices {
   anonymousLimits: AnonymousLimits;
   mobileSiths: MobileSithsService;
   loginLimits: LoginLimitsService;
+  /** How app/entry.server.tsx's handleError hands a database outage to the server's error answer. */
+  databaseOutages: {
+    isDatabaseUnreachable: typeof isDatabaseUnreachable;
+    noteDatabaseOutage: typeof noteDatabaseOutage;
+  };
 }
 
 export interface RequestContext extends ServerServices {

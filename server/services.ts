@@ -4,6 +4,7 @@ import { AgentRegistry } from './agents/agent-registry';
 import { AnonymousLimits } from './auth/anonymous-limits';
 import { createSessionStore } from './auth/session-store';
 import { CardJobService } from './card-jobs/card-job-service';
+import { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
 import { AgentConnections } from './jobs/agent-connections';
 import { JobEngine, type JobTimeouts } from './jobs/job-engine';
 import type { ServerServices } from './load-context';
@@ -61,6 +62,7 @@ export function createServerServices(options: {
     anonymousLimits: new AnonymousLimits(),
     mobileSiths: mobileSithsService,
     loginLimits: loginLimitsService,
+    databaseOutages: { isDatabaseUnreachable, noteDatabaseOutage },
     sessions,
     agentRegistry: new AgentRegistry(),
     agentConnections,
