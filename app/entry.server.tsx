@@ -5,7 +5,7 @@ import {
   type EntryContext,
   type HandleErrorFunction,
 } from '@remix-run/node';
-import { RemixServer } from '@remix-run/react';
+import { isRouteErrorResponse, RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { NonceContext } from './components/nonce';
@@ -58,5 +58,7 @@ export default function handleRequest(
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (context.databaseOutages.isDatabaseUnreachable(error))
     context.databaseOutages.noteDatabaseOutage(context, error);
+  // A route or data request that does not exist (404, 405) is the client's mistake, not an error of ours.
+  else if (isRouteErrorResponse(error) && error.status < 500) return;
   else if (!request.signal.aborted) context.logger.error({ err: error }, 'loader or action failed');
 };
