@@ -31,12 +31,14 @@ function playwrightTotals(path: string): Totals {
   return { passed: stats.expected, failed: stats.unexpected + stats.flaky, skipped: stats.skipped };
 }
 
-const [vitestReport, playwrightReport] = process.argv.slice(2);
+// The Playwright report comes last; every report before it is a vitest run (one per database engine).
+const reports = process.argv.slice(2);
+const playwrightReport = reports.pop();
 const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
 for (const [path, read] of [
-  [vitestReport, vitestTotals],
-  [playwrightReport, playwrightTotals],
-] as const) {
+  ...reports.map((report) => [report, vitestTotals] as const),
+  [playwrightReport, playwrightTotals] as const,
+]) {
   if (!path || !existsSync(path)) {
     console.error(`missing test report: ${path}`);
     totals.failed += 1;

@@ -28,10 +28,13 @@ npx remix build >/dev/null
 # Both suites run even when the first fails, so one run shows every failure.
 status=0
 step "unit and integration tests (vitest, real pcscd + vpcd)"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
+npx vitest run --project sqlite --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
+# Its own run, after the card tests: the PostgreSQL suites never share the machine with pcscd's timing.
+step "the db, server and route suites again on PostgreSQL (vitest, throwaway cluster)"
+npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$reports/vitest-postgres.json" || status=1
 step "browser tests (playwright, /usr/bin/chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/playwright.json" npx playwright test --reporter=list,json || status=1
 
 step "summary"
-node --import tsx scripts/test-summary.ts "$reports/vitest.json" "$reports/playwright.json" || status=1
+node --import tsx scripts/test-summary.ts "$reports/vitest.json" "$reports/vitest-postgres.json" "$reports/playwright.json" || status=1
 exit "$status"
