@@ -8,6 +8,7 @@ import {
 import type { AppDatabase, Queryable } from './connection';
 import { forEngine, queryRows } from './engine';
 import type { OrderState, OrderType } from './schema';
+import { isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
 export const orderSorts = ['created_desc', 'created_asc', 'person_asc'] as const;
 export type OrderSort = (typeof orderSorts)[number];
@@ -16,7 +17,7 @@ export const orderPageSize = 50;
 
 export interface OrderListFilter {
   /** The units whose orders are listed: the caller's visible units, narrowed to a chosen unit's subtree. */
-  scope: 'all' | readonly string[];
+  scope: UnitScope;
   types?: readonly OrderType[];
   states?: readonly OrderState[];
   /** Placed at or after. */
@@ -155,9 +156,13 @@ async function filterConditions(db: Queryable, filter: OrderListFilter, today: D
     if (values && values.length > 0) conditions.push(sql`${column} in (${list(values)})`);
   };
   const search = filter.search?.trim();
-  if (filter.scope !== 'all') {
-    if (filter.scope.length === 0) conditions.push(sql`1 = 0`);
-    addIn(search ? dialect.unitColumnWhenSearching : sql`o.unit_id`, filter.scope);
+  if (isEmptyUnitScope(filter.scope)) conditions.push(sql`1 = 0`);
+  else {
+    const inScope = unitScopeCondition(
+      search ? dialect.unitColumnWhenSearching : sql`o.unit_id`,
+      filter.scope,
+    );
+    if (inScope) conditions.push(inScope);
   }
   addIn(sql`o.type`, filter.types);
   addIn(sql`o.state`, filter.states);
@@ -242,6 +247,14 @@ export interface OrderPage {
 }
 
 /** One page of orders under a filter, with the total count. Pages count from 1. */
+async function countOrders(db: AppDatabase, conditions: SQL[]): Promise<number> {
+  const [counted] = await queryRows<{ total: number }>(
+    db,
+    sql`select count(*) as total from orders o ${where(conditions)}`,
+  );
+  return Number(counted?.total ?? 0);
+}
+
 export async function listOrders(
   db: AppDatabase,
   filter: OrderListFilter,
@@ -251,11 +264,7 @@ export async function listOrders(
 ): Promise<OrderPage> {
   const dialect = listDialect(db);
   const conditions = await filterConditions(db, filter, today);
-  const [counted] = await queryRows<{ total: number }>(
-    db,
-    sql`select count(*) as total from orders o ${where(conditions)}`,
-  );
-  const total = Number(counted?.total ?? 0);
+  const total = await countOrders(db, conditions);
   const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
   const current = Math.min(Math.max(1, page), pageCount);
   const rows = await queryRows<KeyedRow>(
@@ -292,11 +301,7 @@ export async function listOrdersAfter(
 ): Promise<OrderKeysetPage> {
   const dialect = listDialect(db);
   const conditions = await filterConditions(db, filter, today);
-  const [counted] = await queryRows<{ total: number }>(
-    db,
-    sql`select count(*) as total from orders o ${where(conditions)}`,
-  );
-  const total = Number(counted?.total ?? 0);
+  const total = await countOrders(db, conditions);
   const bounded = cursor ? [...conditions, after(dialect, sort, cursor)] : conditions;
   const rows = await queryRows<KeyedRow>(
     db,
@@ -407,10 +412,11 @@ export async function* streamOrdersCsv(
 /** Staff who place orders (managers and contact persons) in the given units: the list's "placed by" filter. */
 export async function listOrderPlacers(
   db: AppDatabase,
-  scope: 'all' | readonly string[],
+  scope: UnitScope,
 ): Promise<Array<{ id: string; displayName: string }>> {
-  if (scope !== 'all' && scope.length === 0) return [];
-  const inScope = scope === 'all' ? sql`` : sql`and s.unit_id in (${list(scope)})`;
+  if (isEmptyUnitScope(scope)) return [];
+  const condition = unitScopeCondition(sql`s.unit_id`, scope);
+  const inScope = condition ? sql`and ${condition}` : sql``;
   return queryRows(
     db,
     sql`select distinct u.id, u.display_name as "displayName" from users u
