@@ -104,36 +104,16 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     };
     const port = await startOnFreePort(startOn, logFile);
 
-    const url = (database: string) =>
-      `postgres://${superuser}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-    const adminUrl = url('postgres');
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    };
+    const adminUrl = `postgres://${superuser}@127.0.0.1:${port}/postgres`;
+    const databases = postgresDatabases(adminUrl);
 
     let stopped = false;
     return {
       port,
-      url,
       adminUrl,
-      async createDatabase(name, createOptions = {}) {
-        const template = createOptions.template
-          ? ` template ${pg.escapeIdentifier(createOptions.template)}`
-          : '';
-        // FILE_COPY copies the template's files after a checkpoint; with fsync off that takes a few ms
-        // where PostgreSQL 15's default (WAL_LOG, block by block through the WAL) takes ten times longer.
-        await admin(`create database ${pg.escapeIdentifier(name)}${template} strategy file_copy`);
-        return url(name);
-      },
-      async dropDatabase(name) {
-        await admin(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-      },
+      url: databases.url,
+      createDatabase: databases.createDatabase,
+      dropDatabase: databases.dropDatabase,
       stopServer,
       async startServer() {
         if (postmasterPid === undefined) await startOn(port);
@@ -212,4 +192,37 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+export type PostgresDatabases = Pick<PostgresServer, 'url' | 'createDatabase' | 'dropDatabase'>;
+
+/** Creating and dropping databases of a running cluster, given its maintenance database's URL. */
+export function postgresDatabases(adminUrl: string): PostgresDatabases {
+  const url = (database: string) => {
+    const address = new URL(adminUrl);
+    address.pathname = `/${encodeURIComponent(database)}`;
+    return address.toString();
+  };
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    url,
+    async createDatabase(name, options = {}) {
+      const template = options.template ? ` template ${pg.escapeIdentifier(options.template)}` : '';
+      // FILE_COPY copies the template's files after a checkpoint; with fsync off that takes a few ms
+      // where PostgreSQL 15's default (WAL_LOG, block by block through the WAL) takes ten times longer.
+      await admin(`create database ${pg.escapeIdentifier(name)}${template} strategy file_copy`);
+      return url(name);
+    },
+    async dropDatabase(name) {
+      await admin(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type AppDatabase, openDatabase } from '../db/connection';
+import { postgresDatabases } from './postgres-server';
 
 /**
  * Which engine the db, server and route suites run on: SQLite by default, PostgreSQL when the vitest project
@@ -28,28 +29,10 @@ export async function createTestDatabaseLocation(): Promise<TestDatabaseLocation
     const adminUrl = process.env.TEST_POSTGRES_ADMIN_URL;
     if (!adminUrl)
       throw new Error('TEST_POSTGRES_ADMIN_URL is not set: the PostgreSQL global setup did not run.');
+    const databases = postgresDatabases(adminUrl);
     const name = `test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name} template ${postgresTemplateDatabase}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      async remove() {
-        const cleaner = new pg.Client({ connectionString: adminUrl });
-        await cleaner.connect();
-        try {
-          await cleaner.query(`drop database if exists ${name} with (force)`);
-        } finally {
-          await cleaner.end();
-        }
-      },
-    };
+    const url = await databases.createDatabase(name, { template: postgresTemplateDatabase });
+    return { url, remove: () => databases.dropDatabase(name) };
   }
   const folder = mkdtempSync(join(tmpdir(), 'siths-desk-db-'));
   return {
