@@ -114,11 +114,9 @@ function copyPlan(): TablePlan[] {
  * Copies every row of every table from `source` into the empty `target`, ids included, and returns the rows
  * per table on both sides.
  *
- * The source is read inside one transaction (one snapshot; on SQLite that transaction holds the write lock,
- * so a running region's writers wait until the copy ends), table by table in primary-key order, in keyset
- * batches. The target is written inside one transaction: a failure, or a target that already holds a row,
- * leaves it as it was. The two transactions run side by side, each in its own call chain (a transaction's
- * statements must not run in another's), and hand batches over through a short queue.
+ * The source is read inside one transaction (one snapshot), table by table in primary-key order, in keyset
+ * batches; the target is written inside one transaction opened within it: a failure, or a target that already
+ * holds a row, leaves the target as it was.
  */
 export async function copyDatabase(
   source: AppDatabase,
@@ -129,64 +127,42 @@ export async function copyDatabase(
   if (source === target) throw new Error('The source and the target are the same database.');
   const plan = copyPlan();
   const batchSize = options.batchSize ?? 1_000;
-  const handoff = new Handoff<CopyMessage>(2);
-
   // Deferred: a SQLite source is read as one WAL snapshot without the write lock, so a running region's
   // server goes on writing while it is copied.
-  const reading = source.transaction(
-    async (tx) => {
-      try {
-        await readSnapshot(tx, plan, batchSize, handoff);
-      } catch (error) {
-        handoff.abort();
-        throw error;
-      }
+  return source.transaction(
+    async (from) => {
+      // PostgreSQL's default isolation sees other commits between statements; SQLite's transaction is a snapshot.
+      const snapshot = forEngine(from, {
+        sqlite: null,
+        postgres: sql`set transaction isolation level repeatable read, read only`,
+      });
+      if (snapshot) await runStatement(from, snapshot);
+      return target.transaction((to) => copyTables(from, to, plan, batchSize));
     },
     { behavior: 'deferred' },
   );
-  const writing = target.transaction(async (tx) => {
-    try {
-      return await writeCopy(tx, plan, handoff);
-    } catch (error) {
-      handoff.abort();
-      throw error;
-    }
-  });
-
-  const [read, written] = await Promise.allSettled([reading, writing]);
-  // The side that failed first is the cause; the other only stopped because of it.
-  const failures = [read, written]
-    .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
-    .map((result) => result.reason);
-  const cause = failures.find((reason) => !(reason instanceof CopyAbortedError)) ?? failures[0];
-  if (failures.length > 0) throw cause;
-  return (written as PromiseFulfilledResult<TableCount[]>).value;
 }
 
-type CopyMessage =
-  | { kind: 'rows'; plan: TablePlan; rows: Row[] }
-  | { kind: 'counts'; counts: Map<string, number> };
-
-async function readSnapshot(
-  tx: AppTransaction,
+async function copyTables(
+  from: AppTransaction,
+  to: AppTransaction,
   plan: TablePlan[],
   batchSize: number,
-  handoff: Handoff<CopyMessage>,
-): Promise<void> {
-  // PostgreSQL's default isolation sees other commits between statements; SQLite's transaction is a snapshot.
-  const snapshot = forEngine(tx, {
-    sqlite: null,
-    postgres: sql`set transaction isolation level repeatable read, read only`,
-  });
-  if (snapshot) await runStatement(tx, snapshot);
-
-  const counts = new Map<string, number>();
+): Promise<TableCount[]> {
+  const occupied: string[] = [];
   for (const table of plan) {
-    counts.set(table.name, await countRows(tx, table.table));
+    if ((await to.select({ one: sql`1` }).from(table.table).limit(1)).length > 0) occupied.push(table.name);
+  }
+  if (occupied.length > 0) throw new TargetNotEmptyError(occupied);
+
+  const inserts = new InsertStatements(to);
+  const result: TableCount[] = [];
+  for (const table of plan) {
+    const sourceCount = await countRows(from, table.table);
     const parentsFirst = table.selfReferences.length > 0 ? new ParentsFirst(table) : null;
     let after: Row | undefined;
     for (;;) {
-      const rows = (await tx
+      const rows = (await from
         .select()
         .from(table.table)
         .where(after ? keysetAfter(table.primaryKey, after) : undefined)
@@ -195,50 +171,18 @@ async function readSnapshot(
       if (rows.length === 0) break;
       after = rows[rows.length - 1];
       const ready = parentsFirst ? parentsFirst.accept(rows) : rows;
-      if (ready.length > 0) await handoff.put({ kind: 'rows', plan: table, rows: ready });
+      for (let start = 0; start < ready.length; start += table.rowsPerInsert) {
+        await inserts.write(table, ready.slice(start, start + table.rowsPerInsert));
+      }
       if (rows.length < batchSize) break;
     }
     parentsFirst?.finish();
+    result.push({ table: table.name, source: sourceCount, target: 0 });
   }
-  await handoff.put({ kind: 'counts', counts });
-  handoff.end();
-}
 
-async function writeCopy(
-  tx: AppTransaction,
-  plan: TablePlan[],
-  handoff: Handoff<CopyMessage>,
-): Promise<TableCount[]> {
-  const occupied: string[] = [];
-  for (const table of plan) {
-    if ((await tx.select({ one: sql`1` }).from(table.table).limit(1)).length > 0) occupied.push(table.name);
-  }
-  if (occupied.length > 0) throw new TargetNotEmptyError(occupied);
+  await moveIdentitySequencesPastCopiedIds(to, plan);
 
-  const inserts = new InsertStatements(tx);
-  let sourceCounts: Map<string, number> | undefined;
-  for await (const message of handoff) {
-    if (message.kind === 'counts') {
-      sourceCounts = message.counts;
-      continue;
-    }
-    const { rowsPerInsert } = message.plan;
-    for (let start = 0; start < message.rows.length; start += rowsPerInsert) {
-      await inserts.write(message.plan, message.rows.slice(start, start + rowsPerInsert));
-    }
-  }
-  if (!sourceCounts) throw new Error('The source snapshot ended before it was read to the end.');
-
-  await moveIdentitySequencesPastCopiedIds(tx, plan);
-
-  const result: TableCount[] = [];
-  for (const table of plan) {
-    result.push({
-      table: table.name,
-      source: sourceCounts.get(table.name) ?? 0,
-      target: await countRows(tx, table.table),
-    });
-  }
+  for (const [index, table] of plan.entries()) result[index]!.target = await countRows(to, table.table);
   const differing = result.filter((entry) => entry.source !== entry.target);
   if (differing.length > 0) {
     const list = differing.map((entry) => `${entry.table} ${entry.source} -> ${entry.target}`).join(', ');
@@ -394,63 +338,5 @@ async function moveIdentitySequencesPastCopiedIds(tx: AppTransaction, plan: Tabl
   for (const { table_name: table, column_name: column, sequence } of sequences) {
     const highest = sql`(select max(${sql.identifier(column)}) from ${sql.identifier(table)})`;
     await runStatement(tx, sql`select setval(${sequence}, coalesce(${highest}, 0) + 1, false)`);
-  }
-}
-
-class CopyAbortedError extends Error {
-  constructor() {
-    super('The copy stopped because the other side failed.');
-    this.name = 'CopyAbortedError';
-  }
-}
-
-/** A queue of at most `capacity` items between one writer and one reader; either side may abort it. */
-class Handoff<T> {
-  private readonly items: T[] = [];
-  private ended = false;
-  private aborted = false;
-  private wake: (() => void) | null = null;
-
-  constructor(private readonly capacity: number) {}
-
-  async put(item: T): Promise<void> {
-    while (this.items.length >= this.capacity && !this.aborted) await this.sleep();
-    if (this.aborted) throw new CopyAbortedError();
-    this.items.push(item);
-    this.signal();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.signal();
-  }
-
-  abort(): void {
-    this.aborted = true;
-    this.signal();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for (;;) {
-      while (this.items.length === 0 && !this.ended && !this.aborted) await this.sleep();
-      if (this.aborted) throw new CopyAbortedError();
-      const item = this.items.shift();
-      if (item === undefined) return;
-      this.signal();
-      yield item;
-    }
-  }
-
-  // One writer and one reader, and only the one that cannot go on sleeps: one waiter at a time.
-  private sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-    });
-  }
-
-  private signal(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
   }
 }

@@ -3,11 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { type AppDatabase, causeChain } from '../engine';
 import * as schema from '../schema';
-import {
-  type OpenTransaction,
-  refuseStatementInsideTransaction,
-  transactionContext,
-} from './transaction-context';
+import { type OpenTransaction, TransactionGuard } from './transaction-context';
 
 // Counts, sums and the bigint columns that hold timestamps in milliseconds are far below 2^53; the domain
 // modules read them as numbers on both engines.
@@ -44,9 +40,10 @@ export async function openPostgresDatabase(url: string, migrationsFolder: string
   // The same for a connection held by a transaction between two statements: its next statement (or the
   // rollback) fails instead, and the pool drops the connection when it comes back.
   pool.on('connect', (client) => client.on('error', () => {}));
+  const guard = new TransactionGuard();
   const poolQuery = pool.query.bind(pool);
   pool.query = ((...args: Parameters<typeof pool.query>) => {
-    refuseStatementInsideTransaction();
+    guard.refuseStatementInsideTransaction();
     return poolQuery(...args);
   }) as typeof pool.query;
 
@@ -60,10 +57,10 @@ export async function openPostgresDatabase(url: string, migrationsFolder: string
 
   const nativeTransaction = db.transaction.bind(db);
   const transaction = (async (work: (tx: unknown) => Promise<unknown>) => {
-    refuseStatementInsideTransaction();
+    guard.refuseStatementInsideTransaction();
     const opened: OpenTransaction = { open: true };
     try {
-      return await transactionContext.run(opened, () => nativeTransaction(work as never));
+      return await guard.run(opened, () => nativeTransaction(work as never));
     } finally {
       opened.open = false;
     }

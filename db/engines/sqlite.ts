@@ -6,11 +6,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
 import { type AppDatabase, objectRowsMarker } from '../engine';
 import * as schema from '../schema';
-import {
-  type OpenTransaction,
-  refuseStatementInsideTransaction,
-  transactionContext,
-} from './transaction-context';
+import { type OpenTransaction, TransactionGuard } from './transaction-context';
 
 type Method = 'run' | 'all' | 'values' | 'get';
 
@@ -69,12 +65,13 @@ export function openSqliteDatabase(path: string, migrationsFolder: string): AppD
     return { rows: statement.all(...params) };
   }
 
+  const guard = new TransactionGuard();
   let current: (OpenTransaction & { ended: Promise<void> }) | null = null;
   let queue: Promise<void> = Promise.resolve();
 
   const db = drizzle(
     async (query, params, method) => {
-      refuseStatementInsideTransaction();
+      guard.refuseStatementInsideTransaction();
       while (current) await current.ended;
       return whenNotBusy(() => execute(query, params, method));
     },
@@ -82,7 +79,7 @@ export function openSqliteDatabase(path: string, migrationsFolder: string): AppD
   );
   const transactionDb = drizzle(
     async (query, params, method) => {
-      if (!current || transactionContext.getStore() !== current) {
+      if (!current || guard.current() !== current) {
         throw new Error('A transaction statement ran outside its transaction.');
       }
       return whenNotBusy(() => execute(query, params, method));
@@ -96,7 +93,7 @@ export function openSqliteDatabase(path: string, migrationsFolder: string): AppD
    * transaction holds the one write lock from its first statement.
    */
   const transaction: AppDatabase['transaction'] = async (work, config) => {
-    refuseStatementInsideTransaction();
+    guard.refuseStatementInsideTransaction();
     const turn = queue;
     let endTurn = () => {};
     queue = new Promise<void>((resolve) => {
@@ -106,7 +103,7 @@ export function openSqliteDatabase(path: string, migrationsFolder: string): AppD
     const opened = { open: true, ended: queue };
     current = opened;
     try {
-      return await transactionContext.run(opened, () =>
+      return await guard.run(opened, () =>
         transactionDb.transaction(work, {
           behavior: config?.behavior === 'deferred' ? 'deferred' : 'immediate',
         }),

@@ -4,13 +4,6 @@ export interface OpenTransaction {
   open: boolean;
 }
 
-/**
- * The transaction the current async call chain runs inside, if any. A statement sent through the database
- * value from inside an open transaction is a bug (on PostgreSQL it takes a second connection and can wait for
- * the first forever; on SQLite it would join or escape the transaction): both engines refuse it.
- */
-export const transactionContext = new AsyncLocalStorage<OpenTransaction>();
-
 export class StatementOutsideTransactionError extends Error {
   constructor() {
     super('A statement went through the database while a transaction is open: pass the transaction instead.');
@@ -18,6 +11,24 @@ export class StatementOutsideTransactionError extends Error {
   }
 }
 
-export function refuseStatementInsideTransaction(): void {
-  if (transactionContext.getStore()?.open) throw new StatementOutsideTransactionError();
+/**
+ * Knows which of one database's transactions the current async call chain runs inside. A statement sent
+ * through that database value from inside its own open transaction is a bug (on PostgreSQL it takes a second
+ * connection and can wait for the first forever; on SQLite it would join or escape the transaction): both
+ * engines refuse it. Another database's transaction is no concern of this one (db:copy nests them).
+ */
+export class TransactionGuard {
+  readonly #context = new AsyncLocalStorage<OpenTransaction>();
+
+  current(): OpenTransaction | undefined {
+    return this.#context.getStore();
+  }
+
+  run<T>(opened: OpenTransaction, work: () => T): T {
+    return this.#context.run(opened, work);
+  }
+
+  refuseStatementInsideTransaction(): void {
+    if (this.#context.getStore()?.open) throw new StatementOutsideTransactionError();
+  }
 }
