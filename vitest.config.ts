@@ -21,7 +21,6 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'sqlite',
-          sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
           exclude: ['node_modules/**', 'e2e/**', 'build/**'],
         },
@@ -30,8 +29,6 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          // After the SQLite project, not beside it: two cores, and the card tests are timing-sensitive.
-          sequence: { groupOrder: 1 },
           include: databaseSuites,
           // The card path (pcscd, virtual cards) and its crash sweeps stay on the embedded engine.
           exclude: [
