@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './connection';
-import { assignReserveCard, type ReserveCardActor } from './reserve-cards';
+import { assignReserveCard } from './reserve-card-assignment';
+import type { ReserveCardActor } from './reserve-cards';
 
 /** One contact person's request in the race test: its own connection, started together with the other. */
 const { url, start, input, actor } = workerData as {

@@ -9,17 +9,15 @@ import {
 import { type AppDatabase, openDatabase } from './connection';
 import { first } from './engine';
 import { newId } from './ids';
+import { assignReserveCard, listAssignableCards, listAssignableOrders } from './reserve-card-assignment';
 import {
-  assignReserveCard,
-  listAssignableCards,
-  listAssignableOrders,
   listStock,
-  type ReserveCardActor,
   registerReserveCard,
   setLowStockThreshold,
   stockLevels,
   withdrawReserveCard,
-} from './reserve-cards';
+} from './reserve-card-stock';
+import type { ReserveCardActor } from './reserve-cards';
 import {
   auditEvents,
   cards,

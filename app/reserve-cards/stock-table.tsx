@@ -1,6 +1,6 @@
 import { Link } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
-import type { StockLevel } from '../../db/reserve-cards';
+import type { StockLevel } from '../../db/reserve-card-stock';
 
 /** Stock per unit with its warnings; each unit links to its own page of cards. */
 export function StockTable({ levels }: { levels: StockLevel[] }) {

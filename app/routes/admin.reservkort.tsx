@@ -16,7 +16,8 @@ import { registerReserveCardSchema } from '~/reserve-cards/forms';
 import { refusalResponse } from '~/reserve-cards/refusals.server';
 import { StockTable } from '~/reserve-cards/stock-table';
 import areaStyles from '~/styles/reserve-cards.css';
-import { listAssignableOrders, registerReserveCard, stockLevels } from '../../db/reserve-cards';
+import { listAssignableOrders } from '../../db/reserve-card-assignment';
+import { registerReserveCard, stockLevels } from '../../db/reserve-card-stock';
 import { listUnits } from '../../db/units';
 
 export const meta: MetaFunction = () => [{ title: 'Reservkort – SITHS eID-portalen' }];

@@ -6,7 +6,7 @@ import { callRoute } from '~/testing/route-harness';
 import { type AppDatabase, openDatabase } from '../../db/connection';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
-import { listStock } from '../../db/reserve-cards';
+import { listStock } from '../../db/reserve-card-stock';
 import { orders, personUnits, units, users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { createTestLoadContext } from '../../server/testing/load-context';

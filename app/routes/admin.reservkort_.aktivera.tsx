@@ -24,8 +24,8 @@ import {
   assignReserveCard,
   listAssignableCards,
   listAssignableOrders,
-  reserveOrderTrustLevel,
-} from '../../db/reserve-cards';
+} from '../../db/reserve-card-assignment';
+import { reserveOrderTrustLevel } from '../../db/reserve-cards';
 
 export const meta: MetaFunction = () => [{ title: 'Aktivera reservkort för person – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: areaStyles }];

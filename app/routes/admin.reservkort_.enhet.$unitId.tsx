@@ -22,7 +22,7 @@ import { cardStateBadges, cardStateLabels, formatDate, trustLevelLabel } from '~
 import { refusalResponse } from '~/reserve-cards/refusals.server';
 import { StockStatus } from '~/reserve-cards/stock-table';
 import areaStyles from '~/styles/reserve-cards.css';
-import { listStock, type StockFilters, setLowStockThreshold, stockLevels } from '../../db/reserve-cards';
+import { listStock, type StockFilters, setLowStockThreshold, stockLevels } from '../../db/reserve-card-stock';
 import { type CardState, cardStates } from '../../protocol/domain-values';
 
 export const meta: MetaFunction = () => [{ title: 'Reservkort på enheten – SITHS eID-portalen' }];

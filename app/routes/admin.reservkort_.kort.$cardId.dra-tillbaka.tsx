@@ -18,7 +18,7 @@ import { withdrawReserveCardSchema } from '~/reserve-cards/forms';
 import { cardStateBadges, cardStateLabels, trustLevelLabel } from '~/reserve-cards/labels';
 import { refusalResponse } from '~/reserve-cards/refusals.server';
 import areaStyles from '~/styles/reserve-cards.css';
-import { findReserveCard, withdrawReserveCard } from '../../db/reserve-cards';
+import { findReserveCard, withdrawReserveCard } from '../../db/reserve-card-stock';
 
 export const meta: MetaFunction = () => [{ title: 'Dra tillbaka reservkort – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: areaStyles }];

@@ -4,7 +4,7 @@ import { translator } from '~/i18n/catalogue';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
-import { listStock } from '../../db/reserve-cards';
+import { listStock } from '../../db/reserve-card-stock';
 import { auditEvents, cards, orders, personUnits, units, users } from '../../db/schema';
 import { luhnCheckDigit } from '../../protocol/identifiers';
 import * as stock from './admin.reservkort';
