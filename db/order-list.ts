@@ -55,8 +55,14 @@ interface KeyedRow extends RawRow {
   rowKey: string | number;
 }
 
-/** Where a keyset page starts: the list-order keys of the row before it. */
-export type OrderCursor = Pick<KeyedRow, 'createdAt' | 'rowKey' | 'surname' | 'givenName' | 'personId'>;
+/**
+ * Where a page starts or ends: the list-order keys of one row, the ones a link can carry. A person's name,
+ * which the sort by person also needs, is looked up rather than put in an address.
+ */
+export type OrderCursor = Pick<KeyedRow, 'createdAt' | 'rowKey' | 'personId'>;
+
+/** A cursor with every list-order key. */
+type ListKeys = Pick<KeyedRow, 'createdAt' | 'rowKey' | 'personId' | 'surname' | 'givenName'>;
 
 /**
  * The one place where the engines need their own SQL. SQLite gets planner hints (left alone, its planner
@@ -183,43 +189,66 @@ function where(conditions: readonly SQL[]): SQL {
 
 const joins = sql`join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id`;
 
-function listOrder(dialect: ListDialect, sort: OrderSort): SQL {
+/** List order, or with `backwards` its exact reverse (a page before a cursor is read backwards). */
+function listOrder(dialect: ListDialect, sort: OrderSort, backwards = false): SQL {
+  const [up, down] = backwards ? [sql`desc`, sql`asc`] : [sql`asc`, sql`desc`];
   if (sort === 'person_asc') {
-    return sql`order by p.surname, p.given_name, p.id, o.created_at desc, ${dialect.rowKey} desc`;
+    return sql`order by p.surname ${up}, p.given_name ${up}, p.id ${up}, o.created_at ${down}, ${dialect.rowKey} ${down}`;
   }
-  const direction = sort === 'created_asc' ? sql`asc` : sql`desc`;
+  const direction = sort === 'created_asc' ? up : down;
   return sql`order by o.created_at ${direction}, ${dialect.rowKey} ${direction}`;
+}
+
+/**
+ * The rows after `cursor` in list order (before it, `backwards`): only the index range that is left, then
+ * the exact keys.
+ */
+function beyond(dialect: ListDialect, sort: OrderSort, cursor: ListKeys, backwards = false): SQL {
+  if (sort === 'person_asc') {
+    const [range, names, time] = backwards ? [sql`<=`, sql`<`, sql`>`] : [sql`>=`, sql`>`, sql`<`];
+    return sql`p.surname ${range} ${cursor.surname} and (
+      (p.surname, p.given_name, p.id) ${names} (${cursor.surname}, ${cursor.givenName}, ${cursor.personId})
+      or (p.id = ${cursor.personId} and (o.created_at ${time} ${cursor.createdAt}
+        or (o.created_at = ${cursor.createdAt} and ${dialect.rowKey} ${time} ${cursor.rowKey}))))`;
+  }
+  const ascending = (sort === 'created_asc') !== backwards;
+  const [range, strictly] = ascending ? [sql`>=`, sql`>`] : [sql`<=`, sql`<`];
+  return sql`o.created_at ${range} ${cursor.createdAt} and (o.created_at ${strictly} ${cursor.createdAt}
+    or ${dialect.rowKey} ${strictly} ${cursor.rowKey})`;
 }
 
 /** Above this many matches a page walks the date index; below it, fetching the matches and sorting is cheaper. */
 const walkThreshold = 2000;
 
+interface PageQuery {
+  conditions: readonly SQL[];
+  sort: OrderSort;
+  backwards: boolean;
+  /** How many match the filter (at most the count limit): whether walking the date index pays. */
+  matches: number;
+  searching: boolean;
+  limit: number;
+}
+
 /**
  * One page in two steps: the page's row keys from an index alone, then only those rows with their joins.
- * A large result walks orders_list_idx in date order (a page then reads about `offset / share` index
+ * A large result walks orders_list_idx in date order (a page then reads about `page size / share` index
  * entries); a small one, or a search (driven from the matching persons), lets the engine fetch the matches
  * through a covering filter index and sort them. By person, persons in name order drive the join, so a page
  * needs only the first persons, not a sort of every order.
  */
-function pageSql(
-  dialect: ListDialect,
-  conditions: readonly SQL[],
-  sort: OrderSort,
-  total: number,
-  searching: boolean,
-  page: { limit: number; offset: number },
-): SQL {
-  const order = listOrder(dialect, sort);
+function pageSql(dialect: ListDialect, query: PageQuery): SQL {
+  const order = listOrder(dialect, query.sort, query.backwards);
   const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
-  if (sort === 'person_asc') {
+  if (query.sort === 'person_asc') {
     return sql`select ${columns}, ${keys} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
-      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(conditions)}
-      ${order} limit ${page.limit} offset ${page.offset}`;
+      join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(query.conditions)}
+      ${order} limit ${query.limit}`;
   }
-  const hint = total >= walkThreshold && !searching ? dialect.dateIndex : sql``;
+  const hint = query.matches >= walkThreshold && !query.searching ? dialect.dateIndex : sql``;
   return sql`select ${columns}, ${keys} from orders o ${joins}
-    where ${dialect.rowKey} in (select ${dialect.rowKey} from orders o ${hint} ${where(conditions)}
-      ${order} limit ${page.limit} offset ${page.offset}) ${order}`;
+    where ${dialect.rowKey} in (select ${dialect.rowKey} from orders o ${hint} ${where(query.conditions)}
+      ${order} limit ${query.limit}) ${order}`;
 }
 
 function toListRow({
@@ -239,100 +268,108 @@ function toListRow({
   };
 }
 
-export interface OrderPage {
-  rows: OrderListRow[];
+/** Counting stops past this many matches: the list then says "more than", and no page reads every match. */
+export const orderCountLimit = 10_000;
+
+interface OrderCount {
+  /** How many orders match, at most orderCountLimit. */
   total: number;
-  page: number;
-  pageCount: number;
+  /** More than orderCountLimit match. */
+  totalIsLowerBound: boolean;
 }
 
-/** One page of orders under a filter, with the total count. Pages count from 1. */
-async function countOrders(db: AppDatabase, conditions: SQL[]): Promise<number> {
+async function countOrders(db: Queryable, conditions: readonly SQL[]): Promise<OrderCount> {
   const [counted] = await queryRows<{ total: number }>(
     db,
-    sql`select count(*) as total from orders o ${where(conditions)}`,
+    sql`select count(*) as total from (select 1 from orders o ${where(conditions)}
+      limit ${orderCountLimit + 1}) matches`,
   );
-  return Number(counted?.total ?? 0);
+  const total = Number(counted?.total ?? 0);
+  return { total: Math.min(total, orderCountLimit), totalIsLowerBound: total > orderCountLimit };
 }
 
-export async function listOrders(
-  db: AppDatabase,
-  filter: OrderListFilter,
-  sort: OrderSort,
-  page: number,
-  today = new Date(),
-): Promise<OrderPage> {
-  const dialect = listDialect(db);
-  const conditions = await filterConditions(db, filter, today);
-  const total = await countOrders(db, conditions);
-  const pageCount = Math.max(1, Math.ceil(total / orderPageSize));
-  const current = Math.min(Math.max(1, page), pageCount);
-  const rows = await queryRows<KeyedRow>(
-    db,
-    pageSql(dialect, conditions, sort, total, Boolean(filter.search?.trim()), {
-      limit: orderPageSize,
-      offset: (current - 1) * orderPageSize,
-    }),
-  );
-  return { rows: rows.map(toListRow), total, page: current, pageCount };
+/** Where a page starts: after a row (the next page), before one (the previous page), or at the top. */
+export interface OrderPagePosition {
+  after?: OrderCursor;
+  /** Ignored when `after` is given. */
+  before?: OrderCursor;
 }
 
-export interface OrderKeysetPage {
+export interface OrderListPage extends OrderCount {
   rows: OrderListRow[];
-  total: number;
-  /** Where the page after this one starts; absent on the last page. */
+  /** The page before this one ends before this row; absent on the first page. */
+  previous?: OrderCursor;
+  /** The page after this one starts after this row; absent on the last page. */
   next?: OrderCursor;
 }
 
-function cursorOf({ createdAt, rowKey, surname, givenName, personId }: KeyedRow): OrderCursor {
-  return { createdAt, rowKey, surname, givenName, personId };
+function cursorOf({ createdAt, rowKey, personId }: KeyedRow): OrderCursor {
+  return { createdAt, rowKey, personId };
+}
+
+/** The cursor with the person's name for the sort by person; undefined when its person no longer exists. */
+async function listKeys(db: Queryable, sort: OrderSort, cursor: OrderCursor): Promise<ListKeys | undefined> {
+  if (sort !== 'person_asc') return { ...cursor, surname: '', givenName: '' };
+  const [person] = await queryRows<{ surname: string; givenName: string }>(
+    db,
+    sql`select surname, given_name as "givenName" from persons where id = ${cursor.personId}`,
+  );
+  return person && { ...cursor, ...person };
 }
 
 /**
- * The page after `cursor` (the first page without one), with the total count. The page starts at its keys
- * in the index rather than skipping the rows before it, so a deep page costs what the first one costs.
+ * One page of orders under a filter, with the count. A page starts at its keys in the indexes rather than
+ * skipping the rows before it, so a deep page costs what the first one costs. A page before a cursor that
+ * would not be full is the first page.
  */
-export async function listOrdersAfter(
+export async function listOrderPage(
   db: AppDatabase,
   filter: OrderListFilter,
   sort: OrderSort,
-  cursor: OrderCursor | undefined,
+  position: OrderPagePosition = {},
   today = new Date(),
-): Promise<OrderKeysetPage> {
+): Promise<OrderListPage> {
   const dialect = listDialect(db);
   const conditions = await filterConditions(db, filter, today);
-  const total = await countOrders(db, conditions);
-  const bounded = cursor ? [...conditions, after(dialect, sort, cursor)] : conditions;
-  const rows = await queryRows<KeyedRow>(
-    db,
-    pageSql(dialect, bounded, sort, total, Boolean(filter.search?.trim()), {
-      limit: orderPageSize,
-      offset: 0,
-    }),
-  );
-  const last = rows.at(-1);
-  return {
+  const count = await countOrders(db, conditions);
+  const searching = Boolean(filter.search?.trim());
+  const readPage = (cursor: ListKeys | undefined, backwards: boolean) =>
+    queryRows<KeyedRow>(
+      db,
+      pageSql(dialect, {
+        conditions: cursor ? [...conditions, beyond(dialect, sort, cursor, backwards)] : conditions,
+        sort,
+        backwards,
+        matches: count.total,
+        searching,
+        limit: orderPageSize + 1,
+      }),
+    );
+  const page = (rows: KeyedRow[], links: Pick<OrderListPage, 'previous' | 'next'>): OrderListPage => ({
+    ...count,
     rows: rows.map(toListRow),
-    total,
-    ...(last && rows.length === orderPageSize ? { next: cursorOf(last) } : {}),
-  };
+    ...links,
+  });
+
+  const before = position.before && !position.after ? await listKeys(db, sort, position.before) : undefined;
+  if (before) {
+    const read = await readPage(before, true);
+    if (read.length > orderPageSize) {
+      const rows = read.slice(0, orderPageSize).reverse();
+      return page(rows, { previous: cursorOf(rows[0]!), next: cursorOf(rows.at(-1)!) });
+    }
+  }
+  const after = position.after && (await listKeys(db, sort, position.after));
+  const read = await readPage(after, false);
+  const rows = read.slice(0, orderPageSize);
+  return page(rows, {
+    ...(after && rows[0] && { previous: cursorOf(rows[0]) }),
+    ...(read.length > orderPageSize && { next: cursorOf(rows.at(-1)!) }),
+  });
 }
 
 /** How many rows the export reads per query: the memory it holds, and the statements it sends. */
 const exportBatchRows = 1000;
-
-/** The rows after `last` in list order: only the index range that is left, then the exact key. */
-function after(dialect: ListDialect, sort: OrderSort, last: OrderCursor): SQL {
-  if (sort === 'person_asc') {
-    return sql`p.surname >= ${last.surname} and (
-      (p.surname, p.given_name, p.id) > (${last.surname}, ${last.givenName}, ${last.personId})
-      or (p.id = ${last.personId} and (o.created_at < ${last.createdAt}
-        or (o.created_at = ${last.createdAt} and ${dialect.rowKey} < ${last.rowKey}))))`;
-  }
-  const [atOrBeyond, beyond] = sort === 'created_asc' ? [sql`>=`, sql`>`] : [sql`<=`, sql`<`];
-  return sql`o.created_at ${atOrBeyond} ${last.createdAt} and (o.created_at ${beyond} ${last.createdAt}
-    or ${dialect.rowKey} ${beyond} ${last.rowKey})`;
-}
 
 /**
  * One export batch. Without a search the date sorts walk the date index, so a batch reads only its own
@@ -345,7 +382,7 @@ function exportBatchSql(
   searching: boolean,
   last: KeyedRow | undefined,
 ): SQL {
-  const bounded = last ? [...conditions, after(dialect, sort, last)] : conditions;
+  const bounded = last ? [...conditions, beyond(dialect, sort, last)] : conditions;
   const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
   const order = listOrder(dialect, sort);
   if (sort === 'person_asc') {

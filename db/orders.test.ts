@@ -3,7 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../test-support/test-database';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
-import { iterateOrders, listOrders, listOrdersAfter, type OrderCursor, streamOrdersCsv } from './order-list';
+import {
+  iterateOrders,
+  listOrderPage,
+  type OrderCursor,
+  orderCountLimit,
+  orderPageSize,
+  streamOrdersCsv,
+} from './order-list';
 import {
   approveOrder,
   cancelOrder,
@@ -244,7 +251,7 @@ describe('the order list', () => {
   it('lists only the scope, masks personnummer and finds by personnummer, HSA-id and name', async () => {
     const orderId = placedOrder(await place('eid_on_card'));
     const scope = await sahlgrenska();
-    const all = await listOrders(db, { scope }, 'created_desc', 1, now);
+    const all = await listOrderPage(db, { scope }, 'created_desc', {}, now);
     expect(all.rows[0]).toMatchObject({ id: orderId, personalIdentityNumber: '19840312-****' });
     expect(all.total).toBe((await db.select().from(orders)).filter((o) => scope.includes(o.unitId)).length);
     for (const search of [
@@ -254,25 +261,25 @@ describe('the order list', () => {
       'Carina Svensson',
     ]) {
       expect(
-        (await listOrders(db, { scope, search }, 'created_desc', 1, now)).rows.map((row) => row.id),
+        (await listOrderPage(db, { scope, search }, 'created_desc', {}, now)).rows.map((row) => row.id),
       ).toEqual([orderId]);
     }
     expect(
       (
-        await listOrders(
+        await listOrderPage(
           db,
           { scope: await unitSubtree('Skaraborgs Sjukhus Skövde'), search: 'Svensson' },
           'created_desc',
-          1,
+          {},
           now,
         )
       ).total,
     ).toBe(0);
   });
 
-  it('filters by state, type, placer and date range and pages', async () => {
+  it('filters by state, type, placer and date range', async () => {
     placedOrder(await place('mobile'));
-    const filtered = await listOrders(
+    const filtered = await listOrderPage(
       db,
       {
         scope: 'all',
@@ -283,10 +290,11 @@ describe('the order list', () => {
         createdBefore: new Date(now.getTime() + 1),
       },
       'person_asc',
-      7,
+      {},
       now,
     );
-    expect(filtered).toMatchObject({ total: 1, page: 1, pageCount: 1 });
+    expect(filtered).toMatchObject({ total: 1, totalIsLowerBound: false });
+    expect(filtered.previous ?? filtered.next).toBeUndefined();
   });
 
   it('streams the same rows as CSV with a header line', async () => {
@@ -301,11 +309,11 @@ describe('the order list', () => {
     expect(lines).toHaveLength((await collect(iterateOrders(db, { scope }, 'created_desc'))).length + 1);
   });
 
-  it('exports every order once, in the order of the list pages, across many batches', async () => {
+  async function insertBulkOrders(count: number) {
     const [person] = await db.select().from(persons).limit(1);
     const [unit] = await db.select().from(units).limit(1);
     const placer = await userId('chef');
-    const bulk = Array.from({ length: 2_345 }, (_, index) => ({
+    const bulk = Array.from({ length: count }, (_, index) => ({
       id: `bulk-${String(index).padStart(5, '0')}`,
       type: 'reserve_card_loa2' as const,
       state: 'fulfilled' as const,
@@ -315,27 +323,78 @@ describe('the order list', () => {
       // Many orders share a moment, so the batches must break ties the way the pages do.
       createdAt: new Date(now.getTime() - Math.floor(index / 7) * 1000),
     }));
-    for (let start = 0; start < bulk.length; start += 100) {
-      await db.insert(orders).values(bulk.slice(start, start + 100));
+    for (let start = 0; start < bulk.length; start += 500) {
+      await db.insert(orders).values(bulk.slice(start, start + 500));
     }
+  }
+
+  it('pages forwards and backwards by cursor over the same rows the export gives, in list order', async () => {
+    await insertBulkOrders(2_345);
     for (const sort of ['created_desc', 'created_asc', 'person_asc'] as const) {
       const exported = (await collect(iterateOrders(db, { scope: 'all' }, sort))).map((row) => row.id);
-      const listed: string[] = [];
-      for (let page = 1; ; page++) {
-        const result = await listOrders(db, { scope: 'all' }, sort, page, now);
-        listed.push(...result.rows.map((row) => row.id));
-        if (page >= result.pageCount) break;
-      }
-      const keyset: string[] = [];
-      let cursor: OrderCursor | undefined;
-      do {
-        const result = await listOrdersAfter(db, { scope: 'all' }, sort, cursor, now);
-        keyset.push(...result.rows.map((row) => row.id));
-        cursor = result.next;
-      } while (cursor);
       expect(new Set(exported).size).toBe(exported.length);
-      expect(exported).toEqual(listed);
-      expect(keyset).toEqual(listed);
+
+      const forwards: string[][] = [];
+      let page = await listOrderPage(db, { scope: 'all' }, sort, {}, now);
+      expect(page.previous).toBeUndefined();
+      for (;;) {
+        forwards.push(page.rows.map((row) => row.id));
+        if (!page.next) break;
+        page = await listOrderPage(db, { scope: 'all' }, sort, { after: page.next }, now);
+        expect(page.previous).toBeDefined();
+      }
+      expect(forwards.flat()).toEqual(exported);
+      expect(forwards.slice(0, -1).every((rows) => rows.length === orderPageSize)).toBe(true);
+
+      const backwards: string[][] = [page.rows.map((row) => row.id)];
+      while (page.previous) {
+        page = await listOrderPage(db, { scope: 'all' }, sort, { before: page.previous }, now);
+        backwards.unshift(page.rows.map((row) => row.id));
+      }
+      // Back at the top: the first page, whole, however the pages before fell.
+      expect(backwards[0]).toEqual(forwards[0]);
+      expect(backwards.slice(1)).toEqual(forwards.slice(1));
     }
+  });
+
+  it('pages from a cursor whose person is gone, and a cursor never widens the scope', async () => {
+    await insertBulkOrders(120);
+    const first = await listOrderPage(db, { scope: 'all' }, 'person_asc', {}, now);
+    const missingPerson: OrderCursor = { ...first.next!, personId: 'no-such-person' };
+    expect(
+      (await listOrderPage(db, { scope: 'all' }, 'person_asc', { after: missingPerson }, now)).rows,
+    ).toEqual(first.rows);
+
+    const skovde = await unitSubtree('Skaraborgs Sjukhus Skövde');
+    const inSkovde = new Set(
+      (await db.select().from(orders)).filter((o) => skovde.includes(o.unitId)).map((o) => o.id),
+    );
+    expect(inSkovde.size).toBeGreaterThan(0);
+    for (const position of [{ after: first.next! }, { before: first.next! }]) {
+      const page = await listOrderPage(db, { scope: skovde }, 'created_desc', position, now);
+      expect(page.rows.every((row) => inSkovde.has(row.id))).toBe(true);
+    }
+  });
+
+  it('counts up to the limit and then says there are more', async () => {
+    const existing = (await db.select({ id: orders.id }).from(orders)).length;
+    await insertBulkOrders(orderCountLimit - existing);
+    expect(await listOrderPage(db, { scope: 'all' }, 'created_desc', {}, now)).toMatchObject({
+      total: orderCountLimit,
+      totalIsLowerBound: false,
+    });
+    await db.insert(orders).values({
+      id: 'one-more',
+      type: 'mobile',
+      state: 'placed',
+      personId: (await db.select().from(persons).limit(1))[0]!.id,
+      unitId: (await db.select().from(units).limit(1))[0]!.id,
+      placedByUserId: await userId('chef'),
+      createdAt: now,
+    });
+    expect(await listOrderPage(db, { scope: 'all' }, 'created_desc', {}, now)).toMatchObject({
+      total: orderCountLimit,
+      totalIsLowerBound: true,
+    });
   });
 });

@@ -1,5 +1,11 @@
 import type { AppDatabase } from '../../db/connection';
-import { listOrderPlacers, listOrders, type OrderListFilter, streamOrdersCsv } from '../../db/order-list';
+import {
+  listOrderPage,
+  listOrderPlacers,
+  type OrderListFilter,
+  type OrderPagePosition,
+  streamOrdersCsv,
+} from '../../db/order-list';
 import { expandUnitSubtrees, listUnits } from '../../db/units';
 import { type Principal, visibleUnits } from '../auth/permissions';
 import { dashboardSections } from '../auth/sections';
@@ -45,10 +51,15 @@ export async function filterableUnits(db: AppDatabase, principal: Principal) {
 }
 
 /** What the order list page shows: one page under the URL's filter, and the filter's choices. */
-export async function loadOrderList(db: AppDatabase, principal: Principal, search: OrderFilterSearch) {
+export async function loadOrderList(
+  db: AppDatabase,
+  principal: Principal,
+  search: OrderFilterSearch,
+  position: OrderPagePosition,
+) {
   const filter = await orderListFilter(db, principal, search);
   return {
-    result: await listOrders(db, filter, search.sort, search.page),
+    result: await listOrderPage(db, filter, search.sort, position),
     units: await filterableUnits(db, principal),
     placers: await listOrderPlacers(db, orderScope(principal)),
   };

@@ -2,10 +2,15 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
-import { useT } from '~/i18n/use-translation';
+import { useLocale, useT } from '~/i18n/use-translation';
 import { OrderStateBadge, useDateTimeFormat } from '~/orders/components';
 import { orderTypeLabel } from '~/orders/labels';
-import { filterQuery, type OrderFilterSearch, orderFilterFromUrl } from '~/orders/order-filter';
+import {
+  filterQuery,
+  type OrderFilterSearch,
+  orderFilterFromUrl,
+  orderPagePositionFromUrl,
+} from '~/orders/order-filter';
 import { loadOrderList } from '~/orders/order-list.server';
 import { orderSortValues, orderStateValues, orderTypeValues } from '~/orders/order-values';
 import ordersStyles from '~/styles/orders.css';
@@ -15,10 +20,11 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyl
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'orders');
-  const search = orderFilterFromUrl(new URL(request.url));
+  const url = new URL(request.url);
+  const search = orderFilterFromUrl(url);
   return {
     search,
-    ...(await loadOrderList(context.db, principal, search)),
+    ...(await loadOrderList(context.db, principal, search, orderPagePositionFromUrl(url))),
     mayPlace: hasAnyRole(principal, ['manager', 'contact_person']),
   };
 }
@@ -136,24 +142,43 @@ function OrderTable() {
   );
 }
 
+/** Previous and next page by cursor: a deep page costs what the first one costs. */
 function Paging() {
   const { search, result } = useLoaderData<typeof loader>();
   const t = useT();
+  if (!result.previous && !result.next) return null;
   return (
-    <nav className="orders-paging" aria-label={t('orders.page')}>
-      {result.page > 1 && <Link to={filterQuery(search, result.page - 1)}>{t('orders.previous')}</Link>}
-      <span>
-        {t('orders.page')} {result.page} {t('orders.of')} {result.pageCount}
-      </span>
-      {result.page < result.pageCount && (
-        <Link to={filterQuery(search, result.page + 1)}>{t('orders.next')}</Link>
+    <nav className="orders-paging" aria-label={t('orders.paging')}>
+      {result.previous && (
+        <>
+          <Link to={filterQuery(search)}>{t('orders.first')}</Link>
+          <Link to={filterQuery(search, { before: result.previous })} rel="prev">
+            {t('orders.previous')}
+          </Link>
+        </>
+      )}
+      {result.next && (
+        <Link to={filterQuery(search, { after: result.next })} rel="next">
+          {t('orders.next')}
+        </Link>
       )}
     </nav>
   );
 }
 
+function OrderCount() {
+  const { result } = useLoaderData<typeof loader>();
+  const t = useT();
+  const count = new Intl.NumberFormat(useLocale() === 'sv' ? 'sv-SE' : 'en-GB').format(result.total);
+  return (
+    <p className="orders-summary" data-testid="order-count">
+      {result.totalIsLowerBound ? `${t('orders.moreThan')} ${count}` : count} {t('orders.count')}
+    </p>
+  );
+}
+
 export default function OrdersPage() {
-  const { search, result, mayPlace } = useLoaderData<typeof loader>();
+  const { search, mayPlace } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -176,9 +201,7 @@ export default function OrdersPage() {
       </div>
       <p className="muted">{t('orders.intro')}</p>
       <OrderFilters />
-      <p className="orders-summary" data-testid="order-count">
-        {result.total} {t('orders.count')}
-      </p>
+      <OrderCount />
       <OrderTable />
       <Paging />
     </>

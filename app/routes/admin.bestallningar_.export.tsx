@@ -18,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     action: 'orders_export_csv',
     objectType: 'order_list',
     outcome: 'success',
-    detail: { filter: { ...search, page: undefined } },
+    detail: { filter: search },
   });
   return csvResponse(await orderCsvChunks(context.db, principal, search, t), t('orders.csv.fileName'));
 }
