@@ -74,6 +74,11 @@ interface ListDialect {
   rowKey: SQL;
   /** Forces the walk of orders_list_idx in date order. */
   dateIndex: SQL;
+  /**
+   * Whether a page's SQL depends on the count (the walk is forced only for many matches). Where it does
+   * not, the page is read while the count runs, on a connection of its own.
+   */
+  pageNeedsCount: boolean;
   /** The unit filter's column when a search drives the list from the few matching persons. */
   unitColumnWhenSearching: SQL;
   /** Joins orders to persons so that persons in name order drive the join. */
@@ -87,6 +92,7 @@ interface ListDialect {
 const sqliteDialect: ListDialect = {
   rowKey: sql`o.rowid`,
   dateIndex: sql`indexed by orders_list_idx`,
+  pageNeedsCount: true,
   // The unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
   unitColumnWhenSearching: sql`+o.unit_id`,
   personsDriveJoin: sql`cross join`,
@@ -98,6 +104,7 @@ const sqliteDialect: ListDialect = {
 const postgresDialect: ListDialect = {
   rowKey: sql`o.id`,
   dateIndex: sql``,
+  pageNeedsCount: false,
   unitColumnWhenSearching: sql`o.unit_id`,
   personsDriveJoin: sql`join`,
   // LIKE is case-sensitive here, as GLOB is in SQLite; its own wildcards in the prefix are escaped.
@@ -224,9 +231,8 @@ interface PageQuery {
   conditions: readonly SQL[];
   sort: OrderSort;
   backwards: boolean;
-  /** How many match the filter (at most the count limit): whether walking the date index pays. */
-  matches: number;
-  searching: boolean;
+  /** Force the walk of the date index: many match, and no search drives the list from persons. */
+  walkDateIndex: boolean;
   limit: number;
 }
 
@@ -245,7 +251,7 @@ function pageSql(dialect: ListDialect, query: PageQuery): SQL {
       join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(query.conditions)}
       ${order} limit ${query.limit}`;
   }
-  const hint = query.matches >= walkThreshold && !query.searching ? dialect.dateIndex : sql``;
+  const hint = query.walkDateIndex ? dialect.dateIndex : sql``;
   return sql`select ${columns}, ${keys} from orders o ${joins}
     where ${dialect.rowKey} in (select ${dialect.rowKey} from orders o ${hint} ${where(query.conditions)}
       ${order} limit ${query.limit}) ${order}`;
@@ -331,38 +337,43 @@ export async function listOrderPage(
 ): Promise<OrderListPage> {
   const dialect = listDialect(db);
   const conditions = await filterConditions(db, filter, today);
-  const count = await countOrders(db, conditions);
   const searching = Boolean(filter.search?.trim());
-  const readPage = (cursor: ListKeys | undefined, backwards: boolean) =>
+  const before = position.before && !position.after ? await listKeys(db, sort, position.before) : undefined;
+  const after = position.after && (await listKeys(db, sort, position.after));
+  const readPage = (cursor: ListKeys | undefined, backwards: boolean, count: OrderCount | undefined) =>
     queryRows<KeyedRow>(
       db,
       pageSql(dialect, {
         conditions: cursor ? [...conditions, beyond(dialect, sort, cursor, backwards)] : conditions,
         sort,
         backwards,
-        matches: count.total,
-        searching,
+        walkDateIndex: !searching && (count?.total ?? 0) >= walkThreshold,
         limit: orderPageSize + 1,
       }),
     );
-  const page = (rows: KeyedRow[], links: Pick<OrderListPage, 'previous' | 'next'>): OrderListPage => ({
+  const countThenRead = async (cursor: ListKeys | undefined, backwards: boolean) => {
+    if (!dialect.pageNeedsCount) {
+      return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
+    }
+    const count = await countOrders(db, conditions);
+    return [count, await readPage(cursor, backwards, count)] as const;
+  };
+  const page = (count: OrderCount, rows: KeyedRow[], links: Pick<OrderListPage, 'previous' | 'next'>) => ({
     ...count,
     rows: rows.map(toListRow),
     ...links,
   });
 
-  const before = position.before && !position.after ? await listKeys(db, sort, position.before) : undefined;
   if (before) {
-    const read = await readPage(before, true);
+    const [count, read] = await countThenRead(before, true);
     if (read.length > orderPageSize) {
       const rows = read.slice(0, orderPageSize).reverse();
-      return page(rows, { previous: cursorOf(rows[0]!), next: cursorOf(rows.at(-1)!) });
+      return page(count, rows, { previous: cursorOf(rows[0]!), next: cursorOf(rows.at(-1)!) });
     }
   }
-  const after = position.after && (await listKeys(db, sort, position.after));
-  const read = await readPage(after, false);
+  const [count, read] = await countThenRead(after, false);
   const rows = read.slice(0, orderPageSize);
-  return page(rows, {
+  return page(count, rows, {
     ...(after && rows[0] && { previous: cursorOf(rows[0]) }),
     ...(read.length > orderPageSize && { next: cursorOf(rows.at(-1)!) }),
   });

@@ -56,7 +56,8 @@ export const persons = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [
-    index('persons_name_idx').on(table.surname, table.givenName),
+    // With the id, a name search reads the index alone.
+    index('persons_name_idx').on(table.surname, table.givenName, table.id),
     check(
       'persons_personal_identity_number_format',
       sql`${table.personalIdentityNumber} is null or (length(${table.personalIdentityNumber}) = 12 and ${table.personalIdentityNumber} not glob '*[^0-9]*')`,
@@ -270,7 +271,15 @@ export const orders = sqliteTable(
     index('orders_unit_created_idx').on(table.unitId, table.createdAt),
     index('orders_state_created_idx').on(table.state, table.createdAt),
     // Also covers a search's count and date order (unit, date): a search drives the list from persons.
-    index('orders_person_idx').on(table.personId, table.type, table.state, table.unitId, table.createdAt),
+    index('orders_person_idx').on(
+      table.personId,
+      table.type,
+      table.state,
+      table.unitId,
+      table.createdAt,
+      // PostgreSQL's tie-breaker (SQLite's rowid is in every index): a search's page reads the index alone.
+      table.id,
+    ),
     index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt),
     // The order list: walked in date order with its filter columns at hand (large result sets), and the
     // counts and small result sets of a unit subtree by state and type. See db/order-list.ts.

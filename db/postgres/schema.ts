@@ -82,7 +82,8 @@ export const persons = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
-    index('persons_name_idx').on(table.surname, table.givenName),
+    // With the id, a name search reads the index alone.
+    index('persons_name_idx').on(table.surname, table.givenName, table.id),
     check(
       'persons_personal_identity_number_format',
       sql`${table.personalIdentityNumber} is null or (length(${table.personalIdentityNumber}) = 12 and ${digitsOnly(table.personalIdentityNumber)})`,
@@ -281,7 +282,15 @@ export const orders = pgTable(
   (table) => [
     index('orders_unit_created_idx').on(table.unitId, table.createdAt),
     index('orders_state_created_idx').on(table.state, table.createdAt),
-    index('orders_person_idx').on(table.personId, table.type, table.state, table.unitId, table.createdAt),
+    index('orders_person_idx').on(
+      table.personId,
+      table.type,
+      table.state,
+      table.unitId,
+      table.createdAt,
+      // PostgreSQL's tie-breaker (SQLite's rowid is in every index): a search's page reads the index alone.
+      table.id,
+    ),
     index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt),
     index('orders_list_idx').on(table.createdAt, table.unitId, table.state, table.type),
     index('orders_scope_idx').on(table.unitId, table.state, table.type, table.createdAt),
