@@ -81,8 +81,8 @@ interface ListDialect {
   pageNeedsCount: boolean;
   /** The unit filter's column when a search drives the list from the few matching persons. */
   unitColumnWhenSearching: SQL;
-  /** Joins orders to persons so that persons in name order drive the join. */
-  personsDriveJoin: SQL;
+  /** A join whose left side drives it (persons in name order, a page's few keys). */
+  drivingJoin: SQL;
   /** Names starting with `prefix`, case-sensitive like the name index. */
   startsWith(column: SQL, prefix: string): SQL;
   /** The ids in a JSON array, as a subquery. */
@@ -95,7 +95,7 @@ const sqliteDialect: ListDialect = {
   pageNeedsCount: true,
   // The unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
   unitColumnWhenSearching: sql`+o.unit_id`,
-  personsDriveJoin: sql`cross join`,
+  drivingJoin: sql`cross join`,
   // GLOB, not LIKE: case-sensitive, so the name index serves the prefix.
   startsWith: (column, prefix) => sql`${column} glob ${`${prefix}*`}`,
   idsOf: (json) => sql`select value from json_each(${json})`,
@@ -106,7 +106,7 @@ const postgresDialect: ListDialect = {
   dateIndex: sql``,
   pageNeedsCount: false,
   unitColumnWhenSearching: sql`o.unit_id`,
-  personsDriveJoin: sql`join`,
+  drivingJoin: sql`join`,
   // LIKE is case-sensitive here, as GLOB is in SQLite; its own wildcards in the prefix are escaped.
   startsWith: (column, prefix) => sql`${column} like ${`${prefix.replace(/[\\%_]/g, '\\$&')}%`}`,
   idsOf: (json) => sql`select json_array_elements_text(${json}::json)`,
@@ -196,32 +196,60 @@ function where(conditions: readonly SQL[]): SQL {
 
 const joins = sql`join persons p on p.id = o.person_id join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id`;
 
+/** The columns that place a row in list order, as a query names them. */
+interface ListColumns {
+  surname: SQL;
+  givenName: SQL;
+  personId: SQL;
+  createdAt: SQL;
+  rowKey: SQL;
+}
+
+function tableColumns(dialect: ListDialect): ListColumns {
+  return {
+    surname: sql`p.surname`,
+    givenName: sql`p.given_name`,
+    personId: sql`p.id`,
+    createdAt: sql`o.created_at`,
+    rowKey: dialect.rowKey,
+  };
+}
+
+/** The same columns in a search's matches (`m`). */
+const matchColumns: ListColumns = {
+  surname: sql`m.surname`,
+  givenName: sql`m.given_name`,
+  personId: sql`m.person_id`,
+  createdAt: sql`m.created_at`,
+  rowKey: sql`m.row_key`,
+};
+
 /** List order, or with `backwards` its exact reverse (a page before a cursor is read backwards). */
-function listOrder(dialect: ListDialect, sort: OrderSort, backwards = false): SQL {
+function listOrder(on: ListColumns, sort: OrderSort, backwards = false): SQL {
   const [up, down] = backwards ? [sql`desc`, sql`asc`] : [sql`asc`, sql`desc`];
   if (sort === 'person_asc') {
-    return sql`order by p.surname ${up}, p.given_name ${up}, p.id ${up}, o.created_at ${down}, ${dialect.rowKey} ${down}`;
+    return sql`order by ${on.surname} ${up}, ${on.givenName} ${up}, ${on.personId} ${up}, ${on.createdAt} ${down}, ${on.rowKey} ${down}`;
   }
   const direction = sort === 'created_asc' ? up : down;
-  return sql`order by o.created_at ${direction}, ${dialect.rowKey} ${direction}`;
+  return sql`order by ${on.createdAt} ${direction}, ${on.rowKey} ${direction}`;
 }
 
 /**
  * The rows after `cursor` in list order (before it, `backwards`): only the index range that is left, then
  * the exact keys.
  */
-function beyond(dialect: ListDialect, sort: OrderSort, cursor: ListKeys, backwards = false): SQL {
+function beyond(on: ListColumns, sort: OrderSort, cursor: ListKeys, backwards = false): SQL {
   if (sort === 'person_asc') {
     const [range, names, time] = backwards ? [sql`<=`, sql`<`, sql`>`] : [sql`>=`, sql`>`, sql`<`];
-    return sql`p.surname ${range} ${cursor.surname} and (
-      (p.surname, p.given_name, p.id) ${names} (${cursor.surname}, ${cursor.givenName}, ${cursor.personId})
-      or (p.id = ${cursor.personId} and (o.created_at ${time} ${cursor.createdAt}
-        or (o.created_at = ${cursor.createdAt} and ${dialect.rowKey} ${time} ${cursor.rowKey}))))`;
+    return sql`${on.surname} ${range} ${cursor.surname} and (
+      (${on.surname}, ${on.givenName}, ${on.personId}) ${names} (${cursor.surname}, ${cursor.givenName}, ${cursor.personId})
+      or (${on.personId} = ${cursor.personId} and (${on.createdAt} ${time} ${cursor.createdAt}
+        or (${on.createdAt} = ${cursor.createdAt} and ${on.rowKey} ${time} ${cursor.rowKey}))))`;
   }
   const ascending = (sort === 'created_asc') !== backwards;
   const [range, strictly] = ascending ? [sql`>=`, sql`>`] : [sql`<=`, sql`<`];
-  return sql`o.created_at ${range} ${cursor.createdAt} and (o.created_at ${strictly} ${cursor.createdAt}
-    or ${dialect.rowKey} ${strictly} ${cursor.rowKey})`;
+  return sql`${on.createdAt} ${range} ${cursor.createdAt} and (${on.createdAt} ${strictly} ${cursor.createdAt}
+    or ${on.rowKey} ${strictly} ${cursor.rowKey})`;
 }
 
 /** Above this many matches a page walks the date index; below it, fetching the matches and sorting is cheaper. */
@@ -236,6 +264,8 @@ interface PageQuery {
   limit: number;
 }
 
+const pageKeys = (dialect: ListDialect) => sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
+
 /**
  * One page in two steps: the page's row keys from an index alone, then only those rows with their joins.
  * A large result walks orders_list_idx in date order (a page then reads about `page size / share` index
@@ -244,10 +274,10 @@ interface PageQuery {
  * needs only the first persons, not a sort of every order.
  */
 function pageSql(dialect: ListDialect, query: PageQuery): SQL {
-  const order = listOrder(dialect, query.sort, query.backwards);
-  const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
+  const order = listOrder(tableColumns(dialect), query.sort, query.backwards);
+  const keys = pageKeys(dialect);
   if (query.sort === 'person_asc') {
-    return sql`select ${columns}, ${keys} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
+    return sql`select ${columns}, ${keys} from persons p ${dialect.drivingJoin} orders o on o.person_id = p.id
       join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(query.conditions)}
       ${order} limit ${query.limit}`;
   }
@@ -257,14 +287,39 @@ function pageSql(dialect: ListDialect, query: PageQuery): SQL {
       ${order} limit ${query.limit}) ${order}`;
 }
 
+/**
+ * A search's page from its first `orderCountLimit + 1` matches (the orders of the few matching persons),
+ * counted in the same pass and cut at the cursor after counting. Only a page of a search with no more
+ * matches than that is complete; with more, the page is read again from every match.
+ */
+function searchPageSql(
+  dialect: ListDialect,
+  query: Omit<PageQuery, 'walkDateIndex'> & { cursor: ListKeys | undefined },
+): SQL {
+  const byPerson = query.sort === 'person_asc';
+  const names = byPerson ? sql`, p.surname, p.given_name` : sql``;
+  const personJoin = byPerson ? sql`join persons p on p.id = o.person_id` : sql``;
+  const matches = sql`select o.person_id, o.created_at, ${dialect.rowKey} as row_key ${names}
+    from orders o ${personJoin} ${where(query.conditions)} limit ${orderCountLimit + 1}`;
+  const bounded = query.cursor
+    ? sql`where ${beyond(matchColumns, query.sort, query.cursor, query.backwards)}`
+    : sql``;
+  const page = sql`select m.row_key, m.matches from (select c.*, count(*) over () as matches from (${matches}) c) m
+    ${bounded} ${listOrder(matchColumns, query.sort, query.backwards)} limit ${query.limit}`;
+  return sql`select ${columns}, ${pageKeys(dialect)}, page.matches from (${page}) page
+    ${dialect.drivingJoin} orders o on ${dialect.rowKey} = page.row_key ${joins}
+    ${listOrder(tableColumns(dialect), query.sort, query.backwards)}`;
+}
+
 function toListRow({
   givenName,
   surname,
   personalIdentityNumber,
   personId: _personId,
   rowKey: _rowKey,
+  matches: _matches,
   ...row
-}: RawRow & Partial<Pick<KeyedRow, 'personId' | 'rowKey'>>): OrderListRow {
+}: RawRow & Partial<Pick<KeyedRow, 'personId' | 'rowKey'>> & { matches?: number }): OrderListRow {
   return {
     ...row,
     personName: `${givenName} ${surname}`,
@@ -290,7 +345,10 @@ async function countOrders(db: Queryable, conditions: readonly SQL[]): Promise<O
     sql`select count(*) as total from (select 1 from orders o ${where(conditions)}
       limit ${orderCountLimit + 1}) matches`,
   );
-  const total = Number(counted?.total ?? 0);
+  return capped(Number(counted?.total ?? 0));
+}
+
+function capped(total: number): OrderCount {
   return { total: Math.min(total, orderCountLimit), totalIsLowerBound: total > orderCountLimit };
 }
 
@@ -344,14 +402,30 @@ export async function listOrderPage(
     queryRows<KeyedRow>(
       db,
       pageSql(dialect, {
-        conditions: cursor ? [...conditions, beyond(dialect, sort, cursor, backwards)] : conditions,
+        conditions: cursor
+          ? [...conditions, beyond(tableColumns(dialect), sort, cursor, backwards)]
+          : conditions,
         sort,
         backwards,
-        walkDateIndex: !searching && (count?.total ?? 0) >= walkThreshold,
+        walkDateIndex: (count?.total ?? 0) >= walkThreshold,
         limit: orderPageSize + 1,
       }),
     );
-  const countThenRead = async (cursor: ListKeys | undefined, backwards: boolean) => {
+  const countThenRead = async (
+    cursor: ListKeys | undefined,
+    backwards: boolean,
+  ): Promise<readonly [OrderCount, KeyedRow[]]> => {
+    if (searching) {
+      const read = await queryRows<KeyedRow & { matches: number }>(
+        db,
+        searchPageSql(dialect, { conditions, sort, backwards, cursor, limit: orderPageSize + 1 }),
+      );
+      const counted = read[0] && capped(Number(read[0].matches));
+      if (counted && !counted.totalIsLowerBound) return [counted, read];
+      // Too many matches for the one pass (the count stands), or none past the cursor (the count is needed).
+      const count = counted ?? (await countOrders(db, conditions));
+      return [count, await readPage(cursor, backwards, undefined)];
+    }
     if (!dialect.pageNeedsCount) {
       return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
     }
@@ -393,11 +467,11 @@ function exportBatchSql(
   searching: boolean,
   last: KeyedRow | undefined,
 ): SQL {
-  const bounded = last ? [...conditions, beyond(dialect, sort, last)] : conditions;
-  const keys = sql`p.id as "personId", ${dialect.rowKey} as "rowKey"`;
-  const order = listOrder(dialect, sort);
+  const bounded = last ? [...conditions, beyond(tableColumns(dialect), sort, last)] : conditions;
+  const keys = pageKeys(dialect);
+  const order = listOrder(tableColumns(dialect), sort);
   if (sort === 'person_asc') {
-    return sql`select ${columns}, ${keys} from persons p ${dialect.personsDriveJoin} orders o on o.person_id = p.id
+    return sql`select ${columns}, ${keys} from persons p ${dialect.drivingJoin} orders o on o.person_id = p.id
       join units u on u.id = o.unit_id join users pb on pb.id = o.placed_by_user_id ${where(bounded)}
       ${order} limit ${exportBatchRows}`;
   }

@@ -9,6 +9,7 @@ import {
   type OrderCursor,
   orderCountLimit,
   orderPageSize,
+  orderSorts,
   streamOrdersCsv,
 } from './order-list';
 import {
@@ -326,21 +327,24 @@ describe('the order list', () => {
     for (let start = 0; start < bulk.length; start += 500) {
       await db.insert(orders).values(bulk.slice(start, start + 500));
     }
+    return person!;
   }
 
   it('pages forwards and backwards by cursor over the same rows the export gives, in list order', async () => {
-    await insertBulkOrders(2_345);
-    for (const sort of ['created_desc', 'created_asc', 'person_asc'] as const) {
-      const exported = (await collect(iterateOrders(db, { scope: 'all' }, sort))).map((row) => row.id);
+    const person = await insertBulkOrders(2_345);
+    const filters = [{ scope: 'all' as const }, { scope: 'all' as const, search: person.hsaId }];
+    for (const [filter, sort] of filters.flatMap((f) => orderSorts.map((s) => [f, s] as const))) {
+      const exported = (await collect(iterateOrders(db, filter, sort))).map((row) => row.id);
       expect(new Set(exported).size).toBe(exported.length);
 
       const forwards: string[][] = [];
-      let page = await listOrderPage(db, { scope: 'all' }, sort, {}, now);
+      let page = await listOrderPage(db, filter, sort, {}, now);
       expect(page.previous).toBeUndefined();
       for (;;) {
         forwards.push(page.rows.map((row) => row.id));
+        expect(page).toMatchObject({ total: exported.length, totalIsLowerBound: false });
         if (!page.next) break;
-        page = await listOrderPage(db, { scope: 'all' }, sort, { after: page.next }, now);
+        page = await listOrderPage(db, filter, sort, { after: page.next }, now);
         expect(page.previous).toBeDefined();
       }
       expect(forwards.flat()).toEqual(exported);
@@ -348,7 +352,7 @@ describe('the order list', () => {
 
       const backwards: string[][] = [page.rows.map((row) => row.id)];
       while (page.previous) {
-        page = await listOrderPage(db, { scope: 'all' }, sort, { before: page.previous }, now);
+        page = await listOrderPage(db, filter, sort, { before: page.previous }, now);
         backwards.unshift(page.rows.map((row) => row.id));
       }
       // Back at the top: the first page, whole, however the pages before fell.
@@ -393,6 +397,39 @@ describe('the order list', () => {
       createdAt: now,
     });
     expect(await listOrderPage(db, { scope: 'all' }, 'created_desc', {}, now)).toMatchObject({
+      total: orderCountLimit,
+      totalIsLowerBound: true,
+    });
+    // A search counts its matches in the pass that reads its page, with the same limit.
+    const bulkPerson = (await db.select().from(persons).limit(1))[0]!;
+    const search = { scope: 'all' as const, search: bulkPerson.hsaId };
+    const own = (await listOrderPage(db, search, 'person_asc', {}, now)).total;
+    expect(own).toBeLessThan(orderCountLimit);
+    const [anyOrder] = await db.select().from(orders).where(eq(orders.personId, bulkPerson.id)).limit(1);
+    // The newest matches come last in the person index (a later type): a page from only the first matches
+    // the engine reads would miss them.
+    const more = Array.from({ length: orderCountLimit + 100 - own }, (_, index) => ({
+      ...anyOrder!,
+      id: `more-${index}`,
+      type: 'reserve_card_loa3' as const,
+      state: 'placed' as const,
+      cardId: null,
+      createdAt: new Date(now.getTime() + 60_000 + index),
+    }));
+    for (let start = 0; start < more.length; start += 500) {
+      await db.insert(orders).values(more.slice(start, start + 500));
+    }
+    for (const sort of orderSorts) {
+      const searched = await listOrderPage(db, search, sort, {}, now);
+      expect(searched).toMatchObject({ total: orderCountLimit, totalIsLowerBound: true });
+      // The page comes from every match, not only from those counted.
+      const everyMatch = (await collect(iterateOrders(db, search, sort))).map((row) => row.id);
+      expect(everyMatch.length).toBeGreaterThan(orderCountLimit);
+      expect(searched.rows.map((row) => row.id)).toEqual(everyMatch.slice(0, orderPageSize));
+    }
+    const pastTheEnd = { createdAt: 0, rowKey: 0, personId: bulkPerson.id };
+    expect(await listOrderPage(db, search, 'created_desc', { after: pastTheEnd }, now)).toMatchObject({
+      rows: [],
       total: orderCountLimit,
       totalIsLowerBound: true,
     });

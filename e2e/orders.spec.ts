@@ -1,7 +1,10 @@
 import type { Page } from '@playwright/test';
+import { eq, ne } from 'drizzle-orm';
+import { first } from '../db/engine';
+import { orders, persons, personUnits, users } from '../db/schema';
 import { demoPersons } from '../db/seed';
 import { expect, test } from './fixtures';
-import { logInAndWaitForOverview } from './helpers';
+import { logInAndWaitForOverview, systemDatabase } from './helpers';
 
 const carina = demoPersons.carina;
 const carinaNumber = `${carina.personalIdentityNumber.slice(0, 8)}-${carina.personalIdentityNumber.slice(8)}`;
@@ -81,4 +84,57 @@ test('a manager orders a trust-level-3 reserve card, two different ID-administra
   await page.goto(orderUrl);
   await expect(page.getByTestId('order-state')).toHaveText('Klar');
   await expect(page.getByText(firstSerial, { exact: true })).toBeVisible();
+});
+
+test('an ID-administrator pages through a long order list and back by Nästa, Föregående and Första sidan', async ({
+  page,
+  system,
+}) => {
+  // The demo orders fit on one page: one person gets 70 old, fulfilled ones (no open order, no count changes).
+  const db = await systemDatabase(system);
+  const person = first(
+    await db
+      .select({ id: persons.id, hsaId: persons.hsaId, unitId: personUnits.unitId })
+      .from(persons)
+      .innerJoin(personUnits, eq(personUnits.personId, persons.id))
+      .where(ne(persons.hsaId, carina.hsaId))
+      .limit(1),
+  )!;
+  const placedBy = first(await db.select().from(users).where(eq(users.username, 'chef')).limit(1))!.id;
+  const longAgo = Date.UTC(2020, 0, 1);
+  await db.insert(orders).values(
+    Array.from({ length: 70 }, (_, index) => ({
+      id: `e2e-paging-${String(index).padStart(2, '0')}`,
+      type: 'reserve_card_loa2' as const,
+      state: 'fulfilled' as const,
+      personId: person.id,
+      unitId: person.unitId,
+      placedByUserId: placedBy,
+      createdAt: new Date(longAgo + index * 60_000),
+      updatedAt: new Date(longAgo + index * 60_000),
+    })),
+  );
+  const expectedTotal = (await db.select().from(orders).where(eq(orders.personId, person.id))).length;
+  await db.close();
+
+  await logInAndWaitForOverview(page, 'idadmin1');
+  await page.goto(`/admin/bestallningar?search=${person.hsaId}`);
+  await expect(page.getByTestId('order-count')).toHaveText(`${expectedTotal} beställningar`);
+  const rows = page.getByTestId('order-row');
+  await expect(rows).toHaveCount(50);
+  const firstRowOnPageOne = await rows.first().textContent();
+  const paging = page.getByRole('navigation', { name: 'Bläddra i listan' });
+  await expect(paging.getByRole('link', { name: 'Föregående' })).toHaveCount(0);
+
+  await paging.getByRole('link', { name: 'Nästa' }).click();
+  await expect(page).toHaveURL(/after=/);
+  await expect(rows).toHaveCount(expectedTotal - 50);
+  await expect(page.getByTestId('order-count')).toHaveText(`${expectedTotal} beställningar`);
+  await expect(paging.getByRole('link', { name: 'Nästa' })).toHaveCount(0);
+  await expect(paging.getByRole('link', { name: 'Första sidan' })).toBeVisible();
+
+  await paging.getByRole('link', { name: 'Föregående' }).click();
+  await expect(rows).toHaveCount(50);
+  await expect(rows.first()).toHaveText(firstRowOnPageOne!);
+  await expect(paging.getByRole('link', { name: 'Föregående' })).toHaveCount(0);
 });
