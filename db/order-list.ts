@@ -75,41 +75,45 @@ interface ListDialect {
   /** Forces the walk of orders_list_idx in date order. */
   dateIndex: SQL;
   /**
-   * Whether a page's SQL depends on the count (the walk is forced only for many matches). Where it does
-   * not, the page is read while the count runs, on a connection of its own.
+   * Statements run one after another (SQLite's one connection): a page's SQL may then depend on the count
+   * (the walk is forced only for many matches), and a search counts in the pass that reads its page.
+   * Otherwise the page is read while the count runs, on a connection of its own.
    */
-  pageNeedsCount: boolean;
+  oneStatementAtATime: boolean;
   /** The unit filter's column when a search drives the list from the few matching persons. */
   unitColumnWhenSearching: SQL;
   /** A join whose left side drives it (persons in name order, a page's few keys). */
   drivingJoin: SQL;
   /** Names starting with `prefix`, case-sensitive like the name index. */
   startsWith(column: SQL, prefix: string): SQL;
-  /** The ids in a JSON array, as a subquery. */
-  idsOf(json: string): SQL;
+  /** `column` is one of `ids` (a search's matching persons). */
+  isOneOf(column: SQL, ids: readonly string[]): SQL;
 }
 
 const sqliteDialect: ListDialect = {
   rowKey: sql`o.rowid`,
   dateIndex: sql`indexed by orders_list_idx`,
-  pageNeedsCount: true,
+  oneStatementAtATime: true,
   // The unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
   unitColumnWhenSearching: sql`+o.unit_id`,
   drivingJoin: sql`cross join`,
   // GLOB, not LIKE: case-sensitive, so the name index serves the prefix.
   startsWith: (column, prefix) => sql`${column} glob ${`${prefix}*`}`,
-  idsOf: (json) => sql`select value from json_each(${json})`,
+  isOneOf: (column, ids) => sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`,
 };
 
 const postgresDialect: ListDialect = {
   rowKey: sql`o.id`,
   dateIndex: sql``,
-  pageNeedsCount: false,
+  oneStatementAtATime: false,
   unitColumnWhenSearching: sql`o.unit_id`,
   drivingJoin: sql`join`,
   // LIKE is case-sensitive here, as GLOB is in SQLite; its own wildcards in the prefix are escaped.
   startsWith: (column, prefix) => sql`${column} like ${`${prefix.replace(/[\\%_]/g, '\\$&')}%`}`,
-  idsOf: (json) => sql`select json_array_elements_text(${json}::json)`,
+  // A JSON set, which the planner guesses at 100 rows, so that it drives the list from the persons. Given
+  // the real number (an array parameter) it walked the date index for a common name in one hospital, reading
+  // 48,000 orders for 51 (450 ms on the benchmark's million).
+  isOneOf: (column, ids) => sql`${column} in (select json_array_elements_text(${JSON.stringify(ids)}::json))`,
 };
 
 function listDialect(q: Queryable): ListDialect {
@@ -184,8 +188,7 @@ async function filterConditions(db: Queryable, filter: OrderListFilter, today: D
   if (filter.placedByUserId) conditions.push(sql`o.placed_by_user_id = ${filter.placedByUserId}`);
   if (search) {
     // The matching persons are looked up once, not once for the count and again for the page.
-    const ids = JSON.stringify(await matchingPersonIds(db, search, today));
-    conditions.push(sql`o.person_id in (${dialect.idsOf(ids)})`);
+    conditions.push(dialect.isOneOf(sql`o.person_id`, await matchingPersonIds(db, search, today)));
   }
   return conditions;
 }
@@ -415,6 +418,9 @@ export async function listOrderPage(
     cursor: ListKeys | undefined,
     backwards: boolean,
   ): Promise<readonly [OrderCount, KeyedRow[]]> => {
+    if (!dialect.oneStatementAtATime) {
+      return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
+    }
     if (searching) {
       const read = await queryRows<KeyedRow & { matches: number }>(
         db,
@@ -422,12 +428,10 @@ export async function listOrderPage(
       );
       const counted = read[0] && capped(Number(read[0].matches));
       if (counted && !counted.totalIsLowerBound) return [counted, read];
-      // Too many matches for the one pass (the count stands), or none past the cursor (the count is needed).
+      // Too many matches for the one pass (the count stands, and the page walks the date index), or none
+      // past the cursor (the count is needed).
       const count = counted ?? (await countOrders(db, conditions));
-      return [count, await readPage(cursor, backwards, undefined)];
-    }
-    if (!dialect.pageNeedsCount) {
-      return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
+      return [count, await readPage(cursor, backwards, count)];
     }
     const count = await countOrders(db, conditions);
     return [count, await readPage(cursor, backwards, count)] as const;

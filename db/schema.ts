@@ -267,9 +267,11 @@ export const orders = sqliteTable(
       .notNull()
       .default(sql`(unixepoch('subsec') * 1000)`),
   },
+  // Filter indexes that a page reads alone on PostgreSQL end with its tie-breaker, the id (SQLite's rowid
+  // is in every index).
   (table) => [
     index('orders_unit_created_idx').on(table.unitId, table.createdAt),
-    index('orders_state_created_idx').on(table.state, table.createdAt),
+    index('orders_state_created_idx').on(table.state, table.createdAt, table.id),
     // Also covers a search's count and date order (unit, date): a search drives the list from persons.
     index('orders_person_idx').on(
       table.personId,
@@ -277,10 +279,9 @@ export const orders = sqliteTable(
       table.state,
       table.unitId,
       table.createdAt,
-      // PostgreSQL's tie-breaker (SQLite's rowid is in every index): a search's page reads the index alone.
       table.id,
     ),
-    index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt),
+    index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt, table.id),
     // The order list: walked in date order with its filter columns at hand (large result sets), and the
     // counts and small result sets of a unit subtree by state and type. See db/order-list.ts.
     index('orders_list_idx').on(table.createdAt, table.unitId, table.state, table.type),

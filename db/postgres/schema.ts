@@ -279,19 +279,20 @@ export const orders = pgTable(
     createdAt: createdAt(),
     updatedAt: timestampMs('updated_at').notNull().default(nowMs),
   },
+  // Filter indexes that a page reads alone on PostgreSQL end with its tie-breaker, the id (SQLite's rowid
+  // is in every index).
   (table) => [
     index('orders_unit_created_idx').on(table.unitId, table.createdAt),
-    index('orders_state_created_idx').on(table.state, table.createdAt),
+    index('orders_state_created_idx').on(table.state, table.createdAt, table.id),
     index('orders_person_idx').on(
       table.personId,
       table.type,
       table.state,
       table.unitId,
       table.createdAt,
-      // PostgreSQL's tie-breaker (SQLite's rowid is in every index): a search's page reads the index alone.
       table.id,
     ),
-    index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt),
+    index('orders_placed_by_idx').on(table.placedByUserId, table.unitId, table.createdAt, table.id),
     index('orders_list_idx').on(table.createdAt, table.unitId, table.state, table.type),
     index('orders_scope_idx').on(table.unitId, table.state, table.type, table.createdAt),
     uniqueIndex('orders_card_unique').on(table.cardId),
