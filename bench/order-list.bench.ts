@@ -21,6 +21,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { type AppDatabase, openDatabase } from '../db/connection';
 import { demoGivenNames, demoSurnames, personalIdentityNumber } from '../db/demo-fixtures';
 import { first, runStatement } from '../db/engine';
+import { sqlitePageCacheKib } from '../db/engines/sqlite';
 import {
   listOrderPage,
   type OrderCursor,
@@ -303,8 +304,8 @@ async function benchEngine(db: AppDatabase, label: string): Promise<EngineResult
   // map without which PostgreSQL reads the table as well as a covering index.
   if (db.engine === 'postgres') await runStatement(db, sql`vacuum analyze`);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
-  // Measured as the server runs: SQLite's default page cache, the operating system's file cache warm.
-  await sqlitePragma(db, 'cache_size = -2000');
+  // Measured as the server runs: the server's page cache, the operating system's file cache warm.
+  await sqlitePragma(db, `cache_size = -${sqlitePageCacheKib}`);
   console.log(`${label}: seeded ${personCount} persons, ${orderCount} orders in ${seedSeconds.toFixed(1)} s`);
 
   const hospital = await expandUnitSubtrees(db, [region.hospitalIds[3] as string]);

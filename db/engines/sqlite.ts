@@ -31,6 +31,13 @@ async function whenNotBusy<T>(run: () => T): Promise<T> {
 }
 
 /**
+ * The page cache of the process's one connection, in KiB (SQLite's default is 2 MiB). A page of the order
+ * list on a million orders touches some 10 MB of index and table pages; with the default cache each page
+ * read them from the file again (30-40 ms a search instead of 10-15).
+ */
+export const sqlitePageCacheKib = 64 * 1024;
+
+/**
  * SQLite through better-sqlite3 behind drizzle's async proxy driver. better-sqlite3 has one connection and
  * runs every statement synchronously, so an async transaction must own that connection until it ends:
  * transactions take turns, and a statement from any other call chain waits until the open one has
@@ -45,6 +52,7 @@ export function openSqliteDatabase(path: string, migrationsFolder: string): AppD
   // when both connections live in this process: the engine waits for a busy database asynchronously instead.
   connection.pragma('busy_timeout = 0');
   connection.pragma('synchronous = NORMAL');
+  connection.pragma(`cache_size = -${sqlitePageCacheKib}`);
   migrate(drizzleOnBetterSqlite(connection), { migrationsFolder });
 
   const statements = new Map<string, Database.Statement>();
