@@ -15,6 +15,9 @@ export type OrderSort = (typeof orderSorts)[number];
 
 export const orderPageSize = 50;
 
+/** Counting stops past this many matches: the list then says "more than", and no page reads every match. */
+export const orderCountLimit = 10_000;
+
 export interface OrderListFilter {
   /** The units whose orders are listed: the caller's visible units, narrowed to a chosen unit's subtree. */
   scope: UnitScope;
@@ -76,10 +79,17 @@ interface ListDialect {
   dateIndex: SQL;
   /**
    * Statements run one after another (SQLite's one connection): a page's SQL may then depend on the count
-   * (the walk is forced only for many matches), and a search counts in the pass that reads its page.
-   * Otherwise the page is read while the count runs, on a connection of its own.
+   * (the walk is forced only for many matches). Otherwise the page is read while the count runs, on a
+   * connection of its own.
    */
   oneStatementAtATime: boolean;
+  /**
+   * How many of a search's matches its one pass reads (page and count together). SQLite stops past the
+   * count limit, and a search with more matches then walks the date index for its page: sorting 20,000
+   * matches cost it more than the walk. PostgreSQL reads and sorts every match, which is cheaper for it than
+   * counting apart.
+   */
+  searchPassReads: number | undefined;
   /** The unit filter's column when a search drives the list from the few matching persons. */
   unitColumnWhenSearching: SQL;
   /** A join whose left side drives it (persons in name order, a page's few keys). */
@@ -94,6 +104,7 @@ const sqliteDialect: ListDialect = {
   rowKey: sql`o.rowid`,
   dateIndex: sql`indexed by orders_list_idx`,
   oneStatementAtATime: true,
+  searchPassReads: orderCountLimit + 1,
   // The unary + keeps SQLite from driving by unit: the few matching persons are cheaper.
   unitColumnWhenSearching: sql`+o.unit_id`,
   drivingJoin: sql`cross join`,
@@ -106,6 +117,7 @@ const postgresDialect: ListDialect = {
   rowKey: sql`o.id`,
   dateIndex: sql``,
   oneStatementAtATime: false,
+  searchPassReads: undefined,
   unitColumnWhenSearching: sql`o.unit_id`,
   drivingJoin: sql`join`,
   // LIKE is case-sensitive here, as GLOB is in SQLite; its own wildcards in the prefix are escaped.
@@ -291,9 +303,9 @@ function pageSql(dialect: ListDialect, query: PageQuery): SQL {
 }
 
 /**
- * A search's page from its first `orderCountLimit + 1` matches (the orders of the few matching persons),
- * counted in the same pass and cut at the cursor after counting. Only a page of a search with no more
- * matches than that is complete; with more, the page is read again from every match.
+ * A search's page from its matches (the orders of the few matching persons; on SQLite only the first
+ * `searchPassReads`), counted in the same pass and cut at the cursor after counting. A page from fewer
+ * matches than there are is not complete: it is read again from every match.
  */
 function searchPageSql(
   dialect: ListDialect,
@@ -302,8 +314,9 @@ function searchPageSql(
   const byPerson = query.sort === 'person_asc';
   const names = byPerson ? sql`, p.surname, p.given_name` : sql``;
   const personJoin = byPerson ? sql`join persons p on p.id = o.person_id` : sql``;
+  const reads = dialect.searchPassReads === undefined ? sql`` : sql`limit ${dialect.searchPassReads}`;
   const matches = sql`select o.person_id, o.created_at, ${dialect.rowKey} as row_key ${names}
-    from orders o ${personJoin} ${where(query.conditions)} limit ${orderCountLimit + 1}`;
+    from orders o ${personJoin} ${where(query.conditions)} ${reads}`;
   const bounded = query.cursor
     ? sql`where ${beyond(matchColumns, query.sort, query.cursor, query.backwards)}`
     : sql``;
@@ -331,9 +344,6 @@ function toListRow({
       : null,
   };
 }
-
-/** Counting stops past this many matches: the list then says "more than", and no page reads every match. */
-export const orderCountLimit = 10_000;
 
 interface OrderCount {
   /** How many orders match, at most orderCountLimit. */
@@ -418,20 +428,21 @@ export async function listOrderPage(
     cursor: ListKeys | undefined,
     backwards: boolean,
   ): Promise<readonly [OrderCount, KeyedRow[]]> => {
-    if (!dialect.oneStatementAtATime) {
-      return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
-    }
     if (searching) {
       const read = await queryRows<KeyedRow & { matches: number }>(
         db,
         searchPageSql(dialect, { conditions, sort, backwards, cursor, limit: orderPageSize + 1 }),
       );
-      const counted = read[0] && capped(Number(read[0].matches));
-      if (counted && !counted.totalIsLowerBound) return [counted, read];
-      // Too many matches for the one pass (the count stands, and the page walks the date index), or none
-      // past the cursor (the count is needed).
-      const count = counted ?? (await countOrders(db, conditions));
+      const counted = read[0] && Number(read[0].matches);
+      const complete = counted !== undefined && (dialect.searchPassReads ?? Infinity) > counted;
+      if (complete) return [capped(counted), read];
+      // More matches than the pass read (the count stands, and the page walks the date index), or none past
+      // the cursor (the count is needed).
+      const count = counted === undefined ? await countOrders(db, conditions) : capped(counted);
       return [count, await readPage(cursor, backwards, count)];
+    }
+    if (!dialect.oneStatementAtATime) {
+      return Promise.all([countOrders(db, conditions), readPage(cursor, backwards, undefined)]);
     }
     const count = await countOrders(db, conditions);
     return [count, await readPage(cursor, backwards, count)] as const;
