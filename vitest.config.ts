@@ -38,8 +38,9 @@ export default defineConfig({
             '**/*.pcsc.test.ts',
             // Compares both engines itself.
             'db/schema-engines.test.ts',
-            // Starts its own PostgreSQL to copy into.
+            // Start their own PostgreSQL.
             'db/copy.test.ts',
+            'db/engines/postgres-migration.test.ts',
           ],
           env: { TEST_DATABASE_ENGINE: 'postgres' },
           globalSetup: ['test-support/postgres-global-setup.ts'],

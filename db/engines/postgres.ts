@@ -28,6 +28,28 @@ export function redactedUrl(url: string): string {
   }
 }
 
+/** The key of the advisory lock that migrations run under; any number the database uses for nothing else. */
+const migrationLockKey = 5_746_940_201;
+
+/**
+ * Migrates while holding a session advisory lock, so that processes starting at the same moment apply the
+ * migrations once: the first applies them, the others wait and then find nothing left to do. Without the
+ * lock each saw an empty database and all but one failed to start.
+ */
+async function migrateUnderLock(pool: pg.Pool, migrationsFolder: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
+    try {
+      await migrate(drizzle(client, { schema }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [migrationLockKey]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * PostgreSQL through a node-postgres pool. The SQLite table objects build the queries (the storage types are
  * mirrored by db/postgres/schema.ts); a transaction gets its own pooled connection, and a statement sent
@@ -49,7 +71,7 @@ export async function openPostgresDatabase(url: string, migrationsFolder: string
 
   const db = drizzle(pool, { schema });
   try {
-    await migrate(db, { migrationsFolder });
+    await migrateUnderLock(pool, migrationsFolder);
   } catch (error) {
     await pool.end().catch(() => {});
     throw new DatabaseUnreachableError(url, error);
