@@ -7,6 +7,7 @@ import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import { type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
+import { mountHealthRoutes } from './http/health-routes';
 import { pkiRoutes } from './http/pki-routes';
 import { boundedFormBodies, readableAddresses, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
@@ -81,9 +82,7 @@ export async function createServer(
   app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   app.use(express.static('public', { maxAge: '1h' }));
   app.use(noStoreButPkiFiles);
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
+  mountHealthRoutes(app, deps.db);
   if (config.NODE_ENV !== 'production')
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   // Before any route and the login limit: a refused request is not a login attempt.

@@ -69,7 +69,7 @@ describe('caching', () => {
     expect(await cacheControl(path, { Cookie: chefCookie })).toBe('no-store');
   });
 
-  it.each(['/logga-in', '/mina-sidor/logga-in', '/healthz'])(
+  it.each(['/logga-in', '/mina-sidor/logga-in', '/healthz', '/readyz'])(
     'an anonymous %s is no-store too',
     async (path) => {
       expect(await cacheControl(path)).toBe('no-store');

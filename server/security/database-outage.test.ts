@@ -80,6 +80,22 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE !== 'postgres')(
       expect(unhandled).toEqual([]);
     });
 
+    it('is alive but not ready for the balancer while the database is down, and ready once it is back', async () => {
+      const readiness = async () => {
+        const response = await fetch(`${server.url}/readyz`);
+        return { status: response.status, body: await response.json() };
+      };
+      expect(await readiness()).toEqual({ status: 200, body: { ready: true, database: 'ok' } });
+      await cluster.stopServer();
+      try {
+        expect(await readiness()).toEqual({ status: 503, body: { ready: false, database: 'unreachable' } });
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      } finally {
+        await cluster.startServer();
+      }
+      expect(await readiness()).toEqual({ status: 200, body: { ready: true, database: 'ok' } });
+    });
+
     it('rolls back a transaction whose connection is lost in the middle', async () => {
       const db = await openDatabase(cluster.url('desk'));
       try {
