@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Debian must provide for siths-desk (PC/SC with the virtual reader, Chromium for
-# browser tests, PostgreSQL 15 for the second engine's tests) when it is missing. Safe to run again;
+# browser tests, PostgreSQL 15 for the second engine's tests, Redis and HAProxy for the cluster of
+# several server processes) when it is missing. Safe to run again;
 # does nothing when all is there.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pkcs15-tool >/dev/null 2>&1 || need+=(opensc)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -5,6 +5,14 @@ const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().optional(),
+  /**
+   * Set when several server processes serve one installation (behind a balancer): the Redis they share for
+   * Socket.IO's events and rooms and for the login limits. Unset: one process, both kept in memory.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set when a reverse proxy terminates TLS: client addresses and scheme come from X-Forwarded-*, cookies are Secure (always in production). */
   TRUST_PROXY: z

@@ -5,6 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
+import { connectRedis, type RedisLink } from './cluster/redis-link';
 import { type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
 import { mountHealthRoutes } from './http/health-routes';
@@ -28,6 +29,8 @@ export interface RunningServer {
   httpServer: HttpServer;
   io: SocketServer;
   services: ServerServices;
+  /** The Redis the processes share (`REDIS_URL`), if any. */
+  redis: RedisLink | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export async function createServer(
       production: config.NODE_ENV === 'production',
       devKeyFile: 'data/master-key',
     });
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, deps.logger) : undefined;
+  let draining = false;
   const mail = await startMail(config, { db: deps.db, logger: deps.logger.child({ component: 'mail' }) });
   const services = createServerServices({
     db: deps.db,
@@ -82,7 +87,7 @@ export async function createServer(
   app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   app.use(express.static('public', { maxAge: '1h' }));
   app.use(noStoreButPkiFiles);
-  mountHealthRoutes(app, deps.db);
+  mountHealthRoutes(app, { db: deps.db, ...(redis ? { redis } : {}), draining: () => draining });
   if (config.NODE_ENV !== 'production')
     app.get('/dev/mail', devMailPage({ db: deps.db, catcher: mail.devCatcher }));
   // Before any route and the login limit: a refused request is not a login attempt.
@@ -132,6 +137,9 @@ export async function createServer(
     // A page of another origin (or the same site) must not open a socket with the user's session cookie.
     allowRequest: (req, callback) => callback(null, fromOwnOrigin(req, ownOrigin)),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    // Every client (agent, support page) connects by WebSocket alone: a balancer needs no sticky sessions.
+    transports: ['websocket'],
+    ...(redis ? { adapter: redis.socketAdapter() } : {}),
   });
   const socketDeps = {
     db: deps.db,
@@ -149,7 +157,9 @@ export async function createServer(
     httpServer,
     io,
     services,
+    redis,
     close: async () => {
+      draining = true;
       const jobsStopped = services.jobs.stop();
       const sweepStopped = orderExpiry.stop();
       await Promise.all([
@@ -161,6 +171,7 @@ export async function createServer(
       ]);
       // The database may close after this: what the closed agent connections still write is written.
       await Promise.all([jobsStopped, sweepStopped, agents.idle()]);
+      await redis?.close();
     },
   };
 }

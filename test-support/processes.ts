@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, fchmodSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 export interface ManagedProcess {
   name: string;
@@ -78,4 +79,18 @@ export async function waitForHttpOk(url: string, timeoutMs: number, process?: Ma
     timeoutMs,
     url,
   );
+}
+
+/** A port that was free on loopback a moment ago: a server started on it may still lose it to another. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }
