@@ -73,18 +73,31 @@ export interface SithsSystem {
   stop(): Promise<void>;
 }
 
-async function prepareDemoData(dataDir: string, databasePath: string, cardStateDir: string): Promise<Buffer> {
-  const db = await openDatabase(databasePath);
+/** Migrates the database `databaseUrl` names (SQLite path or PostgreSQL URL) and seeds the demo region. */
+export async function seedDemoDatabase(databaseUrl: string): Promise<void> {
+  const db = await openDatabase(databaseUrl);
   try {
     await seedDemoData(db, { hashPassword, demoAgentToken: defaultDemoAgentToken });
   } finally {
     await db.close();
   }
-  const masterKey = loadMasterKey({
-    env: process.env,
-    production: false,
-    devKeyFile: join(dataDir, 'master-key'),
-  });
+}
+
+/** The master key the demo's server runs with, kept in `dataDir` so cards made for it keep working. */
+export function demoMasterKey(dataDir: string): Buffer {
+  return loadMasterKey({ env: process.env, production: false, devKeyFile: join(dataDir, 'master-key') });
+}
+
+/**
+ * The virtual demo cards in `cardStateDir` (made once, with secrets derived from the master key), each
+ * personalised for the seeded database: certificates on the card, registered as eIDs.
+ */
+export async function prepareDemoCards(options: {
+  cardStateDir: string;
+  databaseUrl: string;
+  masterKey: Buffer;
+}): Promise<void> {
+  const { cardStateDir, masterKey } = options;
   for (const card of demoVirtualCards) {
     if (cardExists(cardStateDir, card.serial as never)) continue;
     await createVirtualCard({
@@ -106,27 +119,31 @@ async function prepareDemoData(dataDir: string, databasePath: string, cardStateD
     }
   }
   await personaliseVirtualCards({
-    databasePath,
+    databasePath: options.databaseUrl,
     masterKey,
     stateDir: cardStateDir,
     serials: demoVirtualCards.map((card) => card.serial),
   });
-  return masterKey;
 }
 
-/**
- * The whole system as a user meets it: seeded database, pcscd with vpcd, virtual cards in the readers,
- * the production server and one card-agent. Every process is stopped by its own pid in stop().
- */
-export async function startSithsSystem(options: SithsSystemOptions): Promise<SithsSystem> {
-  const host = options.host ?? '127.0.0.1';
-  const baseUrl = `http://${host}:${options.port}`;
-  const databasePath = join(options.dataDir, 'siths-desk.sqlite');
-  const cardStateDir = join(options.dataDir, 'cards');
-  mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
-  mkdirSync(cardStateDir, { recursive: true });
-  const masterKey = await prepareDemoData(options.dataDir, databasePath, cardStateDir);
+export interface CardReaders {
+  insertedCards: VirtualCardProcess[];
+  /** Stops pcscd, so every reader disappears as if unplugged. */
+  unplug(): Promise<void>;
+  /** Starts pcscd again and waits until the inserted cards are back in their readers. */
+  plugBack(): Promise<void>;
+  /** Takes the cards out and stops pcscd. */
+  stop(): Promise<void>;
+}
 
+/** pcscd with vpcd's readers and the given virtual cards inserted, each a process of its own. */
+export async function startCardReaders(options: {
+  cardStateDir: string;
+  logDir: string;
+  insertedCards: Array<{ serial: string; slot: VpcdSlot }>;
+  reusePcscd?: boolean;
+  waitForPcscdMs?: number;
+}): Promise<CardReaders> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -140,7 +157,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
     const insertedCards: VirtualCardProcess[] = [];
     for (const card of options.insertedCards) {
       const inserted = await insertVirtualCard({
-        stateDir: cardStateDir,
+        stateDir: options.cardStateDir,
         serial: card.serial,
         slot: card.slot,
         logFile: join(options.logDir, `card-${card.serial}.log`),
@@ -148,29 +165,110 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       insertedCards.push(inserted);
       stops.push(() => inserted.remove());
     }
+    return {
+      insertedCards,
+      async unplug() {
+        await pcscd.stop();
+      },
+      async plugBack() {
+        pcscd = await startPcscd();
+        // The virtual cards reconnect to vpcd by themselves once it listens again.
+        for (const card of insertedCards) await waitForCard(card.readerName, true, 15_000);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** What the demo's server process is told: production mode, the demo master key, where the agent listens. */
+export function demoServerEnvironment(options: {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  masterKey: Buffer;
+  agentUiPort: number;
+  loginRateLimitPerMinute?: number | undefined;
+  mailCatcher?: SmtpCatcher | null;
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: options.host,
+    PORT: String(options.port),
+    DATABASE_URL: options.databaseUrl,
+    SITHS_MASTER_KEY: options.masterKey.toString('base64'),
+    SITHS_AGENT_LOCAL_URL: `http://127.0.0.1:${options.agentUiPort}`,
+    ...(options.loginRateLimitPerMinute
+      ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
+      : {}),
+    ...(options.mailCatcher
+      ? { SMTP_URL: options.mailCatcher.url, MAIL_ENVIRONMENT_LABEL: 'TEST-miljö' }
+      : {}),
+  };
+}
+
+/** The production server (`server/main.ts`) as its own process; stop() ends it by its pid. */
+export function startServerProcess(options: {
+  name: string;
+  env: Record<string, string>;
+  logFile: string;
+}): ManagedProcess {
+  return startProcess({
+    name: options.name,
+    command: process.execPath,
+    args: ['--import', 'tsx', 'server/main.ts'],
+    cwd: REPO_ROOT,
+    env: options.env,
+    logFile: options.logFile,
+  });
+}
+
+/**
+ * The whole system as a user meets it: seeded database, pcscd with vpcd, virtual cards in the readers,
+ * the production server and one card-agent. Every process is stopped by its own pid in stop().
+ */
+export async function startSithsSystem(options: SithsSystemOptions): Promise<SithsSystem> {
+  const host = options.host ?? '127.0.0.1';
+  const baseUrl = `http://${host}:${options.port}`;
+  const databasePath = join(options.dataDir, 'siths-desk.sqlite');
+  const cardStateDir = join(options.dataDir, 'cards');
+  mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
+  mkdirSync(cardStateDir, { recursive: true });
+  await seedDemoDatabase(databasePath);
+  const masterKey = demoMasterKey(options.dataDir);
+  await prepareDemoCards({ cardStateDir, databaseUrl: databasePath, masterKey });
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    const readers = await startCardReaders({
+      cardStateDir,
+      logDir: options.logDir,
+      insertedCards: options.insertedCards,
+      ...(options.reusePcscd === undefined ? {} : { reusePcscd: options.reusePcscd }),
+      ...(options.waitForPcscdMs === undefined ? {} : { waitForPcscdMs: options.waitForPcscdMs }),
+    });
+    stops.push(readers.stop);
     const mailCatcher =
       options.catchMail === false
         ? null
         : await startSmtpCatcher(options.mailDir ? { mailDir: options.mailDir } : {});
     if (mailCatcher) stops.push(() => mailCatcher.stop());
-    const node = (script: string) => ['--import', 'tsx', script];
-    const server = startProcess({
+    const server = startServerProcess({
       name: 'server',
-      command: process.execPath,
-      args: node('server/main.ts'),
-      cwd: REPO_ROOT,
-      env: {
-        NODE_ENV: 'production',
-        HOST: host,
-        PORT: String(options.port),
-        DATABASE_URL: databasePath,
-        SITHS_MASTER_KEY: masterKey.toString('base64'),
-        SITHS_AGENT_LOCAL_URL: `http://127.0.0.1:${options.agentUiPort}`,
-        ...(options.loginRateLimitPerMinute
-          ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
-          : {}),
-        ...(mailCatcher ? { SMTP_URL: mailCatcher.url, MAIL_ENVIRONMENT_LABEL: 'TEST-miljö' } : {}),
-      },
+      env: demoServerEnvironment({
+        host,
+        port: options.port,
+        databaseUrl: databasePath,
+        masterKey,
+        agentUiPort: options.agentUiPort,
+        loginRateLimitPerMinute: options.loginRateLimitPerMinute,
+        mailCatcher,
+      }),
       logFile: join(options.logDir, 'server.log'),
     });
     stops.push(server.stop);
@@ -190,19 +288,13 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       baseUrl,
       databasePath,
       cardStateDir,
-      insertedCards,
+      insertedCards: readers.insertedCards,
       server,
       agent: await startAgent(),
       agentUiUrl,
       mailCatcher,
-      async unplugReaders() {
-        await pcscd.stop();
-      },
-      async plugReadersBack() {
-        pcscd = await startPcscd();
-        // The virtual cards reconnect to vpcd by themselves once it listens again.
-        for (const card of insertedCards) await waitForCard(card.readerName, true, 15_000);
-      },
+      unplugReaders: readers.unplug,
+      plugReadersBack: readers.plugBack,
       async restartAgent({ crash = true } = {}) {
         if (crash) process.kill(system.agent.pid, 'SIGKILL');
         await system.agent.stop();
