@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', 'e2e/**', 'build/**'],
+          exclude: ['node_modules/**', 'e2e/**', 'build/**', '**/*.cluster.test.ts'],
         },
       },
       {
@@ -36,6 +36,7 @@ export default defineConfig({
             'e2e/**',
             'build/**',
             '**/*.pcsc.test.ts',
+            '**/*.cluster.test.ts',
             // Compares both engines itself.
             'db/schema-engines.test.ts',
             // Start their own PostgreSQL.
@@ -44,6 +45,16 @@ export default defineConfig({
           ],
           env: { TEST_DATABASE_ENGINE: 'postgres' },
           globalSetup: ['test-support/postgres-global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Several server processes behind HAProxy, each cluster with its own PostgreSQL and Redis.
+          name: 'cluster',
+          include: ['**/*.cluster.test.ts'],
+          exclude: ['node_modules/**', 'e2e/**', 'build/**'],
+          testTimeout: 60_000,
         },
       },
     ],

@@ -31,7 +31,7 @@ function playwrightTotals(path: string): Totals {
   return { passed: stats.expected, failed: stats.unexpected + stats.flaky, skipped: stats.skipped };
 }
 
-// The Playwright report comes last; every report before it is a vitest run (one per database engine).
+// The Playwright report comes last; every report before it is a vitest run (one per project).
 const reports = process.argv.slice(2);
 const playwrightReport = reports.pop();
 const totals: Totals = { passed: 0, failed: 0, skipped: 0 };

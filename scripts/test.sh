@@ -32,9 +32,11 @@ npx vitest run --project sqlite --reporter=default --reporter=json --outputFile.
 # Its own run, after the card tests: the PostgreSQL suites never share the machine with pcscd's timing.
 step "the db, server and route suites again on PostgreSQL (vitest, throwaway cluster)"
 npx vitest run --project postgres --reporter=default --reporter=json --outputFile.json="$reports/vitest-postgres.json" || status=1
+step "several server processes behind HAProxy (vitest, throwaway PostgreSQL, Redis and HAProxy)"
+npx vitest run --project cluster --reporter=default --reporter=json --outputFile.json="$reports/vitest-cluster.json" || status=1
 step "browser tests (playwright, /usr/bin/chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/playwright.json" npx playwright test --reporter=list,json || status=1
 
 step "summary"
-node --import tsx scripts/test-summary.ts "$reports/vitest.json" "$reports/vitest-postgres.json" "$reports/playwright.json" || status=1
+node --import tsx scripts/test-summary.ts "$reports/vitest.json" "$reports/vitest-postgres.json" "$reports/vitest-cluster.json" "$reports/playwright.json" || status=1
 exit "$status"
