@@ -79,6 +79,11 @@ export async function openAgentSession(
 ): Promise<string> {
   const id = newId();
   await db.transaction(async (tx) => {
+    // One agent has one live connection: a session left open by a server process that died ends now.
+    await tx
+      .update(agentSessions)
+      .set({ disconnectedAt: input.at })
+      .where(and(eq(agentSessions.agentId, input.agentId), isNull(agentSessions.disconnectedAt)));
     await tx
       .insert(agentSessions)
       .values({ id, agentId: input.agentId, connectedAt: input.at, remoteAddress: input.remoteAddress });

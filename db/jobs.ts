@@ -20,6 +20,8 @@ export interface NewJob {
   authOrderId?: string | null;
   eidOrderId?: string | null;
   challenge?: string | null;
+  /** When the job fails unless its agent answers the offer first. */
+  deadlineAt?: Date | null;
 }
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -33,6 +35,7 @@ export async function createJob(db: AppDatabase, input: NewJob, at: Date): Promi
     authOrderId: input.authOrderId ?? null,
     eidOrderId: input.eidOrderId ?? null,
     challenge: input.challenge ?? null,
+    deadlineAt: input.deadlineAt ?? null,
     state: 'queued',
     createdAt: at,
     updatedAt: at,
@@ -116,31 +119,87 @@ export function trustedCardSerial(job: JobRow): string | null {
   return job.cardSerial ?? job.provenCardSerial;
 }
 
+const unfinished = inArray(jobs.state, ['queued', 'running']);
+
 export async function listUnfinishedJobs(db: AppDatabase): Promise<JobRow[]> {
-  return await db
-    .select()
-    .from(jobs)
-    .where(inArray(jobs.state, ['queued', 'running']));
+  return await db.select().from(jobs).where(unfinished);
 }
 
-export async function markJobRunning(db: AppDatabase, jobId: string, at: Date): Promise<void> {
-  await db.update(jobs).set({ state: 'running', updatedAt: at }).where(eq(jobs.id, jobId));
+export async function markJobRunning(
+  db: AppDatabase,
+  jobId: string,
+  at: Date,
+  deadlineAt: Date,
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ state: 'running', deadlineAt, updatedAt: at })
+    .where(and(eq(jobs.id, jobId), unfinished));
 }
 
+/**
+ * Which connection holds the job: the one whose reports it accepts. `held` names the connection the writer
+ * believes holds it now (null: none), so a process that lost the job to another cannot take it back.
+ * Returns whether the row changed.
+ */
 export async function assignJobToAgentSession(
   db: AppDatabase,
   jobId: string,
-  agentSessionId: string | null,
+  change: { held: string | null; to: string | null; deadlineAt: Date },
   at: Date,
-) {
-  await db.update(jobs).set({ agentSessionId, updatedAt: at }).where(eq(jobs.id, jobId));
+): Promise<boolean> {
+  const changed = await db
+    .update(jobs)
+    .set({ agentSessionId: change.to, deadlineAt: change.deadlineAt, updatedAt: at })
+    .where(and(eq(jobs.id, jobId), unfinished, heldBy(change.held)))
+    .returning({ id: jobs.id });
+  return changed.length === 1;
+}
+
+function heldBy(agentSessionId: string | null) {
+  return agentSessionId === null ? isNull(jobs.agentSessionId) : eq(jobs.agentSessionId, agentSessionId);
+}
+
+/**
+ * A new connection of the agent takes over the unfinished jobs it still runs (named in its hello), wherever
+ * they were held before: one agent has one live connection, so any earlier one is gone or being closed.
+ */
+export async function takeOverAgentJobs(
+  db: AppDatabase,
+  input: { agentId: string; agentSessionId: string; jobIds: readonly string[]; deadlineAt: Date },
+  at: Date,
+): Promise<JobRow[]> {
+  if (input.jobIds.length === 0) return [];
+  return await db
+    .update(jobs)
+    .set({ agentSessionId: input.agentSessionId, deadlineAt: input.deadlineAt, updatedAt: at })
+    .where(and(inArray(jobs.id, [...input.jobIds]), eq(jobs.agentId, input.agentId), unfinished))
+    .returning();
+}
+
+/** Unfinished jobs whose deadline passed before `before`, oldest deadline first. */
+export async function listOverdueJobs(db: AppDatabase, before: Date, limit: number): Promise<JobRow[]> {
+  return await db
+    .select()
+    .from(jobs)
+    .where(and(unfinished, sql`${jobs.deadlineAt} < ${before.getTime()}`))
+    .orderBy(jobs.deadlineAt)
+    .limit(limit);
 }
 
 /** Ends a job unless it has already ended; returns whether this call ended it. */
 export async function finishJob(
   db: AppDatabase,
   jobId: string,
-  input: { state: Exclude<JobState, 'queued' | 'running'>; error?: JobError | null; lastSequence?: number },
+  input: {
+    state: Exclude<JobState, 'queued' | 'running'>;
+    error?: JobError | null;
+    lastSequence?: number;
+    /** Only while this connection (null: none) holds the job: a process that lost it ends nothing. */
+    heldBy?: string | null;
+    /** Only while this deadline stands: a job that moved on since it was found overdue keeps running. */
+    deadlineAt?: Date | null;
+  },
   at: Date,
 ): Promise<boolean> {
   const ended = await db
@@ -151,10 +210,22 @@ export async function finishJob(
       errorMessage: input.error?.message ?? null,
       finishedAt: at,
       updatedAt: at,
+      deadlineAt: null,
       ...(input.state === 'succeeded' ? { progress: 100 } : {}),
       ...(input.lastSequence !== undefined ? { lastSequence: input.lastSequence } : {}),
     })
-    .where(and(eq(jobs.id, jobId), inArray(jobs.state, ['queued', 'running'])))
+    .where(
+      and(
+        eq(jobs.id, jobId),
+        unfinished,
+        input.heldBy === undefined ? undefined : heldBy(input.heldBy),
+        input.deadlineAt === undefined
+          ? undefined
+          : input.deadlineAt === null
+            ? isNull(jobs.deadlineAt)
+            : eq(jobs.deadlineAt, input.deadlineAt),
+      ),
+    )
     .returning({ id: jobs.id });
   return ended.length === 1;
 }
@@ -199,7 +270,12 @@ const stepRowsPerInsert = 500;
  * word: it is kept as reported, never as the job's card.
  */
 export function createStepStore(db: AppDatabase) {
-  async function append(reports: readonly StepReport[], at: Date): Promise<void> {
+  /** `deadlines`: each job's new deadline, set with its update. */
+  async function append(
+    reports: readonly StepReport[],
+    at: Date,
+    deadlines?: ReadonlyMap<string, Date>,
+  ): Promise<void> {
     if (reports.length === 0) return;
     const rows = reports.map((report) => ({
       jobId: report.jobId,
@@ -233,6 +309,7 @@ export function createStepStore(db: AppDatabase) {
             ...(update.reportedCardSerial === undefined
               ? {}
               : { reportedCardSerial: update.reportedCardSerial }),
+            ...(deadlines?.has(jobId) ? { deadlineAt: deadlines.get(jobId) } : {}),
             updatedAt: at,
           })
           .where(eq(jobs.id, jobId));

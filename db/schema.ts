@@ -392,6 +392,11 @@ export const jobs = sqliteTable(
     currentStep: text('current_step'),
     progress: integer('progress').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(0),
+    /**
+     * When the job fails unless something happens first (a step, its agent back, an offer answered): kept in
+     * the row so that any server process can end a job whose own process died.
+     */
+    deadlineAt: integer('deadline_at', { mode: 'timestamp_ms' }),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     createdAt: createdAt(),
@@ -404,6 +409,7 @@ export const jobs = sqliteTable(
     index('jobs_state_created_idx').on(table.state, table.createdAt),
     index('jobs_agent_idx').on(table.agentId),
     index('jobs_card_serial_idx').on(table.cardSerial),
+    index('jobs_state_deadline_idx').on(table.state, table.deadlineAt),
     check('jobs_state', inList('state', jobStates)),
     check('jobs_progress', sql`${table.progress} between 0 and 100`),
     check(

@@ -6,6 +6,7 @@ import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import { connectRedis, type RedisLink } from './cluster/redis-link';
+import { attachSocketCluster } from './cluster/socket-cluster';
 import { type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
 import { mountHealthRoutes } from './http/health-routes';
@@ -71,8 +72,14 @@ export async function createServer(
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();
-  await closeAllOpenAgentSessions(deps.db, new Date());
-  await services.jobs.recoverAfterRestart();
+  if (!redis) {
+    // The only process: no agent is connected yet, and every unfinished job waits for its agent. With
+    // several, the others' connections and jobs are live; a dead process's jobs end at their deadline or
+    // move with their agent's next connection.
+    await closeAllOpenAgentSessions(deps.db, new Date());
+    await services.jobs.recoverAfterRestart();
+  }
+  services.jobs.startOverdueSweep();
   const orderExpiry = await startOrderExpirySweep({ db: deps.db, logger: deps.logger });
 
   const app = express();
@@ -152,6 +159,15 @@ export async function createServer(
   };
   const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);
+  if (redis)
+    services.jobs.attachCluster(
+      attachSocketCluster(io, {
+        jobs: services.jobs,
+        registry: services.agentRegistry,
+        logger: deps.logger,
+        agentNamespace: agents.namespace.name,
+      }),
+    );
 
   return {
     httpServer,

@@ -84,6 +84,10 @@ export class CardJobService implements CardJobHooks {
     return (await this.#kindOf(job).isSettled?.(job)) ?? false;
   }
 
+  released(jobId: string): void {
+    for (const kind of [this.#unlock, this.#activation, this.#login, this.#cardCheck]) kind.forget?.(jobId);
+  }
+
   async jobEnded(job: JobRow): Promise<void> {
     const kind = this.#kindOf(job);
     kind.forget?.(job.id);

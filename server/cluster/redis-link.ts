@@ -41,7 +41,14 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
   return {
     client,
     // A short blocking read: a closing server's reader stops within a second.
-    socketAdapter: () => createAdapter(client, { streamName: 'siths-desk:socket.io', blockTimeInMs: 1_000 }),
+    // Heartbeats every second: a killed process stops being waited for within three, not ten.
+    socketAdapter: () =>
+      createAdapter(client, {
+        streamName: 'siths-desk:socket.io',
+        blockTimeInMs: 1_000,
+        heartbeatInterval: 1_000,
+        heartbeatTimeout: 3_000,
+      }),
     async answers() {
       try {
         const pong = await client.withCommandOptions({ timeout: pingTimeoutMs }).ping();

@@ -11,17 +11,33 @@ import {
   findJobView,
   finishJob,
   type JobRow,
+  listOverdueJobs,
   listUnfinishedJobs,
   markJobRunning,
   type NewJob,
+  takeOverAgentJobs,
   trustedCardSerial,
 } from '../../db/jobs';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
-import type { JobError, JobErrorCode, JobKind, JobOffer, JobOutcome, StepReport } from '../../protocol/jobs';
-import { type JobStepView, type JobView, stepViewOf } from '../../protocol/support-events';
+import type {
+  JobError,
+  JobErrorCode,
+  JobKind,
+  JobOffer,
+  JobOutcome,
+  StepReport,
+  SupportMessage,
+} from '../../protocol/jobs';
+import {
+  type ConnectedAgentView,
+  type JobStepView,
+  type JobView,
+  stepViewOf,
+} from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
+import { type AgentCommandResult, type JobActor, type JobCluster, singleProcess } from './job-cluster';
 import { StepWriter } from './step-writer';
 
 export interface JobTimeouts {
@@ -45,11 +61,7 @@ export const defaultJobTimeouts: JobTimeouts = {
   listUpdateMs: 250,
 };
 
-/** Who asks for a job: the job keeps running only while this login session is valid. */
-export interface JobActor {
-  userId: string;
-  sessionId: string;
-}
+export type { JobActor } from './job-cluster';
 
 /**
  * What the card-job service adds to the engine: the offer's challenge and texts, the answers to an agent's
@@ -64,6 +76,8 @@ export interface CardJobHooks {
    * cancel after that point cannot make it fail.
    */
   isSettled(job: JobRow): Promise<boolean>;
+  /** This process no longer drives the job (it ended, or another process took it): forget what it kept. */
+  released(jobId: string): void;
 }
 
 export type JobCommandResult =
@@ -102,6 +116,23 @@ const agentLost: JobError = {
   message: 'SITHS eID-appen tappade kontakten med servern',
 };
 
+const stepTimedOut: JobError = { code: 'step_timeout', message: 'Steget tog för lång tid' };
+
+/**
+ * A job overdue by this much is ended by whichever process sweeps first: the one driving it ends it on time
+ * with its own timer, so the sweep only finds jobs whose process died.
+ */
+const overdueSlackMs = 2_000;
+const overdueSweepMs = 2_000;
+
+/** A forwarded job command's answer: a started job, or why not. */
+function commandResultOf(result: AgentCommandResult): JobCommandResult {
+  if (!result.ok) return result;
+  return result.jobId
+    ? { ok: true, jobId: result.jobId }
+    : { ok: false, code: 'internal', message: 'No job was started' };
+}
+
 const refused = (code: ProtocolErrorCode, message: string, lastSequence?: number): SequenceAck => ({
   ok: false,
   code,
@@ -111,15 +142,19 @@ const refused = (code: ProtocolErrorCode, message: string, lastSequence?: number
 
 /**
  * Dispatches card jobs to agents, stores every step they report (once, in order), enforces step
- * timeouts, and cancels, retries and fails jobs. Job state lives in the database, so a restarted
- * server picks up where it was when the agents reconnect; unfinished jobs are also kept in memory,
- * because every streamed step needs them and this process is their only writer.
+ * timeouts, and cancels, retries and fails jobs. Job state, sequence and deadline live in the database:
+ * the process that holds the agent's connection drives the job and keeps it in memory (every streamed step
+ * needs it); when that process is gone, the agent's next connection, on any process, takes the job over
+ * from the database, and any process ends a job whose deadline passed. Every write that depends on who
+ * holds a job names the connection it believes holds it, so a process that lost a job changes nothing.
  */
 export class JobEngine extends EventEmitter<JobEngineEvents> {
   readonly #active = new Map<string, ActiveJob>();
   readonly #steps: StepWriter;
   #hooks: CardJobHooks | undefined;
   #stopped = false;
+  #sweep: NodeJS.Timeout | undefined;
+  #clusterLink: JobCluster | undefined;
 
   constructor(
     private readonly deps: {
@@ -143,8 +178,21 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.deps.now?.() ?? new Date();
   }
 
+  get #cluster(): JobCluster {
+    return this.#clusterLink ?? singleProcess;
+  }
+
+  #deadline(ms: number): Date {
+    return new Date(this.#now().getTime() + ms);
+  }
+
   attachCardJobHooks(hooks: CardJobHooks): void {
     this.#hooks = hooks;
+  }
+
+  /** The other server processes, once their link exists (it needs the Socket.IO server). */
+  attachCluster(cluster: JobCluster): void {
+    this.#clusterLink = cluster;
   }
 
   /** The demo job: read the card in `readerName` and verify its PIN in the agent's own UI. */
@@ -154,7 +202,12 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     actor: JobActor;
   }): Promise<JobCommandResult> {
     const channel = this.deps.connections.bySession(input.agentSessionId);
-    if (!channel) return { ok: false, code: 'not_found', message: 'The agent is not connected' };
+    if (!channel) {
+      const forwarded = await this.#cluster.forward({ type: 'start-card-check', ...input });
+      return forwarded
+        ? commandResultOf(forwarded)
+        : { ok: false, code: 'not_found', message: 'The agent is not connected' };
+    }
     return this.startJob({
       kind: 'card_check',
       agentId: channel.agentId,
@@ -171,7 +224,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   /** Creates a job on the given agent connection and offers it. */
   async startJob(input: NewJob): Promise<JobCommandResult> {
-    return this.#dispatch(await createJob(this.deps.db, input, this.#now()));
+    const { offerMs, stepMs } = this.timeouts;
+    // Should this process die before the agent answers, another one fails the job at this deadline.
+    const deadlineAt = this.#deadline(offerMs + stepMs);
+    return this.#dispatch(await createJob(this.deps.db, { ...input, deadlineAt }, this.#now()));
   }
 
   /** A request an agent makes in the middle of a job: only on the connection that holds the job. */
@@ -210,7 +266,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       return { ok: false, code: 'forbidden', message: 'The login session that created the job has ended' };
     }
     const channel = this.deps.connections.byAgent(job.agentId);
-    if (!channel) return { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
+    if (!channel) {
+      const forwarded = job.agentId
+        ? await this.#cluster.forward({ type: 'retry', jobId, agentId: job.agentId })
+        : undefined;
+      return forwarded
+        ? commandResultOf(forwarded)
+        : { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
+    }
     const retryId = await createJob(
       this.deps.db,
       {
@@ -226,6 +289,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         authOrderId: job.authOrderId,
         eidOrderId: job.eidOrderId,
         challenge: job.challenge,
+        deadlineAt: this.#deadline(this.timeouts.offerMs + this.timeouts.stepMs),
       },
       this.#now(),
     );
@@ -233,15 +297,82 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   async cancel(jobId: string): Promise<JobCommandResult> {
+    const cancelled: JobError = { code: 'cancelled_by_support', message: 'Avbrutet av support' };
     const active = this.#active.get(jobId);
     if (!active) {
-      return (await findJob(this.deps.db, jobId))
-        ? { ok: false, code: 'conflict', message: 'The job has already ended' }
-        : { ok: false, code: 'not_found', message: 'No such job' };
+      // Driven by another process, or by none since its process died: ended in the database, and the
+      // agent and the process that drives it are told.
+      const job = await findJob(this.deps.db, jobId);
+      if (!job) return { ok: false, code: 'not_found', message: 'No such job' };
+      if (!(await this.#endHeldElsewhere(job, { state: 'cancelled', error: cancelled })))
+        return { ok: false, code: 'conflict', message: 'The job has already ended' };
+      return { ok: true, jobId };
     }
-    await this.#end(jobId, 'cancelled', { code: 'cancelled_by_support', message: 'Avbrutet av support' });
-    this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
+    await this.#end(jobId, 'cancelled', cancelled);
+    this.#cancelOnAgent(active.agentSessionId, jobId);
     return { ok: true, jobId };
+  }
+
+  /** Sends a support message to an agent's connection, on whichever process holds it. */
+  async sendMessage(agentSessionId: string, message: SupportMessage): Promise<AgentCommandResult> {
+    const channel = this.deps.connections.bySession(agentSessionId);
+    if (channel) {
+      channel.sendMessage(message);
+      return { ok: true };
+    }
+    return (
+      (await this.#cluster.forward({ type: 'message', agentSessionId, message })) ?? {
+        ok: false,
+        code: 'not_found',
+        message: 'The agent is not connected',
+      }
+    );
+  }
+
+  /** The agents connected to the other server processes (none when this is the only one). */
+  agentsConnectedElsewhere(): Promise<ConnectedAgentView[]> {
+    return this.#cluster.otherAgents();
+  }
+
+  /** Whether this process holds the agent connection a forwarded command is for. */
+  holdsAgentSession(agentSessionId: string): boolean {
+    return this.deps.connections.bySession(agentSessionId) !== undefined;
+  }
+
+  holdsAgent(agentId: string): boolean {
+    return this.deps.connections.byAgent(agentId) !== undefined;
+  }
+
+  /** Another process ended a job: if this one still drives it, it lets go (its agent has been told). */
+  releaseEndedJob(jobId: string): void {
+    const active = this.#active.get(jobId);
+    if (!active) return;
+    this.#release(jobId, active);
+    this.deps.logger.info({ jobId }, 'job ended by another process');
+  }
+
+  /** Ends every job whose deadline passed while no process drove it (its process died); returns how many. */
+  async sweepOverdue(): Promise<number> {
+    const before = new Date(this.#now().getTime() - overdueSlackMs);
+    let ended = 0;
+    for (const job of await listOverdueJobs(this.deps.db, before, 100)) {
+      if (this.#active.has(job.id)) continue;
+      const error = job.agentSessionId === null ? agentLost : stepTimedOut;
+      const end = { state: 'failed' as const, error };
+      if (await this.#endHeldElsewhere(job, end, { deadlineAt: job.deadlineAt })) ended++;
+    }
+    return ended;
+  }
+
+  /** Sweeps for overdue jobs every couple of seconds until stop(). */
+  startOverdueSweep(): void {
+    if (this.#sweep || this.#stopped) return;
+    this.#sweep = setInterval(() => {
+      this.sweepOverdue().catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'overdue job sweep failed'),
+      );
+    }, overdueSweepMs);
+    this.#sweep.unref();
   }
 
   /** A step report: stored once, in order, and only from the connection that holds the job. */
@@ -257,7 +388,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     // Claimed before the write, so a report arriving meanwhile is judged against it.
     active.lastSequence = report.sequence;
     try {
-      await this.#steps.write(report);
+      await this.#steps.write(report, this.#deadline(this.#stepTimeoutAfter(report)));
     } catch (error) {
       if (active.lastSequence === report.sequence) active.lastSequence = report.sequence - 1;
       throw error;
@@ -279,7 +410,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       return refused('conflict', 'An earlier step is missing', active.lastSequence);
     }
     await this.#steps.flush();
-    await this.#end(outcome.jobId, outcome.state, outcome.error ?? null, outcome.sequence);
+    await this.#end(outcome.jobId, outcome.state, outcome.error ?? null, {
+      lastSequence: outcome.sequence,
+      heldBy: agentSessionId,
+    });
     return { ok: true, lastSequence: outcome.sequence };
   }
 
@@ -302,10 +436,42 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         this.deps.logger.info({ jobId, agentId, agentSessionId }, 'job resumed on a new agent connection');
         await this.#resume(jobId, active, agentSessionId);
       } else if (active.orphaned === 'disconnected')
-        await this.#end(jobId, 'failed', {
-          code: 'agent_disconnected',
-          message: 'SITHS eID-appen startades om',
-        });
+        await this.#end(
+          jobId,
+          'failed',
+          { code: 'agent_disconnected', message: 'SITHS eID-appen startades om' },
+          { heldBy: null },
+        );
+    }
+    await this.#takeOverFromElsewhere(agentId, agentSessionId, activeJobIds);
+  }
+
+  /**
+   * The jobs the agent names that another process drove (it died, or the agent's previous connection was
+   * there): taken over from the database with their stored sequence, so no step is lost or stored twice.
+   */
+  async #takeOverFromElsewhere(
+    agentId: string,
+    agentSessionId: string,
+    activeJobIds: readonly string[],
+  ): Promise<void> {
+    const elsewhere = activeJobIds.filter((jobId) => !this.#active.has(jobId));
+    const { stepMs } = this.timeouts;
+    const taken = await takeOverAgentJobs(
+      this.deps.db,
+      { agentId, agentSessionId, jobIds: elsewhere, deadlineAt: this.#deadline(stepMs) },
+      this.#now(),
+    );
+    for (const job of taken) {
+      if (this.#active.has(job.id)) continue;
+      const active = await this.#track(job);
+      if (!active) continue;
+      this.deps.logger.info(
+        { jobId: job.id, agentId, agentSessionId, lastSequence: job.lastSequence },
+        'job taken over from another connection',
+      );
+      this.#arm(job.id, active, stepMs);
+      this.#publish(active);
     }
   }
 
@@ -324,8 +490,9 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     for (const [jobId, active] of this.#active) {
       if (active.agentSessionId !== agentSessionId) continue;
       active.orphaned = how;
-      writes.push(this.#setAgentSession(jobId, active, null));
-      this.#arm(jobId, active, this.timeouts.reconnectGraceMs, agentLost);
+      const { reconnectGraceMs } = this.timeouts;
+      writes.push(this.#setAgentSession(jobId, active, null, reconnectGraceMs));
+      this.#arm(jobId, active, reconnectGraceMs, agentLost);
     }
     await Promise.all(writes);
   }
@@ -336,14 +503,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       const active = await this.#track(job);
       if (!active) continue;
       active.orphaned = 'disconnected';
-      if (active.agentSessionId) await this.#setAgentSession(job.id, active, null);
-      this.#arm(job.id, active, this.timeouts.reconnectGraceMs, agentLost);
+      const { reconnectGraceMs } = this.timeouts;
+      await this.#setAgentSession(job.id, active, null, reconnectGraceMs);
+      this.#arm(job.id, active, reconnectGraceMs, agentLost);
     }
   }
 
   /** Stops the timers and waits until the steps already accepted are stored. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#sweep);
     for (const active of this.#active.values()) {
       clearTimeout(active.timer);
       clearTimeout(active.listUpdate);
@@ -402,7 +571,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       active.view = { ...active.view, state: 'running' };
       this.#arm(jobId, active, stepMs);
       this.#publish(active);
-      await this.#writeInOrder(active, () => markJobRunning(this.deps.db, jobId, at));
+      const deadlineAt = this.#deadline(stepMs);
+      await this.#writeInOrder(active, () => markJobRunning(this.deps.db, jobId, at, deadlineAt));
     }
     return { ok: true, jobId };
   }
@@ -461,9 +631,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.#publish(active);
   }
 
-  #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
+  /** How long the job may wait after this step: a prompt waits for the user, any other step for the card. */
+  #stepTimeoutAfter(report: StepReport): number {
     const waitsForUser = report.step === 'waiting_for_user' && report.status === 'started';
-    this.#arm(jobId, active, waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs);
+    return waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs;
+  }
+
+  #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
+    this.#arm(jobId, active, this.#stepTimeoutAfter(report));
     const { view } = active;
     active.view = {
       ...view,
@@ -480,18 +655,49 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   async #resume(jobId: string, active: ActiveJob, agentSessionId: string): Promise<void> {
     active.orphaned = undefined;
-    const written = this.#setAgentSession(jobId, active, agentSessionId);
+    const written = this.#setAgentSession(jobId, active, agentSessionId, this.timeouts.stepMs);
     this.#arm(jobId, active, this.timeouts.stepMs);
     await written;
   }
 
-  /** The job's connection changes in memory at once (reports are judged by it); the row follows in order. */
-  #setAgentSession(jobId: string, active: ActiveJob, agentSessionId: string | null): Promise<void> {
+  /**
+   * The job's connection changes in memory at once (reports are judged by it); the row follows in order,
+   * only while it still names the connection this process had: if another process took the job meanwhile,
+   * this one lets go of it.
+   */
+  #setAgentSession(
+    jobId: string,
+    active: ActiveJob,
+    agentSessionId: string | null,
+    deadlineMs: number,
+  ): Promise<void> {
     const at = this.#now();
+    const held = active.agentSessionId;
     active.agentSessionId = agentSessionId;
     active.view = { ...active.view, agentSessionId };
     this.#publish(active);
-    return this.#writeInOrder(active, () => assignJobToAgentSession(this.deps.db, jobId, agentSessionId, at));
+    const deadlineAt = this.#deadline(deadlineMs);
+    return this.#writeInOrder(active, async () => {
+      const change = { held, to: agentSessionId, deadlineAt };
+      if (await assignJobToAgentSession(this.deps.db, jobId, change, at)) return;
+      if (this.#active.get(jobId) !== active) return;
+      this.#release(jobId, active);
+      this.deps.logger.info({ jobId }, 'job is held elsewhere now: let go');
+    });
+  }
+
+  /** Forgets a job this process no longer drives; the database row is someone else's to write. */
+  #release(jobId: string, active: ActiveJob): void {
+    this.#active.delete(jobId);
+    clearTimeout(active.timer);
+    clearTimeout(active.listUpdate);
+    this.#hooks?.released(jobId);
+  }
+
+  #cancelOnAgent(agentSessionId: string | null, jobId: string): void {
+    const channel = this.deps.connections.bySession(agentSessionId);
+    if (channel) channel.cancelJob(jobId);
+    else if (agentSessionId) this.#cluster.cancelOnAgent(agentSessionId, jobId);
   }
 
   #writeInOrder(active: ActiveJob, write: () => Promise<unknown>): Promise<void> {
@@ -500,12 +706,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return done;
   }
 
-  #arm(
-    jobId: string,
-    active: ActiveJob,
-    ms: number,
-    error: JobError = { code: 'step_timeout', message: 'Steget tog för lång tid' },
-  ) {
+  #arm(jobId: string, active: ActiveJob, ms: number, error: JobError = stepTimedOut) {
     clearTimeout(active.timer);
     // Sockets still closing after stop() must not leave a timer that writes to a closed database.
     if (this.#stopped) return;
@@ -515,33 +716,71 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   async #timeUp(jobId: string, active: ActiveJob, error: JobError): Promise<void> {
     try {
-      if (await this.#end(jobId, 'failed', error))
-        this.deps.connections.bySession(active.agentSessionId)?.cancelJob(jobId);
+      if (await this.#end(jobId, 'failed', error, { heldBy: active.agentSessionId }))
+        this.#cancelOnAgent(active.agentSessionId, jobId);
     } catch (endError) {
       this.deps.logger.error({ jobId, err: endError }, 'could not end a job that ran out of time');
     }
   }
 
+  /**
+   * Ends a job this process drives. `heldBy`: only while that connection (null: none) still holds it in the
+   * database; a job another process took or ended meanwhile is only let go of here. Returns whether this
+   * call ended the job.
+   */
   async #end(
     jobId: string,
     state: 'succeeded' | 'failed' | 'cancelled',
     error: JobError | null,
-    lastSequence?: number,
-  ) {
+    fence: { lastSequence?: number; heldBy?: string | null } = {},
+  ): Promise<boolean> {
     const active = this.#active.get(jobId);
     if (!active) return false;
-    this.#active.delete(jobId);
-    clearTimeout(active.timer);
-    clearTimeout(active.listUpdate);
+    this.#release(jobId, active);
     if (state !== 'succeeded' && (await this.#settled(jobId))) {
       this.deps.logger.info({ jobId, errorCode: error?.code }, 'job ended after its work was recorded');
       state = 'succeeded';
       error = null;
     }
     const at = this.#now();
-    const ending = { state, error, ...(lastSequence !== undefined ? { lastSequence } : {}) };
-    await this.#writeInOrder(active, () => finishJob(this.deps.db, jobId, ending, at));
+    const ending = { state, error, ...fence };
+    let ended = false;
+    await this.#writeInOrder(active, async () => {
+      ended = await finishJob(this.deps.db, jobId, ending, at);
+    });
+    if (!ended) {
+      this.deps.logger.info({ jobId, state }, 'job was no longer this process’s to end: let go');
+      return false;
+    }
     this.deps.logger.info({ jobId, state, errorCode: error?.code }, 'job ended');
+    await this.#afterEnd(jobId);
+    return true;
+  }
+
+  /**
+   * Ends a job no connection of this process drives (held by another process, or by none since its process
+   * died), in the database only; the process driving it and its agent are told. Returns whether this call
+   * ended it: of several processes that try, one does.
+   */
+  async #endHeldElsewhere(
+    job: JobRow,
+    end: { state: 'failed' | 'cancelled'; error: JobError },
+    fence: { deadlineAt?: Date | null } = {},
+  ): Promise<boolean> {
+    const ending = (await this.#hooks?.isSettled(job)) ? { state: 'succeeded' as const, error: null } : end;
+    if (!(await finishJob(this.deps.db, job.id, { ...ending, ...fence }, this.#now()))) return false;
+    this.deps.logger.info(
+      { jobId: job.id, state: ending.state, errorCode: ending.error?.code, heldBy: job.agentSessionId },
+      'job ended for a connection this process does not hold',
+    );
+    this.#cluster.jobEnded(job.id);
+    if (job.agentSessionId) this.#cancelOnAgent(job.agentSessionId, job.id);
+    await this.#afterEnd(job.id);
+    return true;
+  }
+
+  /** What a job's end means (cards, orders, logins) and what support sees: once, by the process that ended it. */
+  async #afterEnd(jobId: string): Promise<void> {
     const row = await findJob(this.deps.db, jobId);
     if (row && this.#hooks) {
       try {
@@ -552,7 +791,6 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     }
     const ended = await findJobView(this.deps.db, jobId);
     if (ended) this.emit('job-updated', ended);
-    return true;
   }
 
   async #settled(jobId: string): Promise<boolean> {

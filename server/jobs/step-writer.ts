@@ -3,6 +3,8 @@ import type { StepReport } from '../../protocol/jobs';
 
 interface PendingStep {
   report: StepReport;
+  /** The job's deadline once this step is stored. */
+  deadlineAt: Date;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -23,9 +25,9 @@ export class StepWriter {
     private readonly now: () => Date,
   ) {}
 
-  write(report: StepReport): Promise<void> {
+  write(report: StepReport, deadlineAt: Date): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ report, resolve, reject });
+      this.#pending.push({ report, deadlineAt, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => void this.flush());
@@ -45,9 +47,12 @@ export class StepWriter {
   async #commit(batch: PendingStep[]): Promise<void> {
     if (batch.length === 0) return;
     try {
+      // Later steps of a job come later in the batch: their deadline is the one that stands.
+      const deadlines = new Map(batch.map((pending) => [pending.report.jobId, pending.deadlineAt]));
       await this.store.append(
         batch.map((pending) => pending.report),
         this.now(),
+        deadlines,
       );
     } catch (error) {
       for (const pending of batch) pending.reject(error);

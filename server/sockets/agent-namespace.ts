@@ -23,10 +23,14 @@ import {
 } from '../../protocol/jobs';
 import type { AgentRegistry } from '../agents/agent-registry';
 import type { CardJobService } from '../card-jobs/card-job-service';
+import { agentSessionRoom } from '../cluster/socket-cluster';
 import type { AgentConnections } from '../jobs/agent-connections';
 import type { JobEngine } from '../jobs/job-engine';
 import type { Logger } from '../logger';
 import { validatedHandler } from './validated-handler';
+
+/** Every connection of one agent (device token), on every server process. */
+const agentRoom = (agentId: string) => `agent:${agentId}`;
 
 interface AgentSocketData {
   agent: KnownAgent;
@@ -151,6 +155,10 @@ export function attachAgentNamespace(
       replaced.replace();
       await orphaned;
     }
+    // A connection of the same agent on another process is replaced there the same way.
+    namespace.to(agentRoom(agent.id)).except(socket.id).emit('agent:replaced', { message: replacedNotice });
+    namespace.in(agentRoom(agent.id)).except(socket.id).disconnectSockets();
+    socket.join([agentRoom(agent.id), agentSessionRoom(agentSessionId)]);
     return { agent, agentSessionId, log };
   };
 

@@ -15,7 +15,6 @@ import {
 } from '../../protocol/support-events';
 import type { AgentRegistry } from '../agents/agent-registry';
 import type { SessionStore } from '../auth/session-store';
-import type { AgentConnections } from '../jobs/agent-connections';
 import type { JobCommandResult, JobEngine } from '../jobs/job-engine';
 import type { Logger } from '../logger';
 import { validatedHandler } from './validated-handler';
@@ -41,7 +40,6 @@ interface SupportDeps {
   db: AppDatabase;
   sessions: SessionStore;
   registry: AgentRegistry;
-  connections: AgentConnections;
   jobs: JobEngine;
   logger: Logger;
 }
@@ -212,17 +210,21 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
       'support:send-message',
       action('support:send-message', agentMessageSchema, async ({ text, jobId, agentSessionId }) => {
         const job = jobId ? await findJob(deps.db, jobId) : undefined;
-        const channel = deps.connections.bySession(agentSessionId ?? job?.agentSessionId ?? null);
+        const to = agentSessionId ?? job?.agentSessionId ?? null;
+        const message = { text, from: actor.displayName, at: Date.now(), ...(jobId ? { jobId } : {}) };
+        // Delivered by the process that holds the agent's connection, this one or another.
+        const sent = to
+          ? await deps.jobs.sendMessage(to, message)
+          : ({ ok: false, code: 'not_found', message: 'The agent is not connected' } as const);
         await audit({
           action: 'support_send_message',
           objectType: jobId ? 'job' : 'agent_session',
           objectId: jobId ?? agentSessionId ?? null,
-          outcome: channel ? 'success' : 'refused',
-          detail: channel ? { text } : { text, reason: 'agent_not_connected' },
+          outcome: sent.ok ? 'success' : 'refused',
+          detail: sent.ok ? { text } : { text, reason: 'agent_not_connected' },
         });
-        if (!channel)
+        if (!sent.ok)
           return { ok: false, code: 'not_found', message: 'The agent is not connected' } satisfies Ack;
-        channel.sendMessage({ text, from: actor.displayName, at: Date.now(), ...(jobId ? { jobId } : {}) });
         return { ok: true } satisfies Ack;
       }),
     );
@@ -240,7 +242,12 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
         socket.join(rooms);
       }
       socket.join(viewersRoom);
-      socket.emit('agents:snapshot', deps.registry.list());
+      // The agents connected here and to every other process of the installation.
+      const elsewhere = await deps.jobs.agentsConnectedElsewhere();
+      socket.emit(
+        'agents:snapshot',
+        [...deps.registry.list(), ...elsewhere].sort((a, b) => a.connectedAt - b.connectedAt),
+      );
     };
     enter().catch((error: unknown) => {
       log.error({ err: error }, 'support live view could not be opened');
