@@ -1,6 +1,6 @@
 import type { AppDatabase } from '../db/connection';
 import type { AgentRegistry } from './agents/agent-registry';
-import type { AnonymousLimits } from './auth/anonymous-limits';
+import type { AnonymousStartLimits } from './auth/anonymous-limits';
 import type { SessionStore } from './auth/session-store';
 import type { CardJobService } from './card-jobs/card-job-service';
 import type { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
@@ -29,7 +29,7 @@ export interface ServerServices {
   publicUrl: string;
   logger: Logger;
   /** How often a client address may start an auth order without being logged in. */
-  anonymousLimits: AnonymousLimits;
+  anonymousLimits: AnonymousStartLimits;
   mobileSiths: MobileSithsService;
   loginLimits: LoginLimitsService;
   /** How app/entry.server.tsx's handleError hands a database outage to the server's error answer. */

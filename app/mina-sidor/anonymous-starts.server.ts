@@ -15,7 +15,7 @@ export async function takeAnonymousStart(
   context: AppLoadContext,
   what: 'mobile_siths_login' | 'card_login' | 'reserve_registration',
 ): Promise<{ ok: true } | TooManyStarts> {
-  const allowed = context.anonymousLimits.takeStart(context.clientAddress);
+  const allowed = await context.anonymousLimits.takeStart(context.clientAddress);
   if (allowed.ok) return allowed;
   await recordFoldedRefusal(context.db, {
     actorUserId: null,
