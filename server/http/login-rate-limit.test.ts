@@ -104,6 +104,8 @@ describe('password login rate limit across processes', () => {
     await control.flushAll();
   });
   afterEach(async () => {
+    // Up again for the next test, should a test have stopped it and failed before starting it.
+    await redisServer.startServer();
     for (const process of running.splice(0)) await process.stop();
     for (const link of links.splice(0)) await link.close();
   });
