@@ -3,8 +3,7 @@ import type { StepReport } from '../protocol/jobs';
 import { openTestDatabase } from '../test-support/test-database';
 import { openAgentSession } from './agents';
 import type { AppDatabase } from './connection';
-import { isUniqueViolation } from './engine';
-import { createJob, createStepStore, findJob, finishJob, listJobSteps } from './jobs';
+import { createJob, createStepStore, findJob, finishJob, listJobSteps, stepKey } from './jobs';
 import { agents } from './schema';
 
 let db: AppDatabase;
@@ -96,11 +95,27 @@ describe('the job step store', () => {
     expect(await findJob(db, jobId)).toMatchObject({ lastSequence: 2, progress: 30, state: 'failed' });
   });
 
-  it('refuses a batch that repeats a stored sequence and writes none of it', async () => {
+  it('keeps a repeated sequence as first stored and stores the rest of its batch', async () => {
+    const jobId = await unlockJob();
+    expect(await store.append([report(jobId, 1, { step: 'card_present' })], new Date(3000))).toEqual(
+      new Set([stepKey({ jobId, sequence: 1 })]),
+    );
+    const stored = await store.append(
+      [report(jobId, 1, { step: 'card_read' }), report(jobId, 2, { step: 'card_read' })],
+      new Date(5000),
+    );
+    expect(stored).toEqual(new Set([stepKey({ jobId, sequence: 2 })]));
+    expect((await listJobSteps(db, jobId)).map(({ sequence, step }) => ({ sequence, step }))).toEqual([
+      { sequence: 1, step: 'card_present' },
+      { sequence: 2, step: 'card_read' },
+    ]);
+    expect(await findJob(db, jobId)).toMatchObject({ lastSequence: 2, currentStep: 'card_read' });
+  });
+
+  it('changes nothing on the job for a batch that was all stored before', async () => {
     const jobId = await unlockJob();
     await store.append([report(jobId, 1)], new Date(3000));
-    const repeated = store.append([report(jobId, 2), report(jobId, 1)], new Date(5000));
-    await expect(repeated).rejects.toSatisfy(isUniqueViolation);
+    expect(await store.append([report(jobId, 1)], new Date(5000))).toEqual(new Set());
     expect((await findJob(db, jobId))?.updatedAt.getTime()).toBe(3000);
     expect(await listJobSteps(db, jobId)).toHaveLength(1);
   });

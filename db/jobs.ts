@@ -262,12 +262,17 @@ function foldStepReports(reports: readonly StepReport[]): Map<string, JobProgres
 /** SQLite allows 32,766 bound parameters a statement (PostgreSQL more): 500 rows of eight columns stay well below. */
 const stepRowsPerInsert = 500;
 
+/** A step is known by its job and sequence: the same report sent twice is one step. */
+export const stepKey = (step: { jobId: string; sequence: number }) => `${step.jobId}#${step.sequence}`;
+
 /**
  * Appends step reports in one transaction: the hot path of the job engine, which has already checked their
  * order. The steps go in with one insert per few hundred rows, and each job of the batch gets one update with
- * what its reports say together (latest step, highest sequence, last succeeded progress, last reader and
- * card seen). A job that has ended keeps its final progress. The card serial in a report is the agent's
- * word: it is kept as reported, never as the job's card.
+ * what its new reports say together (latest step, highest sequence, last succeeded progress, last reader and
+ * card seen). A report whose job and sequence are stored already is left as stored: a process that took a
+ * job over may be sent again what the previous one stored just before it died. A job that has ended keeps
+ * its final progress. The card serial in a report is the agent's word: it is kept as reported, never as the
+ * job's card. Resolves with the keys (`stepKey`) of the reports stored now.
  */
 export function createStepStore(db: AppDatabase) {
   /** `deadlines`: each job's new deadline, set with its update. */
@@ -275,8 +280,9 @@ export function createStepStore(db: AppDatabase) {
     reports: readonly StepReport[],
     at: Date,
     deadlines?: ReadonlyMap<string, Date>,
-  ): Promise<void> {
-    if (reports.length === 0) return;
+  ): Promise<Set<string>> {
+    const stored = new Set<string>();
+    if (reports.length === 0) return stored;
     const rows = reports.map((report) => ({
       jobId: report.jobId,
       sequence: report.sequence,
@@ -287,11 +293,16 @@ export function createStepStore(db: AppDatabase) {
       progress: report.progress,
       detail: { card: report.card ?? null, error: report.error ?? null },
     }));
-    const updates = foldStepReports(reports);
     await db.transaction(async (tx) => {
       for (let index = 0; index < rows.length; index += stepRowsPerInsert) {
-        await tx.insert(jobSteps).values(rows.slice(index, index + stepRowsPerInsert));
+        const inserted = await tx
+          .insert(jobSteps)
+          .values(rows.slice(index, index + stepRowsPerInsert))
+          .onConflictDoNothing()
+          .returning({ jobId: jobSteps.jobId, sequence: jobSteps.sequence });
+        for (const step of inserted) stored.add(stepKey(step));
       }
+      const updates = foldStepReports(reports.filter((report) => stored.has(stepKey(report))));
       // In id order, so two batches that touch the same jobs on PostgreSQL lock their rows in the same order.
       for (const [jobId, update] of [...updates].sort(([a], [b]) => a.localeCompare(b))) {
         await tx
@@ -315,6 +326,7 @@ export function createStepStore(db: AppDatabase) {
           .where(eq(jobs.id, jobId));
       }
     });
+    return stored;
   }
   return { append };
 }

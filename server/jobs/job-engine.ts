@@ -387,13 +387,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     }
     // Claimed before the write, so a report arriving meanwhile is judged against it.
     active.lastSequence = report.sequence;
+    let storedNow: boolean;
     try {
-      await this.#steps.write(report, this.#deadline(this.#stepTimeoutAfter(report)));
+      storedNow = await this.#steps.write(report, this.#deadline(this.#stepTimeoutAfter(report)));
     } catch (error) {
       if (active.lastSequence === report.sequence) active.lastSequence = report.sequence - 1;
       throw error;
     }
-    this.#stepStored(report.jobId, active, report);
+    this.#stepStored(report.jobId, active, report, storedNow);
     return { ok: true, lastSequence: report.sequence };
   }
 
@@ -637,7 +638,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs;
   }
 
-  #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
+  /** `storedNow` false: the process that drove the job before stored it and showed it to support. */
+  #stepStored(jobId: string, active: ActiveJob, report: StepReport, storedNow: boolean): void {
     this.#arm(jobId, active, this.#stepTimeoutAfter(report));
     const { view } = active;
     active.view = {
@@ -649,7 +651,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       reportedCardSerial: report.card?.cardSerial ?? view.reportedCardSerial ?? null,
       updatedAt: this.#now().getTime(),
     };
-    this.emit('job-step', stepViewOf(report));
+    if (storedNow) this.emit('job-step', stepViewOf(report));
     this.#publishSoon(active);
   }
 
