@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import compression from 'compression';
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
@@ -10,6 +9,7 @@ import { attachSocketCluster } from './cluster/socket-cluster';
 import { type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
 import { mountHealthRoutes } from './http/health-routes';
+import { loginRateLimit } from './http/login-rate-limit';
 import { pkiRoutes } from './http/pki-routes';
 import { boundedFormBodies, readableAddresses, sameOriginWrites } from './http/request-guards';
 import { requestLogger } from './http/request-log';
@@ -35,7 +35,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const tooManyLoginsMessage = 'För många inloggningsförsök. Vänta en minut och försök igen.';
+/** How long a closing process lets the requests under way finish before it closes their connections. */
+const drainRequestsMs = 5_000;
 
 /** Socket messages are small; anything larger is refused before a handler sees it. */
 const maxSocketMessageBytes = 64 * 1024;
@@ -68,6 +69,7 @@ export async function createServer(
     mail: mail.service,
     masterKey,
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    redis,
     agentLocalUrl: config.SITHS_AGENT_LOCAL_URL,
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
@@ -106,23 +108,7 @@ export async function createServer(
   );
   app.post(
     '/logga-in',
-    rateLimit({
-      windowMs: 60_000,
-      limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (req, res) => {
-        deps.logger.warn({ address: req.ip }, 'login rate limit reached');
-        // A Remix form submission fetches `?_data=`: answer as the action would, so the page shows it
-        // (X-Remix-Response tells the Remix client this is the action's answer, not a failed fetch).
-        if ('_data' in req.query)
-          res
-            .status(429)
-            .set('X-Remix-Response', 'yes')
-            .json({ errors: { form: 'login.error.tooMany' } });
-        else res.status(429).type('text/plain; charset=utf-8').send(tooManyLoginsMessage);
-      },
-    }),
+    loginRateLimit({ perMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE, logger: deps.logger, redis }),
   );
   app.use(pkiRoutes(services.pki));
   if (deps.withRemix !== false) {
@@ -169,25 +155,35 @@ export async function createServer(
       }),
     );
 
+  let closing: Promise<void> | undefined;
   return {
     httpServer,
     io,
     services,
     redis,
-    close: async () => {
-      draining = true;
-      const jobsStopped = services.jobs.stop();
-      const sweepStopped = orderExpiry.stop();
-      await Promise.all([
-        new Promise<void>((resolve) => {
-          void io.close(() => resolve());
-          httpServer.closeAllConnections();
-        }),
-        mail.stop(),
-      ]);
-      // The database may close after this: what the closed agent connections still write is written.
-      await Promise.all([jobsStopped, sweepStopped, agents.idle()]);
-      await redis?.close();
+    close: () => {
+      closing ??= shutDown();
+      return closing;
     },
   };
+
+  async function shutDown(): Promise<void> {
+    draining = true;
+    const jobsStopped = services.jobs.stop();
+    const sweepStopped = orderExpiry.stop();
+    await Promise.all([
+      new Promise<void>((resolve) => {
+        // Stops listening, so the balancer sends new connections to another process, and closes every
+        // socket's transport: agents and support pages reconnect through the balancer elsewhere, and an
+        // agent's jobs are taken over there. Requests under way get a moment to finish.
+        void io.close(() => resolve());
+        httpServer.closeIdleConnections();
+        setTimeout(() => httpServer.closeAllConnections(), drainRequestsMs).unref();
+      }),
+      mail.stop(),
+    ]);
+    // The database may close after this: what the closed agent connections still write is written.
+    await Promise.all([jobsStopped, sweepStopped, agents.idle()]);
+    await redis?.close();
+  }
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDatabase } from '../db/connection';
 import { AgentRegistry } from './agents/agent-registry';
-import { AnonymousLimits } from './auth/anonymous-limits';
+import { anonymousLimitsFor } from './auth/anonymous-limits';
 import { createSessionStore } from './auth/session-store';
 import { CardJobService } from './card-jobs/card-job-service';
+import type { RedisLink } from './cluster/redis-link';
 import { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
 import { AgentConnections } from './jobs/agent-connections';
 import { JobEngine, type JobTimeouts } from './jobs/job-engine';
@@ -26,6 +27,8 @@ export function createServerServices(options: {
   publicUrl?: string;
   /** The SITHS eID-app's loopback address on users' computers. */
   agentLocalUrl?: string;
+  /** The Redis the processes share: limits are counted there. */
+  redis?: RedisLink | undefined;
 }): ServerServices {
   const masterKey = options.masterKey ?? randomBytes(32);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
@@ -59,7 +62,7 @@ export function createServerServices(options: {
     agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',
     publicUrl,
     logger: options.logger,
-    anonymousLimits: new AnonymousLimits(),
+    anonymousLimits: anonymousLimitsFor(options.redis, options.logger),
     mobileSiths: mobileSithsService,
     loginLimits: loginLimitsService,
     databaseOutages: { isDatabaseUnreachable, noteDatabaseOutage },

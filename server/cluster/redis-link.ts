@@ -50,11 +50,20 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
         heartbeatTimeout: 3_000,
       }),
     async answers() {
+      // A timer of its own: node-redis's command timeout stops counting once the command is sent, and a
+      // Redis that accepts a connection but does not answer must not hang the balancer's check.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), pingTimeoutMs);
+      });
       try {
-        const pong = await client.withCommandOptions({ timeout: pingTimeoutMs }).ping();
-        return pong === 'PONG';
-      } catch {
-        return false;
+        const pong = client.ping().then(
+          (answer) => answer === 'PONG',
+          () => false,
+        );
+        return await Promise.race([pong, late]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

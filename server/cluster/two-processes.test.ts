@@ -1,0 +1,275 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { first } from '../../db/engine';
+import { jobSteps, jobs } from '../../db/schema';
+import type { SequenceAck } from '../../protocol/agent-events';
+import type { JobOffer, StepReport, SupportMessage } from '../../protocol/jobs';
+import type { ConnectedAgentView, JobAck, JobStepView, JobView } from '../../protocol/support-events';
+import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
+import { createTestDatabaseLocation, type TestDatabaseLocation } from '../../test-support/test-database';
+import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { TestSockets } from '../testing/test-sockets';
+
+const agentToken = 'cluster-test-agent-token-0001';
+const readerName = 'Virtual PCD 00 00';
+
+/**
+ * Two server processes of one installation (here two servers in one test process: each its own Socket.IO
+ * server, job engine and Redis link) on one database and one real Redis.
+ */
+let redis: RedisServer;
+let database: TestDatabaseLocation;
+let processA: TestServer;
+let processB: TestServer;
+const socketsA = new TestSockets(() => processA.url);
+const socketsB = new TestSockets(() => processB.url);
+
+const startProcess = (jobTimeouts = {}) =>
+  startTestServer({
+    databaseUrl: database.url,
+    env: { REDIS_URL: redis.url, LOGIN_RATE_LIMIT_PER_MINUTE: '4' },
+    jobTimeouts,
+  });
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+}, 30_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function startBoth(jobTimeouts = {}) {
+  database = await createTestDatabaseLocation();
+  processA = await startProcess(jobTimeouts);
+  processB = await startProcess(jobTimeouts);
+  await addAgent(processA.db, agentToken);
+}
+
+afterEach(async () => {
+  socketsA.closeAll();
+  socketsB.closeAll();
+  await processA?.stop();
+  await processB?.stop();
+  await database?.remove();
+});
+
+const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+/** An agent program connected to one process: accepts offers and records what it is sent. */
+async function agentOn(
+  process: TestServer,
+  sockets: TestSockets,
+  activeJobIds: string[] = [],
+): Promise<{
+  agentSessionId: string;
+  offers: JobOffer[];
+  cancels: string[];
+  messages: SupportMessage[];
+  report(jobId: string, sequence: number, step: string): Promise<SequenceAck>;
+  finish(jobId: string, sequence: number): Promise<SequenceAck>;
+  close(): void;
+}> {
+  const known = new Set(process.server.services.agentRegistry.list().map((view) => view.agentSessionId));
+  const socket = await sockets.open('/agent', { token: agentToken });
+  const offers: JobOffer[] = [];
+  const cancels: string[] = [];
+  const messages: SupportMessage[] = [];
+  socket.on('job:offer', (offer: JobOffer, reply: (answer: unknown) => void) => {
+    offers.push(offer);
+    reply({ accepted: true });
+  });
+  socket.on('job:cancel', ({ jobId }: { jobId: string }) => cancels.push(jobId));
+  socket.on('support:message', (message: SupportMessage) => messages.push(message));
+  await socket.emitWithAck('agent:hello', {
+    agentVersion: 'test',
+    readers: [{ name: readerName, cardPresent: true }],
+    activeJobIds,
+  });
+  const view = process.server.services.agentRegistry.list().find((one) => !known.has(one.agentSessionId));
+  const call = <T>(event: string, payload: unknown) =>
+    socket.timeout(5_000).emitWithAck(event, payload) as Promise<T>;
+  return {
+    agentSessionId: view!.agentSessionId,
+    offers,
+    cancels,
+    messages,
+    report: (jobId, sequence, step) =>
+      call('job:step', {
+        jobId,
+        sequence,
+        step,
+        status: 'succeeded',
+        at: Date.now(),
+        progress: 20,
+      } satisfies StepReport),
+    finish: (jobId, sequence) =>
+      call('job:finished', { jobId, sequence, state: 'succeeded', at: Date.now() }),
+    close: () => socket.close(),
+  };
+}
+
+async function supportOn(process: TestServer, sockets: TestSockets) {
+  const { cookieHeader } = await addStaffSession(process, 'support');
+  const socket = await sockets.open('/support', {}, cookieHeader);
+  const updates: JobView[] = [];
+  const steps: JobStepView[] = [];
+  const snapshots: ConnectedAgentView[][] = [];
+  socket.on('job:updated', (view: JobView) => updates.push(view));
+  socket.on('job:step', (step: JobStepView) => steps.push(step));
+  socket.on('agents:snapshot', (agents: ConnectedAgentView[]) => snapshots.push(agents));
+  const call = <T>(event: string, payload: unknown) =>
+    socket.timeout(8_000).emitWithAck(event, payload) as Promise<T>;
+  return { updates, steps, snapshots, call };
+}
+
+const jobRow = async (jobId: string) =>
+  first(await processB.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1))!;
+const storedSequences = async (jobId: string) =>
+  (
+    await processB.db
+      .select({ sequence: jobSteps.sequence })
+      .from(jobSteps)
+      .where(eq(jobSteps.jobId, jobId))
+      .orderBy(jobSteps.sequence)
+  ).map((row) => row.sequence);
+
+async function cardCheckFrom(support: Awaited<ReturnType<typeof supportOn>>, agentSessionId: string) {
+  const started = await support.call<JobAck>('support:start-card-check', { agentSessionId, readerName });
+  if (!('jobId' in started)) throw new Error(`job not started: ${JSON.stringify(started)}`);
+  return started.jobId;
+}
+
+describe('support on one process, the agent on another', () => {
+  beforeEach(() => startBoth());
+
+  it('lists the agent, starts a job on it, and sees every step live and in order', async () => {
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    await until(() => support.snapshots.length > 0);
+    expect(support.snapshots[0]!.map((view) => view.agentSessionId)).toEqual([agent.agentSessionId]);
+
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    expect(agent.offers.map((offer) => offer.jobId)).toEqual([jobId]);
+    await support.call('support:watch-job', { jobId });
+    const steps = ['reader_found', 'card_present', 'card_read', 'waiting_for_user', 'card_verified'];
+    for (const [index, step] of steps.entries())
+      expect(await agent.report(jobId, index + 1, step)).toEqual({ ok: true, lastSequence: index + 1 });
+    expect(await agent.finish(jobId, 6)).toEqual({ ok: true, lastSequence: 6 });
+
+    await until(() => support.updates.some((view) => view.jobId === jobId && view.state === 'succeeded'));
+    expect(support.steps.map((step) => [step.sequence, step.step])).toEqual(
+      steps.map((step, index) => [index + 1, step]),
+    );
+  });
+
+  it('sends support’s message to the agent, and cancels its job, through the process holding it', async () => {
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    expect(await agent.report(jobId, 1, 'reader_found')).toMatchObject({ ok: true });
+
+    expect(await support.call('support:send-message', { text: 'Hej från supporten', jobId })).toEqual({
+      ok: true,
+    });
+    await until(() => agent.messages.length === 1);
+    expect(agent.messages[0]).toMatchObject({ text: 'Hej från supporten', jobId });
+
+    expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: true, jobId });
+    await until(() => agent.cancels.includes(jobId));
+    expect(await jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
+    // Process A let go of the job: the agent's next report is refused as for any ended job.
+    expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await storedSequences(jobId)).toEqual([1]);
+  });
+
+  it('retries a failed job on the agent held by the other process', async () => {
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: true });
+    const retried = await support.call<JobAck>('support:retry-job', { jobId });
+    expect(retried).toMatchObject({ ok: true });
+    const retryId = (retried as { jobId: string }).jobId;
+    expect(agent.offers.map((offer) => offer.jobId)).toEqual([jobId, retryId]);
+    expect(await jobRow(retryId)).toMatchObject({
+      retryOfJobId: jobId,
+      agentSessionId: agent.agentSessionId,
+    });
+  });
+
+  it('refuses a message for an agent no process holds', async () => {
+    const support = await supportOn(processB, socketsB);
+    const answer = await support.call('support:send-message', {
+      text: 'Hallå?',
+      agentSessionId: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(answer).toMatchObject({ ok: false, code: 'not_found' });
+  });
+});
+
+describe('a job when the process driving it goes away', () => {
+  it('moves with its agent to the other process: no step lost, none stored twice', async () => {
+    await startBoth();
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    await support.call('support:watch-job', { jobId });
+    expect(await agent.report(jobId, 1, 'reader_found')).toMatchObject({ ok: true });
+    expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: true });
+
+    // Process A shuts down; the agent reconnects to B and names the job it still runs.
+    await processA.stop();
+    const back = await agentOn(processB, socketsB, [jobId]);
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', agentSessionId: back.agentSessionId });
+    // The agent did not see the ack of step 2 and sends it again: stored once, acknowledged.
+    expect(await back.report(jobId, 2, 'card_present')).toEqual({ ok: true, lastSequence: 2 });
+    expect(await back.report(jobId, 4, 'waiting_for_user')).toMatchObject({ ok: false, code: 'conflict' });
+    expect(await back.report(jobId, 3, 'card_read')).toEqual({ ok: true, lastSequence: 3 });
+    expect(await back.finish(jobId, 4)).toEqual({ ok: true, lastSequence: 4 });
+
+    expect(await jobRow(jobId)).toMatchObject({ state: 'succeeded', lastSequence: 4 });
+    expect(await storedSequences(jobId)).toEqual([1, 2, 3]);
+    await until(() => support.steps.length === 3);
+    expect(support.steps.map((step) => step.sequence)).toEqual([1, 2, 3]);
+  });
+
+  it('fails at its deadline on the other process when its agent does not come back', async () => {
+    await startBoth({ reconnectGraceMs: 300 });
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    expect(await agent.report(jobId, 1, 'reader_found')).toMatchObject({ ok: true });
+
+    await processA.stop();
+    expect(await jobRow(jobId)).toMatchObject({ state: 'running', agentSessionId: null });
+    // Process A's timer is gone with it: B's sweep ends the job once it is overdue.
+    await until(async () => (await jobRow(jobId)).state === 'failed', 10_000);
+    expect(await jobRow(jobId)).toMatchObject({ errorCode: 'agent_disconnected', deadlineAt: null });
+    await until(() => support.updates.some((view) => view.jobId === jobId && view.state === 'failed'));
+  }, 20_000);
+});
+
+describe('the password login limit with two processes', () => {
+  beforeEach(() => startBoth());
+
+  it('is one count for both: tries on A and B together reach it', async () => {
+    const tryLogin = (process: TestServer) =>
+      fetch(`${process.url}/logga-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Origin: process.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=nobody&password=wrong',
+      });
+    const statuses = [];
+    for (const process of [processA, processB, processA, processB, processA, processB])
+      statuses.push((await tryLogin(process)).status);
+    expect(statuses.slice(0, 4)).not.toContain(429);
+    expect(statuses.slice(4)).toEqual([429, 429]);
+  });
+});
