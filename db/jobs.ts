@@ -4,7 +4,16 @@ import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol
 import type { AppDatabase } from './connection';
 import { first } from './engine';
 import { newId } from './ids';
-import { agents, type IssuedCardCertificates, jobSteps, jobs, persons, personUnits, units } from './schema';
+import {
+  agents,
+  type IssuedCardCertificates,
+  type JobExchangeProgress,
+  jobSteps,
+  jobs,
+  persons,
+  personUnits,
+  units,
+} from './schema';
 
 export interface NewJob {
   kind: JobKind;
@@ -91,6 +100,18 @@ export async function storeIssuedCertificates(
   certificates: IssuedCardCertificates,
 ): Promise<void> {
   await db.update(jobs).set({ issuedCertificates: certificates }).where(eq(jobs.id, jobId));
+}
+
+/** Adds to what the job's card has proved in its exchanges (read with the job's row by whichever process). */
+export async function recordExchangeProgress(
+  db: AppDatabase,
+  job: JobRow,
+  progress: JobExchangeProgress,
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ exchangeProgress: { ...job.exchangeProgress, ...progress } })
+    .where(eq(jobs.id, job.id));
 }
 
 /**

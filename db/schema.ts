@@ -389,6 +389,8 @@ export const jobs = sqliteTable(
     challenge: text('challenge'),
     /** Certificates issued during an activation, registered only when the card has them all (JSON). */
     issuedCertificates: text('issued_certificates', { mode: 'json' }).$type<IssuedCardCertificates>(),
+    /** What the card has proved in this job's exchanges so far, so any process can answer its next request. */
+    exchangeProgress: text('exchange_progress', { mode: 'json' }).$type<JobExchangeProgress>(),
     currentStep: text('current_step'),
     progress: integer('progress').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(0),
@@ -440,6 +442,14 @@ export const jobSteps = sqliteTable(
     check('job_steps_outcome', sql`${table.outcome} in ('started', 'succeeded', 'failed')`),
   ],
 );
+
+/** A job's exchanges so far: kept in its row, not in the memory of the process that answered them. */
+export interface JobExchangeProgress {
+  /** The reserve card proved itself with its transport key for this activation. */
+  activationProven?: boolean;
+  /** The reserve card (its id) that registered in this registration login. */
+  registeredCardId?: string;
+}
 
 /** The certificates an activation has issued and not yet registered: DER, base64. */
 export interface IssuedCardCertificates {

@@ -389,6 +389,8 @@ export const jobs = pgTable(
     eidOrderId: text('eid_order_id').references(() => orders.id),
     challenge: text('challenge'),
     issuedCertificates: text('issued_certificates'),
+    /** What the card has proved in this job's exchanges so far, so any process can answer its next request. */
+    exchangeProgress: text('exchange_progress'),
     currentStep: text('current_step'),
     progress: integer('progress').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(0),

@@ -7,10 +7,9 @@ import {
   isActivationRecorded,
 } from '../../db/card-lifecycle';
 import { findCardForCertificates } from '../../db/eids';
-import { type JobRow, storeIssuedCertificates } from '../../db/jobs';
+import { type JobRow, recordExchangeProgress, storeIssuedCertificates } from '../../db/jobs';
 import { findPersonById } from '../../db/persons';
 import { type CardExchange, type CardExchangeAnswer, cardKeyRoles } from '../../protocol/card-exchange';
-import type { CardCertificates } from '../pki/types';
 import { deriveCardSecrets } from '../secrets/card-secrets';
 import { refusals } from './refusals';
 import { type CardJobContext, type CardJobKind, provenCertificate, refuse } from './shared';
@@ -20,10 +19,6 @@ import { type CardJobContext, type CardJobKind, provenCertificate, refuse } from
  * then its new keys get certificates, and the read-back of those certificates records the activation.
  */
 export function activationJob(ctx: CardJobContext): CardJobKind {
-  /** Activation jobs whose card has proven itself with its transport key, and what was issued for them. */
-  const provenActivations = new Set<string>();
-  const issuedCertificates = new Map<string, CardCertificates>();
-
   async function proveForActivation(
     job: JobRow,
     request: Extract<CardExchange, { type: 'prove_card' }>,
@@ -39,7 +34,8 @@ export function activationJob(ctx: CardJobContext): CardJobKind {
     if (!card || activationRefusal(card, activation) || activation?.id !== job.eidOrderId) {
       return refuse('no_eid_order', refusals.noOrder);
     }
-    provenActivations.add(job.id);
+    // In the job's row: the process that answers the next request may be another one.
+    await recordExchangeProgress(db, job, { activationProven: true });
     const { managementKey } = deriveCardSecrets(ctx.deps.masterKey, job.cardSerial);
     return { ok: true as const, managementKey: { algorithm: 'AES128' as const, key: managementKey } };
   }
@@ -49,7 +45,7 @@ export function activationJob(ctx: CardJobContext): CardJobKind {
     request: Extract<CardExchange, { type: 'request_certificates' }>,
   ): Promise<CardExchangeAnswer> {
     const { db } = ctx.deps;
-    if (!provenActivations.has(job.id) || !job.cardSerial)
+    if (!job.exchangeProgress?.activationProven || !job.cardSerial)
       return refuse('agent_protocol_error', refusals.notProven);
     const card = await findCardForCertificates(db, job.cardSerial);
     const activation = card ? await findActivationOrder(db, card.id) : undefined;
@@ -72,7 +68,6 @@ export function activationJob(ctx: CardJobContext): CardJobKind {
       keys,
       validTo: card.validTo,
     });
-    issuedCertificates.set(job.id, issued);
     const der = {
       authentication: issued.authentication.der.toString('base64'),
       signature: issued.signature.der.toString('base64'),
@@ -87,14 +82,14 @@ export function activationJob(ctx: CardJobContext): CardJobKind {
     request: Extract<CardExchange, { type: 'confirm_certificates' }>,
   ): Promise<CardExchangeAnswer> {
     const { db } = ctx.deps;
-    const issued = issuedCertificates.get(job.id);
-    if (!issued || !job.cardSerial || !job.eidOrderId)
+    if (!job.issuedCertificates || !job.cardSerial || !job.eidOrderId)
       return refuse('agent_protocol_error', refusals.notProven);
-    const matches = cardKeyRoles.every((role) => issued[role].fingerprint === request.fingerprints[role]);
-    if (!matches) return refuse('certificate_rejected', refusals.readBackMismatch);
     const card = await findCardForCertificates(db, job.cardSerial);
     const activation = card ? await findActivationOrder(db, card.id) : undefined;
     if (!card || !activation) return refuse('no_eid_order', refusals.noOrder);
+    const issued = ctx.deps.pki.issuedCardCertificatesOf(job.issuedCertificates, activation.trustLevel);
+    const matches = cardKeyRoles.every((role) => issued[role].fingerprint === request.fingerprints[role]);
+    if (!matches) return refuse('certificate_rejected', refusals.readBackMismatch);
     const holder = await findPersonById(db, activation.personId);
     const done = await completeReserveActivation(db, {
       cardId: card.id,
@@ -130,10 +125,6 @@ export function activationJob(ctx: CardJobContext): CardJobKind {
         default:
           return refuse('agent_protocol_error', refusals.wrongRequest);
       }
-    },
-    forget: (jobId) => {
-      provenActivations.delete(jobId);
-      issuedCertificates.delete(jobId);
     },
     isSettled: async (job) =>
       job.eidOrderId !== null &&

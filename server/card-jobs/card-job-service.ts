@@ -84,13 +84,8 @@ export class CardJobService implements CardJobHooks {
     return (await this.#kindOf(job).isSettled?.(job)) ?? false;
   }
 
-  released(jobId: string): void {
-    for (const kind of [this.#unlock, this.#activation, this.#login, this.#cardCheck]) kind.forget?.(jobId);
-  }
-
   async jobEnded(job: JobRow): Promise<void> {
     const kind = this.#kindOf(job);
-    kind.forget?.(job.id);
     const now = this.#context.now();
     // The agent's word alone changes no card: only a serial the server assigned or the card proved.
     const cardSerial = trustedCardSerial(job);

@@ -1,7 +1,7 @@
 import { completeAuthOrder, findAuthOrder, isAuthOrderOpen } from '../../db/auth-orders';
 import { activationRefusal, findActivationOrder } from '../../db/card-lifecycle';
 import { findCardForCertificates } from '../../db/eids';
-import type { JobRow } from '../../db/jobs';
+import { type JobRow, recordExchangeProgress } from '../../db/jobs';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
 import { proveBlockedCard } from './card-check-job';
 import { refusals } from './refusals';
@@ -12,9 +12,6 @@ import { type CardJobContext, type CardJobKind, provenCertificate, refuse } from
  * key before it signs in for its activation.
  */
 export function loginJob(ctx: CardJobContext): CardJobKind {
-  /** Registration jobs whose reserve card has registered: the card's id. */
-  const registered = new Map<string, string>();
-
   async function signIn(
     job: JobRow,
     request: Extract<CardExchange, { type: 'sign_in' }>,
@@ -27,7 +24,7 @@ export function loginJob(ctx: CardJobContext): CardJobKind {
     const card = proven.cardSerial ? await findCardForCertificates(db, proven.cardSerial) : undefined;
     if (!card) return refuse('certificate_rejected', refusals.certificate);
     if (order.purpose === 'reserve_registration') {
-      if (registered.get(job.id) !== card.id || proven.purpose !== 'transport') {
+      if (job.exchangeProgress?.registeredCardId !== card.id || proven.purpose !== 'transport') {
         return refuse('certificate_rejected', refusals.notRegistered);
       }
       const activation = await findActivationOrder(db, card.id);
@@ -65,7 +62,7 @@ export function loginJob(ctx: CardJobContext): CardJobKind {
     if (refusal === 'not_in_portal' || refusal === 'no_order')
       return refuse('no_eid_order', refusals.noOrder);
     if (refusal) return refuse('certificate_rejected', refusals.alreadyActive);
-    registered.set(job.id, card.id);
+    await recordExchangeProgress(db, job, { registeredCardId: card.id });
     return { ok: true };
   }
 
@@ -82,9 +79,6 @@ export function loginJob(ctx: CardJobContext): CardJobKind {
         default:
           return refuse('agent_protocol_error', refusals.wrongRequest);
       }
-    },
-    forget: (jobId) => {
-      registered.delete(jobId);
     },
   };
 }

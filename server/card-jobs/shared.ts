@@ -40,8 +40,6 @@ export interface CardJobContext {
 export interface CardJobKind {
   /** Only requests the kind accepts reach it (the service checks the request against the job's kind). */
   exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
-  /** Drops what the module keeps in memory for the job; the first thing done when a job ends. */
-  forget?(jobId: string): void;
   /** The kind's own effects of a job's end, after a blocked PIN locked the card, before the order settles. */
   ended?(job: JobRow, now: Date): Promise<void>;
   isSettled?(job: JobRow): Promise<boolean>;

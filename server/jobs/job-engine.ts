@@ -76,8 +76,6 @@ export interface CardJobHooks {
    * cancel after that point cannot make it fail.
    */
   isSettled(job: JobRow): Promise<boolean>;
-  /** This process no longer drives the job (it ended, or another process took it): forget what it kept. */
-  released(jobId: string): void;
 }
 
 export type JobCommandResult =
@@ -693,7 +691,6 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.#active.delete(jobId);
     clearTimeout(active.timer);
     clearTimeout(active.listUpdate);
-    this.#hooks?.released(jobId);
   }
 
   #cancelOnAgent(agentSessionId: string | null, jobId: string): void {

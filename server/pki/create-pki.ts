@@ -101,16 +101,7 @@ export function createPki(options: PkiOptions): Pki {
       signingAlgorithm,
       extensions: await profileExtensions({ ...input, authorityKeyId: ca.keyId, subjectPublicKey }),
     });
-    const der = Buffer.from(certificate.rawData);
-    return {
-      der,
-      pem: `${certificate.toString('pem')}\n`,
-      serialNumber: normaliseCertificateSerial(certificate.serialNumber),
-      issuingCa: input.issuingCa,
-      validFrom: certificate.notBefore,
-      validTo: certificate.notAfter,
-      fingerprint: createHash('sha256').update(der).digest('hex'),
-    };
+    return describeIssued(certificate, input.issuingCa);
   }
 
   const publicBaseUrl = options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {};
@@ -144,6 +135,16 @@ export function createPki(options: PkiOptions): Pki {
           profile: 'card_authentication',
           publicKey: keys.cardAuthentication,
         }),
+      };
+    },
+
+    issuedCardCertificatesOf(issued, trustLevel) {
+      const of = (base64: string) =>
+        describeIssued(new x509.X509Certificate(Buffer.from(base64, 'base64')), cardIssuingCa(trustLevel));
+      return {
+        authentication: of(issued.authentication),
+        signature: of(issued.signature),
+        cardAuthentication: of(issued.cardAuthentication),
       };
     },
 
@@ -214,5 +215,19 @@ export function createPki(options: PkiOptions): Pki {
       });
       return Buffer.from(crl.rawData);
     },
+  };
+}
+
+/** What the server keeps of a certificate it issued, from the certificate itself. */
+function describeIssued(certificate: x509.X509Certificate, issuingCa: IssuingCaId): IssuedCertificate {
+  const der = Buffer.from(certificate.rawData);
+  return {
+    der,
+    pem: `${certificate.toString('pem')}\n`,
+    serialNumber: normaliseCertificateSerial(certificate.serialNumber),
+    issuingCa,
+    validFrom: certificate.notBefore,
+    validTo: certificate.notAfter,
+    fingerprint: createHash('sha256').update(der).digest('hex'),
   };
 }

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { IssuedCardCertificates } from '../../db/schema';
 
 /** The CAs of the test hierarchy, modelled on SITHS; the id is what `eids.issuing_ca` holds. */
 export const certificateAuthorityIds = [
@@ -93,6 +94,8 @@ export interface Pki {
     /** The card's own end of validity: the eIDs on it end no later (nor later than five years, nor the CA). */
     validTo: Date;
   }): Promise<CardCertificates>;
+  /** Card certificates issued earlier (kept as base64 DER with their job), as issueCardCertificates gave them. */
+  issuedCardCertificatesOf(issued: IssuedCardCertificates, trustLevel: 2 | 3): CardCertificates;
   /** When the eIDs issued now on a card valid until `validTo` would end: what a page may promise. */
   cardEidValidTo(input: { validTo: Date; trustLevel: 2 | 3 }): Promise<Date>;
   issueTransportCertificate(input: {

@@ -1,13 +1,14 @@
-import { generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { activationView } from '~/mina-sidor/activation.server';
 import { createRouteHarness } from '~/testing/route-harness';
+import { openAgentSession, registerAgent } from '../../db/agents';
 import { findActivationOrder } from '../../db/card-lifecycle';
 import { demoCards } from '../../db/demo-fixtures';
 import { findCardForCertificates, registerTransportEid } from '../../db/eids';
 import { first } from '../../db/engine';
-import type { JobRow } from '../../db/jobs';
+import { createJob, findJob } from '../../db/jobs';
 import { cards, eids } from '../../db/schema';
 import { ensureUserForPerson } from '../../db/users';
 import { signedChallenge } from '../../protocol/card-exchange';
@@ -39,16 +40,30 @@ describe('eIDs never outlive their card', () => {
     });
     await registerTransportEid(db, { cardId: card.id, certificate: transport });
 
-    const job = {
-      id: randomUUID(),
-      kind: 'activate',
-      challenge: 'challenge-of-the-server',
-      cardSerial: card.serial,
-      eidOrderId: order.id,
-      authOrderId: null,
-      createdByUserId: null,
-      personId: order.personId,
-    } as unknown as JobRow;
+    // A job row as the engine keeps it: each exchange reads it again, with what earlier ones recorded.
+    const agentId = await registerAgent(db, {
+      name: 'Testdator',
+      deviceToken: 'eid-validity-cap-token-0001',
+    });
+    const agentSessionId = await openAgentSession(db, { agentId, remoteAddress: null, at: new Date() });
+    const jobId = await createJob(
+      db,
+      {
+        kind: 'activate',
+        agentId,
+        agentSessionId,
+        readerName: null,
+        challenge: 'challenge-of-the-server',
+        cardSerial: card.serial,
+        eidOrderId: order.id,
+        authOrderId: null,
+        createdByUserId: null,
+        createdBySessionId: null,
+        personId: order.personId,
+      },
+      new Date(),
+    );
+    const job = (await findJob(db, jobId))!;
     const proved = await context.cardJobs.exchange(job, {
       type: 'prove_card',
       jobId: job.id,
@@ -60,7 +75,7 @@ describe('eIDs never outlive their card', () => {
       ).toString('base64'),
     });
     expect(proved).toMatchObject({ ok: true });
-    const issued = await context.cardJobs.exchange(job, {
+    const issued = await context.cardJobs.exchange((await findJob(db, jobId))!, {
       type: 'request_certificates',
       jobId: job.id,
       keys: { authentication: spkiBase64(), signature: spkiBase64(), cardAuthentication: spkiBase64() },

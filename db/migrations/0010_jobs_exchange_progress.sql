@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `exchange_progress` text;
