@@ -385,14 +385,13 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     }
     // Claimed before the write, so a report arriving meanwhile is judged against it.
     active.lastSequence = report.sequence;
-    let storedNow: boolean;
     try {
-      storedNow = await this.#steps.write(report, this.#deadline(this.#stepTimeoutAfter(report)));
+      await this.#steps.write(report, this.#deadline(this.#stepTimeoutAfter(report)));
     } catch (error) {
       if (active.lastSequence === report.sequence) active.lastSequence = report.sequence - 1;
       throw error;
     }
-    this.#stepStored(report.jobId, active, report, storedNow);
+    this.#stepStored(report.jobId, active, report);
     return { ok: true, lastSequence: report.sequence };
   }
 
@@ -636,8 +635,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return waitsForUser ? this.timeouts.userPromptMs : this.timeouts.stepMs;
   }
 
-  /** `storedNow` false: the process that drove the job before stored it and showed it to support. */
-  #stepStored(jobId: string, active: ActiveJob, report: StepReport, storedNow: boolean): void {
+  /**
+   * Shown to support even when the process that drove the job before stored it just before it died (it may
+   * not have shown it): a live view may see a step twice and keeps it once, by its sequence.
+   */
+  #stepStored(jobId: string, active: ActiveJob, report: StepReport): void {
     this.#arm(jobId, active, this.#stepTimeoutAfter(report));
     const { view } = active;
     active.view = {
@@ -649,7 +651,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       reportedCardSerial: report.card?.cardSerial ?? view.reportedCardSerial ?? null,
       updatedAt: this.#now().getTime(),
     };
-    if (storedNow) this.emit('job-step', stepViewOf(report));
+    this.emit('job-step', stepViewOf(report));
     this.#publishSoon(active);
   }
 

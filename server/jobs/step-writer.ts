@@ -1,12 +1,11 @@
-import { type createStepStore, stepKey } from '../../db/jobs';
+import type { createStepStore } from '../../db/jobs';
 import type { StepReport } from '../../protocol/jobs';
 
 interface PendingStep {
   report: StepReport;
   /** The job's deadline once this step is stored. */
   deadlineAt: Date;
-  /** True when stored now, false when it had been stored before (sent again after a takeover). */
-  resolve: (storedNow: boolean) => void;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
@@ -26,7 +25,7 @@ export class StepWriter {
     private readonly now: () => Date,
   ) {}
 
-  write(report: StepReport, deadlineAt: Date): Promise<boolean> {
+  write(report: StepReport, deadlineAt: Date): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ report, deadlineAt, resolve, reject });
       if (!this.#scheduled) {
@@ -47,11 +46,10 @@ export class StepWriter {
 
   async #commit(batch: PendingStep[]): Promise<void> {
     if (batch.length === 0) return;
-    let stored: Set<string>;
     try {
       // Later steps of a job come later in the batch: their deadline is the one that stands.
       const deadlines = new Map(batch.map((pending) => [pending.report.jobId, pending.deadlineAt]));
-      stored = await this.store.append(
+      await this.store.append(
         batch.map((pending) => pending.report),
         this.now(),
         deadlines,
@@ -60,6 +58,6 @@ export class StepWriter {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    for (const pending of batch) pending.resolve(stored.has(stepKey(pending.report)));
+    for (const pending of batch) pending.resolve();
   }
 }
