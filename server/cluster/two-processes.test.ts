@@ -239,6 +239,34 @@ describe('a job when the process driving it goes away', () => {
     expect(support.steps.map((step) => step.sequence)).toEqual([1, 2, 3]);
   });
 
+  it('takes the job over before a report sent right behind the hello is judged', async () => {
+    await startBoth();
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    expect(await agent.report(jobId, 1, 'reader_found')).toMatchObject({ ok: true });
+    await processA.stop();
+
+    // As the agent's outbox does on reconnecting: hello and the waiting report together, no wait between.
+    const socket = await socketsB.open('/agent', { token: agentToken });
+    const hello = socket.timeout(5_000).emitWithAck('agent:hello', {
+      agentVersion: 'test',
+      readers: [],
+      activeJobIds: [jobId],
+    });
+    const step = socket.timeout(5_000).emitWithAck('job:step', {
+      jobId,
+      sequence: 2,
+      step: 'card_present',
+      status: 'succeeded',
+      at: Date.now(),
+      progress: 40,
+    } satisfies StepReport);
+    expect(await hello).toEqual({ ok: true });
+    expect(await step).toEqual({ ok: true, lastSequence: 2 });
+    expect(await storedSequences(jobId)).toEqual([1, 2]);
+  });
+
   it('fails at its deadline on the other process when its agent does not come back', async () => {
     await startBoth({ reconnectGraceMs: 300 });
     const agent = await agentOn(processA, socketsA);

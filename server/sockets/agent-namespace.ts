@@ -183,25 +183,31 @@ export function attachAgentNamespace(
       return opened;
     };
     const socketLog = logger.child({ socketId: socket.id });
+    // Reports wait for the hello before them: it may take their job over from another process first.
+    let helloHandled: Promise<unknown> = Promise.resolve();
+    const resumed = async (): Promise<AgentConnection> => {
+      await helloHandled;
+      return connection();
+    };
 
     socket.on(
       'job:step',
       validatedHandler('job:step', stepReportSchema, socketLog, async (report) => {
-        const { agent, agentSessionId } = await connection();
+        const { agent, agentSessionId } = await resumed();
         return deps.jobs.handleStep(agent.id, agentSessionId, report);
       }),
     );
     socket.on(
       'job:finished',
       validatedHandler('job:finished', jobOutcomeSchema, socketLog, async (outcome) => {
-        const { agent, agentSessionId } = await connection();
+        const { agent, agentSessionId } = await resumed();
         return deps.jobs.handleOutcome(agent.id, agentSessionId, outcome);
       }),
     );
     socket.on(
       'job:exchange',
       validatedHandler('job:exchange', cardExchangeSchema, socketLog, async (request) => {
-        const { agent, agentSessionId } = await connection();
+        const { agent, agentSessionId } = await resumed();
         return deps.jobs.handleExchange(agent.id, agentSessionId, request);
       }),
     );
@@ -214,15 +220,19 @@ export function attachAgentNamespace(
     );
     socket.on(
       'agent:hello',
-      validatedHandler('agent:hello', agentHelloSchema, socketLog, async (hello) => {
-        const { agent, agentSessionId } = await connection();
-        await recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
-        await deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
-        deps.registry.hello(agentSessionId, {
-          agentVersion: hello.agentVersion,
-          hostname: hello.hostname ?? null,
-          readers: hello.readers,
-        });
+      validatedHandler('agent:hello', agentHelloSchema, socketLog, (hello) => {
+        const handling = (async () => {
+          const { agent, agentSessionId } = await connection();
+          await recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
+          await deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
+          deps.registry.hello(agentSessionId, {
+            agentVersion: hello.agentVersion,
+            hostname: hello.hostname ?? null,
+            readers: hello.readers,
+          });
+        })();
+        helloHandled = handling.catch(() => undefined);
+        return handling;
       }),
     );
     socket.on(
