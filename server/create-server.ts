@@ -86,7 +86,9 @@ export async function createServer(
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY);
+  // One proxy (the balancer) in front: the client address is the one it appended to X-Forwarded-For, not
+  // whatever the client itself put before it.
+  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
   app.use(
     assignCspNonce,
     securityHeaders({ development, agentLocalOrigin: new URL(config.SITHS_AGENT_LOCAL_URL).origin }),

@@ -86,7 +86,7 @@ function remixRequest(req: Request, res: Response): globalThis.Request {
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  const origin = requestOrigin(req, req.app.get('trust proxy') === true) ?? 'http://localhost';
+  const origin = requestOrigin(req, Boolean(req.app.get('trust proxy'))) ?? 'http://localhost';
   const withBody = req.method !== 'GET' && req.method !== 'HEAD';
   return new globalThis.Request(`${origin}${req.originalUrl}`, {
     method: req.method,

@@ -38,9 +38,25 @@ function decodesToControlCharacter(url: string): boolean {
 /** Refuses a write that a browser sent from any page but ours (see fromOwnOrigin), before any route runs. */
 export function sameOriginWrites(options: OwnOriginRule & { db: AppDatabase }): RequestHandler {
   return (req, res, next) => {
-    if (safeMethods.has(req.method) || fromOwnOrigin(req, options)) return next();
+    if (safeMethods.has(req.method) || (fromOwnOrigin(req, options) && originNamesHost(req))) return next();
     refuseRequest(req, res, options.db, 'cross_origin').catch(next);
   };
+}
+
+/**
+ * Remix refuses a form whose Origin names another host than the request (X-Forwarded-Host, else Host) with
+ * a 500; refused here first. Our public origin posted to a process by another name (a proxy that rewrites
+ * Host without setting X-Forwarded-Host) is such a form.
+ */
+function originNamesHost(req: Request): boolean {
+  const origin = req.get('Origin');
+  if (origin === undefined || origin === 'null') return true;
+  const host = req.get('X-Forwarded-Host')?.split(',')[0]?.trim() || req.get('Host');
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -138,7 +138,9 @@ describe('our own origin behind a proxy', () => {
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
           body: new URLSearchParams({ locale: 'sv', returnTo: '/' }),
         });
-      expect((await post(behindProxy, { Origin: 'https://siths.example' })).status).toBe(302);
+      // The balancer says which host was asked for (without the scheme: PUBLIC_URL says https).
+      const publicHost = { 'X-Forwarded-Host': 'siths.example' };
+      expect((await post(behindProxy, { Origin: 'https://siths.example', ...publicHost })).status).toBe(302);
       const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'portal.example' };
       expect((await post(behindProxy, { Origin: 'https://portal.example', ...forwarded })).status).toBe(302);
       expect((await post(untrusted, { Origin: 'https://portal.example', ...forwarded })).status).toBe(403);
