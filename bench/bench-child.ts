@@ -14,6 +14,8 @@ export interface Measurement {
   heapUsedBytes: number;
   /** User + system CPU time since the process started. */
   cpuMicros: number;
+  /** Agents connected to this process's /agent namespace (the Socket.IO server only). */
+  agentConnections: number | null;
 }
 
 export interface Ready {
@@ -23,6 +25,14 @@ export interface Ready {
   cookieHeader?: string;
   /** Agent `i` authenticates with `${agentTokenPrefix}${i}` (the Socket.IO server only). */
   agentTokenPrefix?: string;
+  /** What a load process holds once it has connected its share (bench/idle-load.ts only). */
+  held?: HeldConnections;
+}
+
+export interface HeldConnections {
+  reached: number;
+  /** The first refusal or timeout, after which the load process connected no more. */
+  stoppedBecause: string | null;
 }
 
 type ChildReply = Ready | Measurement;
@@ -67,10 +77,21 @@ export class MeasuredProcess {
     readonly ready: Ready,
   ) {}
 
-  static async start(script: string, env: Record<string, string> = {}): Promise<MeasuredProcess> {
+  static async start(
+    script: string,
+    env: Record<string, string> = {},
+    readyTimeoutMs = 120_000,
+  ): Promise<MeasuredProcess> {
     const child = spawnMeasured(script, env);
-    const ready = await nextReply(child, 'ready', 120_000);
+    const ready = await nextReply(child, 'ready', readyTimeoutMs).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
     return new MeasuredProcess(child, ready);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** Collecting garbage first gives the memory that stays; without, the process is not disturbed. */
@@ -120,11 +141,17 @@ function nextReply<Type extends ChildReply['type']>(
 }
 
 /** The child's side: answers measurement requests and stops cleanly when asked. */
-export function answerParent(ready: Ready, stop: () => Promise<void>): void {
+export function answerParent(
+  ready: Ready,
+  stop: () => Promise<void>,
+  counts: { agentConnections?: () => number } = {},
+): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('run this from a benchmark: it needs an IPC channel to its parent');
   process.on('message', (request: ParentRequest) => {
-    if (request.type === 'measure') send(measureSelf(request.collectGarbage));
+    if (request.type === 'measure') {
+      send({ ...measureSelf(request.collectGarbage), agentConnections: counts.agentConnections?.() ?? null });
+    }
     if (request.type === 'stop') void stop().finally(() => process.exit(0));
   });
   // The parent died: nobody will ask us to stop.
@@ -132,7 +159,7 @@ export function answerParent(ready: Ready, stop: () => Promise<void>): void {
   send(ready);
 }
 
-function measureSelf(collectGarbage: boolean): Measurement {
+function measureSelf(collectGarbage: boolean): Omit<Measurement, 'agentConnections'> {
   if (collectGarbage) {
     // Two passes: the first frees objects whose finalisers the second can then reclaim.
     globalThis.gc?.();
