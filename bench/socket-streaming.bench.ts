@@ -1,20 +1,48 @@
 /**
- * Step streaming agent -> server -> support (issue 4). The real server runs alone in a child process
- * on a SQLite file; this process runs N simulated agents (the real agent's server link and report
- * outbox) that each stream card-check steps, and one support client watching every job. Reports step
- * latency p50/p95/p99, steps/s delivered, server RSS per connected agent, the most idle agents one
- * server holds, and the same traffic through a plain `ws` relay as the floor. Figures, never pass/fail.
+ * Step streaming agent -> server -> support (issues 4 and 13). This process runs simulated agents (the real
+ * agent's server link and report outbox) that each stream card-check steps, and one support client
+ * watching every job, against, in one run:
+ *   - one server process on a SQLite file, as a single installation runs;
+ *   - 1, 2 (and 3) server processes sharing PostgreSQL and Redis behind HAProxy, as a region runs with
+ *     several machines: agents and support reach them through the balancer, so support on one process is
+ *     shown the steps of agents on another;
+ *   - a plain `ws` relay with the same traffic, the floor.
+ * Reports step latency p50/p95/p99, steps/s delivered, server CPU ms per step and RSS per agent (summed
+ * over the processes), and idle agents held per process. Figures, never pass/fail; also written to
+ * bench/results/socket-streaming.json.
  *
  *   npx tsx bench/socket-streaming.bench.ts
  *   BENCH_QUICK=1 ...           a smoke run: 20 and 100 agents, 3 s, 500 idle
- *   BENCH_AGENTS=100,1000       streaming agent counts      BENCH_SECONDS=10   streaming time
- *   BENCH_RATE=2                steps per second per agent  BENCH_IDLE_AGENTS=10000
+ *   BENCH_AGENTS=1000,5000      streaming agent counts      BENCH_SECONDS=10   streaming time
+ *   BENCH_RATE=2                steps per second per agent
+ *   BENCH_PROCESSES=1,2         server processes behind the balancer (3 on a machine with more cores)
+ *   BENCH_IDLE_AGENTS=20000     idle agents for two processes; N processes get N/2 of it
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { MeasuredProcess, type Measurement, repositoryRoot } from './bench-child';
+import { MeasuredProcess, repositoryRoot } from './bench-child';
+import { haproxyConnectionsFor, openFilesLimit } from './process-limits';
+import {
+  agentName,
+  measureTogether,
+  type ServersMeasurement,
+  type ServersUnderTest,
+  type SharedStores,
+  startCluster,
+  startSharedStores,
+  startSqliteServer,
+} from './servers-under-test';
+import {
+  type IdleFigures,
+  latencyFigures,
+  mb,
+  printReport,
+  ratios,
+  round,
+  type StreamingFigures,
+} from './socket-streaming-report';
 import {
   delay,
   inBatches,
@@ -29,69 +57,28 @@ import {
 
 const quick = process.env.BENCH_QUICK === '1';
 const numberFromEnv = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const numbersFromEnv = (name: string, fallback: string) =>
+  (process.env[name] ?? fallback).split(',').filter(Boolean).map(Number);
 const settings = {
-  streamingAgents: (process.env.BENCH_AGENTS ?? (quick ? '20,100' : '100,1000')).split(',').map(Number),
+  streamingAgents: numbersFromEnv('BENCH_AGENTS', quick ? '20,100' : '1000,5000'),
   seconds: numberFromEnv('BENCH_SECONDS', quick ? 3 : 10),
   stepsPerSecondPerAgent: numberFromEnv('BENCH_RATE', 2),
-  idleAgents: numberFromEnv('BENCH_IDLE_AGENTS', quick ? 500 : 10_000),
+  processCounts: numbersFromEnv('BENCH_PROCESSES', '1,2'),
+  idleAgentsForTwoProcesses: numberFromEnv('BENCH_IDLE_AGENTS', quick ? 500 : 20_000),
   connectBatch: numberFromEnv('BENCH_CONNECT_BATCH', 100),
 };
 const connectTimeoutMs = 30_000;
 const loopResolutionMs = 5;
 const warmUpAgents = 20;
-const agentName = (index: number) => `Benchdator ${index}`;
+const idleTarget = (processes: number) => Math.round((settings.idleAgentsForTwoProcesses * processes) / 2);
 
-interface LatencyFigures {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+interface Measurable {
+  measure(collectGarbage?: boolean): Promise<ServersMeasurement>;
 }
 
-interface StreamingFigures {
-  agents: number;
-  stepsSent: number;
-  stepsDelivered: number;
-  stepsUndelivered: number;
-  stepsPerSecond: number;
-  latencyMs: LatencyFigures;
-  serverRssBeforeMb: number;
-  serverRssConnectedMb: number;
-  serverRssAfterStreamingMb: number;
-  serverRssPerAgentKb: number;
-  serverCpuPercent: number;
-  serverCpuMsPerStep: number;
-  /** This process (agents and support client): if it is busy, its own queueing is in the latency. */
-  loadEventLoopDelayP99Ms: number;
-  loadEventLoopBusyPercent: number;
-  connectSeconds: number;
-}
-
-interface IdleFigures {
-  target: number;
-  reached: number;
-  stoppedBecause: string | null;
-  serverRssBeforeMb: number;
-  serverRssConnectedMb: number;
-  serverRssPerAgentKb: number;
-  connectSeconds: number;
-}
-
-const mb = (bytes: number) => round(bytes / 1024 / 1024);
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-function latencyFigures(samples: number[]): LatencyFigures {
-  const sorted = Float64Array.from(samples).sort();
-  const at = (fraction: number) =>
-    sorted.length
-      ? round(sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!, 2)
-      : NaN;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
-}
-
-/** Streams from every sender while watching the measured process's CPU and this process's event loop. */
+/** Streams from every sender while watching the measured processes' CPU and this process's event loop. */
 async function measureStreaming(
-  measured: MeasuredProcess,
+  measured: Measurable,
   senders: Parameters<typeof streamSteps>[0],
   recorder: LatencyRecorder,
 ) {
@@ -110,25 +97,31 @@ async function measureStreaming(
   const cpuAfter = await measured.measure(false);
   const wallMicros = (performance.now() - startedAt) * 1000;
   const stepsDelivered = recorder.latenciesMs.length;
+  const msPerStep = (micros: number) => round(micros / 1000 / stepsDelivered, 2);
   return {
     stepsSent: stepsDelivered + recorder.pending,
     stepsDelivered,
     stepsUndelivered: recorder.pending,
+    stepsPerSecondOffered: senders.length * settings.stepsPerSecondPerAgent,
     stepsPerSecond: Math.round(stepsDelivered / ((recorder.lastReceivedAt - recorder.firstSentAt) / 1000)),
     latencyMs: latencyFigures(recorder.latenciesMs),
     serverCpuPercent: Math.round(((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / wallMicros) * 100),
-    serverCpuMsPerStep: round((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1000 / stepsDelivered, 2),
+    serverCpuMsPerStep: msPerStep(cpuAfter.cpuMicros - cpuBefore.cpuMicros),
+    balancerCpuMsPerStep:
+      cpuAfter.balancerCpuMicros === null || cpuBefore.balancerCpuMicros === null
+        ? null
+        : msPerStep(cpuAfter.balancerCpuMicros - cpuBefore.balancerCpuMicros),
     // The histogram counts the timer's own interval; what is past it is the delay.
     loadEventLoopDelayP99Ms: round(Math.max(0, loop.percentile(99) / 1e6 - loopResolutionMs)),
     loadEventLoopBusyPercent: Math.round(utilization * 100),
   };
 }
 
-function memoryFigures(count: number, before: Measurement, connected: Measurement) {
+function memoryFigures(count: number, before: ServersMeasurement, connected: ServersMeasurement) {
   return {
     serverRssBeforeMb: mb(before.rssBytes),
     serverRssConnectedMb: mb(connected.rssBytes),
-    serverRssPerAgentKb: count ? round((connected.rssBytes - before.rssBytes) / 1024 / count) : NaN,
+    serverRssPerAgentKb: count ? round((connected.rssBytes - before.rssBytes) / 1024 / count) : Number.NaN,
   };
 }
 
@@ -136,10 +129,10 @@ function memoryFigures(count: number, before: Measurement, connected: Measuremen
  * Agents after the measured ones connect and leave before the baseline, so the server's lazily
  * allocated code paths and buffers are not counted as the first agents' memory.
  */
-async function warmUp(url: string, tokenPrefix: string, firstIndex: number, support: SupportClient) {
+async function warmUp(servers: ServersUnderTest, firstIndex: number, support: SupportClient) {
   const agents = Array.from(
     { length: warmUpAgents },
-    (_, offset) => new SimulatedAgent(url, `${tokenPrefix}${firstIndex + offset}`),
+    (_, offset) => new SimulatedAgent(servers.url, `${servers.agentTokenPrefix}${firstIndex + offset}`),
   );
   await Promise.all(agents.map((agent) => agent.connected(connectTimeoutMs)));
   await supportSeesAll(support, warmUpAgents);
@@ -148,11 +141,11 @@ async function warmUp(url: string, tokenPrefix: string, firstIndex: number, supp
   await delay(1_000);
 }
 
-async function connectAgents(url: string, tokenPrefix: string, count: number) {
+async function connectAgents(servers: ServersUnderTest, count: number) {
   const agents: SimulatedAgent[] = [];
   const indexes = Array.from({ length: count }, (_, index) => index);
   await inBatches(indexes, settings.connectBatch, async (index) => {
-    const agent = new SimulatedAgent(url, `${tokenPrefix}${index}`);
+    const agent = new SimulatedAgent(servers.url, `${servers.agentTokenPrefix}${index}`);
     agents[index] = agent;
     await agent.connected(connectTimeoutMs);
   });
@@ -166,27 +159,36 @@ async function supportSeesAll(support: SupportClient, count: number) {
   await delay(1_000);
 }
 
-async function streamThroughServer(count: number) {
-  const server = await MeasuredProcess.start('bench/bench-server.ts', {
-    BENCH_SERVER_AGENTS: String(count + warmUpAgents),
-  });
-  const { url, cookieHeader, agentTokenPrefix } = server.ready;
-  const support = new SupportClient(url, cookieHeader!);
-  let agents: SimulatedAgent[] = [];
+async function withServers<Result>(
+  start: () => Promise<ServersUnderTest>,
+  use: (servers: ServersUnderTest, support: SupportClient) => Promise<Result>,
+): Promise<Result> {
+  const servers = await start();
+  const support = new SupportClient(servers.url, servers.cookieHeader);
   try {
     await support.connected(connectTimeoutMs);
-    await warmUp(url, agentTokenPrefix!, count, support);
-    const before = await server.measure();
+    return await use(servers, support);
+  } finally {
+    support.close();
+    await servers.stop();
+  }
+}
+
+async function streamThroughServers(servers: ServersUnderTest, support: SupportClient, count: number) {
+  let agents: SimulatedAgent[] = [];
+  try {
+    await warmUp(servers, count, support);
+    const before = await servers.measure();
     const connectStartedAt = performance.now();
-    agents = await connectAgents(url, agentTokenPrefix!, count);
+    agents = await connectAgents(servers, count);
     const connectSeconds = round((performance.now() - connectStartedAt) / 1000);
     await supportSeesAll(support, count);
-    const connected = await server.measure();
+    const connected = await servers.measure();
     await inBatches([...agents.keys()], 50, (index) => support.startWatchedCardCheck(agentName(index)));
     const recorder = new LatencyRecorder();
     support.recorder = recorder;
-    const streaming = await measureStreaming(server, agents, recorder);
-    const afterStreaming = await server.measure();
+    const streaming = await measureStreaming(servers, agents, recorder);
+    const afterStreaming = await servers.measure();
     const finished = await withTimeout(
       Promise.all(agents.map((agent) => agent.finish())),
       60_000,
@@ -195,9 +197,13 @@ async function streamThroughServer(count: number) {
       () => true,
       () => false,
     );
-    if (!finished) console.log('  (some jobs did not finish within 60 s; the server was still catching up)');
+    if (!finished)
+      console.log('  (some jobs did not finish within 60 s; the servers were still catching up)');
     const figures: StreamingFigures = {
+      setup: servers.setup,
+      processes: servers.processes.length,
       agents: count,
+      agentsPerProcess: connected.each.map((one) => one.agentConnections ?? 0),
       ...streaming,
       ...memoryFigures(count, before, connected),
       serverRssAfterStreamingMb: mb(afterStreaming.rssBytes),
@@ -206,8 +212,6 @@ async function streamThroughServer(count: number) {
     return { figures, averageUpdateBytes: support.averageUpdateBytes };
   } finally {
     for (const agent of agents) agent?.close();
-    support.close();
-    await server.stop();
   }
 }
 
@@ -215,12 +219,13 @@ async function streamThroughRawRelay(count: number, updateBytes: number): Promis
   const relay = await MeasuredProcess.start('bench/raw-ws-relay.ts', {
     BENCH_UPDATE_BYTES: String(updateBytes),
   });
+  const measured = { measure: (collectGarbage = true) => measureTogether([relay], null, collectGarbage) };
   const recorder = new LatencyRecorder();
   const subscriber = new RawSubscriber(relay.ready.url, recorder);
   const agents: RawAgent[] = [];
   try {
     await subscriber.opened(connectTimeoutMs);
-    const before = await relay.measure();
+    const before = await measured.measure();
     const connectStartedAt = performance.now();
     const indexes = Array.from({ length: count }, (_, index) => index);
     await inBatches(indexes, settings.connectBatch, (index) => {
@@ -229,11 +234,14 @@ async function streamThroughRawRelay(count: number, updateBytes: number): Promis
     });
     const connectSeconds = round((performance.now() - connectStartedAt) / 1000);
     await delay(1_000);
-    const connected = await relay.measure();
-    const streaming = await measureStreaming(relay, agents, recorder);
-    const afterStreaming = await relay.measure();
+    const connected = await measured.measure();
+    const streaming = await measureStreaming(measured, agents, recorder);
+    const afterStreaming = await measured.measure();
     return {
+      setup: 'raw ws relay',
+      processes: 1,
       agents: count,
+      agentsPerProcess: [count],
       ...streaming,
       ...memoryFigures(count, before, connected),
       serverRssAfterStreamingMb: mb(afterStreaming.rssBytes),
@@ -246,153 +254,212 @@ async function streamThroughRawRelay(count: number, updateBytes: number): Promis
   }
 }
 
-/** Connects idle agents until the target or the first batch that cannot connect. */
-async function holdIdleAgents(target: number): Promise<IdleFigures> {
-  const server = await MeasuredProcess.start('bench/bench-server.ts', {
-    BENCH_SERVER_AGENTS: String(target + warmUpAgents),
-  });
-  const { url, cookieHeader, agentTokenPrefix } = server.ready;
-  const support = new SupportClient(url, cookieHeader!);
-  const agents: SimulatedAgent[] = [];
-  let stoppedBecause: string | null = null;
-  try {
-    await support.connected(connectTimeoutMs);
-    await warmUp(url, agentTokenPrefix!, target, support);
-    const before = await server.measure();
-    const connectStartedAt = performance.now();
-    for (let start = 0; start < target && !stoppedBecause; start += settings.connectBatch) {
-      const batch = Array.from({ length: Math.min(settings.connectBatch, target - start) }, (_, offset) => {
-        const agent = new SimulatedAgent(url, `${agentTokenPrefix}${start + offset}`);
-        agents.push(agent);
-        return agent.connected(connectTimeoutMs);
-      });
-      const failures = (await Promise.allSettled(batch)).filter((result) => result.status === 'rejected');
-      if (failures.length) stoppedBecause = String((failures[0] as PromiseRejectedResult).reason);
-      if ((start / settings.connectBatch) % 20 === 19)
-        console.log(`  idle: ${start + batch.length} connected`);
+const openFiles = openFilesLimit();
+/** Load processes (bench/idle-load.ts) hold the idle agents: each connection is a file descriptor. */
+const idleAgentsPerLoadProcess = Math.max(500, Math.min(10_000, openFiles.hard - 1_000));
+
+/**
+ * Idle connections from load processes: `target` split evenly over `destinations`, each share over as many
+ * load processes as the open-files limit needs. Resolves once every load process has connected its share.
+ */
+async function holdIdleConnections(
+  destinations: string[],
+  target: number,
+  kind: 'socket.io' | 'raw',
+  agentTokenPrefix = '',
+) {
+  const loads: Array<{ url: string; first: number; count: number }> = [];
+  let first = 0;
+  destinations.forEach((url, index) => {
+    let share = Math.floor(target / destinations.length) + (index < target % destinations.length ? 1 : 0);
+    while (share > 0) {
+      const count = Math.min(share, idleAgentsPerLoadProcess);
+      loads.push({ url, first, count });
+      first += count;
+      share -= count;
     }
-    const reached = agents.filter((agent) => agent.link.socket.connected).length;
-    const connectSeconds = round((performance.now() - connectStartedAt) / 1000);
-    await supportSeesAll(support, reached);
-    const connected = await server.measure();
-    return {
+  });
+  const startedAt = performance.now();
+  const settled = await Promise.allSettled(
+    loads.map((load) =>
+      MeasuredProcess.start(
+        'bench/idle-load.ts',
+        {
+          BENCH_LOAD_URL: load.url,
+          BENCH_LOAD_FIRST: String(load.first),
+          BENCH_LOAD_COUNT: String(load.count),
+          BENCH_LOAD_BATCH: String(settings.connectBatch),
+          BENCH_LOAD_KIND: kind,
+          BENCH_LOAD_TOKEN_PREFIX: agentTokenPrefix,
+        },
+        60 * 60_000,
+      ),
+    ),
+  );
+  const loaders = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = settled.find((result) => result.status === 'rejected');
+  const held = loaders.map((loader) => loader.ready.held!);
+  return {
+    reached: held.reduce((sum, one) => sum + one.reached, 0),
+    stoppedBecause:
+      held.find((one) => one.stoppedBecause)?.stoppedBecause ??
+      (failed ? String((failed as PromiseRejectedResult).reason) : null),
+    connectSeconds: round((performance.now() - startedAt) / 1000),
+    stop: () => Promise.all(loaders.map((loader) => loader.stop())),
+  };
+}
+
+/** Connects idle agents until the target or the first batch that cannot connect. */
+async function holdIdleAgents(servers: ServersUnderTest, support: SupportClient, target: number) {
+  await warmUp(servers, target, support);
+  const before = await servers.measure();
+  const throughBalancer = servers.balancer === null || balancerHolds(target);
+  const destinations = throughBalancer ? [servers.url] : servers.processes.map((one) => one.ready.url);
+  const held = await holdIdleConnections(destinations, target, 'socket.io', servers.agentTokenPrefix);
+  try {
+    await supportSeesAll(support, held.reached);
+    const connected = await servers.measure();
+    const figures: IdleFigures = {
+      setup: servers.setup,
       target,
-      reached,
-      stoppedBecause,
-      ...memoryFigures(reached, before, connected),
-      connectSeconds,
+      reached: held.reached,
+      via: servers.balancer === null ? 'the process' : throughBalancer ? 'balancer' : 'processes directly',
+      stoppedBecause: held.stoppedBecause,
+      perProcess: connected.each.map((after, index) => {
+        const agents = after.agentConnections ?? 0;
+        const rssBefore = before.each[index]!.rssBytes;
+        return {
+          agents,
+          rssBeforeMb: mb(rssBefore),
+          rssConnectedMb: mb(after.rssBytes),
+          rssPerAgentKb: agents ? round((after.rssBytes - rssBefore) / 1024 / agents) : Number.NaN,
+        };
+      }),
+      connectSeconds: held.connectSeconds,
     };
+    return figures;
   } finally {
-    for (const agent of agents) agent.close();
-    support.close();
-    await server.stop();
+    await held.stop();
   }
 }
 
 async function holdIdleRawConnections(target: number): Promise<IdleFigures> {
   const relay = await MeasuredProcess.start('bench/raw-ws-relay.ts');
-  const agents: RawAgent[] = [];
-  let stoppedBecause: string | null = null;
   try {
     const before = await relay.measure();
-    const connectStartedAt = performance.now();
-    for (let start = 0; start < target && !stoppedBecause; start += settings.connectBatch) {
-      const batch = Array.from({ length: Math.min(settings.connectBatch, target - start) }, () => {
-        const agent = new RawAgent(relay.ready.url);
-        agents.push(agent);
-        return agent.opened(connectTimeoutMs);
-      });
-      const failures = (await Promise.allSettled(batch)).filter((result) => result.status === 'rejected');
-      if (failures.length) stoppedBecause = String((failures[0] as PromiseRejectedResult).reason);
+    const held = await holdIdleConnections([relay.ready.url], target, 'raw');
+    try {
+      await delay(1_000);
+      const connected = await relay.measure();
+      return {
+        setup: 'raw ws relay',
+        target,
+        reached: held.reached,
+        via: 'the process',
+        stoppedBecause: held.stoppedBecause,
+        perProcess: [
+          {
+            agents: held.reached,
+            rssBeforeMb: mb(before.rssBytes),
+            rssConnectedMb: mb(connected.rssBytes),
+            rssPerAgentKb: held.reached
+              ? round((connected.rssBytes - before.rssBytes) / 1024 / held.reached)
+              : Number.NaN,
+          },
+        ],
+        connectSeconds: held.connectSeconds,
+      };
+    } finally {
+      await held.stop();
     }
-    const reached = agents.filter((agent) => agent.socket.readyState === agent.socket.OPEN).length;
-    const connectSeconds = round((performance.now() - connectStartedAt) / 1000);
-    await delay(1_000);
-    const connected = await relay.measure();
-    return { target, reached, stoppedBecause, ...memoryFigures(reached, before, connected), connectSeconds };
   } finally {
-    for (const agent of agents) agent.close();
     await relay.stop();
   }
 }
 
-const ratio = (socketIo: number, raw: number) => round(socketIo / raw, 2);
+/** HAProxy inherits this process's limit; the support client and a margin need room beside the agents. */
+const balancerHolds = (agents: number) => haproxyConnectionsFor(openFiles.soft) >= agents + 100;
 
-function printReport(
-  streaming: Array<{ socketIo: StreamingFigures; rawWs: StreamingFigures }>,
-  idle: { socketIo: IdleFigures; rawWs: IdleFigures },
-) {
-  const rows = streaming.flatMap(({ socketIo, rawWs }) => [
-    { server: 'socket.io', ...socketIo },
-    { server: 'raw ws', ...rawWs },
-  ]);
-  console.log(
-    `\nStep streaming: ${settings.stepsPerSecondPerAgent} steps/s per agent for ${settings.seconds} s, ` +
-      'latency agent -> support client',
-  );
-  console.table(
-    rows.map((row) => ({
-      server: row.server,
-      agents: row.agents,
-      'p50 ms': row.latencyMs.p50,
-      'p95 ms': row.latencyMs.p95,
-      'p99 ms': row.latencyMs.p99,
-      'max ms': row.latencyMs.max,
-      'steps/s': row.stepsPerSecond,
-      undelivered: row.stepsUndelivered,
-      'server CPU %': row.serverCpuPercent,
-      'CPU ms/step': row.serverCpuMsPerStep,
-      'RSS MB before/connected': `${row.serverRssBeforeMb} / ${row.serverRssConnectedMb}`,
-      'RSS KB/agent': row.serverRssPerAgentKb,
-      'load busy %': row.loadEventLoopBusyPercent,
-      'load loop p99 ms': row.loadEventLoopDelayP99Ms,
-    })),
-  );
-  console.log('socket.io / raw ws (target: p99 <= 50 ms at 1,000 streaming agents, <= 3x raw)');
-  console.table(
-    streaming.map(({ socketIo, rawWs }) => ({
-      agents: socketIo.agents,
-      p50: ratio(socketIo.latencyMs.p50, rawWs.latencyMs.p50),
-      p95: ratio(socketIo.latencyMs.p95, rawWs.latencyMs.p95),
-      p99: ratio(socketIo.latencyMs.p99, rawWs.latencyMs.p99),
-    })),
-  );
-  console.log('Idle agents held by one server process (target: <= 30 KB per idle agent)');
-  console.table(
-    [
-      { server: 'socket.io', ...idle.socketIo },
-      { server: 'raw ws', ...idle.rawWs },
-    ].map((row) => ({
-      server: row.server,
-      'reached / target': `${row.reached} / ${row.target}`,
-      'connect s': row.connectSeconds,
-      'RSS MB before/connected': `${row.serverRssBeforeMb} / ${row.serverRssConnectedMb}`,
-      'RSS KB/agent': row.serverRssPerAgentKb,
-      'stopped because': row.stoppedBecause ?? '-',
-    })),
-  );
+/** Says where the open-files limit is too low for this run's connections. */
+function openFilesNotes(): string[] {
+  const notes: string[] = [];
+  const raise = 'raise the limit (`ulimit -n`, and as root `ulimit -Hn`; in a container `--ulimit nofile=`)';
+  const streamingMost = Math.max(0, ...settings.streamingAgents) + warmUpAgents + 100;
+  if (openFiles.soft < streamingMost)
+    notes.push(
+      `this process holds ${streamingMost} streaming connections but may open ${openFiles.soft} files: ${raise}`,
+    );
+  const perProcess = idleTarget(1) + 200;
+  if (openFiles.hard < perProcess)
+    notes.push(
+      `a server process holds ~${perProcess} idle agents but may open ${openFiles.hard} files: ${raise}`,
+    );
+  const mostIdle = idleTarget(Math.max(1, ...settings.processCounts));
+  if (settings.processCounts.length && !balancerHolds(mostIdle)) {
+    notes.push(
+      `HAProxy holds about ${haproxyConnectionsFor(openFiles.soft)} connections with ${openFiles.soft} open files ` +
+        `(two per connection): idle runs it cannot hold connect to the processes directly, split evenly; ` +
+        `${mostIdle} agents through it need ${2 * (mostIdle + 100) + 30} open files`,
+    );
+  }
+  return notes;
 }
 
 const loadAverageBefore = loadavg()[0]!;
-const streaming: Array<{ socketIo: StreamingFigures; rawWs: StreamingFigures }> = [];
-for (const count of settings.streamingAgents) {
-  console.log(`streaming: ${count} agents through the server`);
-  const { figures: socketIo, averageUpdateBytes } = await streamThroughServer(count);
-  console.log(`streaming: ${count} agents through the raw ws relay`);
-  const rawWs = await streamThroughRawRelay(count, averageUpdateBytes);
-  streaming.push({ socketIo, rawWs });
-}
-console.log(`idle: up to ${settings.idleAgents} agents through the server`);
-const idleSocketIo = await holdIdleAgents(settings.idleAgents);
-console.log(`idle: up to ${settings.idleAgents} connections to the raw ws relay`);
-const idleRawWs = await holdIdleRawConnections(settings.idleAgents);
-const idle = { socketIo: idleSocketIo, rawWs: idleRawWs };
+console.log(`open files: ${openFiles.soft} (hard ${openFiles.hard}); children and HAProxy inherit it`);
+for (const note of openFilesNotes()) console.log(`  note: ${note}`);
 
-printReport(streaming, idle);
+const streaming: StreamingFigures[] = [];
+const idle: IdleFigures[] = [];
+const stores: SharedStores | null = settings.processCounts.length ? await startSharedStores() : null;
+const setups: Array<{ processes: number; start: (agents: number) => Promise<ServersUnderTest> }> = [
+  { processes: 1, start: startSqliteServer },
+  ...settings.processCounts.map((processes) => ({
+    processes,
+    start: (agents: number) => startCluster(stores!, processes, agents),
+  })),
+];
+try {
+  for (const count of settings.streamingAgents) {
+    let updateBytes = 0;
+    for (const setup of setups) {
+      const { figures, averageUpdateBytes } = await withServers(
+        () => setup.start(count + warmUpAgents),
+        (servers, support) => {
+          console.log(`streaming: ${count} agents, ${servers.setup}`);
+          return streamThroughServers(servers, support, count);
+        },
+      );
+      streaming.push(figures);
+      updateBytes ||= averageUpdateBytes;
+    }
+    console.log(`streaming: ${count} agents, raw ws relay`);
+    streaming.push(await streamThroughRawRelay(count, updateBytes));
+  }
+  for (const setup of setups) {
+    const target = idleTarget(setup.processes);
+    idle.push(
+      await withServers(
+        () => setup.start(target + warmUpAgents),
+        (servers, support) => {
+          console.log(`idle: up to ${target} agents, ${servers.setup}`);
+          return holdIdleAgents(servers, support, target);
+        },
+      ),
+    );
+  }
+  console.log(`idle: up to ${idleTarget(1)} connections, raw ws relay`);
+  idle.push(await holdIdleRawConnections(idleTarget(1)));
+} finally {
+  await stores?.stop();
+}
+
+const computed = ratios(streaming);
+printReport(settings, streaming, idle, computed);
 const resultsDirectory = resolve(repositoryRoot, 'bench/results');
 mkdirSync(resultsDirectory, { recursive: true });
 const resultsFile = resolve(resultsDirectory, 'socket-streaming.json');
-// Other work on the machine takes CPU from the server and shows in the latencies.
+// Other work on the machine takes CPU from the servers and shows in the latencies.
 const loadAverage = { before: round(loadAverageBefore, 2), after: round(loadavg()[0]!, 2) };
 console.log(
   `load average (1 min) before ${loadAverage.before}, after ${loadAverage.after}, ${cpus().length} CPUs`,
@@ -402,9 +469,10 @@ const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? null,
   loadAverage,
+  openFiles,
 };
 writeFileSync(
   resultsFile,
-  `${JSON.stringify({ at: new Date().toISOString(), machine, settings, streaming, idle }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), quick, machine, settings, streaming, idle, ratios: computed }, null, 2)}\n`,
 );
 console.log(`figures written to ${resultsFile}`);
