@@ -178,11 +178,12 @@ export class SupportClient {
   updateBytes = 0;
   recorder: LatencyRecorder | undefined;
 
-  constructor(serverUrl: string, cookieHeader: string) {
+  /** `reconnection`: as the support page does, through a balancer to another process when its own goes. */
+  constructor(serverUrl: string, cookieHeader: string, options: { reconnection?: boolean } = {}) {
     this.socket = io(`${serverUrl}${supportNamespace}`, {
       transports: ['websocket'],
       forceNew: true,
-      reconnection: false,
+      reconnection: options.reconnection ?? false,
       extraHeaders: { cookie: cookieHeader },
     });
     const known = (agent: ConnectedAgentView) =>

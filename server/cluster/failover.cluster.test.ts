@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCards, demoLogins } from '../../db/demo-fixtures';
+import { jobSteps } from '../../protocol/jobs';
+import type { JobStepView, JobView } from '../../protocol/support-events';
+import { supportNamespace } from '../../protocol/support-events';
+import { freePort, waitFor } from '../../test-support/processes';
+import { type ClusterProcess, type SithsCluster, startSithsCluster } from '../../test-support/siths-cluster';
+import { demoCardPin } from '../../test-support/siths-system';
+
+const support = demoLogins.find((login) => login.username === 'support')!;
+const reader = 'Virtual PCD 00 01';
+
+/**
+ * The card-agent (pcscd, a virtual card) reaches three server processes through HAProxy; support watches
+ * from a process of its own. The process holding the agent is killed with SIGKILL in the middle of a job.
+ */
+describe('a card job when the server process that drives it dies', () => {
+  let cluster: SithsCluster;
+
+  beforeAll(async () => {
+    cluster = await startSithsCluster({
+      processes: 3,
+      cards: {
+        insertedCards: [{ serial: demoCards.activeOrdinary, slot: 1 }],
+        agentUiPort: await freePort(),
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  /** The process whose log says last that the agent connected to it: the one holding its connection. */
+  const agentHolder = (): { process: ClusterProcess; agentSessionId: string } | undefined => {
+    let latest: { process: ClusterProcess; agentSessionId: string; time: number } | undefined;
+    for (const process of cluster.processes) {
+      const log = readFileSync(join(cluster.logDir, `server-${process.index}.log`), 'utf8');
+      for (const line of log.split('\n')) {
+        if (!line.includes('"agent connected"')) continue;
+        const entry = JSON.parse(line) as { time: number; agentSessionId: string };
+        if (!latest || entry.time > latest.time) latest = { process, ...entry };
+      }
+    }
+    return latest && { process: latest.process, agentSessionId: latest.agentSessionId };
+  };
+
+  const agentUi = async <T>(path: string, body?: unknown): Promise<T> => {
+    const page = new URL(cluster.agent!.uiUrl);
+    const key = page.searchParams.get('key')!;
+    const response = await fetch(`${page.origin}${path}?key=${key}`, {
+      method: body ? 'POST' : 'GET',
+      headers: body ? { 'x-agent-key': key, 'content-type': 'application/json', origin: page.origin } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    expect(response.status, `${path}`).toBeLessThan(300);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  };
+
+  const supportSocketOn = async (process: ClusterProcess): Promise<Socket> => {
+    const login = await fetch(`${process.url}/logga-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: process.url },
+      body: new URLSearchParams({ username: support.username, password: support.password }),
+    });
+    expect(login.status).toBe(302);
+    const cookie = login.headers
+      .getSetCookie()
+      .find((one) => one.startsWith('siths_session='))!
+      .split(';')[0]!;
+    const socket = io(`${process.url}${supportNamespace}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      extraHeaders: { cookie, origin: process.url },
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+
+  it('goes on from another process: the user finishes, every step is stored and shown once, in order', async () => {
+    await waitFor(async () => agentHolder() !== undefined, 20_000, 'the agent to connect');
+    const first = agentHolder()!;
+    const watcher = cluster.processes.find((process) => process !== first.process)!;
+    const supportSocket = await supportSocketOn(watcher);
+    const steps: JobStepView[] = [];
+    const updates: JobView[] = [];
+    supportSocket.on('job:step', (step: JobStepView) => steps.push(step));
+    supportSocket.on('job:updated', (job: JobView) => updates.push(job));
+
+    // Support on one process starts a card check on an agent held by another.
+    const started = (await supportSocket.emitWithAck('support:start-card-check', {
+      agentSessionId: first.agentSessionId,
+      readerName: reader,
+    })) as { ok: boolean; jobId: string };
+    expect(started).toMatchObject({ ok: true });
+    const { jobId } = started;
+    // The steps stored before support watched come with the answer, the later ones live (as on the page).
+    const watched = (await supportSocket.emitWithAck('support:watch-job', { jobId })) as {
+      job: JobView;
+      steps: JobStepView[];
+    };
+    expect(watched.job.jobId).toBe(jobId);
+
+    type AgentState = { prompt?: { promptId: string } | null };
+    await waitFor(
+      async () => Boolean((await agentUi<AgentState>('/api/state')).prompt),
+      20_000,
+      'PIN prompt',
+    );
+
+    await first.process.kill('SIGKILL');
+    await waitFor(
+      async () => {
+        const now = agentHolder();
+        return now !== undefined && now.agentSessionId !== first.agentSessionId;
+      },
+      20_000,
+      'the agent to reconnect to another process',
+    );
+    const second = agentHolder()!;
+    expect(second.process).not.toBe(first.process);
+
+    const { prompt } = await agentUi<AgentState>('/api/state');
+    await agentUi('/api/pin', { promptId: prompt!.promptId, pin: demoCardPin });
+    await waitFor(
+      async () => updates.some((job) => job.jobId === jobId && job.state === 'succeeded'),
+      30_000,
+      'the job to succeed',
+    );
+
+    // Every step once, in order: what the database holds and what support saw live.
+    const detail = (await supportSocket.emitWithAck('support:watch-job', { jobId })) as {
+      job: JobView;
+      steps: JobStepView[];
+    };
+    expect(detail.job).toMatchObject({ state: 'succeeded', agentSessionId: second.agentSessionId });
+    const sequences = detail.steps.map((step) => step.sequence);
+    expect(sequences).toEqual(sequences.map((_, index) => index + 1));
+    const storedSteps = [...new Set(detail.steps.map((step) => step.step))];
+    expect(storedSteps).toEqual([...jobSteps.card_check]);
+    const shown = () => new Set([...watched.steps, ...steps].map((step) => step.sequence));
+    await waitFor(async () => shown().size === sequences.length, 5_000, 'every step shown');
+    expect([...shown()].sort((a, b) => a - b)).toEqual(sequences);
+    // Live, none came twice: the process that took the job over read what the dead one had stored.
+    const live = steps.map((step) => step.sequence);
+    expect(new Set(live).size).toBe(live.length);
+    supportSocket.close();
+  }, 120_000);
+});
