@@ -163,18 +163,19 @@ async function faultThenRetry(lane: Lane, kind: SweptKind, reader: CardInReader,
 
 /**
  * A card a fault pulled goes back in once pcsclite has seen it leave; one that lost power comes back by
- * itself. Either way the next job starts once pcsclite sees it in the reader again, with no fault armed.
+ * itself. Either way this returns once pcsclite sees it in the reader again, with no fault armed: pcscd has
+ * powered it up by then. An agent closed while pcscd still talks to a card of this process deadlocks it
+ * (pcsclite's reader close joins its status thread on this thread, which the card needs to answer pcscd).
  */
 async function putBack(reader: CardInReader) {
   const fired = reader.faults.fired;
   reader.faults.arm(undefined);
-  if (fired?.kind === 'power') {
-    await until(() => reader.isInserted || undefined);
-    await waitForCard(reader.readerName, true);
+  if (fired?.kind === 'power') await until(() => reader.isInserted || undefined);
+  if (!reader.isInserted) {
+    await waitForCard(reader.readerName, false);
+    reader.insert();
   }
-  if (reader.isInserted) return;
-  await waitForCard(reader.readerName, false);
-  reader.insert();
+  await waitForCard(reader.readerName, true);
 }
 
 interface FaultPoint {
