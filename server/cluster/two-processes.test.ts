@@ -1,11 +1,19 @@
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAuthOrder } from '../../db/auth-orders';
+import { findActivationOrder } from '../../db/card-lifecycle';
+import { demoCards } from '../../db/demo-fixtures';
+import { findCardForCertificates, registerTransportEid } from '../../db/eids';
 import { first } from '../../db/engine';
 import { jobSteps, jobs } from '../../db/schema';
+import { defaultDemoAgentToken } from '../../db/seed';
 import type { SequenceAck } from '../../protocol/agent-events';
+import { signedChallenge } from '../../protocol/card-exchange';
 import type { JobOffer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { ConnectedAgentView, JobAck, JobStepView, JobView } from '../../protocol/support-events';
 import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
+import { seedDemoDatabase } from '../../test-support/siths-system';
 import { createTestDatabaseLocation, type TestDatabaseLocation } from '../../test-support/test-database';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
 import { TestSockets } from '../testing/test-sockets';
@@ -300,4 +308,88 @@ describe('the password login limit with two processes', () => {
     expect(statuses.slice(0, 4)).not.toContain(429);
     expect(statuses.slice(4)).toEqual([429, 429]);
   });
+});
+
+describe('an activation taken over between its card exchanges', () => {
+  it('is answered by the process that took it over, from what the first one recorded', async () => {
+    database = await createTestDatabaseLocation();
+    await seedDemoDatabase(database.url);
+    processA = await startProcess();
+    processB = await startProcess();
+    const { db } = processA;
+    const card = (await findCardForCertificates(db, demoCards.reserveNotActivated))!;
+    const activation = (await findActivationOrder(db, card.id))!;
+    const newKey = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const spki = () => newKey().publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const transportKey = newKey();
+    const transport = await processA.server.services.pki.issueTransportCertificate({
+      cardSerial: card.serial,
+      publicKey: transportKey.publicKey,
+    });
+    await registerTransportEid(db, { cardId: card.id, certificate: transport });
+    const order = await createAuthOrder(
+      db,
+      {
+        purpose: 'activate',
+        method: 'card',
+        expectedPersonId: activation.personId,
+        cardId: card.id,
+        ttlMs: 60_000,
+      },
+      new Date(),
+    );
+
+    // On process A the agent claims the order and its card proves itself with the transport key.
+    const onA = await socketsA.open('/agent', { token: defaultDemoAgentToken });
+    const offers: JobOffer[] = [];
+    onA.on('job:offer', (offer: JobOffer, reply: (answer: unknown) => void) => {
+      offers.push(offer);
+      reply({ accepted: true });
+    });
+    await onA.emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
+    const claimed = await onA
+      .timeout(5_000)
+      .emitWithAck('agent:autostart', { autoStartToken: order.autoStartToken });
+    expect(claimed).toMatchObject({ ok: true });
+    const { jobId } = claimed as { jobId: string };
+    const challenge = offers.find((offer) => offer.jobId === jobId)!.challenge!;
+    const proved = await onA.timeout(5_000).emitWithAck('job:exchange', {
+      type: 'prove_card',
+      jobId,
+      certificate: transport.der.toString('base64'),
+      signature: sign(
+        'sha256',
+        signedChallenge('prove_card', jobId, challenge),
+        transportKey.privateKey,
+      ).toString('base64'),
+    });
+    expect(proved).toMatchObject({ ok: true, managementKey: { algorithm: 'AES128' } });
+
+    // Process A goes away; on B the agent asks for its certificates and confirms what it read back.
+    await processA.stop();
+    const onB = await socketsB.open('/agent', { token: defaultDemoAgentToken });
+    await onB.emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [jobId] });
+    const issued = (await onB.timeout(5_000).emitWithAck('job:exchange', {
+      type: 'request_certificates',
+      jobId,
+      keys: { authentication: spki(), signature: spki(), cardAuthentication: spki() },
+    })) as {
+      ok: boolean;
+      certificates?: Record<'authentication' | 'signature' | 'cardAuthentication', string>;
+    };
+    expect(issued).toMatchObject({ ok: true });
+    const fingerprint = (der: string) =>
+      createHash('sha256').update(Buffer.from(der, 'base64')).digest('hex');
+    const confirmed = await onB.timeout(5_000).emitWithAck('job:exchange', {
+      type: 'confirm_certificates',
+      jobId,
+      fingerprints: {
+        authentication: fingerprint(issued.certificates!.authentication),
+        signature: fingerprint(issued.certificates!.signature),
+        cardAuthentication: fingerprint(issued.certificates!.cardAuthentication),
+      },
+    });
+    expect(confirmed).toEqual({ ok: true });
+    expect((await findCardForCertificates(processB.db, card.serial))?.state).toBe('active');
+  }, 30_000);
 });
