@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Haproxy, startHaproxy } from './haproxy';
-import type { VpcdSlot } from './pcscd';
+import type { VirtualCardProcess, VpcdSlot } from './pcscd';
 import { type PostgresServer, startPostgresServer } from './postgres-server';
 import { freePort, type ManagedProcess, waitForHttpOk } from './processes';
 import { type RedisServer, startRedisServer } from './redis-server';
@@ -74,6 +74,8 @@ export interface SithsCluster {
   mailCatcher: SmtpCatcher | null;
   /** Only with the `cards` option. */
   agent: { process: ManagedProcess; uiUrl: string } | null;
+  /** The virtual cards in the readers at the start (`cards.insertedCards`, in that order). */
+  insertedCards: VirtualCardProcess[];
   logDir: string;
   /** Only with the `cards` option: the virtual cards' state files. */
   cardStateDir: string | null;
@@ -170,6 +172,7 @@ export async function startSithsCluster(options: SithsClusterOptions): Promise<S
     await haproxy.waitUntilBackendsUp(processes.length);
 
     let agent: SithsCluster['agent'] = null;
+    let insertedCards: VirtualCardProcess[] = [];
     if (options.cards) {
       const readers = await startCardReaders({
         cardStateDir,
@@ -178,6 +181,7 @@ export async function startSithsCluster(options: SithsClusterOptions): Promise<S
         ...(options.cards.reusePcscd === undefined ? {} : { reusePcscd: options.cards.reusePcscd }),
       });
       stops.push(readers.stop);
+      insertedCards = readers.insertedCards;
       const started = await startCardAgentProcess({
         serverUrl: balancerUrl,
         uiPort: options.cards.agentUiPort,
@@ -198,6 +202,7 @@ export async function startSithsCluster(options: SithsClusterOptions): Promise<S
       haproxy,
       mailCatcher,
       agent,
+      insertedCards,
       logDir,
       cardStateDir: options.cards ? cardStateDir : null,
       async stop() {

@@ -2,13 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCardState } from '../../card-agent/virtual-card/card-state';
+import { createAuthOrder } from '../../db/auth-orders';
+import { findActivationOrder } from '../../db/card-lifecycle';
+import { type AppDatabase, openDatabase } from '../../db/connection';
 import { demoCards, demoLogins } from '../../db/demo-fixtures';
+import { findCardForCertificates } from '../../db/eids';
+import { findJob, listJobSteps } from '../../db/jobs';
 import { jobSteps } from '../../protocol/jobs';
 import type { JobStepView, JobView } from '../../protocol/support-events';
 import { supportNamespace } from '../../protocol/support-events';
+import { insertVirtualCard } from '../../test-support/pcscd';
 import { freePort, waitFor } from '../../test-support/processes';
 import { type ClusterProcess, type SithsCluster, startSithsCluster } from '../../test-support/siths-cluster';
 import { demoCardPin } from '../../test-support/siths-system';
+import { cardAndDatabaseAgree, type LabCard } from '../security/card-fault-lab';
 
 const support = demoLogins.find((login) => login.username === 'support')!;
 const reader = 'Virtual PCD 00 01';
@@ -83,6 +91,31 @@ describe('a card job when the server process that drives it dies', () => {
     return socket;
   };
 
+  /** SIGKILLs the process holding the agent and waits until the agent is connected to another one. */
+  const killAgentHolder = async () => {
+    const before = agentHolder()!;
+    await before.process.kill('SIGKILL');
+    await waitFor(
+      async () => {
+        const now = agentHolder();
+        return now !== undefined && now.agentSessionId !== before.agentSessionId;
+      },
+      20_000,
+      'the agent to reconnect to another process',
+    );
+    const after = agentHolder()!;
+    expect(after.process).not.toBe(before.process);
+    return { killed: before.process, now: after };
+  };
+
+  type AgentState = { prompt?: { promptId: string } | null };
+  const waitForPinPrompt = () =>
+    waitFor(async () => Boolean((await agentUi<AgentState>('/api/state')).prompt), 20_000, 'the PIN prompt');
+  const typePin = async () => {
+    const { prompt } = await agentUi<AgentState>('/api/state');
+    await agentUi('/api/pin', { promptId: prompt!.promptId, pin: demoCardPin });
+  };
+
   it('goes on from another process: the user finishes, every step is stored and shown once, in order', async () => {
     await waitFor(async () => agentHolder() !== undefined, 20_000, 'the agent to connect');
     const first = agentHolder()!;
@@ -107,27 +140,10 @@ describe('a card job when the server process that drives it dies', () => {
     };
     expect(watched.job.jobId).toBe(jobId);
 
-    type AgentState = { prompt?: { promptId: string } | null };
-    await waitFor(
-      async () => Boolean((await agentUi<AgentState>('/api/state')).prompt),
-      20_000,
-      'PIN prompt',
-    );
-
-    await first.process.kill('SIGKILL');
-    await waitFor(
-      async () => {
-        const now = agentHolder();
-        return now !== undefined && now.agentSessionId !== first.agentSessionId;
-      },
-      20_000,
-      'the agent to reconnect to another process',
-    );
-    const second = agentHolder()!;
-    expect(second.process).not.toBe(first.process);
-
-    const { prompt } = await agentUi<AgentState>('/api/state');
-    await agentUi('/api/pin', { promptId: prompt!.promptId, pin: demoCardPin });
+    await waitForPinPrompt();
+    const { killed, now: second } = await killAgentHolder();
+    expect(killed).toBe(first.process);
+    await typePin();
     await waitFor(
       async () => updates.some((job) => job.jobId === jobId && job.state === 'succeeded'),
       30_000,
@@ -151,5 +167,107 @@ describe('a card job when the server process that drives it dies', () => {
     const live = steps.map((step) => step.sequence);
     expect(new Set(live).size).toBe(live.length);
     supportSocket.close();
+  }, 120_000);
+
+  const everyProcessUp = async () => {
+    for (const process of cluster.processes) {
+      if (process.running()) continue;
+      await process.start();
+      await cluster.haproxy.waitUntilServer(process.name, 'UP', 10_000);
+    }
+  };
+
+  /**
+   * What Mina sidor does on AKTIVERA or Lås upp kort: an order for the card whose start token the page
+   * hands to the agent's window, which claims the job with it.
+   */
+  const startCardOrder = async (
+    db: AppDatabase,
+    purpose: 'activate' | 'unlock',
+    cardId: string,
+    personId: string,
+  ) => {
+    const order = await createAuthOrder(
+      db,
+      { purpose, method: 'card', expectedPersonId: personId, cardId, ttlMs: 15 * 60_000 },
+      new Date(),
+    );
+    const page = new URL(cluster.agent!.uiUrl);
+    const started = await fetch(`${page.origin}/autostart`, {
+      method: 'POST',
+      headers: { origin: new URL(cluster.url).origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ autoStartToken: order.autoStartToken }),
+    });
+    expect(started.status).toBe(202);
+    return ((await started.json()) as { jobId: string }).jobId;
+  };
+
+  const ended = async (db: AppDatabase, jobId: string) => {
+    await waitFor(
+      async () => ['succeeded', 'failed'].includes((await findJob(db, jobId))!.state),
+      60_000,
+      'the job to end',
+    );
+    return (await findJob(db, jobId))!;
+  };
+
+  it('an activation whose process dies at the PIN prompt finishes on another: card and database agree', async () => {
+    await everyProcessUp();
+    const db = await openDatabase(cluster.databaseUrl);
+    try {
+      const card = (await findCardForCertificates(db, demoCards.reserveNotActivated))!;
+      const activation = (await findActivationOrder(db, card.id))!;
+      const jobId = await startCardOrder(db, 'activate', card.id, activation.personId);
+
+      await waitForPinPrompt();
+      await killAgentHolder();
+      await typePin();
+      const job = await ended(db, jobId);
+      expect(job.state, `${job.errorCode}: ${job.errorMessage}`).toBe('succeeded');
+      const steps = await listJobSteps(db, jobId);
+      expect(steps.map((step) => step.sequence)).toEqual(steps.map((_, index) => index + 1));
+      expect([...new Set(steps.map((step) => step.step))]).toEqual([...jobSteps.activate]);
+      const onCard = loadCardState(cluster.cardStateDir!, demoCards.reserveNotActivated);
+      const agreement = await cardAndDatabaseAgree(db, { cardId: card.id } as LabCard, onCard);
+      expect(agreement).toMatchObject({ cardState: 'active', activeEids: 3, problems: [] });
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+
+  it('an unlock whose process dies while the user chooses the new code finishes on another', async () => {
+    await everyProcessUp();
+    // The locked card goes into the reader the reserve card leaves.
+    const reserve = cluster.insertedCards[0]!;
+    await reserve.remove();
+    const locked = await insertVirtualCard({
+      serial: demoCards.lockedOrdinary,
+      slot: reserve.slot,
+      stateDir: cluster.cardStateDir!,
+      logFile: join(cluster.logDir, 'locked-card.log'),
+    });
+    const db = await openDatabase(cluster.databaseUrl);
+    try {
+      const card = (await findCardForCertificates(db, demoCards.lockedOrdinary))!;
+      expect(card.state).toBe('locked');
+      const jobId = await startCardOrder(db, 'unlock', card.id, card.holderPersonId!);
+
+      await waitForPinPrompt();
+      await killAgentHolder();
+      const { prompt } = await agentUi<AgentState>('/api/state');
+      await agentUi('/api/new-pin', { promptId: prompt!.promptId, pin: '24681357', repeat: '24681357' });
+      const job = await ended(db, jobId);
+      expect(job.state, `${job.errorCode}: ${job.errorMessage}`).toBe('succeeded');
+      const steps = await listJobSteps(db, jobId);
+      expect(steps.map((step) => step.sequence)).toEqual(steps.map((_, index) => index + 1));
+      expect([...new Set(steps.map((step) => step.step))]).toEqual([...jobSteps.unlock]);
+      const onCard = loadCardState(cluster.cardStateDir!, demoCards.lockedOrdinary);
+      const agreement = await cardAndDatabaseAgree(db, { cardId: card.id } as LabCard, onCard);
+      expect(agreement).toMatchObject({ cardState: 'active', problems: [] });
+      expect(onCard.pin.triesLeft).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+      await locked.remove();
+    }
   }, 120_000);
 });

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppDatabase } from '../../db/connection';
 import { first } from '../../db/engine';
-import { placeOrder } from '../../db/orders';
-import { orders, users } from '../../db/schema';
+import { expireStaleOrders, placeOrder } from '../../db/orders';
+import { orderEvents, orders, users } from '../../db/schema';
 import { demoPersons, seedDemoData } from '../../db/seed';
 import { openTestDatabase } from '../../test-support/test-database';
 import { createLogger } from '../logger';
@@ -81,5 +81,29 @@ describe('order expiry sweep', () => {
     expect(await stateOf(orderId)).toBe('placed');
     expect(await sweep.runOnce()).toBe(1);
     expect(await stateOf(orderId)).toBe('expired');
+  });
+
+  it('run by several processes at once, expires each order once, with one event', async () => {
+    const carinas = await placeCarinasOrder();
+    const expiredEvents = async () =>
+      (
+        await db
+          .select({ orderId: orderEvents.orderId })
+          .from(orderEvents)
+          .where(eq(orderEvents.toState, 'expired'))
+      ).map((event) => event.orderId);
+    const before = await expiredEvents();
+    clock = new Date('2026-05-01T00:00:00Z');
+    const counts = await Promise.all([
+      expireStaleOrders(db, clock),
+      expireStaleOrders(db, clock),
+      expireStaleOrders(db, clock),
+    ]);
+    // An order expired before cannot expire again: every event of an order not among those is new.
+    const added = (await expiredEvents()).filter((orderId) => !before.includes(orderId));
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(added.length);
+    expect(new Set(added).size).toBe(added.length);
+    expect(added).toContain(carinas);
+    expect(await stateOf(carinas)).toBe('expired');
   });
 });
