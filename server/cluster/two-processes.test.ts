@@ -291,6 +291,30 @@ describe('a job when the process driving it goes away', () => {
   }, 20_000);
 });
 
+describe('when Redis restarts', () => {
+  beforeEach(() => startBoth());
+
+  it('support’s live view on the other process gets every step, those sent meanwhile too', async () => {
+    const agent = await agentOn(processA, socketsA);
+    const support = await supportOn(processB, socketsB);
+    const jobId = await cardCheckFrom(support, agent.agentSessionId);
+    await support.call('support:watch-job', { jobId });
+    expect(await agent.report(jobId, 1, 'reader_found')).toMatchObject({ ok: true });
+    await until(() => support.steps.length === 1);
+
+    await redis.stopServer();
+    // The agent's connection is to process A itself: its steps are stored and acknowledged meanwhile.
+    expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: true });
+    expect(await agent.report(jobId, 3, 'card_read')).toMatchObject({ ok: true });
+    await redis.startServer();
+    expect(await agent.report(jobId, 4, 'waiting_for_user')).toMatchObject({ ok: true });
+
+    await until(() => new Set(support.steps.map((step) => step.sequence)).size === 4, 15_000);
+    expect([...new Set(support.steps.map((step) => step.sequence))].sort()).toEqual([1, 2, 3, 4]);
+    expect(await storedSequences(jobId)).toEqual([1, 2, 3, 4]);
+  }, 30_000);
+});
+
 describe('the password login limit with two processes', () => {
   beforeEach(() => startBoth());
 
