@@ -4,6 +4,8 @@
  * database and card state, so a fault at APDU i is tested on exactly the card and data the clean run saw.
  * What "the card and the database agree" means is written down once, in cardAndDatabaseAgree.
  */
+
+import { spawn } from 'node:child_process';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ import { first } from '../../db/engine';
 import { findJob, findLatestJobOfAuthOrder, type JobRow } from '../../db/jobs';
 import { auditEvents, authOrders, cards as cardRows, eids as eidRows, orders } from '../../db/schema';
 import { defaultDemoAgentToken, demoCards, seedDemoData } from '../../db/seed';
-import { type VpcdSlot, vpcdReaderName, waitForCard } from '../../test-support/pcscd';
+import { type VpcdSlot, vpcdReaderName } from '../../test-support/pcscd';
 import { personaliseVirtualCard } from '../../test-support/personalise-virtual-card';
 import { createPki } from '../pki/create-pki';
 import { testMasterKey } from '../pki/test-fixtures';
@@ -65,6 +67,13 @@ export interface Lab {
   dir: string;
   templateDatabase: string;
   cards: Record<SweptKind, LabCard>;
+  /**
+   * The one PC/SC reader watch of this process, for every world's agent and every wait for a card, closed
+   * only by closeLab when no card is in a reader. Closing a pcsclite context joins its readers' status
+   * threads on this thread; while pcscd waits for an answer from a virtual card of this same process (the
+   * other lane's, mid-job), that join never returns: the sweep hung that way (seen with gdb).
+   */
+  readers: ReaderMonitor;
 }
 
 /** Seeds the template database once and personalises the three cards against it. */
@@ -103,25 +112,65 @@ export async function prepareLab(dir: string): Promise<Lab> {
         state: loadCardState(dir, serial),
       };
     }
-    return { dir, templateDatabase, cards };
+    const readers = new ReaderMonitor({ retryMs: 200, logger: silent });
+    readers.on('error', () => {});
+    readers.start();
+    return { dir, templateDatabase, cards, readers };
   } finally {
     await db.close();
   }
 }
 
+/** Stops the lab's reader watch: after the last card has left its reader. */
+export function closeLab(lab: Lab | undefined): void {
+  lab?.readers.stop();
+}
+
+/** Until pcsclite, through the lab's watch, sees a card in the reader (present) or none. */
+export async function waitForLabCard(
+  lab: Lab,
+  readerName: string,
+  present: boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const matches = () =>
+    lab.readers.readers().some((reader) => reader.name === readerName && reader.cardPresent === present);
+  if (matches()) return;
+  await new Promise<void>((resolve, reject) => {
+    const events = ['reader-added', 'card-inserted', 'card-removed'] as const;
+    const check = () => {
+      if (!matches()) return;
+      finish();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(
+        new Error(`"${readerName}" ${present ? 'got no card' : 'still holds a card'} within ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      for (const event of events) lab.readers.off(event, check);
+    };
+    for (const event of events) lab.readers.on(event, check);
+  });
+}
+
 /**
- * One reader of vpcd and what is in it: the sweep runs two lanes at once, each with its own reader, card
- * state directory, server and agent, as two users on two computers.
+ * One reader of vpcd and what is in it, with its card state directory, server and agent: a user at a
+ * computer. The sweep runs one lane at a time (see Lab.readers for why not two in one process).
  */
 export interface Lane {
   slot: VpcdSlot;
   stateDir: string;
+  lab: Lab;
 }
 
 export function laneOf(lab: Lab, slot: VpcdSlot): Lane {
   const stateDir = join(lab.dir, `lane-${slot}`);
   mkdirSync(stateDir, { recursive: true });
-  return { slot, stateDir };
+  return { slot, stateDir, lab };
 }
 
 /** The card in the lane's reader, in this process, so the sweep can arm faults and restore its state. */
@@ -136,7 +185,7 @@ export async function insertLabCard(lane: Lane, card: LabCard): Promise<CardInRe
   });
   reader.restore(card.state);
   reader.insert();
-  await waitForCard(reader.readerName, true);
+  await waitForLabCard(lane.lab, reader.readerName, true);
   return reader;
 }
 
@@ -149,7 +198,10 @@ export interface World {
 
 let runs = 0;
 
-/** The PC/SC readers with only one of them in sight: an agent of one lane never touches the other's card. */
+/**
+ * The lab's readers with only one of them in sight: an agent of one lane never touches the other's card.
+ * Stopping it takes its listeners off the lab's watch, which goes on.
+ */
 export function onlyReader(monitor: ReaderMonitor, name: string): ReaderSource {
   const wrapped = new Map<string, Map<(state: ReaderState) => void, (state: ReaderState) => void>>();
   const ofEvent = (event: string) => wrapped.get(event) ?? wrapped.set(event, new Map()).get(event)!;
@@ -168,7 +220,12 @@ export function onlyReader(monitor: ReaderMonitor, name: string): ReaderSource {
       return filtered ? monitor.off(event, filtered) : monitor;
     },
     start: () => monitor.start(),
-    stop: () => monitor.stop(),
+    stop: () => {
+      for (const [event, listeners] of wrapped)
+        for (const filtered of listeners.values())
+          monitor.off(event as Parameters<ReaderSource['off']>[0], filtered);
+      wrapped.clear();
+    },
   };
 }
 
@@ -180,7 +237,7 @@ export async function startWorld(
   const databasePath = options.databasePath ?? join(lab.dir, `run-${++runs}.sqlite`);
   if (!options.databasePath) copyFileSync(lab.templateDatabase, databasePath);
   const server = await startTestServer({ databaseUrl: databasePath, jobTimeouts: labJobTimeouts });
-  const agent = await startLabAgent(server.url, options.slot ?? 0);
+  const agent = await startLabAgent(lab, server.url, options.slot ?? 0);
   return {
     server,
     agent,
@@ -193,13 +250,13 @@ export async function startWorld(
 }
 
 /** The agent in this process, seeing only the lane's reader, with a user who answers every prompt. */
-export async function startLabAgent(serverUrl: string, slot: VpcdSlot): Promise<Agent> {
+export async function startLabAgent(lab: Lab, serverUrl: string, slot: VpcdSlot): Promise<Agent> {
   const agent = await startAgent({
     serverUrl,
     deviceToken: defaultDemoAgentToken,
     logger: silent,
     uiPort: 0,
-    readers: onlyReader(new ReaderMonitor({ logger: silent }), vpcdReaderName(slot)),
+    readers: onlyReader(lab.readers, vpcdReaderName(slot)),
   });
   answerPromptsOf(agent);
   await until(() => agent.socket.connected || undefined);
@@ -370,4 +427,37 @@ export async function eidOrderState(db: AppDatabase, card: LabCard): Promise<str
       .where(and(eq(orders.cardId, card.cardId), like(orders.type, 'reserve_card%')))
       .limit(1),
   )?.state;
+}
+
+/**
+ * A watchdog in a process of its own that kills this one when its event loop stops turning for
+ * `stuckMs`: a pcsclite close that deadlocks against a virtual card of this process (see Lab.readers; a
+ * job connection still closes its own context) then fails the suite with a reason instead of hanging
+ * the whole test run. Returns how to stop it.
+ */
+export function startDeadlockWatchdog(what: string, stuckMs = 90_000): () => void {
+  const script = `
+    let last = Date.now();
+    process.on('message', () => { last = Date.now(); });
+    process.on('disconnect', () => process.exit(0));
+    setInterval(() => {
+      if (Date.now() - last < ${stuckMs}) return;
+      console.error(${JSON.stringify(
+        `${what}: the test process did not turn its event loop for ${stuckMs / 1000} s (a pcsclite close ` +
+          'deadlocked against a virtual card of the same process); killing it so the run goes on',
+      )});
+      process.kill(${process.pid}, 'SIGKILL');
+      process.exit(1);
+    }, 1000);`;
+  const watchdog = spawn(process.execPath, ['-e', script], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const beat = setInterval(() => watchdog.connected && watchdog.send('beat'), 1_000);
+  beat.unref();
+  watchdog.unref();
+  watchdog.channel?.unref();
+  return () => {
+    clearInterval(beat);
+    if (watchdog.connected) watchdog.disconnect();
+  };
 }

@@ -28,6 +28,7 @@ import {
   authOrderState,
   CARD_PIN,
   cardAndDatabaseAgree,
+  closeLab,
   eidOrderState,
   insertLabCard,
   type Lab,
@@ -60,6 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   reader?.stop();
+  closeLab(lab);
   await rig.stop();
 });
 
@@ -256,7 +258,7 @@ describe('activation with the server killed at each step', () => {
       const databasePath = freshDatabase();
       let server = await startServerProcess(databasePath);
       const db = await openDatabase(databasePath);
-      const agent = await startLabAgent(`http://127.0.0.1:${port}`, 0);
+      const agent = await startLabAgent(lab, `http://127.0.0.1:${port}`, 0);
       const what = `server killed at ${step}`;
       try {
         const order = await startOrder(db, 'activate', lab.cards.activate);

@@ -20,11 +20,11 @@ import { type CardFault, describeCardFault } from '../../card-agent/virtual-card
 import type { CardInReader } from '../../card-agent/virtual-card/card-process';
 import { TestRig } from '../../card-agent/virtual-card/test-rig';
 import type { JobErrorCode } from '../../protocol/jobs';
-import { waitForCard } from '../../test-support/pcscd';
 import {
   auditOfCard,
   authOrderState,
   cardAndDatabaseAgree,
+  closeLab,
   eidOrderState,
   insertLabCard,
   type Lab,
@@ -34,21 +34,28 @@ import {
   prepareLab,
   runJob,
   type SweptKind,
+  startDeadlockWatchdog,
   startWorld,
   sweptKinds,
   type World,
+  waitForLabCard,
 } from './card-fault-lab';
 
 const rig = new TestRig();
 let lab: Lab;
 
+let stopWatchdog: () => void = () => {};
+
 beforeAll(async () => {
+  stopWatchdog = startDeadlockWatchdog('card fault sweep');
   await rig.start({ waitForFreeMs: 240_000 });
   lab = await prepareLab(join(rig.stateDir, 'lab'));
 }, 300_000);
 
 afterAll(async () => {
+  closeLab(lab);
   await rig.stop();
+  stopWatchdog();
 });
 
 /** A failed job must say why in words the user and support understand; never internal, never a timeout. */
@@ -172,10 +179,10 @@ async function putBack(reader: CardInReader) {
   reader.faults.arm(undefined);
   if (fired?.kind === 'power') await until(() => reader.isInserted || undefined);
   if (!reader.isInserted) {
-    await waitForCard(reader.readerName, false);
+    await waitForLabCard(lab, reader.readerName, false);
     reader.insert();
   }
-  await waitForCard(reader.readerName, true);
+  await waitForLabCard(lab, reader.readerName, true);
 }
 
 interface FaultPoint {
@@ -189,7 +196,7 @@ async function runLane(lane: Lane, points: FaultPoint[], failures: string[], suc
   const pull = async () => {
     if (!current) return;
     current.reader.stop();
-    await waitForCard(current.reader.readerName, false);
+    await waitForLabCard(lab, current.reader.readerName, false);
     current = undefined;
   };
   try {
@@ -227,7 +234,7 @@ describe('card jobs under card faults', () => {
     } finally {
       await world.stop();
       reader.stop();
-      await waitForCard(reader.readerName, false);
+      await waitForLabCard(lab, reader.readerName, false);
     }
   });
 
@@ -240,16 +247,10 @@ describe('card jobs under card faults', () => {
     const chosen = points.filter((_, index) => index % Math.ceil(points.length / limit) === 0);
     const failures: string[] = [];
     const succeeded: FaultPoint[] = [];
-    await Promise.all(
-      ([0, 1] as const).map((slot) =>
-        runLane(
-          laneOf(lab, slot),
-          chosen.filter((_, index) => index % 2 === slot),
-          failures,
-          succeeded,
-        ),
-      ),
-    );
+    // One reader at a time: with two lanes in this process, a job's PC/SC close on one lane (which joins
+    // pcsclite's status threads on this thread) could wait for pcscd while pcscd waited for the other lane's
+    // card, whose answer this same blocked thread would give. The sweep hung that way once in some runs.
+    await runLane(laneOf(lab, 0), chosen, failures, succeeded);
     const count = (kind: SweptKind, faultKind: CardFault['kind']) =>
       chosen.filter((point) => point.kind === kind && point.fault.kind === faultKind).length;
     const lines = sweptKinds.map(
@@ -262,7 +263,7 @@ describe('card jobs under card faults', () => {
         `${succeeded.length} after the card's last change ended done (${succeeded
           .map((point) => `${point.kind} ${describeCardFault(point.fault)}`)
           .join(', ')}), the others failed clearly and were retried; ` +
-        `${failures.length} broke a rule; ${((Date.now() - started) / 1000).toFixed(0)} s on two readers`,
+        `${failures.length} broke a rule; ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
     expect(failures).toEqual([]);
     if (limit === points.length) expect(chosen.length).toBeGreaterThan(150);
