@@ -32,7 +32,10 @@ describe('a card job when the server process that drives it dies', () => {
     cluster = await startSithsCluster({
       processes: 3,
       cards: {
-        insertedCards: [{ serial: demoCards.activeOrdinary, slot: 1 }],
+        insertedCards: [
+          { serial: demoCards.reserveNotActivated, slot: 0 },
+          { serial: demoCards.activeOrdinary, slot: 1 },
+        ],
         agentUiPort: await freePort(),
       },
     });
@@ -198,8 +201,9 @@ describe('a card job when the server process that drives it dies', () => {
       headers: { origin: new URL(cluster.url).origin, 'content-type': 'application/json' },
       body: JSON.stringify({ autoStartToken: order.autoStartToken }),
     });
-    expect(started.status).toBe(202);
-    return ((await started.json()) as { jobId: string }).jobId;
+    const answer = (await started.json()) as { jobId?: string; error?: string; message?: string };
+    expect(started.status, JSON.stringify(answer)).toBe(202);
+    return answer.jobId!;
   };
 
   const ended = async (db: AppDatabase, jobId: string) => {
