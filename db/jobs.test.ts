@@ -129,4 +129,24 @@ describe('the job step store', () => {
     expect(await listJobSteps(db, jobId)).toHaveLength(1200);
     expect((await findJob(db, jobId))?.lastSequence).toBe(1209);
   });
+
+  it('updates every job of a batch with more jobs than one statement takes', async () => {
+    const jobIds: string[] = [];
+    for (let index = 0; index < 520; index++) jobIds.push(await unlockJob());
+    const deadline = new Date(9_000);
+    const stored = await store.append(
+      jobIds.map((jobId) => report(jobId, 1, { status: 'succeeded', progress: 40, step: 'card_present' })),
+      new Date(7000),
+      new Map(jobIds.map((jobId) => [jobId, deadline])),
+    );
+    expect(stored.size).toBe(520);
+    for (const jobId of [jobIds[0]!, jobIds[499]!, jobIds[500]!, jobIds[519]!])
+      expect(await findJob(db, jobId)).toMatchObject({
+        lastSequence: 1,
+        currentStep: 'card_present',
+        progress: 40,
+        deadlineAt: deadline,
+        updatedAt: new Date(7000),
+      });
+  });
 });

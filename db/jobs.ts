@@ -1,8 +1,8 @@
-import { and, desc, eq, gte, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, like, or, type SQL, sql } from 'drizzle-orm';
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
-import { first } from './engine';
+import { first, runStatement } from './engine';
 import { newId } from './ids';
 import {
   agents,
@@ -280,6 +280,41 @@ function foldStepReports(reports: readonly StepReport[]): Map<string, JobProgres
   return updates;
 }
 
+/** SQLite joins at most 500 selects with UNION ALL in one statement. */
+const jobsPerUpdate = 500;
+
+/**
+ * One UPDATE ... FROM for every job of a batch (both engines have it): a statement per job cost PostgreSQL a
+ * round trip and the server its query building each, which capped a process at ~500 steps/s. Each job gets
+ * its highest sequence, latest step, last succeeded progress (a job that has ended keeps its final one),
+ * last reader and card seen, and its new deadline.
+ */
+function jobProgressUpdate(
+  updates: ReadonlyMap<string, JobProgressUpdate>,
+  deadlines: ReadonlyMap<string, Date> | undefined,
+  at: Date,
+): SQL {
+  const rows = [...updates].map(
+    ([jobId, update]) =>
+      sql`select cast(${jobId} as text) as id, cast(${update.lastSequence} as integer) as last_sequence,
+        cast(${update.currentStep} as text) as current_step, cast(${update.progress ?? null} as integer) as progress,
+        cast(${update.readerName ?? null} as text) as reader_name,
+        cast(${update.reportedCardSerial ?? null} as text) as reported_card_serial,
+        cast(${deadlines?.get(jobId)?.getTime() ?? null} as bigint) as deadline_at`,
+  );
+  return sql`update jobs set
+      last_sequence = case when jobs.last_sequence > v.last_sequence then jobs.last_sequence else v.last_sequence end,
+      current_step = v.current_step,
+      progress = case when v.progress is null or jobs.state not in ('queued', 'running') then jobs.progress
+        else v.progress end,
+      reader_name = coalesce(v.reader_name, jobs.reader_name),
+      reported_card_serial = coalesce(v.reported_card_serial, jobs.reported_card_serial),
+      deadline_at = coalesce(v.deadline_at, jobs.deadline_at),
+      updated_at = ${at.getTime()}
+    from (${sql.join(rows, sql` union all `)}) as v
+    where jobs.id = v.id`;
+}
+
 /** SQLite allows 32,766 bound parameters a statement (PostgreSQL more): 500 rows of eight columns stay well below. */
 const stepRowsPerInsert = 500;
 
@@ -324,27 +359,10 @@ export function createStepStore(db: AppDatabase) {
         for (const step of inserted) stored.add(stepKey(step));
       }
       const updates = foldStepReports(reports.filter((report) => stored.has(stepKey(report))));
-      // In id order, so two batches that touch the same jobs on PostgreSQL lock their rows in the same order.
-      for (const [jobId, update] of [...updates].sort(([a], [b]) => a.localeCompare(b))) {
-        await tx
-          .update(jobs)
-          .set({
-            // max(a, b) is SQLite's and greatest(a, b) PostgreSQL's; case runs on both.
-            lastSequence: sql`case when ${jobs.lastSequence} > ${update.lastSequence} then ${jobs.lastSequence} else ${update.lastSequence} end`,
-            currentStep: update.currentStep,
-            ...(update.progress === undefined
-              ? {}
-              : {
-                  progress: sql`case when ${jobs.state} in ('queued', 'running') then ${update.progress} else ${jobs.progress} end`,
-                }),
-            ...(update.readerName === undefined ? {} : { readerName: update.readerName }),
-            ...(update.reportedCardSerial === undefined
-              ? {}
-              : { reportedCardSerial: update.reportedCardSerial }),
-            ...(deadlines?.has(jobId) ? { deadlineAt: deadlines.get(jobId) } : {}),
-            updatedAt: at,
-          })
-          .where(eq(jobs.id, jobId));
+      const jobsOfBatch = [...updates];
+      for (let index = 0; index < jobsOfBatch.length; index += jobsPerUpdate) {
+        const chunk = new Map(jobsOfBatch.slice(index, index + jobsPerUpdate));
+        await runStatement(tx, jobProgressUpdate(chunk, deadlines, at));
       }
     });
     return stored;
