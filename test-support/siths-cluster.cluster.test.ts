@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoLogins } from '../db/demo-fixtures';
 import { servedByHeader } from './haproxy';
-import { type ClusterProcess, type SithsCluster, startSithsCluster } from './siths-cluster';
+import {
+  type ClusterProcess,
+  logInWithPassword,
+  type SithsCluster,
+  startSithsCluster,
+} from './siths-cluster';
 
 const chef = demoLogins.find((login) => login.username === 'chef')!;
 
@@ -37,16 +42,7 @@ describe('a cluster of two server processes behind HAProxy', () => {
   });
 
   it('logs a manager in through the balancer, and both processes know the session', async () => {
-    const login = await fetch(`${cluster.url}/logga-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: cluster.url },
-      body: new URLSearchParams({ username: chef.username, password: chef.password }),
-    });
-    expect(login.status).toBe(302);
-    const cookie = login.headers.getSetCookie().find((one) => one.startsWith('siths_session='));
-    expect(cookie).toBeDefined();
-    session = cookie!.split(';')[0]!;
+    session = await logInWithPassword(cluster.url, chef);
 
     for (const one of cluster.processes) {
       expect((await get('/admin', { base: one.url })).status, `${one.name} without a session`).toBe(302);

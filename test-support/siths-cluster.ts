@@ -269,3 +269,24 @@ function clusterProcess(options: {
     },
   };
 }
+
+/**
+ * Logs a staff user in with the password form at `baseUrl` (the balancer or one process, which is also the
+ * form's origin) and returns the session cookie (`siths_session=...`); throws when the login is refused.
+ */
+export async function logInWithPassword(
+  baseUrl: string,
+  login: { username: string; password: string },
+): Promise<string> {
+  const response = await fetch(`${baseUrl}/logga-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Origin: baseUrl },
+    body: new URLSearchParams({ username: login.username, password: login.password }),
+  });
+  await response.arrayBuffer();
+  const cookie = response.headers.getSetCookie().find((one) => one.startsWith('siths_session='));
+  if (response.status !== 302 || !cookie)
+    throw new Error(`${login.username} was not logged in at ${baseUrl}: HTTP ${response.status}`);
+  return cookie.split(';')[0]!;
+}

@@ -14,7 +14,12 @@ import type { JobStepView, JobView } from '../../protocol/support-events';
 import { supportNamespace } from '../../protocol/support-events';
 import { insertVirtualCard } from '../../test-support/pcscd';
 import { freePort, waitFor } from '../../test-support/processes';
-import { type ClusterProcess, type SithsCluster, startSithsCluster } from '../../test-support/siths-cluster';
+import {
+  type ClusterProcess,
+  logInWithPassword,
+  type SithsCluster,
+  startSithsCluster,
+} from '../../test-support/siths-cluster';
 import { demoCardPin } from '../../test-support/siths-system';
 import { cardAndDatabaseAgree, type LabCard } from '../security/card-fault-lab';
 
@@ -71,17 +76,7 @@ describe('a card job when the server process that drives it dies', () => {
   };
 
   const supportSocketOn = async (process: ClusterProcess): Promise<Socket> => {
-    const login = await fetch(`${process.url}/logga-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: process.url },
-      body: new URLSearchParams({ username: support.username, password: support.password }),
-    });
-    expect(login.status).toBe(302);
-    const cookie = login.headers
-      .getSetCookie()
-      .find((one) => one.startsWith('siths_session='))!
-      .split(';')[0]!;
+    const cookie = await logInWithPassword(process.url, support);
     const socket = io(`${process.url}${supportNamespace}`, {
       transports: ['websocket'],
       forceNew: true,

@@ -7,7 +7,7 @@ import { demoLogins } from '../../db/demo-fixtures';
 import { jobSteps, jobs } from '../../db/schema';
 import type { JobStepView } from '../../protocol/support-events';
 import { waitFor } from '../../test-support/processes';
-import { type SithsCluster, startSithsCluster } from '../../test-support/siths-cluster';
+import { logInWithPassword, type SithsCluster, startSithsCluster } from '../../test-support/siths-cluster';
 
 const agentCount = 20;
 const support = demoLogins.find((login) => login.username === 'support')!;
@@ -40,17 +40,7 @@ describe('a rolling restart of every process while agents stream jobs', () => {
   }, 60_000);
 
   it('loses no job, and no step is lost or stored twice', async () => {
-    const login = await fetch(`${cluster.url}/logga-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: cluster.url },
-      body: new URLSearchParams({ username: support.username, password: support.password }),
-    });
-    expect(login.status).toBe(302);
-    const cookie = login.headers
-      .getSetCookie()
-      .find((one) => one.startsWith('siths_session='))!
-      .split(';')[0]!;
+    const cookie = await logInWithPassword(cluster.url, support);
     supportClient = new SupportClient(cluster.url, cookie, { reconnection: true });
     await supportClient.connected(10_000);
     const seen = new Map<string, number[]>();
