@@ -166,5 +166,7 @@ test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs a
 
   await system.plugReadersBack();
   await waitForCard(slot1, true, 15_000);
+  // pcscd has the card again; the agent sees it only once its own reader watch has reconnected.
+  await expect(agentUi.locator('#readers')).toContainText(`${slot1}: kort i läsaren`, { timeout: 15_000 });
   await retryAndFinish(page, agentUi);
 });
