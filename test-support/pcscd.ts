@@ -6,9 +6,9 @@
  * system service) makes startPcscd fail with a clear message, because its reader slots may hold
  * someone else's cards; pass `reuseRunning: true` to use it anyway (stop() then leaves it alone).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -53,6 +53,25 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
         'machine: stop it (e.g. the demo) before running these tests, or pass { reuseRunning: true }.',
     );
   }
+  // vpcd binds its ports once, when pcscd loads it, and does not try again: a pcscd started while an
+  // exiting one still holds them has no virtual readers for its whole life.
+  await waitForVpcdPortsFree(Math.max(options.waitForFreeMs ?? 0, VPCD_PORTS_FREE_WAIT_MS));
+  try {
+    return await spawnPcscd(options, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof VpcdNotListening)) throw error;
+    await waitForVpcdPortsFree(VPCD_PORTS_FREE_WAIT_MS);
+    return spawnPcscd(options, timeoutMs).catch((again: unknown) => {
+      throw new Error(`${again instanceof Error ? again.message : String(again)}; ${vpcdPortHolders()}`);
+    });
+  }
+}
+
+const VPCD_PORTS_FREE_WAIT_MS = 30_000;
+
+class VpcdNotListening extends Error {}
+
+async function spawnPcscd(options: StartPcscdOptions, timeoutMs: number): Promise<PcscdHandle> {
   const args = ['--foreground', ...(options.debugLogFile ? ['--debug', '--apdu'] : [])];
   const child = spawnLogged('pcscd', args, options.debugLogFile);
   const stop = () => stopChild(child);
@@ -70,9 +89,41 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
     );
   } catch (error) {
     await stop();
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw child.exitCode === null || child.signalCode !== null ? new VpcdNotListening(message) : error;
   }
   return { pid: child.pid, reused: false, stop };
+}
+
+async function waitForVpcdPortsFree(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await vpcdPortsFree()) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function vpcdPortsFree(): Promise<boolean> {
+  for (const slot of VPCD_SLOTS) {
+    if (!(await canListen(vpcdPort(slot)))) return false;
+  }
+  return true;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Who holds vpcd's ports, for the error message of a pcscd whose readers never came. */
+function vpcdPortHolders(): string {
+  const ports = VPCD_SLOTS.map((slot) => `:${vpcdPort(slot)}`);
+  const result = spawnSync('ss', ['-Htanp'], { encoding: 'utf8' });
+  if (result.error) return `could not list who holds vpcd's ports (ss: ${result.error.message})`;
+  const lines = (result.stdout ?? '').split('\n').filter((line) => ports.some((port) => line.includes(port)));
+  return lines.length > 0 ? `vpcd's ports are held: ${lines.join(' | ')}` : "nothing holds vpcd's ports";
 }
 
 function runningPcscdPid(): string {
