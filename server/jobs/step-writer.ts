@@ -10,10 +10,12 @@ interface PendingStep {
 }
 
 /**
- * Gathers the step reports that arrive in one turn of the event loop and commits them together, so a
- * thousand streaming agents cost a few commits per tick instead of one each. A report's promise settles
- * once its transaction has committed: the agent's ack means "stored". Batches commit one after another,
- * so a job's steps reach the database in the order the engine accepted them.
+ * Gathers step reports and commits them together, so a thousand streaming agents cost a few commits a
+ * second instead of one each. One transaction is open at a time; what arrives while it runs goes in the
+ * next one, whole (batches cut at every event-loop turn queued behind each other: on PostgreSQL, with four
+ * round trips a transaction, a process stored ~500 steps/s in batches of one or two). A report's promise
+ * settles once its transaction has committed: the agent's ack means "stored". Batches commit one after
+ * another, so a job's steps reach the database in the order the engine accepted them.
  */
 export class StepWriter {
   #pending: PendingStep[] = [];
@@ -38,9 +40,11 @@ export class StepWriter {
   /** Commits the reports gathered so far; settles when they and every earlier batch are stored or refused. */
   flush(): Promise<void> {
     this.#scheduled = false;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#committed = this.#committed.then(() => this.#commit(batch));
+    this.#committed = this.#committed.then(() => {
+      const batch = this.#pending;
+      this.#pending = [];
+      return this.#commit(batch);
+    });
     return this.#committed;
   }
 
