@@ -112,6 +112,73 @@ describe('the job step store', () => {
     expect(await findJob(db, jobId)).toMatchObject({ lastSequence: 2, currentStep: 'card_read' });
   });
 
+  it('keeps what the job is doing when a batch re-sends an earlier step behind a later one stored already', async () => {
+    const jobId = await unlockJob();
+    await store.append(
+      [
+        report(jobId, 1, {
+          step: 'card_present',
+          status: 'succeeded',
+          progress: 10,
+          card: { readerName: 'Läsare 1' },
+        }),
+        report(jobId, 2, {
+          step: 'card_read',
+          status: 'succeeded',
+          progress: 20,
+          card: { readerName: 'Läsare 2' },
+        }),
+      ],
+      new Date(3000),
+    );
+    const stored = await store.append(
+      [
+        report(jobId, 1, {
+          step: 'card_present',
+          status: 'succeeded',
+          progress: 10,
+          card: { readerName: 'Läsare 1' },
+        }),
+      ],
+      new Date(5000),
+    );
+    expect(stored).toEqual(new Set());
+    expect(await findJob(db, jobId)).toMatchObject({
+      lastSequence: 2,
+      currentStep: 'card_read',
+      progress: 20,
+      readerName: 'Läsare 2',
+    });
+  });
+
+  it('takes the latest of a batch that re-sends a stored step before new ones', async () => {
+    const jobId = await unlockJob();
+    await store.append(
+      [report(jobId, 1, { step: 'card_present', status: 'succeeded', progress: 10 })],
+      new Date(3000),
+    );
+    await store.append(
+      [
+        report(jobId, 1, { step: 'card_present', status: 'succeeded', progress: 10 }),
+        report(jobId, 2, { step: 'card_read', status: 'started', progress: 10 }),
+        report(jobId, 3, {
+          step: 'card_read',
+          status: 'succeeded',
+          progress: 25,
+          card: { readerName: 'Läsare 3' },
+        }),
+      ],
+      new Date(5000),
+    );
+    expect(await findJob(db, jobId)).toMatchObject({
+      lastSequence: 3,
+      currentStep: 'card_read',
+      progress: 25,
+      readerName: 'Läsare 3',
+    });
+    expect(await listJobSteps(db, jobId)).toHaveLength(3);
+  });
+
   it('changes nothing on the job for a batch that was all stored before', async () => {
     const jobId = await unlockJob();
     await store.append([report(jobId, 1)], new Date(3000));

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, like, or, type SQL, sql } from 'dr
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
 import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
-import { first, forEngine, type Queryable, runStatement } from './engine';
+import { type DatabaseEngine, engineOf, first, queryRows, runStatement } from './engine';
 import { newId } from './ids';
 import {
   agents,
@@ -288,10 +288,12 @@ function foldStepReports(reports: readonly StepReport[]): Map<string, JobProgres
  * succeeded progress (a job that has ended keeps its final one), last reader and card seen, new deadline.
  */
 function jobProgressUpdate(
-  q: Queryable,
+  engine: DatabaseEngine,
   updates: ReadonlyMap<string, JobProgressUpdate>,
   deadlines: ReadonlyMap<string, Date> | undefined,
   at: Date,
+  /** Limits the update to the jobs of this subquery's rows. */
+  onlyJobsIn?: SQL,
 ): SQL {
   const rows = JSON.stringify(
     [...updates].map(([jobId, update]) => ({
@@ -304,14 +306,16 @@ function jobProgressUpdate(
       deadline_at: deadlines?.get(jobId)?.getTime() ?? null,
     })),
   );
-  const batchRows = forEngine(q, {
+  const batchRows = {
     postgres: sql`json_to_recordset(${rows}::json) as v(id text, last_sequence integer, current_step text,
       progress integer, reader_name text, reported_card_serial text, deadline_at bigint)`,
     sqlite: sql`(select value ->> 'id' as id, value ->> 'last_sequence' as last_sequence,
       value ->> 'current_step' as current_step, value ->> 'progress' as progress,
       value ->> 'reader_name' as reader_name, value ->> 'reported_card_serial' as reported_card_serial,
       value ->> 'deadline_at' as deadline_at from json_each(${rows})) as v`,
-  });
+  }[engine];
+  // Only jobs with a step stored now change: that step comes after every stored one (the engine keeps
+  // the order), so the batch's latest report is the job's latest even when it re-sends stored ones.
   return sql`update jobs set
       last_sequence = case when jobs.last_sequence > v.last_sequence then jobs.last_sequence else v.last_sequence end,
       current_step = v.current_step,
@@ -322,7 +326,7 @@ function jobProgressUpdate(
       deadline_at = coalesce(v.deadline_at, jobs.deadline_at),
       updated_at = ${at.getTime()}
     from ${batchRows}
-    where jobs.id = v.id`;
+    where jobs.id = v.id${onlyJobsIn ? sql` and v.id in ${onlyJobsIn}` : sql``}`;
 }
 
 /** SQLite allows 32,766 bound parameters a statement (PostgreSQL more): 500 rows of eight columns stay well below. */
@@ -332,13 +336,16 @@ const stepRowsPerInsert = 500;
 export const stepKey = (step: { jobId: string; sequence: number }) => `${step.jobId}#${step.sequence}`;
 
 /**
- * Appends step reports in one transaction: the hot path of the job engine, which has already checked their
- * order. The steps go in with one insert per few hundred rows, and each job of the batch gets one update with
- * what its new reports say together (latest step, highest sequence, last succeeded progress, last reader and
- * card seen). A report whose job and sequence are stored already is left as stored: a process that took a
- * job over may be sent again what the previous one stored just before it died. A job that has ended keeps
- * its final progress. The card serial in a report is the agent's word: it is kept as reported, never as the
- * job's card. Resolves with the keys (`stepKey`) of the reports stored now.
+ * Appends step reports: the hot path of the job engine, which has already checked their order. The steps go
+ * in together, and each job of the batch gets one update with what its reports say together (latest step,
+ * highest sequence, last succeeded progress, last reader and card seen). A report whose job and sequence are
+ * stored already is left as stored: a process that took a job over may be sent again what the previous one
+ * stored just before it died. A job that has ended keeps its final progress. The card serial in a report is
+ * the agent's word: it is kept as reported, never as the job's card. Resolves with the keys (`stepKey`) of
+ * the reports stored now.
+ *
+ * On PostgreSQL it is one statement (the insert and the update as parts of one query): a transaction of
+ * four round trips, each waiting for the server, was most of a step's way to support under load.
  */
 export function createStepStore(db: AppDatabase) {
   /** `deadlines`: each job's new deadline, set with its update. */
@@ -347,33 +354,92 @@ export function createStepStore(db: AppDatabase) {
     at: Date,
     deadlines?: ReadonlyMap<string, Date>,
   ): Promise<Set<string>> {
-    const stored = new Set<string>();
-    if (reports.length === 0) return stored;
-    const rows = reports.map((report) => ({
-      jobId: report.jobId,
-      sequence: report.sequence,
-      step: report.step,
-      outcome: report.status,
-      at: new Date(report.at),
-      durationMs: report.durationMs ?? null,
-      progress: report.progress,
-      detail: { card: report.card ?? null, error: report.error ?? null },
-    }));
-    await db.transaction(async (tx) => {
-      for (let index = 0; index < rows.length; index += stepRowsPerInsert) {
-        const inserted = await tx
+    if (reports.length === 0) return new Set();
+    const updates = foldStepReports(reports);
+    const inserted =
+      engineOf(db) === 'postgres'
+        ? await queryRows<{ jobId: string; sequence: number }>(
+            db,
+            appendOnPostgres(reports, updates, deadlines, at),
+          )
+        : await appendOnSqlite(db, reports, updates, deadlines, at);
+    return new Set(inserted.map(stepKey));
+  }
+  return { append };
+}
+
+function stepDetail(report: StepReport): {
+  card: StepReport['card'] | null;
+  error: StepReport['error'] | null;
+} {
+  return { card: report.card ?? null, error: report.error ?? null };
+}
+
+function appendOnSqlite(
+  db: AppDatabase,
+  reports: readonly StepReport[],
+  updates: ReadonlyMap<string, JobProgressUpdate>,
+  deadlines: ReadonlyMap<string, Date> | undefined,
+  at: Date,
+): Promise<Array<{ jobId: string; sequence: number }>> {
+  const rows = reports.map((report) => ({
+    jobId: report.jobId,
+    sequence: report.sequence,
+    step: report.step,
+    outcome: report.status,
+    at: new Date(report.at),
+    durationMs: report.durationMs ?? null,
+    progress: report.progress,
+    detail: stepDetail(report),
+  }));
+  return db.transaction(async (tx) => {
+    const inserted: Array<{ jobId: string; sequence: number }> = [];
+    for (let index = 0; index < rows.length; index += stepRowsPerInsert) {
+      inserted.push(
+        ...(await tx
           .insert(jobSteps)
           .values(rows.slice(index, index + stepRowsPerInsert))
           .onConflictDoNothing()
-          .returning({ jobId: jobSteps.jobId, sequence: jobSteps.sequence });
-        for (const step of inserted) stored.add(stepKey(step));
-      }
-      const updates = foldStepReports(reports.filter((report) => stored.has(stepKey(report))));
-      if (updates.size > 0) await runStatement(tx, jobProgressUpdate(tx, updates, deadlines, at));
-    });
-    return stored;
-  }
-  return { append };
+          .returning({ jobId: jobSteps.jobId, sequence: jobSteps.sequence })),
+      );
+    }
+    const jobsWithNewSteps = new Set(inserted.map((step) => step.jobId));
+    const changed = new Map([...updates].filter(([jobId]) => jobsWithNewSteps.has(jobId)));
+    if (changed.size > 0) await runStatement(tx, jobProgressUpdate('sqlite', changed, deadlines, at));
+    return inserted;
+  });
+}
+
+/** PostgreSQL runs every part of a WITH that changes data, once, whether the query reads it or not. */
+function appendOnPostgres(
+  reports: readonly StepReport[],
+  updates: ReadonlyMap<string, JobProgressUpdate>,
+  deadlines: ReadonlyMap<string, Date> | undefined,
+  at: Date,
+): SQL {
+  const steps = JSON.stringify(
+    reports.map((report) => ({
+      job_id: report.jobId,
+      sequence: report.sequence,
+      step: report.step,
+      outcome: report.status,
+      detail: JSON.stringify(stepDetail(report)),
+      at: report.at,
+      duration_ms: report.durationMs ?? null,
+      progress: report.progress,
+    })),
+  );
+  return sql`with stored as (
+      insert into job_steps (job_id, sequence, step, outcome, detail, at, duration_ms, progress)
+      select job_id, sequence, step, outcome, detail, at, duration_ms, progress
+      from json_to_recordset(${steps}::json) as r(job_id text, sequence integer, step text, outcome text,
+        detail text, at bigint, duration_ms integer, progress integer)
+      on conflict do nothing
+      returning job_id, sequence
+    ), progress_update as (
+      ${jobProgressUpdate('postgres', updates, deadlines, at, sql`(select job_id from stored)`)}
+    )
+    select job_id as "jobId", sequence from stored`;
 }
 
 const jobViewColumns = {
