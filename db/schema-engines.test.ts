@@ -382,6 +382,7 @@ const wideIntegers = new Set([
   'job_steps.id',
   'mail_outbox.id',
   'sessions.expires_at',
+  'signed_decisions.audit_event_id',
 ]);
 
 function expectedPostgresType(columnType: string, mode: string | undefined): string {
@@ -594,7 +595,13 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('the SQLite and
   });
 
   it('refuse emptying the append-only tables with TRUNCATE on PostgreSQL', async () => {
-    await expect(client.query('truncate audit_events')).rejects.toThrow('audit_events is append-only');
+    // signed_decisions refers to audit_events: a TRUNCATE of one alone is refused by the key before any trigger.
+    await expect(client.query('truncate audit_events, signed_decisions')).rejects.toThrow(
+      'audit_events is append-only',
+    );
+    await expect(client.query('truncate signed_decisions')).rejects.toThrow(
+      'signed_decisions is append-only',
+    );
     await expect(client.query('truncate order_events')).rejects.toThrow('order_events is append-only');
   });
 

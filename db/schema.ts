@@ -13,6 +13,8 @@ import {
   mobileDeviceStates,
   orderStates,
   orderTypes,
+  passwordLoginKinds,
+  signedDecisionKinds,
   staffRoles,
 } from '../protocol/domain-values';
 import { jobStates } from '../protocol/jobs';
@@ -92,9 +94,12 @@ export const users = sqliteTable(
     username: text('username').notNull().unique(),
     displayName: text('display_name').notNull(),
     passwordHash: text('password_hash'),
+    /** Null: this account has no password login, whatever its hash (staff log in with their SITHS eID). */
+    passwordLogin: text('password_login', { enum: passwordLoginKinds }),
     disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
+  // No check on password_login: adding one means rebuilding users on SQLite, whose drop cascades to sessions.
   (table) => [check('users_username_lowercase', sql`${table.username} = lower(${table.username})`)],
 );
 
@@ -138,6 +143,7 @@ export const sessions = sqliteTable(
   },
   (table) => [
     index('sessions_user_idx').on(table.userId),
+    index('sessions_login_credential_idx').on(table.loginCredential),
     check('sessions_login_method', inList('login_method', loginMethods)),
   ],
 );
@@ -493,6 +499,11 @@ export const authOrders = sqliteTable(
     createdAt: createdAt(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+    /** For sign_decision: the statement shown to and signed by the decider. */
+    statement: text('statement'),
+    /** Base64: the signature over the statement's UTF-8 bytes, and the DER certificate whose key made it. */
+    signature: text('signature'),
+    signerCertificate: text('signer_certificate'),
   },
   (table) => [
     index('auth_orders_state_expires_idx').on(table.state, table.expiresAt),
@@ -551,4 +562,43 @@ export const mailOutbox = sqliteTable(
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
   },
   (table) => [index('mail_outbox_unsent_idx').on(table.sentAt, table.createdAt)],
+);
+
+/**
+ * A decision confirmed with the decider's own signature: the statement they saw, the signature over its
+ * UTF-8 bytes and the certificate whose key made it, kept next to the audit event of the decision.
+ */
+export const signedDecisions = sqliteTable(
+  'signed_decisions',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: signedDecisionKinds }).notNull(),
+    /** What was decided on: an order, an eID holder (card or Mobile SITHS device), a role assignment. */
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    statement: text('statement').notNull(),
+    /** Base64. RSA PKCS#1 v1.5 SHA-256 (card) or ECDSA P-256 SHA-256 in IEEE P1363 form (Mobile SITHS). */
+    signature: text('signature').notNull(),
+    certificateDer: text('certificate_der').notNull(),
+    signerUserId: text('signer_user_id')
+      .notNull()
+      .references(() => users.id),
+    signerPersonId: text('signer_person_id')
+      .notNull()
+      .references(() => persons.id),
+    method: text('method', { enum: authOrderMethods }).notNull(),
+    /** The card serial or Mobile SITHS device id that signed. */
+    credential: text('credential').notNull(),
+    authOrderId: text('auth_order_id')
+      .notNull()
+      .unique()
+      .references(() => authOrders.id),
+    auditEventId: integer('audit_event_id').references(() => auditEvents.id),
+    signedAt: integer('signed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [
+    index('signed_decisions_object_idx').on(table.objectType, table.objectId),
+    check('signed_decisions_kind', inList('kind', signedDecisionKinds)),
+    check('signed_decisions_method', inList('method', authOrderMethods)),
+  ],
 );

@@ -37,6 +37,7 @@ import {
   mobileDevices,
   orderEvents,
   orders,
+  type PasswordLoginKind,
   persons,
   personUnits,
   staffRoleAssignments,
@@ -585,6 +586,7 @@ class DemoDatasetBuilder {
         person ? `${person.givenName} ${person.surname}` : 'Systemadministratör',
         person ? this.dataset.personIds[person.key] : null,
         login.password,
+        'demo',
       );
       const unitId = login.unitHsaId === null ? null : (this.unitIdsByHsaId.get(login.unitHsaId) ?? null);
       this.dataset.roles.push({ id: this.nextId(tables.role), userId, role: login.role, unitId });
@@ -596,14 +598,21 @@ class DemoDatasetBuilder {
         `${person.givenName} ${person.surname}`,
         this.dataset.personIds[person.key],
         null,
+        null,
       );
     }
   }
 
-  private addUser(username: string, displayName: string, personId: string | null, password: string | null) {
+  private addUser(
+    username: string,
+    displayName: string,
+    personId: string | null,
+    password: string | null,
+    passwordLogin: PasswordLoginKind | null,
+  ) {
     const id = this.nextId(tables.user);
     this.userIds.set(username, id);
-    this.dataset.users.push({ id, username, displayName, personId, password });
+    this.dataset.users.push({ id, username, displayName, personId, password, passwordLogin });
     return id;
   }
 

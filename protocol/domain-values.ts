@@ -46,6 +46,8 @@ export const authOrderPurposes = [
   'reserve_registration',
   'unlock',
   'activate',
+  /** A staff member signs the statement of a decision (second approval, revocation, role grant). */
+  'sign_decision',
 ] as const;
 export type AuthOrderPurpose = (typeof authOrderPurposes)[number];
 
@@ -63,6 +65,14 @@ export const authOrderStates = [
 ] as const;
 export type AuthOrderState = (typeof authOrderStates)[number];
 export type LoginMethod = (typeof loginMethods)[number];
+
+/** Why an account may log in with a password at all: break-glass, or a demo account (only with demo accounts on). */
+export const passwordLoginKinds = ['break_glass', 'demo'] as const;
+export type PasswordLoginKind = (typeof passwordLoginKinds)[number];
+
+/** The decisions a staff member confirms by signing a statement with their own SITHS eID. */
+export const signedDecisionKinds = ['order_second_approval', 'revocation', 'role_grant'] as const;
+export type SignedDecisionKind = (typeof signedDecisionKinds)[number];
 
 export const auditOutcomes = ['success', 'refused', 'failed'] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];

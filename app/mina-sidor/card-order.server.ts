@@ -11,6 +11,7 @@ const cardOrderTtlMs: Record<Exclude<AuthOrderPurpose, 'unlock_reauth'>, number>
   reserve_registration: 10 * 60_000,
   unlock: 10 * 60_000,
   activate: 15 * 60_000,
+  sign_decision: 5 * 60_000,
 };
 
 export interface StartedCardOrder {

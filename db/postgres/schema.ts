@@ -31,6 +31,7 @@ import {
   mobileDeviceStates,
   orderStates,
   orderTypes,
+  signedDecisionKinds,
   staffRoles,
 } from '../schema';
 
@@ -117,9 +118,11 @@ export const users = pgTable(
     username: text('username').notNull().unique(),
     displayName: text('display_name').notNull(),
     passwordHash: text('password_hash'),
+    passwordLogin: text('password_login'),
     disabledAt: timestampMs('disabled_at'),
     createdAt: createdAt(),
   },
+  // No check on password_login: adding one means rebuilding users on SQLite, whose drop cascades to sessions.
   (table) => [check('users_username_lowercase', sql`${table.username} = lower(${table.username})`)],
 );
 
@@ -160,6 +163,7 @@ export const sessions = pgTable(
   },
   (table) => [
     index('sessions_user_idx').on(table.userId),
+    index('sessions_login_credential_idx').on(table.loginCredential),
     check('sessions_login_method', inList('login_method', loginMethods)),
   ],
 );
@@ -466,6 +470,10 @@ export const authOrders = pgTable(
     createdAt: createdAt(),
     expiresAt: timestampMs('expires_at').notNull(),
     completedAt: timestampMs('completed_at'),
+    statement: text('statement'),
+    /** Base64: the signature over the statement's UTF-8 bytes, and the DER certificate whose key made it. */
+    signature: text('signature'),
+    signerCertificate: text('signer_certificate'),
   },
   (table) => [
     index('auth_orders_state_expires_idx').on(table.state, table.expiresAt),
@@ -517,4 +525,36 @@ export const mailOutbox = pgTable(
     nextAttemptAt: timestampMs('next_attempt_at'),
   },
   (table) => [index('mail_outbox_unsent_idx').on(table.sentAt, table.createdAt)],
+);
+
+export const signedDecisions = pgTable(
+  'signed_decisions',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    statement: text('statement').notNull(),
+    signature: text('signature').notNull(),
+    certificateDer: text('certificate_der').notNull(),
+    signerUserId: text('signer_user_id')
+      .notNull()
+      .references(() => users.id),
+    signerPersonId: text('signer_person_id')
+      .notNull()
+      .references(() => persons.id),
+    method: text('method').notNull(),
+    credential: text('credential').notNull(),
+    authOrderId: text('auth_order_id')
+      .notNull()
+      .unique()
+      .references(() => authOrders.id),
+    auditEventId: bigint('audit_event_id', { mode: 'number' }).references(() => auditEvents.id),
+    signedAt: timestampMs('signed_at').notNull(),
+  },
+  (table) => [
+    index('signed_decisions_object_idx').on(table.objectType, table.objectId),
+    check('signed_decisions_kind', inList('kind', signedDecisionKinds)),
+    check('signed_decisions_method', inList('method', authOrderMethods)),
+  ],
 );
