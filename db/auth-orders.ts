@@ -18,6 +18,11 @@ export interface NewAuthOrder {
   sessionId?: string | null;
   remoteAddress?: string | null;
   ttlMs: number;
+  /**
+   * A decision to sign (purpose sign_decision): the text the card or phone signs, given the order's id so
+   * the text names the order it was made for and a signature of it is worth nothing for any other.
+   */
+  statementFor?: (orderId: string) => string;
 }
 
 /** What the browser that started an order gets back; the secrets are not stored in clear (but the QR key). */
@@ -55,6 +60,7 @@ export async function createAuthOrder(
     cardId: input.cardId ?? null,
     sessionId: input.sessionId ?? null,
     remoteAddress: input.remoteAddress ?? null,
+    statement: input.statementFor?.(orderId) ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + input.ttlMs),
   });
@@ -141,13 +147,21 @@ export async function attachJobToAuthOrder(db: AppDatabase, orderId: string, job
 export async function completeAuthOrder(
   db: AppDatabase,
   orderId: string,
-  proof: { personId: string; mobileDeviceId?: string | null; cardSerial?: string | null },
+  proof: {
+    personId: string;
+    mobileDeviceId?: string | null;
+    cardSerial?: string | null;
+    /** A sign_decision order: the signature of its statement and the certificate that verifies it, base64. */
+    statementSignature?: { signature: string; certificate: string };
+  },
   now: Date,
 ): Promise<boolean> {
   return transition(db, orderId, ['pending', 'scanned'], 'completed', {
     personId: proof.personId,
     mobileDeviceId: proof.mobileDeviceId ?? null,
     cardSerial: proof.cardSerial ?? null,
+    signature: proof.statementSignature?.signature ?? null,
+    signerCertificate: proof.statementSignature?.certificate ?? null,
     completedAt: now,
   });
 }

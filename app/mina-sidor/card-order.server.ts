@@ -29,6 +29,8 @@ export async function startCardOrder(
     expectedPersonId?: string;
     cardId?: string;
     sessionId?: string;
+    /** For purpose sign_decision: the statement the card is to sign, naming the order (see createAuthOrder). */
+    statementFor?: (orderId: string) => string;
   },
 ): Promise<StartedCardOrder> {
   const started = await createAuthOrder(
@@ -40,6 +42,7 @@ export async function startCardOrder(
       cardId: input.cardId ?? null,
       sessionId: input.sessionId ?? null,
       remoteAddress: context.clientAddress,
+      ...(input.statementFor ? { statementFor: input.statementFor } : {}),
       ttlMs: cardOrderTtlMs[input.purpose],
     },
     new Date(),
