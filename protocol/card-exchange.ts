@@ -28,6 +28,13 @@ export const cardExchangeSchema = z.discriminatedUnion('type', [
   /** A login: the authentication certificate (9A; 9D on a reserve card that has no 9A yet) and a signature. */
   z.object({ type: z.literal('sign_in'), jobId: jobIdSchema, certificate: derCertificate, signature }),
   /**
+   * A signed decision: the signature certificate (9C) and its key's signature over the UTF-8 bytes of the
+   * offer's statement itself (not a signedChallenge), SHA-256: RSASSA-PKCS1-v1_5 for an RSA key, ECDSA as
+   * r || s (IEEE P1363, as Mobile SITHS signs) for a P-256 key. Anyone can check it with the statement and
+   * the certificate alone; the statement names the auth order, which binds the signature to it.
+   */
+  z.object({ type: z.literal('sign_statement'), jobId: jobIdSchema, certificate: derCertificate, signature }),
+  /**
    * The card proves it is the card the job is for: 9E for an unlock, 9D (transport) for an activation. In a
    * login or card check that finds the PIN blocked, 9E names the card to lock; that answer carries nothing.
    */
@@ -63,8 +70,9 @@ export const cardExchangeAnswerSchema = z.union([
 export type CardExchangeAnswer = z.infer<typeof cardExchangeAnswerSchema>;
 
 /**
- * The bytes a card signs for an exchange: the exchange type and job bound to the server's challenge, so
- * a signature made for one purpose or job is worthless for any other. Hashed with SHA-256 before signing.
+ * The bytes a card signs for an exchange (but sign_statement, which signs its statement): the exchange type
+ * and job bound to the server's challenge, so a signature made for one purpose or job is worthless for any
+ * other. Hashed with SHA-256 before signing.
  */
 export function signedChallenge(type: CardExchangeType, jobId: string, challenge: string): Uint8Array {
   return new TextEncoder().encode(`siths-desk:${type}:${jobId}:${challenge}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeText } from './safe-text';
 
 /**
  * Card jobs: what the server asks an agent to do with a card, and every step the agent reports back.
@@ -10,7 +11,10 @@ export type JobKind = (typeof jobKinds)[number];
 /** Step names in the order a job passes them. A job reports each step once per attempt. */
 export const jobSteps = {
   card_check: ['reader_found', 'card_present', 'card_read', 'waiting_for_user', 'card_verified'],
-  /** card_registered only when a reserve card registers before its activation. */
+  /**
+   * card_registered only when a reserve card registers before its activation; statement_signed instead of
+   * challenge_signed when the job signs a decision (purpose sign_decision).
+   */
   authenticate: [
     'reader_found',
     'card_present',
@@ -18,6 +22,7 @@ export const jobSteps = {
     'waiting_for_user',
     'card_verified',
     'card_registered',
+    'statement_signed',
     'challenge_signed',
   ],
   unlock: ['reader_found', 'card_present', 'card_read', 'card_proven', 'waiting_for_user', 'pin_set'],
@@ -144,10 +149,27 @@ export const jobOfferSchema = z.object({
     .optional(),
   /** Who the user proves themselves to, shown as "Jag legitimerar mig hos <relyingParty>". */
   relyingParty: z.string().min(1).max(200).optional(),
-  /** For an authenticate job: a Mina sidor login, or the registration of a reserve card before activation. */
-  purpose: z.enum(['login', 'reserve_registration']).optional(),
+  /**
+   * For an authenticate job: a Mina sidor login, the registration of a reserve card before activation, or a
+   * decision the user signs with the card's signature key (9C).
+   */
+  purpose: z.enum(['login', 'reserve_registration', 'sign_decision']).optional(),
+  /**
+   * sign_decision: the exact text the user is shown and signs (its UTF-8 bytes, see sign_statement in
+   * card-exchange.ts). It names the auth order, so its signature is worth nothing for any other. Text in NFC
+   * with no control or bidirectional characters but line breaks: what the user reads is what the card signs.
+   */
+  statement: z.string().min(1).max(2000).refine(isSignableText, 'not a text to sign').optional(),
 });
 export type JobOffer = z.infer<typeof jobOfferSchema>;
+
+/**
+ * One visible text to one byte string: NFC ("å" as one code point, not "a" and a ring), no lone surrogate
+ * (UTF-8 has none: it would be signed as U+FFFD), and nothing that hides or reorders what is shown.
+ */
+function isSignableText(text: string): boolean {
+  return text.normalize('NFC') === text && !/[\uD800-\uDFFF]/u.test(text) && isSafeText(text);
+}
 
 export const jobOfferAnswerSchema = z.discriminatedUnion('accepted', [
   z.object({ accepted: z.literal(true) }),

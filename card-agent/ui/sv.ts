@@ -59,6 +59,7 @@ export const stepTexts: Record<JobStepName, string> = {
   card_verified: 'Kontrollerar säkerhetskoden',
   card_registered: 'Registrerar kortet',
   challenge_signed: 'Legitimerar dig',
+  statement_signed: 'Undertecknar',
   card_proven: 'Kontrollerar att kortet är äkta',
   pin_set: 'Sparar den nya koden på kortet',
   management_key_authenticated: 'Förbereder kortet',

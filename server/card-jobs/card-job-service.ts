@@ -22,6 +22,7 @@ export type { CardJobServiceDeps, UnlockAttempt } from './shared';
 /** The one kind each request belongs to; prove_card belongs to every kind that works on a card. */
 const exchangeKinds: Record<Exclude<CardExchange['type'], 'prove_card'>, JobKind> = {
   sign_in: 'authenticate',
+  sign_statement: 'authenticate',
   register_card: 'authenticate',
   request_certificates: 'activate',
   confirm_certificates: 'activate',

@@ -68,7 +68,7 @@ export type { JobActor } from './job-cluster';
  * mid-job requests, and what a job's end means for cards, orders and logins.
  */
 export interface CardJobHooks {
-  offerDetails(job: JobRow): Promise<Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose'>>;
+  offerDetails(job: JobRow): Promise<Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose' | 'statement'>>;
   exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
   jobEnded(job: JobRow): Promise<void>;
   /**
