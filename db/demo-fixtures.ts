@@ -1,5 +1,5 @@
 import { luhnCheckDigit } from '../protocol/identifiers';
-import type { OrderState, OrderType, StaffRole } from './schema';
+import type { OrderState, OrderType, PasswordLoginKind, StaffRole } from './schema';
 
 /** The fixed facts of the demo region: what the README, the demo script and e2e tests may rely on. */
 
@@ -184,6 +184,11 @@ export interface DemoLogin {
   /** Null for roles that cover the whole region. */
   unitHsaId: string | null;
   person: DemoPersonKey | null;
+  /**
+   * The bootstrap administrator keeps a break-glass password; the other demo staff log in with their SITHS
+   * eID, and their passwords work only while the demo flag is on (DEMO_PASSWORD_LOGINS).
+   */
+  passwordLogin: PasswordLoginKind;
   sees: string;
 }
 
@@ -194,6 +199,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'system_admin',
     unitHsaId: null,
     person: null,
+    passwordLogin: 'break_glass',
     sees: 'The whole region: units, staff roles, HSA catalog import',
   },
   {
@@ -202,6 +208,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'manager',
     unitHsaId: 'SE2321000131-S000000010100',
     person: 'chef',
+    passwordLogin: 'demo',
     sees: 'Sahlgrenska Universitetssjukhuset and its sub-units: people, cards, orders; places orders',
   },
   {
@@ -210,6 +217,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'contact_person',
     unitHsaId: 'SE2321000131-S000000010100',
     person: 'kontakt',
+    passwordLogin: 'demo',
     sees: 'Sahlgrenska and its sub-units: orders, reserve-card stock, activates reserve cards',
   },
   {
@@ -218,6 +226,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'contact_person',
     unitHsaId: 'SE2321000131-S000000030300',
     person: 'kontaktSkovde',
+    passwordLogin: 'demo',
     sees: 'Skaraborgs Sjukhus Skövde and its sub-units only (nothing at Sahlgrenska)',
   },
   {
@@ -226,6 +235,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'id_admin',
     unitHsaId: null,
     person: 'idadmin1',
+    passwordLogin: 'demo',
     sees: 'The whole region: second approval of LoA3 reserve cards, revocation',
   },
   {
@@ -234,6 +244,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'id_admin',
     unitHsaId: null,
     person: 'idadmin2',
+    passwordLogin: 'demo',
     sees: 'The whole region: second approval of LoA3 reserve cards, revocation',
   },
   {
@@ -242,6 +253,7 @@ export const demoLogins: readonly DemoLogin[] = [
     role: 'support',
     unitHsaId: null,
     person: 'support',
+    passwordLogin: 'demo',
     sees: 'Live agent sessions; reads orders and cards, changes nothing',
   },
 ];

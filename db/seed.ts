@@ -586,7 +586,7 @@ class DemoDatasetBuilder {
         person ? `${person.givenName} ${person.surname}` : 'Systemadministratör',
         person ? this.dataset.personIds[person.key] : null,
         login.password,
-        'demo',
+        login.passwordLogin,
       );
       const unitId = login.unitHsaId === null ? null : (this.unitIdsByHsaId.get(login.unitHsaId) ?? null);
       this.dataset.roles.push({ id: this.nextId(tables.role), userId, role: login.role, unitId });

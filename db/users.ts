@@ -2,7 +2,14 @@ import { eq } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
-import { persons, type StaffRole, staffRoleAssignments, units, users } from './schema';
+import {
+  type PasswordLoginKind,
+  persons,
+  type StaffRole,
+  staffRoleAssignments,
+  units,
+  users,
+} from './schema';
 
 export interface RoleAssignment {
   role: StaffRole;
@@ -16,6 +23,8 @@ export interface UserAccount {
   displayName: string;
   personId: string | null;
   passwordHash: string | null;
+  /** Whether the password may be used at all: break-glass accounts, and demo accounts while the demo flag is on. */
+  passwordLogin: PasswordLoginKind | null;
   disabled: boolean;
 }
 
@@ -34,6 +43,15 @@ export async function findUserById(db: AppDatabase, userId: string): Promise<Use
   return row && toAccount(row);
 }
 
+/** The staff account of a person: how a SITHS eID login finds its roles. Never creates one. */
+export async function findUserByPersonId(
+  db: AppDatabase,
+  personId: string,
+): Promise<UserAccount | undefined> {
+  const row = first(await db.select().from(users).where(eq(users.personId, personId)).limit(1));
+  return row && toAccount(row);
+}
+
 export async function listRoleAssignments(db: AppDatabase, userId: string): Promise<RoleAssignment[]> {
   return await db
     .select({ role: staffRoleAssignments.role, unitId: staffRoleAssignments.unitId, unitName: units.name })
@@ -49,6 +67,7 @@ function toAccount(row: typeof users.$inferSelect): UserAccount {
     displayName: row.displayName,
     personId: row.personId,
     passwordHash: row.passwordHash,
+    passwordLogin: row.passwordLogin,
     disabled: row.disabledAt !== null,
   };
 }

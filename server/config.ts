@@ -32,6 +32,11 @@ const configSchema = z.object({
   MAIL_FROM: z.string().min(1).default('no-reply@siths.se'),
   /** Named in mail subjects ("i TEST-miljö"); default `TEST-miljö` outside production, none in it. Empty: none. */
   MAIL_ENVIRONMENT_LABEL: z.string().optional(),
+  /**
+   * Whether the demo accounts (password_login 'demo') may log in with their passwords. Unset: yes outside
+   * production, never in it unless set to true. Break-glass accounts always may.
+   */
+  DEMO_PASSWORD_LOGINS: z.enum(['true', 'false']).optional(),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;
@@ -39,6 +44,10 @@ export type ServerConfig = z.infer<typeof configSchema>;
 /** Production is served over TLS, behind a proxy or not: its cookies never travel over plain HTTP. */
 export function secureCookies(config: ServerConfig): boolean {
   return config.NODE_ENV === 'production' || config.TRUST_PROXY;
+}
+
+export function demoPasswordLogins(config: ServerConfig): boolean {
+  return (config.DEMO_PASSWORD_LOGINS ?? (config.NODE_ENV === 'production' ? 'false' : 'true')) === 'true';
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {

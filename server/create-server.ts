@@ -6,7 +6,7 @@ import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
 import { connectRedis, type RedisLink } from './cluster/redis-link';
 import { attachSocketCluster } from './cluster/socket-cluster';
-import { type ServerConfig, secureCookies } from './config';
+import { demoPasswordLogins, type ServerConfig, secureCookies } from './config';
 import { answerErrors } from './http/error-answer';
 import { mountHealthRoutes } from './http/health-routes';
 import { loginRateLimit } from './http/login-rate-limit';
@@ -71,6 +71,7 @@ export async function createServer(
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     redis,
     agentLocalUrl: config.SITHS_AGENT_LOCAL_URL,
+    demoPasswordLogins: demoPasswordLogins(config),
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();

@@ -27,6 +27,8 @@ export interface ServerServices {
   agentLocalUrl: string;
   /** This server's address as users see it. */
   publicUrl: string;
+  /** The demo accounts' passwords work (config DEMO_PASSWORD_LOGINS); break-glass passwords always do. */
+  demoPasswordLogins: boolean;
   logger: Logger;
   /** How often a client address may start an auth order without being logged in. */
   anonymousLimits: AnonymousStartLimits;

@@ -29,6 +29,8 @@ export function createServerServices(options: {
   agentLocalUrl?: string;
   /** The Redis the processes share: limits are counted there. */
   redis?: RedisLink | undefined;
+  /** Whether the demo accounts may log in with a password (default: yes; production turns it off). */
+  demoPasswordLogins?: boolean;
 }): ServerServices {
   const masterKey = options.masterKey ?? randomBytes(32);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
@@ -61,6 +63,7 @@ export function createServerServices(options: {
     cardJobs,
     agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',
     publicUrl,
+    demoPasswordLogins: options.demoPasswordLogins ?? true,
     logger: options.logger,
     anonymousLimits: anonymousLimitsFor(options.redis, options.logger),
     mobileSiths: mobileSithsService,

@@ -5,6 +5,7 @@ import { expandUnitSubtrees } from '../../db/units';
 import { findUserById, listRoleAssignments } from '../../db/users';
 import { translator } from '../i18n/catalogue';
 import { localeOf } from '../i18n/locale.server';
+import { endSessionOfFallenCredential, sessionCredentialStands } from './eid-sessions.server';
 import { canAccessUnit, hasAnyRole, type Principal, scopeRoles } from './permissions';
 
 export async function getPrincipal(request: Request, context: AppLoadContext): Promise<Principal | null> {
@@ -12,6 +13,10 @@ export async function getPrincipal(request: Request, context: AppLoadContext): P
   if (!session) return null;
   const user = await findUserById(context.db, session.userId);
   if (!user || user.disabled) return null;
+  if (!(await sessionCredentialStands(context, session, user.personId))) {
+    await endSessionOfFallenCredential(context, session, user);
+    return null;
+  }
   const grants = await listRoleAssignments(context.db, user.id);
   return {
     userId: user.id,

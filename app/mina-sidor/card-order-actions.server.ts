@@ -1,7 +1,7 @@
 import { type AppLoadContext, json, redirect } from '@remix-run/node';
 import { z } from 'zod';
 import { recordFoldedRefusal } from '../../db/audit';
-import { findOwnAuthOrder, openSessionFromAuthOrder } from './end-user.server';
+import { findOwnAuthOrder, type LoginAudience, openSessionFromAuthOrder } from './end-user.server';
 import { errorPageFor } from './error-pages';
 
 export const collectSchema = z.object({ intent: z.literal('collect'), orderId: z.uuid() });
@@ -14,7 +14,7 @@ export async function collectCardLogin(
   request: Request,
   context: AppLoadContext,
   orderId: string,
-  redirectTo: string,
+  target: { redirectTo: string; audience?: LoginAudience },
 ) {
   const order = await findOwnAuthOrder(request, context, orderId);
   if (!order) return json({ errorCode: 'not_found' }, { status: 404 });
@@ -23,16 +23,23 @@ export async function collectCardLogin(
     if (page) throw redirect(page);
     return json({ errorCode: order.errorCode ?? 'internal' }, { status: 409 });
   }
-  const opened = await openSessionFromAuthOrder(context, order);
+  const opened = await openSessionFromAuthOrder(context, order, target.audience);
   if (!opened.ok) {
     await recordFoldedRefusal(context.db, {
       actorUserId: null,
       actorLabel: order.cardSerial ?? 'okänd',
       action: 'login_card',
       objectType: 'session',
-      detail: { reason: opened.reason, authOrderId: order.id, clientAddress: context.clientAddress },
+      detail: {
+        reason: opened.reason,
+        authOrderId: order.id,
+        personId: order.personId,
+        portal: target.audience === 'staff' ? 'admin' : 'mina_sidor',
+        clientAddress: context.clientAddress,
+      },
     });
-    return json({ errorCode: opened.reason }, { status: 409 });
+    const forbidden = opened.reason === 'no_staff_role' || opened.reason === 'disabled';
+    return json({ errorCode: opened.reason }, { status: forbidden ? 403 : 409 });
   }
-  throw redirect(redirectTo, { headers: { 'Set-Cookie': opened.cookie } });
+  throw redirect(target.redirectTo, { headers: { 'Set-Cookie': opened.cookie } });
 }

@@ -3,8 +3,8 @@ import { recordAudit } from '../../db/audit';
 import type { AuthOrderRow } from '../../db/auth-orders';
 import { collectAuthOrder, findAuthOrderForCollector } from '../../db/auth-orders';
 import { findPersonById } from '../../db/persons';
-import type { LoginMethod } from '../../db/schema';
-import { ensureUserForPerson, findUserById } from '../../db/users';
+import type { AuthOrderPurpose, LoginMethod } from '../../db/schema';
+import { ensureUserForPerson, findUserById, findUserByPersonId, listRoleAssignments } from '../../db/users';
 
 /** A person logged in to Mina sidor with a SITHS eID (or a staff member with a person, by password). */
 export interface EndUser {
@@ -67,18 +67,44 @@ export async function findOwnAuthOrder(
   return await findAuthOrderForCollector(context.db, orderId, secret);
 }
 
+/** Who a SITHS eID login is for: Mina sidor (any person), or the dashboard (a person with a staff role). */
+export type LoginAudience = 'end_user' | 'staff';
+
+export type OpenedSession = { ok: true; cookie: string } | { ok: false; reason: LoginRefusal };
+export type LoginRefusal =
+  | 'not_completed'
+  | 'no_account'
+  | 'disabled'
+  | 'no_staff_role'
+  | 'already_collected';
+
+/** A reserve card registers (transport key and envelope code) to log its holder in for the activation. */
+const loginPurposes: Record<LoginAudience, readonly AuthOrderPurpose[]> = {
+  end_user: ['login', 'reserve_registration'],
+  staff: ['login'],
+};
+
 /**
  * Turns a completed login order into a login session, once. The session records how the user logged
- * in (Mobile SITHS device or card serial), as the dashboard's sessions do.
+ * in (Mobile SITHS device or card serial), so revoking that eID ends it. A staff login finds the account
+ * and roles of the person whose certificate signed; it never creates an account.
  */
 export async function openSessionFromAuthOrder(
   context: AppLoadContext,
   order: AuthOrderRow,
-): Promise<{ ok: true; cookie: string } | { ok: false; reason: string }> {
-  if (order.state !== 'completed' || !order.personId) return { ok: false, reason: 'not_completed' };
+  audience: LoginAudience = 'end_user',
+): Promise<OpenedSession> {
+  if (!loginPurposes[audience].includes(order.purpose) || order.state !== 'completed' || !order.personId)
+    return { ok: false, reason: 'not_completed' };
   const person = await findPersonById(context.db, order.personId);
-  const user = await ensureUserForPerson(context.db, order.personId);
-  if (!person || !user || user.disabled) return { ok: false, reason: 'no_account' };
+  const user =
+    audience === 'staff'
+      ? await findUserByPersonId(context.db, order.personId)
+      : await ensureUserForPerson(context.db, order.personId);
+  if (!person || !user) return { ok: false, reason: audience === 'staff' ? 'no_staff_role' : 'no_account' };
+  if (user.disabled) return { ok: false, reason: 'disabled' };
+  if (audience === 'staff' && (await listRoleAssignments(context.db, user.id)).length === 0)
+    return { ok: false, reason: 'no_staff_role' };
   if (!(await collectAuthOrder(context.db, order.id))) return { ok: false, reason: 'already_collected' };
   const loginMethod: LoginMethod = order.method === 'card' ? 'card' : 'mobile_siths';
   const loginCredential = order.method === 'card' ? order.cardSerial : order.mobileDeviceId;
@@ -89,7 +115,12 @@ export async function openSessionFromAuthOrder(
     action: loginMethod === 'card' ? 'login_card' : 'login_mobile_siths',
     objectType: 'session',
     outcome: 'success',
-    detail: { clientAddress: context.clientAddress, credential: loginCredential, authOrderId: order.id },
+    detail: {
+      clientAddress: context.clientAddress,
+      credential: loginCredential,
+      authOrderId: order.id,
+      portal: audience === 'staff' ? 'admin' : 'mina_sidor',
+    },
   });
   return { ok: true, cookie };
 }

@@ -1,12 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
-import { visibleUnits } from '~/auth/permissions';
+import { hasAnyRole, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { barChartLinks } from '~/components/charts/bar-chart';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
+import { labelFor, useDateFormat } from '~/people/format';
 import { WeeklyCharts } from '~/reserve-cards/weekly-charts';
 import reserveCardStyles from '~/styles/reserve-cards.css';
+import { listAuditEvents } from '../../db/audit';
 import { countOverview } from '../../db/overview';
 import { listRoleAssignments } from '../../db/users';
 import { ordersPlacedPerWeek, reserveStockPerWeek, type WeekPoint } from '../../db/weekly-series';
@@ -16,10 +18,29 @@ export const links = () => [...barChartLinks, { rel: 'stylesheet', href: reserve
 
 const weekly = (series: WeekPoint[]) => series.map(({ isoWeek, value }) => ({ isoWeek, value }));
 
+const breakGlassWindowMs = 30 * 24 * 3_600_000;
+
+/** Every break-glass password login of the last 30 days, refused ones too, for the system administrators. */
+async function recentBreakGlassLogins(context: LoaderFunctionArgs['context']) {
+  const { events } = await listAuditEvents(
+    context.db,
+    { action: 'login_break_glass', from: new Date(Date.now() - breakGlassWindowMs), scope: 'all' },
+    { page: 1, pageSize: 20 },
+  );
+  return events.map((event) => ({
+    id: event.id,
+    at: event.at,
+    account: event.actorLabel,
+    outcome: event.outcome,
+    address: typeof event.detail?.clientAddress === 'string' ? event.detail.clientAddress : null,
+  }));
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'overview');
   const scope = visibleUnits(principal);
   return {
+    breakGlassLogins: hasAnyRole(principal, ['system_admin']) ? await recentBreakGlassLogins(context) : null,
     counts: await countOverview(context.db, scope),
     allUnits: scope === 'all',
     roles: await listRoleAssignments(context.db, principal.userId),
@@ -40,7 +61,7 @@ const tiles: Array<{ key: keyof Awaited<ReturnType<typeof countOverview>>; label
 ];
 
 export default function OverviewPage() {
-  const { counts, allUnits, roles, charts } = useLoaderData<typeof loader>();
+  const { counts, allUnits, roles, charts, breakGlassLogins } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -54,6 +75,7 @@ export default function OverviewPage() {
           </li>
         ))}
       </ul>
+      {breakGlassLogins ? <BreakGlassLogins logins={breakGlassLogins} /> : null}
       <WeeklyCharts stock={charts.stock} orders={charts.orders} />
       <h2>{t('overview.yourRoles')}</h2>
       <ul className="roles">
@@ -64,5 +86,43 @@ export default function OverviewPage() {
         ))}
       </ul>
     </>
+  );
+}
+
+function BreakGlassLogins({
+  logins,
+}: {
+  logins: Array<{ id: number; at: number; account: string; outcome: string; address: string | null }>;
+}) {
+  const t = useT();
+  const format = useDateFormat();
+  return (
+    <section className="break-glass" aria-labelledby="break-glass-heading">
+      <h2 id="break-glass-heading">{t('overview.breakGlass.heading')}</h2>
+      {logins.length === 0 ? (
+        <p className="muted">{t('overview.breakGlass.none')}</p>
+      ) : (
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('overview.breakGlass.at')}</th>
+              <th>{t('overview.breakGlass.account')}</th>
+              <th>{t('overview.breakGlass.address')}</th>
+              <th>{t('overview.breakGlass.outcome')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {logins.map((login) => (
+              <tr key={login.id}>
+                <td>{format.dateTime(login.at)}</td>
+                <td>{login.account}</td>
+                <td>{login.address ?? '–'}</td>
+                <td>{labelFor(t, 'audit.outcome', login.outcome)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

@@ -6,6 +6,7 @@ import {
   redirect,
 } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
+import { endSessionsOfRevokedCredentials } from '~/auth/eid-sessions.server';
 import { requireSection } from '~/auth/section.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { type FieldErrors, validateForm } from '~/forms/validation';
@@ -64,6 +65,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const errors: FieldErrors = { form: 'persons.revoke.error.notRevocable' };
     return json({ errors, review: null }, { status: 409 });
   }
+  const credential =
+    subject.kind === 'card' ? subject.card.serial : (subject.eid.mobileDeviceId ?? subject.eid.cardSerial);
+  if (credential) await endSessionsOfRevokedCredentials(context, [credential], actor);
   return redirect(`/admin/personer/${personId}?sparrat=${subject.kind === 'card' ? 'kort' : 'eid'}`);
 }
 

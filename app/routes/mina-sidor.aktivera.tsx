@@ -37,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const input = actionSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!input.success) return json({ stage: 'refused' as const, reason: 'invalid_input' }, { status: 400 });
   if (input.data.intent === 'collect') {
-    return collectCardLogin(request, context, input.data.orderId, '/mina-sidor/aktivera');
+    return collectCardLogin(request, context, input.data.orderId, { redirectTo: '/mina-sidor/aktivera' });
   }
   if (input.data.intent === 'register') {
     const started = await startAnonymousCardOrder(context, 'reserve_registration');
