@@ -1,4 +1,5 @@
 import {
+  type AuthOrderRow,
   attachJobToAuthOrder,
   completeAuthOrder,
   failAuthOrder,
@@ -11,7 +12,7 @@ import { findActivationOrder, findCardById } from '../../db/card-lifecycle';
 import { hasUnfinishedJobForCard, type JobRow } from '../../db/jobs';
 import { ensureUserForPerson } from '../../db/users';
 import type { AutoStartAck } from '../../protocol/card-exchange';
-import type { JobKind } from '../../protocol/jobs';
+import type { JobKind, JobOffer } from '../../protocol/jobs';
 import type { CardJobHooks } from '../jobs/job-engine';
 import { refusals } from './refusals';
 import type { CardJobContext } from './shared';
@@ -72,17 +73,20 @@ export async function offerDetails(
   job: JobRow,
 ): ReturnType<CardJobHooks['offerDetails']> {
   const order = job.authOrderId ? await findAuthOrder(ctx.deps.db, job.authOrderId) : undefined;
-  const purpose =
-    job.kind !== 'authenticate' || !order
-      ? undefined
-      : order.purpose === 'reserve_registration'
-        ? ('reserve_registration' as const)
-        : ('login' as const);
+  const purpose = job.kind === 'authenticate' && order ? authenticatePurpose(order) : undefined;
   return {
     ...(job.challenge ? { challenge: job.challenge } : {}),
     relyingParty: ctx.deps.relyingParty,
     ...(purpose ? { purpose } : {}),
+    // The text the user reads and signs: the order's own, as the server verifies the signature against it.
+    ...(purpose === 'sign_decision' && order?.statement ? { statement: order.statement } : {}),
   };
+}
+
+/** What an authenticate job tells the agent it is for; every other purpose is a login. */
+function authenticatePurpose(order: AuthOrderRow): NonNullable<JobOffer['purpose']> {
+  if (order.purpose === 'reserve_registration' || order.purpose === 'sign_decision') return order.purpose;
+  return 'login';
 }
 
 /** The ended job's order: done by a proven unlock, failed by a failed job or an unlock the card never proved. */

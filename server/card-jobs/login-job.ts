@@ -6,10 +6,11 @@ import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-excha
 import { proveBlockedCard } from './card-check-job';
 import { refusals } from './refusals';
 import { type CardJobContext, type CardJobKind, provenCertificate, refuse } from './shared';
+import { signStatement } from './sign-decision';
 
 /**
  * The authenticate job: a login signs the order's challenge; a reserve card registers with its transport
- * key before it signs in for its activation.
+ * key before it signs in for its activation; a decision is signed with the card's signature key instead.
  */
 export function loginJob(ctx: CardJobContext): CardJobKind {
   async function signIn(
@@ -18,6 +19,8 @@ export function loginJob(ctx: CardJobContext): CardJobKind {
   ): Promise<CardExchangeAnswer> {
     const { db } = ctx.deps;
     const order = job.authOrderId ? await findAuthOrder(db, job.authOrderId) : undefined;
+    // A decision is signed, never logged in to: a login's signature would complete its order unsigned.
+    if (order?.purpose === 'sign_decision') return refuse('agent_protocol_error', refusals.wrongRequest);
     if (!order || !isAuthOrderOpen(order, ctx.now())) return refuse('job_not_active', refusals.orderClosed);
     const proven = await provenCertificate(ctx, job, request);
     if ('ok' in proven) return proven;
@@ -73,6 +76,8 @@ export function loginJob(ctx: CardJobContext): CardJobKind {
           return signIn(job, request);
         case 'register_card':
           return registerCard(job, request);
+        case 'sign_statement':
+          return signStatement(ctx, job, request);
         // In a login, prove_card names the card whose PIN the agent found blocked.
         case 'prove_card':
           return proveBlockedCard(ctx, job, request);

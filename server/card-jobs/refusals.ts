@@ -20,4 +20,9 @@ export const refusals = {
   badKeys: 'Nycklarna från kortet kunde inte läsas.',
   readBackMismatch: 'SITHS eID som lästes tillbaka från kortet stämmer inte. Försök igen.',
   jobFailed: 'Ärendet kunde inte slutföras.',
+  signingClosed: 'Underskriften är avbruten eller för gammal. Börja om.',
+  notSignatureKey: 'Beslutet måste undertecknas med kortets SITHS eID för underskrift.',
+  otherSigner: 'Kortet tillhör inte den som ska underteckna beslutet.',
+  statementNotSigned: 'Underskriften gäller inte beslutets text. Börja om.',
+  cardNotActiveForSigning: 'Kortet är inte aktivt och kan inte användas för underskrift.',
 } as const;

@@ -67,17 +67,8 @@ export async function signedJobChallenge(
   job: JobRow,
   request: Extract<CardExchange, { certificate: string }>,
 ): Promise<ValidCertificate | Refusal> {
-  const validation = await ctx.deps.pki.validate(Buffer.from(request.certificate, 'base64'), {
-    at: ctx.now(),
-  });
-  if (!validation.ok) {
-    if (validation.reason === 'revoked') return refuse('card_not_active', refusals.revoked);
-    if (validation.reason === 'expired') return refuse('card_not_active', refusals.expired);
-    if (request.type === 'sign_in' && (await isReserveCardToActivate(ctx, validation.cardSerial)))
-      return refuse('reserve_card_not_activated', refusals.notActivated);
-    return refuse('certificate_rejected', refusals.certificate);
-  }
-  const certificate = validation.certificate;
+  const certificate = await validatedCertificate(ctx, request);
+  if ('ok' in certificate) return certificate;
   const signedBytes = signedChallenge(request.type, job.id, job.challenge!);
   const signature = Buffer.from(request.signature, 'base64');
   let signatureValid = false;
@@ -88,6 +79,22 @@ export async function signedJobChallenge(
   }
   if (!signatureValid) return refuse('card_not_authentic', refusals.notAuthentic);
   return certificate;
+}
+
+/** The request's certificate, checked against our PKI and the eIDs registered; says nothing of its key yet. */
+export async function validatedCertificate(
+  ctx: CardJobContext,
+  request: Extract<CardExchange, { certificate: string }>,
+): Promise<ValidCertificate | Refusal> {
+  const validation = await ctx.deps.pki.validate(Buffer.from(request.certificate, 'base64'), {
+    at: ctx.now(),
+  });
+  if (validation.ok) return validation.certificate;
+  if (validation.reason === 'revoked') return refuse('card_not_active', refusals.revoked);
+  if (validation.reason === 'expired') return refuse('card_not_active', refusals.expired);
+  if (request.type === 'sign_in' && (await isReserveCardToActivate(ctx, validation.cardSerial)))
+    return refuse('reserve_card_not_activated', refusals.notActivated);
+  return refuse('certificate_rejected', refusals.certificate);
 }
 
 /**
