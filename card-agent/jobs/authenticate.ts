@@ -4,14 +4,17 @@ import { openCard, verifyPinWithUser } from './card-check';
 import { proveWithSlot, requireCertificate, requireChallenge } from './card-proof';
 import { JobFailure } from './job-errors';
 import type { JobContext } from './job-plans';
+import { runSignStatement } from './sign-statement';
 
 /**
  * A Mina sidor login with the card: PIN1, then the authentication key signs the server's challenge.
  * A reserve card that is to be activated first registers with its transport key (9D) and the envelope PIN.
+ * A decision to sign (purpose sign_decision) is signed with the signature key instead: see sign-statement.ts.
  */
 export async function runAuthenticate(job: JobContext): Promise<void> {
   const { offer } = job.execution;
   requireChallenge(offer);
+  if (offer.purpose === 'sign_decision') return runSignStatement(job);
   if (!offer.relyingParty) throw new JobFailure('internal', 'the authenticate offer names no relying party');
   const login = { kind: 'login', relyingParty: offer.relyingParty } as const;
   const session = await openCard(job);

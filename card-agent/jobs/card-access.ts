@@ -13,8 +13,12 @@ export interface CardSession {
   verifyPin(pin: string): Promise<void>;
   /** The DER certificate in a slot, or undefined when the slot has none. */
   readCertificate(slot: PivSlot): Promise<Buffer | undefined>;
-  /** Signs a SHA-256 digest with the slot's key (9A, 9C, 9D after the PIN; 9E without). */
-  sign(slot: PivSlot, digest: Uint8Array): Promise<Buffer>;
+  /**
+   * Signs a SHA-256 digest with the slot's key (9A, 9C, 9D after the PIN; 9E without): DER for ECDSA, PKCS#1
+   * v1.5 for RSA. Given the key's algorithm, the card gets the GENERAL AUTHENTICATE alone (9C must follow its
+   * VERIFY at once); without it, the slot's certificate is read first to learn it.
+   */
+  sign(slot: PivSlot, digest: Uint8Array, algorithm?: KeyAlgorithm): Promise<Buffer>;
   /** RESET RETRY COUNTER: a new PIN with the PUK. */
   unblockPin(puk: string, newPin: string): Promise<void>;
   authenticateManagementKey(managementKey: ManagementKey): Promise<void>;

@@ -17,6 +17,17 @@ export async function runCardCheck(job: JobContext): Promise<void> {
 
 /** reader_found, card_present, card_read: shared by every kind that works on a card. */
 export async function openCard(job: JobContext): Promise<CardSession> {
+  return (await openCardReading(job, async () => undefined)).session;
+}
+
+/**
+ * openCard, with `read` in card_read: what a job needs from the card before the PIN is asked for (the
+ * signature certificate, which may not come between the PIN and the signature).
+ */
+export async function openCardReading<T>(
+  job: JobContext,
+  read: (session: CardSession) => Promise<T>,
+): Promise<{ session: CardSession; read: T }> {
   const { execution, cards, readerName } = job;
   await execution.step('reader_found', async () => {
     if (!cards.readers().some((reader) => reader.name === readerName))
@@ -39,7 +50,7 @@ export async function openCard(job: JobContext): Promise<CardSession> {
       if (expected && serial !== expected)
         throw new JobFailure('wrong_card', `the card in the reader is ${serial}, not ${expected}`);
       execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
-      return session;
+      return { session, read: await read(session) };
     } catch (error) {
       await session.close().catch(() => {});
       throw error;
@@ -78,7 +89,9 @@ export async function verifyPinWithUser(
           if (toJobFailure(error).code === 'pin_blocked') await proveBlockedCard(job, session);
           throw error;
         });
-        execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
+        // The signature key (9C) is PIN Always: nothing may come between this VERIFY and its signature.
+        if (context.kind !== 'signature')
+          execution.updateCard({ pinTriesLeft: await session.pinTriesLeft() });
       });
       return;
     } catch (error) {

@@ -12,8 +12,9 @@ import {
 import type { ReaderState } from '../pcsc/reader-monitor';
 import type { ManagementKey } from '../piv/management-key';
 import { encodePin } from '../piv/pin';
-import type { PivSlot } from '../piv/piv-constants';
+import type { KeyAlgorithm, PivSlot } from '../piv/piv-constants';
 import { ManagementKeyRejectedError, PukBlockedError, WrongPukError } from '../piv/piv-errors';
+import { pkcs1v15SignatureBlock } from '../piv/rsa-signature-block';
 import { generateCardKey, privateOperation } from '../virtual-card/card-keys';
 import type { StoredKey } from '../virtual-card/card-state';
 import { issueTestCertificate } from '../virtual-card/test-certificates';
@@ -30,9 +31,13 @@ export interface FakeCard {
   certificates?: Partial<Record<PivSlot, Buffer>>;
 }
 
-/** Gives a fake card a P-256 key and a test certificate for it in `slot` (a transport key in 9D, say). */
-export async function withSlotKey(card: FakeCard, slot: PivSlot): Promise<FakeCard> {
-  const { stored, publicKey } = generateCardKey('ECCP256');
+/** Gives a fake card a key (P-256 unless said) and a test certificate for it in `slot` (a transport key in 9D, say). */
+export async function withSlotKey(
+  card: FakeCard,
+  slot: PivSlot,
+  algorithm: KeyAlgorithm = 'ECCP256',
+): Promise<FakeCard> {
+  const { stored, publicKey } = generateCardKey(algorithm);
   card.keys = { ...card.keys, [slot]: stored };
   card.certificates = { ...card.certificates, [slot]: await issueTestCertificate(publicKey, card.serial) };
   return card;
@@ -81,10 +86,12 @@ export class FakeReaders
   async openSession(readerName: string): Promise<CardSession> {
     const card = this.slots.get(readerName);
     if (!card) throw new NoCardError(readerName);
-    const security = { pinVerified: false, managementKey: false };
+    /** justVerified: the last operation was a good VERIFY, which 9C (PIN Always) needs right before it. */
+    const security = { pinVerified: false, justVerified: false, managementKey: false };
     const use = (operation: string) => {
       if (this.slots.get(readerName) !== card) throw new CardRemovedError();
       this.operations.push(operation);
+      security.justVerified = false;
     };
     const needManagementKey = () => {
       if (!security.managementKey) throw new SecurityStatusNotSatisfiedError(0x6982);
@@ -106,17 +113,21 @@ export class FakeReaders
         if (pin !== card.pin) throw new WrongPinError(--card.triesLeft, 0x63c0 + card.triesLeft);
         card.triesLeft = 3;
         security.pinVerified = true;
+        security.justVerified = true;
       },
       readCertificate: async (slot) => {
         use(`readCertificate ${slot}`);
         return card.certificates?.[slot];
       },
       sign: async (slot, digest) => {
+        const justVerified = security.justVerified;
         use(`sign ${slot}`);
         const key = card.keys?.[slot];
         if (!key) throw new FileNotFoundError(0x6a82);
         if (slot !== '9e' && !security.pinVerified) throw new SecurityStatusNotSatisfiedError(0x6982);
-        return privateOperation(key, Buffer.from(digest))!;
+        if (slot === '9c' && !justVerified) throw new SecurityStatusNotSatisfiedError(0x6982);
+        const input = key.algorithm === 'RSA2048' ? pkcs1v15SignatureBlock(digest, 256) : Buffer.from(digest);
+        return privateOperation(key, input)!;
       },
       unblockPin: async (puk, newPin) => {
         encodePin(puk, 'PUK');

@@ -12,7 +12,9 @@ export type PinContext =
   /** A reserve card registers before its activation: "Ditt kort behöver registreras". */
   | { kind: 'registration' }
   /** The security code from the reserve card's envelope, for its activation. */
-  | { kind: 'activation' };
+  | { kind: 'activation' }
+  /** "Underteckna": the statement the card's signature key (9C) is to sign, shown as it will be signed. */
+  | { kind: 'signature'; statement: string };
 
 /** What the user is asked; never carries a code. */
 export interface PinRequest {

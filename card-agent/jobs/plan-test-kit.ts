@@ -1,5 +1,13 @@
 /** A job runner on fake readers with a fake server behind its card exchanges, for the plans' unit tests. */
-import { createHash, createPublicKey, randomBytes, randomUUID, verify, X509Certificate } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  randomBytes,
+  randomUUID,
+  verify,
+  X509Certificate,
+} from 'node:crypto';
 import { pino } from 'pino';
 import {
   type CardExchange,
@@ -36,6 +44,7 @@ export class FakeCardServer {
   /** Issue each certificate for the key of this other role instead (a broken CA). */
   swapKeys = false;
   private readonly challenges = new Map<string, string>();
+  private readonly statements = new Map<string, string>();
 
   offer(overrides: Partial<JobOffer> = {}): JobOffer {
     const offer: JobOffer = {
@@ -49,6 +58,7 @@ export class FakeCardServer {
       ...overrides,
     };
     if (offer.challenge) this.challenges.set(offer.jobId, offer.challenge);
+    if (offer.statement) this.statements.set(offer.jobId, offer.statement);
     return offer;
   }
 
@@ -82,11 +92,21 @@ export class FakeCardServer {
   }
 
   private signatureValid(request: Extract<CardExchange, { signature: string }>): boolean {
+    const publicKey = new X509Certificate(Buffer.from(request.certificate, 'base64')).publicKey;
+    const signature = Buffer.from(request.signature, 'base64');
+    if (request.type === 'sign_statement') {
+      // The statement's own bytes; RSA PKCS#1 v1.5, or ECDSA as r || s (see card-exchange.ts).
+      const statement = this.statements.get(request.jobId);
+      const key =
+        publicKey.asymmetricKeyType === 'rsa'
+          ? { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
+          : { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
+      return !!statement && verify('sha256', Buffer.from(statement, 'utf8'), key, signature);
+    }
     const challenge = this.challenges.get(request.jobId);
     if (!challenge) return false;
-    const publicKey = new X509Certificate(Buffer.from(request.certificate, 'base64')).publicKey;
     const bytes = signedChallenge(request.type, request.jobId, challenge);
-    return verify('sha256', bytes, publicKey, Buffer.from(request.signature, 'base64'));
+    return verify('sha256', bytes, publicKey, signature);
   }
 
   private async issue(keys: Record<CardKeyRole, string>): Promise<Record<CardKeyRole, string>> {

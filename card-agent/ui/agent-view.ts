@@ -42,6 +42,7 @@ const confirmedKinds: ReadonlySet<JobKind> = new Set(['unlock']);
 export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }> {
   private view: AgentView = { readers: [], messages: [] };
   private jobKind: JobKind | undefined;
+  private signsStatement = false;
 
   constructor(runner: EventEmitter<JobRunnerEvents>, prompts: PinPrompts) {
     super();
@@ -72,7 +73,9 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
 
   private jobStarted(offer: JobOffer): void {
     this.jobKind = offer.kind;
-    const job = { jobId: offer.jobId, title: jobTitles[offer.kind], stepText: '', progress: 0, card: {} };
+    this.signsStatement = offer.kind === 'authenticate' && offer.purpose === 'sign_decision';
+    const title = this.signsStatement ? sv.signatureJobTitle : jobTitles[offer.kind];
+    const job = { jobId: offer.jobId, title, stepText: '', progress: 0, card: {} };
     this.update({ job, result: undefined, prompt: undefined });
   }
 
@@ -82,7 +85,8 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
     if (event === 'job:finished') {
       const ok = payload.state === 'succeeded';
       const kind = this.jobKind ?? 'card_check';
-      const text = payload.error ? errorText(payload.error.code, job.card) : successTexts[kind];
+      const success = this.signsStatement ? sv.signed : successTexts[kind];
+      const text = payload.error ? errorText(payload.error.code, job.card) : success;
       const result = { ok, text, ...(ok && confirmedKinds.has(kind) ? { confirm: true } : {}) };
       this.update({ job: undefined, prompt: undefined, result });
       return;
@@ -131,14 +135,24 @@ function promptView(prompt: PinPrompt): PromptView {
     cardSerial,
     triesLeft,
     notice: retry ? errorText('wrong_pin', { pinTriesLeft: triesLeft }) : undefined,
-    ...pinTexts(prompt.context),
     question: sv.pinPrompt,
     label: sv.pinLabel,
+    ...pinTexts(prompt.context),
   };
 }
 
-function pinTexts(context: PinContext): Pick<PromptView, 'title' | 'lines' | 'submitText'> {
+function pinTexts(
+  context: PinContext,
+): Pick<PromptView, 'title' | 'lines' | 'submitText'> & Partial<Pick<PromptView, 'question' | 'label'>> {
   switch (context.kind) {
+    case 'signature':
+      return {
+        title: sv.signatureTitle,
+        lines: [sv.signatureIntro, ...context.statement.split('\n')],
+        question: sv.signaturePrompt,
+        label: sv.signatureLabel,
+        submitText: sv.submitSignature,
+      };
     case 'login':
       return { lines: [sv.loginFor(context.relyingParty)], submitText: sv.submitPin };
     case 'registration':

@@ -34,6 +34,14 @@ export const sv = {
   newPinRepeatLabel: 'Upprepa den nya säkerhetskoden',
   submitNewPin: 'Lås upp kort',
   newPinMismatch: 'Koderna stämmer inte överens. Ange samma kod i båda fälten.',
+  signatureJobTitle: 'Underskrift med SITHS-kort',
+  signatureTitle: 'Underteckna',
+  signatureIntro: 'Jag undertecknar:',
+  signaturePrompt: 'Ange pinkod för SITHS-kort (Underskrift)',
+  /** SITHS calls it PIN2; a PIV card has one PIN, so the user types the code they log in with. */
+  signatureLabel: 'Ange underskriftskod (samma som PIN1)',
+  submitSignature: 'Underteckna',
+  signed: 'Beslutet är undertecknat',
 } as const;
 
 /** What a finished job says when it went well. */
