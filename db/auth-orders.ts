@@ -19,10 +19,11 @@ export interface NewAuthOrder {
   remoteAddress?: string | null;
   ttlMs: number;
   /**
-   * A decision to sign (purpose sign_decision): the text the card or phone signs, given the order's id so
-   * the text names the order it was made for and a signature of it is worth nothing for any other.
+   * A decision to sign (purpose sign_decision): the text the card or phone signs, given the order's id and
+   * creation time (kept as created_at), so the text names the order it was made for and a signature of it
+   * is worth nothing for any other, and the deciding page can make the same text again to compare.
    */
-  statementFor?: (orderId: string) => string;
+  statementFor?: (orderId: string, createdAt: Date) => string;
 }
 
 /** What the browser that started an order gets back; the secrets are not stored in clear (but the QR key). */
@@ -60,7 +61,7 @@ export async function createAuthOrder(
     cardId: input.cardId ?? null,
     sessionId: input.sessionId ?? null,
     remoteAddress: input.remoteAddress ?? null,
-    statement: input.statementFor?.(orderId) ?? null,
+    statement: input.statementFor?.(orderId, now) ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + input.ttlMs),
   });

@@ -30,7 +30,7 @@ export async function startCardOrder(
     cardId?: string;
     sessionId?: string;
     /** For purpose sign_decision: the statement the card is to sign, naming the order (see createAuthOrder). */
-    statementFor?: (orderId: string) => string;
+    statementFor?: (orderId: string, createdAt: Date) => string;
   },
 ): Promise<StartedCardOrder> {
   const started = await createAuthOrder(
