@@ -38,6 +38,7 @@ async function completeWithPhone(orderId: string) {
     now: new Date(),
   });
   if (!scanned.ok) throw new Error(scanned.refusal);
+  if (scanned.kind !== 'login') throw new Error('not a login order');
   return signMobileAuthOrder(fixture, {
     orderId,
     deviceId: phone.deviceId,

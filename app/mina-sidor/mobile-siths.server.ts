@@ -81,15 +81,20 @@ export async function startMobileReauth(
   };
 }
 
+/** An order this login session started for its own person (a re-authentication, a decision to sign). */
+const isStartedBySession = (order: AuthOrderRow, endUser: EndUser | null) =>
+  endUser !== null && order.sessionId === endUser.sessionId && order.expectedPersonId === endUser.personId;
+
 const isOwnReauth = (order: AuthOrderRow, endUser: EndUser | null) =>
-  order.purpose === 'unlock_reauth' &&
-  endUser !== null &&
-  order.sessionId === endUser.sessionId &&
-  order.expectedPersonId === endUser.personId;
+  order.purpose === 'unlock_reauth' && isStartedBySession(order, endUser);
+
+/** The decider's staff session follows its decision's order; the signature is taken from the order, not here. */
+const isOwnDecisionToSign = (order: AuthOrderRow, endUser: EndUser | null) =>
+  order.purpose === 'sign_decision' && isStartedBySession(order, endUser);
 
 /**
  * The Mobile SITHS order `orderId` if this request may follow it: a login order started by this browser
- * (its cookie), or a re-authentication started by this login session.
+ * (its cookie), or a re-authentication or a decision to sign started by this login session.
  */
 export async function findFollowableMobileOrder(
   request: Request,
@@ -99,7 +104,7 @@ export async function findFollowableMobileOrder(
 ): Promise<AuthOrderRow | undefined> {
   const order = await findAuthOrder(context.db, orderId);
   if (!order || !context.mobileSiths.isMobileAuthOrder(order)) return undefined;
-  if (isOwnReauth(order, endUser)) return order;
+  if (isOwnReauth(order, endUser) || isOwnDecisionToSign(order, endUser)) return order;
   if (order.purpose !== 'login') return undefined;
   return findOwnAuthOrder(request, context, orderId);
 }

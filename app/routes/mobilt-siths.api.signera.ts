@@ -13,9 +13,10 @@ export const loader = phoneApiNotFound;
 
 /**
  * POST JSON { orderId, deviceId, code, signature } — the user entered their code and the phone signed
- * UTF-8 `siths-desk:mobile:<orderId>:<challenge>` (ECDSA P-256 SHA-256, IEEE P1363, base64).
- * Done: { ok, purpose, message: "Du är nu legitimerad" }. Refused: { ok: false, refusal, message,
- * attemptsLeft? } (a wrong code with attempts left leaves the order open for another try).
+ * UTF-8 `siths-desk:mobile:<orderId>:<challenge>`, or for a decision the statement the scan answer carried
+ * (ECDSA P-256 SHA-256, IEEE P1363, base64). Done: { ok, purpose, message: "Du är nu legitimerad" or
+ * "Du har undertecknat" }. Refused: { ok: false, refusal, message, attemptsLeft? } (a wrong code with
+ * attempts left leaves the order open for another try).
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const input = await readPhoneRequest(request, signRequestSchema);
@@ -45,5 +46,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     });
   }
   const t = translator(await localeOf(request));
-  return phoneAnswer({ purpose: result.purpose, message: t('mobile.app.done') });
+  const done = result.purpose === 'sign_decision' ? t('mobile.app.signed') : t('mobile.app.done');
+  return phoneAnswer({ purpose: result.purpose, message: done });
 }

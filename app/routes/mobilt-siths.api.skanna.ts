@@ -15,7 +15,9 @@ export const loader = phoneApiNotFound;
 
 /**
  * POST JSON { qrContent, deviceId? } — the phone read a QR code.
- * Login QR (needs deviceId): { ok, kind: 'login', orderId, challenge, purpose, relyingParty, text }.
+ * Login QR (needs deviceId): { ok, kind: 'login', orderId, challenge, purpose, relyingParty, text }; for a
+ * decision to sign, scanned by a device of the decider: { ok, kind: 'sign', orderId, purpose, statement,
+ * relyingParty, text }, the statement being the exact text to show and sign.
  * Enrolment QR: { ok, kind: 'enrolment', expiresAt }. Refused: { ok: false, refusal, message }.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -58,6 +60,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const host = relyingPartyHost(context);
   const t = translator(await localeOf(request));
+  if (result.kind === 'sign') {
+    return phoneAnswer({
+      kind: 'sign' as const,
+      orderId: result.orderId,
+      purpose: result.purpose,
+      statement: result.statement,
+      relyingParty: host,
+      text: withValue(t('mobile.app.signAt'), 'host', host),
+    });
+  }
   return phoneAnswer({
     kind: 'login' as const,
     orderId: result.orderId,

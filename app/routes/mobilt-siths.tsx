@@ -17,6 +17,7 @@ const defaultDeviceName = 'Xiaomi 22126RN91Y';
 type Refusal = { ok: false; refusal: string; message: string; attemptsLeft?: number };
 type ScanAnswer =
   | { ok: true; kind: 'login'; orderId: string; challenge: string; purpose: string; text: string }
+  | { ok: true; kind: 'sign'; orderId: string; statement: string; purpose: string; text: string }
   | { ok: true; kind: 'enrolment'; expiresAt: string }
   | Refusal;
 type SignAnswer = { ok: true; message: string } | Refusal;
@@ -38,7 +39,8 @@ type Screen =
   | {
       kind: 'code';
       orderId: string;
-      challenge: string;
+      /** A login signs the order's challenge; a decision signs its statement, the very text shown. */
+      signs: { kind: 'challenge'; challenge: string } | { kind: 'statement'; statement: string };
       text: string;
       purpose: string;
       device: StoredDevice;
@@ -46,6 +48,13 @@ type Screen =
     }
   | { kind: 'enrol'; token: string; error?: string }
   | { kind: 'result'; ok: boolean; message: string };
+
+/** The UTF-8 text the device key signs for the order on the code screen. */
+function signedText(screen: Extract<Screen, { kind: 'code' }>): string {
+  return screen.signs.kind === 'statement'
+    ? screen.signs.statement
+    : mobileAuthMessage(screen.orderId, screen.signs.challenge);
+}
 
 async function postJson<Answer>(url: string, body: unknown): Promise<Answer> {
   const response = await fetch(url, {
@@ -120,8 +129,18 @@ export default function MobileSithsSimulator() {
       else if (answer.kind === 'enrolment')
         setScreen({ kind: 'enrol', token: text.slice(enrolmentQrPrefix.length + 1) });
       else if (device) {
-        const { orderId, challenge, purpose } = answer;
-        setScreen({ kind: 'code', orderId, challenge, purpose, text: answer.text, device });
+        const signs =
+          answer.kind === 'sign'
+            ? { kind: 'statement' as const, statement: answer.statement }
+            : { kind: 'challenge' as const, challenge: answer.challenge };
+        setScreen({
+          kind: 'code',
+          orderId: answer.orderId,
+          signs,
+          purpose: answer.purpose,
+          text: answer.text,
+          device,
+        });
       }
     });
 
@@ -163,10 +182,7 @@ export default function MobileSithsSimulator() {
           onCancel={() => setScreen({ kind: 'home' })}
           onSubmit={(code) =>
             run(async () => {
-              const signature = await signText(
-                screen.device.privateKey,
-                mobileAuthMessage(screen.orderId, screen.challenge),
-              );
+              const signature = await signText(screen.device.privateKey, signedText(screen));
               const answer = await postJson<SignAnswer>('/mobilt-siths/api/signera', {
                 orderId: screen.orderId,
                 deviceId: screen.device.deviceId,
@@ -378,13 +394,15 @@ function CodeScreen(props: {
     event.currentTarget.reset();
     props.onSubmit(code.data);
   };
+  const { signs } = props.screen;
   return (
     <form className="phone-code" onSubmit={submit}>
       <h2>{props.screen.text}</h2>
       {props.screen.purpose === 'unlock_reauth' ? <p>{t('mobile.app.purposeReauth')}</p> : null}
+      {signs.kind === 'statement' ? <StatementToSign statement={signs.statement} /> : null}
       <p className="hint">{`${props.screen.device.name} – ${props.screen.device.holderName}`}</p>
       <label className="phone-field">
-        {t('mobile.app.codeLabel')}
+        {signs.kind === 'statement' ? t('mobile.app.signCodeLabel') : t('mobile.app.codeLabel')}
         <input
           type="password"
           name="code"
@@ -403,13 +421,37 @@ function CodeScreen(props: {
       ) : null}
       <p className="phone-actions">
         <button type="submit" className="mina-button primary" disabled={props.busy}>
-          {t('mobile.app.identify')}
+          {signs.kind === 'statement' ? t('mobile.app.sign') : t('mobile.app.identify')}
         </button>
         <button type="button" className="mina-button" onClick={props.onCancel}>
           {t('mobile.app.cancel')}
         </button>
       </p>
     </form>
+  );
+}
+
+/** The decision's text as the phone signs it, line breaks kept: the user reads exactly what they sign. */
+function StatementToSign({ statement }: { statement: string }) {
+  const t = useT();
+  return (
+    <section aria-labelledby="statement-heading">
+      <h3 id="statement-heading">{t('mobile.app.statementHeading')}</h3>
+      <blockquote
+        style={{
+          whiteSpace: 'pre-wrap',
+          overflowWrap: 'anywhere',
+          fontSize: '1.1rem',
+          margin: '0.5rem 0',
+          padding: '0.75rem',
+          border: '2px solid #1b4f72',
+          borderRadius: '0.5rem',
+        }}
+      >
+        {statement}
+      </blockquote>
+      <p className="hint">{t('mobile.app.statementHint')}</p>
+    </section>
   );
 }
 

@@ -9,6 +9,7 @@ import {
   findAuthOrderByQrStartToken,
   isAuthOrderOpen,
   markAuthOrderScanned,
+  type NewAuthOrder,
 } from '../../db/auth-orders';
 import type { AppDatabase } from '../../db/connection';
 import {
@@ -22,6 +23,7 @@ import { findPersonById } from '../../db/persons';
 import { mobileAuthMessage } from '../../protocol/mobile-siths';
 import {
   checkLoginAllowed,
+  type LoginAction,
   type LoginAllowance,
   recordFailedLogin,
   recordRateLimitedLogin,
@@ -32,14 +34,26 @@ import { maxWrongDeviceCodes, verifyDeviceCode } from './device-code';
 import { checkLoginQr, loginQrContent, parseQrContent } from './qr-code';
 import { type MobileSithsRefusal, mobileSithsRefusals } from './refusals';
 
-export type MobileAuthPurpose = 'login' | 'unlock_reauth';
+export type MobileAuthPurpose = 'login' | 'unlock_reauth' | 'sign_decision';
 
 /** A Mobile SITHS order lives two minutes, as the login page tells the user. */
 export const mobileAuthOrderTtlMs = 2 * 60_000;
 
+/** Makes a decision's statement from the order's id, as createAuthOrder calls it. */
+export type StatementFor = NonNullable<NewAuthOrder['statementFor']>;
+
 export type StartMobileAuthOrderInput = { remoteAddress: string; now: Date } & (
-  | { purpose: 'login'; expectedPersonId?: undefined; sessionId?: null }
-  | { purpose: 'unlock_reauth'; expectedPersonId: string; sessionId: string }
+  | { purpose: 'login'; expectedPersonId?: undefined; sessionId?: null; statementFor?: undefined }
+  | { purpose: 'unlock_reauth'; expectedPersonId: string; sessionId: string; statementFor?: undefined }
+  | {
+      purpose: 'sign_decision';
+      /** The decider: only a device of theirs may sign. */
+      expectedPersonId: string;
+      /** The staff session that started the order: only it may follow it. */
+      sessionId: string;
+      /** The text the decider reads on the phone and signs, made from the order's id (see createAuthOrder). */
+      statementFor: StatementFor;
+    }
 );
 
 export interface StartedMobileAuthOrder {
@@ -49,7 +63,10 @@ export interface StartedMobileAuthOrder {
   expiresAt: Date;
 }
 
-/** A new Mobile SITHS order; a re-authentication can only be completed by a device of `expectedPersonId`. */
+/**
+ * A new Mobile SITHS order; a re-authentication or a decision to sign can only be completed by a device of
+ * `expectedPersonId`. A decision's statement must be non-empty and in Unicode NFC (else this throws).
+ */
 export async function startMobileAuthOrder(
   db: AppDatabase,
   input: StartMobileAuthOrderInput,
@@ -63,6 +80,7 @@ export async function startMobileAuthOrder(
       sessionId: input.sessionId ?? null,
       remoteAddress: input.remoteAddress,
       ttlMs: mobileAuthOrderTtlMs,
+      ...(input.statementFor ? { statementFor: checkedStatement(input.statementFor) } : {}),
     },
     input.now,
   );
@@ -73,8 +91,26 @@ export async function startMobileAuthOrder(
   };
 }
 
+/**
+ * The phone signs a statement as its UTF-8 bytes. Text that is not in NFC is refused rather than normalised:
+ * the same visible text in another normal form is other bytes, and a signature of it would not verify for
+ * whoever checks it against the text as they see it.
+ */
+function checkedStatement(statementFor: StatementFor): StatementFor {
+  return (...made) => {
+    const statement = statementFor(...made);
+    if (statement.trim() === '' || statement.normalize('NFC') !== statement) {
+      throw new RangeError('a decision statement must be non-empty text in Unicode NFC');
+    }
+    return statement;
+  };
+}
+
+/** A Mobile SITHS order the phone can take part in: a login, a re-authentication, or a statement to sign. */
 export function isMobileAuthOrder(order: AuthOrderRow): boolean {
-  return order.method === 'mobile_siths' && (order.purpose === 'login' || order.purpose === 'unlock_reauth');
+  if (order.method !== 'mobile_siths') return false;
+  if (order.purpose === 'sign_decision') return !!order.statement && !!order.expectedPersonId;
+  return order.purpose === 'login' || order.purpose === 'unlock_reauth';
 }
 
 /** What the browser showing the QR code polls for. */
@@ -116,6 +152,18 @@ export function mobileAuthSignedMessage(orderId: string, challenge: string): Buf
   return Buffer.from(mobileAuthMessage(orderId, challenge), 'utf8');
 }
 
+/**
+ * What the phone must have signed for `order`: a decision's statement itself, the server's stored text as
+ * UTF-8 (so the signature verifies outside siths-desk against the text), else the order's challenge.
+ */
+export function mobileSignedMessage(
+  order: Pick<AuthOrderRow, 'id' | 'purpose' | 'challenge' | 'statement'>,
+): Buffer {
+  if (order.purpose !== 'sign_decision') return mobileAuthSignedMessage(order.id, order.challenge);
+  if (!order.statement) throw new RangeError(`sign_decision order ${order.id} has no statement`);
+  return Buffer.from(order.statement, 'utf8');
+}
+
 export type Refused = {
   ok: false;
   refusal: MobileSithsRefusal;
@@ -131,17 +179,46 @@ const waitRefusal = (allowed: Exclude<LoginAllowance, { ok: true }>): Refused =>
   retryAfterSeconds: allowed.retryAfterSeconds,
 });
 
+/** A login or re-authentication: the phone signs the challenge. A decision: the phone shows and signs the statement. */
 export type ScanResult =
-  | { ok: true; kind: 'login'; orderId: string; challenge: string; purpose: MobileAuthPurpose }
+  | { ok: true; kind: 'login'; orderId: string; challenge: string; purpose: 'login' | 'unlock_reauth' }
+  | { ok: true; kind: 'sign'; orderId: string; purpose: 'sign_decision'; statement: string }
   | Refused;
 
 const scanAction = 'mobile_siths_scan';
-const signAction = (order: AuthOrderRow) =>
-  order.purpose === 'unlock_reauth' ? 'reauth_mobile_siths' : 'login_mobile_siths';
+/**
+ * The login limits count failures by person and address whatever the action, so a signature attempt counts
+ * like a login; LoginAction does not list the signing action yet, hence the widening.
+ */
+const signDecisionAction = 'sign_decision_mobile_siths' as LoginAction;
+const signAction = (order: AuthOrderRow): LoginAction => {
+  if (order.purpose === 'sign_decision') return signDecisionAction;
+  return order.purpose === 'unlock_reauth' ? 'reauth_mobile_siths' : 'login_mobile_siths';
+};
+
+function scannedAnswer(order: AuthOrderRow): ScanResult {
+  if (order.purpose === 'sign_decision') {
+    return {
+      ok: true,
+      kind: 'sign',
+      orderId: order.id,
+      purpose: 'sign_decision',
+      statement: order.statement ?? '',
+    };
+  }
+  return {
+    ok: true,
+    kind: 'login',
+    orderId: order.id,
+    challenge: order.challenge,
+    purpose: order.purpose === 'unlock_reauth' ? 'unlock_reauth' : 'login',
+  };
+}
 
 /**
  * The phone read a login QR code: the code must be this second's (give or take `qrTimeWindow`), for an open
- * order nobody has scanned yet; the order is then taken by this device. A second scan is a replay.
+ * order nobody has scanned yet; the order is then taken by this device. A second scan is a replay. A decision
+ * to sign is taken only by a device of the decider, and only then is its statement handed to the phone.
  */
 export async function scanLoginQr(
   db: AppDatabase,
@@ -195,6 +272,8 @@ export async function scanLoginQr(
   if (device.state !== 'active') return await refuse('device_revoked', { order, device });
   if (device.failedCodeAttempts >= maxWrongDeviceCodes)
     return await refuse('device_locked', { order, device });
+  if (order.purpose === 'sign_decision' && order.expectedPersonId !== device.personId)
+    return await refuse('wrong_person', { order, device });
   if (!(await markAuthOrderScanned(db, order.id, { mobileDeviceId: device.id }))) {
     return await refuse('order_used', { order, device });
   }
@@ -207,13 +286,7 @@ export async function scanLoginQr(
     outcome: 'success',
     detail: { authOrderId: order.id, purpose: order.purpose, clientAddress: input.address },
   });
-  return {
-    ok: true,
-    kind: 'login',
-    orderId: order.id,
-    challenge: order.challenge,
-    purpose: order.purpose as MobileAuthPurpose,
-  };
+  return scannedAnswer(order);
 }
 
 /** Refusals that end the order (the browser shows them); the others let the right phone still try. */
@@ -244,20 +317,21 @@ export interface SignInput {
   deviceId: string;
   /** The user's Mobile SITHS code, 6-8 digits (checked by the caller's schema). */
   code: string;
-  /** ECDSA P-256 over SHA-256 of `mobileAuthSignedMessage`, IEEE P1363 (r | s), as WebCrypto makes it. */
+  /** ECDSA P-256 over SHA-256 of `mobileSignedMessage(order)`, IEEE P1363 (r | s), as WebCrypto makes it. */
   signature: Buffer;
   address: string;
   now: Date;
 }
 
 /**
- * The phone signs the scanned order's challenge after the user's code. Checked in this order: the order is
- * open and was scanned by this device; the device is active; rate limits; its certificate is valid (PKI);
- * the signature verifies with the certificate's key (so only the device holder reaches the code check and
- * can spend code attempts); the device is not locked; the code. A wrong code leaves the order open for
- * another try; the fifth wrong code in a row locks the device. Locked means: the device and its eID stay as
- * they are (not revoked: that is staff's decision, with a reason), but every scan and signature is refused
- * until the user fetches a new Mobile SITHS with their card or support revokes it.
+ * The phone signs the scanned order's challenge (a decision: its statement, as the server stored it, never a
+ * text the phone sends) after the user's code. Checked in this order: the order is open and was scanned by
+ * this device; the device is active; rate limits; its certificate is valid (PKI); the signature verifies with
+ * the certificate's key (so only the device holder reaches the code check and can spend code attempts); the
+ * device is not locked; the code; the device's holder is the expected person. A wrong code leaves the order
+ * open for another try; the fifth wrong code in a row locks the device. Locked means: the device and its eID
+ * stay as they are (not revoked: that is staff's decision, with a reason), but every scan and signature is
+ * refused until the user fetches a new Mobile SITHS with their card or support revokes it.
  */
 export async function signMobileAuthOrder(
   deps: { db: AppDatabase; pki: Pki },
@@ -315,12 +389,10 @@ export async function signMobileAuthOrder(
     });
     return waitRefusal(allowed);
   }
-  const publicKey = await validDeviceKey(deps, device, input.now);
-  if (!publicKey.ok) return await refuse('certificate_invalid', { rejection: publicKey.reason });
-  if (
-    !verifyDeviceSignature(publicKey.key, mobileAuthSignedMessage(order.id, order.challenge), input.signature)
-  ) {
-    return await refuse('bad_signature', {}, true);
+  const deviceKey = await validDeviceKey(deps, device, input.now);
+  if (!deviceKey.ok) return await refuse('certificate_invalid', { rejection: deviceKey.reason });
+  if (!verifyDeviceSignature(deviceKey.key, mobileSignedMessage(order), input.signature)) {
+    return await refuse(order.purpose === 'sign_decision' ? 'statement_mismatch' : 'bad_signature', {}, true);
   }
   if (device.failedCodeAttempts >= maxWrongDeviceCodes) return await refuse('device_locked');
   if (!device.codeHash || !(await verifyDeviceCode(input.code, device.codeHash))) {
@@ -333,12 +405,7 @@ export async function signMobileAuthOrder(
     return await refuse('wrong_person', { expectedPersonId: order.expectedPersonId });
   }
   if (
-    !(await completeAuthOrder(
-      db,
-      order.id,
-      { personId: device.personId, mobileDeviceId: device.id },
-      input.now,
-    ))
+    !(await completeAuthOrder(db, order.id, proofOf(order, device, deviceKey, input.signature), input.now))
   ) {
     return await refuse('order_closed');
   }
@@ -354,16 +421,43 @@ export async function signMobileAuthOrder(
       authOrderId: order.id,
       personId: device.personId,
       clientAddress: input.address,
+      ...(order.purpose === 'sign_decision' ? { eidId: deviceKey.eidId } : {}),
     },
   });
   return { ok: true, purpose: order.purpose as MobileAuthPurpose, personId: device.personId };
+}
+
+/** A decision keeps the signature and the certificate that verifies it, so it can be checked without us. */
+function proofOf(
+  order: AuthOrderRow,
+  device: MobileDeviceRow,
+  deviceKey: ValidDeviceKey,
+  signature: Buffer,
+): Parameters<typeof completeAuthOrder>[2] {
+  const proof = { personId: device.personId, mobileDeviceId: device.id };
+  if (order.purpose !== 'sign_decision') return proof;
+  return {
+    ...proof,
+    statementSignature: {
+      signature: signature.toString('base64'),
+      certificate: deviceKey.certificateDer.toString('base64'),
+    },
+  };
+}
+
+/** The device's active eID certificate, valid now and naming this (unexpired) device and its holder, with its key. */
+interface ValidDeviceKey {
+  key: KeyObject;
+  eidId: string;
+  certificateDer: Buffer;
 }
 
 async function validDeviceKey(
   deps: { db: AppDatabase; pki: Pki },
   device: MobileDeviceRow,
   at: Date,
-): Promise<{ ok: true; key: KeyObject } | { ok: false; reason: string }> {
+): Promise<({ ok: true } & ValidDeviceKey) | { ok: false; reason: string }> {
+  if (device.validTo <= at) return { ok: false, reason: 'device_expired' };
   const certificate = await findActiveDeviceCertificate(deps.db, device.id);
   if (!certificate) return { ok: false, reason: 'no_certificate' };
   let der: Buffer;
@@ -378,7 +472,7 @@ async function validDeviceKey(
   if (valid.mobileDeviceId !== device.id || valid.personId !== device.personId) {
     return { ok: false, reason: 'not_this_device' };
   }
-  return { ok: true, key: valid.publicKey };
+  return { ok: true, key: valid.publicKey, eidId: valid.eidId, certificateDer: der };
 }
 
 /** The base64 body of a PEM certificate. */

@@ -15,8 +15,10 @@ export const mobileSithsRefusals = {
   device_locked: 'the device is locked after too many wrong codes',
   wrong_code: 'wrong Mobile SITHS code',
   bad_signature: 'the signature does not verify with the device certificate',
+  statement_mismatch:
+    "the signature does not verify for the order's statement with the device certificate (another text was signed)",
   certificate_invalid: 'the device certificate is not valid',
-  wrong_person: 'the device belongs to another person than the one who must re-authenticate',
+  wrong_person: 'the device belongs to another person than the one who must re-authenticate or sign',
   rate_limited: 'too many refused login attempts',
   enrolment_invalid: 'unknown enrolment code',
   enrolment_used: 'the enrolment code has already been used',

@@ -49,6 +49,8 @@ export interface MobileSithsFixture {
   context: AppLoadContext;
   carina: TestEndUser;
   olof: TestEndUser;
+  /** Logs in another demo user with a person and an active card (e.g. `idadmin1`), with their card. */
+  cardLogin(username: string): Promise<TestEndUser>;
   /** Enrols `phone` for the user (card session) with `code`; fails the test on a refusal. */
   enrol(user: TestEndUser, phone: TestPhone, code?: string): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
     context,
     carina,
     olof,
+    cardLogin: (username) => cardLogin(username),
     async enrol(user, phone, code = '123456') {
       const started = await startMobileEnrolment(
         db,

@@ -33,10 +33,12 @@ export const mobileSithsEn: Record<keyof typeof mobileSithsSv, string> = {
   'mobile.refusal.waitSeconds': 'Wait {seconds} seconds and try again.',
   'mobile.refusal.bad_signature':
     'The identification could not be verified. Fetch Mobile SITHS again or contact your local support.',
+  'mobile.refusal.statement_mismatch':
+    'The signature does not match the text to be signed, for example because the text was changed on its way to the phone. Nothing has been signed. Start again on the computer.',
   'mobile.refusal.certificate_invalid':
     'The SITHS eID of your Mobile SITHS is not valid (revoked or expired).',
   'mobile.refusal.wrong_person':
-    'This Mobile SITHS belongs to someone other than the logged-in person. Identify yourself with your own Mobile SITHS.',
+    'This Mobile SITHS belongs to someone other than the logged-in person. Use your own Mobile SITHS.',
   'mobile.refusal.rate_limited': 'Too many failed attempts.',
   'mobile.refusal.enrolment_invalid': 'The QR code for fetching Mobile SITHS is not valid.',
   'mobile.refusal.enrolment_used':
@@ -98,6 +100,12 @@ export const mobileSithsEn: Record<keyof typeof mobileSithsSv, string> = {
   'mobile.app.pasteSubmit': 'Scan pasted QR code',
   'mobile.app.identifyAt': 'I identify myself to {host}',
   'mobile.app.purposeReauth': 'to unlock my SITHS card',
+  'mobile.app.signAt': 'I sign at {host}',
+  'mobile.app.statementHeading': 'The text you sign',
+  'mobile.app.statementHint': 'Read the text. Your signature applies to exactly this text and nothing else.',
+  'mobile.app.signCodeLabel': 'Enter your Mobile SITHS code to sign',
+  'mobile.app.sign': 'Sign',
+  'mobile.app.signed': 'You have signed',
   'mobile.app.codeLabel': 'Enter your Mobile SITHS code',
   'mobile.app.identify': 'Identify',
   'mobile.app.cancel': 'Cancel',
@@ -118,6 +126,7 @@ export const mobileSithsEn: Record<keyof typeof mobileSithsSv, string> = {
   'mobile.app.busy': 'Please wait …',
   'audit.action.login_mobile_siths': 'Login with Mobile SITHS',
   'audit.action.reauth_mobile_siths': 'Identification with Mobile SITHS for unlocking',
+  'audit.action.sign_decision_mobile_siths': 'Signing a decision with Mobile SITHS',
   'audit.action.mobile_siths_scan': 'QR code scanned with Mobile SITHS',
   'audit.action.mobile_enrol_start': 'Fetch Mobile SITHS started',
   'audit.action.mobile_enrol': 'Register Mobile SITHS',

@@ -35,10 +35,12 @@ export const mobileSithsSv = {
   'mobile.refusal.waitSeconds': 'Vänta {seconds} sekunder och försök igen.',
   'mobile.refusal.bad_signature':
     'Legitimeringen kunde inte kontrolleras. Hämta Mobilt SITHS på nytt eller kontakta din lokala support.',
+  'mobile.refusal.statement_mismatch':
+    'Underskriften stämmer inte med texten som skulle undertecknas, till exempel för att texten har ändrats på vägen till mobilen. Ingenting har undertecknats. Börja om på datorn.',
   'mobile.refusal.certificate_invalid':
     'SITHS eID i ditt Mobilt SITHS är inte giltigt (spärrat eller utgånget).',
   'mobile.refusal.wrong_person':
-    'Mobilt SITHS tillhör en annan person än den som är inloggad. Legitimera dig med ditt eget Mobilt SITHS.',
+    'Mobilt SITHS tillhör en annan person än den som är inloggad. Använd ditt eget Mobilt SITHS.',
   'mobile.refusal.rate_limited': 'För många misslyckade legitimeringsförsök.',
   'mobile.refusal.enrolment_invalid': 'QR-koden för att hämta Mobilt SITHS är inte giltig.',
   'mobile.refusal.enrolment_used':
@@ -99,6 +101,12 @@ export const mobileSithsSv = {
   'mobile.app.pasteSubmit': 'Skanna inklistrad QR-kod',
   'mobile.app.identifyAt': 'Jag legitimerar mig hos {host}',
   'mobile.app.purposeReauth': 'för att låsa upp mitt SITHS-kort',
+  'mobile.app.signAt': 'Jag undertecknar hos {host}',
+  'mobile.app.statementHeading': 'Texten du undertecknar',
+  'mobile.app.statementHint': 'Läs texten. Din underskrift gäller exakt den här texten och inget annat.',
+  'mobile.app.signCodeLabel': 'Ange legitimeringskoden för Mobilt SITHS för att underteckna',
+  'mobile.app.sign': 'Underteckna',
+  'mobile.app.signed': 'Du har undertecknat',
   'mobile.app.codeLabel': 'Ange legitimeringskoden för Mobilt SITHS',
   'mobile.app.identify': 'Legitimera',
   'mobile.app.cancel': 'Avbryt',
@@ -119,6 +127,7 @@ export const mobileSithsSv = {
   'mobile.app.busy': 'Vänta …',
   'audit.action.login_mobile_siths': 'Inloggning med Mobilt SITHS',
   'audit.action.reauth_mobile_siths': 'Legitimering med Mobilt SITHS för upplåsning',
+  'audit.action.sign_decision_mobile_siths': 'Underteckning av beslut med Mobilt SITHS',
   'audit.action.mobile_siths_scan': 'QR-kod skannad med Mobilt SITHS',
   'audit.action.mobile_enrol_start': 'Hämta Mobilt SITHS påbörjat',
   'audit.action.mobile_enrol': 'Registrera Mobilt SITHS',
