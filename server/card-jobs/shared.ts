@@ -82,7 +82,7 @@ export async function signedJobChallenge(
 }
 
 /** The request's certificate, checked against our PKI and the eIDs registered; says nothing of its key yet. */
-export async function validatedCertificate(
+async function validatedCertificate(
   ctx: CardJobContext,
   request: Extract<CardExchange, { certificate: string }>,
 ): Promise<ValidCertificate | Refusal> {
