@@ -4,13 +4,35 @@ import { type AuditWriter, recordAudit } from './audit';
 import type { AppDatabase, AppTransaction } from './connection';
 import { first, forUpdate } from './engine';
 import { cards, eids, mobileDevices } from './schema';
+import { type DecisionSignature, recordDecisionSignature } from './signed-decisions';
 
 export interface RevocationActor {
   userId: string;
   label: string;
 }
 
-export type RevocationRefusal = 'not_found' | 'not_revocable';
+export type RevocationRefusal = 'not_found' | 'not_revocable' | 'signature_spent';
+
+/** Thrown inside a revocation's transaction to undo it: its signature was spent by another decision. */
+class SignatureSpent extends Error {}
+
+/**
+ * Runs a revocation; with a signature, the signature is recorded in the same transaction, and a signature
+ * already spent undoes the revocation.
+ */
+async function withSignature(
+  run: (recordSignature: (tx: AppTransaction) => Promise<void>) => Promise<RevocationResult>,
+  signature: DecisionSignature | undefined,
+): Promise<RevocationResult> {
+  try {
+    return await run(async (tx) => {
+      if (signature && !(await recordDecisionSignature(tx, signature))) throw new SignatureSpent();
+    });
+  } catch (error) {
+    if (error instanceof SignatureSpent) return { ok: false, error: 'signature_spent' };
+    throw error;
+  }
+}
 
 export type RevocationResult =
   | { ok: true; revokedAt: Date; certificateSerials: string[] }
@@ -25,45 +47,65 @@ const revocableCardStates = ['assigned', 'active', 'locked'] as const;
  */
 export async function revokeCard(
   db: AppDatabase,
-  input: { cardId: string; reason: RevocationReason; actor: RevocationActor; now?: Date },
+  input: {
+    cardId: string;
+    reason: RevocationReason;
+    actor: RevocationActor;
+    signature?: DecisionSignature;
+    now?: Date;
+  },
 ): Promise<RevocationResult> {
   const revokedAt = input.now ?? new Date();
-  return db.transaction(async (tx) => {
-    const card = first(await tx.select().from(cards).where(eq(cards.id, input.cardId)).limit(1));
-    const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
-      await auditRevocation(tx, input.actor, 'card_revoke', 'card', input.cardId, 'refused', card?.unitId, {
-        reason: input.reason,
-        refusal: error,
-        cardSerial: card?.serial,
-        cardState: card?.state,
-        personId: card?.holderPersonId,
-      });
-      return { ok: false, error };
-    };
-    if (!card) return await refused('not_found');
-    const changed = await tx
-      .update(cards)
-      .set({ state: 'revoked', updatedAt: revokedAt })
-      .where(and(eq(cards.id, card.id), inArray(cards.state, [...revocableCardStates])))
-      .returning({ id: cards.id });
-    if (changed.length !== 1) return await refused('not_revocable');
-    const revoked = await tx
-      .update(eids)
-      .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
-      .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')))
-      .returning({ certificateSerial: eids.certificateSerial, issuingCa: eids.issuingCa });
-    const certificateSerials = revoked.map((eid) => eid.certificateSerial);
-    await auditRevocation(tx, input.actor, 'card_revoke', 'card', card.id, 'success', card.unitId, {
-      reason: input.reason,
-      personId: card.holderPersonId,
-      cardSerial: card.serial,
-      before: { state: card.state },
-      after: { state: 'revoked' },
-      certificates: revoked,
-      revokedAt: revokedAt.toISOString(),
-    });
-    return { ok: true, revokedAt, certificateSerials };
-  });
+  return withSignature(
+    async (recordSignature) =>
+      db.transaction(async (tx) => {
+        const card = first(await tx.select().from(cards).where(eq(cards.id, input.cardId)).limit(1));
+        const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
+          await auditRevocation(
+            tx,
+            input.actor,
+            'card_revoke',
+            'card',
+            input.cardId,
+            'refused',
+            card?.unitId,
+            {
+              reason: input.reason,
+              refusal: error,
+              cardSerial: card?.serial,
+              cardState: card?.state,
+              personId: card?.holderPersonId,
+            },
+          );
+          return { ok: false, error };
+        };
+        if (!card) return await refused('not_found');
+        const changed = await tx
+          .update(cards)
+          .set({ state: 'revoked', updatedAt: revokedAt })
+          .where(and(eq(cards.id, card.id), inArray(cards.state, [...revocableCardStates])))
+          .returning({ id: cards.id });
+        if (changed.length !== 1) return await refused('not_revocable');
+        const revoked = await tx
+          .update(eids)
+          .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
+          .where(and(eq(eids.cardId, card.id), eq(eids.state, 'active')))
+          .returning({ certificateSerial: eids.certificateSerial, issuingCa: eids.issuingCa });
+        const certificateSerials = revoked.map((eid) => eid.certificateSerial);
+        await recordSignature(tx);
+        await auditRevocation(tx, input.actor, 'card_revoke', 'card', card.id, 'success', card.unitId, {
+          reason: input.reason,
+          personId: card.holderPersonId,
+          cardSerial: card.serial,
+          before: { state: card.state },
+          after: { state: 'revoked' },
+          certificates: revoked,
+          revokedAt: revokedAt.toISOString(),
+        });
+        return { ok: true, revokedAt, certificateSerials };
+      }),
+    input.signature,
+  );
 }
 
 /**
@@ -72,48 +114,59 @@ export async function revokeCard(
  */
 export async function revokeEid(
   db: AppDatabase,
-  input: { eidId: string; reason: RevocationReason; actor: RevocationActor; now?: Date },
+  input: {
+    eidId: string;
+    reason: RevocationReason;
+    actor: RevocationActor;
+    signature?: DecisionSignature;
+    now?: Date;
+  },
 ): Promise<RevocationResult> {
   const revokedAt = input.now ?? new Date();
-  return db.transaction(async (tx) => {
-    const eid = first(await tx.select().from(eids).where(eq(eids.id, input.eidId)).limit(1));
-    const card = eid?.cardId
-      ? first(await tx.select().from(cards).where(eq(cards.id, eid.cardId)).limit(1))
-      : undefined;
-    const facts = {
-      reason: input.reason,
-      personId: eid?.personId,
-      cardSerial: card?.serial,
-      mobileDeviceId: eid?.mobileDeviceId,
-      certificateSerial: eid?.certificateSerial,
-      issuingCa: eid?.issuingCa,
-    };
-    const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
-      await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', input.eidId, 'refused', card?.unitId, {
-        ...facts,
-        refusal: error,
-        eidState: eid?.state,
-      });
-      return { ok: false, error };
-    };
-    if (!eid) return await refused('not_found');
-    if (eid.validTo.getTime() <= revokedAt.getTime()) return await refused('not_revocable');
-    if (eid.mobileDeviceId) await lockDevice(tx, eid.mobileDeviceId);
-    const changed = await tx
-      .update(eids)
-      .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
-      .where(and(eq(eids.id, eid.id), eq(eids.state, 'active')))
-      .returning({ id: eids.id });
-    if (changed.length !== 1) return await refused('not_revocable');
-    if (eid.mobileDeviceId) await revokeDeviceWithoutActiveEids(tx, eid.mobileDeviceId, eid.id);
-    await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', eid.id, 'success', card?.unitId, {
-      ...facts,
-      before: { state: eid.state },
-      after: { state: 'revoked' },
-      revokedAt: revokedAt.toISOString(),
-    });
-    return { ok: true, revokedAt, certificateSerials: [eid.certificateSerial] };
-  });
+  return withSignature(
+    async (recordSignature) =>
+      db.transaction(async (tx) => {
+        const eid = first(await tx.select().from(eids).where(eq(eids.id, input.eidId)).limit(1));
+        const card = eid?.cardId
+          ? first(await tx.select().from(cards).where(eq(cards.id, eid.cardId)).limit(1))
+          : undefined;
+        const facts = {
+          reason: input.reason,
+          personId: eid?.personId,
+          cardSerial: card?.serial,
+          mobileDeviceId: eid?.mobileDeviceId,
+          certificateSerial: eid?.certificateSerial,
+          issuingCa: eid?.issuingCa,
+        };
+        const refused = async (error: RevocationRefusal): Promise<RevocationResult> => {
+          await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', input.eidId, 'refused', card?.unitId, {
+            ...facts,
+            refusal: error,
+            eidState: eid?.state,
+          });
+          return { ok: false, error };
+        };
+        if (!eid) return await refused('not_found');
+        if (eid.validTo.getTime() <= revokedAt.getTime()) return await refused('not_revocable');
+        if (eid.mobileDeviceId) await lockDevice(tx, eid.mobileDeviceId);
+        const changed = await tx
+          .update(eids)
+          .set({ state: 'revoked', revokedAt, revocationReason: input.reason })
+          .where(and(eq(eids.id, eid.id), eq(eids.state, 'active')))
+          .returning({ id: eids.id });
+        if (changed.length !== 1) return await refused('not_revocable');
+        if (eid.mobileDeviceId) await revokeDeviceWithoutActiveEids(tx, eid.mobileDeviceId, eid.id);
+        await recordSignature(tx);
+        await auditRevocation(tx, input.actor, 'eid_revoke', 'eid', eid.id, 'success', card?.unitId, {
+          ...facts,
+          before: { state: eid.state },
+          after: { state: 'revoked' },
+          revokedAt: revokedAt.toISOString(),
+        });
+        return { ok: true, revokedAt, certificateSerials: [eid.certificateSerial] };
+      }),
+    input.signature,
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import type { JobEngine } from './jobs/job-engine';
 import type { Logger } from './logger';
 import type { MailService } from './mail/mail-service';
 import type { LoginLimitsService, MobileSithsService } from './mobile-siths/mobile-siths-service';
+import type { SignedStatements } from './pki/signed-statement';
 import type { Pki } from './pki/types';
 
 /** Long-lived services the server owns and hands to every Remix loader and action. */
@@ -20,6 +21,8 @@ export interface ServerServices {
   jobs: JobEngine;
   mail: MailService;
   pki: Pki;
+  /** Checks and packages the signatures of decisions (server/pki/signed-statement.ts). */
+  signedStatements: SignedStatements;
   /** Card secrets derive from it (server/secrets/card-secrets.ts); never logged or sent anywhere. */
   masterKey: Buffer;
   cardJobs: CardJobService;

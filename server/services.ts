@@ -13,6 +13,7 @@ import type { Logger } from './logger';
 import { createMailService, type MailService } from './mail/mail-service';
 import { loginLimitsService, mobileSithsService } from './mobile-siths/mobile-siths-service';
 import { createPki } from './pki/create-pki';
+import { signedStatementsOf } from './pki/signed-statement';
 
 export function createServerServices(options: {
   db: AppDatabase;
@@ -59,6 +60,7 @@ export function createServerServices(options: {
   return {
     db: options.db,
     pki,
+    signedStatements: signedStatementsOf(pki),
     masterKey,
     cardJobs,
     agentLocalUrl: options.agentLocalUrl ?? 'http://127.0.0.1:8790',

@@ -29,6 +29,7 @@ async function principalWith(grants: RoleGrant[]): Promise<Principal> {
     userId: 'u1',
     username: 'someone',
     displayName: 'Someone',
+    personId: null,
     sessionId: 's1',
     roles: await scopeRoles(grants, expandSubtrees),
   };

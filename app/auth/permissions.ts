@@ -10,6 +10,8 @@ export interface Principal {
   userId: string;
   username: string;
   displayName: string;
+  /** The person behind the account: whose SITHS eID signs their decisions. Null for the bootstrap administrator. */
+  personId: string | null;
   sessionId: string;
   roles: ReadonlyMap<StaffRole, RoleScope>;
 }

@@ -22,6 +22,7 @@ export async function getPrincipal(request: Request, context: AppLoadContext): P
     userId: user.id,
     username: user.username,
     displayName: user.displayName,
+    personId: user.personId,
     sessionId: session.sessionId,
     roles: await scopeRoles(grants, (unitIds) => expandUnitSubtrees(context.db, unitIds)),
   };

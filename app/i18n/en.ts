@@ -1,5 +1,6 @@
 import { administrationEn } from './areas/administration.en';
 import { auditEn } from './areas/audit.en';
+import { decisionsEn } from './areas/decisions.en';
 import { minaSidorEn } from './areas/minaSidor.en';
 import { mobileSithsEn } from './areas/mobileSiths.en';
 import { ordersEn } from './areas/orders.en';
@@ -10,6 +11,7 @@ import type { MessageKey } from './sv';
 export const en: Record<MessageKey, string> = {
   ...ordersEn,
   ...personsEn,
+  ...decisionsEn,
   ...reserveCardsEn,
   ...minaSidorEn,
   ...mobileSithsEn,
@@ -147,6 +149,7 @@ export const en: Record<MessageKey, string> = {
   'step.waiting_for_user': 'Waiting for the user',
   'step.card_verified': 'PIN verified',
   'step.card_registered': 'Card registered',
+  'step.statement_signed': 'Decision signed',
   'step.challenge_signed': 'Login signed',
   'step.pin_set': 'New PIN set',
   'step.management_key_authenticated': 'Card opened for writing',

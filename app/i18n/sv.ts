@@ -1,5 +1,6 @@
 import { administrationSv } from './areas/administration.sv';
 import { auditSv } from './areas/audit.sv';
+import { decisionsSv } from './areas/decisions.sv';
 import { minaSidorSv } from './areas/minaSidor.sv';
 import { mobileSithsSv } from './areas/mobileSiths.sv';
 import { ordersSv } from './areas/orders.sv';
@@ -140,6 +141,7 @@ const coreSv = {
   'step.waiting_for_user': 'Väntar på användaren',
   'step.card_verified': 'PIN-kod verifierad',
   'step.card_registered': 'Kortet registrerat',
+  'step.statement_signed': 'Beslutet undertecknat',
   'step.challenge_signed': 'Inloggningen signerad',
   'step.pin_set': 'Ny PIN-kod satt',
   'step.management_key_authenticated': 'Kortet öppnat för skrivning',
@@ -197,6 +199,7 @@ export const sv = {
   ...mobileSithsSv,
   ...auditSv,
   ...administrationSv,
+  ...decisionsSv,
 } as const;
 
 export type MessageKey = keyof typeof sv;

@@ -62,11 +62,11 @@ const matrix: Array<{
     expected: { admin: 403, chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 200, support: 403 },
   },
   {
-    name: 'confirming a card revocation',
+    name: 'starting to sign a card revocation',
     handler: () => revocation.action as Handler,
     path: async () => `/admin/personer/${carinaId}/sparra?kort=${await cardId(demoCards.lockedOrdinary)}`,
-    form: { intent: 'confirm', reason: 'lost' },
-    expected: { admin: 403, chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 302, support: 403 },
+    form: { intent: 'sign', method: 'card', reason: 'lost' },
+    expected: { admin: 403, chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 200, support: 403 },
   },
 ];
 
@@ -149,26 +149,18 @@ describe('refusals in the persons area', () => {
     );
   });
 
-  it('refuses revoking again what is already revoked (a double submit) with 409', async () => {
-    const path = `/admin/personer/${carinaId}/sparra?eid=${eidIds[1]}`;
-    const confirm = { intent: 'confirm', reason: 'replaced' };
-    const first = await callRoute(
-      revocation.action as Handler,
-      await harness.request(path, { as: 'idadmin1', form: confirm }),
-      harness.context,
-      { personId: carinaId },
-    );
-    const second = await callRoute(
-      revocation.action as Handler,
-      await harness.request(path, { as: 'idadmin1', form: confirm }),
-      harness.context,
-      { personId: carinaId },
-    );
-    expect(first).toMatchObject({ status: 302, location: `/admin/personer/${carinaId}?sparrat=eid` });
-    expect(second).toMatchObject({
-      status: 409,
-      data: { errors: { form: 'persons.revoke.error.notRevocable' } },
+  it('refuses a confirmation that names no signature, and revokes nothing', async () => {
+    const request = await harness.request(`/admin/personer/${carinaId}/sparra?eid=${eidIds[1]}`, {
+      as: 'idadmin1',
+      form: { intent: 'confirm', reason: 'replaced' },
     });
+    const outcome = await callRoute(revocation.action as Handler, request, harness.context, {
+      personId: carinaId,
+    });
+    expect(outcome).toMatchObject({ status: 400, data: { errors: { form: 'form.error.invalid' } } });
+    expect(first(await harness.db.select().from(eids).where(eq(eids.id, eidIds[1]!)).limit(1))!.state).toBe(
+      'active',
+    );
   });
 
   it('answers 404 for an eID the person in the URL does not hold', async () => {

@@ -8,6 +8,7 @@ import { cards, persons, users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { openTestDatabase } from '../../test-support/test-database';
 import { createPki } from '../pki/create-pki';
+import { signedStatementsOf } from '../pki/signed-statement';
 import type { Pki } from '../pki/types';
 import { createTestLoadContext } from '../testing/load-context';
 import { enrolmentSignedMessage, registerMobileDevice, startMobileEnrolment } from './enrolment';
@@ -64,7 +65,11 @@ export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
   await seedDemoData(db, { hashPassword: async () => 'no-password' });
   const pki = createPki({ db, masterKey: testMasterKey });
   await pki.ensureHierarchy();
-  const context = { ...createTestLoadContext(db), pki } as AppLoadContext;
+  const context = {
+    ...createTestLoadContext(db),
+    pki,
+    signedStatements: signedStatementsOf(pki),
+  } as AppLoadContext;
   const cardLogin = async (username: string, serial?: string): Promise<TestEndUser> => {
     const user = first(await db.select().from(users).where(eq(users.username, username)).limit(1));
     if (!user?.personId) throw new Error(`no demo end user ${username}`);

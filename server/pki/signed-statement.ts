@@ -172,3 +172,18 @@ export async function caChainPem(pki: Pki): Promise<string> {
   const authorities = await Promise.all(certificateAuthorityIds.map((id) => pki.caCertificate(id)));
   return authorities.map((authority) => `${authority.pem.trimEnd()}\n`).join('');
 }
+
+/** What the pages get through the load context: the checks and the downloads, bound to the server's PKI. */
+export interface SignedStatements {
+  verify(input: Parameters<typeof verifyStatementSignature>[1]): Promise<StatementVerification>;
+  detachedCms: typeof detachedCmsSignature;
+  caChainPem(): Promise<string>;
+}
+
+export function signedStatementsOf(pki: Pki): SignedStatements {
+  return {
+    verify: (input) => verifyStatementSignature(pki, input),
+    detachedCms: detachedCmsSignature,
+    caChainPem: () => caChainPem(pki),
+  };
+}
