@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { SignedDecisionKind } from '../protocol/domain-values';
 import type { AppDatabase, AppTransaction } from './connection';
 import { first } from './engine';
@@ -91,6 +91,8 @@ export interface SignedDecisionView {
   signerName: string;
   method: AuthOrderMethod;
   signedAt: Date;
+  /** The unit the decision concerned, as its audit event names it (null for a decision about no unit). */
+  unitId: string | null;
 }
 
 const viewColumns = {
@@ -104,6 +106,7 @@ const viewColumns = {
   signerName: users.displayName,
   method: signedDecisions.method,
   signedAt: signedDecisions.signedAt,
+  unitId: auditEvents.unitId,
 };
 
 /** The signed decisions about an object (an order, a card, an eID, a role), newest first. */
@@ -116,7 +119,31 @@ export async function listSignedDecisionsAbout(
     .select(viewColumns)
     .from(signedDecisions)
     .innerJoin(users, eq(users.id, signedDecisions.signerUserId))
+    .leftJoin(auditEvents, eq(auditEvents.id, signedDecisions.auditEventId))
     .where(and(eq(signedDecisions.objectType, objectType), eq(signedDecisions.objectId, objectId)))
+    .orderBy(desc(signedDecisions.signedAt));
+}
+
+/** The signed decisions about any of these objects (a person's cards and eIDs), newest first. */
+export async function listSignedDecisionsAboutAny(
+  db: AppDatabase,
+  objects: ReadonlyArray<{ objectType: string; objectIds: readonly string[] }>,
+): Promise<SignedDecisionView[]> {
+  const about = objects
+    .filter((group) => group.objectIds.length > 0)
+    .map((group) =>
+      and(
+        eq(signedDecisions.objectType, group.objectType),
+        inArray(signedDecisions.objectId, [...group.objectIds]),
+      ),
+    );
+  if (about.length === 0) return [];
+  return db
+    .select(viewColumns)
+    .from(signedDecisions)
+    .innerJoin(users, eq(users.id, signedDecisions.signerUserId))
+    .leftJoin(auditEvents, eq(auditEvents.id, signedDecisions.auditEventId))
+    .where(or(...about))
     .orderBy(desc(signedDecisions.signedAt));
 }
 
@@ -129,6 +156,7 @@ export async function findSignedDecision(
       .select(viewColumns)
       .from(signedDecisions)
       .innerJoin(users, eq(users.id, signedDecisions.signerUserId))
+      .leftJoin(auditEvents, eq(auditEvents.id, signedDecisions.auditEventId))
       .where(eq(signedDecisions.id, id))
       .limit(1),
   );

@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { SignedDecisionList } from '~/decisions/signed-decision-list';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
@@ -11,6 +12,7 @@ import { CardTable, EidTable, MobileDeviceTable, OrderTable, type RevokeLink } f
 import personsStyles from '~/styles/persons.css';
 import type { AuditEventView } from '../../db/audit';
 import { findPersonById, findPersonProfile } from '../../db/persons';
+import { listSignedDecisionsAboutAny } from '../../db/signed-decisions';
 
 export const meta: MetaFunction = () => [{ title: 'Person – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: personsStyles }];
@@ -29,6 +31,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     ...profile,
     validEids: profile.eids.filter(isValid),
     invalidEids: profile.eids.filter((eid) => !isValid(eid)),
+    signedDecisions: await listSignedDecisionsAboutAny(context.db, [
+      { objectType: 'card', objectIds: profile.cards.map((card) => card.id) },
+      { objectType: 'eid', objectIds: profile.eids.map((eid) => eid.id) },
+    ]),
     canRevoke: hasAnyRole(principal, ['id_admin']),
     revoked: new URL(request.url).searchParams.get('sparrat'),
   };
@@ -130,6 +136,12 @@ export default function PersonPage() {
         <h2>{t('persons.profile.orders')}</h2>
         <OrderTable orders={data.orders} />
       </section>
+      {data.signedDecisions.length > 0 ? (
+        <section className="profile-section">
+          <h2>{t('persons.profile.signedDecisions')}</h2>
+          <SignedDecisionList decisions={data.signedDecisions} />
+        </section>
+      ) : null}
       <section className="profile-section">
         <h2>{t('persons.profile.audit')}</h2>
         <AuditTrail events={data.audit} />

@@ -18,7 +18,7 @@ import {
   type TestEndUser,
   TestPhone,
 } from '../../server/mobile-siths/testing';
-import { caChainPem, detachedCmsSignature } from '../../server/pki/signed-statement';
+import * as decisionFiles from './admin.beslut.$file';
 import * as revocation from './admin.personer_.$personId_.sparra';
 
 type Handler = Parameters<typeof callRoute>[0];
@@ -167,27 +167,58 @@ describe('a revocation signed by the ID-administrator', () => {
     expect(again.status).toBeLessThan(500);
   });
 
-  it('gives a signed statement that openssl verifies against the exported CA chain', async () => {
+  it('offers the signed statement for download, and openssl verifies it against the exported CA chain', async () => {
     const decision = first(await db.select().from(signedDecisions).limit(1))!;
+    const download = async (file: string, cookie = idadmin.cookie) =>
+      (await decisionFiles.loader({
+        request: new Request(`http://localhost/admin/beslut/${file}`, { headers: { Cookie: cookie } }),
+        context,
+        params: { file },
+      })) as Response;
     const folder = await mkdtemp(join(tmpdir(), 'siths-desk-signed-'));
     try {
-      const cms = detachedCmsSignature({
-        statement: decision.statement,
-        signature: Buffer.from(decision.signature, 'base64'),
-        certificateDer: Buffer.from(decision.certificateDer, 'base64'),
-        chainDer: [],
-      });
-      await writeFile(join(folder, 'beslut.p7s'), cms);
-      await writeFile(join(folder, 'beslut.txt'), decision.statement);
-      await writeFile(join(folder, 'kedja.pem'), await caChainPem(context.pki));
-      const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(folder, 'beslut.p7s')];
-      const tail = ['-CAfile', join(folder, 'kedja.pem'), '-purpose', 'any', '-out', join(folder, 'ut.txt')];
-      await run('openssl', [...args, '-content', join(folder, 'beslut.txt'), ...tail]);
+      const files = { cms: `${decision.id}.p7s`, text: `${decision.id}.txt`, chain: 'ca-kedja.pem' };
+      for (const name of Object.values(files)) {
+        const response = await download(name);
+        expect(response.status).toBe(200);
+        await writeFile(join(folder, name), Buffer.from(await response.arrayBuffer()));
+      }
+      expect(await readFile(join(folder, files.text), 'utf8')).toBe(decision.statement);
+      const verify = () =>
+        run('openssl', [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          join(folder, files.cms),
+          '-content',
+          join(folder, files.text),
+          '-CAfile',
+          join(folder, files.chain),
+          '-purpose',
+          'any',
+          '-out',
+          join(folder, 'ut.txt'),
+        ]);
+      await verify();
       expect(await readFile(join(folder, 'ut.txt'), 'utf8')).toBe(decision.statement);
-      await writeFile(join(folder, 'beslut.txt'), decision.statement.replace('spärrar', 'spärrade'));
-      await expect(
-        run('openssl', [...args, '-content', join(folder, 'beslut.txt'), ...tail]),
-      ).rejects.toThrow();
+      await writeFile(join(folder, files.text), decision.statement.replace('spärrar', 'spärrade'));
+      await expect(verify()).rejects.toThrow();
+
+      const chef = await fixture.cardLogin('chef');
+      expect(
+        (
+          await callRoute(
+            decisionFiles.loader as Handler,
+            new Request(`http://localhost/admin/beslut/${files.cms}`, { headers: { Cookie: chef.cookie } }),
+            context,
+            { file: files.cms },
+          )
+        ).status,
+      ).toBe(403);
+      expect((await download(`${crypto.randomUUID()}.p7s`)).status).toBe(404);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -40,6 +40,7 @@ export const personsEn: Record<keyof typeof personsSv, string> = {
   'persons.profile.noMobileDevices': 'The person has no Mobile SITHS.',
   'persons.profile.orders': 'Orders',
   'persons.profile.noOrders': 'No orders for the person.',
+  'persons.profile.signedDecisions': 'Signed decisions',
   'persons.profile.audit': 'Events',
   'persons.profile.noAudit': 'No events recorded.',
   'persons.card.serial': 'Card number',

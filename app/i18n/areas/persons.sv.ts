@@ -39,6 +39,7 @@ export const personsSv = {
   'persons.profile.noMobileDevices': 'Personen har inget Mobilt SITHS.',
   'persons.profile.orders': 'Beställningar',
   'persons.profile.noOrders': 'Inga beställningar för personen.',
+  'persons.profile.signedDecisions': 'Undertecknade beslut',
   'persons.profile.audit': 'Händelser',
   'persons.profile.noAudit': 'Inga händelser registrerade.',
   'persons.card.serial': 'Kortnummer',
