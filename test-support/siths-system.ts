@@ -183,7 +183,7 @@ export async function startCardReaders(options: {
   }
 }
 
-/** What the demo's server process is told: production mode, the demo master key, where the agent listens. */
+/** What the demo's server process is told: production mode with the demo accounts' passwords on, the demo master key, where the agent listens. */
 export function demoServerEnvironment(options: {
   host: string;
   port: number;
@@ -195,6 +195,8 @@ export function demoServerEnvironment(options: {
 }): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    // The demo staff's passwords work in the demo and in tests; staff log in with their demo cards too.
+    DEMO_PASSWORD_LOGINS: 'true',
     HOST: options.host,
     PORT: String(options.port),
     DATABASE_URL: options.databaseUrl,

@@ -26,7 +26,12 @@ async function cookiesSetBy(server: RemixTestServer): Promise<Record<string, str
 describe('the Secure cookie attribute', () => {
   it('is on every cookie in production without a proxy (TRUST_PROXY=false)', async () => {
     const server = await startRemixTestServer({
-      env: { NODE_ENV: 'production', TRUST_PROXY: 'false', LOGIN_RATE_LIMIT_PER_MINUTE: '100' },
+      env: {
+        NODE_ENV: 'production',
+        DEMO_PASSWORD_LOGINS: 'true',
+        TRUST_PROXY: 'false',
+        LOGIN_RATE_LIMIT_PER_MINUTE: '100',
+      },
     });
     try {
       const cookies = await cookiesSetBy(server);
