@@ -27,6 +27,19 @@ export const demoCards = {
   reserveNoOrder: '9752319082544177364',
 } as const;
 
+/**
+ * The demo staff's own ordinary SITHS cards. In the demo and in tests each is a virtual card of its own, with
+ * the staff member's certificates: they log in with it (9A, PIN) and sign decisions with it (9C).
+ */
+export const demoStaffCards = {
+  chef: '9752240000000000015',
+  kontakt: '9752240000000000023',
+  kontaktSkovde: '9752240000000000031',
+  idadmin1: '9752240000000000049',
+  idadmin2: '9752240000000000056',
+  support: '9752240000000000064',
+} as const;
+
 export type DemoUnitKey =
   | 'vgr'
   | 'su'

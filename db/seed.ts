@@ -21,6 +21,7 @@ import {
   demoProductCodes,
   demoRevocationReasons,
   demoRootUnitHsaId,
+  demoStaffCards,
   demoSurnames,
   demoUnits,
   personalIdentityNumber,
@@ -56,6 +57,7 @@ export {
   demoLowStockUnitHsaId,
   demoPersons,
   demoRootUnitHsaId,
+  demoStaffCards,
   demoUnits,
 } from './demo-fixtures';
 
@@ -249,7 +251,10 @@ class DemoDatasetBuilder {
   private readonly unitIdsByHsaId = new Map<string, string>();
   private readonly userIds = new Map<string, string>();
   private readonly people: GeneratedPerson[] = [];
-  private readonly usedCardSerials = new Set<string>(Object.values(demoCards));
+  private readonly usedCardSerials = new Set<string>([
+    ...Object.values(demoCards),
+    ...Object.values(demoStaffCards),
+  ]);
   private readonly usedCertificateSerials = new Set<string>();
   private readonly usedEmails = new Set<string>();
   private readonly usedPersonalIdentityNumbers = new Set<string>();
@@ -381,6 +386,12 @@ class DemoDatasetBuilder {
 
   addCardsAndDevices(): void {
     const { carina, olof, elsa } = this.dataset.personIds;
+    const staffCards = new Map<string, string>(
+      Object.entries(demoStaffCards).map(([key, serial]) => [
+        this.dataset.personIds[key as DemoPersonKey],
+        serial,
+      ]),
+    );
     for (const person of this.people) {
       const unitId = this.unitId(person.unit);
       if (person.id === carina) {
@@ -389,7 +400,10 @@ class DemoDatasetBuilder {
         const issued = this.daysAgo(
           person.id === elsa ? this.random.int(20, 150) : this.random.int(20, 1700),
         );
-        this.addOrdinaryCard(person.id, unitId, issued, 'active');
+        const staffCard = staffCards.get(person.id);
+        // A serial is drawn either way, so the rest of the demo region stays as it was before staff had cards.
+        const drawn = staffCard ? this.uniqueCardSerial() : undefined;
+        this.addOrdinaryCard(person.id, unitId, issued, 'active', staffCard ?? drawn);
         if (!person.named || person.id === olof) this.maybeAddOldCard(person.id, unitId, issued);
       }
       if (person.id === carina) this.addMobileDevice(carina, 'iPhone 15', this.daysAgo(200));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { hashPassword } from '../app/auth/password.server';
 import { cardExists } from '../card-agent/virtual-card/card-state';
 import { openDatabase } from '../db/connection';
-import { defaultDemoAgentToken, demoCards, seedDemoData } from '../db/seed';
+import { defaultDemoAgentToken, demoCards, demoStaffCards, seedDemoData } from '../db/seed';
 import { deriveCardSecrets } from '../server/secrets/card-secrets';
 import { loadMasterKey } from '../server/secrets/master-key';
 import {
@@ -29,6 +29,7 @@ const demoVirtualCards: Array<{ serial: string; kind: 'ordinary' | 'reserve'; lo
   { serial: demoCards.activeOrdinary, kind: 'ordinary' },
   { serial: demoCards.reserveNotActivated, kind: 'reserve' },
   { serial: demoCards.reserveNoOrder, kind: 'reserve' },
+  ...Object.values(demoStaffCards).map((serial) => ({ serial, kind: 'ordinary' as const })),
 ];
 
 export interface SithsSystemOptions {
