@@ -8,23 +8,19 @@ import { and, eq, notInArray } from 'drizzle-orm';
 import { first } from '../db/engine';
 import { cards, persons, signedDecisions, users } from '../db/schema';
 import { demoCards, demoStaffCards } from '../db/seed';
-import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
 import { systemDatabase } from './helpers';
 
 /**
  * Staff do their day with their SITHS eID: a card login (PIN1, 9A) and a revocation signed with the card's
- * signature key (the Underteckna prompt, 9C), whose downloaded statement openssl verifies. Runs before the
- * Mina sidor specs, while Carina's card in reader 0 still has its PIN blocked: the SITHS eID-app then uses
- * the staff card in reader 1.
+ * signature key (the Underteckna prompt, 9C), whose downloaded statement openssl verifies. The staff card
+ * takes the place of Carina's card in reader 0 and gives it back after each test.
  */
 const run = promisify(execFile);
-let staffCard: VirtualCardProcess | undefined;
 
-test.afterEach(async () => {
-  await staffCard?.remove().catch(() => {});
-  staffCard = undefined;
+test.afterEach(async ({ system }) => {
+  await system.replaceCard(0, demoCards.lockedOrdinary);
 });
 
 async function openAgentUi(page: Page, url: string) {
@@ -46,11 +42,7 @@ test('an ID-administrator logs in with the card and signs a revocation with it; 
   page,
   system,
 }) => {
-  staffCard = await insertVirtualCard({
-    stateDir: system.cardStateDir,
-    serial: demoStaffCards.idadmin1,
-    slot: 1,
-  });
+  await system.replaceCard(0, demoStaffCards.idadmin1);
   const agentUi = await openAgentUi(page, system.agentUiUrl);
   await logInWithCard(page, agentUi, system.baseUrl);
 
@@ -143,11 +135,7 @@ test('a person without a staff role who logs in with the card is refused in Swed
   page,
   system,
 }) => {
-  staffCard = await insertVirtualCard({
-    stateDir: system.cardStateDir,
-    serial: demoCards.activeOrdinary,
-    slot: 1,
-  });
+  await system.replaceCard(0, demoCards.activeOrdinary);
   const agentUi = await openAgentUi(page, system.agentUiUrl);
   await page.goto('/logga-in');
   await page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();

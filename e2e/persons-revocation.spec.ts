@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { first } from '../db/engine';
 import { findPersonByIdentifier } from '../db/persons';
 import { cards, eids } from '../db/schema';
-import { demoCards, demoPersons } from '../db/seed';
+import { demoCards, demoPersons, demoStaffCards } from '../db/seed';
+import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
 import { logInAndWaitForOverview, systemDatabase } from './helpers';
 
@@ -38,7 +39,22 @@ test('an ID-administrator revokes one eID of a card; the other stays valid and t
   await page.getByLabel('Orsak').selectOption({ label: 'Misstänkt röjd kod eller nyckel' });
   await page.getByRole('button', { name: 'Fortsätt' }).click();
   await expect(page.getByText('Spärren kan inte ångras.')).toBeVisible();
-  await page.getByRole('button', { name: 'Bekräfta spärr' }).click();
+  // The revocation is signed with idadmin1's own card, in the reader where Carina's card was.
+  const agentUi = await page.context().newPage();
+  await agentUi.goto(system.agentUiUrl);
+  await system.replaceCard(0, demoStaffCards.idadmin1);
+  try {
+    await page.getByRole('button', { name: 'Underteckna med SITHS eID på denna enhet' }).click();
+    await expect(page.getByTestId('statement-to-sign')).toContainText(
+      `spärrar SITHS eID med certifikatserienummer ${revokedSerial}`,
+    );
+    await agentUi.getByLabel('Ange underskriftskod (samma som PIN1)').fill(demoCardPin);
+    await agentUi.getByRole('button', { name: 'Underteckna' }).click();
+    await expect(page.getByRole('status')).toHaveText('SITHS eID är spärrat. Spärren kan inte ångras.');
+  } finally {
+    await system.replaceCard(0, demoCards.lockedOrdinary);
+    await agentUi.close();
+  }
 
   await expect(page.getByRole('status')).toHaveText('SITHS eID är spärrat. Spärren kan inte ångras.');
   await expect(validOnCard).toHaveCount(2);

@@ -15,6 +15,7 @@ import {
   startPcscd,
   type VirtualCardProcess,
   type VpcdSlot,
+  vpcdReaderName,
   waitForCard,
 } from './pcscd';
 import { personaliseVirtualCards } from './personalise-virtual-card';
@@ -69,6 +70,8 @@ export interface SithsSystem {
   unplugReaders(): Promise<void>;
   /** Starts pcscd again and waits until the inserted cards are back in their readers. */
   plugReadersBack(): Promise<void>;
+  /** Takes the card out of reader `slot` (if any) and inserts the virtual card `serial`; stop() removes it. */
+  replaceCard(slot: VpcdSlot, serial: string): Promise<void>;
   /** Kills the agent (SIGKILL, as a crash would) and starts a new one; returns when it is up. */
   restartAgent(options?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -133,6 +136,8 @@ export interface CardReaders {
   unplug(): Promise<void>;
   /** Starts pcscd again and waits until the inserted cards are back in their readers. */
   plugBack(): Promise<void>;
+  /** Takes the card out of the slot's reader (if one is in it) and puts the card `serial` in. */
+  replaceCard(slot: VpcdSlot, serial: string): Promise<void>;
   /** Takes the cards out and stops pcscd. */
   stop(): Promise<void>;
 }
@@ -156,7 +161,7 @@ export async function startCardReaders(options: {
     });
     stops.push(() => pcscd.stop());
     const insertedCards: VirtualCardProcess[] = [];
-    for (const card of options.insertedCards) {
+    const insert = async (card: { serial: string; slot: VpcdSlot }) => {
       const inserted = await insertVirtualCard({
         stateDir: options.cardStateDir,
         serial: card.serial,
@@ -165,9 +170,18 @@ export async function startCardReaders(options: {
       });
       insertedCards.push(inserted);
       stops.push(() => inserted.remove());
-    }
+    };
+    for (const card of options.insertedCards) await insert(card);
     return {
       insertedCards,
+      async replaceCard(slot, serial) {
+        const index = insertedCards.findIndex((card) => card.readerName === vpcdReaderName(slot));
+        if (index >= 0) {
+          await insertedCards[index]!.remove();
+          insertedCards.splice(index, 1);
+        }
+        await insert({ serial, slot });
+      },
       async unplug() {
         await pcscd.stop();
       },
@@ -298,6 +312,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       mailCatcher,
       unplugReaders: readers.unplug,
       plugReadersBack: readers.plugBack,
+      replaceCard: readers.replaceCard,
       async restartAgent({ crash = true } = {}) {
         if (crash) process.kill(system.agent.pid, 'SIGKILL');
         await system.agent.stop();
