@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import { and, eq, notInArray } from 'drizzle-orm';
 import { first } from '../db/engine';
-import { cards, persons, signedDecisions, users } from '../db/schema';
+import { auditEvents, cards, persons, signedDecisions, users } from '../db/schema';
 import { demoCards, demoStaffCards } from '../db/seed';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
@@ -144,4 +144,58 @@ test('a person without a staff role who logs in with the card is refused in Swed
   await expect(page.getByRole('alert')).toContainText('Du har ingen roll i SITHS eID-portalen');
   await page.getByRole('link', { name: 'Gå till Mina sidor' }).click();
   await expect(page).toHaveURL(/\/mina-sidor$/);
+});
+
+async function scanWithPhone(phone: Page) {
+  await phone.bringToFront();
+  await phone.getByRole('button', { name: 'Skanna QR-kod' }).click();
+}
+
+test('an ID-administrator gets Mobile SITHS with the card and logs in to the dashboard with it on another device', async ({
+  page,
+  system,
+}) => {
+  test.setTimeout(120_000);
+  const mobileCode = '975310';
+  await system.replaceCard(0, demoStaffCards.idadmin2);
+  const agentUi = await openAgentUi(page, system.agentUiUrl);
+  const phone = await page.context().newPage();
+  await phone.goto('/mobilt-siths');
+
+  await page.bringToFront();
+  await page.goto('/mina-sidor');
+  await page.getByRole('link', { name: 'LOGGA IN' }).click();
+  await page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();
+  await agentUi.getByLabel('Ange säkerhetskod (PIN1)').fill(demoCardPin);
+  await agentUi.getByRole('button', { name: 'Legitimera' }).click();
+  await expect(page.getByRole('heading', { name: 'Mina SITHS eID' })).toBeVisible();
+  await page.getByRole('link', { name: 'Hämta Mobilt SITHS' }).click();
+  await page.getByLabel('Jag har läst och godkänner villkoren').check();
+  await page.getByRole('button', { name: 'Hämta Mobilt SITHS' }).click();
+  await scanWithPhone(phone);
+  await phone.getByLabel('Namn på mobilen').fill('Fatimas iPhone');
+  await phone.getByLabel('Välj legitimeringskod (6–8 siffror)').fill(mobileCode);
+  await phone.getByLabel('Upprepa legitimeringskoden').fill(mobileCode);
+  await phone.getByRole('button', { name: 'Registrera' }).click();
+  await expect(phone.getByText('Ditt Mobilt SITHS är klart att användas')).toBeVisible();
+  await phone.getByRole('button', { name: 'OK' }).click();
+  await page.bringToFront();
+  await expect(page.getByText('Ditt Mobilt SITHS är klart')).toBeVisible();
+  await page.getByRole('button', { name: 'Logga ut' }).click();
+
+  await page.goto('/logga-in');
+  await page.getByRole('link', { name: 'SITHS eID på annan enhet' }).click();
+  await expect(page.getByRole('img', { name: 'QR-kod för Mobilt SITHS' })).toBeVisible();
+  await scanWithPhone(phone);
+  await phone.getByLabel('Ange legitimeringskoden för Mobilt SITHS').fill(mobileCode);
+  await phone.getByRole('button', { name: 'Legitimera' }).click();
+  await phone.getByRole('button', { name: 'OK' }).click();
+  await page.bringToFront();
+  await expect(page.getByRole('heading', { name: 'Översikt' })).toBeVisible();
+  await expect(page.getByText('ID-administratör')).toBeVisible();
+
+  const db = await systemDatabase(system);
+  const logins = await db.select().from(auditEvents).where(eq(auditEvents.action, 'login_mobile_siths'));
+  await db.close();
+  expect(logins.some((event) => event.outcome === 'success' && event.detail?.portal === 'admin')).toBe(true);
 });
