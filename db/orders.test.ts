@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../test-support/test-database';
+import { collectAuthOrder, completeAuthOrder, createAuthOrder, findAuthOrder } from './auth-orders';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
 import {
@@ -15,13 +16,15 @@ import {
 import {
   approveOrder,
   cancelOrder,
+  checkApproval,
   expireStaleOrders,
   findOrderDetail,
   type OrderChangeInput,
   placeOrder,
 } from './orders';
-import { auditEvents, mobileDevices, orders, persons, units, users } from './schema';
+import { auditEvents, mobileDevices, orders, persons, signedDecisions, units, users } from './schema';
 import { demoPersons, seedDemoData } from './seed';
+import type { DecisionSignature } from './signed-decisions';
 import { expandUnitSubtrees } from './units';
 
 const now = new Date('2026-03-02T09:00:00Z');
@@ -83,6 +86,57 @@ const placedOrder = (result: Awaited<ReturnType<typeof placeOrder>>) => {
   if (!result.ok) throw new Error(`order refused: ${result.reason}`);
   return result.orderId;
 };
+
+/**
+ * A second approval's signature as the order page hands it over once it has checked it: the database
+ * records and spends it, and leaves the cryptography to the page (app/routes/signed-second-approval.test.ts).
+ */
+async function signatureOf(username: string, orderId: string): Promise<DecisionSignature> {
+  const user = first(await db.select().from(users).where(eq(users.username, username)).limit(1))!;
+  const signing = await createAuthOrder(
+    db,
+    {
+      purpose: 'sign_decision',
+      method: 'card',
+      expectedPersonId: user.personId,
+      ttlMs: 60_000,
+      statementFor: (signingOrderId) => `Jag godkänner beställning ${orderId}.\nReferens: ${signingOrderId}`,
+    },
+    now,
+  );
+  const signature = { signature: 'c2lnbmF0dXI=', certificate: 'Y2VydGlmaWthdA==' };
+  await completeAuthOrder(
+    db,
+    signing.orderId,
+    { personId: user.personId!, cardSerial: '9752269990000000001', statementSignature: signature },
+    now,
+  );
+  return {
+    kind: 'order_second_approval',
+    objectType: 'order',
+    objectId: orderId,
+    statement: (await findAuthOrder(db, signing.orderId))!.statement!,
+    signature: signature.signature,
+    certificateDer: signature.certificate,
+    signerUserId: user.id,
+    signerLabel: username,
+    signerPersonId: user.personId!,
+    method: 'card',
+    credential: '9752269990000000001',
+    authOrderId: signing.orderId,
+    signedAt: now,
+  };
+}
+
+const signedDecisionsAbout = async (orderId: string) =>
+  await db.select().from(signedDecisions).where(eq(signedDecisions.objectId, orderId));
+
+/** A trust-level-3 reserve card order with its first approval by idadmin1. */
+async function awaitingSecondApproval(person = demoPersons.carina.hsaId): Promise<string> {
+  const orderId = placedOrder(await place('reserve_card_loa3', person));
+  expect((await approveOrder(db, await change('idadmin1', orderId, 'placed'))).ok).toBe(true);
+  return orderId;
+}
 
 describe('placing an order', () => {
   it('places an order for a person in the unit, with its first event and an audit event', async () => {
@@ -170,28 +224,80 @@ describe('placing an order', () => {
 });
 
 describe('approving an order', () => {
-  it('needs two different ID-administrators for a trust-level-3 reserve card', async () => {
+  it('needs two different ID-administrators for a trust-level-3 reserve card, the second signed', async () => {
     const orderId = placedOrder(await place('reserve_card_loa3'));
     expect(await approveOrder(db, await change('idadmin1', orderId, 'placed'))).toEqual({
       ok: true,
       to: 'awaiting_second_approval',
     });
-    expect(await approveOrder(db, await change('idadmin1', orderId, 'awaiting_second_approval'))).toEqual({
-      ok: false,
-      reason: 'already_approved',
-    });
+    const ownSignature = await signatureOf('idadmin1', orderId);
+    const sameAdmin = {
+      ...(await change('idadmin1', orderId, 'awaiting_second_approval')),
+      signature: ownSignature,
+    };
+    expect(await approveOrder(db, sameAdmin)).toEqual({ ok: false, reason: 'already_approved' });
     expect(await refusals('order_approve_second')).toMatchObject([
       { objectId: orderId, actorLabel: 'idadmin1' },
     ]);
-    expect(await approveOrder(db, await change('idadmin2', orderId, 'awaiting_second_approval'))).toEqual({
-      ok: true,
-      to: 'ready',
-    });
+    expect((await findAuthOrder(db, ownSignature.authOrderId))!.state).toBe('completed');
+    expect(await signedDecisionsAbout(orderId)).toEqual([]);
+
+    const signature = await signatureOf('idadmin2', orderId);
+    const second = { ...(await change('idadmin2', orderId, 'awaiting_second_approval')), signature };
+    expect(await approveOrder(db, second)).toEqual({ ok: true, to: 'ready' });
     expect((await findOrderDetail(db, orderId))!.events.map((event) => event.toState)).toEqual([
       'placed',
       'awaiting_second_approval',
       'ready',
     ]);
+    expect(await signedDecisionsAbout(orderId)).toMatchObject([
+      { kind: 'order_second_approval', authOrderId: signature.authOrderId, statement: signature.statement },
+    ]);
+    expect((await findAuthOrder(db, signature.authOrderId))!.state).toBe('collected');
+  });
+
+  it('refuses a second approval without a signature of it, and audits the refusal', async () => {
+    const orderId = await awaitingSecondApproval();
+    const unsigned = await change('idadmin2', orderId, 'awaiting_second_approval');
+    expect(await approveOrder(db, unsigned)).toEqual({ ok: false, reason: 'signature_required' });
+    const otherOrder = await awaitingSecondApproval(demoPersons.olof.hsaId);
+    const otherSignature = { ...unsigned, signature: await signatureOf('idadmin2', otherOrder) };
+    expect(await approveOrder(db, otherSignature)).toEqual({ ok: false, reason: 'signature_required' });
+    expect((await findAuthOrder(db, otherSignature.signature.authOrderId))!.state).toBe('completed');
+    expect((await findOrderDetail(db, orderId))!.state).toBe('awaiting_second_approval');
+    expect(await refusals('order_approve_second')).toMatchObject([
+      { objectId: orderId, detail: { reason: 'signature_required' } },
+      { objectId: orderId, detail: { reason: 'signature_required' } },
+    ]);
+  });
+
+  it('undoes the second approval when its signature was spent by another decision', async () => {
+    const orderId = await awaitingSecondApproval();
+    const signature = await signatureOf('idadmin2', orderId);
+    await collectAuthOrder(db, signature.authOrderId);
+    const input = { ...(await change('idadmin2', orderId, 'awaiting_second_approval')), signature };
+    expect(await approveOrder(db, input)).toEqual({ ok: false, reason: 'signature_spent' });
+    const detail = (await findOrderDetail(db, orderId))!;
+    expect(detail.state).toBe('awaiting_second_approval');
+    expect(detail.events.map((event) => event.toState)).toEqual(['placed', 'awaiting_second_approval']);
+    expect(await signedDecisionsAbout(orderId)).toEqual([]);
+    expect(await refusals('order_approve_second')).toMatchObject([
+      { objectId: orderId, detail: { reason: 'signature_spent' } },
+    ]);
+  });
+
+  it('checks an approval without giving it, and audits a refusal like the approval would', async () => {
+    const orderId = await awaitingSecondApproval();
+    const sameAdmin = await change('idadmin1', orderId, 'awaiting_second_approval');
+    expect(await checkApproval(db, sameAdmin)).toEqual({ ok: false, reason: 'already_approved' });
+    expect(await refusals('order_approve_second')).toMatchObject([
+      { objectId: orderId, actorLabel: 'idadmin1', detail: { reason: 'already_approved' } },
+    ]);
+    expect(await checkApproval(db, await change('idadmin2', orderId, 'awaiting_second_approval'))).toEqual({
+      ok: true,
+      to: 'ready',
+    });
+    expect((await findOrderDetail(db, orderId))!.state).toBe('awaiting_second_approval');
   });
 
   it('takes other types to ready on one approval', async () => {

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { ageOn } from '../protocol/identifiers';
 import { recordAudit } from './audit';
-import type { AppDatabase, Queryable } from './connection';
+import type { AppDatabase, AppTransaction, Queryable } from './connection';
 import { first, forEngine, runStatement } from './engine';
 import { newId } from './ids';
 import {
@@ -24,6 +24,7 @@ import {
   units,
   users,
 } from './schema';
+import { type DecisionSignature, recordDecisionSignature } from './signed-decisions';
 import { inUnitScope, type UnitScope } from './unit-scope';
 
 /** Order types whose eID has trust level 3: only for persons 18 or older on the day of ordering. */
@@ -197,7 +198,12 @@ export async function activeMobileSithsCount(db: Queryable, personId: string, no
   return devices + openOrders;
 }
 
-export type OrderChangeRefusal = TransitionRefusal | 'not_found' | 'stale';
+export type OrderChangeRefusal =
+  | TransitionRefusal
+  | 'not_found'
+  | 'stale'
+  | 'signature_required'
+  | 'signature_spent';
 
 export interface OrderChangeInput {
   orderId: string;
@@ -209,20 +215,53 @@ export interface OrderChangeInput {
   /** The state the actor saw; a different one means somebody else acted first and nothing is done. */
   expectedState: OrderState;
   note?: string;
+  /**
+   * The second approval of a trust-level-3 reserve card is a signed decision: the signature of it, as the
+   * deciding page checked it. Recorded in the approval's transaction; other changes take none.
+   */
+  signature?: DecisionSignature;
   now: Date;
 }
 
 export type OrderChangeResult = { ok: true; to: OrderState } | { ok: false; reason: OrderChangeRefusal };
 
-/** The approval the order waits for (first, or the second of a trust-level-3 reserve card). Audited either way. */
+/**
+ * The approval the order waits for (first, or the second of a trust-level-3 reserve card, which needs its
+ * signature). Audited either way.
+ */
 export async function approveOrder(db: AppDatabase, input: OrderChangeInput): Promise<OrderChangeResult> {
-  const action: OrderAction =
-    input.expectedState === 'awaiting_second_approval' ? 'approve_second' : 'approve';
-  return await changeOrder(db, action, input);
+  return await changeOrder(db, approvalOf(input.expectedState), input);
+}
+
+/**
+ * Whether the approval the order waits for would be given to the actor now, without giving it: a second
+ * approval is signed before it is given, and nobody should sign what the order will refuse (four eyes, a
+ * changed order). Refusals are audited like those of approveOrder.
+ */
+export async function checkApproval(db: AppDatabase, input: OrderChangeInput): Promise<OrderChangeResult> {
+  const action = approvalOf(input.expectedState);
+  const outcome = await decideChange(db, action, input);
+  if (!outcome.result.ok) await auditRefusedChange(db, action, input, outcome);
+  return outcome.result;
 }
 
 export async function cancelOrder(db: AppDatabase, input: OrderChangeInput): Promise<OrderChangeResult> {
   return await changeOrder(db, 'cancel', input);
+}
+
+const approvalOf = (expectedState: OrderState): OrderAction =>
+  expectedState === 'awaiting_second_approval' ? 'approve_second' : 'approve';
+
+/** Thrown inside an order change's transaction to undo it: its signature was spent by another decision. */
+class SignatureSpent extends Error {
+  constructor(readonly unitId: string) {
+    super('signature spent');
+  }
+}
+
+interface ChangeOutcome {
+  result: OrderChangeResult;
+  unitId: string | null;
 }
 
 async function changeOrder(
@@ -230,52 +269,91 @@ async function changeOrder(
   action: OrderAction,
   input: OrderChangeInput,
 ): Promise<OrderChangeResult> {
-  const outcome = await db.transaction((tx) => changeInTransaction(tx, action, input));
-  if (!outcome.result.ok) {
-    await recordAudit(db, {
-      actorUserId: input.actor.userId,
-      actorLabel: input.actor.label,
-      action: `order_${action}`,
-      objectType: 'order',
-      objectId: input.orderId,
-      unitId: outcome.unitId,
-      outcome: 'refused',
-      detail: { reason: outcome.result.reason, expectedState: input.expectedState },
-    });
+  let outcome: ChangeOutcome;
+  try {
+    outcome = await db.transaction((tx) => changeInTransaction(tx, action, input));
+  } catch (error) {
+    if (!(error instanceof SignatureSpent)) throw error;
+    outcome = { result: { ok: false, reason: 'signature_spent' }, unitId: error.unitId };
   }
+  if (!outcome.result.ok) await auditRefusedChange(db, action, input, outcome);
   return outcome.result;
 }
 
-async function changeInTransaction(
-  tx: Queryable,
+async function auditRefusedChange(
+  db: AppDatabase,
   action: OrderAction,
   input: OrderChangeInput,
-): Promise<{ result: OrderChangeResult; unitId: string | null }> {
-  const order = first(await tx.select().from(orders).where(eq(orders.id, input.orderId)).limit(1));
+  outcome: ChangeOutcome,
+): Promise<void> {
+  if (outcome.result.ok) return;
+  await recordAudit(db, {
+    actorUserId: input.actor.userId,
+    actorLabel: input.actor.label,
+    action: `order_${action}`,
+    objectType: 'order',
+    objectId: input.orderId,
+    unitId: outcome.unitId,
+    outcome: 'refused',
+    detail: { reason: outcome.result.reason, expectedState: input.expectedState },
+  });
+}
+
+/** The order as it is now, and whether the actor may do `action` to it: the lifecycle's rules, nothing written. */
+async function decideChange(
+  q: Queryable,
+  action: OrderAction,
+  input: OrderChangeInput,
+): Promise<ChangeOutcome & { from?: OrderState }> {
+  const order = first(await q.select().from(orders).where(eq(orders.id, input.orderId)).limit(1));
   if (!order) return { result: { ok: false, reason: 'not_found' }, unitId: null };
   if (order.state !== input.expectedState)
     return { result: { ok: false, reason: 'stale' }, unitId: order.unitId };
-  const facts: OrderFacts = { ...order, firstApproverUserId: await firstApproverOf(tx, order.id) };
+  const facts: OrderFacts = { ...order, firstApproverUserId: await firstApproverOf(q, order.id) };
   const decision = decideTransition(facts, action, {
     kind: 'staff',
     userId: input.actor.userId,
     isIdAdmin: input.actor.isIdAdmin,
     inPlacerScope: inUnitScope(input.actor.placerScope, order.unitId),
   });
-  if (!decision.ok) return { result: decision, unitId: order.unitId };
+  return { result: decision, unitId: order.unitId, from: order.state };
+}
+
+/** A second approval is decided only with a signature of exactly that decision about this order. */
+function signatureMissing(action: OrderAction, orderId: string, signature: DecisionSignature | undefined) {
+  return (
+    action === 'approve_second' &&
+    (signature?.kind !== 'order_second_approval' ||
+      signature.objectType !== 'order' ||
+      signature.objectId !== orderId)
+  );
+}
+
+async function changeInTransaction(
+  tx: AppTransaction,
+  action: OrderAction,
+  input: OrderChangeInput,
+): Promise<ChangeOutcome> {
+  const decided = await decideChange(tx, action, input);
+  const { result, unitId, from } = decided;
+  if (!result.ok || !unitId || !from) return decided;
+  if (signatureMissing(action, input.orderId, input.signature))
+    return { result: { ok: false, reason: 'signature_required' }, unitId };
   const moved = await writeTransition(tx, {
-    orderId: order.id,
-    unitId: order.unitId,
-    from: order.state,
-    to: decision.to,
+    orderId: input.orderId,
+    unitId,
+    from,
+    to: result.to,
     action,
     actor: input.actor,
     note: input.note ?? null,
     now: input.now,
   });
   // Another transaction moved the order after it was read (PostgreSQL runs them side by side).
-  if (!moved) return { result: { ok: false, reason: 'stale' }, unitId: order.unitId };
-  return { result: decision, unitId: order.unitId };
+  if (!moved) return { result: { ok: false, reason: 'stale' }, unitId };
+  const signature = action === 'approve_second' ? input.signature : undefined;
+  if (signature && !(await recordDecisionSignature(tx, signature))) throw new SignatureSpent(unitId);
+  return { result, unitId };
 }
 
 async function firstApproverOf(db: Queryable, orderId: string): Promise<string | null> {

@@ -15,9 +15,14 @@ export const newOrderSchema = z.object({
   type: z.enum(orderTypeValues, { message: 'orders.error.type' }),
 });
 
-export const orderIntents = ['approve', 'cancel'] as const;
+export const orderIntents = ['approve', 'cancel', 'review', 'sign', 'confirm'] as const;
 
-/** An action on an order page; `expectedState` is the state the user saw when they confirmed. */
+/**
+ * An action on an order page; `expectedState` is the state the user saw when they confirmed. The second
+ * approval of a trust-level-3 reserve card is a signed decision in three steps: `review` checks that it may
+ * be given, `sign` starts the signing of its statement with the ID-administrator's SITHS eID (`method`),
+ * `confirm` approves with that signature (`orderId`, the signing order). `approve` is the first approval.
+ */
 export const orderActionSchema = z.object({
   intent: z.enum(orderIntents, { message: 'orders.error.intent' }),
   expectedState: z.enum(orderStateValues, { message: 'orders.error.stale' }),
@@ -28,4 +33,8 @@ export const orderActionSchema = z.object({
     .pipe(safeTextSchema)
     .optional()
     .transform((value) => value || undefined),
+  method: z.enum(['card', 'mobile_siths'], { message: 'form.error.invalid' }).optional(),
+  orderId: z.uuid({ message: 'form.error.invalid' }).optional(),
 });
+
+export type OrderActionForm = z.infer<typeof orderActionSchema>;

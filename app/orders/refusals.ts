@@ -17,4 +17,6 @@ export const orderChangeRefusalStatus: Record<OrderChangeRefusal, number> = {
   not_permitted: 403,
   own_order: 403,
   already_approved: 403,
+  signature_required: 403,
+  signature_spent: 409,
 };

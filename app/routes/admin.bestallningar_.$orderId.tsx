@@ -1,25 +1,51 @@
 import {
   type ActionFunctionArgs,
+  type AppLoadContext,
   json,
   type LinksFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
   redirect,
 } from '@remix-run/node';
-import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
+import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
+import type { Principal } from '~/auth/permissions';
 import { requireRole } from '~/auth/staff.server';
+import {
+  type DecisionToSign,
+  type SigningHandle,
+  type SigningRefusal,
+  signerOf,
+  startDecisionSigning,
+  takeDecisionSignature,
+} from '~/decisions/decision-signing.server';
+import { SignDecisionChoice, SignDecisionProgress } from '~/decisions/sign-decision-panel';
+import { signingRefusalStatus } from '~/decisions/signing-refusals';
+import { secondApprovalStatement } from '~/decisions/statements';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { type FieldErrors, validateForm } from '~/forms/validation';
+import { translator } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
 import { OrderStateBadge, useDateTimeFormat } from '~/orders/components';
 import { orderNoteText, orderStateLabel, orderTypeLabel } from '~/orders/labels';
-import { orderActionSchema } from '~/orders/order-forms';
+import { type OrderActionForm, orderActionSchema } from '~/orders/order-forms';
 import { type OfferedAction, offeredActions, orderActorOf, requireOrder } from '~/orders/order-page.server';
 import { orderChangeRefusalStatus } from '~/orders/refusals';
 import { auditRefusedInput } from '~/orders/refused-input.server';
 import ordersStyles from '~/styles/orders.css';
-import { approveOrder, cancelOrder } from '../../db/orders';
+import {
+  approveOrder,
+  cancelOrder,
+  checkApproval,
+  type OrderChangeInput,
+  type OrderChangeRefusal,
+  type OrderChangeResult,
+  type OrderDetail,
+} from '../../db/orders';
+import { listSignedDecisionsAbout } from '../../db/signed-decisions';
 import { maskPersonalIdentityNumber } from '../../protocol/identifiers';
+
+/** Statements are Swedish whatever the page's language. */
+const swedish = translator('sv');
 
 export const meta: MetaFunction = () => [{ title: 'Beställning – SITHS eID-portalen' }];
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyles }];
@@ -27,51 +53,147 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyl
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { principal, order } = await requireOrder(request, context, params.orderId);
   const { personalIdentityNumber, ...shown } = order;
+  const signedDecisions = await listSignedDecisionsAbout(context.db, 'order', order.id);
   return {
     order: {
       ...shown,
       personalIdentityNumber: personalIdentityNumber && maskPersonalIdentityNumber(personalIdentityNumber),
     },
     actions: offeredActions(principal, order),
+    signedDecisions: signedDecisions.map(({ id, signerName, method, signedAt }) => ({
+      id,
+      signerName,
+      method,
+      signedAt,
+    })),
+    agentLocalUrl: context.agentLocalUrl,
   };
+}
+
+/** What the second approval's signing steps carry from step to step: the form as the ID-administrator sent it. */
+interface SecondApprovalReview {
+  expectedState: string;
+  note: string;
+}
+
+const answer = (
+  errors: FieldErrors | null,
+  review: SecondApprovalReview | null,
+  init: ResponseInit = {},
+  signing: SigningHandle | null = null,
+) => json({ errors, review, signing }, init);
+
+const changeRefused = (reason: OrderChangeRefusal) =>
+  answer(
+    { form: reason === 'signature_spent' ? 'decision.error.signature_spent' : `orders.error.${reason}` },
+    null,
+    { status: orderChangeRefusalStatus[reason] },
+  );
+
+const changed = (orderId: string, result: OrderChangeResult, done: 'approve' | 'cancel' = 'approve') =>
+  result.ok ? redirect(`/admin/bestallningar/${orderId}?klart=${done}`) : changeRefused(result.reason);
+
+/** A signing step without what it needs, or for an order that is not waiting for its second approval. */
+function incompleteStep({ intent, expectedState, method, orderId }: OrderActionForm): boolean {
+  if (intent === 'approve' || intent === 'cancel') return false;
+  if (expectedState !== 'awaiting_second_approval') return true;
+  return (intent === 'sign' && !method) || (intent === 'confirm' && !orderId);
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { principal, order } = await requireOrder(request, context, params.orderId);
   const form = validateForm(orderActionSchema, await request.formData());
-  if (!form.ok) {
-    await auditRefusedInput(context, principal, { action: 'order_change', objectId: order.id }, form.errors);
-    return json({ errors: form.errors }, { status: 400 });
+  if (!form.ok || incompleteStep(form.data)) {
+    const errors: FieldErrors = form.ok ? { form: 'form.error.invalid' } : form.errors;
+    await auditRefusedInput(context, principal, { action: 'order_change', objectId: order.id }, errors);
+    return answer(errors, null, { status: 400 });
   }
   const { intent, expectedState, note } = form.data;
+  const orderAction =
+    intent === 'cancel'
+      ? 'cancel'
+      : expectedState === 'awaiting_second_approval'
+        ? 'approve_second'
+        : 'approve';
   await requireRole(
     request,
     context,
     principal,
-    intent === 'approve' ? ['id_admin'] : ['id_admin', 'manager', 'contact_person'],
-    {
-      action: `order_${intent}`,
-      objectType: 'order',
-    },
+    orderAction === 'cancel' ? ['id_admin', 'manager', 'contact_person'] : ['id_admin'],
+    { action: `order_${orderAction}`, objectType: 'order' },
   );
-  const input = {
+  const input: OrderChangeInput = {
     orderId: order.id,
     actor: orderActorOf(principal),
     expectedState,
     now: new Date(),
     ...(note && { note }),
   };
-  const result =
-    intent === 'approve' ? await approveOrder(context.db, input) : await cancelOrder(context.db, input);
-  if (result.ok) return redirect(`/admin/bestallningar/${order.id}?klart=${intent}`);
-  const errors: FieldErrors = { form: `orders.error.${result.reason}` };
-  return json({ errors }, { status: orderChangeRefusalStatus[result.reason] });
+  if (intent === 'cancel') return changed(order.id, await cancelOrder(context.db, input), 'cancel');
+  if (intent === 'approve') return changed(order.id, await approveOrder(context.db, input));
+  return await secondApprovalStep(context, principal, order, input, form.data);
+}
+
+/**
+ * The second approval of a trust-level-3 reserve card, a signed decision. `review` and `sign` ask first
+ * whether it may be given (nobody signs what four eyes will refuse), `sign` starts the signing of its
+ * statement, `confirm` approves with the signature, which the approval's transaction records and spends.
+ */
+async function secondApprovalStep(
+  context: AppLoadContext,
+  principal: Principal,
+  order: OrderDetail,
+  input: OrderChangeInput,
+  form: OrderActionForm,
+) {
+  const review: SecondApprovalReview = { expectedState: input.expectedState, note: input.note ?? '' };
+  const decision = secondApprovalDecision(order, await signerOf(context, principal), principal);
+  const signingRefused = (refusal: SigningRefusal) =>
+    answer({ form: `decision.error.${refusal}` }, review, { status: signingRefusalStatus[refusal] });
+  if (form.intent === 'confirm') {
+    const signed = await takeDecisionSignature(context, principal, decision, form.orderId ?? '');
+    if (!signed.ok) return signingRefused(signed.reason);
+    return changed(order.id, await approveOrder(context.db, { ...input, signature: signed.signature }));
+  }
+  const allowed = await checkApproval(context.db, input);
+  if (!allowed.ok) return changeRefused(allowed.reason);
+  if (form.intent === 'review') return answer(null, review);
+  const started = await startDecisionSigning(context, principal, decision, form.method ?? 'card');
+  if (!started.ok) return signingRefused(started.reason);
+  const { cookie, ...signing } = started.signing;
+  return answer(null, review, cookie ? { headers: { 'Set-Cookie': cookie } } : {}, signing);
+}
+
+/** What the second approval's signature is of: the order, whose it is, what and where, in Swedish. */
+function secondApprovalDecision(
+  order: OrderDetail,
+  signer: Awaited<ReturnType<typeof signerOf>>,
+  principal: Principal,
+): DecisionToSign {
+  return {
+    kind: 'order_second_approval',
+    objectType: 'order',
+    objectId: order.id,
+    unitId: order.unitId,
+    statementFor: (signingOrderId, at) =>
+      secondApprovalStatement(
+        {
+          signer: signer ?? { name: principal.displayName, hsaId: '' },
+          person: { name: `${order.personName} ${order.personSurname}`, hsaId: order.personHsaId },
+          orderId: order.id,
+          orderType: orderTypeLabel(swedish, order.type),
+          unit: order.unitName,
+        },
+        signingOrderId,
+        at,
+      ),
+  };
 }
 
 function ConfirmAction({ action }: { action: OfferedAction }) {
   const { order } = useLoaderData<typeof loader>();
   const t = useT();
-  const intent = action === 'cancel' ? 'cancel' : 'approve';
+  const intent = action === 'cancel' ? 'cancel' : action === 'approve_second' ? 'review' : 'approve';
   return (
     <ValidatedForm schema={orderActionSchema} method="post" className="card orders-confirm">
       <p>
@@ -90,12 +212,52 @@ function ConfirmAction({ action }: { action: OfferedAction }) {
   );
 }
 
+/** The second approval once reviewed: choose how to sign it, then follow the signing until it is confirmed. */
+function SignSecondApproval({
+  review,
+  signing,
+}: {
+  review: SecondApprovalReview;
+  signing: SigningHandle | null;
+}) {
+  const { agentLocalUrl } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const t = useT();
+  const fields = { expectedState: review.expectedState, ...(review.note && { note: review.note }) };
+  const formError = actionData?.errors?.form;
+  return (
+    <div className="card orders-confirm">
+      <p>
+        <strong>{t('orders.confirm.approve_second')}</strong>
+      </p>
+      {review.note && (
+        <p>
+          {t('orders.confirm.note')}: {review.note}
+        </p>
+      )}
+      {signing ? (
+        <SignDecisionProgress signing={signing} agentLocalUrl={agentLocalUrl} fields={fields} />
+      ) : (
+        <SignDecisionChoice fields={fields} />
+      )}
+      {formError && (
+        <p className="form-error" role="alert">
+          {t(formError)}
+        </p>
+      )}
+      <Link to=".">{t('orders.confirm.no')}</Link>
+    </div>
+  );
+}
+
 function OrderActions() {
   const { actions } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const t = useT();
   const [searchParams] = useSearchParams();
   const confirming = actions.find((action) => action === searchParams.get('bekrafta'));
   const done = searchParams.get('klart');
+  const review = actionData?.review ?? null;
   return (
     <section className="card">
       <h2>{t('orders.detail.actions')}</h2>
@@ -104,7 +266,9 @@ function OrderActions() {
           {t(`orders.done.${done}`)}
         </p>
       )}
-      {confirming ? (
+      {review && confirming === 'approve_second' ? (
+        <SignSecondApproval review={review} signing={actionData?.signing ?? null} />
+      ) : confirming ? (
         <ConfirmAction action={confirming} />
       ) : actions.length === 0 ? (
         <p className="muted">{t('orders.detail.noActions')}</p>
@@ -117,6 +281,41 @@ function OrderActions() {
           ))}
         </div>
       )}
+    </section>
+  );
+}
+
+/** The signed decisions about the order (its second approval), each with its signature to download. */
+function SignedDecisions() {
+  const { signedDecisions } = useLoaderData<typeof loader>();
+  const t = useT();
+  const format = useDateTimeFormat();
+  if (signedDecisions.length === 0) return null;
+  return (
+    <section className="card">
+      <h2>{t('orders.detail.signatures')}</h2>
+      <ul className="signed-decisions">
+        {signedDecisions.map((decision) => (
+          <li key={decision.id} data-testid="signed-decision">
+            {t('decision.signedBy')} <strong>{decision.signerName}</strong>{' '}
+            <span className="muted">
+              · <span suppressHydrationWarning>{format.format(new Date(decision.signedAt))}</span> ·{' '}
+              {t(`decision.method.${decision.method}`)}
+            </span>
+            <div className="button-row">
+              <a href={`/admin/beslut/${decision.id}.p7s`} download>
+                {t('decision.download.cms')}
+              </a>
+              <a href={`/admin/beslut/${decision.id}.txt`} download>
+                {t('decision.download.statement')}
+              </a>
+              <a href="/admin/beslut/ca-kedja.pem" download>
+                {t('decision.download.chain')}
+              </a>
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -193,6 +392,7 @@ export default function OrderPage() {
         </div>
         <aside>
           <OrderActions />
+          <SignedDecisions />
         </aside>
       </div>
     </>

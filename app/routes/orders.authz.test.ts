@@ -2,8 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import { first } from '../../db/engine';
-import { placeOrder } from '../../db/orders';
-import { auditEvents, orders, persons, personUnits, units, users } from '../../db/schema';
+import { approveOrder, placeOrder } from '../../db/orders';
+import { auditEvents, authOrders, orders, persons, personUnits, units, users } from '../../db/schema';
 import { demoPersons } from '../../db/seed';
 import { expandUnitSubtrees } from '../../db/units';
 import * as orderList from './admin.bestallningar';
@@ -38,7 +38,9 @@ const roles = ['chef', 'kontakt', 'kontakt.skovde', 'idadmin1', 'support', 'admi
 type Username = (typeof roles)[number];
 
 /** A fresh placed order for a person at Akutmottagning Sahlgrenska (a unit below Sahlgrenska). */
-async function freshOrder(): Promise<string> {
+async function freshOrder(
+  type: 'reserve_card_loa2' | 'reserve_card_loa3' = 'reserve_card_loa2',
+): Promise<string> {
   const chef = first(await harness.db.select().from(users).where(eq(users.username, 'chef')).limit(1))!;
   const su = first(
     await harness.db.select().from(units).where(eq(units.name, 'Sahlgrenska Universitetssjukhuset')).limit(1),
@@ -46,12 +48,28 @@ async function freshOrder(): Promise<string> {
   const result = await placeOrder(harness.db, {
     actor: { userId: chef.id, label: 'chef' },
     personIdentifier: akutPersons[nextPerson++]!,
-    type: 'reserve_card_loa2',
+    type,
     scope: await expandUnitSubtrees(harness.db, [su.id]),
     now: new Date(),
   });
   if (!result.ok) throw new Error(result.reason);
   return result.orderId;
+}
+
+/** A fresh trust-level-3 reserve card order with its first approval, by idadmin2. */
+async function firstApprovedByIdadmin2(): Promise<string> {
+  const orderId = await freshOrder('reserve_card_loa3');
+  const idadmin2 = first(
+    await harness.db.select().from(users).where(eq(users.username, 'idadmin2')).limit(1),
+  )!;
+  const approved = await approveOrder(harness.db, {
+    orderId,
+    actor: { userId: idadmin2.id, label: 'idadmin2', isIdAdmin: true, placerScope: [] },
+    expectedState: 'placed',
+    now: new Date(),
+  });
+  if (!approved.ok) throw new Error(approved.reason);
+  return orderId;
 }
 
 interface Case {
@@ -115,6 +133,18 @@ const cases: Case[] = [
       const request = await harness.request(`/admin/bestallningar/${orderId}`, {
         as,
         form: { intent: 'approve', expectedState: 'placed' },
+      });
+      return callRoute(orderPage.action, request, harness.context, { orderId });
+    },
+  },
+  {
+    name: 'start signing the second approval of a Sahlgrenska order (action)',
+    expected: { chef: 403, kontakt: 403, 'kontakt.skovde': 403, idadmin1: 200, support: 403, admin: 403 },
+    run: async (as) => {
+      const orderId = await firstApprovedByIdadmin2();
+      const request = await harness.request(`/admin/bestallningar/${orderId}`, {
+        as,
+        form: { intent: 'sign', method: 'card', expectedState: 'awaiting_second_approval' },
       });
       return callRoute(orderPage.action, request, harness.context, { orderId });
     },
@@ -222,7 +252,7 @@ describe('orders: bad input', () => {
     });
   });
 
-  it('refuses the first approver giving the second approval, with the reason for the form', async () => {
+  it('refuses the first approver giving the second approval, before anything is signed, with the reason for the form', async () => {
     const chef = first(await harness.db.select().from(users).where(eq(users.username, 'chef')).limit(1))!;
     const placed = await placeOrder(harness.db, {
       actor: { userId: chef.id, label: 'chef' },
@@ -232,21 +262,34 @@ describe('orders: bad input', () => {
       now: new Date(),
     });
     if (!placed.ok) throw new Error(placed.reason);
-    const approve = async (expectedState: string) =>
+    const post = async (form: Record<string, string>) =>
       callRoute(
         orderPage.action,
-        await harness.request(`/admin/bestallningar/${placed.orderId}`, {
-          as: 'idadmin1',
-          form: { intent: 'approve', expectedState },
-        }),
+        await harness.request(`/admin/bestallningar/${placed.orderId}`, { as: 'idadmin1', form }),
         harness.context,
         { orderId: placed.orderId },
       );
-    expect((await approve('placed')).status).toBe(302);
-    expect(await approve('awaiting_second_approval')).toMatchObject({
-      status: 403,
-      data: { errors: { form: 'orders.error.already_approved' } },
-    });
+    expect((await post({ intent: 'approve', expectedState: 'placed' })).status).toBe(302);
+    const secondApproval = { expectedState: 'awaiting_second_approval' };
+    for (const form of [
+      { intent: 'review', ...secondApproval },
+      { intent: 'sign', method: 'card', ...secondApproval },
+      { intent: 'approve', ...secondApproval },
+    ]) {
+      expect(await post(form)).toMatchObject({
+        status: 403,
+        data: { errors: { form: 'orders.error.already_approved' }, signing: null },
+      });
+    }
+    const signingOrders = await harness.db
+      .select()
+      .from(authOrders)
+      .where(eq(authOrders.purpose, 'sign_decision'));
+    expect(signingOrders.filter((order) => order.statement?.includes(placed.orderId))).toEqual([]);
+    const order = first(
+      await harness.db.select().from(orders).where(eq(orders.id, placed.orderId)).limit(1),
+    )!;
+    expect(order.state).toBe('awaiting_second_approval');
   });
 
   it('answers 404 for an order that does not exist', async () => {

@@ -69,6 +69,7 @@ export const ordersEn: Record<keyof typeof ordersSv, string> = {
   'orders.detail.system': 'The system',
   'orders.detail.actions': 'Actions',
   'orders.detail.noActions': 'There is nothing you can do with this order right now.',
+  'orders.detail.signatures': 'Signatures',
   'orders.action.approve': 'Approve',
   'orders.action.approve_second': 'Approve (second approval)',
   'orders.action.cancel': 'Cancel order',
@@ -98,6 +99,8 @@ export const ordersEn: Record<keyof typeof ordersSv, string> = {
   'orders.error.own_order': 'You cannot approve an order you placed yourself.',
   'orders.error.already_approved':
     'You gave the first approval. The second must be given by another ID-administrator.',
+  'orders.error.signature_required':
+    'The second approval takes effect only once you have signed it with your SITHS eID. Choose Approve (second approval) and sign.',
   'orders.error.intent': 'Unknown action.',
   'orders.error.note': 'The comment may be at most 500 characters.',
   'orders.csv.fileName': 'orders',

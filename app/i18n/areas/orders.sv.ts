@@ -68,6 +68,7 @@ export const ordersSv = {
   'orders.detail.system': 'Systemet',
   'orders.detail.actions': 'Åtgärder',
   'orders.detail.noActions': 'Det finns inget du kan göra med beställningen just nu.',
+  'orders.detail.signatures': 'Underskrifter',
   'orders.action.approve': 'Godkänn',
   'orders.action.approve_second': 'Godkänn (andra godkännande)',
   'orders.action.cancel': 'Avbryt beställning',
@@ -97,6 +98,8 @@ export const ordersSv = {
   'orders.error.own_order': 'Du kan inte godkänna en beställning som du själv har lagt.',
   'orders.error.already_approved':
     'Du har redan gett det första godkännandet. Det andra måste ges av en annan ID-administratör.',
+  'orders.error.signature_required':
+    'Det andra godkännandet gäller först när du har undertecknat det med ditt SITHS eID. Välj Godkänn (andra godkännande) och underteckna.',
   'orders.error.intent': 'Okänd åtgärd.',
   'orders.error.note': 'Kommentaren får vara högst 500 tecken.',
   'orders.csv.fileName': 'bestallningar',
