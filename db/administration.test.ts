@@ -12,8 +12,9 @@ import {
 } from './administration';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
-import { auditEvents, staffRoleAssignments, units, users } from './schema';
+import { auditEvents, signedDecisions, staffRoleAssignments, units, users } from './schema';
 import { seedDemoData } from './seed';
+import type { DecisionSignature } from './signed-decisions';
 
 const sahlgrenska = 'SE2321000131-S000000010100';
 const kardiologi = 'SE2321000131-S000000010127';
@@ -192,7 +193,7 @@ describe('staff roles', () => {
   it('refuses duplicates, of unit roles and of global roles, and unknown users', async () => {
     const chefUnit = { userId: await userId('chef'), role: 'manager', unitId: await unitId(sahlgrenska) };
     expect(await grantRole(db, chefUnit, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
-    const global = { userId: await userId('idadmin1'), role: 'id_admin', unitId: null };
+    const global = { userId: await userId('support'), role: 'support', unitId: null };
     expect(await grantRole(db, global, admin)).toEqual({ ok: false, refusal: 'duplicate_role' });
     expect(await grantRole(db, { ...global, userId: 'nope' }, admin)).toEqual({
       ok: false,
@@ -238,5 +239,81 @@ describe('staff roles', () => {
     expect((await revokeRole(db, own.id, { userId: await userId('support'), label: 'support' })).ok).toBe(
       true,
     );
+  });
+});
+
+describe('granting the ID-administrator role, a signed decision', () => {
+  /** A signature as takeDecisionSignature hands it over; its signing order does not exist, so it cannot be spent. */
+  const signatureOf = (signer: AdminActor, granteeUserId: string): DecisionSignature => ({
+    kind: 'role_grant',
+    objectType: 'user',
+    objectId: granteeUserId,
+    unitId: null,
+    statement: 'Jag ger rollen.',
+    signature: 'AAAA',
+    certificateDer: 'AAAA',
+    signerUserId: signer.userId,
+    signerLabel: signer.label,
+    signerPersonId: 'person',
+    method: 'mobile_siths',
+    credential: 'device',
+    authOrderId: '00000000-0000-4000-8000-000000000000',
+    signedAt: new Date(),
+  });
+  const idAdminsOf = async (username: string) =>
+    (
+      await db
+        .select()
+        .from(staffRoleAssignments)
+        .where(eq(staffRoleAssignments.userId, await userId(username)))
+    ).filter((assignment) => assignment.role === 'id_admin').length;
+
+  it('refuses a grant without a signature, by an account without a person, and to an account without one', async () => {
+    const idadmin = { userId: await userId('idadmin1'), label: 'idadmin1' };
+    const chef = { userId: await userId('chef'), role: 'id_admin', unitId: null };
+    expect(await grantRole(db, chef, idadmin)).toEqual({ ok: false, refusal: 'signature_required' });
+    expect(await lastAudit()).toMatchObject({
+      action: 'staff_role_grant',
+      outcome: 'refused',
+      detail: { reason: 'signature_required', role: 'id_admin' },
+    });
+    expect(await grantRole(db, chef, admin)).toEqual({ ok: false, refusal: 'signer_without_person' });
+    const toAdmin = { userId: admin.userId, role: 'id_admin', unitId: null };
+    expect(await grantRole(db, toAdmin, idadmin, signatureOf(idadmin, admin.userId))).toEqual({
+      ok: false,
+      refusal: 'grantee_without_person',
+    });
+    expect(await idAdminsOf('chef')).toBe(0);
+  });
+
+  it("refuses another grant's signature: for another grantee, or signed by someone else", async () => {
+    const idadmin = { userId: await userId('idadmin1'), label: 'idadmin1' };
+    const chef = { userId: await userId('chef'), role: 'id_admin', unitId: null };
+    const forKontakt = signatureOf(idadmin, await userId('kontakt'));
+    expect(await grantRole(db, chef, idadmin, forKontakt)).toEqual({
+      ok: false,
+      refusal: 'signature_mismatch',
+    });
+    const bySupport = signatureOf({ userId: await userId('support'), label: 'support' }, chef.userId);
+    expect(await grantRole(db, chef, idadmin, bySupport)).toEqual({
+      ok: false,
+      refusal: 'signature_mismatch',
+    });
+    expect(await idAdminsOf('chef')).toBe(0);
+  });
+
+  it('undoes the grant when its signature was spent, and records no signed decision', async () => {
+    const idadmin = { userId: await userId('idadmin1'), label: 'idadmin1' };
+    const chef = { userId: await userId('chef'), role: 'id_admin', unitId: null };
+    expect(await grantRole(db, chef, idadmin, signatureOf(idadmin, chef.userId))).toEqual({
+      ok: false,
+      refusal: 'signature_spent',
+    });
+    expect(await idAdminsOf('chef')).toBe(0);
+    expect(await db.select().from(signedDecisions)).toHaveLength(0);
+    expect(await lastAudit()).toMatchObject({
+      action: 'staff_role_grant',
+      detail: { reason: 'signature_spent' },
+    });
   });
 });

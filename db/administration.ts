@@ -1,10 +1,12 @@
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import type { SignedDecisionKind } from '../protocol/domain-values';
 import { hsaIdSchema } from '../protocol/identifiers';
 import { recordAttempt } from './audit';
 import type { AppDatabase } from './connection';
 import { first, forUpdate, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import {
+  type AuthOrderMethod,
   persons,
   personUnits,
   type StaffRole,
@@ -13,6 +15,11 @@ import {
   units,
   users,
 } from './schema';
+import {
+  type DecisionSignature,
+  listSignedDecisionsAbout,
+  recordDecisionSignature,
+} from './signed-decisions';
 
 export interface AdminActor {
   userId: string;
@@ -32,13 +39,42 @@ export type AdministrationRefusal =
   | 'unit_not_allowed'
   | 'duplicate_role'
   | 'unknown_assignment'
-  | 'own_last_system_admin';
+  | 'own_last_system_admin'
+  | 'grantee_without_person'
+  | 'signer_without_person'
+  | 'signature_required'
+  | 'signature_mismatch'
+  | 'signature_spent';
 
 export type AdministrationOutcome = { ok: true; id: string } | { ok: false; refusal: AdministrationRefusal };
 
 /** Roles that belong to one unit (and its sub-units); every other role is global. */
 export const unitScopedRoles: readonly StaffRole[] = ['manager', 'contact_person'];
 const maxNameLength = 200;
+
+/**
+ * Roles whose grant is a decision the granter signs with their own SITHS eID: the statement names granter and
+ * grantee by name and HSA-id, so both need a person. Other roles are granted without a signature.
+ */
+export const signedGrantRoles: readonly StaffRole[] = ['id_admin'];
+
+export function grantNeedsSignature(role: string): boolean {
+  return signedGrantRoles.includes(role as StaffRole);
+}
+
+/**
+ * What a grant's signature is about while it is made: the grantee's user, since the assignment does not exist
+ * before the granting transaction. That transaction records the signed decision about the new assignment, the
+ * object the grant's own audit event names.
+ */
+export function roleGrantSigningSubject(grant: RoleGrant): {
+  kind: SignedDecisionKind;
+  objectType: 'user';
+  objectId: string;
+  unitId: string | null;
+} {
+  return { kind: 'role_grant', objectType: 'user', objectId: grant.userId, unitId: grant.unitId };
+}
 
 interface Attempt {
   action: 'unit_create' | 'unit_rename' | 'staff_role_grant' | 'staff_role_revoke';
@@ -193,11 +229,21 @@ export async function renameUnit(
   return { ok: true, id: unitId };
 }
 
+/** Who signed the grant of a role, for the role list and the links to the signed decision's files. */
+export interface SignedGrantView {
+  signedDecisionId: string;
+  signerName: string;
+  method: AuthOrderMethod;
+  signedAt: Date;
+}
+
 export interface StaffRoleView {
   assignmentId: string;
   role: StaffRole;
   unitId: string | null;
   unitName: string | null;
+  /** The signature of the grant, for roles granted by a signed decision; null otherwise. */
+  signedGrant: SignedGrantView | null;
 }
 
 export interface StaffMember {
@@ -233,13 +279,41 @@ export async function listStaff(db: AppDatabase): Promise<StaffMember[]> {
     .from(staffRoleAssignments)
     .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
     .orderBy(asc(staffRoleAssignments.role), asc(units.name));
+  const signed = await signedGrantsOf(
+    db,
+    assignments.filter((assignment) => grantNeedsSignature(assignment.role)).map((a) => a.assignmentId),
+  );
   return accounts.map(({ disabledAt, ...account }) => ({
     ...account,
     disabled: disabledAt !== null,
     roles: assignments
       .filter((assignment) => assignment.userId === account.userId)
-      .map(({ userId: _userId, ...role }) => role),
+      .map(({ userId: _userId, ...role }) => ({
+        ...role,
+        signedGrant: signed.get(role.assignmentId) ?? null,
+      })),
   }));
+}
+
+async function signedGrantsOf(
+  db: AppDatabase,
+  assignmentIds: string[],
+): Promise<Map<string, SignedGrantView>> {
+  const signed = new Map<string, SignedGrantView>();
+  for (const assignmentId of assignmentIds) {
+    const decision = (await listSignedDecisionsAbout(db, 'staff_role_assignment', assignmentId)).find(
+      (about) => about.kind === 'role_grant',
+    );
+    if (decision) {
+      signed.set(assignmentId, {
+        signedDecisionId: decision.id,
+        signerName: decision.signerName,
+        method: decision.method,
+        signedAt: decision.signedAt,
+      });
+    }
+  }
+  return signed;
 }
 
 export interface RoleGrant {
@@ -248,19 +322,45 @@ export interface RoleGrant {
   unitId: string | null;
 }
 
+/** The grantee and unit as a signed grant's statement names them. */
+export interface RoleGrantReview {
+  grantee: { name: string; hsaId: string };
+  unitName: string | null;
+}
+
+/**
+ * Checks a grant to be signed before it is signed, with every refusal of `grantRole` but the signature's own
+ * (so nothing is signed that could not be granted); refusals are audited.
+ */
+export async function reviewRoleGrant(
+  db: AppDatabase,
+  grant: RoleGrant,
+  actor: AdminActor,
+): Promise<{ ok: true; review: RoleGrantReview } | { ok: false; refusal: AdministrationRefusal }> {
+  const unit = grant.unitId ? await findUnit(db, grant.unitId) : undefined;
+  const attempt = grantAttempt(grant, unit?.id ?? null);
+  const refusal = await grantRefusal(db, grant, actor, unit !== undefined);
+  if (refusal) return await refuse(db, actor, attempt, refusal);
+  const person = await personOfUser(db, grant.userId);
+  if (!person) return await refuse(db, actor, attempt, 'grantee_without_person');
+  const grantee = { name: `${person.givenName} ${person.surname}`, hsaId: person.hsaId };
+  return { ok: true, review: { grantee, unitName: unit?.name ?? null } };
+}
+
+/**
+ * Grants a role. A role in `signedGrantRoles` needs the granter's signature of exactly this grant, recorded in
+ * the granting transaction about the new assignment; a signature already spent undoes the grant.
+ */
 export async function grantRole(
   db: AppDatabase,
   grant: RoleGrant,
   actor: AdminActor,
+  signature?: DecisionSignature,
 ): Promise<AdministrationOutcome> {
   const unit = grant.unitId ? await findUnit(db, grant.unitId) : undefined;
-  const attempt: Attempt = {
-    action: 'staff_role_grant',
-    objectType: 'staff_role_assignment',
-    unitId: unit?.id ?? null,
-    detail: { userId: grant.userId, role: grant.role, unitId: grant.unitId },
-  };
-  const refusal = await grantRefusal(db, grant, unit !== undefined);
+  const attempt = grantAttempt(grant, unit?.id ?? null, signature);
+  const refusal =
+    (await grantRefusal(db, grant, actor, unit !== undefined)) ?? signatureRefusal(grant, actor, signature);
   if (refusal) return await refuse(db, actor, attempt, refusal);
   const id = newId();
   try {
@@ -268,9 +368,14 @@ export async function grantRole(
       await tx
         .insert(staffRoleAssignments)
         .values({ id, userId: grant.userId, role: grant.role as StaffRole, unitId: grant.unitId });
+      const about = { objectType: 'staff_role_assignment', objectId: id };
+      if (signature && !(await recordDecisionSignature(tx, { ...signature, ...about }))) {
+        throw new Refused('signature_spent');
+      }
       await recordAttempt(tx, actor, { ...attempt, objectId: id });
     });
   } catch (error) {
+    if (error instanceof Refused) return await refuse(db, actor, attempt, error.refusal);
     // Another request granted the same role since the check above.
     if (isUniqueViolation(error)) return await refuse(db, actor, attempt, 'duplicate_role');
     throw error;
@@ -278,9 +383,52 @@ export async function grantRole(
   return { ok: true, id };
 }
 
+function grantAttempt(grant: RoleGrant, unitId: string | null, signature?: DecisionSignature): Attempt {
+  return {
+    action: 'staff_role_grant',
+    objectType: 'staff_role_assignment',
+    unitId,
+    detail: {
+      userId: grant.userId,
+      role: grant.role,
+      unitId: grant.unitId,
+      ...(signature ? { signingOrderId: signature.authOrderId } : {}),
+    },
+  };
+}
+
+async function personOfUser(db: AppDatabase, userId: string) {
+  return first(
+    await db
+      .select({ givenName: persons.givenName, surname: persons.surname, hsaId: persons.hsaId })
+      .from(users)
+      .innerJoin(persons, eq(persons.id, users.personId))
+      .where(eq(users.id, userId))
+      .limit(1),
+  );
+}
+
+/** A signature must be the granter's, of a role grant to this user for this unit (made with roleGrantSigningSubject). */
+function signatureRefusal(
+  grant: RoleGrant,
+  actor: AdminActor,
+  signature: DecisionSignature | undefined,
+): AdministrationRefusal | null {
+  if (!signature) return grantNeedsSignature(grant.role) ? 'signature_required' : null;
+  const subject = roleGrantSigningSubject(grant);
+  const same =
+    signature.kind === subject.kind &&
+    signature.objectType === subject.objectType &&
+    signature.objectId === subject.objectId &&
+    (signature.unitId ?? null) === subject.unitId &&
+    signature.signerUserId === actor.userId;
+  return same ? null : 'signature_mismatch';
+}
+
 async function grantRefusal(
   db: AppDatabase,
   grant: RoleGrant,
+  actor: AdminActor,
   unitExists: boolean,
 ): Promise<AdministrationRefusal | null> {
   if (!first(await db.select().from(users).where(eq(users.id, grant.userId)).limit(1))) return 'unknown_user';
@@ -289,6 +437,10 @@ async function grantRefusal(
   if (unitScoped && !grant.unitId) return 'unit_required';
   if (!unitScoped && grant.unitId) return 'unit_not_allowed';
   if (grant.unitId && !unitExists) return 'unknown_unit';
+  if (grantNeedsSignature(grant.role)) {
+    if (!(await personOfUser(db, actor.userId))) return 'signer_without_person';
+    if (!(await personOfUser(db, grant.userId))) return 'grantee_without_person';
+  }
   const same = first(
     await db
       .select()

@@ -33,11 +33,26 @@ const refusals: Record<AdministrationRefusal, { field: string; message: MessageK
   duplicate_role: { field: 'role', message: 'administration.error.duplicateRole', status: 409 },
   unknown_assignment: { field: 'form', message: 'administration.error.unknownAssignment', status: 404 },
   own_last_system_admin: { field: 'form', message: 'administration.error.ownLastSystemAdmin', status: 409 },
+  grantee_without_person: {
+    field: 'userId',
+    message: 'administration.error.granteeWithoutPerson',
+    status: 409,
+  },
+  signer_without_person: { field: 'role', message: 'administration.error.signerWithoutPerson', status: 403 },
+  signature_required: { field: 'signature', message: 'administration.error.signatureRequired', status: 409 },
+  signature_mismatch: { field: 'signature', message: 'decision.error.other_decision', status: 409 },
+  signature_spent: { field: 'signature', message: 'decision.error.signature_spent', status: 409 },
 };
 
-/** The action's answer to a refused change (already audited by db/administration): the message at its field. */
-export function refusalResponse(refusal: AdministrationRefusal) {
+/**
+ * The action's answer to a refused change (already audited by db/administration): the message at its field,
+ * with what else the page needs to show again (a grant waiting for its signature).
+ */
+export function refusalResponse<Extra extends object = object>(
+  refusal: AdministrationRefusal,
+  extra?: Extra,
+) {
   const { field, message, status } = refusals[refusal];
   const errors: FieldErrors = { [field]: message };
-  return json({ errors }, { status });
+  return json({ ...extra, errors }, { status });
 }

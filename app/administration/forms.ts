@@ -32,10 +32,17 @@ export const createUnitSchema = z.object({
   parentId: requiredText('administration.error.parent'),
 });
 
-/** The unit is `roleUnitId` (not `unitId`): the page has two forms, and each shows only its own fields' errors. */
+/** The intents of a role grant: a signed role goes grant_role (review) -> sign -> confirm, others grant at once. */
+export const grantIntents = ['grant_role', 'sign', 'confirm'] as const;
+
+/**
+ * The unit is `roleUnitId` (not `unitId`): the page has two forms, and each shows only its own fields' errors.
+ * A role granted by a signed decision also posts `sign` with the signing `method`, then `confirm` with the
+ * signing order's id (`orderId`), the grant's own fields posted again with each step.
+ */
 export const grantRoleSchema = z
   .object({
-    intent: z.literal('grant_role'),
+    intent: z.enum(grantIntents, { error: 'form.error.invalid' }),
     userId: requiredText('administration.error.user'),
     role: z.enum(staffRoles, { error: 'administration.error.role' }),
     roleUnitId: z
@@ -43,6 +50,8 @@ export const grantRoleSchema = z
       .trim()
       .optional()
       .transform((value) => value || null),
+    method: z.enum(['card', 'mobile_siths'], { error: 'form.error.invalid' }).optional(),
+    orderId: z.uuid({ error: 'form.error.invalid' }).optional(),
   })
   .superRefine((grant, context) => {
     const needsUnit = unitScoped.includes(grant.role);

@@ -1,37 +1,59 @@
 import {
   type ActionFunctionArgs,
+  type AppLoadContext,
+  json,
   type LoaderFunctionArgs,
   type MetaFunction,
   redirect,
+  type SerializeFrom,
 } from '@remix-run/node';
-import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
+import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { type Attempted, refusalResponse, requireSystemAdmin } from '~/administration/access.server';
-import { createUnitSchema, grantRoleSchema, roleLabels } from '~/administration/forms';
+import { createUnitSchema, grantIntents, grantRoleSchema, roleLabels } from '~/administration/forms';
+import { roleGrantDecision } from '~/administration/role-grant-decision.server';
+import type { Principal } from '~/auth/permissions';
+import {
+  type SigningHandle,
+  type SigningMethod,
+  type SigningRefusal,
+  startDecisionSigning,
+  takeDecisionSignature,
+} from '~/decisions/decision-signing.server';
+import { SignDecisionChoice, SignDecisionProgress } from '~/decisions/sign-decision-panel';
+import { signingRefusalStatus } from '~/decisions/signing-refusals';
 import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
-import { validateForm } from '~/forms/validation';
+import { type FieldErrors, validateForm } from '~/forms/validation';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
+import { useDateFormat } from '~/people/format';
 import areaStyles from '~/styles/administration.css';
 import {
+  type AdminActor,
   createUnit,
+  grantNeedsSignature,
   grantRole,
   listStaff,
   listUnitTree,
-  type StaffMember,
+  reviewRoleGrant,
   type UnitTreeNode,
 } from '../../db/administration';
-import { staffRoles } from '../../protocol/domain-values';
+import { type StaffRole, staffRoles } from '../../protocol/domain-values';
 
 export const meta: MetaFunction = () => [{ title: 'Administration – SITHS eID-portalen' }];
 export const links = () => [{ rel: 'stylesheet', href: areaStyles }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireSystemAdmin(request, context, {
+  const { principal } = await requireSystemAdmin(request, context, {
     action: 'open_administration',
     objectType: 'dashboard_section',
   });
-  return { units: await listUnitTree(context.db), staff: await listStaff(context.db) };
+  return {
+    units: await listUnitTree(context.db),
+    staff: await listStaff(context.db),
+    canSign: principal.personId !== null,
+    agentLocalUrl: context.agentLocalUrl,
+  };
 }
 
 const createAttempt: Attempted = { action: 'unit_create', objectType: 'unit' };
@@ -39,28 +61,94 @@ const grantAttempt: Attempted = { action: 'staff_role_grant', objectType: 'staff
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await request.formData();
-  const creating = formData.get('intent') !== 'grant_role';
+  const creating = !(grantIntents as readonly unknown[]).includes(formData.get('intent'));
   const attempted = creating ? createAttempt : grantAttempt;
   const { principal, actor } = await requireSystemAdmin(request, context, attempted);
-  if (creating) {
-    const form = validateForm(createUnitSchema, formData);
-    if (!form.ok) return await invalidInput(context, principal, attempted, form.errors);
-    const outcome = await createUnit(
-      context.db,
-      { hsaId: form.data.hsaId, name: form.data.name, parentId: form.data.parentId },
-      actor,
-    );
-    if (!outcome.ok) return refusalResponse(outcome.refusal);
-    throw redirect('/admin/administration?klart=enhet');
-  }
-  const form = validateForm(grantRoleSchema, formData);
+  if (!creating) return await grantAction(context, principal, actor, formData);
+  const form = validateForm(createUnitSchema, formData);
   if (!form.ok) return await invalidInput(context, principal, attempted, form.errors);
-  const grant = { userId: form.data.userId, role: form.data.role, unitId: form.data.roleUnitId };
+  const outcome = await createUnit(
+    context.db,
+    { hsaId: form.data.hsaId, name: form.data.name, parentId: form.data.parentId },
+    actor,
+  );
+  if (!outcome.ok) return refusalResponse(outcome.refusal);
+  throw redirect('/admin/administration?klart=enhet');
+}
+
+/** A grant waiting for its signature, as the page shows it and posts it again with each step. */
+interface GrantUnderReview {
+  userId: string;
+  role: StaffRole;
+  roleUnitId: string | null;
+  grantee: { name: string; hsaId: string };
+  unitName: string | null;
+}
+
+/** Grants a role; a role in signedGrantRoles (ID-administrator) only as a signed decision (grantSignedRole). */
+async function grantAction(
+  context: AppLoadContext,
+  principal: Principal,
+  actor: AdminActor,
+  formData: FormData,
+) {
+  const form = validateForm(grantRoleSchema, formData);
+  if (!form.ok) return await invalidInput(context, principal, grantAttempt, form.errors);
+  const { intent, method, orderId, ...fields } = form.data;
+  const signed = grantNeedsSignature(fields.role);
+  const incomplete =
+    (intent !== 'grant_role' && !signed) ||
+    (intent === 'sign' && !method) ||
+    (intent === 'confirm' && !orderId);
+  if (incomplete) return await invalidInput(context, principal, grantAttempt, { form: 'form.error.invalid' });
+  if (signed) return await grantSignedRole(context, principal, actor, fields, { intent, method, orderId });
+  const grant = { userId: fields.userId, role: fields.role, unitId: fields.roleUnitId };
   const outcome = await grantRole(context.db, grant, actor);
   if (!outcome.ok) return refusalResponse(outcome.refusal);
   context.sessions.accessChanged(grant.userId);
   throw redirect('/admin/administration?klart=roll');
 }
+
+/**
+ * `grant_role` checks the grant and shows it for signing, `sign` starts the granter's signing of its statement
+ * (card or Mobile SITHS), `confirm` grants with the signature of exactly this grant by this session's person.
+ */
+async function grantSignedRole(
+  context: AppLoadContext,
+  principal: Principal,
+  actor: AdminActor,
+  fields: { userId: string; role: StaffRole; roleUnitId: string | null },
+  step: { intent: (typeof grantIntents)[number]; method?: SigningMethod; orderId?: string },
+) {
+  const grant = { userId: fields.userId, role: fields.role, unitId: fields.roleUnitId };
+  const reviewed = await reviewRoleGrant(context.db, grant, actor);
+  if (!reviewed.ok) return refusalResponse(reviewed.refusal);
+  const review: GrantUnderReview = { ...fields, ...reviewed.review };
+  if (step.intent === 'grant_role') return json({ errors: null, review, signing: null });
+
+  const decision = await roleGrantDecision(context, principal, grant, reviewed.review);
+  const refuse = (refusal: SigningRefusal) => {
+    const message: MessageKey =
+      refusal === 'no_person' ? 'administration.error.signerWithoutPerson' : `decision.error.${refusal}`;
+    const errors: FieldErrors = { signature: message };
+    return json({ errors, review, signing: null }, { status: signingRefusalStatus[refusal] });
+  };
+  if (step.intent === 'sign') {
+    const started = await startDecisionSigning(context, principal, decision, step.method ?? 'card');
+    if (!started.ok) return refuse(started.reason);
+    const { cookie, ...signing } = started.signing;
+    return json({ errors: null, review, signing }, cookie ? { headers: { 'Set-Cookie': cookie } } : {});
+  }
+  const signature = await takeDecisionSignature(context, principal, decision, step.orderId ?? '');
+  if (!signature.ok) return refuse(signature.reason);
+  const outcome = await grantRole(context.db, grant, actor, signature.signature);
+  if (!outcome.ok) return refusalResponse(outcome.refusal, { review, signing: null });
+  context.sessions.accessChanged(grant.userId);
+  throw redirect('/admin/administration?klart=roll');
+}
+
+type StaffMember = SerializeFrom<typeof loader>['staff'][number];
+type SignedGrantView = NonNullable<StaffMember['roles'][number]['signedGrant']>;
 
 const doneMessages: Record<string, MessageKey> = {
   enhet: 'administration.newUnit.created',
@@ -70,9 +158,14 @@ const doneMessages: Record<string, MessageKey> = {
 };
 
 export default function AdministrationPage() {
-  const { units, staff } = useLoaderData<typeof loader>();
+  const { units, staff, canSign, agentLocalUrl } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const t = useT();
   const done = doneMessages[useSearchParams()[0].get('klart') ?? ''];
+  const review = actionData && 'review' in actionData ? actionData.review : null;
+  const signing = actionData && 'signing' in actionData ? actionData.signing : null;
+  const reviewError =
+    review && actionData?.errors ? (Object.values(actionData.errors).find(Boolean) ?? null) : null;
   return (
     <>
       <h1>{t('administration.heading')}</h1>
@@ -88,7 +181,11 @@ export default function AdministrationPage() {
       </div>
       <div className="administration-layout">
         <StaffTable staff={staff} />
-        <GrantRoleForm staff={staff} units={units} />
+        {review ? (
+          <SignedGrant review={review} signing={signing} agentLocalUrl={agentLocalUrl} error={reviewError} />
+        ) : (
+          <GrantRoleForm staff={staff} units={units} canSign={canSign} />
+        )}
       </div>
     </>
   );
@@ -211,17 +308,50 @@ function StaffRoles({ member }: { member: StaffMember }) {
           <Link className="button small" to={`/admin/administration/roll/${role.assignmentId}/ta-bort`}>
             {t('administration.staff.remove')}
           </Link>
+          {role.signedGrant && <SignedGrantNote signed={role.signedGrant} />}
         </li>
       ))}
     </ul>
   );
 }
 
-function GrantRoleForm({ staff, units }: { staff: StaffMember[]; units: UnitTreeNode[] }) {
+/** "Signerad av": who signed the grant, when and how, and the files to check the signature outside siths-desk. */
+function SignedGrantNote({ signed }: { signed: SignedGrantView }) {
+  const t = useT();
+  const format = useDateFormat();
+  const file = `/admin/beslut/${signed.signedDecisionId}`;
+  return (
+    <p className="signed-grant muted" data-testid="signed-grant">
+      {t('administration.staff.signedGrant')} {signed.signerName} ·{' '}
+      {format.dateTime(new Date(signed.signedAt).getTime())} ·{' '}
+      {t(signed.method === 'card' ? 'decision.method.card' : 'decision.method.mobile_siths')} ·{' '}
+      <a href={`${file}.p7s`} download>
+        {t('administration.staff.downloadCms')}
+      </a>{' '}
+      <a href={`${file}.txt`} download>
+        {t('administration.staff.downloadStatement')}
+      </a>{' '}
+      <a href="/admin/beslut/ca-kedja.pem" download>
+        {t('administration.staff.downloadChain')}
+      </a>
+    </p>
+  );
+}
+
+function GrantRoleForm({
+  staff,
+  units,
+  canSign,
+}: {
+  staff: StaffMember[];
+  units: UnitTreeNode[];
+  canSign: boolean;
+}) {
   const t = useT();
   return (
     <section aria-labelledby="grant-heading" className="card">
       <h2 id="grant-heading">{t('administration.grant.heading')}</h2>
+      {!canSign && <p className="muted">{t('administration.grant.signed.noPersonNotice')}</p>}
       <ValidatedForm schema={grantRoleSchema} method="post" className="administration-form">
         <input type="hidden" name="intent" value="grant_role" />
         <Field as="select" name="userId" label={t('administration.grant.user')} defaultValue="">
@@ -252,6 +382,56 @@ function GrantRoleForm({ staff, units }: { staff: StaffMember[]; units: UnitTree
         </Field>
         <SubmitButton>{t('administration.grant.submit')}</SubmitButton>
       </ValidatedForm>
+    </section>
+  );
+}
+
+/**
+ * The grant of a role that is a signed decision: what is granted to whom, then the choice of card or Mobile
+ * SITHS, then the signing order until the signature is there and the page confirms.
+ */
+function SignedGrant({
+  review,
+  signing,
+  agentLocalUrl,
+  error,
+}: {
+  review: GrantUnderReview;
+  signing: SigningHandle | null;
+  agentLocalUrl: string;
+  error: MessageKey | null;
+}) {
+  const t = useT();
+  const fields = { userId: review.userId, role: review.role, roleUnitId: review.roleUnitId ?? '' };
+  return (
+    <section aria-labelledby="signed-grant-heading" className="card">
+      <h2 id="signed-grant-heading">{t('administration.grant.signed.heading')}</h2>
+      <p>{t('administration.grant.signed.intro')}</p>
+      <dl className="facts">
+        <div>
+          <dt>{t('administration.grant.signed.grantee')}</dt>
+          <dd>{`${review.grantee.name} (${review.grantee.hsaId})`}</dd>
+        </div>
+        <div>
+          <dt>{t('administration.grant.signed.role')}</dt>
+          <dd>{t(roleLabels[review.role])}</dd>
+        </div>
+        <div>
+          <dt>{t('administration.grant.signed.scope')}</dt>
+          <dd>{review.unitName ?? t('administration.grant.wholeRegion')}</dd>
+        </div>
+      </dl>
+      {signing ? (
+        <SignDecisionProgress signing={signing} agentLocalUrl={agentLocalUrl} fields={fields} />
+      ) : (
+        <SignDecisionChoice fields={fields} />
+      )}
+      {error && (
+        <p className="notice error-text" role="alert">
+          {t(error)}
+        </p>
+      )}
+      <Link to="/admin/administration">{t('administration.grant.signed.cancel')}</Link>
     </section>
   );
 }

@@ -93,6 +93,16 @@ const cases: Case[] = [
     allowed: { admin: 302 },
   },
   {
+    // The ID-administrator role is a signed decision: the break-glass admin has no person to sign with.
+    name: 'grant the ID-administrator role (action)',
+    handler: page.action,
+    call: async () => ({
+      path: '/admin/administration',
+      form: { intent: 'grant_role', userId: await userIdOf('chef'), role: 'id_admin', roleUnitId: '' },
+    }),
+    allowed: {},
+  },
+  {
     name: 'rename page of Sahlgrenska (loader)',
     handler: rename.loader,
     call: () => ({ path: `/admin/administration/enhet/${sahlgrenska}`, params: { unitId: sahlgrenska } }),

@@ -64,4 +64,24 @@ export const administrationEn: Record<keyof typeof administrationSv, string> = {
   'administration.rename.cancel': 'Cancel',
   'administration.rename.renamed': 'The unit has been renamed.',
   'administration.units.rename': 'Rename',
+  'administration.grant.signed.heading': 'Sign the decision',
+  'administration.grant.signed.intro':
+    'The ID administrator role is granted by a decision you sign with your SITHS eID. Check the details.',
+  'administration.grant.signed.grantee': 'User',
+  'administration.grant.signed.role': 'Role',
+  'administration.grant.signed.scope': 'Applies to',
+  'administration.grant.signed.cancel': 'Cancel',
+  'administration.grant.signed.noPersonNotice':
+    'You are logged in with an account without a person and SITHS eID. You can grant every role but ID administrator: that role is granted by a decision signed with a SITHS eID.',
+  'administration.grant.wholeRegion': 'the whole region',
+  'administration.staff.signedGrant': 'Signed by',
+  'administration.staff.downloadCms': 'Signature (.p7s)',
+  'administration.staff.downloadStatement': 'Text (.txt)',
+  'administration.staff.downloadChain': 'CA chain (.pem)',
+  'administration.error.granteeWithoutPerson':
+    'The ID administrator role can only be granted to a user linked to a person with an HSA-id. This account has no person.',
+  'administration.error.signerWithoutPerson':
+    'The ID administrator role is granted by a decision you sign with your SITHS eID. Your account has no person and no SITHS eID, so you cannot grant the role. Log in with your SITHS eID as a system administrator.',
+  'administration.error.signatureRequired':
+    'The ID administrator role is granted only with a signed decision. Sign the decision and try again.',
 };

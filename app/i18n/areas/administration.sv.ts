@@ -65,4 +65,24 @@ export const administrationSv = {
   'administration.rename.cancel': 'Avbryt',
   'administration.rename.renamed': 'Enheten har fått nytt namn.',
   'administration.units.rename': 'Byt namn',
+  'administration.grant.signed.heading': 'Underteckna beslutet',
+  'administration.grant.signed.intro':
+    'Rollen ID-administratör ges genom ett beslut som du undertecknar med ditt SITHS eID. Kontrollera uppgifterna.',
+  'administration.grant.signed.grantee': 'Användare',
+  'administration.grant.signed.role': 'Roll',
+  'administration.grant.signed.scope': 'Gäller',
+  'administration.grant.signed.cancel': 'Avbryt',
+  'administration.grant.signed.noPersonNotice':
+    'Du är inloggad med ett konto utan person och SITHS eID. Du kan ge alla roller utom ID-administratör: den rollen ges genom ett beslut som undertecknas med SITHS eID.',
+  'administration.grant.wholeRegion': 'hela regionen',
+  'administration.staff.signedGrant': 'Signerad av',
+  'administration.staff.downloadCms': 'Underskrift (.p7s)',
+  'administration.staff.downloadStatement': 'Text (.txt)',
+  'administration.staff.downloadChain': 'CA-kedja (.pem)',
+  'administration.error.granteeWithoutPerson':
+    'Rollen ID-administratör kan bara ges till en användare som är kopplad till en person med HSA-id. Det här kontot har ingen person.',
+  'administration.error.signerWithoutPerson':
+    'Rollen ID-administratör ges genom ett beslut som du undertecknar med ditt SITHS eID. Ditt konto har ingen person och inget SITHS eID, så du kan inte ge rollen. Logga in med ditt SITHS eID som systemadministratör.',
+  'administration.error.signatureRequired':
+    'Rollen ID-administratör ges bara med ett undertecknat beslut. Underteckna beslutet och försök igen.',
 } as const;
