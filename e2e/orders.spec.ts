@@ -2,7 +2,8 @@ import type { Page } from '@playwright/test';
 import { eq, ne } from 'drizzle-orm';
 import { first } from '../db/engine';
 import { orders, persons, personUnits, users } from '../db/schema';
-import { demoPersons } from '../db/seed';
+import { demoCards, demoPersons, demoStaffCards } from '../db/seed';
+import { demoCardPin, type SithsSystem } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
 import { logInAndWaitForOverview, systemDatabase } from './helpers';
 
@@ -19,8 +20,23 @@ async function approve(page: Page, button: string) {
   await page.getByRole('button', { name: 'Ja, fortsätt' }).click();
 }
 
-test('a manager orders a trust-level-3 reserve card, two different ID-administrators approve it, a contact person assigns one from stock', async ({
+/** Staff log in with their own card, which takes reader 0 for the time (see eid-staff.spec.ts). */
+async function logInWithCard(page: Page, agentUi: Page, system: SithsSystem, serial: string) {
+  await system.replaceCard(0, serial);
+  await page.goto('/logga-in');
+  await page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();
+  await agentUi.getByLabel('Ange säkerhetskod (PIN1)').fill(demoCardPin);
+  await agentUi.getByRole('button', { name: 'Legitimera' }).click();
+  await expect(page.getByRole('heading', { name: 'Översikt' })).toBeVisible();
+}
+
+test.afterEach(async ({ system }) => {
+  await system.replaceCard(0, demoCards.lockedOrdinary);
+});
+
+test('a manager orders a trust-level-3 reserve card, two different ID-administrators approve it (the second signs), a contact person assigns one from stock', async ({
   page,
+  system,
 }) => {
   await logInAndWaitForOverview(page, 'chef');
   await page
@@ -37,7 +53,10 @@ test('a manager orders a trust-level-3 reserve card, two different ID-administra
   const orderUrl = page.url();
   await logOut(page);
 
-  await logInAndWaitForOverview(page, 'idadmin1');
+  const agentUi = await page.context().newPage();
+  await agentUi.goto(system.agentUiUrl);
+  await page.bringToFront();
+  await logInWithCard(page, agentUi, system, demoStaffCards.idadmin1);
   await page.goto(orderUrl);
   await approve(page, 'Godkänn');
   await expect(page.getByRole('status')).toHaveText('Beställningen är godkänd.');
@@ -53,10 +72,16 @@ test('a manager orders a trust-level-3 reserve card, two different ID-administra
   await expect(page.getByTestId('order-state')).toHaveText('Väntar på andra godkännande');
   await logOut(page);
 
-  await logInAndWaitForOverview(page, 'idadmin2');
+  await logInWithCard(page, agentUi, system, demoStaffCards.idadmin2);
   await page.goto(orderUrl);
   await approve(page, 'Godkänn (andra godkännande)');
+  await page.getByRole('button', { name: 'Underteckna med SITHS eID på denna enhet' }).click();
+  await expect(page.getByTestId('statement-to-sign')).toContainText('Jag, Fatima Hassan');
+  await expect(agentUi.getByText('Jag undertecknar:')).toBeVisible();
+  await agentUi.getByLabel('Ange underskriftskod (samma som PIN1)').fill(demoCardPin);
+  await agentUi.getByRole('button', { name: 'Underteckna' }).click();
   await expect(page.getByTestId('order-state')).toHaveText('Klar');
+  await expect(page.getByTestId('signed-decision')).toContainText('Signerad av Fatima Hassan');
   await expect(page.getByTestId('order-event')).toHaveCount(3);
   await expect(page.getByTestId('order-event').last()).toContainText('Fatima Hassan');
   await logOut(page);

@@ -16,6 +16,7 @@ import {
   takeDecisionSignature,
 } from '~/decisions/decision-signing.server';
 import { SignDecisionChoice, SignDecisionProgress } from '~/decisions/sign-decision-panel';
+import { signingRefusalStatus } from '~/decisions/signing-refusals';
 import { revocationStatement } from '~/decisions/statements';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { type FieldErrors, validateForm } from '~/forms/validation';
@@ -50,16 +51,6 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     agentLocalUrl: context.agentLocalUrl,
   };
 }
-
-const refusalStatus: Record<SigningRefusal | 'signature_spent', number> = {
-  no_person: 403,
-  signature_invalid: 403,
-  not_found: 404,
-  not_signed: 409,
-  other_decision: 409,
-  already_used: 409,
-  signature_spent: 409,
-};
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const principal = await requireSection(request, context, 'persons');
@@ -119,7 +110,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const refuse = (refusal: SigningRefusal | 'signature_spent') =>
     json(
       { errors: { form: `decision.error.${refusal}` } satisfies FieldErrors, review, signing: null },
-      { status: refusalStatus[refusal] },
+      { status: signingRefusalStatus[refusal] },
     );
 
   if (intent === 'sign') {

@@ -14,6 +14,7 @@ import { hashPassword } from '../auth/password.server';
 import * as overview from './admin._index';
 import * as mobileLogin from './logga-in_.annan-enhet';
 import * as cardLogin from './logga-in_.denna-enhet';
+import * as minaSidorCardLogin from './mina-sidor.logga-in.denna-enhet';
 
 type Handler = Parameters<typeof callRoute>[0];
 
@@ -211,6 +212,34 @@ describe('staff login with a SITHS card on this device', () => {
       harness.context,
     );
     expect(outcome.status).toBe(404);
+  });
+});
+
+describe('orders that are not logins', () => {
+  it('never open a session from a signing order, even one this browser started and the person completed', async () => {
+    const personId = await personIdOf('idadmin1');
+    const card = await loginCardOf(personId);
+    const started = await createAuthOrder(
+      harness.db,
+      {
+        purpose: 'sign_decision',
+        method: 'card',
+        ttlMs: 120_000,
+        expectedPersonId: personId,
+        statementFor: (orderId) => `Jag, Lars Eriksson, spärrar ett kort.\nReferens: ${orderId}`,
+      },
+      new Date(),
+    );
+    await completeAuthOrder(harness.db, started.orderId, { personId, cardSerial: card.serial }, new Date());
+    const cookie = (await authOrderCookieHeader(started.orderId, started.collectSecret)).split(';')[0]!;
+    for (const handler of [cardLogin.action, minaSidorCardLogin.action]) {
+      const response = await respond(
+        handler as Handler,
+        post('/logga-in/denna-enhet', cookie, { intent: 'collect', orderId: started.orderId }),
+      );
+      expect(response.status).toBe(409);
+      expect(sessionCookieOf(response)).toBeUndefined();
+    }
   });
 });
 

@@ -36,7 +36,9 @@ export type LoginAction =
   | 'reauth_mobile_siths'
   | 'mobile_siths_scan'
   | 'login_card'
-  | 'reauth_card';
+  | 'reauth_card'
+  /** A decision signed with Mobile SITHS: a wrong device code counts as a failed login does. */
+  | 'sign_decision_mobile_siths';
 
 export type LoginAllowance =
   | { ok: true }

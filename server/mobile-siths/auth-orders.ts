@@ -186,11 +186,8 @@ export type ScanResult =
   | Refused;
 
 const scanAction = 'mobile_siths_scan';
-/**
- * The login limits count failures by person and address whatever the action, so a signature attempt counts
- * like a login; LoginAction does not list the signing action yet, hence the widening.
- */
-const signDecisionAction = 'sign_decision_mobile_siths' as LoginAction;
+/** The login limits count failures by person and address whatever the action: a signature counts like a login. */
+const signDecisionAction: LoginAction = 'sign_decision_mobile_siths';
 const signAction = (order: AuthOrderRow): LoginAction => {
   if (order.purpose === 'sign_decision') return signDecisionAction;
   return order.purpose === 'unlock_reauth' ? 'reauth_mobile_siths' : 'login_mobile_siths';
