@@ -5,8 +5,8 @@
  * types the PIN there; the server completes the order only for a signature it can verify over the statement
  * it stored, and the signature verifies with openssl against the statement text alone.
  *
- * The agent logs every APDU (debug): the test counts what a signature costs on the card. Timing log:
- * SIGN_TIMING=1 prints it.
+ * The agent logs every APDU (debug): the test counts what a signature costs on the card, and what a card
+ * login (PIN1, then 9A signs the order's challenge) costs for comparison. Timing log: SIGN_TIMING=1 prints it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { generateCardKey } from '../../card-agent/virtual-card/card-keys';
 import { loadCardState, saveCardState } from '../../card-agent/virtual-card/card-state';
 import { objectKey } from '../../card-agent/virtual-card/create-card';
 import { type TestCard, TestRig } from '../../card-agent/virtual-card/test-rig';
-import { createAuthOrder, findAuthOrder } from '../../db/auth-orders';
+import { createAuthOrder, findAuthOrder, type NewAuthOrder } from '../../db/auth-orders';
 import { findCardForCertificates, registerCardEids } from '../../db/eids';
 import { findJob, type JobRow, listJobSteps } from '../../db/jobs';
 import { revokeEid } from '../../db/revocations';
@@ -132,18 +132,21 @@ const statementOf = (orderId: string) =>
   `Referens: ${orderId}`;
 
 /** What an admin page does to have a decision signed: an order for the decider, claimed by this agent. */
-async function startSigning(deciderPersonId: string) {
-  const order = await createAuthOrder(
-    testServer.db,
-    {
-      purpose: 'sign_decision',
-      method: 'card',
-      expectedPersonId: deciderPersonId,
-      ttlMs: 5 * 60_000,
-      statementFor: statementOf,
-    },
-    new Date(),
-  );
+const startSigning = (deciderPersonId: string) =>
+  startCardOrder({
+    purpose: 'sign_decision',
+    method: 'card',
+    expectedPersonId: deciderPersonId,
+    ttlMs: 5 * 60_000,
+    statementFor: statementOf,
+  });
+
+/** What the login page does for "Logga in med SITHS-kort": an order for whoever's card it is. */
+const startLogin = () => startCardOrder({ purpose: 'login', method: 'card', ttlMs: 5 * 60_000 });
+
+/** The order, started on this agent with its auto-start token as the browser's page would. */
+async function startCardOrder(input: NewAuthOrder) {
+  const order = await createAuthOrder(testServer.db, input, new Date());
   const ack = await autoStartWithServer(agent.socket, order.autoStartToken!, {
     timeoutMs: 10_000,
     logger: pino({ level: 'silent' }),
@@ -176,24 +179,46 @@ const apdusSince = (mark: number): Apdu[] =>
 
 const hex = (ins: number) => ins.toString(16).padStart(2, '0');
 
-/** The APDUs from the PIN's VERIFY to the end of the 9C signature (chain parts and GET RESPONSE included). */
-function signatureApdus(apdus: Apdu[]): Apdu[] {
+/**
+ * The APDUs from the PIN's VERIFY to the end of the slot's signature (chain parts and GET RESPONSE
+ * included): 9C for a decision, 9A for a login.
+ */
+function signatureApdus(apdus: Apdu[], slot: '9a' | '9c' = '9c'): Apdu[] {
   const verify = apdus.findLastIndex((apdu) => apdu.ins === hex(INS.VERIFY) && apdu.lc > 0);
   const signed = apdus.findLastIndex(
-    (apdu) => apdu.ins === hex(INS.GENERAL_AUTHENTICATE) && apdu.p2 === '9c',
+    (apdu) => apdu.ins === hex(INS.GENERAL_AUTHENTICATE) && apdu.p2 === slot,
   );
   let end = signed;
   while (apdus[end + 1]?.ins === 'c0') end++;
   return verify < 0 || signed < 0 ? [] : apdus.slice(verify, end + 1);
 }
 
-function logTiming(key: string, signature: Apdu[], stepMs: number | null) {
+const apduMs = (apdus: Apdu[]) => apdus.reduce((sum, apdu) => sum + apdu.ms, 0);
+
+function logTiming(key: string, signature: Apdu[], step: { name: string; ms: number | null }) {
   if (!process.env.SIGN_TIMING) return;
-  const cardMs = signature.reduce((sum, apdu) => sum + apdu.ms, 0);
   const each = signature.map((apdu) => `${apdu.ins}:${apdu.ms.toFixed(1)}`).join(' ');
   console.log(
-    `${key} signature: ${signature.length} APDUs (${each}), ${cardMs.toFixed(1)} ms from VERIFY to signature; ` +
-      `statement_signed step (signature, tries read-back, server check) ${stepMs} ms`,
+    `${key} signature: ${signature.length} APDUs (${each}), ${apduMs(signature).toFixed(1)} ms from VERIFY ` +
+      `to signature; ${step.name} step (signature, server check) ${step.ms} ms`,
+  );
+}
+
+/**
+ * The whole job on the card: every APDU since `jobStart` and their ms, and the agent's time in its steps
+ * but the wait for the user's PIN (what the user waits for once the PIN is typed, plus opening the card).
+ */
+async function logJobTiming(key: string, jobStart: number, jobId: string) {
+  if (!process.env.SIGN_TIMING) return;
+  const job = apdusSince(jobStart);
+  const steps = (await listJobSteps(testServer.db, jobId)).filter(
+    (step) => step.status === 'succeeded' && step.step !== 'waiting_for_user',
+  );
+  const stepMs = steps.reduce((sum, step) => sum + (step.durationMs ?? 0), 0);
+  console.log(
+    `${key} whole job: ${job.length} APDUs (${job.map((a) => a.ins).join(' ')}), ` +
+      `${apduMs(job).toFixed(0)} ms on the card; steps but waiting_for_user ${stepMs} ms ` +
+      `(${steps.map((step) => `${step.step}:${step.durationMs}`).join(' ')})`,
   );
 }
 
@@ -256,16 +281,8 @@ describe('a decision signed with a card through pcscd', () => {
       hex(INS.VERIFY),
       hex(INS.GENERAL_AUTHENTICATE),
     ]);
-    const steps = await listJobSteps(testServer.db, jobId);
-    const signed = steps.find((step) => step.step === 'statement_signed' && step.status === 'succeeded')!;
-    logTiming('RSA 2048', signature, signed.durationMs);
-    if (process.env.SIGN_TIMING) {
-      const job = apdusSince(jobStart);
-      const ms = job.reduce((sum, apdu) => sum + apdu.ms, 0);
-      console.log(
-        `the whole job: ${job.length} APDUs (${job.map((a) => a.ins).join(' ')}), ${ms.toFixed(0)} ms`,
-      );
-    }
+    logTiming('RSA 2048', signature, await stepTime(jobId, 'statement_signed'));
+    await logJobTiming('RSA 2048', jobStart, jobId);
     // VERIFY, GENERAL AUTHENTICATE in two chained parts (a 256-byte block), GET RESPONSE for the rest.
     expect(signature.map((apdu) => apdu.ins)).toEqual(['20', '87', '87', 'c0']);
   }, 60_000);
@@ -289,6 +306,7 @@ describe('a decision signed with a card through pcscd', () => {
   it('signs with a P-256 signature key too: r || s, which the server verifies', async () => {
     const card = await holderCard({ signatureKey: 'ECCP256' });
     await insert(card);
+    const jobStart = agentLog.length;
     const { orderId, jobId } = await startSigning(card.personId);
     const mark = agentLog.length;
     await submitOverHttp(agent.ui, (await promptOverHttp(agent.ui)).promptId, card.pin);
@@ -298,9 +316,55 @@ describe('a decision signed with a card through pcscd', () => {
     expect(Buffer.from(order.signature!, 'base64')).toHaveLength(64);
     const signature = signatureApdus(apdusSince(mark));
     expect(signature.map((apdu) => apdu.ins)).toEqual(['20', '87']);
-    const steps = await listJobSteps(testServer.db, jobId);
-    const signed = steps.find((step) => step.step === 'statement_signed' && step.status === 'succeeded')!;
-    logTiming('P-256', signature, signed.durationMs);
+    logTiming('P-256', signature, await stepTime(jobId, 'statement_signed'));
+    await logJobTiming('P-256', jobStart, jobId);
+  }, 60_000);
+});
+
+/** A step's name and how long it took, from the job's succeeded step. */
+async function stepTime(jobId: string, name: string) {
+  const steps = await listJobSteps(testServer.db, jobId);
+  const step = steps.find((candidate) => candidate.step === name && candidate.status === 'succeeded');
+  return { name, ms: step?.durationMs ?? null };
+}
+
+describe('a card login through pcscd, for comparison', () => {
+  it('asks for PIN1, signs the challenge with 9A and completes the login order with the card’s person', async () => {
+    const card = await holderCard({ signatureKey: 'ECCP256' });
+    await insert(card);
+    const jobStart = agentLog.length;
+    const { orderId, jobId } = await startLogin();
+    const prompt = await promptOverHttp(agent.ui);
+    expect(prompt).toMatchObject({
+      kind: 'pin',
+      lines: [`Jag legitimerar mig hos ${testServer.server.services.publicUrl}`],
+      submitText: 'Legitimera',
+      cardSerial: card.serial,
+    });
+    const mark = agentLog.length;
+    expect((await submitOverHttp(agent.ui, prompt.promptId, card.pin)).status).toBe(204);
+
+    expect(await finishedJob(jobId)).toMatchObject({ state: 'succeeded', provenCardSerial: card.serial });
+    expect(await orderOf(orderId)).toMatchObject({
+      state: 'completed',
+      personId: card.personId,
+      cardSerial: card.serial,
+      signature: null,
+    });
+    expect((await stateOverHttp(agent.ui)).result).toEqual({ ok: true, text: 'Du är legitimerad' });
+
+    const signature = signatureApdus(apdusSince(mark), '9a');
+    logTiming('login (9A P-256)', signature, await stepTime(jobId, 'challenge_signed'));
+    await logJobTiming('login (9A P-256)', jobStart, jobId);
+    // VERIFY with PIN1, VERIFY without data (the tries left), GET DATA of the 9A certificate with its GET
+    // RESPONSEs, the same read again (sign() learns the key's algorithm from the certificate: proveWithSlot
+    // passes none), then one GENERAL AUTHENTICATE with 9A (P-256: no chaining, no GET RESPONSE).
+    expect(signature.slice(0, 2).map((apdu) => [apdu.ins, apdu.lc > 0])).toEqual([
+      ['20', true],
+      ['20', false],
+    ]);
+    expect(signature.map((apdu) => apdu.ins).join(' ')).toMatch(/^20 20 cb( c0)* cb( c0)* 87$/);
+    expect(signature.at(-1)).toMatchObject({ ins: hex(INS.GENERAL_AUTHENTICATE), p2: '9a' });
   }, 60_000);
 });
 
