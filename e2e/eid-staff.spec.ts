@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import { and, eq, notInArray } from 'drizzle-orm';
 import { first } from '../db/engine';
-import { auditEvents, cards, persons, signedDecisions, users } from '../db/schema';
+import { auditEvents, cards, orders, persons, signedDecisions, users } from '../db/schema';
 import { demoCards, demoStaffCards } from '../db/seed';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
@@ -151,7 +151,7 @@ async function scanWithPhone(phone: Page) {
   await phone.getByRole('button', { name: 'Skanna QR-kod' }).click();
 }
 
-test('an ID-administrator gets Mobile SITHS with the card and logs in to the dashboard with it on another device', async ({
+test('an ID-administrator gets Mobile SITHS with the card, logs in to the dashboard with it on another device and signs a second approval on the phone', async ({
   page,
   system,
 }) => {
@@ -196,6 +196,29 @@ test('an ID-administrator gets Mobile SITHS with the card and logs in to the das
 
   const db = await systemDatabase(system);
   const logins = await db.select().from(auditEvents).where(eq(auditEvents.action, 'login_mobile_siths'));
+  const waiting = first(
+    await db.select().from(orders).where(eq(orders.state, 'awaiting_second_approval')).limit(1),
+  );
   await db.close();
   expect(logins.some((event) => event.outcome === 'success' && event.detail?.portal === 'admin')).toBe(true);
+  expect(waiting).toBeDefined();
+
+  // The second approval of a trust-level-3 order (idadmin1 gave the first), signed on the phone.
+  await page.goto(`/admin/bestallningar/${waiting!.id}`);
+  await page.getByRole('link', { name: 'Godkänn (andra godkännande)', exact: true }).click();
+  await page.getByRole('button', { name: 'Ja, fortsätt' }).click();
+  await page.getByRole('button', { name: 'Underteckna med SITHS eID på annan enhet' }).click();
+  await expect(page.getByTestId('statement-to-sign')).toContainText('Jag, Fatima Hassan');
+  await expect(page.getByRole('img', { name: 'QR-kod för Mobilt SITHS' })).toBeVisible();
+  await scanWithPhone(phone);
+  await expect(phone.getByText('Texten du undertecknar')).toBeVisible();
+  await expect(
+    phone.getByText(`godkänner som andra ID-administratör beställning ${waiting!.id}`),
+  ).toBeVisible();
+  await phone.getByLabel('Ange legitimeringskoden för Mobilt SITHS för att underteckna').fill(mobileCode);
+  await phone.getByRole('button', { name: 'Underteckna' }).click();
+  await expect(phone.getByText('Du har undertecknat')).toBeVisible();
+  await page.bringToFront();
+  await expect(page.getByTestId('order-state')).toHaveText('Klar');
+  await expect(page.getByTestId('signed-decision')).toContainText('Signerad av Fatima Hassan');
 });

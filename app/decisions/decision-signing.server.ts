@@ -113,13 +113,11 @@ export async function takeDecisionSignature(
 ): Promise<{ ok: true; signature: DecisionSignature } | { ok: false; reason: SigningRefusal }> {
   if (!principal.personId) return await refused(context, principal, decision, 'no_person', orderId);
   const order = await findAuthOrder(context.db, orderId);
-  if (
-    !order ||
-    order.purpose !== 'sign_decision' ||
-    order.sessionId !== principal.sessionId ||
-    order.expectedPersonId !== principal.personId
-  )
-    return await refused(context, principal, decision, 'not_found', orderId);
+  const ownSigning =
+    order?.purpose === 'sign_decision' &&
+    order.sessionId === principal.sessionId &&
+    order.expectedPersonId === principal.personId;
+  if (!order || !ownSigning) return await refused(context, principal, decision, 'not_found', orderId);
   if (order.state === 'collected')
     return await refused(context, principal, decision, 'already_used', orderId);
   if (order.state !== 'completed' || !order.statement || !order.signature || !order.signerCertificate)
