@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { type CardExchangeType, signedChallenge } from '../../protocol/card-exchange';
 import type { JobOffer } from '../../protocol/jobs';
 import type { PivSlot } from '../piv/piv-constants';
+import { keyAlgorithmOf } from '../piv/public-key';
 import type { CardSession } from './card-access';
 import { JobFailure } from './job-errors';
 import type { JobContext } from './job-plans';
@@ -36,7 +37,9 @@ export async function proveWithSlot(
   const digest = createHash('sha256')
     .update(signedChallenge(type, offer.jobId, requireChallenge(offer)))
     .digest();
-  const signature = await session.sign(slot, digest);
+  // The algorithm comes from the certificate just read: left to the session, it would read it again.
+  const algorithm = keyAlgorithmOf(new X509Certificate(certificate).publicKey);
+  const signature = await session.sign(slot, digest, algorithm);
   return { certificate: certificate.toString('base64'), signature: signature.toString('base64') };
 }
 
