@@ -61,7 +61,9 @@ export const actionTargets: ActionTarget[] = [
     actors: ['admin'],
     body: 'form',
     fields: {
-      intent: oneOf('create_unit', 'grant_role'),
+      intent: oneOf('create_unit', 'grant_role', 'sign', 'confirm'),
+      method: oneOf('card', 'mobile_siths'),
+      orderId: real('authOrderIds'),
       hsaId: (random, values) =>
         random.chance(0.5) ? hsaId(random) : realValue(random, values, 'unitHsaIds'),
       name: oneOf('Fuzzenheten', 'Vårdcentral Ängen', 'Enhet 2'),
@@ -92,9 +94,11 @@ export const actionTargets: ActionTarget[] = [
     actors: ['idadmin1', 'idadmin2', 'chef', 'kontakt'],
     body: 'form',
     fields: {
-      intent: oneOf('approve', 'cancel'),
+      intent: oneOf('approve', 'cancel', 'review', 'sign', 'confirm'),
       expectedState: oneOf(...orderStates),
       note: oneOf('Ok', ''),
+      method: oneOf('card', 'mobile_siths'),
+      orderId: real('authOrderIds'),
     },
   },
   {
@@ -124,8 +128,10 @@ export const actionTargets: ActionTarget[] = [
     actors: ['idadmin1', 'idadmin2'],
     body: 'form',
     fields: {
-      intent: oneOf('review', 'confirm'),
+      intent: oneOf('review', 'sign', 'confirm'),
       reason: oneOf('lost', 'stolen', 'compromised', 'employment_ended', 'incorrect_data', 'replaced'),
+      method: oneOf('card', 'mobile_siths'),
+      orderId: real('authOrderIds'),
     },
     query: { kort: real('cardIds'), eid: real('eidIds') },
   },
@@ -200,6 +206,20 @@ export const actionTargets: ActionTarget[] = [
     actors: ['carina', 'olof'],
     body: 'form',
     fields: { intent: oneOf('reauth', 'unlock'), reauthOrderId: real('authOrderIds') },
+  },
+  {
+    file: 'logga-in_.annan-enhet',
+    actors: [null, 'carina'],
+    body: 'form',
+    fields: { intent: oneOf('collect', 'restart', 'cancel'), orderId: real('authOrderIds') },
+    query: { redirectTo: oneOf('/admin', '/admin/bestallningar', '//evil.example', '/\\evil.example') },
+  },
+  {
+    file: 'logga-in_.denna-enhet',
+    actors: [null, 'carina'],
+    body: 'form',
+    fields: { intent: oneOf('collect', 'start'), orderId: real('authOrderIds') },
+    query: { redirectTo: oneOf('/admin', '/admin/personer', '//evil.example') },
   },
   {
     file: 'mina-sidor.logga-in.annan-enhet',
