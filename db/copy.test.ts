@@ -30,6 +30,7 @@ import {
   orders,
   persons,
   sessions,
+  signedDecisions,
   units,
   users,
 } from './schema';
@@ -177,6 +178,50 @@ async function fillSource(db: AppDatabase): Promise<void> {
       expiresAt: at,
       completedAt: at,
     });
+    await tx.insert(authOrders).values({
+      id: 'copy-test-signing-order',
+      purpose: 'sign_decision',
+      method: 'card',
+      state: 'collected',
+      collectSecretHash: 'dd',
+      autoStartTokenHash: 'ee',
+      challenge: 'Y2g=',
+      expectedPersonId: person.id,
+      personId: person.id,
+      cardSerial: card.serial,
+      statement: 'Jag, Åsa Öberg, spärrar SITHS-kort.\nReferens: copy-test-signing-order',
+      signature: 'c2lnbmF0dXI=',
+      signerCertificate: 'Y2VydA==',
+      expiresAt: at,
+      completedAt: at,
+    });
+    const [signedAudit] = await tx
+      .insert(auditEvents)
+      .values({
+        actorUserId: user.id,
+        actorLabel: user.username,
+        action: 'decision_signed',
+        objectType: 'card',
+        objectId: card.id,
+        outcome: 'success',
+      })
+      .returning({ id: auditEvents.id });
+    await tx.insert(signedDecisions).values({
+      id: 'copy-test-signed-decision',
+      kind: 'revocation',
+      objectType: 'card',
+      objectId: card.id,
+      statement: 'Jag, Åsa Öberg, spärrar SITHS-kort.\nReferens: copy-test-signing-order',
+      signature: 'c2lnbmF0dXI=',
+      certificateDer: 'Y2VydA==',
+      signerUserId: user.id,
+      signerPersonId: person.id,
+      method: 'card',
+      credential: card.serial,
+      authOrderId: 'copy-test-signing-order',
+      auditEventId: signedAudit!.id,
+      signedAt: at,
+    });
     await tx.insert(mobileEnrolments).values({
       id: 'copy-test-enrolment',
       personId: person.id,
@@ -246,7 +291,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
   it('the source holds rows in every table, so the comparisons below cover them all', async () => {
     const counts = await rowCounts(source);
     expect(Object.keys(counts).sort()).toEqual(tableNames);
-    expect(tableNames).toHaveLength(20);
+    expect(tableNames).toHaveLength(21);
     expect(Object.entries(counts).filter(([, rows]) => rows === 0)).toEqual([]);
   });
 
@@ -390,7 +435,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
       expect(again.stdout).toBe('');
       expect(again.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(again.stderr).toMatch(
-        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 17 more tables\): db:copy only copies into an empty database\.$/m,
+        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 18 more tables\): db:copy only copies into an empty database\.$/m,
       );
       expect(await rowCounts(target)).toEqual(sourceCounts);
     }, 120_000);
