@@ -15,6 +15,11 @@ const serialMessages: Record<CardSerialProblem, MessageKey> = {
 
 const requiredText = (message: MessageKey) => z.string({ error: message }).trim().min(1, message);
 
+/** A row's id from a select: never holds control characters (PostgreSQL cannot even compare a NUL). */
+const requiredId = (message: MessageKey) =>
+  requiredText(message).refine((id) => !controlCharacter.test(id), message);
+const controlCharacter = /[\u0000-\u001F\u007F]/;
+
 export const registerReserveCardSchema = z.object({
   serial: requiredText('reserveCards.error.serialRequired')
     .transform(normalizeCardSerial)
@@ -26,7 +31,7 @@ export const registerReserveCardSchema = z.object({
     .transform((code) => code.toUpperCase())
     .pipe(z.string().regex(productCodePattern, 'reserveCards.error.productCode')),
   trustLevel: z.enum(['2', '3'], { error: 'reserveCards.error.trustLevel' }).transform(Number),
-  unitId: requiredText('reserveCards.error.unitRequired'),
+  unitId: requiredId('reserveCards.error.unitRequired'),
 });
 
 export const lowStockThresholdSchema = z.object({
@@ -38,10 +43,10 @@ export const lowStockThresholdSchema = z.object({
 });
 
 export const assignReserveCardSchema = z.object({
-  orderId: requiredText('reserveCards.error.orderRequired'),
-  cardId: requiredText('reserveCards.error.cardRequired'),
+  orderId: requiredId('reserveCards.error.orderRequired'),
+  cardId: requiredId('reserveCards.error.cardRequired'),
 });
 
 export const withdrawReserveCardSchema = z.object({
-  cardId: requiredText('reserveCards.error.cardRequired'),
+  cardId: requiredId('reserveCards.error.cardRequired'),
 });

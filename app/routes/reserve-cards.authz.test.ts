@@ -227,6 +227,29 @@ describe('bad input in the reserve-card forms', () => {
     });
   });
 
+  it('refuses ids with control characters (a NUL PostgreSQL cannot even compare) with 400, never a 5xx', async () => {
+    for (const [route, path, form] of [
+      [assign.action, '/admin/reservkort/aktivera', { orderId: 'a\u0000b', cardId: 'a\u0000b' }],
+      [
+        assign.action,
+        '/admin/reservkort/aktivera',
+        { orderId: await readyReserveOrder(kardiologi), cardId: 'a\u0000b' },
+      ],
+      [
+        stock.action,
+        '/admin/reservkort',
+        { serial: freshSerial(), productCode: 'SITHS-RES-2', trustLevel: '2', unitId: 'x\u0000' },
+      ],
+    ] as const) {
+      const outcome = await callRoute(
+        route,
+        await harness.request(path, { as: 'kontakt', form }),
+        harness.context,
+      );
+      expect(outcome.status, path).toBe(400);
+    }
+  });
+
   it('refuses assigning a Skövde card to a Sahlgrenska order with 403', async () => {
     const request = await harness.request('/admin/reservkort/aktivera', {
       as: 'kontakt',
