@@ -20,6 +20,8 @@ const configSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Auth orders (SITHS eID logins, reserve-card registrations) a client address may start a minute without a session. */
+  ANONYMOUS_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /** Where the SITHS eID-app (card-agent) listens on the user's computer: Mina sidor hands it start tokens. */
   SITHS_AGENT_LOCAL_URL: z.url().default('http://127.0.0.1:8790'),
   /** This server's address as users see it; the SITHS eID-app shows it ("Jag legitimerar mig hos ..."). */

@@ -72,6 +72,7 @@ export async function createServer(
     redis,
     agentLocalUrl: config.SITHS_AGENT_LOCAL_URL,
     demoPasswordLogins: demoPasswordLogins(config),
+    anonymousStartsPerMinute: config.ANONYMOUS_STARTS_PER_MINUTE,
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();

@@ -32,6 +32,8 @@ export function createServerServices(options: {
   redis?: RedisLink | undefined;
   /** Whether the demo accounts may log in with a password (default: yes; production turns it off). */
   demoPasswordLogins?: boolean;
+  /** Auth orders an address may start a minute without a session (default 10). */
+  anonymousStartsPerMinute?: number;
 }): ServerServices {
   const masterKey = options.masterKey ?? randomBytes(32);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
@@ -67,7 +69,7 @@ export function createServerServices(options: {
     publicUrl,
     demoPasswordLogins: options.demoPasswordLogins ?? true,
     logger: options.logger,
-    anonymousLimits: anonymousLimitsFor(options.redis, options.logger),
+    anonymousLimits: anonymousLimitsFor(options.redis, options.logger, options.anonymousStartsPerMinute),
     mobileSiths: mobileSithsService,
     loginLimits: loginLimitsService,
     databaseOutages: { isDatabaseUnreachable, noteDatabaseOutage },

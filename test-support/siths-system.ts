@@ -217,8 +217,12 @@ export function demoServerEnvironment(options: {
     DATABASE_URL: options.databaseUrl,
     SITHS_MASTER_KEY: options.masterKey.toString('base64'),
     SITHS_AGENT_LOCAL_URL: `http://127.0.0.1:${options.agentUiPort}`,
+    // Tests start SITHS eID logins from one address far more often than people do.
     ...(options.loginRateLimitPerMinute
-      ? { LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute) }
+      ? {
+          LOGIN_RATE_LIMIT_PER_MINUTE: String(options.loginRateLimitPerMinute),
+          ANONYMOUS_STARTS_PER_MINUTE: String(options.loginRateLimitPerMinute),
+        }
       : {}),
     ...(options.mailCatcher
       ? { SMTP_URL: options.mailCatcher.url, MAIL_ENVIRONMENT_LABEL: 'TEST-miljö' }

@@ -132,4 +132,10 @@ describe('anonymous auth-order starts without Redis', () => {
     expect(anonymousLimitsFor(undefined, logger)).toBeInstanceOf(AnonymousLimits);
     expect(anonymousLimitsFor((await processLimit()).link, logger)).toBeInstanceOf(SharedAnonymousLimits);
   });
+
+  it('takes its number of starts a minute from the installation (ANONYMOUS_STARTS_PER_MINUTE)', async () => {
+    const limits = anonymousLimitsFor(undefined, createLogger('silent'), 3);
+    for (let index = 0; index < 3; index++) expect((await limits.takeStart('10.0.0.2', 1_000)).ok).toBe(true);
+    expect(await limits.takeStart('10.0.0.2', 1_000)).toEqual({ ok: false, retryAfterSeconds: 60 });
+  });
 });

@@ -24,10 +24,21 @@ export interface AnonymousStartLimits {
   takeStart(address: string, now?: number): Promise<StartAllowance>;
 }
 
-/** The limit for this installation: shared through `redis` when the processes have one. */
-export function anonymousLimitsFor(redis: RedisLink | undefined, logger: Logger): AnonymousStartLimits {
-  if (!redis) return new AnonymousLimits();
-  return new SharedAnonymousLimits(new SharedOrLocal(redis, logger.child({ component: 'anonymous-limits' })));
+/**
+ * The limit for this installation (`perWindow` starts a minute, ANONYMOUS_STARTS_PER_MINUTE): shared through
+ * `redis` when the processes have one.
+ */
+export function anonymousLimitsFor(
+  redis: RedisLink | undefined,
+  logger: Logger,
+  perWindow: number = anonymousStartLimit.perWindow,
+): AnonymousStartLimits {
+  const rule = { ...anonymousStartLimit, perWindow };
+  if (!redis) return new AnonymousLimits(rule);
+  return new SharedAnonymousLimits(
+    new SharedOrLocal(redis, logger.child({ component: 'anonymous-limits' })),
+    rule,
+  );
 }
 
 /** Counted in this process's memory, bounded to `maxAddresses` (the least recently seen are forgotten first). */
