@@ -6,6 +6,7 @@ import {
   normalizeCardSerial,
   productCodePattern,
 } from '../../db/card-serial';
+import { nameProblem } from '../../protocol/safe-text';
 
 const serialMessages: Record<CardSerialProblem, MessageKey> = {
   length: 'reserveCards.error.serialLength',
@@ -17,8 +18,7 @@ const requiredText = (message: MessageKey) => z.string({ error: message }).trim(
 
 /** A row's id from a select: never holds control characters (PostgreSQL cannot even compare a NUL). */
 const requiredId = (message: MessageKey) =>
-  requiredText(message).refine((id) => !controlCharacter.test(id), message);
-const controlCharacter = /[\u0000-\u001F\u007F]/;
+  requiredText(message).refine((id) => nameProblem(id) !== 'unsafe_character', message);
 
 export const registerReserveCardSchema = z.object({
   serial: requiredText('reserveCards.error.serialRequired')
