@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDemoAgentToken, demoCards, demoLogins } from '../db/seed';
+import { defaultDemoAgentToken, demoCards, demoLogins, demoStaffCards } from '../db/seed';
 import { demoCardPin, startSithsSystem } from '../test-support/siths-system';
 
 const dataDir = process.env.SITHS_DATA_DIR ?? 'data';
@@ -24,11 +24,29 @@ const system = await startSithsSystem({
   ],
 });
 
+const staffCardOf = (person: string | null) =>
+  person && person in demoStaffCards
+    ? demoStaffCards[person as keyof typeof demoStaffCards]
+    : '(none: break-glass)';
+
 console.log(`
 siths-desk is running: ${system.baseUrl}
 
-Staff logins (password):`);
-console.table(demoLogins.map(({ username, password, role, sees }) => ({ username, password, role, sees })));
+Staff log in at ${system.baseUrl}/logga-in with their SITHS eID: their own card (PIN ${demoCardPin}) or Mobile
+SITHS on the phone simulator (${system.baseUrl}/mobilt-siths). To log in with idadmin1's card, swap it for
+Carina's second card in reader "Virtual PCD 00 01":
+  npx tsx card-agent/virtual-card/cli.ts remove --serial ${demoCards.activeOrdinary}
+  npx tsx card-agent/virtual-card/cli.ts insert --serial ${demoStaffCards.idadmin1} --slot 1 &
+Passwords are for break-glass (admin) and, in the demo only, the demo staff:`);
+console.table(
+  demoLogins.map(({ username, password, role, person, passwordLogin }) => ({
+    username,
+    card: staffCardOf(person),
+    password,
+    passwordLogin,
+    role,
+  })),
+);
 console.log(`Carina Svensson Andersson's cards are in the virtual readers: ${demoCards.lockedOrdinary} (PIN locked)
 in "Virtual PCD 00 00" and ${demoCards.activeOrdinary} in "Virtual PCD 00 01". Demo card PIN: ${demoCardPin}.
 One card-agent is connected (device token "${defaultDemoAgentToken}"). Its own window, the "SITHS eID-app":
