@@ -277,9 +277,12 @@ describe('activation with the server killed at each step', () => {
         await until(() => agent.runner.runningJobId === undefined || undefined);
         const next = await checkAfterCrash(db, what);
         if (job.state === 'succeeded') expect(next, what).toBe('authenticate');
-        expect(await authOrderState(db, order.orderId), what).toBe(
-          next === 'activate' ? 'failed' : 'completed',
-        );
+        // The order is settled by the job's end hook, just after the job's own row: wait for it to move.
+        const settled = await until(async () => {
+          const state = await authOrderState(db, order.orderId);
+          return state === 'pending' || state === 'scanned' ? undefined : state;
+        }, 10_000).catch(() => authOrderState(db, order.orderId));
+        expect(settled, what).toBe(next === 'activate' ? 'failed' : 'completed');
         await until(() => agent.socket.connected || undefined);
         const retry = await runJob({ agent, db }, next, lab.cards.activate, reader.readerName);
         expect(retry.job.state, `${what}, then ${next}: ${retry.job.errorCode}`).toBe('succeeded');
