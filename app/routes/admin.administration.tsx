@@ -20,13 +20,13 @@ import {
   takeDecisionSignature,
 } from '~/decisions/decision-signing.server';
 import { SignDecisionChoice, SignDecisionProgress } from '~/decisions/sign-decision-panel';
+import { SignedBy } from '~/decisions/signed-decision-list';
 import { signingRefusalStatus } from '~/decisions/signing-refusals';
 import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { type FieldErrors, validateForm } from '~/forms/validation';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
-import { useDateFormat } from '~/people/format';
 import areaStyles from '~/styles/administration.css';
 import {
   type AdminActor,
@@ -148,7 +148,6 @@ async function grantSignedRole(
 }
 
 type StaffMember = SerializeFrom<typeof loader>['staff'][number];
-type SignedGrantView = NonNullable<StaffMember['roles'][number]['signedGrant']>;
 
 const doneMessages: Record<string, MessageKey> = {
   enhet: 'administration.newUnit.created',
@@ -308,33 +307,14 @@ function StaffRoles({ member }: { member: StaffMember }) {
           <Link className="button small" to={`/admin/administration/roll/${role.assignmentId}/ta-bort`}>
             {t('administration.staff.remove')}
           </Link>
-          {role.signedGrant && <SignedGrantNote signed={role.signedGrant} />}
+          {role.signedGrant && (
+            <div className="signed-grant muted" data-testid="signed-grant">
+              <SignedBy decision={{ ...role.signedGrant, id: role.signedGrant.signedDecisionId }} />
+            </div>
+          )}
         </li>
       ))}
     </ul>
-  );
-}
-
-/** "Signerad av": who signed the grant, when and how, and the files to check the signature outside siths-desk. */
-function SignedGrantNote({ signed }: { signed: SignedGrantView }) {
-  const t = useT();
-  const format = useDateFormat();
-  const file = `/admin/beslut/${signed.signedDecisionId}`;
-  return (
-    <p className="signed-grant muted" data-testid="signed-grant">
-      {t('administration.staff.signedGrant')} {signed.signerName} ·{' '}
-      {format.dateTime(new Date(signed.signedAt).getTime())} ·{' '}
-      {t(signed.method === 'card' ? 'decision.method.card' : 'decision.method.mobile_siths')} ·{' '}
-      <a href={`${file}.p7s`} download>
-        {t('administration.staff.downloadCms')}
-      </a>{' '}
-      <a href={`${file}.txt`} download>
-        {t('administration.staff.downloadStatement')}
-      </a>{' '}
-      <a href="/admin/beslut/ca-kedja.pem" download>
-        {t('administration.staff.downloadChain')}
-      </a>
-    </p>
   );
 }
 

@@ -19,6 +19,7 @@ import {
   takeDecisionSignature,
 } from '~/decisions/decision-signing.server';
 import { SignDecisionChoice, SignDecisionProgress } from '~/decisions/sign-decision-panel';
+import { SignedDecisionList } from '~/decisions/signed-decision-list';
 import { signingRefusalStatus } from '~/decisions/signing-refusals';
 import { secondApprovalStatement } from '~/decisions/statements';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
@@ -289,33 +290,11 @@ function OrderActions() {
 function SignedDecisions() {
   const { signedDecisions } = useLoaderData<typeof loader>();
   const t = useT();
-  const format = useDateTimeFormat();
   if (signedDecisions.length === 0) return null;
   return (
     <section className="card">
       <h2>{t('orders.detail.signatures')}</h2>
-      <ul className="signed-decisions">
-        {signedDecisions.map((decision) => (
-          <li key={decision.id} data-testid="signed-decision">
-            {t('decision.signedBy')} <strong>{decision.signerName}</strong>{' '}
-            <span className="muted">
-              · <span suppressHydrationWarning>{format.format(new Date(decision.signedAt))}</span> ·{' '}
-              {t(`decision.method.${decision.method}`)}
-            </span>
-            <div className="button-row">
-              <a href={`/admin/beslut/${decision.id}.p7s`} download>
-                {t('decision.download.cms')}
-              </a>
-              <a href={`/admin/beslut/${decision.id}.txt`} download>
-                {t('decision.download.statement')}
-              </a>
-              <a href="/admin/beslut/ca-kedja.pem" download>
-                {t('decision.download.chain')}
-              </a>
-            </div>
-          </li>
-        ))}
-      </ul>
+      <SignedDecisionList decisions={signedDecisions} />
     </section>
   );
 }

@@ -74,10 +74,6 @@ export const administrationEn: Record<keyof typeof administrationSv, string> = {
   'administration.grant.signed.noPersonNotice':
     'You are logged in with an account without a person and SITHS eID. You can grant every role but ID administrator: that role is granted by a decision signed with a SITHS eID.',
   'administration.grant.wholeRegion': 'the whole region',
-  'administration.staff.signedGrant': 'Signed by',
-  'administration.staff.downloadCms': 'Signature (.p7s)',
-  'administration.staff.downloadStatement': 'Text (.txt)',
-  'administration.staff.downloadChain': 'CA chain (.pem)',
   'administration.error.granteeWithoutPerson':
     'The ID administrator role can only be granted to a user linked to a person with an HSA-id. This account has no person.',
   'administration.error.signerWithoutPerson':

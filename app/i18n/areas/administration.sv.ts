@@ -75,10 +75,6 @@ export const administrationSv = {
   'administration.grant.signed.noPersonNotice':
     'Du är inloggad med ett konto utan person och SITHS eID. Du kan ge alla roller utom ID-administratör: den rollen ges genom ett beslut som undertecknas med SITHS eID.',
   'administration.grant.wholeRegion': 'hela regionen',
-  'administration.staff.signedGrant': 'Signerad av',
-  'administration.staff.downloadCms': 'Underskrift (.p7s)',
-  'administration.staff.downloadStatement': 'Text (.txt)',
-  'administration.staff.downloadChain': 'CA-kedja (.pem)',
   'administration.error.granteeWithoutPerson':
     'Rollen ID-administratör kan bara ges till en användare som är kopplad till en person med HSA-id. Det här kontot har ingen person.',
   'administration.error.signerWithoutPerson':
