@@ -7,7 +7,6 @@ import type { AppLoadContext } from '@remix-run/node';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute } from '~/testing/route-harness';
-import { completeAuthOrder, findAuthOrder } from '../../db/auth-orders';
 import type { AppDatabase } from '../../db/connection';
 import { first } from '../../db/engine';
 import { revokeEid } from '../../db/revocations';
@@ -15,6 +14,7 @@ import { auditEvents, cards, eids, signedDecisions, users } from '../../db/schem
 import {
   type MobileSithsFixture,
   mobileSithsFixture,
+  phoneSignsStatement,
   type TestEndUser,
   TestPhone,
 } from '../../server/mobile-siths/testing';
@@ -67,30 +67,8 @@ function post(path: string, cookie: string, form: Record<string, string>) {
   });
 }
 
-const deviceCertificate = async (deviceId: string) => {
-  const eid = first(await db.select().from(eids).where(eq(eids.mobileDeviceId, deviceId)).limit(1))!;
-  const base64 = eid.certificatePem!.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return Buffer.from(base64, 'base64');
-};
-
-/** What the Mobile SITHS server does once the phone has signed: the order keeps signature and certificate. */
-async function phoneSigns(orderId: string, phone: TestPhone, signer: { personId: string }, text?: string) {
-  const order = (await findAuthOrder(db, orderId))!;
-  const signature = phone.sign(Buffer.from(text ?? order.statement!, 'utf8'));
-  await completeAuthOrder(
-    db,
-    orderId,
-    {
-      personId: signer.personId,
-      mobileDeviceId: phone.deviceId,
-      statementSignature: {
-        signature: signature.toString('base64'),
-        certificate: (await deviceCertificate(phone.deviceId)).toString('base64'),
-      },
-    },
-    new Date(),
-  );
-}
+const phoneSigns = (orderId: string, phone: TestPhone, signer: { personId: string }, text?: string) =>
+  phoneSignsStatement(db, { orderId, phone, signerPersonId: signer.personId, ...(text ? { text } : {}) });
 
 async function startSigning(path: string, reason = 'lost', cookie = idadmin.cookie) {
   const outcome = await callRoute(

@@ -3,7 +3,6 @@ import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '~/i18n/catalogue';
 import { callRoute } from '~/testing/route-harness';
-import { completeAuthOrder, findAuthOrder } from '../../db/auth-orders';
 import type { AppDatabase } from '../../db/connection';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
@@ -12,6 +11,7 @@ import { auditEvents, eids, persons, signedDecisions, staffRoleAssignments, user
 import {
   type MobileSithsFixture,
   mobileSithsFixture,
+  phoneSignsStatement,
   type TestEndUser,
   TestPhone,
 } from '../../server/mobile-siths/testing';
@@ -84,30 +84,8 @@ async function startSigning(granteeUserId: string, cookie = granter.cookie) {
 const confirm = (granteeUserId: string, orderId: string) =>
   act({ ...grantForm(granteeUserId), intent: 'confirm', orderId });
 
-const deviceCertificate = async (deviceId: string) => {
-  const eid = first(await db.select().from(eids).where(eq(eids.mobileDeviceId, deviceId)).limit(1))!;
-  const base64 = eid.certificatePem!.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return Buffer.from(base64, 'base64');
-};
-
-/** What the Mobile SITHS server does once the phone has signed: the order keeps signature and certificate. */
-async function phoneSigns(orderId: string, phone: TestPhone, text?: string) {
-  const order = (await findAuthOrder(db, orderId))!;
-  const signature = phone.sign(Buffer.from(text ?? order.statement!, 'utf8'));
-  await completeAuthOrder(
-    db,
-    orderId,
-    {
-      personId: granter.personId,
-      mobileDeviceId: phone.deviceId,
-      statementSignature: {
-        signature: signature.toString('base64'),
-        certificate: (await deviceCertificate(phone.deviceId)).toString('base64'),
-      },
-    },
-    new Date(),
-  );
-}
+const phoneSigns = (orderId: string, phone: TestPhone, text?: string) =>
+  phoneSignsStatement(db, { orderId, phone, signerPersonId: granter.personId, ...(text ? { text } : {}) });
 
 const lastAudit = async () =>
   first(await db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1))!;

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authOrderCookie } from '~/mina-sidor/end-user.server';
 import { callRoute } from '~/testing/route-harness';
-import { completeAuthOrder, findAuthOrder } from '../../db/auth-orders';
+import { findAuthOrder } from '../../db/auth-orders';
 import type { AppDatabase } from '../../db/connection';
 import { first } from '../../db/engine';
 import { approveOrder, placeOrder } from '../../db/orders';
@@ -23,6 +23,7 @@ import { demoPersons } from '../../db/seed';
 import {
   type MobileSithsFixture,
   mobileSithsFixture,
+  phoneSignsStatement,
   type TestEndUser,
   TestPhone,
 } from '../../server/mobile-siths/testing';
@@ -123,30 +124,8 @@ async function startSigning(orderId: string, as: TestEndUser = secondApprover) {
 const confirm = (orderId: string, signingOrderId: string, as: TestEndUser = secondApprover) =>
   act(orderId, { intent: 'confirm', orderId: signingOrderId }, as);
 
-const deviceCertificate = async (deviceId: string) => {
-  const eid = first(await db.select().from(eids).where(eq(eids.mobileDeviceId, deviceId)).limit(1))!;
-  const base64 = eid.certificatePem!.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return Buffer.from(base64, 'base64');
-};
-
-/** What the Mobile SITHS server does once the phone has signed: the order keeps signature and certificate. */
-async function phoneSigns(orderId: string, phone: TestPhone, signer: { personId: string }, text?: string) {
-  const order = (await findAuthOrder(db, orderId))!;
-  const signature = phone.sign(Buffer.from(text ?? order.statement!, 'utf8'));
-  await completeAuthOrder(
-    db,
-    orderId,
-    {
-      personId: signer.personId,
-      mobileDeviceId: phone.deviceId,
-      statementSignature: {
-        signature: signature.toString('base64'),
-        certificate: (await deviceCertificate(phone.deviceId)).toString('base64'),
-      },
-    },
-    new Date(),
-  );
-}
+const phoneSigns = (orderId: string, phone: TestPhone, signer: { personId: string }, text?: string) =>
+  phoneSignsStatement(db, { orderId, phone, signerPersonId: signer.personId, ...(text ? { text } : {}) });
 
 const orderState = async (orderId: string) =>
   first(await db.select().from(orders).where(eq(orders.id, orderId)).limit(1))!.state;

@@ -1,10 +1,11 @@
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import type { AppLoadContext } from '@remix-run/node';
 import { and, eq } from 'drizzle-orm';
+import { completeAuthOrder, findAuthOrder } from '../../db/auth-orders';
 import type { AppDatabase } from '../../db/connection';
 import { demoCards } from '../../db/demo-fixtures';
 import { first } from '../../db/engine';
-import { cards, persons, users } from '../../db/schema';
+import { cards, eids, persons, users } from '../../db/schema';
 import { seedDemoData } from '../../db/seed';
 import { openTestDatabase } from '../../test-support/test-database';
 import { createPki } from '../pki/create-pki';
@@ -139,4 +140,34 @@ export async function mobileSithsFixture(): Promise<MobileSithsFixture> {
 export async function personName(db: AppDatabase, personId: string): Promise<string> {
   const person = first(await db.select().from(persons).where(eq(persons.id, personId)).limit(1));
   return person ? `${person.givenName} ${person.surname}` : '';
+}
+
+/**
+ * What the Mobile SITHS server does once a phone has signed a decision's statement (or `text`, to test an
+ * altered one): the signing order is completed with the signature and the device's eID certificate.
+ */
+export async function phoneSignsStatement(
+  db: AppDatabase,
+  input: { orderId: string; phone: TestPhone; signerPersonId: string; text?: string },
+): Promise<void> {
+  const order = await findAuthOrder(db, input.orderId);
+  if (!order?.statement) throw new Error(`no statement to sign on order ${input.orderId}`);
+  const eid = first(
+    await db.select().from(eids).where(eq(eids.mobileDeviceId, input.phone.deviceId)).limit(1),
+  );
+  if (!eid?.certificatePem) throw new Error(`no Mobile SITHS eID on device ${input.phone.deviceId}`);
+  const certificate = new X509Certificate(eid.certificatePem).raw;
+  await completeAuthOrder(
+    db,
+    input.orderId,
+    {
+      personId: input.signerPersonId,
+      mobileDeviceId: input.phone.deviceId,
+      statementSignature: {
+        signature: input.phone.sign(Buffer.from(input.text ?? order.statement, 'utf8')).toString('base64'),
+        certificate: certificate.toString('base64'),
+      },
+    },
+    new Date(),
+  );
 }
