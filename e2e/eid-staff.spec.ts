@@ -10,7 +10,7 @@ import { auditEvents, cards, orders, persons, signedDecisions, users } from '../
 import { demoCards, demoStaffCards } from '../db/seed';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
-import { systemDatabase } from './helpers';
+import { getMobileSiths, scanWithPhone, systemDatabase } from './helpers';
 
 /**
  * Staff do their day with their SITHS eID: a card login (PIN1, 9A) and a revocation signed with the card's
@@ -146,11 +146,6 @@ test('a person without a staff role who logs in with the card is refused in Swed
   await expect(page).toHaveURL(/\/mina-sidor$/);
 });
 
-async function scanWithPhone(phone: Page) {
-  await phone.bringToFront();
-  await phone.getByRole('button', { name: 'Skanna QR-kod' }).click();
-}
-
 test('an ID-administrator gets Mobile SITHS with the card, logs in to the dashboard with it on another device and signs a second approval on the phone', async ({
   page,
   system,
@@ -169,18 +164,7 @@ test('an ID-administrator gets Mobile SITHS with the card, logs in to the dashbo
   await agentUi.getByLabel('Ange säkerhetskod (PIN1)').fill(demoCardPin);
   await agentUi.getByRole('button', { name: 'Legitimera' }).click();
   await expect(page.getByRole('heading', { name: 'Mina SITHS eID' })).toBeVisible();
-  await page.getByRole('link', { name: 'Hämta Mobilt SITHS' }).click();
-  await page.getByLabel('Jag har läst och godkänner villkoren').check();
-  await page.getByRole('button', { name: 'Hämta Mobilt SITHS' }).click();
-  await scanWithPhone(phone);
-  await phone.getByLabel('Namn på mobilen').fill('Fatimas iPhone');
-  await phone.getByLabel('Välj legitimeringskod (6–8 siffror)').fill(mobileCode);
-  await phone.getByLabel('Upprepa legitimeringskoden').fill(mobileCode);
-  await phone.getByRole('button', { name: 'Registrera' }).click();
-  await expect(phone.getByText('Ditt Mobilt SITHS är klart att användas')).toBeVisible();
-  await phone.getByRole('button', { name: 'OK' }).click();
-  await page.bringToFront();
-  await expect(page.getByText('Ditt Mobilt SITHS är klart')).toBeVisible();
+  await getMobileSiths(page, phone, { name: 'Fatimas iPhone', code: mobileCode });
   await page.getByRole('button', { name: 'Logga ut' }).click();
 
   await page.goto('/logga-in');

@@ -26,3 +26,29 @@ export async function logInAndWaitForOverview(page: Page, username: string) {
 export async function systemDatabase(system: SithsSystem): Promise<AppDatabase> {
   return await openDatabase(system.databasePath);
 }
+
+/** The phone simulator reads the QR code the page shows. */
+export async function scanWithPhone(phone: Page) {
+  await phone.bringToFront();
+  await phone.getByRole('button', { name: 'Skanna QR-kod' }).click();
+}
+
+/**
+ * "Hämta Mobilt SITHS" on Mina sidor (the page is logged in with a card): the phone simulator scans the
+ * enrolment QR, is named and gets its code, and the page says the Mobile SITHS is ready.
+ */
+export async function getMobileSiths(page: Page, phone: Page, device: { name: string; code: string }) {
+  await page.getByRole('link', { name: 'Hämta Mobilt SITHS' }).click();
+  await page.getByLabel('Jag har läst och godkänner villkoren').check();
+  await page.getByRole('button', { name: 'Hämta Mobilt SITHS' }).click();
+  await expect(page.getByText('Skanna QR-koden med appen Mobilt SITHS i mobilen')).toBeVisible();
+  await scanWithPhone(phone);
+  await phone.getByLabel('Namn på mobilen').fill(device.name);
+  await phone.getByLabel('Välj legitimeringskod (6–8 siffror)').fill(device.code);
+  await phone.getByLabel('Upprepa legitimeringskoden').fill(device.code);
+  await phone.getByRole('button', { name: 'Registrera' }).click();
+  await expect(phone.getByText('Ditt Mobilt SITHS är klart att användas')).toBeVisible();
+  await phone.getByRole('button', { name: 'OK' }).click();
+  await page.bringToFront();
+  await expect(page.getByText('Ditt Mobilt SITHS är klart')).toBeVisible();
+}

@@ -1,8 +1,8 @@
-import type { Page } from '@playwright/test';
 import { demoCards } from '../db/seed';
 import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
+import { getMobileSiths, scanWithPhone } from './helpers';
 
 /**
  * The guide "Lås upp SITHS-kort med Mobilt SITHS", screen by screen: Carina logs in with her working card,
@@ -26,11 +26,6 @@ test.afterAll(async () => {
   await activeCard?.remove().catch(() => {});
 });
 
-async function scanWithPhone(phone: Page) {
-  await phone.bringToFront();
-  await phone.getByRole('button', { name: 'Skanna QR-kod' }).click();
-}
-
 test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITHS eID-app, mail', async ({
   page,
   system,
@@ -49,19 +44,7 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
   await agentUi.getByRole('button', { name: 'Legitimera' }).click();
   await expect(page.getByRole('heading', { name: 'Mina SITHS eID' })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Hämta Mobilt SITHS' }).click();
-  await page.getByLabel('Jag har läst och godkänner villkoren').check();
-  await page.getByRole('button', { name: 'Hämta Mobilt SITHS' }).click();
-  await expect(page.getByText('Skanna QR-koden med appen Mobilt SITHS i mobilen')).toBeVisible();
-  await scanWithPhone(phone);
-  await phone.getByLabel('Namn på mobilen').fill('Xiaomi 22126RN91Y');
-  await phone.getByLabel('Välj legitimeringskod (6–8 siffror)').fill(mobileCode);
-  await phone.getByLabel('Upprepa legitimeringskoden').fill(mobileCode);
-  await phone.getByRole('button', { name: 'Registrera' }).click();
-  await expect(phone.getByText('Ditt Mobilt SITHS är klart att användas')).toBeVisible();
-  await phone.getByRole('button', { name: 'OK' }).click();
-  await page.bringToFront();
-  await expect(page.getByText('Ditt Mobilt SITHS är klart')).toBeVisible();
+  await getMobileSiths(page, phone, { name: 'Xiaomi 22126RN91Y', code: mobileCode });
 
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await page.getByRole('link', { name: 'LOGGA IN' }).click();
