@@ -22,6 +22,7 @@ import {
   authOrders,
   cards,
   certificateAuthorities,
+  directorySyncRuns,
   jobSteps,
   jobs,
   mailOutbox,
@@ -29,6 +30,7 @@ import {
   orderEvents,
   orders,
   persons,
+  reminderDeliveries,
   sessions,
   signedDecisions,
   units,
@@ -250,6 +252,26 @@ async function fillSource(db: AppDatabase): Promise<void> {
         lastError: 'x',
       },
     ]);
+    const [mail] = await tx.select({ id: mailOutbox.id }).from(mailOutbox).limit(1);
+    await tx.insert(reminderDeliveries).values({
+      kind: 'reserve_stock_low',
+      subjectId: root.id,
+      period: '2026-11-20',
+      mailId: mail?.id ?? null,
+      sentAt: at,
+    });
+    await tx.insert(directorySyncRuns).values({
+      id: 'copy-test-sync-run',
+      kind: 'full',
+      mode: 'apply',
+      state: 'completed',
+      startedByUserId: user.id,
+      newestModifyTimestamp: '20261120093000Z',
+      counts: '{"new":1}',
+      startedAt: at,
+      heartbeatAt: at,
+      finishedAt: at,
+    });
   });
 }
 
@@ -291,7 +313,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
   it('the source holds rows in every table, so the comparisons below cover them all', async () => {
     const counts = await rowCounts(source);
     expect(Object.keys(counts).sort()).toEqual(tableNames);
-    expect(tableNames).toHaveLength(21);
+    expect(tableNames).toHaveLength(23);
     expect(Object.entries(counts).filter(([, rows]) => rows === 0)).toEqual([]);
   });
 
@@ -435,7 +457,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
       expect(again.stdout).toBe('');
       expect(again.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(again.stderr).toMatch(
-        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 18 more tables\): db:copy only copies into an empty database\.$/m,
+        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 20 more tables\): db:copy only copies into an empty database\.$/m,
       );
       expect(await rowCounts(target)).toEqual(sourceCounts);
     }, 120_000);

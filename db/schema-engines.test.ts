@@ -383,6 +383,7 @@ const wideIntegers = new Set([
   'mail_outbox.id',
   'sessions.expires_at',
   'signed_decisions.audit_event_id',
+  'reminder_deliveries.mail_id',
 ]);
 
 function expectedPostgresType(columnType: string, mode: string | undefined): string {

@@ -7,6 +7,9 @@ import {
   authOrderStates,
   cardKinds,
   cardStates,
+  directorySyncKinds,
+  directorySyncModes,
+  directorySyncStates,
   eidPurposes,
   eidStates,
   loginMethods,
@@ -14,6 +17,7 @@ import {
   orderStates,
   orderTypes,
   passwordLoginKinds,
+  reminderKinds,
   signedDecisionKinds,
   staffRoles,
 } from '../protocol/domain-values';
@@ -38,6 +42,12 @@ export const units = sqliteTable(
     parentId: text('parent_id').references((): ReturnType<typeof text> => units.id as never),
     organisation: text('organisation').notNull(),
     lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
+    /** Set when a low-stock reminder went out; cleared when the stock is back at the threshold (once per crossing). */
+    lowStockRemindedAt: integer('low_stock_reminded_at', { mode: 'timestamp_ms' }),
+    /** The directory sync run that last saw the unit; null for units that never came from the directory. */
+    lastSeenSyncRunId: text('last_seen_sync_run_id'),
+    /** A full sync no longer found the unit in the directory; the unit is kept with its history. */
+    goneFromDirectoryAt: integer('gone_from_directory_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (table) => [
@@ -55,9 +65,16 @@ export const persons = sqliteTable(
     givenName: text('given_name').notNull(),
     surname: text('surname').notNull(),
     email: text('email'),
+    /** Skyddade personuppgifter: personnummer, e-mail and units only for holders of protected_identity_viewer. */
+    protectedIdentity: integer('protected_identity', { mode: 'boolean' }).notNull().default(sql`0`),
+    /** The directory no longer holds the person (they left the region); nothing of theirs is deleted. */
+    leftAt: integer('left_at', { mode: 'timestamp_ms' }),
+    lastSeenSyncRunId: text('last_seen_sync_run_id'),
     createdAt: createdAt(),
   },
+  // No check on protected_identity: a new check means rebuilding persons on SQLite, which half the tables reference.
   (table) => [
+    index('persons_left_idx').on(table.leftAt),
     // With the id, a name search reads the index alone.
     index('persons_name_idx').on(table.surname, table.givenName, table.id),
     check(
@@ -600,5 +617,66 @@ export const signedDecisions = sqliteTable(
     index('signed_decisions_object_idx').on(table.objectType, table.objectId),
     check('signed_decisions_kind', inList('kind', signedDecisionKinds)),
     check('signed_decisions_method', inList('method', authOrderMethods)),
+  ],
+);
+
+/**
+ * One run of the directory sync: what it read, how far it got (a run is applied one transaction per batch,
+ * persons in HSA-id order, so an interrupted run resumes after `resumeAfterHsaId`) and what it found.
+ */
+export const directorySyncRuns = sqliteTable(
+  'directory_sync_runs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: directorySyncKinds }).notNull(),
+    mode: text('mode', { enum: directorySyncModes }).notNull(),
+    state: text('state', { enum: directorySyncStates }).notNull(),
+    /** Null: started by the schedule. */
+    startedByUserId: text('started_by_user_id').references(() => users.id),
+    /** The watermark this run read from (incremental); null for a full read. */
+    personsModifiedSince: text('persons_modified_since'),
+    /** The newest modifyTimestamp the run read: the next incremental run's watermark once this one completed. */
+    newestModifyTimestamp: text('newest_modify_timestamp'),
+    resumeAfterHsaId: text('resume_after_hsa_id'),
+    /** JSON: counts of new, changed, moved, left, returned, invalid... */
+    counts: text('counts').notNull().default('{}'),
+    /** JSON: the changes and problems to show (capped; the counts are complete). */
+    report: text('report').notNull().default('{}'),
+    faultCode: text('fault_code'),
+    faultMessage: text('fault_message'),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Written after every batch: a running run whose heartbeat is old belongs to a process that died. */
+    heartbeatAt: integer('heartbeat_at', { mode: 'timestamp_ms' }).notNull(),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    index('directory_sync_runs_started_idx').on(table.startedAt),
+    // One run at a time, across every server process.
+    uniqueIndex('directory_sync_runs_one_running').on(table.state).where(sql`${table.state} = 'running'`),
+    check('directory_sync_runs_kind', inList('kind', directorySyncKinds)),
+    check('directory_sync_runs_mode', inList('mode', directorySyncModes)),
+    check('directory_sync_runs_state', inList('state', directorySyncStates)),
+  ],
+);
+
+/**
+ * A reminder that went out (or was held back: no e-mail, protected identity), once per kind, subject and
+ * period: the primary key settles it when several processes run the reminder sweep.
+ */
+export const reminderDeliveries = sqliteTable(
+  'reminder_deliveries',
+  {
+    kind: text('kind', { enum: reminderKinds }).notNull(),
+    /** The eID, card, unit, order or staff member the reminder is about. */
+    subjectId: text('subject_id').notNull(),
+    /** What makes a reminder new: an expiry date, a week, a crossing. */
+    period: text('period').notNull(),
+    /** Null when no mail was queued; the audit entry says why. */
+    mailId: integer('mail_id').references(() => mailOutbox.id),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.subjectId, table.period] }),
+    check('reminder_deliveries_kind', inList('kind', reminderKinds)),
   ],
 );

@@ -2,7 +2,15 @@
  * The value sets of the domain (roles, states, kinds, purposes), with no dependency: the database schema builds
  * its CHECK constraints from them and UI code imports them from here, never from db/schema.
  */
-export const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_admin'] as const;
+/** `protected_identity_viewer` may see the personnummer, e-mail and units of persons with a protected identity. */
+export const staffRoles = [
+  'manager',
+  'contact_person',
+  'id_admin',
+  'support',
+  'system_admin',
+  'protected_identity_viewer',
+] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
 export const cardKinds = ['ordinary', 'reserve'] as const;
@@ -90,3 +98,26 @@ export type RevocationReason = (typeof revocationReasons)[number];
 export function isRevocationReason(value: unknown): value is RevocationReason {
   return typeof value === 'string' && (revocationReasons as readonly string[]).includes(value);
 }
+
+/** A full run reads every person (and finds who left); an incremental one those changed since the last run. */
+export const directorySyncKinds = ['full', 'incremental'] as const;
+export type DirectorySyncKind = (typeof directorySyncKinds)[number];
+
+/** A preview computes the changes and writes none of them; an apply writes them, one transaction per batch. */
+export const directorySyncModes = ['preview', 'apply'] as const;
+export type DirectorySyncMode = (typeof directorySyncModes)[number];
+
+/** `interrupted`: stopped between batches (process ended, directory lost); the next run resumes it. */
+export const directorySyncStates = ['running', 'completed', 'failed', 'interrupted'] as const;
+export type DirectorySyncState = (typeof directorySyncStates)[number];
+
+/** The reminders the card office sends; each is sent once per subject and period. */
+export const reminderKinds = [
+  'eid_expiring',
+  'card_expiring',
+  'expiry_digest',
+  'reserve_stock_low',
+  'order_expiring',
+  'reserve_card_not_activated',
+] as const;
+export type ReminderKind = (typeof reminderKinds)[number];

@@ -13,6 +13,7 @@ export const roleLabels: Record<StaffRole, MessageKey> = {
   id_admin: 'role.id_admin',
   support: 'role.support',
   system_admin: 'role.system_admin',
+  protected_identity_viewer: 'role.protected_identity_viewer',
 };
 
 /** Unit names show in lists, e-mails and exports: no control or bidirectional characters, no formula. */

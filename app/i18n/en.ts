@@ -71,6 +71,7 @@ export const en: Record<MessageKey, string> = {
   'role.id_admin': 'ID administrator',
   'role.support': 'Support',
   'role.system_admin': 'System administrator',
+  'role.protected_identity_viewer': 'May see protected personal data',
   'role.allUnits': 'all units',
   'support.heading': 'Support – connected SITHS eID apps',
   'support.intro':

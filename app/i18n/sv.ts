@@ -63,6 +63,7 @@ const coreSv = {
   'role.id_admin': 'ID-administratör',
   'role.support': 'Support',
   'role.system_admin': 'Systemadministratör',
+  'role.protected_identity_viewer': 'Behörig till skyddade personuppgifter',
   'role.allUnits': 'alla enheter',
   'support.heading': 'Support – anslutna SITHS eID-appar',
   'support.intro':

@@ -25,12 +25,16 @@ import {
   authOrderStates,
   cardKinds,
   cardStates,
+  directorySyncKinds,
+  directorySyncModes,
+  directorySyncStates,
   eidPurposes,
   eidStates,
   loginMethods,
   mobileDeviceStates,
   orderStates,
   orderTypes,
+  reminderKinds,
   signedDecisionKinds,
   staffRoles,
 } from '../schema';
@@ -63,6 +67,9 @@ export const units = pgTable(
     parentId: text('parent_id').references((): AnyPgColumn => units.id),
     organisation: text('organisation').notNull(),
     lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
+    lowStockRemindedAt: timestampMs('low_stock_reminded_at'),
+    lastSeenSyncRunId: text('last_seen_sync_run_id'),
+    goneFromDirectoryAt: timestampMs('gone_from_directory_at'),
     createdAt: createdAt(),
   },
   (table) => [
@@ -80,9 +87,14 @@ export const persons = pgTable(
     givenName: text('given_name').notNull(),
     surname: text('surname').notNull(),
     email: text('email'),
+    /** 0 or 1, as SQLite's boolean mode reads and writes it. */
+    protectedIdentity: integer('protected_identity').notNull().default(0),
+    leftAt: timestampMs('left_at'),
+    lastSeenSyncRunId: text('last_seen_sync_run_id'),
     createdAt: createdAt(),
   },
   (table) => [
+    index('persons_left_idx').on(table.leftAt),
     // With the id, a name search reads the index alone.
     index('persons_name_idx').on(table.surname, table.givenName, table.id),
     check(
@@ -556,5 +568,48 @@ export const signedDecisions = pgTable(
     index('signed_decisions_object_idx').on(table.objectType, table.objectId),
     check('signed_decisions_kind', inList('kind', signedDecisionKinds)),
     check('signed_decisions_method', inList('method', authOrderMethods)),
+  ],
+);
+
+export const directorySyncRuns = pgTable(
+  'directory_sync_runs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    mode: text('mode').notNull(),
+    state: text('state').notNull(),
+    startedByUserId: text('started_by_user_id').references(() => users.id),
+    personsModifiedSince: text('persons_modified_since'),
+    newestModifyTimestamp: text('newest_modify_timestamp'),
+    resumeAfterHsaId: text('resume_after_hsa_id'),
+    counts: text('counts').notNull().default('{}'),
+    report: text('report').notNull().default('{}'),
+    faultCode: text('fault_code'),
+    faultMessage: text('fault_message'),
+    startedAt: timestampMs('started_at').notNull(),
+    heartbeatAt: timestampMs('heartbeat_at').notNull(),
+    finishedAt: timestampMs('finished_at'),
+  },
+  (table) => [
+    index('directory_sync_runs_started_idx').on(table.startedAt),
+    uniqueIndex('directory_sync_runs_one_running').on(table.state).where(sql`${table.state} = 'running'`),
+    check('directory_sync_runs_kind', inList('kind', directorySyncKinds)),
+    check('directory_sync_runs_mode', inList('mode', directorySyncModes)),
+    check('directory_sync_runs_state', inList('state', directorySyncStates)),
+  ],
+);
+
+export const reminderDeliveries = pgTable(
+  'reminder_deliveries',
+  {
+    kind: text('kind').notNull(),
+    subjectId: text('subject_id').notNull(),
+    period: text('period').notNull(),
+    mailId: bigint('mail_id', { mode: 'number' }).references(() => mailOutbox.id),
+    sentAt: timestampMs('sent_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.subjectId, table.period] }),
+    check('reminder_deliveries_kind', inList('kind', reminderKinds)),
   ],
 );

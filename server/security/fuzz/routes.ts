@@ -49,7 +49,14 @@ const code: Good = (random) => random.digits(random.int(5, 9));
 
 const orderStates = ['placed', 'awaiting_second_approval', 'ready', 'fulfilled', 'cancelled', 'expired'];
 const orderTypes = ['eid_on_card', 'reserve_card_loa2', 'reserve_card_loa3', 'mobile'];
-const staffRoles = ['manager', 'contact_person', 'id_admin', 'support', 'system_admin'];
+const staffRoles = [
+  'manager',
+  'contact_person',
+  'id_admin',
+  'support',
+  'system_admin',
+  'protected_identity_viewer',
+];
 
 /**
  * Every route module with an action, and every field its action reads. The fuzz test checks this table
