@@ -1,10 +1,13 @@
 import { administrationEn } from './areas/administration.en';
 import { auditEn } from './areas/audit.en';
 import { decisionsEn } from './areas/decisions.en';
+import { directoryEn } from './areas/directory.en';
 import { minaSidorEn } from './areas/minaSidor.en';
 import { mobileSithsEn } from './areas/mobileSiths.en';
 import { ordersEn } from './areas/orders.en';
 import { personsEn } from './areas/persons.en';
+import { protectedIdentityEn } from './areas/protectedIdentity.en';
+import { remindersEn } from './areas/reminders.en';
 import { reserveCardsEn } from './areas/reserveCards.en';
 import type { MessageKey } from './sv';
 
@@ -12,6 +15,9 @@ export const en: Record<MessageKey, string> = {
   ...ordersEn,
   ...personsEn,
   ...decisionsEn,
+  ...directoryEn,
+  ...remindersEn,
+  ...protectedIdentityEn,
   ...reserveCardsEn,
   ...minaSidorEn,
   ...mobileSithsEn,

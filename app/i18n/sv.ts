@@ -1,10 +1,13 @@
 import { administrationSv } from './areas/administration.sv';
 import { auditSv } from './areas/audit.sv';
 import { decisionsSv } from './areas/decisions.sv';
+import { directorySv } from './areas/directory.sv';
 import { minaSidorSv } from './areas/minaSidor.sv';
 import { mobileSithsSv } from './areas/mobileSiths.sv';
 import { ordersSv } from './areas/orders.sv';
 import { personsSv } from './areas/persons.sv';
+import { protectedIdentitySv } from './areas/protectedIdentity.sv';
+import { remindersSv } from './areas/reminders.sv';
 import { reserveCardsSv } from './areas/reserveCards.sv';
 
 const coreSv = {
@@ -201,6 +204,9 @@ export const sv = {
   ...auditSv,
   ...administrationSv,
   ...decisionsSv,
+  ...directorySv,
+  ...remindersSv,
+  ...protectedIdentitySv,
 } as const;
 
 export type MessageKey = keyof typeof sv;

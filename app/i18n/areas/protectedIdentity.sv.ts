@@ -1,0 +1,2 @@
+/** Swedish texts of Protected identities (skyddade personuppgifter); keys start with 'protected.' */
+export const protectedIdentitySv = {} as const;
