@@ -19,6 +19,16 @@ export const dashboardSections = {
     label: 'nav.orders',
     roles: ['manager', 'contact_person', 'id_admin', 'support'],
   },
+  todo: {
+    path: '/admin/att-gora',
+    label: 'nav.todo',
+    roles: ['manager', 'contact_person'],
+  },
+  toRevoke: {
+    path: '/admin/att-sparra',
+    label: 'nav.toRevoke',
+    roles: ['id_admin'],
+  },
   reserveCards: {
     path: '/admin/reservkort',
     label: 'nav.reserveCards',

@@ -27,6 +27,8 @@ export const en: Record<MessageKey, string> = {
   'app.tagline': 'A service for SITHS cards and Mobile SITHS',
   'nav.overview': 'Overview',
   'nav.orders': 'Orders',
+  'nav.todo': 'To do',
+  'nav.toRevoke': 'To revoke',
   'nav.reserveCards': 'Reserve cards',
   'nav.persons': 'People',
   'nav.audit': 'Audit log',

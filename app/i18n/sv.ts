@@ -15,6 +15,8 @@ const coreSv = {
   'app.tagline': 'En tjänst för SITHS-kort och Mobilt SITHS',
   'nav.overview': 'Översikt',
   'nav.orders': 'Beställningar',
+  'nav.todo': 'Att göra',
+  'nav.toRevoke': 'Att spärra',
   'nav.reserveCards': 'Reservkort',
   'nav.persons': 'Personer',
   'nav.audit': 'Granskningslogg',
