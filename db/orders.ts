@@ -502,3 +502,26 @@ export async function findOrderDetail(db: AppDatabase, orderId: string) {
 }
 
 export type OrderDetail = NonNullable<Awaited<ReturnType<typeof findOrderDetail>>>;
+
+/** Cancels every open order for a person who left the region (the directory no longer holds them). */
+export async function cancelOpenOrdersOfLeaver(tx: Queryable, personId: string, now: Date): Promise<number> {
+  const open = await tx
+    .select({ id: orders.id, unitId: orders.unitId, state: orders.state })
+    .from(orders)
+    .where(and(eq(orders.personId, personId), inArray(orders.state, [...openOrderStates])));
+  let cancelled = 0;
+  for (const order of open) {
+    const moved = await writeTransition(tx, {
+      orderId: order.id,
+      unitId: order.unitId,
+      from: order.state,
+      to: 'cancelled',
+      action: 'cancel',
+      actor: null,
+      note: 'person_left_region',
+      now,
+    });
+    if (moved) cancelled += 1;
+  }
+  return cancelled;
+}

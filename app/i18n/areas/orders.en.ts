@@ -83,6 +83,7 @@ export const ordersEn: Record<keyof typeof ordersSv, string> = {
   'orders.done.approve': 'The order is approved.',
   'orders.done.cancel': 'The order is cancelled.',
   'orders.note.not_fulfilled_within_3_months': 'Not fetched within 3 months',
+  'orders.note.person_left_region': 'The person has left, according to the HSA directory',
   'orders.error.personIdentifier': 'Enter a valid HSA-id or personal identity number (YYYYMMDD-NNNN).',
   'orders.error.type': 'Choose what to order.',
   'orders.error.person_not_found': 'There is no person with that HSA-id or personal identity number.',

@@ -82,6 +82,7 @@ export const ordersSv = {
   'orders.done.approve': 'Beställningen är godkänd.',
   'orders.done.cancel': 'Beställningen är avbruten.',
   'orders.note.not_fulfilled_within_3_months': 'Inte hämtad inom 3 månader',
+  'orders.note.person_left_region': 'Personen har slutat enligt HSA-katalogen',
   'orders.error.personIdentifier': 'Ange ett giltigt HSA-id eller personnummer (ÅÅÅÅMMDD-NNNN).',
   'orders.error.type': 'Välj vad som ska beställas.',
   'orders.error.person_not_found': 'Det finns ingen person med det HSA-id:t eller personnumret.',
