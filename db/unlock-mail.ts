@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
+import type { MailablePerson } from './person-mail';
 import { cards, persons } from './schema';
 
 export interface UnlockMailFacts {
-  /** Undefined when the person is not known; `email` null when the HSA catalogue has none. */
-  person: { name: string; email: string | null } | undefined;
+  /** Undefined when the person is not known. */
+  person: MailablePerson | undefined;
   /** The card as the audit log names it (by id, in its unit); undefined for an unknown serial. */
   card: { id: string; unitId: string } | undefined;
 }
@@ -18,7 +19,13 @@ export async function findUnlockMailFacts(
 ): Promise<UnlockMailFacts> {
   const person = first(
     await db
-      .select({ givenName: persons.givenName, surname: persons.surname, email: persons.email })
+      .select({
+        givenName: persons.givenName,
+        surname: persons.surname,
+        email: persons.email,
+        protectedIdentity: persons.protectedIdentity,
+        leftAt: persons.leftAt,
+      })
       .from(persons)
       .where(eq(persons.id, personId))
       .limit(1),
@@ -30,8 +37,5 @@ export async function findUnlockMailFacts(
       .where(eq(cards.serial, cardSerial))
       .limit(1),
   );
-  return {
-    person: person && { name: `${person.givenName} ${person.surname}`, email: person.email?.trim() || null },
-    card,
-  };
+  return { person, card };
 }

@@ -89,6 +89,23 @@ describe('queueUnlockAttemptMail', () => {
     ]);
   });
 
+  it('queues nothing for a protected identity, even with an email, and the audit says why', async () => {
+    const carinas = await attempt(demoPersons.carina.hsaId, 'succeeded');
+    await db.update(persons).set({ protectedIdentity: true }).where(eq(persons.id, carinas.personId));
+
+    const result = await queueUnlockAttemptMail(db, carinas, settings);
+
+    expect(result).toEqual({ queued: false, reason: 'protected_identity' });
+    expect(await listRecentMails(db, 10)).toEqual([]);
+    expect(await auditOf(db, 'unlock_mail_queued')).toEqual([]);
+    expect(await auditOf(db, 'unlock_mail_skipped')).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        detail: expect.objectContaining({ reason: 'protected_identity', unlockOutcome: 'succeeded' }),
+      }),
+    ]);
+  });
+
   it('is part of the caller’s transaction: rolled back with it, the mail and its audit are gone', async () => {
     const carinas = await attempt(demoPersons.carina.hsaId, 'succeeded');
     await expect(

@@ -1,6 +1,7 @@
 import { type AuditEntry, recordAudit } from '../../db/audit';
 import type { Queryable } from '../../db/connection';
 import { enqueueMail } from '../../db/mail-outbox';
+import { type PersonMailSkipReason, personMailAddress } from '../../db/person-mail';
 import { findUnlockMailFacts } from '../../db/unlock-mail';
 import { unlockAttemptMail } from './templates';
 
@@ -13,7 +14,7 @@ export interface UnlockAttempt {
 
 export type UnlockMailResult =
   | { queued: true; mailId: number }
-  | { queued: false; reason: 'no_email' | 'unknown_person' };
+  | { queued: false; reason: PersonMailSkipReason | 'unknown_person' };
 
 /** The database or a transaction on it: the mail is queued with the attempt it tells about. */
 export type UnlockMailDb = Queryable;
@@ -23,8 +24,9 @@ export interface UnlockMailSettings {
 }
 
 /**
- * Tells the card holder about an unlock attempt, whatever its outcome, at their HSA email. Without an
- * email nothing is sent; either way the audit log says what became of the mail.
+ * Tells the card holder about an unlock attempt, whatever its outcome, at their HSA email. Where no mail may
+ * go (no email, a protected identity, a person who left) nothing is sent; either way the audit log says
+ * what became of the mail.
  */
 export async function queueUnlockAttemptMail(
   db: UnlockMailDb,
@@ -49,13 +51,15 @@ export async function queueUnlockAttemptMail(
           ...detail,
         },
       });
-    if (!person?.email) {
-      const reason = person ? 'no_email' : 'unknown_person';
-      await audit({ action: 'unlock_mail_skipped', outcome: 'failed' }, { reason });
-      return { queued: false, reason };
+    const address = person
+      ? personMailAddress(person)
+      : { send: false as const, reason: 'unknown_person' as const };
+    if (!address.send) {
+      await audit({ action: 'unlock_mail_skipped', outcome: 'failed' }, { reason: address.reason });
+      return { queued: false, reason: address.reason };
     }
     const mailId = await enqueueMail(tx, {
-      recipient: formatRecipient(person.name, person.email),
+      recipient: formatRecipient(address.name, address.email),
       ...unlockAttemptMail({ cardSerial: attempt.cardSerial, environmentLabel: settings.environmentLabel }),
     });
     await audit({ action: 'unlock_mail_queued', outcome: 'success' }, { mailId });
