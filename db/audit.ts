@@ -34,6 +34,25 @@ export async function recordAudit(db: AuditWriter, entry: AuditEntry): Promise<v
 }
 
 /** The keys of an audit event's detail that queries read. */
+/** Appends many audit events at once (a directory sync batch), in chunks both engines take in one statement. */
+export async function recordAudits(db: AuditWriter, entries: readonly AuditEntry[]): Promise<void> {
+  const chunkSize = 500;
+  for (let start = 0; start < entries.length; start += chunkSize) {
+    await db.insert(auditEvents).values(
+      entries.slice(start, start + chunkSize).map((entry) => ({
+        actorUserId: entry.actorUserId,
+        actorLabel: entry.actorLabel,
+        action: entry.action,
+        objectType: entry.objectType,
+        objectId: entry.objectId ?? null,
+        unitId: entry.unitId ?? null,
+        outcome: entry.outcome,
+        detail: entry.detail ?? null,
+      })),
+    );
+  }
+}
+
 export type AuditDetailKey = 'clientAddress' | 'reason' | 'personId' | 'countsTowardLimit';
 
 /**
