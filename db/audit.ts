@@ -19,21 +19,11 @@ export interface AuditEntry {
 /** The database or a transaction on it: audit events are written with the change they record. */
 export type AuditWriter = Pick<AppDatabase, 'insert'>;
 
-/** Appends one audit event. The table refuses updates and deletes, so this is the only write there is. */
+/** Appends one audit event. The table refuses updates and deletes, so this and recordAudits are the only writes. */
 export async function recordAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
-  await db.insert(auditEvents).values({
-    actorUserId: entry.actorUserId,
-    actorLabel: entry.actorLabel,
-    action: entry.action,
-    objectType: entry.objectType,
-    objectId: entry.objectId ?? null,
-    unitId: entry.unitId ?? null,
-    outcome: entry.outcome,
-    detail: entry.detail ?? null,
-  });
+  await recordAudits(db, [entry]);
 }
 
-/** The keys of an audit event's detail that queries read. */
 /** Appends many audit events at once (a directory sync batch), in chunks both engines take in one statement. */
 export async function recordAudits(db: AuditWriter, entries: readonly AuditEntry[]): Promise<void> {
   const chunkSize = 500;
@@ -53,6 +43,7 @@ export async function recordAudits(db: AuditWriter, entries: readonly AuditEntry
   }
 }
 
+/** The keys of an audit event's detail that queries read. */
 export type AuditDetailKey = 'clientAddress' | 'reason' | 'personId' | 'countsTowardLimit';
 
 /**
