@@ -26,6 +26,7 @@ import {
   listOrderPage,
   type OrderCursor,
   type OrderListFilter,
+  type OrderListRow,
   type OrderSort,
   streamOrdersCsv,
 } from '../db/order-list';
@@ -241,9 +242,9 @@ async function measure(db: AppDatabase, scenario: Scenario) {
 async function measureCsv(db: AppDatabase, filter: OrderListFilter) {
   const columns = [
     { header: 'Beställning', value: (row: { id: string }) => row.id },
-    { header: 'Person', value: (row: { personName: string }) => row.personName },
+    { header: 'Person', value: (row: OrderListRow) => (row.person.hidden ? '' : row.person.name) },
     { header: 'Status', value: (row: { state: string }) => row.state },
-    { header: 'Enhet', value: (row: { unitName: string }) => row.unitName },
+    { header: 'Enhet', value: (row: OrderListRow) => (row.person.hidden ? '' : row.person.unitName) },
   ];
   collectGarbage();
   const baseline = process.memoryUsage();

@@ -7,6 +7,7 @@ import {
 } from '../protocol/identifiers';
 import type { AppDatabase, Queryable } from './connection';
 import { forEngine, queryRows } from './engine';
+import { findableBy, type IdentityViewer, type ShownIdentity, shownTo } from './protected-identity';
 import type { OrderState, OrderType } from './schema';
 import { isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
@@ -30,6 +31,17 @@ export interface OrderListFilter {
   placedByUserId?: string;
   /** HSA-id, personnummer or name (surname, or given name and surname). */
   search?: string;
+  /** Who reads: absent, a viewer without the right to see protected identities. */
+  viewer?: IdentityViewer;
+}
+
+/** Whom an order is for, and where: the unit would tell a protected identity's placement, so it goes with them. */
+export interface OrderListPerson {
+  name: string;
+  hsaId: string;
+  /** Masked: lists never show the last four digits. */
+  personalIdentityNumber: string | null;
+  unitName: string;
 }
 
 export interface OrderListRow {
@@ -38,18 +50,17 @@ export interface OrderListRow {
   state: OrderState;
   createdAt: number;
   updatedAt: number;
-  unitName: string;
-  personName: string;
-  personHsaId: string;
-  /** Masked: lists never show the last four digits. */
-  personalIdentityNumber: string | null;
+  person: ShownIdentity<OrderListPerson>;
   placedByName: string;
 }
 
-interface RawRow extends Omit<OrderListRow, 'personName' | 'personalIdentityNumber'> {
+interface RawRow extends Omit<OrderListRow, 'person'> {
+  unitName: string;
+  personHsaId: string;
   givenName: string;
   surname: string;
   personalIdentityNumber: string | null;
+  protectedIdentity: number | boolean;
 }
 
 /** A row with the keys that place it in list order: where the next batch or page starts. */
@@ -134,7 +145,8 @@ function listDialect(q: Queryable): ListDialect {
 
 const columns = sql`o.id, o.type, o.state, o.created_at as "createdAt", o.updated_at as "updatedAt",
   u.name as "unitName", p.hsa_id as "personHsaId", p.personal_identity_number as "personalIdentityNumber",
-  p.given_name as "givenName", p.surname, pb.display_name as "placedByName"`;
+  p.given_name as "givenName", p.surname, p.protected_identity as "protectedIdentity",
+  pb.display_name as "placedByName"`;
 
 function list(values: readonly unknown[]): SQL {
   return sql.join(
@@ -169,10 +181,18 @@ function searchCondition(dialect: ListDialect, search: string, today: Date): SQL
   return nameCondition(dialect, search);
 }
 
-async function matchingPersonIds(db: Queryable, search: string, today: Date): Promise<string[]> {
+/** The persons a search finds: never a protected identity for a viewer without the right. */
+async function matchingPersonIds(
+  db: Queryable,
+  search: string,
+  viewer: IdentityViewer,
+  today: Date,
+): Promise<string[]> {
+  const findable = findableBy(viewer, sql`protected_identity`);
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select id from persons where ${searchCondition(listDialect(db), search, today)}`,
+    sql`select id from persons where (${searchCondition(listDialect(db), search, today)})
+      ${findable ? sql`and ${findable}` : sql``}`,
   );
   return rows.map((row) => row.id);
 }
@@ -200,7 +220,8 @@ async function filterConditions(db: Queryable, filter: OrderListFilter, today: D
   if (filter.placedByUserId) conditions.push(sql`o.placed_by_user_id = ${filter.placedByUserId}`);
   if (search) {
     // The matching persons are looked up once, not once for the count and again for the page.
-    conditions.push(dialect.isOneOf(sql`o.person_id`, await matchingPersonIds(db, search, today)));
+    const found = await matchingPersonIds(db, search, viewerOf(filter), today);
+    conditions.push(dialect.isOneOf(sql`o.person_id`, found));
   }
   return conditions;
 }
@@ -327,23 +348,36 @@ function searchPageSql(
     ${listOrder(tableColumns(dialect), query.sort, query.backwards)}`;
 }
 
-function toListRow({
-  givenName,
-  surname,
-  personalIdentityNumber,
-  personId: _personId,
-  rowKey: _rowKey,
-  matches: _matches,
-  ...row
-}: RawRow & Partial<Pick<KeyedRow, 'personId' | 'rowKey'>> & { matches?: number }): OrderListRow {
-  return {
-    ...row,
-    personName: `${givenName} ${surname}`,
-    personalIdentityNumber: personalIdentityNumber
-      ? maskPersonalIdentityNumber(personalIdentityNumber)
-      : null,
-  };
-}
+const viewerOf = (filter: OrderListFilter): IdentityViewer =>
+  filter.viewer ?? { seesProtectedIdentities: false };
+
+/** A row as the viewer may see it. */
+const toListRow =
+  (viewer: IdentityViewer) =>
+  ({
+    id,
+    type,
+    state,
+    createdAt,
+    updatedAt,
+    placedByName,
+    ...person
+  }: RawRow & Partial<Pick<KeyedRow, 'personId' | 'rowKey'>>): OrderListRow => ({
+    id,
+    type,
+    state,
+    createdAt,
+    updatedAt,
+    placedByName,
+    person: shownTo(viewer, person.protectedIdentity, {
+      name: `${person.givenName} ${person.surname}`,
+      hsaId: person.personHsaId,
+      personalIdentityNumber: person.personalIdentityNumber
+        ? maskPersonalIdentityNumber(person.personalIdentityNumber)
+        : null,
+      unitName: person.unitName,
+    }),
+  });
 
 interface OrderCount {
   /** How many orders match, at most orderCountLimit. */
@@ -449,7 +483,7 @@ export async function listOrderPage(
   };
   const page = (count: OrderCount, rows: KeyedRow[], links: Pick<OrderListPage, 'previous' | 'next'>) => ({
     ...count,
-    rows: rows.map(toListRow),
+    rows: rows.map(toListRow(viewerOf(filter))),
     ...links,
   });
 
@@ -512,7 +546,7 @@ export async function* iterateOrders(
   let last: KeyedRow | undefined;
   for (;;) {
     const batch = await queryRows<KeyedRow>(db, exportBatchSql(dialect, conditions, sort, searching, last));
-    for (const row of batch) yield toListRow(row);
+    for (const row of batch) yield toListRow(viewerOf(filter))(row);
     if (batch.length < exportBatchRows) return;
     last = batch.at(-1);
   }

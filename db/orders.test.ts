@@ -8,6 +8,7 @@ import {
   iterateOrders,
   listOrderPage,
   type OrderCursor,
+  type OrderListRow,
   orderCountLimit,
   orderPageSize,
   orderSorts,
@@ -145,7 +146,7 @@ describe('placing an order', () => {
     expect(detail).toMatchObject({
       state: 'placed',
       type: 'eid_on_card',
-      unitName: 'Akutmottagning Sahlgrenska',
+      person: { unitName: 'Akutmottagning Sahlgrenska' },
     });
     expect(detail.events).toMatchObject([
       { fromState: null, toState: 'placed', actorName: 'Anna Bergström' },
@@ -359,7 +360,7 @@ describe('the order list', () => {
     const orderId = placedOrder(await place('eid_on_card'));
     const scope = await sahlgrenska();
     const all = await listOrderPage(db, { scope }, 'created_desc', {}, now);
-    expect(all.rows[0]).toMatchObject({ id: orderId, personalIdentityNumber: '19840312-****' });
+    expect(all.rows[0]).toMatchObject({ id: orderId, person: { personalIdentityNumber: '19840312-****' } });
     expect(all.total).toBe((await db.select().from(orders)).filter((o) => scope.includes(o.unitId)).length);
     for (const search of [
       demoPersons.carina.personalIdentityNumber,
@@ -406,7 +407,7 @@ describe('the order list', () => {
 
   it('streams the same rows as CSV with a header line', async () => {
     const columns = [
-      { header: 'Person', value: (row: { personName: string }) => row.personName },
+      { header: 'Person', value: (row: OrderListRow) => (row.person.hidden ? '' : row.person.name) },
       { header: 'Status; typ', value: (row: { state: string }) => row.state },
     ];
     const scope = await sahlgrenska();

@@ -12,6 +12,7 @@ import {
   type TransitionRefusal,
 } from './order-lifecycle';
 import { findPersonByIdentifier } from './persons';
+import { type IdentityViewer, isHiddenFrom, seesNoProtectedIdentity, shownTo } from './protected-identity';
 import {
   cards,
   mobileDevices,
@@ -51,6 +52,8 @@ export interface PlaceOrderInput {
   type: OrderType;
   /** The units the actor orders for: their manager and contact person scope. */
   scope: UnitScope;
+  /** Whether the actor may see protected identities; absent, they may not. */
+  viewer?: IdentityViewer;
   now: Date;
 }
 
@@ -58,30 +61,39 @@ export type PlaceOrderResult =
   | { ok: true; orderId: string }
   | { ok: false; reason: PlaceOrderRefusal; existingOrderId?: string };
 
+/** The refusal as the audit log keeps it: a protected identity hidden from the actor says so there only. */
+type PlaceOrderAttempt =
+  | PlaceOrderResult
+  | { ok: false; reason: 'person_not_found'; protectedIdentity: true };
+
 /**
  * Places an order after every rule: person in the actor's units, 18+ for trust level 3, no second open
  * order of the type, at most three Mobile SITHS. One transaction that holds the person (lockPerson), so a
- * double submit finds the first order and is refused as a duplicate. Refusals are audited.
+ * double submit finds the first order and is refused as a duplicate. A protected identity the actor may not
+ * see is refused as a person not found. Refusals are audited.
  */
 export async function placeOrder(db: AppDatabase, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const result = await db.transaction((tx) => placeInTransaction(tx, input));
-  if (!result.ok) {
-    await recordAudit(db, {
-      actorUserId: input.actor.userId,
-      actorLabel: input.actor.label,
-      action: 'order_place',
-      objectType: 'order',
-      objectId: result.existingOrderId ?? null,
-      outcome: 'refused',
-      detail: { reason: result.reason, type: input.type },
-    });
-  }
-  return result;
+  if (result.ok) return result;
+  const hidden = 'protectedIdentity' in result;
+  await recordAudit(db, {
+    actorUserId: input.actor.userId,
+    actorLabel: input.actor.label,
+    action: 'order_place',
+    objectType: 'order',
+    objectId: hidden ? null : (result.existingOrderId ?? null),
+    outcome: 'refused',
+    detail: { reason: hidden ? 'protected_identity' : result.reason, type: input.type },
+  });
+  return hidden ? { ok: false, reason: 'person_not_found' } : result;
 }
 
-async function placeInTransaction(tx: Queryable, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+async function placeInTransaction(tx: Queryable, input: PlaceOrderInput): Promise<PlaceOrderAttempt> {
   const person = await findPersonByIdentifier(tx, input.personIdentifier, input.now);
   if (!person) return { ok: false, reason: 'person_not_found' };
+  if (isHiddenFrom(input.viewer ?? seesNoProtectedIdentity, person.protectedIdentity)) {
+    return { ok: false, reason: 'person_not_found', protectedIdentity: true };
+  }
   await lockPerson(tx, person.id);
   const unitId = (await personUnitsOf(tx, person.id)).find((candidate) =>
     inUnitScope(input.scope, candidate),
@@ -454,9 +466,16 @@ export interface OrderEventView {
   note: string | null;
 }
 
-/** One order with its person, unit, placer, card and timeline; undefined when there is no such order. */
-export async function findOrderDetail(db: AppDatabase, orderId: string) {
-  const order = first(
+/**
+ * One order with its person, unit, placer, card and timeline; undefined when there is no such order. The
+ * person and the unit (their placement) are hidden from a viewer who may not see their protected identity.
+ */
+export async function findOrderDetail(
+  db: AppDatabase,
+  orderId: string,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+) {
+  const row = first(
     await db
       .select({
         id: orders.id,
@@ -469,6 +488,7 @@ export async function findOrderDetail(db: AppDatabase, orderId: string) {
         personalIdentityNumber: persons.personalIdentityNumber,
         personName: persons.givenName,
         personSurname: persons.surname,
+        protectedIdentity: persons.protectedIdentity,
         placedByUserId: orders.placedByUserId,
         placedByName: users.displayName,
         cardSerial: cards.serial,
@@ -483,7 +503,23 @@ export async function findOrderDetail(db: AppDatabase, orderId: string) {
       .where(eq(orders.id, orderId))
       .limit(1),
   );
-  if (!order) return undefined;
+  if (!row) return undefined;
+  const {
+    unitName,
+    personHsaId,
+    personalIdentityNumber,
+    personName,
+    personSurname,
+    protectedIdentity,
+    ...order
+  } = row;
+  const person = shownTo(viewer, protectedIdentity, {
+    givenName: personName,
+    surname: personSurname,
+    hsaId: personHsaId,
+    personalIdentityNumber,
+    unitName,
+  });
   const events = await db
     .select({
       id: orderEvents.id,
@@ -498,7 +534,7 @@ export async function findOrderDetail(db: AppDatabase, orderId: string) {
     .leftJoin(users, eq(users.id, orderEvents.actorUserId))
     .where(eq(orderEvents.orderId, orderId))
     .orderBy(asc(orderEvents.at), asc(orderEvents.id));
-  return { ...order, events };
+  return { ...order, person, events };
 }
 
 export type OrderDetail = NonNullable<Awaited<ReturnType<typeof findOrderDetail>>>;

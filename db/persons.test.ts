@@ -5,12 +5,15 @@ import { recordAudit } from './audit';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
 import { findPersonByIdentifier, findPersonProfile, nameSearchLimit, searchPersons } from './persons';
+import type { IdentityViewer } from './protected-identity';
 import { revokeEid } from './revocations';
 import { cards, eids, units, users } from './schema';
 import { demoCards, demoPersons, seedDemoData } from './seed';
 import { expandUnitSubtrees } from './units';
 
 let db: AppDatabase;
+/** Staff without the right to see protected identities; the demo data holds none. */
+const staff: IdentityViewer = { seesProtectedIdentities: false };
 let sahlgrenska: string[];
 let skovde: string[];
 
@@ -34,7 +37,7 @@ const carina = demoPersons.carina;
 
 describe('searchPersons', () => {
   it('finds a person in scope by HSA-id, with their units', async () => {
-    const result = await searchPersons(db, { kind: 'hsaId', value: carina.hsaId }, sahlgrenska);
+    const result = await searchPersons(db, { kind: 'hsaId', value: carina.hsaId }, sahlgrenska, staff);
     expect(result).toMatchObject({
       kind: 'identifier',
       match: {
@@ -49,6 +52,7 @@ describe('searchPersons', () => {
       db,
       { kind: 'personalIdentityNumber', value: carina.personalIdentityNumber },
       skovde,
+      staff,
     );
     expect(result).toEqual({ kind: 'identifier', match: { inScope: false } });
   });
@@ -58,32 +62,39 @@ describe('searchPersons', () => {
       db,
       { kind: 'personalIdentityNumber', value: carina.personalIdentityNumber },
       'all',
+      staff,
     );
     expect(result.kind === 'identifier' && result.match?.inScope).toBe(true);
   });
 
   it('reports no match for an unknown identifier', async () => {
-    expect(await searchPersons(db, { kind: 'hsaId', value: 'TSTNMT2321000156-9999' }, 'all')).toEqual({
+    expect(await searchPersons(db, { kind: 'hsaId', value: 'TSTNMT2321000156-9999' }, 'all', staff)).toEqual({
       kind: 'identifier',
       match: null,
     });
   });
 
   it('searches names only within scope', async () => {
-    const inScope = await searchPersons(db, { kind: 'name', value: 'carina sv' }, sahlgrenska);
+    const inScope = await searchPersons(db, { kind: 'name', value: 'carina sv' }, sahlgrenska, staff);
     expect(inScope.kind === 'name' && inScope.persons.map((person) => person.hsaId)).toEqual([carina.hsaId]);
-    const outside = await searchPersons(db, { kind: 'name', value: 'Carina Svensson' }, skovde);
+    const outside = await searchPersons(db, { kind: 'name', value: 'Carina Svensson' }, skovde, staff);
     expect(outside).toEqual({ kind: 'name', persons: [], truncated: false });
-    expect(await searchPersons(db, { kind: 'name', value: 'Carina' }, [])).toMatchObject({ persons: [] });
+    expect(await searchPersons(db, { kind: 'name', value: 'Carina' }, [], staff)).toMatchObject({
+      persons: [],
+    });
   });
 
   it('treats % and _ in a name as letters, not wildcards', async () => {
-    expect(await searchPersons(db, { kind: 'name', value: '%' }, 'all')).toMatchObject({ persons: [] });
-    expect(await searchPersons(db, { kind: 'name', value: '__' }, 'all')).toMatchObject({ persons: [] });
+    expect(await searchPersons(db, { kind: 'name', value: '%' }, 'all', staff)).toMatchObject({
+      persons: [],
+    });
+    expect(await searchPersons(db, { kind: 'name', value: '__' }, 'all', staff)).toMatchObject({
+      persons: [],
+    });
   });
 
   it('returns at most the first 50 names and says there are more', async () => {
-    const result = await searchPersons(db, { kind: 'name', value: 'a' }, 'all');
+    const result = await searchPersons(db, { kind: 'name', value: 'a' }, 'all', staff);
     expect(result).toMatchObject({ kind: 'name', truncated: true });
     expect(result.kind === 'name' && result.persons).toHaveLength(nameSearchLimit);
   });

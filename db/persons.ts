@@ -11,6 +11,7 @@ import {
   type PersonEid,
   type PersonMobileDevice,
 } from './person-read-model';
+import { findableBy, type IdentityViewer } from './protected-identity';
 import { type OrderState, type OrderType, orders, persons, personUnits, units, users } from './schema';
 import { inUnitScope, isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
@@ -65,6 +66,8 @@ export interface PersonListItem {
   givenName: string;
   surname: string;
   unitNames: string[];
+  /** Shown as a badge: only a viewer with the right ever gets a protected identity in a search. */
+  protectedIdentity: boolean;
 }
 
 export type PersonSearchResult =
@@ -75,15 +78,18 @@ export const nameSearchLimit = 50;
 
 /**
  * An exact HSA-id or personnummer is looked up across the whole region, but a person outside `scope` is
- * only reported as existing, without any of their details. A name is searched only within `scope`.
+ * only reported as existing, without any of their details. A name is searched only within `scope`. A
+ * protected identity is found only by a viewer with the right; for anyone else the answer is the one for
+ * nobody.
  */
 export async function searchPersons(
   db: AppDatabase,
   query: PersonQuery,
   scope: UnitScope,
+  viewer: IdentityViewer,
 ): Promise<PersonSearchResult> {
   if (query.kind === 'name') {
-    const found = await searchPersonsByName(db, query.value, scope);
+    const found = await searchPersonsByName(db, query.value, scope, viewer);
     return {
       kind: 'name',
       persons: found.slice(0, nameSearchLimit),
@@ -91,7 +97,13 @@ export async function searchPersons(
     };
   }
   const column = query.kind === 'hsaId' ? persons.hsaId : persons.personalIdentityNumber;
-  const person = first(await db.select().from(persons).where(eq(column, query.value)).limit(1));
+  const person = first(
+    await db
+      .select()
+      .from(persons)
+      .where(and(eq(column, query.value), findableBy(viewer, persons.protectedIdentity)))
+      .limit(1),
+  );
   if (!person) return { kind: 'identifier', match: null };
   const unitIds = await unitIdsOfPerson(db, person.id);
   const inScope = scope === 'all' || unitIds.some((unitId) => inUnitScope(scope, unitId));
@@ -103,6 +115,7 @@ async function searchPersonsByName(
   db: AppDatabase,
   name: string,
   scope: UnitScope,
+  viewer: IdentityViewer,
 ): Promise<PersonListItem[]> {
   if (isEmptyUnitScope(scope)) return [];
   // SQLite's like ignores the case of ASCII letters and PostgreSQL's does not: both sides lower-cased.
@@ -121,7 +134,13 @@ async function searchPersonsByName(
   const rows = await db
     .select()
     .from(persons)
-    .where(and(sql`lower(${fullName}) like lower(${pattern}) escape '\\'`, inScope))
+    .where(
+      and(
+        sql`lower(${fullName}) like lower(${pattern}) escape '\\'`,
+        inScope,
+        findableBy(viewer, persons.protectedIdentity),
+      ),
+    )
     .orderBy(asc(persons.surname), asc(persons.givenName))
     .limit(nameSearchLimit + 1);
   return withUnitNames(db, rows);
@@ -146,6 +165,7 @@ async function withUnitNames(db: AppDatabase, rows: PersonRow[]): Promise<Person
     givenName: row.givenName,
     surname: row.surname,
     unitNames: memberships.filter((member) => member.personId === row.id).map((member) => member.unitName),
+    protectedIdentity: row.protectedIdentity,
   }));
 }
 

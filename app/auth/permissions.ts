@@ -1,3 +1,4 @@
+import type { IdentityViewer } from '../../db/protected-identity';
 import type { StaffRole } from '../../db/schema';
 
 /** Roles that act only within the units (and sub-units) they are assigned to. */
@@ -65,4 +66,14 @@ export function visibleUnits(principal: Principal, roles?: readonly StaffRole[])
     for (const unitId of scope) units.add(unitId);
   }
   return [...units];
+}
+
+/** Whether the principal may see protected identities (skyddade personuppgifter): the right is a role of its own. */
+export function maySeeProtectedIdentities(principal: Principal): boolean {
+  return principal.roles.has('protected_identity_viewer');
+}
+
+/** The principal as a reader of persons: every read that shows persons to staff takes it. */
+export function identityViewerOf(principal: Principal): IdentityViewer {
+  return { seesProtectedIdentities: maySeeProtectedIdentities(principal) };
 }

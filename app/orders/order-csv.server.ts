@@ -1,8 +1,14 @@
-import type { CsvColumn } from '../../db/order-list';
+import type { CsvColumn, OrderListPerson, OrderListRow } from '../../db/order-list';
 import type { Translate } from '../i18n/catalogue';
 import { orderStateLabel, orderTypeLabel } from './labels';
 
 const isoMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** A person's field, or nothing for a protected identity hidden from the reader. */
+const personField =
+  (field: (person: OrderListPerson) => string | null) =>
+  (row: OrderListRow): string =>
+    row.person.hidden ? '' : (field(row.person) ?? '');
 
 /** The export's columns with Swedish (or the user's language) headers and labels, as on the list page. */
 export function orderCsvColumns(t: Translate): CsvColumn[] {
@@ -11,10 +17,19 @@ export function orderCsvColumns(t: Translate): CsvColumn[] {
     { header: t('orders.column.placedAt'), value: (row) => isoMinute(row.createdAt) },
     { header: t('orders.column.type'), value: (row) => orderTypeLabel(t, row.type) },
     { header: t('orders.column.state'), value: (row) => orderStateLabel(t, row.state) },
-    { header: t('orders.column.person'), value: (row) => row.personName },
-    { header: t('orders.column.hsaId'), value: (row) => row.personHsaId },
-    { header: t('orders.column.personalIdentityNumber'), value: (row) => row.personalIdentityNumber ?? '' },
-    { header: t('orders.column.unit'), value: (row) => row.unitName },
+    {
+      header: t('orders.column.person'),
+      value: (row) =>
+        row.person.hidden
+          ? t('protected.identity')
+          : `${row.person.name}${row.person.protectedIdentity ? ` (${t('protected.identity')})` : ''}`,
+    },
+    { header: t('orders.column.hsaId'), value: personField((person) => person.hsaId) },
+    {
+      header: t('orders.column.personalIdentityNumber'),
+      value: personField((person) => person.personalIdentityNumber),
+    },
+    { header: t('orders.column.unit'), value: personField((person) => person.unitName) },
     { header: t('orders.column.placedBy'), value: (row) => row.placedByName },
     { header: t('orders.column.updatedAt'), value: (row) => isoMinute(row.updatedAt) },
   ];

@@ -7,7 +7,7 @@ import {
   streamOrdersCsv,
 } from '../../db/order-list';
 import { expandUnitSubtrees, listUnits } from '../../db/units';
-import { type Principal, visibleUnits } from '../auth/permissions';
+import { identityViewerOf, type Principal, visibleUnits } from '../auth/permissions';
 import { dashboardSections } from '../auth/sections';
 import type { Translate } from '../i18n/catalogue';
 import { orderCsvColumns } from './order-csv.server';
@@ -35,6 +35,7 @@ export async function orderListFilter(
   const endOfDay = search.to ? new Date(Date.parse(search.to) + 86_400_000) : undefined;
   return {
     scope,
+    viewer: identityViewerOf(principal),
     ...(search.type && { types: [search.type] }),
     ...(search.state && { states: [search.state] }),
     ...(search.from && { createdFrom: new Date(Date.parse(search.from)) }),

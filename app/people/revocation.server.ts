@@ -1,11 +1,12 @@
 import { type AppLoadContext, json } from '@remix-run/node';
-import type { Principal } from '~/auth/permissions';
+import { identityViewerOf, type Principal } from '~/auth/permissions';
 import { requireRole } from '~/auth/staff.server';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { recordAudit } from '../../db/audit';
 import type { PersonCard, PersonEid } from '../../db/person-read-model';
 import { findHeldCard, findHeldEid, findPersonById } from '../../db/persons';
+import { isHiddenFrom } from '../../db/protected-identity';
 import { type RevocationTarget, revocationTargetOf } from './revocation-form';
 
 export type RevocationSubject =
@@ -17,7 +18,8 @@ const revokeAction = (target: RevocationTarget | null) =>
 
 /**
  * What the revocation page acts on, after the checks every request to it passes: ID-administrator (any unit),
- * and a card or eID the person in the URL really holds. Refusals are audited and thrown as 403 or 404.
+ * and a card or eID the person in the URL really holds, and a person the principal may see (a protected
+ * identity is answered as nobody). Refusals are audited and thrown as 403 or 404.
  */
 export async function requireRevocationSubject(
   request: Request,
@@ -32,7 +34,8 @@ export async function requireRevocationSubject(
     objectType: target?.kind ?? 'card',
   });
   const person = await findPersonById(context.db, personId);
-  const subject = person && target ? await findSubject(context, personId, target) : undefined;
+  const hidden = person !== undefined && isHiddenFrom(identityViewerOf(principal), person.protectedIdentity);
+  const subject = person && target && !hidden ? await findSubject(context, personId, target) : undefined;
   if (!person || !subject) {
     await recordAudit(context.db, {
       actorUserId: principal.userId,
@@ -41,7 +44,7 @@ export async function requireRevocationSubject(
       objectType: target?.kind ?? 'card',
       objectId: target?.id ?? null,
       outcome: 'refused',
-      detail: { refusal: 'not_found', personId },
+      detail: { refusal: hidden ? 'protected_identity' : 'not_found', personId },
     });
     const t = translator(await localeOf(request));
     throw json({ message: t('persons.revoke.error.notFound') }, { status: 404 });

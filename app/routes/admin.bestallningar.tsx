@@ -13,6 +13,7 @@ import {
 } from '~/orders/order-filter';
 import { loadOrderList } from '~/orders/order-list.server';
 import { orderSortValues, orderStateValues, orderTypeValues } from '~/orders/order-values';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import ordersStyles from '~/styles/orders.css';
 
 export const meta: MetaFunction = () => [{ title: 'Beställningar – SITHS eID-portalen' }];
@@ -120,14 +121,25 @@ function OrderTable() {
           <tr key={row.id} data-testid="order-row">
             <td suppressHydrationWarning>{format.format(row.createdAt)}</td>
             <td>{orderTypeLabel(t, row.type)}</td>
-            <td>
-              {row.personName}
-              <div className="muted">
-                {row.personHsaId}
-                {row.personalIdentityNumber && ` · ${row.personalIdentityNumber}`}
-              </div>
-            </td>
-            <td>{row.unitName}</td>
+            {row.person.hidden ? (
+              <>
+                <td>
+                  <HiddenIdentityName />
+                </td>
+                <td />
+              </>
+            ) : (
+              <>
+                <td>
+                  {row.person.name} <ProtectedIdentityBadge shown={row.person.protectedIdentity} />
+                  <div className="muted">
+                    {row.person.hsaId}
+                    {row.person.personalIdentityNumber && ` · ${row.person.personalIdentityNumber}`}
+                  </div>
+                </td>
+                <td>{row.person.unitName}</td>
+              </>
+            )}
             <td>{row.placedByName}</td>
             <td>
               <OrderStateBadge state={row.state} />

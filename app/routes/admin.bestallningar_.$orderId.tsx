@@ -29,9 +29,17 @@ import { useT } from '~/i18n/use-translation';
 import { OrderStateBadge, useDateTimeFormat } from '~/orders/components';
 import { orderNoteText, orderStateLabel, orderTypeLabel } from '~/orders/labels';
 import { type OrderActionForm, orderActionSchema } from '~/orders/order-forms';
-import { type OfferedAction, offeredActions, orderActorOf, requireOrder } from '~/orders/order-page.server';
+import {
+  type OfferedAction,
+  offeredActions,
+  orderActorOf,
+  requireOrder,
+  requireOrderOfShownPerson,
+  type ShownOrderDetail,
+} from '~/orders/order-page.server';
 import { orderChangeRefusalStatus } from '~/orders/refusals';
 import { auditRefusedInput } from '~/orders/refused-input.server';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import ordersStyles from '~/styles/orders.css';
 import {
   approveOrder,
@@ -40,7 +48,6 @@ import {
   type OrderChangeInput,
   type OrderChangeRefusal,
   type OrderChangeResult,
-  type OrderDetail,
 } from '../../db/orders';
 import { listSignedDecisionsAbout } from '../../db/signed-decisions';
 import { maskPersonalIdentityNumber } from '../../protocol/identifiers';
@@ -53,12 +60,19 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersStyl
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { principal, order } = await requireOrder(request, context, params.orderId);
-  const { personalIdentityNumber, ...shown } = order;
+  // The ids of the person and the unit stay on the server: the unit is a hidden identity's placement.
+  const { person, personId: _personId, unitId: _unitId, ...shown } = order;
   const signedDecisions = await listSignedDecisionsAbout(context.db, 'order', order.id);
   return {
     order: {
       ...shown,
-      personalIdentityNumber: personalIdentityNumber && maskPersonalIdentityNumber(personalIdentityNumber),
+      person: person.hidden
+        ? person
+        : {
+            ...person,
+            personalIdentityNumber:
+              person.personalIdentityNumber && maskPersonalIdentityNumber(person.personalIdentityNumber),
+          },
     },
     actions: offeredActions(principal, order),
     signedDecisions: signedDecisions.map(({ id, signerName, method, signedAt }) => ({
@@ -102,7 +116,7 @@ function incompleteStep({ intent, expectedState, method, orderId }: OrderActionF
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const { principal, order } = await requireOrder(request, context, params.orderId);
+  const { principal, order } = await requireOrderOfShownPerson(request, context, params.orderId);
   const form = validateForm(orderActionSchema, await request.formData());
   if (!form.ok || incompleteStep(form.data)) {
     const errors: FieldErrors = form.ok ? { form: 'form.error.invalid' } : form.errors;
@@ -143,7 +157,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 async function secondApprovalStep(
   context: AppLoadContext,
   principal: Principal,
-  order: OrderDetail,
+  order: ShownOrderDetail,
   input: OrderChangeInput,
   form: OrderActionForm,
 ) {
@@ -167,10 +181,11 @@ async function secondApprovalStep(
 
 /** What the second approval's signature is of: the order, whose it is, what and where, in Swedish. */
 function secondApprovalDecision(
-  order: OrderDetail,
+  order: ShownOrderDetail,
   signer: Awaited<ReturnType<typeof signerOf>>,
   principal: Principal,
 ): DecisionToSign {
+  const { person } = order;
   return {
     kind: 'order_second_approval',
     objectType: 'order',
@@ -180,10 +195,10 @@ function secondApprovalDecision(
       secondApprovalStatement(
         {
           signer: signer ?? { name: principal.displayName, hsaId: '' },
-          person: { name: `${order.personName} ${order.personSurname}`, hsaId: order.personHsaId },
+          person: { name: `${person.givenName} ${person.surname}`, hsaId: person.hsaId },
           orderId: order.id,
           orderType: orderTypeLabel(swedish, order.type),
-          unit: order.unitName,
+          unit: person.unitName,
         },
         signingOrderId,
         at,
@@ -325,6 +340,7 @@ function Timeline() {
 
 export default function OrderPage() {
   const { order } = useLoaderData<typeof loader>();
+  const { person } = order;
   const t = useT();
   const format = useDateTimeFormat();
   return (
@@ -341,16 +357,23 @@ export default function OrderPage() {
             <div>
               <dt>{t('orders.detail.person')}</dt>
               <dd>
-                {order.personName} {order.personSurname}{' '}
-                <span className="muted">
-                  · {order.personHsaId}
-                  {order.personalIdentityNumber && ` · ${order.personalIdentityNumber}`}
-                </span>
+                {person.hidden ? (
+                  <HiddenIdentityName />
+                ) : (
+                  <>
+                    {person.givenName} {person.surname}{' '}
+                    <ProtectedIdentityBadge shown={person.protectedIdentity} />{' '}
+                    <span className="muted">
+                      · {person.hsaId}
+                      {person.personalIdentityNumber && ` · ${person.personalIdentityNumber}`}
+                    </span>
+                  </>
+                )}
               </dd>
             </div>
             <div>
               <dt>{t('orders.detail.unit')}</dt>
-              <dd>{order.unitName}</dd>
+              <dd>{person.hidden ? '–' : person.unitName}</dd>
             </div>
             <div>
               <dt>{t('orders.detail.placedBy')}</dt>

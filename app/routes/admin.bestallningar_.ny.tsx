@@ -7,8 +7,7 @@ import {
   redirect,
 } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
-import type { Principal } from '~/auth/permissions';
-import { visibleUnits } from '~/auth/permissions';
+import { identityViewerOf, type Principal, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireRole } from '~/auth/staff.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
@@ -50,6 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     personIdentifier: form.data.person,
     type: form.data.type,
     scope: visibleUnits(principal, placers),
+    viewer: identityViewerOf(principal),
     now: new Date(),
   });
   if (result.ok) return redirect(`/admin/bestallningar/${result.orderId}`);

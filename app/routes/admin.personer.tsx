@@ -1,13 +1,14 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { nonEmptyValues, QueryForm } from '~/audit/query-form';
-import { visibleUnits } from '~/auth/permissions';
+import { identityViewerOf, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { Field } from '~/forms/validated-form';
 import type { FieldErrors } from '~/forms/validation';
 import { validateForm } from '~/forms/validation';
 import { useT } from '~/i18n/use-translation';
 import { personSearchSchema } from '~/people/person-search';
+import { ProtectedIdentityBadge } from '~/people/protected-identity';
 import personsStyles from '~/styles/persons.css';
 import { recordAudit } from '../../db/audit';
 import { type PersonListItem, type PersonSearchResult, searchPersons } from '../../db/persons';
@@ -39,7 +40,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     });
     return json({ query, errors: form.errors as FieldErrors, result: null }, { status: 400 });
   }
-  const result = await searchPersons(context.db, form.data.q, visibleUnits(principal));
+  const result = await searchPersons(
+    context.db,
+    form.data.q,
+    visibleUnits(principal),
+    identityViewerOf(principal),
+  );
   if (result.kind === 'identifier') {
     // Looking someone up by HSA-id or personnummer reaches the whole region, so each lookup is on record.
     await recordAudit(context.db, {
@@ -83,7 +89,8 @@ function PersonTable({ persons }: { persons: MaskedPerson[] }) {
             <td>
               <Link to={`/admin/personer/${person.id}`}>
                 {person.givenName} {person.surname}
-              </Link>
+              </Link>{' '}
+              <ProtectedIdentityBadge shown={person.protectedIdentity} />
             </td>
             <td>{person.hsaId}</td>
             <td>{person.personalIdentityNumber ?? '–'}</td>

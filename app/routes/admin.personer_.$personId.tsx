@@ -1,17 +1,16 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { SignedDecisionList } from '~/decisions/signed-decision-list';
-import { translator } from '~/i18n/catalogue';
-import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
-import { requirePersonAccess } from '~/people/person-access.server';
+import { requirePersonAccess, requireShownPerson } from '~/people/person-access.server';
 import { CardTable, EidTable, MobileDeviceTable, OrderTable, type RevokeLink } from '~/people/person-tables';
+import { ProtectedIdentityBadge } from '~/people/protected-identity';
 import personsStyles from '~/styles/persons.css';
 import type { AuditEventView } from '../../db/audit';
-import { findPersonById, findPersonProfile } from '../../db/persons';
+import { findPersonProfile } from '../../db/persons';
 import { listSignedDecisionsAboutAny } from '../../db/signed-decisions';
 
 export const meta: MetaFunction = () => [{ title: 'Person – SITHS eID-portalen' }];
@@ -20,9 +19,7 @@ export const links = () => [{ rel: 'stylesheet', href: personsStyles }];
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'persons');
   const personId = params.personId ?? '';
-  if (!(await findPersonById(context.db, personId))) {
-    throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
-  }
+  await requireShownPerson(request, context, principal, personId, 'person_view');
   await requirePersonAccess(request, context, principal, personId, 'person_view');
   const profile = (await findPersonProfile(context.db, personId))!;
   const now = Date.now();
@@ -82,7 +79,7 @@ export default function PersonPage() {
         <Link to="/admin/personer">{t('persons.backToSearch')}</Link>
       </p>
       <h1>
-        {person.givenName} {person.surname}
+        {person.givenName} {person.surname} <ProtectedIdentityBadge shown={person.protectedIdentity} />
       </h1>
       {data.revoked && (
         <p className="card notice ok-text" role="status">

@@ -1,0 +1,48 @@
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+
+/**
+ * Protected identities (skyddade personuppgifter): the one rule of who sees them. Only a viewer with the
+ * right (the protected_identity_viewer role) sees such a person's name, HSA-id, personnummer, e-mail and
+ * units; everyone else sees "Skyddad identitet" in lists and finds nobody when searching. Every read that
+ * shows persons to staff takes the viewer explicitly, and masks here, so no page can forget it.
+ */
+export interface IdentityViewer {
+  seesProtectedIdentities: boolean;
+}
+
+/** A viewer who sees every identity: reads for the person themself and for holders of the right. */
+export const seesEveryIdentity: IdentityViewer = { seesProtectedIdentities: true };
+
+/** A protected identity as a viewer without the right gets it: that it is one, and nothing else. */
+export interface HiddenIdentity {
+  hidden: true;
+}
+
+/** A person's details as shown to a viewer: hidden, or all of them with whether they are protected (the badge). */
+export type ShownIdentity<T> = HiddenIdentity | (T & { hidden: false; protectedIdentity: boolean });
+
+export function isHiddenFrom(viewer: IdentityViewer, protectedIdentity: boolean | number): boolean {
+  return Boolean(protectedIdentity) && !viewer.seesProtectedIdentities;
+}
+
+/** The person's details, or only that they are hidden from this viewer. */
+export function shownTo<T extends object>(
+  viewer: IdentityViewer,
+  protectedIdentity: boolean | number,
+  details: T,
+): ShownIdentity<T> {
+  if (isHiddenFrom(viewer, protectedIdentity)) return { hidden: true };
+  return { ...details, hidden: false, protectedIdentity: Boolean(protectedIdentity) };
+}
+
+/**
+ * The condition a search adds so that a viewer without the right never finds a protected identity, by name
+ * or by identifier; undefined (no condition) for holders. `column` is persons.protected_identity, 0 or 1 on
+ * both engines.
+ */
+export function findableBy(viewer: IdentityViewer, column: SQLWrapper): SQL | undefined {
+  return viewer.seesProtectedIdentities ? undefined : sql`${column} = 0`;
+}
+
+/** A viewer without the right: what a read assumes when not told otherwise. */
+export const seesNoProtectedIdentity: IdentityViewer = { seesProtectedIdentities: false };
