@@ -15,3 +15,18 @@ describe('the demo accounts’ passwords (DEMO_PASSWORD_LOGINS)', () => {
     expect(() => loadConfig({ DEMO_PASSWORD_LOGINS: 'yes' })).toThrow(/DEMO_PASSWORD_LOGINS/);
   });
 });
+
+describe('the reminder sweep interval (REMINDER_SWEEP_INTERVAL_MINUTES)', () => {
+  it('is an hour by default and takes whole minutes up to a day', () => {
+    expect(loadConfig({}).REMINDER_SWEEP_INTERVAL_MINUTES).toBe(60);
+    expect(loadConfig({ REMINDER_SWEEP_INTERVAL_MINUTES: '15' }).REMINDER_SWEEP_INTERVAL_MINUTES).toBe(15);
+  });
+
+  it('refuses zero, fractions and more than a day', () => {
+    for (const value of ['0', '1.5', '1441', 'hourly']) {
+      expect(() => loadConfig({ REMINDER_SWEEP_INTERVAL_MINUTES: value })).toThrow(
+        /REMINDER_SWEEP_INTERVAL_MINUTES/,
+      );
+    }
+  });
+});

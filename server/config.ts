@@ -22,6 +22,13 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /** Auth orders (SITHS eID logins, reserve-card registrations) a client address may start a minute without a session. */
   ANONYMOUS_STARTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** How often the reminder sweep (expiring eIDs and cards, orders, reserve cards, low stock) runs; it also runs at start. */
+  REMINDER_SWEEP_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
   /** Where the SITHS eID-app (card-agent) listens on the user's computer: Mina sidor hands it start tokens. */
   SITHS_AGENT_LOCAL_URL: z.url().default('http://127.0.0.1:8790'),
   /** This server's address as users see it; the SITHS eID-app shows it ("Jag legitimerar mig hos ..."). */

@@ -20,7 +20,9 @@ import type { ServerServices } from './load-context';
 import type { Logger } from './logger';
 import { devMailPage } from './mail/dev-mail-page';
 import { startMail } from './mail/mail-service';
+import { mailEnvironmentLabel } from './mail/settings';
 import { startOrderExpirySweep } from './orders/expiry-sweep';
+import { startReminderSweep } from './reminders/reminder-sweep';
 import { loadMasterKey } from './secrets/master-key';
 import { createServerServices } from './services';
 import { attachAgentNamespace } from './sockets/agent-namespace';
@@ -85,6 +87,13 @@ export async function createServer(
   }
   services.jobs.startOverdueSweep();
   const orderExpiry = await startOrderExpirySweep({ db: deps.db, logger: deps.logger });
+  const reminders = await startReminderSweep({
+    db: deps.db,
+    logger: deps.logger.child({ component: 'reminders' }),
+    mail: { environmentLabel: mailEnvironmentLabel(config), publicUrl: services.publicUrl },
+    onMailQueued: () => mail.service.kick(),
+    intervalMs: config.REMINDER_SWEEP_INTERVAL_MINUTES * 60_000,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -174,7 +183,7 @@ export async function createServer(
   async function shutDown(): Promise<void> {
     draining = true;
     const jobsStopped = services.jobs.stop();
-    const sweepStopped = orderExpiry.stop();
+    const sweepsStopped = Promise.all([orderExpiry.stop(), reminders.stop()]);
     await Promise.all([
       new Promise<void>((resolve) => {
         // Stops listening, so the balancer sends new connections to another process, and closes every
@@ -187,7 +196,7 @@ export async function createServer(
       mail.stop(),
     ]);
     // The database may close after this: what the closed agent connections still write is written.
-    await Promise.all([jobsStopped, sweepStopped, agents.idle()]);
+    await Promise.all([jobsStopped, sweepsStopped, agents.idle()]);
     await redis?.close();
   }
 }
