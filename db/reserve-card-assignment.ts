@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { AppDatabase, Queryable } from './connection';
 import { first, isUniqueViolation } from './engine';
+import { findableBy, type IdentityViewer, isHiddenFrom, seesNoProtectedIdentity } from './protected-identity';
 import { findReserveCard, type ReserveCardDetail } from './reserve-card-stock';
 import {
   type Attempt,
@@ -27,8 +28,15 @@ export interface AssignableOrder {
   createdAt: Date;
 }
 
-/** Ready reserve-card orders in scope that have no card yet: what a contact person can activate a card for. */
-export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): Promise<AssignableOrder[]> {
+/**
+ * Ready reserve-card orders in scope that have no card yet: what a contact person can activate a card for.
+ * Not the orders of a protected identity the viewer may not see: nobody activates a card for them.
+ */
+export async function listAssignableOrders(
+  db: AppDatabase,
+  scope: UnitScope,
+  viewer: IdentityViewer,
+): Promise<AssignableOrder[]> {
   if (isEmptyUnitScope(scope)) return [];
   return (
     await db
@@ -52,6 +60,7 @@ export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): P
           inArray(orders.type, ['reserve_card_loa2', 'reserve_card_loa3']),
           isNull(orders.cardId),
           unitScopeCondition(orders.unitId, scope),
+          findableBy(viewer, persons.protectedIdentity),
         ),
       )
       .orderBy(asc(orders.createdAt))
@@ -61,14 +70,6 @@ export async function listAssignableOrders(db: AppDatabase, scope: UnitScope): P
     type: type as ReserveOrderType,
     personName: `${givenName} ${surname}`,
   }));
-}
-
-export async function findAssignableOrder(
-  db: AppDatabase,
-  scope: UnitScope,
-  orderId: string,
-): Promise<AssignableOrder | undefined> {
-  return (await listAssignableOrders(db, scope)).find((order) => order.id === orderId);
 }
 
 export interface AssignableCard {
@@ -120,6 +121,7 @@ interface OrderForAssignment {
   unitId: string;
   personId: string;
   cardId: string | null;
+  protectedIdentity: boolean;
 }
 
 async function findOrderForAssignment(
@@ -135,20 +137,27 @@ async function findOrderForAssignment(
         unitId: orders.unitId,
         personId: orders.personId,
         cardId: orders.cardId,
+        protectedIdentity: persons.protectedIdentity,
       })
       .from(orders)
+      .innerJoin(persons, eq(persons.id, orders.personId))
       .where(eq(orders.id, orderId))
       .limit(1),
   );
 }
 
+/** The order of a protected identity the actor may not see is, to them, no order at all. */
+const hiddenFrom = (actor: ReserveCardActor, order: OrderForAssignment | undefined) =>
+  order !== undefined && isHiddenFrom(actor.viewer ?? seesNoProtectedIdentity, order.protectedIdentity);
+
 function assignmentRefusal(
   card: ReserveCardDetail | undefined,
   order: OrderForAssignment | undefined,
-  scope: UnitScope,
+  actor: ReserveCardActor,
 ): ReserveCardRefusal | null {
+  const { scope } = actor;
   if (!card) return 'unknown_card';
-  if (!order) return 'unknown_order';
+  if (!order || hiddenFrom(actor, order)) return 'unknown_order';
   if (!inUnitScope(scope, card.unitId) || !inUnitScope(scope, order.unitId)) return 'other_unit';
   if (order.type !== 'reserve_card_loa2' && order.type !== 'reserve_card_loa3') return 'not_reserve_order';
   if (order.state !== 'ready') return 'order_not_ready';
@@ -179,18 +188,25 @@ export async function assignReserveCard(
     unitId: seen?.unitId ?? null,
     detail: { orderId: input.orderId, serial: seen?.serial, before: 'in_stock', after: 'assigned' },
   };
+  let hiddenPerson = false;
   try {
     return await db.transaction(async (tx) => {
       const card = await findReserveCard(tx, input.cardId);
       const order = await findOrderForAssignment(tx, input.orderId);
-      const refusal = assignmentRefusal(card, order, actor.scope);
+      hiddenPerson = hiddenFrom(actor, order);
+      const refusal = assignmentRefusal(card, order, actor);
       if (refusal || !card || !order) throw new Refused(refusal ?? 'unknown_card');
       await takeCardOutOfStock(tx, card, order, actor, now);
       await succeed(tx, actor, { ...attempt, detail: { ...attempt.detail, personId: order.personId } });
       return { ok: true as const, personId: order.personId, serial: card.serial, unitId: card.unitId };
     });
   } catch (error) {
-    if (error instanceof Refused) return await refuse(db, actor, attempt, error.refusal);
+    if (error instanceof Refused) {
+      const audited = hiddenPerson
+        ? { ...attempt, detail: { ...attempt.detail, protectedIdentity: true } }
+        : attempt;
+      return await refuse(db, actor, audited, error.refusal);
+    }
     if (isUniqueViolation(error)) return await refuse(db, actor, attempt, 'order_has_card');
     throw error;
   }

@@ -4,6 +4,12 @@ import type { AppDatabase, Queryable } from './connection';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import {
+  type IdentityViewer,
+  type ShownIdentity,
+  seesNoProtectedIdentity,
+  shownTo,
+} from './protected-identity';
+import {
   type Attempt,
   Refused,
   type ReserveCardActor,
@@ -106,7 +112,8 @@ export interface ReserveCardRow {
   unitId: string;
   validTo: Date;
   createdAt: Date;
-  holderName: string | null;
+  /** Whom the card is assigned to, if anyone: a protected identity hidden from the viewer is only that. */
+  holder: ShownIdentity<{ name: string }> | null;
 }
 
 export interface StockFilters {
@@ -119,6 +126,7 @@ export async function listStock(
   db: AppDatabase,
   unitId: string,
   filters: StockFilters = {},
+  viewer: IdentityViewer = seesNoProtectedIdentity,
 ): Promise<ReserveCardRow[]> {
   const conditions: (SQL | undefined)[] = [eq(cards.kind, 'reserve'), eq(cards.unitId, unitId)];
   if (filters.state) conditions.push(eq(cards.state, filters.state));
@@ -136,15 +144,19 @@ export async function listStock(
         createdAt: cards.createdAt,
         givenName: persons.givenName,
         surname: persons.surname,
+        protectedIdentity: persons.protectedIdentity,
       })
       .from(cards)
       .leftJoin(persons, eq(persons.id, cards.holderPersonId))
       .where(and(...conditions))
       .orderBy(asc(cards.state), asc(cards.trustLevel), asc(cards.serial))
       .limit(1000)
-  ).map(({ givenName, surname, ...card }) => ({
+  ).map(({ givenName, surname, protectedIdentity, ...card }) => ({
     ...card,
-    holderName: givenName === null ? null : `${givenName} ${surname}`,
+    holder:
+      givenName === null
+        ? null
+        : shownTo(viewer, protectedIdentity ?? false, { name: `${givenName} ${surname}` }),
   }));
 }
 

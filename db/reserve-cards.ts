@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { recordAttempt } from './audit';
 import type { Queryable } from './connection';
 import { first } from './engine';
+import type { IdentityViewer } from './protected-identity';
 import { units } from './schema';
 import type { UnitScope } from './unit-scope';
 
@@ -15,6 +16,8 @@ export interface ReserveCardActor {
   userId: string;
   label: string;
   scope: UnitScope;
+  /** Whether the actor may see protected identities; absent, they may not. */
+  viewer?: IdentityViewer;
 }
 
 export type ReserveCardRefusal =

@@ -1,5 +1,5 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { type Principal, visibleUnits } from '~/auth/permissions';
+import { identityViewerOf, type Principal, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireRole } from '~/auth/staff.server';
 import type { ReserveCardActor } from '../../db/reserve-cards';
@@ -21,6 +21,7 @@ export function stockActor(principal: Principal): ReserveCardActor {
     userId: principal.userId,
     label: principal.username,
     scope: visibleUnits(principal, stockKeeperRoles),
+    viewer: identityViewerOf(principal),
   };
 }
 

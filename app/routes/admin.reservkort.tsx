@@ -5,7 +5,7 @@ import {
   redirect,
 } from '@remix-run/node';
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import { hasAnyRole, visibleUnits } from '~/auth/permissions';
+import { hasAnyRole, identityViewerOf, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
@@ -32,7 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     levels: await stockLevels(context.db, scope),
     canChange,
     units: canChange ? await listUnits(context.db, keeperScope === 'all' ? undefined : keeperScope) : [],
-    waitingOrders: (await listAssignableOrders(context.db, scope)).length,
+    waitingOrders: (await listAssignableOrders(context.db, scope, identityViewerOf(principal))).length,
   };
 }
 

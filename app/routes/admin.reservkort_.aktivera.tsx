@@ -7,7 +7,7 @@ import {
   type SerializeFrom,
 } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { hasAnyRole, visibleUnits } from '~/auth/permissions';
+import { hasAnyRole, identityViewerOf, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { invalidInput } from '~/forms/invalid-input.server';
 import { Field, SubmitButton, useFieldError, ValidatedForm } from '~/forms/validated-form';
@@ -32,7 +32,11 @@ export const links = () => [{ rel: 'stylesheet', href: areaStyles }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'reserveCards');
-  const orders = await listAssignableOrders(context.db, visibleUnits(principal, stockReaderRoles));
+  const orders = await listAssignableOrders(
+    context.db,
+    visibleUnits(principal, stockReaderRoles),
+    identityViewerOf(principal),
+  );
   const chosenId = new URL(request.url).searchParams.get('bestallning');
   const chosen = chosenId ? orders.find((order) => order.id === chosenId) : undefined;
   if (chosenId && !chosen) {

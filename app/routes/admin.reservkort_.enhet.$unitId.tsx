@@ -7,7 +7,7 @@ import {
   type SerializeFrom,
 } from '@remix-run/node';
 import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import { canAccessUnit } from '~/auth/permissions';
+import { canAccessUnit, identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { requireUnitAccess } from '~/auth/staff.server';
 import { invalidInput } from '~/forms/invalid-input.server';
@@ -16,6 +16,7 @@ import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import { requireStockKeeper, stockKeeperRoles, stockReaderRoles } from '~/reserve-cards/access.server';
 import { lowStockThresholdSchema } from '~/reserve-cards/forms';
 import { cardStateBadges, cardStateLabels, formatDate, trustLevelLabel } from '~/reserve-cards/labels';
@@ -51,7 +52,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   });
   return {
     level,
-    cards: await listStock(context.db, unitId, filtersOf(new URL(request.url))),
+    cards: await listStock(context.db, unitId, filtersOf(new URL(request.url)), identityViewerOf(principal)),
     canChange: canAccessUnit(principal, unitId, stockKeeperRoles),
   };
 }
@@ -208,7 +209,17 @@ function CardList({ cards, canChange }: { cards: CardRow[]; canChange: boolean }
             <td>
               <span className={cardStateBadges[card.state]}>{t(cardStateLabels[card.state])}</span>
             </td>
-            <td>{card.holderName ?? '–'}</td>
+            <td>
+              {card.holder === null ? (
+                '–'
+              ) : card.holder.hidden ? (
+                <HiddenIdentityName />
+              ) : (
+                <>
+                  {card.holder.name} <ProtectedIdentityBadge shown={card.holder.protectedIdentity} />
+                </>
+              )}
+            </td>
             <td>{formatDate(card.validTo)}</td>
             {canChange && (
               <td>

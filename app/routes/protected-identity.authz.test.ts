@@ -5,7 +5,8 @@ import { personalIdentityNumber } from '../../db/demo-fixtures';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
 import { findPersonByIdentifier } from '../../db/persons';
-import { auditEvents, cards, orders, persons, staffRoleAssignments, users } from '../../db/schema';
+import { listStock } from '../../db/reserve-card-stock';
+import { auditEvents, cards, orders, persons, staffRoleAssignments, units, users } from '../../db/schema';
 import { demoCards, demoPersons } from '../../db/seed';
 import * as orderList from './admin.bestallningar';
 import * as orderPage from './admin.bestallningar_.$orderId';
@@ -14,6 +15,8 @@ import * as newOrder from './admin.bestallningar_.ny';
 import * as search from './admin.personer';
 import * as personPage from './admin.personer_.$personId';
 import * as revocation from './admin.personer_.$personId_.sparra';
+import * as assign from './admin.reservkort_.aktivera';
+import * as unitStock from './admin.reservkort_.enhet.$unitId';
 
 // Olof Lindqvist (Kardiologi, Sahlgrenska; a ready reserve-card order with a card) has a protected identity.
 // kontakt (contact person of Sahlgrenska) and idadmin1 see him only while they hold the right.
@@ -315,5 +318,99 @@ describe('orders of a protected identity', () => {
       type: 'mobile',
     });
     expect(placed.status).toBe(302);
+  });
+});
+
+describe('reserve cards of a protected identity', () => {
+  let kardiologi: string;
+  let readyOrderId: string;
+  beforeAll(async () => {
+    kardiologi = first(
+      await harness.db.select().from(units).where(eq(units.name, 'Kardiologi Sahlgrenska')),
+    )!.id;
+    readyOrderId = newId();
+    const now = new Date();
+    await harness.db.insert(orders).values({
+      id: readyOrderId,
+      type: 'reserve_card_loa2',
+      state: 'ready',
+      personId: olofId,
+      unitId: kardiologi,
+      placedByUserId: await userId('kontakt'),
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+  beforeEach(() => setRight('kontakt', false));
+
+  async function inStockCard(): Promise<string> {
+    return (await listStock(harness.db, kardiologi, { state: 'in_stock', trustLevel: 2 }))[0]!.id;
+  }
+
+  it('shows the holder of his card in the unit stock as Skyddad identitet without the right', async () => {
+    const path = `/admin/reservkort/enhet/${kardiologi}`;
+    const stock = await call(unitStock.loader as Handler, path, 'kontakt', undefined, { unitId: kardiologi });
+    expect(stock.status).toBe(200);
+    expectNoTraceOfOlof(stock.data);
+    const cardsOf = (data: unknown) =>
+      (data as { cards: Array<{ serial: string; holder: unknown }> }).cards.find(
+        (card) => card.serial === demoCards.reserveNotActivated,
+      );
+    expect(cardsOf(stock.data)).toMatchObject({ holder: { hidden: true } });
+
+    await setRight('kontakt', true);
+    const holder = await call(unitStock.loader as Handler, path, 'kontakt', undefined, {
+      unitId: kardiologi,
+    });
+    expect(cardsOf(holder.data)).toMatchObject({
+      holder: { hidden: false, protectedIdentity: true, name: `${olof.givenName} ${olof.surname}` },
+    });
+  });
+
+  it('leaves his order out of the activation list without the right, and answers it as unknown', async () => {
+    const list = await call(assign.loader as Handler, '/admin/reservkort/aktivera', 'kontakt');
+    expect(JSON.stringify(list.data)).not.toContain(readyOrderId);
+    expectNoTraceOfOlof(list.data);
+    const chosen = await call(
+      assign.loader as Handler,
+      `/admin/reservkort/aktivera?bestallning=${readyOrderId}`,
+      'kontakt',
+    );
+    const unknown = await call(
+      assign.loader as Handler,
+      `/admin/reservkort/aktivera?bestallning=${unknownPersonId}`,
+      'kontakt',
+    );
+    expect(chosen).toEqual(unknown);
+    expect(chosen.status).toBe(404);
+  });
+
+  it('refuses to activate a card for him without the right like an unknown order, audited; a holder does it', async () => {
+    const cardId = await inStockCard();
+    const before = await refusedFor('reserve_card_assign', cardId);
+    const refused = await call(assign.action as Handler, '/admin/reservkort/aktivera', 'kontakt', {
+      orderId: readyOrderId,
+      cardId,
+    });
+    const unknown = await call(assign.action as Handler, '/admin/reservkort/aktivera', 'kontakt', {
+      orderId: unknownPersonId,
+      cardId,
+    });
+    expect(refused).toEqual(unknown);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    const after = await refusedFor('reserve_card_assign', cardId);
+    expect(after.slice(before.length).map((event) => event.detail)).toEqual([
+      expect.objectContaining({ orderId: readyOrderId, reason: 'unknown_order', protectedIdentity: true }),
+      expect.not.objectContaining({ protectedIdentity: true }),
+    ]);
+    expect(first(await harness.db.select().from(cards).where(eq(cards.id, cardId)))!.state).toBe('in_stock');
+
+    await setRight('kontakt', true);
+    const assigned = await call(assign.action as Handler, '/admin/reservkort/aktivera', 'kontakt', {
+      orderId: readyOrderId,
+      cardId,
+    });
+    expect(assigned.status).toBe(302);
   });
 });
