@@ -168,6 +168,19 @@ function person(
   };
 }
 
+/**
+ * A nurse at Akutmottagning Sahlgrenska with a protected identity (skyddade personuppgifter): the directory
+ * marks her, and only holders of protected_identity_viewer see her personnummer, e-mail and unit.
+ */
+export const demoProtectedPerson = {
+  hsaId: demoPersonHsaId(900),
+  personalIdentityNumber: personalIdentityNumber('19860224', 983),
+  givenName: 'Sara',
+  surname: 'Lund',
+  email: vgregionEmail('Sara', 'Lund'),
+  unit: 'suAkut',
+} as const satisfies Omit<DemoPersonFixture, 'key'>;
+
 /** Test HSA-ids TSTNMT2321000156-1001, -1002, ... */
 export function demoPersonHsaId(index: number): string {
   return `TSTNMT2321000156-${1000 + index}`;

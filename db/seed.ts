@@ -19,8 +19,8 @@ import {
   demoPersonHsaId,
   demoPersons,
   demoProductCodes,
+  demoProtectedPerson,
   demoRevocationReasons,
-  demoRootUnitHsaId,
   demoStaffCards,
   demoSurnames,
   demoUnits,
@@ -56,6 +56,7 @@ export {
   demoLogins,
   demoLowStockUnitHsaId,
   demoPersons,
+  demoProtectedPerson,
   demoRootUnitHsaId,
   demoStaffCards,
   demoUnits,
@@ -75,6 +76,11 @@ export interface SeedDemoOptions {
   now?: Date;
   /** The demo card-agent's device token; only its SHA-256 is stored. */
   demoAgentToken?: string;
+  /**
+   * The units and persons are there already, synced from the demo directory with the dataset's ids
+   * (`demoDirectoryIds`): the seed adds only what siths-desk itself keeps (thresholds, cards, accounts, orders).
+   */
+  peopleFromDirectory?: boolean;
 }
 
 /** The demo agent's row id, fixed so the demo script and tests can find it. */
@@ -101,7 +107,7 @@ export async function seedDemoData(db: AppDatabase, options: SeedDemoOptions): P
 
   await db.transaction(async (tx) => {
     if (await isSeeded(tx)) return;
-    await writeDataset(tx, dataset, passwordHashes);
+    await writeDataset(tx, dataset, passwordHashes, options.peopleFromDirectory ?? false);
     await tx
       .insert(agents)
       .values({ id: demoAgentId, name: demoAgentName, deviceTokenHash, personId: dataset.personIds.carina });
@@ -117,14 +123,25 @@ export async function seedDemoData(db: AppDatabase, options: SeedDemoOptions): P
   return summary;
 }
 
-type Writer = Pick<AppDatabase, 'insert' | 'select'>;
+type Writer = Pick<AppDatabase, 'insert' | 'select' | 'update'>;
 
+/** The demo agent is the seed's last row: units and persons alone may have come from the directory. */
 async function isSeeded(db: Writer): Promise<boolean> {
   return (
-    first(
-      await db.select({ id: units.id }).from(units).where(eq(units.hsaId, demoRootUnitHsaId)).limit(1),
-    ) !== undefined
+    first(await db.select({ id: agents.id }).from(agents).where(eq(agents.id, demoAgentId)).limit(1)) !==
+    undefined
   );
+}
+
+/**
+ * The ids the seed gives the demo region's units and persons, by HSA-id: the demo's first directory sync
+ * creates them with these, so the rest of the seed refers to them.
+ */
+export function demoDirectoryIds(now: Date): (table: 'unit' | 'person', hsaId: string) => string | undefined {
+  const dataset = buildDemoDataset(now);
+  const unitIds = new Map(dataset.units.map((unit) => [unit.hsaId, unit.id]));
+  const personIds = new Map(dataset.persons.map((person) => [person.hsaId, person.id]));
+  return (table, hsaId) => (table === 'unit' ? unitIds : personIds).get(hsaId);
 }
 
 function summarise(dataset: DemoDataset): DemoSeedSummary {
@@ -141,11 +158,16 @@ async function writeDataset(
   tx: Writer,
   dataset: DemoDataset,
   passwordHashes: Map<string, string>,
+  peopleFromDirectory: boolean,
 ): Promise<void> {
-  // Parents come first in dataset.units, so the self reference holds row by row.
-  await insertInChunks(dataset.units, (rows) => tx.insert(units).values(rows));
-  await insertInChunks(dataset.persons, (rows) => tx.insert(persons).values(rows));
-  await insertInChunks(dataset.personUnits, (rows) => tx.insert(personUnits).values(rows));
+  if (peopleFromDirectory) {
+    await keepDirectoryPeople(tx, dataset);
+  } else {
+    // Parents come first in dataset.units, so the self reference holds row by row.
+    await insertInChunks(dataset.units, (rows) => tx.insert(units).values(rows));
+    await insertInChunks(dataset.persons, (rows) => tx.insert(persons).values(rows));
+    await insertInChunks(dataset.personUnits, (rows) => tx.insert(personUnits).values(rows));
+  }
   const userRows = dataset.users.map(({ password, ...user }) => ({
     ...user,
     passwordHash: password === null ? null : (passwordHashes.get(password) ?? null),
@@ -157,6 +179,23 @@ async function writeDataset(
   await insertInChunks(dataset.eids, (rows) => tx.insert(eids).values(rows));
   await insertInChunks(dataset.orders, (rows) => tx.insert(orders).values(rows));
   await insertInChunks(dataset.orderEvents, (rows) => tx.insert(orderEvents).values(rows));
+}
+
+/** The directory gave the units and persons; the stock thresholds are siths-desk's own. */
+async function keepDirectoryPeople(tx: Writer, dataset: DemoDataset): Promise<void> {
+  const synced = new Set((await tx.select({ id: persons.id }).from(persons)).map((row) => row.id));
+  const missing = dataset.persons.filter((person) => !synced.has(person.id as string));
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.length} persons of the demo region did not come from the directory (first: ${missing[0]?.hsaId}).`,
+    );
+  }
+  for (const unit of dataset.units) {
+    await tx
+      .update(units)
+      .set({ lowStockThreshold: unit.lowStockThreshold })
+      .where(eq(units.id, unit.id as string));
+  }
 }
 
 async function insertInChunks<T>(
@@ -240,6 +279,7 @@ export function buildDemoDataset(now: Date): DemoDataset {
   builder.addReserveStock();
   builder.addUsers();
   builder.addOrders();
+  builder.addProtectedPersonsCard();
   return builder.dataset;
 }
 
@@ -251,6 +291,7 @@ class DemoDatasetBuilder {
   private readonly unitIdsByHsaId = new Map<string, string>();
   private readonly userIds = new Map<string, string>();
   private readonly people: GeneratedPerson[] = [];
+  private protectedPersonId: string | undefined;
   private readonly usedCardSerials = new Set<string>([
     ...Object.values(demoCards),
     ...Object.values(demoStaffCards),
@@ -325,6 +366,26 @@ class DemoDatasetBuilder {
         this.addPerson(this.generatePerson(index), fixture.key, false);
       }
     }
+    this.addProtectedPerson();
+  }
+
+  /** Added last and outside `people`, so the random draws of the rest of the region stay as they were. */
+  private addProtectedPerson(): void {
+    const { unit, ...fixture } = demoProtectedPerson;
+    this.protectedPersonId = this.nextId(tables.person);
+    this.dataset.persons.push({ id: this.protectedPersonId, ...fixture, protectedIdentity: true });
+    this.dataset.personUnits.push({ personId: this.protectedPersonId, unitId: this.unitId(unit) });
+  }
+
+  /** After every other random draw, for the same reason. */
+  addProtectedPersonsCard(): void {
+    if (!this.protectedPersonId) throw new Error('The protected person is added with the persons.');
+    this.addOrdinaryCard(
+      this.protectedPersonId,
+      this.unitId(demoProtectedPerson.unit),
+      this.daysAgo(400),
+      'active',
+    );
   }
 
   private addPerson(row: Omit<PersonRow, 'id'>, unit: DemoUnitKey, named: boolean): string {

@@ -55,6 +55,7 @@ export function demoRegionLdif(now: Date, suffix = 'c=SE'): string {
         personalIdentityNumber: person.personalIdentityNumber,
         mail: person.email,
         otherUnitHsaIds: worksAlsoIn.map((unitId) => unitsById.get(unitId)?.hsaId ?? unitId),
+        protectedIdentity: person.protectedIdentity ?? false,
       }),
     );
   }

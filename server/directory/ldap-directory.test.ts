@@ -109,7 +109,7 @@ describe('the LDAP directory reader', () => {
         surname: seeded.surname,
         mail: seeded.email ?? undefined,
         otherUnitHsaIds: [],
-        protectedIdentity: false,
+        protectedIdentity: seeded.protectedIdentity ?? false,
       });
       const placedIn = seededUnitsById.get(unitOfPerson.get(seeded.id) ?? '');
       expect(read && unitsByDn.get(read.parentDn)?.hsaId).toBe(placedIn?.hsaId);
