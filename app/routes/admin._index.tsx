@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { barChartLinks } from '~/components/charts/bar-chart';
@@ -8,8 +8,10 @@ import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
 import { WeeklyCharts } from '~/reserve-cards/weekly-charts';
 import reserveCardStyles from '~/styles/reserve-cards.css';
+import { todoCountsFor } from '~/todo/todo-scope.server';
 import { listAuditEvents } from '../../db/audit';
 import { countOverview } from '../../db/overview';
+import type { TodoCounts } from '../../db/todo-list';
 import { listRoleAssignments } from '../../db/users';
 import { ordersPlacedPerWeek, reserveStockPerWeek, type WeekPoint } from '../../db/weekly-series';
 
@@ -42,6 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     breakGlassLogins: hasAnyRole(principal, ['system_admin']) ? await recentBreakGlassLogins(context) : null,
     counts: await countOverview(context.db, scope),
+    todo: await todoCountsFor(context, principal, new Date()),
     allUnits: scope === 'all',
     roles: await listRoleAssignments(context.db, principal.userId),
     charts: {
@@ -61,7 +64,7 @@ const tiles: Array<{ key: keyof Awaited<ReturnType<typeof countOverview>>; label
 ];
 
 export default function OverviewPage() {
-  const { counts, allUnits, roles, charts, breakGlassLogins } = useLoaderData<typeof loader>();
+  const { counts, todo, allUnits, roles, charts, breakGlassLogins } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -75,6 +78,7 @@ export default function OverviewPage() {
           </li>
         ))}
       </ul>
+      {todo ? <TodoTiles counts={todo} /> : null}
       {breakGlassLogins ? <BreakGlassLogins logins={breakGlassLogins} /> : null}
       <WeeklyCharts stock={charts.stock} orders={charts.orders} />
       <h2>{t('overview.yourRoles')}</h2>
@@ -86,6 +90,35 @@ export default function OverviewPage() {
         ))}
       </ul>
     </>
+  );
+}
+
+const todoTiles: Array<{ key: keyof TodoCounts; label: MessageKey }> = [
+  { key: 'expiringEids', label: 'reminders.overview.expiringEids' },
+  { key: 'expiringCards', label: 'reminders.overview.expiringCards' },
+  { key: 'lowStockUnits', label: 'reminders.overview.lowStockUnits' },
+  { key: 'expiringOrders', label: 'reminders.overview.expiringOrders' },
+  { key: 'notActivatedReserveCards', label: 'reminders.overview.notActivatedReserveCards' },
+];
+
+/** What needs action in one's units, counted; the list itself is on Att göra. */
+function TodoTiles({ counts }: { counts: TodoCounts }) {
+  const t = useT();
+  return (
+    <section aria-labelledby="todo-heading">
+      <h2 id="todo-heading">{t('reminders.overview.heading')}</h2>
+      <ul className="tiles">
+        {todoTiles.map((tile) => (
+          <li key={tile.key} className="tile" data-testid={`todo-count-${tile.key}`}>
+            <span className="tile-value">{counts[tile.key]}</span>
+            <span className="tile-label">{t(tile.label)}</span>
+          </li>
+        ))}
+      </ul>
+      <p>
+        <Link to="/admin/att-gora">{t('reminders.overview.open')}</Link>
+      </p>
+    </section>
   );
 }
 
