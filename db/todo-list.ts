@@ -85,49 +85,39 @@ function eidScope(scope: UnitScope): SQL | undefined {
 /** Active eIDs of persons in the units that expire within 30 days, soonest first. */
 export async function listExpiringEids(db: Queryable, scope: UnitScope, now: Date): Promise<ExpiringEid[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return (
-    await db
-      .select({
-        eidId: eids.id,
-        validTo: eids.validTo,
-        cardSerial: cards.serial,
-        deviceName: mobileDevices.name,
-        person: personColumns,
-      })
-      .from(eids)
-      .innerJoin(persons, eq(persons.id, eids.personId))
-      .leftJoin(cards, eq(cards.id, eids.cardId))
-      .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
-      .where(and(dueWhere.eidExpiring(now), eidScope(scope)))
-      .orderBy(asc(eids.validTo), asc(eids.id))
-      .limit(todoListLimit)
-  ).map((row) => ({
-    ...row,
-    person: { ...row.person, protectedIdentity: Boolean(row.person.protectedIdentity) },
-  }));
+  return await db
+    .select({
+      eidId: eids.id,
+      validTo: eids.validTo,
+      cardSerial: cards.serial,
+      deviceName: mobileDevices.name,
+      person: personColumns,
+    })
+    .from(eids)
+    .innerJoin(persons, eq(persons.id, eids.personId))
+    .leftJoin(cards, eq(cards.id, eids.cardId))
+    .leftJoin(mobileDevices, eq(mobileDevices.id, eids.mobileDeviceId))
+    .where(and(dueWhere.eidExpiring(now), eidScope(scope)))
+    .orderBy(asc(eids.validTo), asc(eids.id))
+    .limit(todoListLimit);
 }
 
 /** Cards in use in the units that expire within 30 days, soonest first. */
 export async function listExpiringCards(db: Queryable, scope: UnitScope, now: Date): Promise<ExpiringCard[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return (
-    await db
-      .select({
-        cardId: cards.id,
-        serial: cards.serial,
-        unitId: cards.unitId,
-        validTo: cards.validTo,
-        person: personColumns,
-      })
-      .from(cards)
-      .innerJoin(persons, eq(persons.id, cards.holderPersonId))
-      .where(and(dueWhere.cardExpiring(now), unitScopeCondition(cards.unitId, scope)))
-      .orderBy(asc(cards.validTo), asc(cards.id))
-      .limit(todoListLimit)
-  ).map((row) => ({
-    ...row,
-    person: { ...row.person, protectedIdentity: Boolean(row.person.protectedIdentity) },
-  }));
+  return await db
+    .select({
+      cardId: cards.id,
+      serial: cards.serial,
+      unitId: cards.unitId,
+      validTo: cards.validTo,
+      person: personColumns,
+    })
+    .from(cards)
+    .innerJoin(persons, eq(persons.id, cards.holderPersonId))
+    .where(and(dueWhere.cardExpiring(now), unitScopeCondition(cards.unitId, scope)))
+    .orderBy(asc(cards.validTo), asc(cards.id))
+    .limit(todoListLimit);
 }
 
 /** Units in scope with fewer reserve cards in stock than their threshold. */
@@ -162,7 +152,6 @@ export async function listExpiringOrders(
   ).map(({ createdAt, ...row }) => ({
     ...row,
     expiresAt: orderExpiresAt(createdAt),
-    person: { ...row.person, protectedIdentity: Boolean(row.person.protectedIdentity) },
   }));
 }
 
@@ -173,24 +162,19 @@ export async function listNotActivatedReserveCards(
   now: Date,
 ): Promise<NotActivatedReserveCard[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return (
-    await db
-      .select({
-        cardId: cards.id,
-        serial: cards.serial,
-        unitId: cards.unitId,
-        assignedAt: cards.updatedAt,
-        person: personColumns,
-      })
-      .from(cards)
-      .innerJoin(persons, eq(persons.id, cards.holderPersonId))
-      .where(and(dueWhere.reserveCardNotActivated(now), unitScopeCondition(cards.unitId, scope)))
-      .orderBy(asc(cards.updatedAt), asc(cards.id))
-      .limit(todoListLimit)
-  ).map((row) => ({
-    ...row,
-    person: { ...row.person, protectedIdentity: Boolean(row.person.protectedIdentity) },
-  }));
+  return await db
+    .select({
+      cardId: cards.id,
+      serial: cards.serial,
+      unitId: cards.unitId,
+      assignedAt: cards.updatedAt,
+      person: personColumns,
+    })
+    .from(cards)
+    .innerJoin(persons, eq(persons.id, cards.holderPersonId))
+    .where(and(dueWhere.reserveCardNotActivated(now), unitScopeCondition(cards.unitId, scope)))
+    .orderBy(asc(cards.updatedAt), asc(cards.id))
+    .limit(todoListLimit);
 }
 
 export interface TodoCounts {
