@@ -2,7 +2,8 @@ import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
 import { csvLine } from '../protocol/csv';
 import type { AppDatabase, Queryable } from './connection';
 import { first, forEngine } from './engine';
-import { type AuditOutcome, auditEvents, units } from './schema';
+import { type IdentityViewer, isHiddenFrom, seesNoProtectedIdentity } from './protected-identity';
+import { type AuditOutcome, auditEvents, persons, units, users } from './schema';
 import { type UnitScope, unitScopeCondition } from './unit-scope';
 
 export interface AuditEntry {
@@ -161,12 +162,16 @@ export interface AuditFilter {
   unitIds?: readonly string[];
   /** The units the reader may see: events of other units, and events of no unit, are left out unless 'all'. */
   scope: UnitScope;
+  /** Who reads: absent, a reader without the right to see protected identities. */
+  viewer?: IdentityViewer;
 }
 
 export interface AuditEventView {
   id: number;
   at: number;
+  /** Empty when the actor is a protected identity the reader may not see (`actorHidden`). */
   actorLabel: string;
+  actorHidden: boolean;
   action: string;
   objectType: string;
   objectId: string | null;
@@ -187,11 +192,29 @@ const auditColumns = {
   unitName: units.name,
   outcome: auditEvents.outcome,
   detail: auditEvents.detail,
+  actorProtected: persons.protectedIdentity,
 };
 
+/** The actor, a person's account, is named by their name or username: hidden for a protected identity. */
+const shownEvent =
+  (viewer: IdentityViewer | undefined) =>
+  ({
+    actorProtected,
+    ...row
+  }: { actorProtected: boolean | null } & Omit<AuditEventView, 'at' | 'actorHidden'> & {
+      at: Date;
+    }): AuditEventView => {
+    const actorHidden = isHiddenFrom(viewer ?? seesNoProtectedIdentity, actorProtected ?? false);
+    return { ...row, at: row.at.getTime(), actorLabel: actorHidden ? '' : row.actorLabel, actorHidden };
+  };
+
 function auditConditions(filter: AuditFilter, beforeId?: number): SQL | undefined {
+  // Filtering by a hidden actor's label finds nothing: the answer must not tell that such an actor acted.
+  const actorShown = filter.viewer?.seesProtectedIdentities
+    ? undefined
+    : sql`coalesce(${persons.protectedIdentity}, 0) = 0`;
   const conditions: Array<SQL | undefined> = [
-    filter.actor ? eq(auditEvents.actorLabel, filter.actor) : undefined,
+    filter.actor ? and(eq(auditEvents.actorLabel, filter.actor), actorShown) : undefined,
     filter.action ? eq(auditEvents.action, filter.action) : undefined,
     filter.objectType ? eq(auditEvents.objectType, filter.objectType) : undefined,
     filter.objectId ? eq(auditEvents.objectId, filter.objectId) : undefined,
@@ -210,6 +233,8 @@ function auditQuery(db: AppDatabase, filter: AuditFilter, beforeId?: number) {
     .select(auditColumns)
     .from(auditEvents)
     .leftJoin(units, eq(units.id, auditEvents.unitId))
+    .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+    .leftJoin(persons, eq(persons.id, users.personId))
     .where(auditConditions(filter, beforeId))
     .orderBy(desc(auditEvents.id));
 }
@@ -224,7 +249,7 @@ export async function listAuditEvents(
     .limit(paging.pageSize + 1)
     .offset((paging.page - 1) * paging.pageSize);
   return {
-    events: rows.slice(0, paging.pageSize).map((row) => ({ ...row, at: row.at.getTime() })),
+    events: rows.slice(0, paging.pageSize).map(shownEvent(filter.viewer)),
     hasNextPage: rows.length > paging.pageSize,
   };
 }
@@ -234,6 +259,7 @@ export async function listAuditEventsAbout(
   db: AppDatabase,
   objects: ReadonlyArray<{ objectType: string; objectIds: readonly string[] }>,
   limit: number,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
 ): Promise<AuditEventView[]> {
   const about = objects
     .filter((group) => group.objectIds.length > 0)
@@ -246,10 +272,12 @@ export async function listAuditEventsAbout(
       .select(auditColumns)
       .from(auditEvents)
       .leftJoin(units, eq(units.id, auditEvents.unitId))
+      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+      .leftJoin(persons, eq(persons.id, users.personId))
       .where(or(...about))
       .orderBy(desc(auditEvents.id))
       .limit(limit)
-  ).map((row) => ({ ...row, at: row.at.getTime() }));
+  ).map(shownEvent(viewer));
 }
 
 const csvChunkRows = 1000;
@@ -293,7 +321,7 @@ async function* auditCsvChunks(
     const rows = await auditQuery(db, filter, beforeId).limit(csvChunkRows);
     let text = '';
     for (const row of rows) {
-      text += csvLine(format.cells({ ...row, at: row.at.getTime() }));
+      text += csvLine(format.cells(shownEvent(filter.viewer)(row)));
       beforeId = row.id;
     }
     if (rows.length > 0) yield text;

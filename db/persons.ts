@@ -11,7 +11,7 @@ import {
   type PersonEid,
   type PersonMobileDevice,
 } from './person-read-model';
-import { findableBy, type IdentityViewer } from './protected-identity';
+import { findableBy, type IdentityViewer, seesNoProtectedIdentity } from './protected-identity';
 import { type OrderState, type OrderType, orders, persons, personUnits, units, users } from './schema';
 import { inUnitScope, isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-scope';
 
@@ -195,6 +195,7 @@ export const profileAuditLimit = 50;
 export async function findPersonProfile(
   db: AppDatabase,
   personId: string,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
 ): Promise<PersonProfile | undefined> {
   const person = await findPersonById(db, personId);
   if (!person) return undefined;
@@ -222,6 +223,7 @@ export async function findPersonProfile(
       { objectType: 'order', objectIds: profile.orders.map((order) => order.id) },
     ],
     profileAuditLimit,
+    viewer,
   );
   return { ...profile, audit };
 }

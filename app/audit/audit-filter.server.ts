@@ -1,5 +1,5 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { type Principal, visibleUnits } from '~/auth/permissions';
+import { identityViewerOf, type Principal, visibleUnits } from '~/auth/permissions';
 import { dashboardSections } from '~/auth/sections';
 import type { FieldErrors } from '~/forms/validation';
 import { validateForm } from '~/forms/validation';
@@ -51,6 +51,7 @@ export async function auditFilterFromRequest(
       to: input.to ? startOfSwedishDay(input.to, 1) : undefined,
       unitIds: input.unit ? await expandUnitSubtrees(context.db, [input.unit]) : undefined,
       scope,
+      viewer: identityViewerOf(principal),
     },
   };
 }

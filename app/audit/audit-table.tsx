@@ -1,5 +1,6 @@
 import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
+import { HiddenIdentityName } from '~/people/protected-identity';
 import type { AuditEventView } from '../../db/audit';
 
 /** An audit event as the page shows it, its detail already written out. */
@@ -30,7 +31,7 @@ export function AuditTable({ events }: { events: AuditRow[] }) {
         {events.map((event) => (
           <tr key={event.id} data-action={event.action} data-outcome={event.outcome}>
             <td>{format.dateTime(event.at)}</td>
-            <td>{event.actorLabel}</td>
+            <td>{event.actorHidden ? <HiddenIdentityName /> : event.actorLabel}</td>
             <td title={event.action}>{labelFor(t, 'audit.action', event.action)}</td>
             <td className="mono">
               {event.objectType}

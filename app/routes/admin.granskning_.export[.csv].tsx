@@ -45,7 +45,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ];
   const cells = (event: AuditEventView) => [
     swedishTime.format(event.at),
-    event.actorLabel,
+    event.actorHidden ? t('protected.identity') : event.actorLabel,
     labelFor(t, 'audit.action', event.action),
     event.action,
     event.objectType,

@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { hasAnyRole } from '~/auth/permissions';
+import { hasAnyRole, identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { SignedDecisionList } from '~/decisions/signed-decision-list';
 import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
 import { requirePersonAccess, requireShownPerson } from '~/people/person-access.server';
 import { CardTable, EidTable, MobileDeviceTable, OrderTable, type RevokeLink } from '~/people/person-tables';
-import { ProtectedIdentityBadge } from '~/people/protected-identity';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import personsStyles from '~/styles/persons.css';
 import type { AuditEventView } from '../../db/audit';
 import { findPersonProfile } from '../../db/persons';
@@ -21,7 +21,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const personId = params.personId ?? '';
   await requireShownPerson(request, context, principal, personId, 'person_view');
   await requirePersonAccess(request, context, principal, personId, 'person_view');
-  const profile = (await findPersonProfile(context.db, personId))!;
+  const profile = (await findPersonProfile(context.db, personId, identityViewerOf(principal)))!;
   const now = Date.now();
   const isValid = (eid: (typeof profile.eids)[number]) => eid.state === 'active' && eid.validTo > now;
   return {
@@ -55,7 +55,7 @@ function AuditTrail({ events }: { events: AuditEventView[] }) {
         {events.map((event) => (
           <tr key={event.id}>
             <td>{format.dateTime(event.at)}</td>
-            <td>{event.actorLabel}</td>
+            <td>{event.actorHidden ? <HiddenIdentityName /> : event.actorLabel}</td>
             <td>{labelFor(t, 'audit.action', event.action)}</td>
             <td>{labelFor(t, 'audit.outcome', event.outcome)}</td>
           </tr>

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
+import { recordAudit } from '../../db/audit';
 import { personalIdentityNumber } from '../../db/demo-fixtures';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
@@ -12,6 +13,8 @@ import * as orderList from './admin.bestallningar';
 import * as orderPage from './admin.bestallningar_.$orderId';
 import * as exportCsv from './admin.bestallningar_.export';
 import * as newOrder from './admin.bestallningar_.ny';
+import * as auditLog from './admin.granskning';
+import * as auditCsv from './admin.granskning_.export[.csv]';
 import * as search from './admin.personer';
 import * as personPage from './admin.personer_.$personId';
 import * as revocation from './admin.personer_.$personId_.sparra';
@@ -412,5 +415,51 @@ describe('reserve cards of a protected identity', () => {
       cardId,
     });
     expect(assigned.status).toBe(302);
+  });
+});
+
+describe('the audit log, where a protected identity is the actor', () => {
+  beforeAll(async () => {
+    // What Mina sidor records when Olof unlocks his card: his own account, named by his name.
+    await recordAudit(harness.db, {
+      actorUserId: await userId('olof'),
+      actorLabel: `${olof.givenName} ${olof.surname}`,
+      action: 'card_unlock',
+      objectType: 'card',
+      objectId: null,
+      outcome: 'success',
+    });
+  });
+  beforeEach(() => setRight('idadmin1', false));
+
+  it('names him Skyddad identitet in the log and its CSV without the right, and finds nothing by his name', async () => {
+    const page = await call(auditLog.loader as Handler, '/admin/granskning?action=card_unlock', 'idadmin1');
+    expect(page.status).toBe(200);
+    expectNoTraceOfOlof(page.data);
+    expect(page.data).toMatchObject({
+      events: expect.arrayContaining([expect.objectContaining({ actorHidden: true })]),
+    });
+    const csv = await call(
+      auditCsv.loader as Handler,
+      '/admin/granskning/export.csv?action=card_unlock',
+      'idadmin1',
+    );
+    expect(csv.status).toBe(200);
+    expectNoTraceOfOlof(csv.data);
+    expect(csv.data).toContain('Skyddad identitet');
+    const byName = await call(
+      auditLog.loader as Handler,
+      `/admin/granskning?actor=${encodeURIComponent(`${olof.givenName} ${olof.surname}`)}`,
+      'idadmin1',
+    );
+    expect(byName.data).toMatchObject({ events: [] });
+
+    await setRight('idadmin1', true);
+    const holder = await call(auditLog.loader as Handler, '/admin/granskning?action=card_unlock', 'idadmin1');
+    expect(holder.data).toMatchObject({
+      events: expect.arrayContaining([
+        expect.objectContaining({ actorHidden: false, actorLabel: `${olof.givenName} ${olof.surname}` }),
+      ]),
+    });
   });
 });
