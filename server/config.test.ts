@@ -30,3 +30,28 @@ describe('the reminder sweep interval (REMINDER_SWEEP_INTERVAL_MINUTES)', () => 
     }
   });
 });
+
+describe('the directory (DIRECTORY_*)', () => {
+  it('is off unless DIRECTORY_URL is set, and then needs the sync account', () => {
+    expect(loadConfig({}).DIRECTORY_URL).toBeUndefined();
+    expect(() => loadConfig({ DIRECTORY_URL: 'ldap://127.0.0.1:389' })).toThrow(
+      /DIRECTORY_URL needs DIRECTORY_BIND_DN and DIRECTORY_BIND_PASSWORD/,
+    );
+    const config = loadConfig({
+      DIRECTORY_URL: 'ldaps://hsa.example.se:636',
+      DIRECTORY_BIND_DN: 'cn=siths-desk,c=SE',
+      DIRECTORY_BIND_PASSWORD: 'secret',
+    });
+    expect(config).toMatchObject({
+      DIRECTORY_BASE_DN: 'c=SE',
+      DIRECTORY_SYNC_INTERVAL_MINUTES: 15,
+      DIRECTORY_FULL_SYNC_HOURS: 24,
+    });
+  });
+
+  it('refuses an address that is no LDAP URL', () => {
+    expect(() =>
+      loadConfig({ DIRECTORY_URL: 'http://hsa', DIRECTORY_BIND_DN: 'cn=x', DIRECTORY_BIND_PASSWORD: 'y' }),
+    ).toThrow(/DIRECTORY_URL: an ldap:\/\/ or ldaps:\/\/ URL/);
+  });
+});

@@ -4,9 +4,12 @@ import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { closeAllOpenAgentSessions } from '../db/agents';
 import type { AppDatabase } from '../db/connection';
+import type { DirectorySource } from '../db/directory-entries';
 import { connectRedis, type RedisLink } from './cluster/redis-link';
 import { attachSocketCluster } from './cluster/socket-cluster';
 import { demoPasswordLogins, type ServerConfig, secureCookies } from './config';
+import { startDirectorySchedule } from './directory/directory-schedule';
+import { createLdapDirectory } from './directory/ldap-directory';
 import { answerErrors } from './http/error-answer';
 import { mountHealthRoutes } from './http/health-routes';
 import { loginRateLimit } from './http/login-rate-limit';
@@ -35,6 +38,16 @@ export interface RunningServer {
   /** The Redis the processes share (`REDIS_URL`), if any. */
   redis: RedisLink | undefined;
   close(): Promise<void>;
+}
+
+function directoryOf(config: ServerConfig): DirectorySource | undefined {
+  if (!config.DIRECTORY_URL || !config.DIRECTORY_BIND_DN || !config.DIRECTORY_BIND_PASSWORD) return undefined;
+  return createLdapDirectory({
+    url: config.DIRECTORY_URL,
+    bindDn: config.DIRECTORY_BIND_DN,
+    bindPassword: config.DIRECTORY_BIND_PASSWORD,
+    baseDn: config.DIRECTORY_BASE_DN,
+  });
 }
 
 /** How long a closing process lets the requests under way finish before it closes their connections. */
@@ -75,6 +88,7 @@ export async function createServer(
     agentLocalUrl: config.SITHS_AGENT_LOCAL_URL,
     demoPasswordLogins: demoPasswordLogins(config),
     anonymousStartsPerMinute: config.ANONYMOUS_STARTS_PER_MINUTE,
+    directory: directoryOf(config),
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();
@@ -87,6 +101,15 @@ export async function createServer(
   }
   services.jobs.startOverdueSweep();
   const orderExpiry = await startOrderExpirySweep({ db: deps.db, logger: deps.logger });
+  const directorySchedule =
+    services.directorySync &&
+    startDirectorySchedule({
+      db: deps.db,
+      sync: services.directorySync,
+      logger: deps.logger.child({ component: 'directory-sync' }),
+      intervalMs: config.DIRECTORY_SYNC_INTERVAL_MINUTES * 60_000,
+      fullEveryMs: config.DIRECTORY_FULL_SYNC_HOURS * 3_600_000,
+    });
   const reminders = await startReminderSweep({
     db: deps.db,
     logger: deps.logger.child({ component: 'reminders' }),
@@ -183,7 +206,7 @@ export async function createServer(
   async function shutDown(): Promise<void> {
     draining = true;
     const jobsStopped = services.jobs.stop();
-    const sweepsStopped = Promise.all([orderExpiry.stop(), reminders.stop()]);
+    const sweepsStopped = Promise.all([orderExpiry.stop(), reminders.stop(), directorySchedule?.stop()]);
     await Promise.all([
       new Promise<void>((resolve) => {
         // Stops listening, so the balancer sends new connections to another process, and closes every

@@ -3,6 +3,7 @@ import type { AgentRegistry } from './agents/agent-registry';
 import type { AnonymousStartLimits } from './auth/anonymous-limits';
 import type { SessionStore } from './auth/session-store';
 import type { CardJobService } from './card-jobs/card-job-service';
+import type { DirectorySync } from './directory/directory-sync-service';
 import type { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
 import type { AgentConnections } from './jobs/agent-connections';
 import type { JobEngine } from './jobs/job-engine';
@@ -38,6 +39,8 @@ export interface ServerServices {
   mobileSiths: MobileSithsService;
   loginLimits: LoginLimitsService;
   /** How app/entry.server.tsx's handleError hands a database outage to the server's error answer. */
+  /** The HSA directory sync; null when no directory is configured (DIRECTORY_URL). */
+  directorySync: DirectorySync | null;
   databaseOutages: {
     isDatabaseUnreachable: typeof isDatabaseUnreachable;
     noteDatabaseOutage: typeof noteDatabaseOutage;

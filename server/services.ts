@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDatabase } from '../db/connection';
+import type { DirectorySource } from '../db/directory-entries';
 import { AgentRegistry } from './agents/agent-registry';
 import { anonymousLimitsFor } from './auth/anonymous-limits';
 import { createSessionStore } from './auth/session-store';
 import { CardJobService } from './card-jobs/card-job-service';
 import type { RedisLink } from './cluster/redis-link';
+import { createDirectorySync } from './directory/directory-sync-service';
 import { isDatabaseUnreachable, noteDatabaseOutage } from './http/error-answer';
 import { AgentConnections } from './jobs/agent-connections';
 import { JobEngine, type JobTimeouts } from './jobs/job-engine';
@@ -34,6 +36,8 @@ export function createServerServices(options: {
   demoPasswordLogins?: boolean;
   /** Auth orders an address may start a minute without a session (default 10). */
   anonymousStartsPerMinute?: number;
+  /** The region's HSA directory; without one there is no directory sync. */
+  directory?: DirectorySource | undefined;
 }): ServerServices {
   const masterKey = options.masterKey ?? randomBytes(32);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
@@ -73,6 +77,13 @@ export function createServerServices(options: {
     mobileSiths: mobileSithsService,
     loginLimits: loginLimitsService,
     databaseOutages: { isDatabaseUnreachable, noteDatabaseOutage },
+    directorySync: options.directory
+      ? createDirectorySync({
+          db: options.db,
+          source: options.directory,
+          logger: options.logger.child({ component: 'directory-sync' }),
+        })
+      : null,
     sessions,
     agentRegistry: new AgentRegistry(),
     agentConnections,

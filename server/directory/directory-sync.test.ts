@@ -11,6 +11,7 @@ import { buildDemoDataset, demoDirectoryIds, demoPersons, seedDemoData } from '.
 import { type Slapd, startSlapd } from '../../test-support/slapd';
 import { openTestDatabase } from '../../test-support/test-database';
 import { demoRegionLdif } from './demo-region-ldif';
+import { startDirectorySchedule } from './directory-schedule';
 import { createDirectorySync, type DirectorySyncOptions, type SyncRequest } from './directory-sync-service';
 import { createLdapDirectory } from './ldap-directory';
 import { entryLdif, personEntryLdif, replaceAttributesLdif, unitEntryLdif } from './ldif';
@@ -438,5 +439,47 @@ describe('the directory sync when things go wrong', () => {
       .from(directorySyncRuns)
       .where(and(eq(directorySyncRuns.state, 'running')));
     expect(running).toEqual([]);
+  });
+});
+
+describe('the directory sync schedule', () => {
+  it('waits for the first applied run, then reads what changed, and the whole directory when a full run is due', async () => {
+    const db = await openTestDatabase();
+    try {
+      let clock = now;
+      const service = createDirectorySync({ db, source: directory(), logger, now: () => clock });
+      const schedule = startDirectorySchedule({
+        db,
+        sync: service,
+        logger,
+        now: () => clock,
+        intervalMs: 3_600_000,
+        fullEveryMs: 24 * 3_600_000,
+      });
+      const kinds = async () =>
+        (await db.select().from(directorySyncRuns).orderBy(directorySyncRuns.startedAt)).map(
+          (run) => `${run.mode}:${run.kind}:${run.state}`,
+        );
+      await schedule.runOnce();
+      expect(await kinds()).toEqual([]);
+
+      await ended(db, { mode: 'preview' });
+      clock = new Date(now.getTime() + 1_000);
+      await service.start({ ...byAdmin, userId: await adminUserId(db) });
+      await service.idle();
+      clock = new Date(now.getTime() + 15 * 60_000);
+      await schedule.runOnce();
+      clock = new Date(now.getTime() + 25 * 3_600_000);
+      await schedule.runOnce();
+      await schedule.stop();
+      expect(await kinds()).toEqual([
+        'preview:full:completed',
+        'apply:full:completed',
+        'apply:incremental:completed',
+        'apply:full:completed',
+      ]);
+    } finally {
+      await db.close();
+    }
   });
 });
