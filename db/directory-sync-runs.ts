@@ -11,7 +11,7 @@ import {
 } from './directory-sync';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
-import { directorySyncRuns } from './schema';
+import { directorySyncRuns, users } from './schema';
 
 export type DirectorySyncRunRow = typeof directorySyncRuns.$inferSelect;
 
@@ -127,13 +127,19 @@ export async function findRun(q: Queryable, runId: string): Promise<DirectorySyn
   return row && readRun(row);
 }
 
-export async function listRuns(q: Queryable, limit: number): Promise<DirectorySyncRun[]> {
+export interface DirectorySyncRunListItem extends DirectorySyncRun {
+  /** The display name of who started it; null for the schedule. */
+  startedBy: string | null;
+}
+
+export async function listRuns(q: Queryable, limit: number): Promise<DirectorySyncRunListItem[]> {
   const rows = await q
-    .select()
+    .select({ run: directorySyncRuns, startedBy: users.displayName })
     .from(directorySyncRuns)
+    .leftJoin(users, eq(users.id, directorySyncRuns.startedByUserId))
     .orderBy(desc(directorySyncRuns.startedAt))
     .limit(limit);
-  return rows.map(readRun);
+  return rows.map((row) => ({ ...readRun(row.run), startedBy: row.startedBy }));
 }
 
 /** The last run that applied the whole directory or the changes since the one before: the watermark's source. */

@@ -213,7 +213,11 @@ export async function syncPersonBatch(
       if (takenNumbers.has(person.personalIdentityNumber)) {
         outcome.counts.problems += 1;
         if (outcome.problems.length < reportCap) {
-          outcome.problems.push({ code: 'duplicate_personal_identity_number', dn: '', hsaId: person.hsaId });
+          outcome.problems.push({
+            code: 'duplicate_personal_identity_number',
+            dn: null,
+            hsaId: person.protectedIdentity ? null : person.hsaId,
+          });
         }
         seen.push(person.hsaId);
         continue;

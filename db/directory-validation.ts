@@ -18,8 +18,9 @@ export type DirectoryProblemCode = (typeof directoryProblemCodes)[number];
 
 export interface DirectoryProblem {
   code: DirectoryProblemCode;
-  dn: string;
-  /** The HSA-id as the entry wrote it, when it had one. */
+  /** Null for a protected identity: the DN says where they work. */
+  dn: string | null;
+  /** The HSA-id as the entry wrote it, when it had one (null for a protected identity). */
   hsaId: string | null;
 }
 
@@ -143,7 +144,11 @@ function validatePersons(
   const valid: ValidPerson[] = [];
   for (const { entry, hsaId, personalIdentityNumber } of parsed) {
     const report = (code: DirectoryProblemCode) => {
-      problems.push({ code, dn: entry.dn, hsaId: entry.hsaId ?? null });
+      problems.push(
+        entry.protectedIdentity
+          ? { code, dn: null, hsaId: null }
+          : { code, dn: entry.dn, hsaId: entry.hsaId ?? null },
+      );
       if (hsaId) heldBack.add(hsaId);
     };
     if (!hsaId) {

@@ -6,7 +6,14 @@ import type { MessageKey } from '~/i18n/catalogue';
 import type { AdminActor, AdministrationRefusal } from '../../db/administration';
 
 export interface Attempted {
-  action: 'unit_create' | 'unit_rename' | 'staff_role_grant' | 'staff_role_revoke' | 'open_administration';
+  action:
+    | 'unit_create'
+    | 'unit_rename'
+    | 'staff_role_grant'
+    | 'staff_role_revoke'
+    | 'open_administration'
+    | 'open_directory_sync'
+    | 'directory_sync_start';
   objectType: string;
   objectId?: string;
 }

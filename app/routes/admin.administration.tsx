@@ -169,6 +169,9 @@ export default function AdministrationPage() {
     <>
       <h1>{t('administration.heading')}</h1>
       <p className="muted">{t('administration.intro')}</p>
+      <p>
+        <Link to="/admin/administration/katalog">{t('directory.link')}</Link>
+      </p>
       {done && (
         <p className="card notice" role="status">
           {t(done)}

@@ -81,6 +81,12 @@ export const actionTargets: ActionTarget[] = [
     },
   },
   {
+    file: 'admin.administration_.katalog',
+    actors: ['admin'],
+    body: 'form',
+    fields: { intent: oneOf('preview', 'apply') },
+  },
+  {
     file: 'admin.administration_.enhet.$unitId',
     actors: ['admin'],
     body: 'form',
