@@ -41,8 +41,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       startedAt: run.startedAt.toISOString(),
       finishedAt: run.finishedAt?.toISOString() ?? null,
       counts: run.counts,
-      changes: run.report.changes,
-      problems: run.report.problems,
+      changes: run.report.changes.map((change, position) => ({ ...change, key: `c${position}` })),
+      problems: run.report.problems.map((problem, position) => ({ ...problem, key: `p${position}` })),
       faultCode: run.faultCode,
     },
     canApply: run.mode === 'preview' && run.state === 'completed' && !firstRunDone,
@@ -120,8 +120,8 @@ export default function DirectorySyncRunPage() {
             </tr>
           </thead>
           <tbody>
-            {run.changes.map((change, index) => (
-              <tr key={`${change.kind}-${change.hsaId}-${index}`}>
+            {run.changes.map((change) => (
+              <tr key={change.key}>
                 <td>{t(changeLabels[change.kind])}</td>
                 <td>{change.name === null ? t('directory.protected') : change.hsaId}</td>
                 <td>{change.name ?? t('directory.protected')}</td>
@@ -145,8 +145,8 @@ export default function DirectorySyncRunPage() {
             </tr>
           </thead>
           <tbody>
-            {run.problems.map((problem, index) => (
-              <tr key={`${problem.dn}-${index}`}>
+            {run.problems.map((problem) => (
+              <tr key={problem.key}>
                 <td>{t(problemLabels[problem.code])}</td>
                 <td>{problem.hsaId ?? (problem.dn === null ? t('directory.protected') : '')}</td>
                 <td>{problem.dn ?? t('directory.protected')}</td>
