@@ -1,6 +1,13 @@
 import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { maskPersonalIdentityNumber } from '../protocol/identifiers';
 import type { Queryable } from './connection';
 import { first } from './engine';
+import {
+  type IdentityViewer,
+  type ShownIdentity,
+  seesNoProtectedIdentity,
+  shownTo,
+} from './protected-identity';
 import { dueWhere, orderExpiresAt, unitStocks } from './reminders';
 import {
   cards,
@@ -18,14 +25,13 @@ import { isEmptyUnitScope, type UnitScope, unitScopeCondition } from './unit-sco
 /** What "Att göra" lists of each kind at most; the counts say how many there are. */
 export const todoListLimit = 200;
 
-/** A person as the Att göra page and the digest name them; the page hides a protected identity. */
-export interface TodoPerson {
+/** A person as Att göra names them to its reader: a protected identity only to holders of the right. */
+export type TodoPerson = ShownIdentity<{
   personId: string;
-  givenName: string;
-  surname: string;
+  name: string;
+  /** Masked: the birth date shown, the last four digits not. */
   personalIdentityNumber: string | null;
-  protectedIdentity: boolean;
-}
+}>;
 
 const personColumns = {
   personId: persons.id,
@@ -34,6 +40,31 @@ const personColumns = {
   personalIdentityNumber: persons.personalIdentityNumber,
   protectedIdentity: persons.protectedIdentity,
 };
+
+interface PersonRow {
+  personId: string;
+  givenName: string;
+  surname: string;
+  personalIdentityNumber: string | null;
+  protectedIdentity: boolean;
+}
+
+/** A row's person as the viewer may see them. */
+const shownPerson =
+  (viewer: IdentityViewer) =>
+  <Row extends { person: PersonRow }>({
+    person,
+    ...row
+  }: Row): Omit<Row, 'person'> & { person: TodoPerson } => ({
+    ...row,
+    person: shownTo(viewer, person.protectedIdentity, {
+      personId: person.personId,
+      name: `${person.givenName} ${person.surname}`,
+      personalIdentityNumber: person.personalIdentityNumber
+        ? maskPersonalIdentityNumber(person.personalIdentityNumber)
+        : null,
+    }),
+  });
 
 export interface ExpiringEid {
   eidId: string;
@@ -83,9 +114,14 @@ function eidScope(scope: UnitScope): SQL | undefined {
 }
 
 /** Active eIDs of persons in the units that expire within 30 days, soonest first. */
-export async function listExpiringEids(db: Queryable, scope: UnitScope, now: Date): Promise<ExpiringEid[]> {
+export async function listExpiringEids(
+  db: Queryable,
+  scope: UnitScope,
+  now: Date,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+): Promise<ExpiringEid[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return await db
+  const rows = await db
     .select({
       eidId: eids.id,
       validTo: eids.validTo,
@@ -100,12 +136,18 @@ export async function listExpiringEids(db: Queryable, scope: UnitScope, now: Dat
     .where(and(dueWhere.eidExpiring(now), eidScope(scope)))
     .orderBy(asc(eids.validTo), asc(eids.id))
     .limit(todoListLimit);
+  return rows.map(shownPerson(viewer));
 }
 
 /** Cards in use in the units that expire within 30 days, soonest first. */
-export async function listExpiringCards(db: Queryable, scope: UnitScope, now: Date): Promise<ExpiringCard[]> {
+export async function listExpiringCards(
+  db: Queryable,
+  scope: UnitScope,
+  now: Date,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+): Promise<ExpiringCard[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return await db
+  const rows = await db
     .select({
       cardId: cards.id,
       serial: cards.serial,
@@ -118,6 +160,7 @@ export async function listExpiringCards(db: Queryable, scope: UnitScope, now: Da
     .where(and(dueWhere.cardExpiring(now), unitScopeCondition(cards.unitId, scope)))
     .orderBy(asc(cards.validTo), asc(cards.id))
     .limit(todoListLimit);
+  return rows.map(shownPerson(viewer));
 }
 
 /** Units in scope with fewer reserve cards in stock than their threshold. */
@@ -132,6 +175,7 @@ export async function listExpiringOrders(
   db: Queryable,
   scope: UnitScope,
   now: Date,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
 ): Promise<ExpiringOrder[]> {
   if (isEmptyUnitScope(scope)) return [];
   return (
@@ -150,7 +194,7 @@ export async function listExpiringOrders(
       .orderBy(asc(orders.createdAt), asc(orders.id))
       .limit(todoListLimit)
   ).map(({ createdAt, ...row }) => ({
-    ...row,
+    ...shownPerson(viewer)(row),
     expiresAt: orderExpiresAt(createdAt),
   }));
 }
@@ -160,9 +204,10 @@ export async function listNotActivatedReserveCards(
   db: Queryable,
   scope: UnitScope,
   now: Date,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
 ): Promise<NotActivatedReserveCard[]> {
   if (isEmptyUnitScope(scope)) return [];
-  return await db
+  const rows = await db
     .select({
       cardId: cards.id,
       serial: cards.serial,
@@ -175,6 +220,7 @@ export async function listNotActivatedReserveCards(
     .where(and(dueWhere.reserveCardNotActivated(now), unitScopeCondition(cards.unitId, scope)))
     .orderBy(asc(cards.updatedAt), asc(cards.id))
     .limit(todoListLimit);
+  return rows.map(shownPerson(viewer));
 }
 
 export interface TodoCounts {

@@ -1,12 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
-import type { Principal } from '~/auth/permissions';
+import { identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
 import { orderTypeLabel } from '~/orders/labels';
 import { useDateFormat } from '~/people/format';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import { countTodoIn, todoScopes } from '~/todo/todo-scope.server';
 import {
   listExpiringCards,
@@ -18,37 +19,19 @@ import {
   todoListLimit,
   unitNames,
 } from '../../db/todo-list';
-import { maskPersonalIdentityNumber } from '../../protocol/identifiers';
 
 export const meta: MetaFunction = () => [{ title: 'Att göra – SITHS eID-portalen' }];
-
-/** A person as this page shows them: a protected identity only to holders of protected_identity_viewer. */
-type ShownPerson =
-  | { personId: string; hidden: true }
-  | { personId: string; hidden: false; name: string; pnr: string | null };
-
-function showPerson(principal: Principal, person: TodoPerson): ShownPerson {
-  // The app-wide rule for protected identities is being built in app/people; this page holds it on its own.
-  if (person.protectedIdentity && !principal.roles.has('protected_identity_viewer')) {
-    return { personId: person.personId, hidden: true };
-  }
-  return {
-    personId: person.personId,
-    hidden: false,
-    name: `${person.givenName} ${person.surname}`,
-    pnr: person.personalIdentityNumber ? maskPersonalIdentityNumber(person.personalIdentityNumber) : null,
-  };
-}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'todo');
   const now = new Date();
   const scopes = todoScopes(principal);
   const { units: scope, stock: stockScope } = scopes;
-  const eids = await listExpiringEids(context.db, scope, now);
-  const cards = await listExpiringCards(context.db, scope, now);
-  const orders = await listExpiringOrders(context.db, scope, now);
-  const reserveCards = await listNotActivatedReserveCards(context.db, stockScope, now);
+  const viewer = identityViewerOf(principal);
+  const eids = await listExpiringEids(context.db, scope, now, viewer);
+  const cards = await listExpiringCards(context.db, scope, now, viewer);
+  const orders = await listExpiringOrders(context.db, scope, now, viewer);
+  const reserveCards = await listNotActivatedReserveCards(context.db, stockScope, now, viewer);
   const names = await unitNames(
     context.db,
     [...cards, ...orders, ...reserveCards].map((item) => item.unitId),
@@ -62,14 +45,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       cardSerial: eid.cardSerial,
       deviceName: eid.deviceName,
       validTo: eid.validTo.getTime(),
-      person: showPerson(principal, eid.person),
+      person: eid.person,
     })),
     cards: cards.map((card) => ({
       id: card.cardId,
       serial: card.serial,
       validTo: card.validTo.getTime(),
       ...unitOf(card.unitId),
-      person: showPerson(principal, card.person),
+      person: card.person,
     })),
     lowStock: await listLowStockUnits(context.db, stockScope),
     orders: orders.map((order) => ({
@@ -77,14 +60,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       type: order.type,
       expiresAt: order.expiresAt.getTime(),
       ...unitOf(order.unitId),
-      person: showPerson(principal, order.person),
+      person: order.person,
     })),
     reserveCards: reserveCards.map((card) => ({
       id: card.cardId,
       serial: card.serial,
       assignedAt: card.assignedAt.getTime(),
       ...unitOf(card.unitId),
-      person: showPerson(principal, card.person),
+      person: card.person,
     })),
   };
 }
@@ -192,12 +175,17 @@ export default function TodoPage() {
   );
 }
 
-function PersonCell({ person }: { person: ShownPerson }) {
-  const t = useT();
+/** A hidden person has no link: their page answers as for nobody. */
+function PersonCell({ person }: { person: TodoPerson }) {
+  if (person.hidden) return <HiddenIdentityName />;
   return (
-    <Link to={`/admin/personer/${person.personId}`}>
-      {person.hidden ? t('todo.protectedIdentity') : `${person.name}${person.pnr ? ` (${person.pnr})` : ''}`}
-    </Link>
+    <>
+      <Link to={`/admin/personer/${person.personId}`}>
+        {person.name}
+        {person.personalIdentityNumber ? ` (${person.personalIdentityNumber})` : ''}
+      </Link>{' '}
+      <ProtectedIdentityBadge shown={person.protectedIdentity} />
+    </>
   );
 }
 

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/route-harness';
 import { first } from '../../db/engine';
 import { newId } from '../../db/ids';
-import { cards, eids, persons, personUnits, units } from '../../db/schema';
+import { cards, eids, persons, personUnits, staffRoleAssignments, units, users } from '../../db/schema';
 import { demoLowStockUnitHsaId } from '../../db/seed';
 import * as overview from './admin._index';
 import * as todo from './admin.att-gora';
@@ -74,6 +74,24 @@ async function holderWithExpiringCard(
 
 type TodoData = Awaited<ReturnType<typeof todo.loader>>;
 
+/** Grants or takes back protected_identity_viewer; the principal is read again on every request. */
+async function setRight(username: string, holds: boolean): Promise<void> {
+  const user = first(await harness.db.select().from(users).where(eq(users.username, username)).limit(1))!;
+  await harness.db
+    .delete(staffRoleAssignments)
+    .where(
+      and(
+        eq(staffRoleAssignments.userId, user.id),
+        eq(staffRoleAssignments.role, 'protected_identity_viewer'),
+      ),
+    );
+  if (holds) {
+    await harness.db
+      .insert(staffRoleAssignments)
+      .values({ id: newId(), userId: user.id, role: 'protected_identity_viewer', unitId: null });
+  }
+}
+
 async function todoOf(username: string): Promise<TodoData> {
   const outcome = await callRoute(
     todo.loader,
@@ -119,18 +137,30 @@ describe('Att göra', () => {
     expect(sahlgrenska.lowStock.map((unit) => unit.unitName)).not.toContain('Ortopedi Skövde');
   });
 
-  it('shows a protected identity as such, without name or personnummer, to a viewer without protected_identity_viewer', async () => {
+  it('shows a protected identity only as such, not even their person id, to a viewer without protected_identity_viewer', async () => {
     const page = await todoOf('kontakt');
-    expect(page.cards.find((card) => card.id === hemlig.cardId)?.person).toEqual({
-      personId: hemlig.personId,
-      hidden: true,
-    });
-    expect(page.eids.find((eid) => eid.id === hemlig.eidId)?.person).toEqual({
-      personId: hemlig.personId,
-      hidden: true,
-    });
-    expect(JSON.stringify(page)).not.toContain('Hemlig');
-    expect(JSON.stringify(page)).not.toContain(hemligPnr.slice(0, 8));
+    expect(page.cards.find((card) => card.id === hemlig.cardId)?.person).toEqual({ hidden: true });
+    expect(page.eids.find((eid) => eid.id === hemlig.eidId)?.person).toEqual({ hidden: true });
+    const seen = JSON.stringify(page);
+    for (const trace of ['Hemlig', hemlig.personId, hemligPnr.slice(0, 8)]) expect(seen).not.toContain(trace);
+  });
+
+  it('shows a protected identity in full, marked as protected, to a holder of protected_identity_viewer', async () => {
+    await setRight('kontakt', true);
+    try {
+      const page = await todoOf('kontakt');
+      const shown = {
+        hidden: false,
+        protectedIdentity: true,
+        personId: hemlig.personId,
+        name: 'Hemlig Testsson',
+        personalIdentityNumber: `${hemligPnr.slice(0, 8)}-****`,
+      };
+      expect(page.cards.find((card) => card.id === hemlig.cardId)?.person).toEqual(shown);
+      expect(page.eids.find((eid) => eid.id === hemlig.eidId)?.person).toEqual(shown);
+    } finally {
+      await setRight('kontakt', false);
+    }
   });
 
   it("leaves reserve-card stock out of a manager's list: it is the contact persons' to keep", async () => {

@@ -1,4 +1,5 @@
 import type { AppDatabase } from '../../db/connection';
+import { seesNoProtectedIdentity } from '../../db/protected-identity';
 import {
   claimLowStockCrossing,
   clearRecoveredStockReminders,
@@ -48,11 +49,16 @@ function tally(outcomes: ReminderOutcome[]): PassCount {
   return { reminders: sent.length, mails: sent.reduce((sum, mails) => sum + mails, 0) };
 }
 
+const protectedInMail = 'en person med skyddad identitet';
+
 /** How a person is named to staff in a mail: never by name when their identity is protected. */
-function staffFacingName(person: Pick<TodoPerson, 'givenName' | 'surname' | 'protectedIdentity'>): string {
-  return person.protectedIdentity
-    ? 'en person med skyddad identitet'
-    : `${person.givenName} ${person.surname}`;
+function staffFacingName(person: { givenName: string; surname: string; protectedIdentity: boolean }): string {
+  return person.protectedIdentity ? protectedInMail : `${person.givenName} ${person.surname}`;
+}
+
+/** Att göra's lists, read for a mail as by a reader without the right: a mail may be forwarded. */
+function digestName(person: TodoPerson): string {
+  return person.hidden ? protectedInMail : person.name;
 }
 
 async function eidExpiring({ db, now, mail }: ReminderPass): Promise<PassCount> {
@@ -94,16 +100,16 @@ async function expiryDigest({ db, now, mail }: ReminderPass): Promise<PassCount>
     if (await reminderSent(db, key)) continue;
     const scope = await expandUnitSubtrees(db, contactPerson.grantedUnitIds);
     const lines: DigestLine[] = [
-      ...(await listExpiringEids(db, scope, now)).map((eid) => ({
+      ...(await listExpiringEids(db, scope, now, seesNoProtectedIdentity)).map((eid) => ({
         what: eid.cardSerial
           ? `eID på kort ${eid.cardSerial}`
           : `Mobilt SITHS ${eid.deviceName ?? ''}`.trim(),
-        holder: staffFacingName(eid.person),
+        holder: digestName(eid.person),
         validTo: eid.validTo,
       })),
-      ...(await listExpiringCards(db, scope, now)).map((card) => ({
+      ...(await listExpiringCards(db, scope, now, seesNoProtectedIdentity)).map((card) => ({
         what: `kort ${card.serial}`,
-        holder: staffFacingName(card.person),
+        holder: digestName(card.person),
         validTo: card.validTo,
       })),
     ].sort((a, b) => a.validTo.getTime() - b.validTo.getTime());

@@ -8,7 +8,6 @@ export const remindersEn: Record<keyof typeof remindersSv, string> = {
   'todo.person': 'Person',
   'todo.unit': 'Unit',
   'todo.validTo': 'Expires',
-  'todo.protectedIdentity': 'Protected identity',
   'todo.expiringEids.heading': 'SITHS eIDs expiring within 30 days',
   'todo.expiringEids.eid': 'SITHS eID',
   'todo.expiringEids.onCard': 'On card',

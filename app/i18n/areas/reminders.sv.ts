@@ -7,7 +7,6 @@ export const remindersSv = {
   'todo.person': 'Person',
   'todo.unit': 'Enhet',
   'todo.validTo': 'Går ut',
-  'todo.protectedIdentity': 'Skyddad identitet',
   'todo.expiringEids.heading': 'SITHS eID som går ut inom 30 dagar',
   'todo.expiringEids.eid': 'SITHS eID',
   'todo.expiringEids.onCard': 'På kort',
