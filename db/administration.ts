@@ -6,6 +6,12 @@ import type { AppDatabase } from './connection';
 import { first, forUpdate, isUniqueViolation } from './engine';
 import { newId } from './ids';
 import {
+  type IdentityViewer,
+  type ShownIdentity,
+  seesNoProtectedIdentity,
+  shownTo,
+} from './protected-identity';
+import {
   type AuthOrderMethod,
   persons,
   personUnits,
@@ -246,23 +252,34 @@ export interface StaffRoleView {
   signedGrant: SignedGrantView | null;
 }
 
-export interface StaffMember {
-  userId: string;
-  username: string;
+/** Who an account is: its name, username and person's HSA-id, or only that it is a protected identity. */
+export type StaffIdentity = ShownIdentity<{
   displayName: string;
+  username: string;
   personHsaId: string | null;
+}>;
+
+export type StaffMember = {
+  userId: string;
   disabled: boolean;
   roles: StaffRoleView[];
-}
+} & StaffIdentity;
 
-/** Every user account with its role assignments (users without a role too: they are the ones to grant one). */
-export async function listStaff(db: AppDatabase): Promise<StaffMember[]> {
+/**
+ * Every user account with its role assignments (users without a role too: they are the ones to grant one).
+ * An account of a protected identity is named only to a viewer with the right.
+ */
+export async function listStaff(
+  db: AppDatabase,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+): Promise<StaffMember[]> {
   const accounts = await db
     .select({
       userId: users.id,
       username: users.username,
       displayName: users.displayName,
       personHsaId: persons.hsaId,
+      protectedIdentity: persons.protectedIdentity,
       disabledAt: users.disabledAt,
     })
     .from(users)
@@ -283,11 +300,12 @@ export async function listStaff(db: AppDatabase): Promise<StaffMember[]> {
     db,
     assignments.filter((assignment) => grantNeedsSignature(assignment.role)).map((a) => a.assignmentId),
   );
-  return accounts.map(({ disabledAt, ...account }) => ({
-    ...account,
+  return accounts.map(({ userId, disabledAt, protectedIdentity, ...identity }) => ({
+    userId,
+    ...shownTo(viewer, protectedIdentity ?? false, identity),
     disabled: disabledAt !== null,
     roles: assignments
-      .filter((assignment) => assignment.userId === account.userId)
+      .filter((assignment) => assignment.userId === userId)
       .map(({ userId: _userId, ...role }) => ({
         ...role,
         signedGrant: signed.get(role.assignmentId) ?? null,
@@ -457,24 +475,34 @@ async function grantRefusal(
   return same ? 'duplicate_role' : null;
 }
 
-export async function findRoleAssignment(db: AppDatabase, assignmentId: string) {
-  return first(
+/** One role assignment with its holder, named only to a viewer who may see them. */
+export async function findRoleAssignment(
+  db: AppDatabase,
+  assignmentId: string,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+) {
+  const row = first(
     await db
       .select({
         assignmentId: staffRoleAssignments.id,
         userId: staffRoleAssignments.userId,
         username: users.username,
         displayName: users.displayName,
+        protectedIdentity: persons.protectedIdentity,
         role: staffRoleAssignments.role,
         unitId: staffRoleAssignments.unitId,
         unitName: units.name,
       })
       .from(staffRoleAssignments)
       .innerJoin(users, eq(users.id, staffRoleAssignments.userId))
+      .leftJoin(persons, eq(persons.id, users.personId))
       .leftJoin(units, eq(units.id, staffRoleAssignments.unitId))
       .where(eq(staffRoleAssignments.id, assignmentId))
       .limit(1),
   );
+  if (!row) return undefined;
+  const { username, displayName, protectedIdentity, ...assignment } = row;
+  return { ...assignment, holder: shownTo(viewer, protectedIdentity ?? false, { username, displayName }) };
 }
 
 /** Removes one role. A system admin may not remove their own last system-admin role: no one could grant it back. */

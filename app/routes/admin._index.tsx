@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { hasAnyRole, visibleUnits } from '~/auth/permissions';
+import { hasAnyRole, identityViewerOf, type Principal, visibleUnits } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { barChartLinks } from '~/components/charts/bar-chart';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
+import { HiddenIdentityName } from '~/people/protected-identity';
 import { WeeklyCharts } from '~/reserve-cards/weekly-charts';
 import reserveCardStyles from '~/styles/reserve-cards.css';
 import { todoCountsFor } from '~/todo/todo-scope.server';
@@ -22,17 +23,26 @@ const weekly = (series: WeekPoint[]) => series.map(({ isoWeek, value }) => ({ is
 
 const breakGlassWindowMs = 30 * 24 * 3_600_000;
 
-/** Every break-glass password login of the last 30 days, refused ones too, for the system administrators. */
-async function recentBreakGlassLogins(context: LoaderFunctionArgs['context']) {
+/**
+ * Every break-glass password login of the last 30 days, refused ones too, for the system administrators; an
+ * account that is a protected identity is named only to a reader with the right.
+ */
+async function recentBreakGlassLogins(context: LoaderFunctionArgs['context'], principal: Principal) {
   const { events } = await listAuditEvents(
     context.db,
-    { action: 'login_break_glass', from: new Date(Date.now() - breakGlassWindowMs), scope: 'all' },
+    {
+      action: 'login_break_glass',
+      from: new Date(Date.now() - breakGlassWindowMs),
+      scope: 'all',
+      viewer: identityViewerOf(principal),
+    },
     { page: 1, pageSize: 20 },
   );
   return events.map((event) => ({
     id: event.id,
     at: event.at,
     account: event.actorLabel,
+    accountHidden: event.actorHidden,
     outcome: event.outcome,
     address: typeof event.detail?.clientAddress === 'string' ? event.detail.clientAddress : null,
   }));
@@ -42,7 +52,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSection(request, context, 'overview');
   const scope = visibleUnits(principal);
   return {
-    breakGlassLogins: hasAnyRole(principal, ['system_admin']) ? await recentBreakGlassLogins(context) : null,
+    breakGlassLogins: hasAnyRole(principal, ['system_admin'])
+      ? await recentBreakGlassLogins(context, principal)
+      : null,
     counts: await countOverview(context.db, scope),
     todo: await todoCountsFor(context, principal, new Date()),
     allUnits: scope === 'all',
@@ -125,7 +137,14 @@ function TodoTiles({ counts }: { counts: TodoCounts }) {
 function BreakGlassLogins({
   logins,
 }: {
-  logins: Array<{ id: number; at: number; account: string; outcome: string; address: string | null }>;
+  logins: Array<{
+    id: number;
+    at: number;
+    account: string;
+    accountHidden: boolean;
+    outcome: string;
+    address: string | null;
+  }>;
 }) {
   const t = useT();
   const format = useDateFormat();
@@ -148,7 +167,7 @@ function BreakGlassLogins({
             {logins.map((login) => (
               <tr key={login.id}>
                 <td>{format.dateTime(login.at)}</td>
-                <td>{login.account}</td>
+                <td>{login.accountHidden ? <HiddenIdentityName /> : login.account}</td>
                 <td>{login.address ?? '–'}</td>
                 <td>{labelFor(t, 'audit.outcome', login.outcome)}</td>
               </tr>

@@ -11,7 +11,7 @@ import { Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/
 import { type Attempted, refusalResponse, requireSystemAdmin } from '~/administration/access.server';
 import { createUnitSchema, grantIntents, grantRoleSchema, roleLabels } from '~/administration/forms';
 import { roleGrantDecision } from '~/administration/role-grant-decision.server';
-import type { Principal } from '~/auth/permissions';
+import { identityViewerOf, type Principal } from '~/auth/permissions';
 import {
   type SigningHandle,
   type SigningMethod,
@@ -27,6 +27,7 @@ import { Field, SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { type FieldErrors, validateForm } from '~/forms/validation';
 import type { MessageKey } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import areaStyles from '~/styles/administration.css';
 import {
   type AdminActor,
@@ -50,7 +51,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   });
   return {
     units: await listUnitTree(context.db),
-    staff: await listStaff(context.db),
+    staff: await listStaff(context.db, identityViewerOf(principal)),
     canSign: principal.personId !== null,
     agentLocalUrl: context.agentLocalUrl,
   };
@@ -280,13 +281,19 @@ function StaffTable({ staff }: { staff: StaffMember[] }) {
         </thead>
         <tbody>
           {staff.map((member) => (
-            <tr key={member.userId} data-testid={`staff-${member.username}`}>
+            <tr key={member.userId} data-testid={`staff-${member.hidden ? member.userId : member.username}`}>
               <th scope="row">
-                {member.displayName}
+                {member.hidden ? (
+                  <HiddenIdentityName />
+                ) : (
+                  <>
+                    {member.displayName} <ProtectedIdentityBadge shown={member.protectedIdentity} />
+                  </>
+                )}
                 {member.disabled && <span className="badge"> {t('administration.staff.disabled')}</span>}
               </th>
-              <td>{member.username}</td>
-              <td className="hsa-id">{member.personHsaId ?? '–'}</td>
+              <td>{member.hidden ? '–' : member.username}</td>
+              <td className="hsa-id">{(!member.hidden && member.personHsaId) || '–'}</td>
               <td>
                 <StaffRoles member={member} />
               </td>
@@ -341,7 +348,7 @@ function GrantRoleForm({
           <option value="">{t('administration.grant.chooseUser')}</option>
           {staff.map((member) => (
             <option key={member.userId} value={member.userId}>
-              {`${member.displayName} (${member.username})`}
+              {member.hidden ? t('protected.identity') : `${member.displayName} (${member.username})`}
             </option>
           ))}
         </Field>

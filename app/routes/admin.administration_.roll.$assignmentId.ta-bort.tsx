@@ -8,12 +8,14 @@ import {
 import { Link, useLoaderData } from '@remix-run/react';
 import { refusalResponse, requireSystemAdmin } from '~/administration/access.server';
 import { revokeRoleSchema, roleLabels } from '~/administration/forms';
+import { identityViewerOf } from '~/auth/permissions';
 import { invalidInput } from '~/forms/invalid-input.server';
 import { SubmitButton, ValidatedForm } from '~/forms/validated-form';
 import { validateForm } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
+import { HiddenIdentityName } from '~/people/protected-identity';
 import areaStyles from '~/styles/administration.css';
 import { findRoleAssignment, revokeRole } from '../../db/administration';
 
@@ -29,8 +31,8 @@ const attemptOf = (assignmentId: string) => ({
 /** The confirm step: the user loses the permission at once, so removing a role has a page of its own. */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const assignmentId = params.assignmentId ?? '';
-  await requireSystemAdmin(request, context, attemptOf(assignmentId));
-  const assignment = await findRoleAssignment(context.db, assignmentId);
+  const { principal } = await requireSystemAdmin(request, context, attemptOf(assignmentId));
+  const assignment = await findRoleAssignment(context.db, assignmentId, identityViewerOf(principal));
   if (!assignment)
     throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
   return { assignment };
@@ -61,7 +63,13 @@ export default function RevokeRolePage() {
       <dl className="facts">
         <div>
           <dt>{t('administration.revoke.user')}</dt>
-          <dd>{`${assignment.displayName} (${assignment.username})`}</dd>
+          <dd>
+            {assignment.holder.hidden ? (
+              <HiddenIdentityName />
+            ) : (
+              `${assignment.holder.displayName} (${assignment.holder.username})`
+            )}
+          </dd>
         </div>
         <div>
           <dt>{t('administration.revoke.role')}</dt>
