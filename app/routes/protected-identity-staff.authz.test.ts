@@ -28,14 +28,12 @@ beforeAll(async () => {
     await harness.db.select().from(personUnits).where(eq(personUnits.personId, person.id)).limit(1),
   )!;
   const userId = newId();
-  await harness.db
-    .insert(users)
-    .values({
-      id: userId,
-      username: saraUsername,
-      displayName: `${sara.givenName} ${sara.surname}`,
-      personId: person.id,
-    });
+  await harness.db.insert(users).values({
+    id: userId,
+    username: saraUsername,
+    displayName: `${sara.givenName} ${sara.surname}`,
+    personId: person.id,
+  });
   assignmentId = newId();
   await harness.db
     .insert(staffRoleAssignments)
