@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
+import type { AgentHolder, AgentHolderView, ConnectedAgentView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
 import { first } from './engine';
 import { newId } from './ids';
+import { type IdentityViewer, reshownTo, seesEveryIdentity, shownTo } from './protected-identity';
 import { agentSessions, agents, persons } from './schema';
 
 export interface KnownAgent {
   id: string;
   name: string;
   personId: string | null;
-  holderName: string | null;
+  /**
+   * The person the agent belongs to, as a holder of the right sees them: the registry serves every support
+   * reader, and each page and socket shows it to its own (reshownTo).
+   */
+  holder: AgentHolderView | null;
+}
+
+/** A connected agent, as the registry holds it for every reader, as this viewer sees it. */
+export function agentShownTo(viewer: IdentityViewer, agent: ConnectedAgentView): ConnectedAgentView {
+  return agent.holder ? { ...agent, holder: reshownTo<AgentHolder>(viewer, agent.holder) } : agent;
 }
 
 /** Device tokens are stored only as their SHA-256: a leaked database does not let anyone pose as an agent. */
@@ -25,6 +36,7 @@ function knownAgentQuery(db: AppDatabase) {
       personId: agents.personId,
       givenName: persons.givenName,
       surname: persons.surname,
+      protectedIdentity: persons.protectedIdentity,
     })
     .from(agents)
     .leftJoin(persons, eq(persons.id, agents.personId));
@@ -38,7 +50,12 @@ function toKnownAgent(row: KnownAgentRow | undefined): KnownAgent | undefined {
     id: row.id,
     name: row.name,
     personId: row.personId,
-    holderName: row.givenName ? `${row.givenName} ${row.surname}` : null,
+    holder:
+      row.givenName === null
+        ? null
+        : shownTo(seesEveryIdentity, row.protectedIdentity ?? false, {
+            name: `${row.givenName} ${row.surname}`,
+          }),
   };
 }
 

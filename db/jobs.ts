@@ -1,9 +1,16 @@
 import { and, desc, eq, gte, inArray, isNull, like, or, type SQL, sql } from 'drizzle-orm';
 import type { JobError, JobKind, JobState, StepReport } from '../protocol/jobs';
-import type { JobDetail, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
+import type { JobDetail, JobHolder, JobListFilter, JobStepView, JobView } from '../protocol/support-events';
 import type { AppDatabase } from './connection';
 import { type DatabaseEngine, engineOf, first, queryRows, runStatement } from './engine';
 import { newId } from './ids';
+import {
+  findableBy,
+  type IdentityViewer,
+  reshownTo,
+  seesNoProtectedIdentity,
+  shownTo,
+} from './protected-identity';
 import {
   agents,
   type IssuedCardCertificates,
@@ -448,6 +455,7 @@ const jobViewColumns = {
   holderGivenName: persons.givenName,
   holderSurname: persons.surname,
   holderHsaId: persons.hsaId,
+  holderProtected: persons.protectedIdentity,
 };
 
 type JobViewRow = {
@@ -456,6 +464,7 @@ type JobViewRow = {
   holderGivenName: string | null;
   holderSurname: string | null;
   holderHsaId: string | null;
+  holderProtected: boolean | null;
 };
 
 async function unitsByPerson(
@@ -474,12 +483,19 @@ async function unitsByPerson(
   return byPerson;
 }
 
-async function toJobViews(db: AppDatabase, rows: JobViewRow[]): Promise<JobView[]> {
+async function toJobViews(db: AppDatabase, rows: JobViewRow[], viewer: IdentityViewer): Promise<JobView[]> {
   const personUnitsById = await unitsByPerson(db, [
     ...new Set(rows.flatMap((row) => (row.job.personId ? [row.job.personId] : []))),
   ]);
-  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId }) => {
-    const jobUnits = (job.personId && personUnitsById.get(job.personId)) || [];
+  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId, holderProtected }) => {
+    const holder =
+      job.personId === null || holderGivenName === null
+        ? null
+        : shownTo(viewer, holderProtected ?? false, {
+            name: `${holderGivenName} ${holderSurname}`,
+            hsaId: holderHsaId ?? '',
+            units: personUnitsById.get(job.personId) ?? [],
+          });
     return {
       jobId: job.id,
       kind: job.kind as JobKind,
@@ -487,10 +503,7 @@ async function toJobViews(db: AppDatabase, rows: JobViewRow[]): Promise<JobView[
       agentId: job.agentId,
       agentSessionId: job.agentSessionId,
       agentName,
-      holderName: holderGivenName ? `${holderGivenName} ${holderSurname}` : null,
-      holderHsaId,
-      unitIds: jobUnits.map((unit) => unit.id),
-      unitNames: jobUnits.map((unit) => unit.name),
+      holder,
       readerName: job.readerName,
       cardSerial: trustedCardSerial(job),
       reportedCardSerial: job.reportedCardSerial,
@@ -514,34 +527,52 @@ function jobViewQuery(db: AppDatabase) {
     .leftJoin(persons, eq(persons.id, jobs.personId));
 }
 
-export async function findJobView(db: AppDatabase, jobId: string): Promise<JobView | undefined> {
-  return (await toJobViews(db, await jobViewQuery(db).where(eq(jobs.id, jobId)).limit(1)))[0];
+/** The job engine reads with seesEveryIdentity and shows each support reader the job through `jobShownTo`. */
+export async function findJobView(
+  db: AppDatabase,
+  jobId: string,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+): Promise<JobView | undefined> {
+  return (await toJobViews(db, await jobViewQuery(db).where(eq(jobs.id, jobId)).limit(1), viewer))[0];
 }
 
-/** Jobs for support's list, newest first, filtered by state, unit, age and HSA-id or card serial. */
+/** A job read for one viewer, as another sees it. */
+export function jobShownTo(viewer: IdentityViewer, job: JobView): JobView {
+  return job.holder ? { ...job, holder: reshownTo<JobHolder>(viewer, job.holder) } : job;
+}
+
+/**
+ * Jobs for support's list, newest first, filtered by state, unit, age and HSA-id or card serial. Neither the
+ * unit nor the HSA-id finds a protected identity's job for a viewer without the right.
+ */
 export async function listJobViews(
   db: AppDatabase,
   filter: JobListFilter,
   now: Date,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
   limit = 200,
 ): Promise<JobView[]> {
+  const findable = findableBy(viewer, persons.protectedIdentity);
   const conditions = [
     filter.state ? eq(jobs.state, filter.state) : undefined,
     filter.maxAgeMinutes
       ? gte(jobs.createdAt, new Date(now.getTime() - filter.maxAgeMinutes * 60_000))
       : undefined,
     filter.unitId
-      ? inArray(
-          jobs.personId,
-          db
-            .select({ personId: personUnits.personId })
-            .from(personUnits)
-            .where(eq(personUnits.unitId, filter.unitId)),
+      ? and(
+          inArray(
+            jobs.personId,
+            db
+              .select({ personId: personUnits.personId })
+              .from(personUnits)
+              .where(eq(personUnits.unitId, filter.unitId)),
+          ),
+          findable,
         )
       : undefined,
     filter.search
       ? or(
-          like(persons.hsaId, `%${filter.search}%`),
+          and(like(persons.hsaId, `%${filter.search}%`), findable),
           like(jobs.cardSerial, `%${filter.search}%`),
           like(jobs.provenCardSerial, `%${filter.search}%`),
           like(jobs.reportedCardSerial, `%${filter.search}%`),
@@ -552,7 +583,7 @@ export async function listJobViews(
     .where(and(...conditions))
     .orderBy(desc(jobs.createdAt))
     .limit(limit);
-  return await toJobViews(db, rows);
+  return await toJobViews(db, rows, viewer);
 }
 
 export async function listJobSteps(db: AppDatabase, jobId: string): Promise<JobStepView[]> {
@@ -576,7 +607,11 @@ export function toStepView(row: typeof jobSteps.$inferSelect): JobStepView {
   };
 }
 
-export async function findJobDetail(db: AppDatabase, jobId: string): Promise<JobDetail | undefined> {
-  const job = await findJobView(db, jobId);
+export async function findJobDetail(
+  db: AppDatabase,
+  jobId: string,
+  viewer: IdentityViewer = seesNoProtectedIdentity,
+): Promise<JobDetail | undefined> {
+  const job = await findJobView(db, jobId, viewer);
   return job && { job, steps: await listJobSteps(db, jobId) };
 }

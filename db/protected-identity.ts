@@ -1,4 +1,5 @@
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { StaffRole } from '../protocol/domain-values';
 
 /**
  * Protected identities (skyddade personuppgifter): the one rule of who sees them. Only a viewer with the
@@ -8,6 +9,11 @@ import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
  */
 export interface IdentityViewer {
   seesProtectedIdentities: boolean;
+}
+
+/** The viewer holding these roles: the right is a role of its own, protected_identity_viewer. */
+export function identityViewerHolding(roles: Iterable<StaffRole>): IdentityViewer {
+  return { seesProtectedIdentities: [...roles].includes('protected_identity_viewer') };
 }
 
 /** A viewer who sees every identity: reads for the person themself and for holders of the right. */
@@ -33,6 +39,20 @@ export function shownTo<T extends object>(
 ): ShownIdentity<T> {
   if (isHiddenFrom(viewer, protectedIdentity)) return { hidden: true };
   return { ...details, hidden: false, protectedIdentity: Boolean(protectedIdentity) };
+}
+
+/**
+ * Details read for one viewer, as another sees them: never more than either may. A view built once for every
+ * reader (support's live agents and jobs) is read with seesEveryIdentity and shown through this to each.
+ */
+export function reshownTo<T extends object>(
+  viewer: IdentityViewer,
+  shown: ShownIdentity<T>,
+): ShownIdentity<T> {
+  if (shown.hidden) return shown;
+  const { hidden: _hidden, protectedIdentity, ...details } = shown;
+  // The rest of a shown identity is its details.
+  return shownTo(viewer, protectedIdentity, details as unknown as T);
 }
 
 /**

@@ -12,12 +12,35 @@ import {
   supportMessageSchema,
 } from './jobs';
 
+/**
+ * A person as one support reader may see them (the rule of db/protected-identity.ts): a protected identity is
+ * shown only to holders of the right, to everyone else as that and nothing more.
+ */
+export type ShownHolder<Details> =
+  | { hidden: true }
+  | (Details & { hidden: false; protectedIdentity: boolean });
+
+/** An agent's holder: their name. */
+export interface AgentHolder {
+  name: string;
+}
+export type AgentHolderView = ShownHolder<AgentHolder>;
+
+/** A job's holder: their name, HSA-id and the units they work in. */
+export interface JobHolder {
+  name: string;
+  hsaId: string;
+  units: Array<{ id: string; name: string }>;
+}
+export type JobHolderView = ShownHolder<JobHolder>;
+
 /** One connected agent as support sees it. */
 export interface ConnectedAgentView {
   agentId: string;
   agentSessionId: string;
   agentName: string;
-  holderName: string | null;
+  /** Null for an agent no person is linked to. */
+  holder: AgentHolderView | null;
   agentVersion: string | null;
   hostname: string | null;
   connectedAt: number;
@@ -33,10 +56,8 @@ export interface JobView {
   agentId: string | null;
   agentSessionId: string | null;
   agentName: string | null;
-  holderName: string | null;
-  holderHsaId: string | null;
-  unitIds: string[];
-  unitNames: string[];
+  /** Null for a job no person is linked to. */
+  holder: JobHolderView | null;
   readerName: string | null;
   /** The card the job acts on: assigned by the server or proven by the card's own key in the job. */
   cardSerial: string | null;

@@ -1,4 +1,4 @@
-import type { IdentityViewer } from '../../db/protected-identity';
+import { type IdentityViewer, identityViewerHolding } from '../../db/protected-identity';
 import type { StaffRole } from '../../db/schema';
 
 /** Roles that act only within the units (and sub-units) they are assigned to. */
@@ -70,10 +70,10 @@ export function visibleUnits(principal: Principal, roles?: readonly StaffRole[])
 
 /** Whether the principal may see protected identities (skyddade personuppgifter): the right is a role of its own. */
 export function maySeeProtectedIdentities(principal: Principal): boolean {
-  return principal.roles.has('protected_identity_viewer');
+  return identityViewerOf(principal).seesProtectedIdentities;
 }
 
 /** The principal as a reader of persons: every read that shows persons to staff takes it. */
 export function identityViewerOf(principal: Principal): IdentityViewer {
-  return { seesProtectedIdentities: maySeeProtectedIdentities(principal) };
+  return identityViewerHolding(principal.roles.keys());
 }

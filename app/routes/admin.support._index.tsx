@@ -1,12 +1,22 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useCallback, useState } from 'react';
+import { identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { labelOf } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
-import { Age, JobErrorText, JobStateBadge, LiveBadge, useTimeFormat } from '~/support/components';
+import {
+  Age,
+  HolderName,
+  JobErrorText,
+  JobStateBadge,
+  LiveBadge,
+  shownHolder,
+  useTimeFormat,
+} from '~/support/components';
 import { jobAgeChoices, jobFilterFromUrl, jobMatchesFilter } from '~/support/job-filter';
 import { useNow, useSupportEvent, useSupportSocket } from '~/support/support-socket';
+import { agentShownTo } from '../../db/agents';
 import { listJobViews } from '../../db/jobs';
 import { listUnits } from '../../db/units';
 import type { ReaderState } from '../../protocol/agent-events';
@@ -16,12 +26,13 @@ import type { ConnectedAgentView, JobView } from '../../protocol/support-events'
 export const meta: MetaFunction = () => [{ title: 'Support – SITHS eID-portalen' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireSection(request, context, 'support');
+  const principal = await requireSection(request, context, 'support');
+  const viewer = identityViewerOf(principal);
   const filter = jobFilterFromUrl(new URL(request.url));
   return {
     filter,
-    agents: context.agentRegistry.list(),
-    jobs: await listJobViews(context.db, filter, new Date()),
+    agents: context.agentRegistry.list().map((agent) => agentShownTo(viewer, agent)),
+    jobs: await listJobViews(context.db, filter, new Date(), viewer),
     units: (await listUnits(context.db)).map(({ id, name }) => ({ id, name })),
   };
 }
@@ -128,7 +139,9 @@ function AgentTable({ agents }: { agents: ConnectedAgentView[] }) {
               {agent.agentName}
               {agent.hostname && <div className="muted">{agent.hostname}</div>}
             </td>
-            <td>{agent.holderName ?? '–'}</td>
+            <td>
+              <HolderName holder={agent.holder} />
+            </td>
             <td suppressHydrationWarning>{time.format(agent.connectedAt)}</td>
             <td>
               {agent.readers.length === 0 ? (
@@ -221,10 +234,14 @@ function JobTable({ jobs }: { jobs: JobView[] }) {
               <Link to={`/admin/support/jobb/${job.jobId}`}>{labelOf(t, 'job', job.kind)}</Link>
             </td>
             <td>
-              {job.holderName ?? '–'}
-              {job.holderHsaId && <div className="muted">{job.holderHsaId}</div>}
+              <HolderName holder={job.holder} />
+              {shownHolder(job.holder) && <div className="muted">{shownHolder(job.holder)?.hsaId}</div>}
             </td>
-            <td>{job.unitNames.join(', ') || '–'}</td>
+            <td>
+              {shownHolder(job.holder)
+                ?.units.map((unit) => unit.name)
+                .join(', ') || '–'}
+            </td>
             <td>{job.cardSerial ?? '–'}</td>
             <td data-testid="job-step">{job.currentStep ? labelOf(t, 'step', job.currentStep) : '–'}</td>
             <td>

@@ -1,11 +1,19 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { type FormEvent, useState } from 'react';
+import { identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
 import { labelOf, translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { useT } from '~/i18n/use-translation';
-import { JobErrorText, JobStateBadge, LiveBadge, useTimeFormat } from '~/support/components';
+import {
+  HolderName,
+  JobErrorText,
+  JobStateBadge,
+  LiveBadge,
+  shownHolder,
+  useTimeFormat,
+} from '~/support/components';
 import { useSupportSocket } from '~/support/support-socket';
 import { useLiveJob, useReplay } from '~/support/use-live-job';
 import { findJobDetail } from '../../db/jobs';
@@ -14,8 +22,10 @@ import type { JobStepView, JobView } from '../../protocol/support-events';
 export const meta: MetaFunction = () => [{ title: 'Jobb – Support – SITHS eID-portalen' }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  await requireSection(request, context, 'support');
-  const detail = params.jobId ? await findJobDetail(context.db, params.jobId) : undefined;
+  const principal = await requireSection(request, context, 'support');
+  const detail = params.jobId
+    ? await findJobDetail(context.db, params.jobId, identityViewerOf(principal))
+    : undefined;
   if (!detail) {
     const t = translator(await localeOf(request));
     throw json({ message: t('error.notFound') }, { status: 404 });
@@ -190,7 +200,8 @@ export default function SupportJobPage() {
         {labelOf(t, 'job', job.kind)} <JobStateBadge state={job.state} /> <LiveBadge />
       </h1>
       <p className="muted">
-        {job.holderName ?? '–'} {job.holderHsaId && `(${job.holderHsaId})`} · {job.agentName ?? '–'}
+        <HolderName holder={job.holder} /> {shownHolder(job.holder) && `(${shownHolder(job.holder)?.hsaId})`}{' '}
+        · {job.agentName ?? '–'}
         {job.retryOfJobId && (
           <>
             {' · '}

@@ -1,7 +1,8 @@
 import { labelOf } from '~/i18n/catalogue';
 import { useLocale, useT } from '~/i18n/use-translation';
+import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import type { JobState } from '../../protocol/jobs';
-import type { JobView } from '../../protocol/support-events';
+import type { JobView, ShownHolder } from '../../protocol/support-events';
 import { useSupportSocket } from './support-socket';
 
 export function LiveBadge() {
@@ -50,6 +51,22 @@ export function JobErrorText({ job }: { job: Pick<JobView, 'errorCode'> }) {
       {labelOf(t, 'jobError', job.errorCode)}
     </span>
   );
+}
+
+/** An agent's or a job's holder: Skyddad identitet when hidden from this reader, badged for holders of the right. */
+export function HolderName({ holder }: { holder: ShownHolder<{ name: string }> | null }) {
+  if (!holder) return '–';
+  if (holder.hidden) return <HiddenIdentityName />;
+  return (
+    <>
+      {holder.name} <ProtectedIdentityBadge shown={holder.protectedIdentity} />
+    </>
+  );
+}
+
+/** A holder's details, when this reader may see them. */
+export function shownHolder<Details>(holder: ShownHolder<Details> | null): Details | null {
+  return holder && !holder.hidden ? holder : null;
 }
 
 export function useTimeFormat() {

@@ -10,10 +10,13 @@ const job: JobView = {
   agentId: 'a',
   agentSessionId: 's',
   agentName: 'Demo-dator',
-  holderName: 'Carina Svensson Andersson',
-  holderHsaId: 'TSTNMT2321000156-1001',
-  unitIds: ['akuten'],
-  unitNames: ['Akutmottagning Sahlgrenska'],
+  holder: {
+    hidden: false,
+    protectedIdentity: false,
+    name: 'Carina Svensson Andersson',
+    hsaId: 'TSTNMT2321000156-1001',
+    units: [{ id: 'akuten', name: 'Akutmottagning Sahlgrenska' }],
+  },
   readerName: 'Virtual PCD 00 00',
   cardSerial: '9752269885719985027',
   currentStep: 'card_read',
@@ -47,5 +50,12 @@ describe('job list filter', () => {
     expect(jobMatchesFilter(job, { search: 'tstnmt2321000156-1001' }, now)).toBe(true);
     expect(jobMatchesFilter(job, { search: '9752269885' }, now)).toBe(true);
     expect(jobMatchesFilter(job, { search: '1234' }, now)).toBe(false);
+  });
+
+  it('finds a job whose holder is hidden from the reader by card serial only, never by HSA-id or unit', () => {
+    const hidden = { ...job, holder: { hidden: true as const } };
+    expect(jobMatchesFilter(hidden, { search: 'tstnmt2321000156-1001' }, now)).toBe(false);
+    expect(jobMatchesFilter(hidden, { unitId: 'akuten' }, now)).toBe(false);
+    expect(jobMatchesFilter(hidden, { search: '9752269885' }, now)).toBe(true);
   });
 });

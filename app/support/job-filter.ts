@@ -27,11 +27,13 @@ export function jobFilterFromUrl(url: URL): JobListFilter {
 /** Whether a job that changed live belongs in the list under this filter (the server applies the same rules). */
 export function jobMatchesFilter(job: JobView, filter: JobListFilter, now: number): boolean {
   if (filter.state && job.state !== filter.state) return false;
-  if (filter.unitId && !job.unitIds.includes(filter.unitId)) return false;
+  // A holder hidden from this reader has no HSA-id or unit to match, as on the server.
+  const holder = job.holder && !job.holder.hidden ? job.holder : null;
+  if (filter.unitId && !holder?.units.some((unit) => unit.id === filter.unitId)) return false;
   if (filter.maxAgeMinutes && job.createdAt < now - filter.maxAgeMinutes * 60_000) return false;
   if (filter.search) {
     const term = filter.search.toLowerCase();
-    const matches = [job.holderHsaId, job.cardSerial].some((value) => value?.toLowerCase().includes(term));
+    const matches = [holder?.hsaId, job.cardSerial].some((value) => value?.toLowerCase().includes(term));
     if (!matches) return false;
   }
   return true;

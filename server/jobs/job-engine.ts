@@ -18,6 +18,7 @@ import {
   takeOverAgentJobs,
   trustedCardSerial,
 } from '../../db/jobs';
+import { seesEveryIdentity } from '../../db/protected-identity';
 import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
 import type {
@@ -519,7 +520,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   }
 
   async #track(job: JobRow): Promise<ActiveJob | undefined> {
-    const view = await findJobView(this.deps.db, job.id);
+    // Every support reader's: each socket shows it to its own viewer.
+    const view = await findJobView(this.deps.db, job.id, seesEveryIdentity);
     if (!view) return undefined;
     const active: ActiveJob = {
       agentId: job.agentId,
@@ -790,7 +792,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         this.deps.logger.error({ jobId, err: hookError }, 'after-job work failed');
       }
     }
-    const ended = await findJobView(this.deps.db, jobId);
+    const ended = await findJobView(this.deps.db, jobId, seesEveryIdentity);
     if (ended) this.emit('job-updated', ended);
   }
 

@@ -131,7 +131,7 @@ export function attachAgentNamespace(
       agentId: agent.id,
       agentSessionId,
       agentName: agent.name,
-      holderName: agent.holderName,
+      holder: agent.holder,
       connectedAt: connectedAt.getTime(),
     });
 

@@ -1,8 +1,15 @@
 import type { Namespace, Server } from 'socket.io';
 import type { z } from 'zod';
+import { agentShownTo } from '../../db/agents';
 import { type AuditEntry, recordAudit } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
-import { findJob, findJobDetail } from '../../db/jobs';
+import { findJob, findJobDetail, jobShownTo } from '../../db/jobs';
+import {
+  type IdentityViewer,
+  identityViewerHolding,
+  seesEveryIdentity,
+  seesNoProtectedIdentity,
+} from '../../db/protected-identity';
 import { findUserById, listRoleAssignments } from '../../db/users';
 import type { Ack } from '../../protocol/agent-events';
 import {
@@ -27,6 +34,8 @@ interface SupportSocketData {
   username: string;
   displayName: string;
   sessionId: string;
+  /** Whether the user sees protected identities: read again with every check of their access. */
+  viewer: IdentityViewer;
 }
 
 export type SupportNamespace = Namespace<
@@ -49,6 +58,11 @@ type SupportSocket = Parameters<Parameters<SupportNamespace['on']>[1]>[0];
 const jobRoom = (jobId: string) => `job:${jobId}`;
 /** Broadcasts go only to this room: a socket leaves it the moment it loses its permission. */
 const viewersRoom = 'support-viewers';
+/**
+ * The part of viewersRoom that sees protected identities: broadcasts reach it in full and the rest of the
+ * room masked. A socket joins and leaves it as its access is checked (at connect, every event, a role change).
+ */
+const protectedIdentityViewersRoom = 'support-viewers:protected-identities';
 /** How often an idle socket re-checks its session, so one that expires quietly stops receiving. */
 const recheckIntervalMs = 60_000;
 
@@ -61,18 +75,22 @@ const refusalMessages: Record<AccessRefusal, string> = {
   missing_role: 'Du har inte längre behörighet till supportvyn.',
 };
 
-/** Session alive, account enabled, a support role held: checked at connect and before every event. */
-async function accessRefusal(
-  deps: SupportDeps,
-  access: { sessionId: string; userId: string },
-): Promise<AccessRefusal | null> {
-  if ((await deps.sessions.activeUserOf(access.sessionId)) !== access.userId) return 'session_ended';
+type Access = { refusal: AccessRefusal } | { refusal: null; viewer: IdentityViewer };
+
+/**
+ * Session alive, account enabled, a support role held, and whether protected identities are shown: checked at
+ * connect and before every event.
+ */
+async function accessOf(deps: SupportDeps, access: { sessionId: string; userId: string }): Promise<Access> {
+  if ((await deps.sessions.activeUserOf(access.sessionId)) !== access.userId)
+    return { refusal: 'session_ended' };
   const user = await findUserById(deps.db, access.userId);
-  if (!user || user.disabled) return 'user_disabled';
-  const roles = await listRoleAssignments(deps.db, access.userId);
-  return roles.some((assignment) => (supportViewerRoles as readonly string[]).includes(assignment.role))
-    ? null
-    : 'missing_role';
+  if (!user || user.disabled) return { refusal: 'user_disabled' };
+  const roles = (await listRoleAssignments(deps.db, access.userId)).map((assignment) => assignment.role);
+  if (!roles.some((role) => (supportViewerRoles as readonly string[]).includes(role))) {
+    return { refusal: 'missing_role' };
+  }
+  return { refusal: null, viewer: identityViewerHolding(roles) };
 }
 
 function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<SupportNamespace['use']>[0] {
@@ -84,7 +102,8 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
         next(new Error('unauthorized'));
         return;
       }
-      if ((await accessRefusal(deps, session)) === 'missing_role') {
+      const access = await accessOf(deps, session);
+      if (access.refusal === 'missing_role') {
         await recordAudit(deps.db, {
           actorUserId: user.id,
           actorLabel: user.username,
@@ -102,6 +121,7 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
         username: user.username,
         displayName: user.displayName,
         sessionId: session.sessionId,
+        viewer: access.refusal === null ? access.viewer : seesNoProtectedIdentity,
       };
       next();
     } catch (error) {
@@ -109,6 +129,17 @@ function authenticateSupport(deps: SupportDeps, logger: Logger): Parameters<Supp
       next(new Error('internal'));
     }
   };
+}
+
+/**
+ * The socket's viewer as last checked; in the room that gets protected identities in full exactly while it is
+ * a viewer (in viewersRoom) whose user holds the right.
+ */
+function seeProtectedIdentities(socket: SupportSocket, viewer: IdentityViewer): void {
+  socket.data.viewer = viewer;
+  if (viewer.seesProtectedIdentities && socket.rooms.has(viewersRoom))
+    socket.join(protectedIdentityViewersRoom);
+  else socket.leave(protectedIdentityViewersRoom);
 }
 
 /**
@@ -161,7 +192,7 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     socket.on(
       'support:watch-job',
       action('support:watch-job', jobReferenceSchema, async ({ jobId }) => {
-        const detail = await findJobDetail(deps.db, jobId);
+        const detail = await findJobDetail(deps.db, jobId, socket.data.viewer);
         if (!detail) return { ok: false, message: 'Ärendet finns inte.' } as const;
         await socket.join(jobRoom(jobId));
         return detail;
@@ -242,11 +273,14 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
         socket.join(rooms);
       }
       socket.join(viewersRoom);
+      seeProtectedIdentities(socket, socket.data.viewer);
       // The agents connected here and to every other process of the installation.
       const elsewhere = await deps.jobs.agentsConnectedElsewhere();
       socket.emit(
         'agents:snapshot',
-        [...deps.registry.list(), ...elsewhere].sort((a, b) => a.connectedAt - b.connectedAt),
+        [...deps.registry.list(), ...elsewhere]
+          .sort((a, b) => a.connectedAt - b.connectedAt)
+          .map((agent) => agentShownTo(socket.data.viewer, agent)),
       );
     };
     enter().catch((error: unknown) => {
@@ -255,11 +289,20 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     });
   });
 
-  deps.registry.on('updated', (agent) => namespace.to(viewersRoom).emit('agent:updated', agent));
+  /** A broadcast reaches every viewer as they may see it: in full those who see protected identities, masked the rest. */
+  const toEveryViewer = (emit: (to: ReturnType<SupportNamespace['to']>, viewer: IdentityViewer) => void) => {
+    emit(namespace.to(protectedIdentityViewersRoom), seesEveryIdentity);
+    emit(namespace.to(viewersRoom).except(protectedIdentityViewersRoom), seesNoProtectedIdentity);
+  };
+  deps.registry.on('updated', (agent) =>
+    toEveryViewer((to, viewer) => to.emit('agent:updated', agentShownTo(viewer, agent))),
+  );
   deps.registry.on('disconnected', (payload) =>
     namespace.to(viewersRoom).emit('agent:disconnected', payload),
   );
-  deps.jobs.on('job-updated', (job) => namespace.to(viewersRoom).emit('job:updated', job));
+  deps.jobs.on('job-updated', (job) =>
+    toEveryViewer((to, viewer) => to.emit('job:updated', jobShownTo(viewer, job))),
+  );
   deps.jobs.on('job-step', (step) => namespace.to(jobRoom(step.jobId)).emit('job:step', step));
 
   const socketsWhere = (matches: (data: SupportSocketData) => boolean) =>
@@ -288,11 +331,16 @@ export function attachSupportNamespace(io: Server, deps: SupportDeps): SupportNa
     audited: { action: string; detail: Record<string, string> },
   ): Promise<AccessRefusal | null> {
     const { userId, username } = socket.data;
-    const refusal = await accessRefusal(deps, socket.data).catch((error: unknown) => {
+    const access = await accessOf(deps, socket.data).catch((error: unknown): Access => {
       logger.error({ err: error, userId, ...audited.detail }, 'support access check failed');
-      return 'session_ended' as const;
+      return { refusal: 'session_ended' };
     });
-    if (!refusal || !socket.connected) return refusal;
+    if (access.refusal === null) {
+      seeProtectedIdentities(socket, access.viewer);
+      return null;
+    }
+    const { refusal } = access;
+    if (!socket.connected) return refusal;
     try {
       await recordAudit(deps.db, {
         actorUserId: userId,
