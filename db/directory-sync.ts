@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { type AuditEntry, recordAudits } from './audit';
 import type { Queryable } from './connection';
 import type { DirectoryProblem, ValidPerson, ValidUnit } from './directory-validation';
@@ -99,6 +99,7 @@ export async function syncUnits(
   const byHsaId = new Map(existing.map((unit) => [unit.hsaId, unit]));
   const unitIdsByHsaId = new Map(existing.map((unit) => [unit.hsaId, unit.id]));
   const audits: AuditEntry[] = [];
+  const unchanged: string[] = [];
   for (const unit of directoryUnits) {
     const parentId = unit.parentHsaId === null ? null : (unitIdsByHsaId.get(unit.parentHsaId) ?? null);
     const current = byHsaId.get(unit.hsaId);
@@ -130,6 +131,10 @@ export async function syncUnits(
       note(outcome, { kind: 'unit_changed', hsaId: unit.hsaId, name: unit.name, fields });
     if (returned) note(outcome, { kind: 'unit_returned', hsaId: unit.hsaId, name: unit.name });
     if (!context.write) continue;
+    if (!moved && fields.length === 0 && !returned) {
+      unchanged.push(unit.hsaId);
+      continue;
+    }
     await q
       .update(units)
       .set({
@@ -158,7 +163,10 @@ export async function syncUnits(
     }
     if (returned) audits.push(unitAudit('directory_unit_returned', current.id, {}));
   }
-  if (context.write) await recordAudits(q, audits);
+  if (context.write) {
+    await markFromDirectory(q, 'units', unchanged, context.runId);
+    await recordAudits(q, audits);
+  }
   return { outcome, unitIdsByHsaId };
 }
 
@@ -267,7 +275,7 @@ export async function syncPersonBatch(
   if (!context.write) return outcome;
   if (newPersons.length > 0) await q.insert(persons).values(newPersons);
   if (newPlacements.length > 0) await q.insert(personUnits).values(newPlacements);
-  await markSeen(q, 'persons', seen, context.runId);
+  await markFromDirectory(q, 'persons', seen, context.runId);
   await recordAudits(q, audits);
   return outcome;
 }
@@ -326,8 +334,12 @@ async function numbersHeldByOthers(
   return new Map(rows.map((row) => [row.number as string, row.hsaId]));
 }
 
-/** Records that this run saw the given entries (valid or not), so a full run does not take them for gone. */
-export async function markSeen(
+/**
+ * Records that these entries come from the directory, for those that did not yet (rows written by hand or by
+ * the seed): only rows that came from the directory are ever taken for gone. Rows already marked are not
+ * written again, so an unchanged run rewrites nothing.
+ */
+export async function markFromDirectory(
   q: Queryable,
   table: 'persons' | 'units',
   hsaIds: readonly string[],
@@ -338,17 +350,21 @@ export async function markSeen(
     await q
       .update(target)
       .set({ lastSeenSyncRunId: runId })
-      .where(inArray(target.hsaId, hsaIds.slice(start, start + 1000)));
+      .where(and(inArray(target.hsaId, hsaIds.slice(start, start + 1000)), isNull(target.lastSeenSyncRunId)));
   }
 }
 
-/**
- * Marks up to `limit` persons who came from the directory and were not seen by this full run as having left:
- * their open orders are cancelled, their staff account disabled, and their active eIDs wait on "Att spärra".
- */
-export async function markLeavers(q: Queryable, context: SyncContext, limit: number): Promise<StepOutcome> {
-  const outcome = newOutcome();
-  const leavers = await q
+export interface Leaver {
+  id: string;
+  hsaId: string;
+  givenName: string;
+  surname: string;
+  protectedIdentity: boolean;
+}
+
+/** Persons who came from the directory, have not left, and are not among the HSA-ids a full read found. */
+export async function findLeavers(q: Queryable, seenHsaIds: ReadonlySet<string>): Promise<Leaver[]> {
+  const candidates = await q
     .select({
       id: persons.id,
       hsaId: persons.hsaId,
@@ -357,9 +373,22 @@ export async function markLeavers(q: Queryable, context: SyncContext, limit: num
       protectedIdentity: persons.protectedIdentity,
     })
     .from(persons)
-    .where(notSeenBy(persons, context.runId, persons.leftAt))
-    .orderBy(persons.hsaId)
-    .limit(limit);
+    .where(and(isNotNull(persons.lastSeenSyncRunId), isNull(persons.leftAt)));
+  return candidates
+    .filter((person) => !seenHsaIds.has(person.hsaId))
+    .sort((a, b) => (a.hsaId < b.hsaId ? -1 : 1));
+}
+
+/**
+ * Marks persons as having left the region: their open orders are cancelled, their staff account disabled,
+ * and their active eIDs wait on "Att spärra". Nothing of theirs is deleted.
+ */
+export async function markLeavers(
+  q: Queryable,
+  context: SyncContext,
+  leavers: readonly Leaver[],
+): Promise<StepOutcome> {
+  const outcome = newOutcome();
   const audits: AuditEntry[] = [];
   for (const leaver of leavers) {
     note(outcome, { kind: 'person_left', hsaId: leaver.hsaId, name: personName(leaver) });
@@ -383,13 +412,18 @@ export async function markLeavers(q: Queryable, context: SyncContext, limit: num
   return outcome;
 }
 
-/** Marks the units a full run did not see as gone from the directory; they stay, with their history. */
-export async function markGoneUnits(q: Queryable, context: SyncContext): Promise<StepOutcome> {
+/** Marks the units that came from the directory and a full read did not find as gone; they stay, with their history. */
+export async function markGoneUnits(
+  q: Queryable,
+  context: SyncContext,
+  seenHsaIds: ReadonlySet<string>,
+): Promise<StepOutcome> {
   const outcome = newOutcome();
-  const gone = await q
+  const candidates = await q
     .select({ id: units.id, hsaId: units.hsaId, name: units.name })
     .from(units)
-    .where(notSeenBy(units, context.runId, units.goneFromDirectoryAt));
+    .where(and(isNotNull(units.lastSeenSyncRunId), isNull(units.goneFromDirectoryAt)));
+  const gone = candidates.filter((unit) => !seenHsaIds.has(unit.hsaId));
   for (const unit of gone) note(outcome, { kind: 'unit_gone', hsaId: unit.hsaId, name: unit.name });
   if (!context.write || gone.length === 0) return outcome;
   await q
@@ -405,40 +439,5 @@ export async function markGoneUnits(q: Queryable, context: SyncContext): Promise
     q,
     gone.map((unit) => unitAudit('directory_unit_gone', unit.id, {})),
   );
-  return outcome;
-}
-
-/** Came from the directory (a run saw it once), this run did not see it, and it is not marked yet. */
-function notSeenBy(
-  table: typeof persons | typeof units,
-  runId: string,
-  markedAt: typeof persons.leftAt | typeof units.goneFromDirectoryAt,
-) {
-  return and(isNotNull(table.lastSeenSyncRunId), ne(table.lastSeenSyncRunId, runId), isNull(markedAt));
-}
-
-/** In a preview the leavers are those not in the directory read, as nothing was marked seen. */
-export async function previewLeavers(q: Queryable, seenHsaIds: ReadonlySet<string>): Promise<StepOutcome> {
-  const outcome = newOutcome();
-  const candidates = await q
-    .select({
-      hsaId: persons.hsaId,
-      givenName: persons.givenName,
-      surname: persons.surname,
-      protectedIdentity: persons.protectedIdentity,
-    })
-    .from(persons)
-    .where(and(isNotNull(persons.lastSeenSyncRunId), isNull(persons.leftAt)));
-  for (const person of candidates) {
-    if (!seenHsaIds.has(person.hsaId))
-      note(outcome, { kind: 'person_left', hsaId: person.hsaId, name: personName(person) });
-  }
-  const unitCandidates = await q
-    .select({ hsaId: units.hsaId, name: units.name })
-    .from(units)
-    .where(and(isNotNull(units.lastSeenSyncRunId), isNull(units.goneFromDirectoryAt)));
-  for (const unit of unitCandidates) {
-    if (!seenHsaIds.has(unit.hsaId)) note(outcome, { kind: 'unit_gone', hsaId: unit.hsaId, name: unit.name });
-  }
   return outcome;
 }

@@ -44,7 +44,7 @@ export const units = sqliteTable(
     lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
     /** Set when a low-stock reminder went out; cleared when the stock is back at the threshold (once per crossing). */
     lowStockRemindedAt: integer('low_stock_reminded_at', { mode: 'timestamp_ms' }),
-    /** The directory sync run that last saw the unit; null for units that never came from the directory. */
+    /** The directory sync run that last wrote the unit; null for units that never came from the directory. */
     lastSeenSyncRunId: text('last_seen_sync_run_id'),
     /** A full sync no longer found the unit in the directory; the unit is kept with its history. */
     goneFromDirectoryAt: integer('gone_from_directory_at', { mode: 'timestamp_ms' }),
@@ -69,6 +69,7 @@ export const persons = sqliteTable(
     protectedIdentity: integer('protected_identity', { mode: 'boolean' }).notNull().default(sql`0`),
     /** The directory no longer holds the person (they left the region); nothing of theirs is deleted. */
     leftAt: integer('left_at', { mode: 'timestamp_ms' }),
+    /** The directory sync run that last wrote the person; null for persons who never came from the directory. */
     lastSeenSyncRunId: text('last_seen_sync_run_id'),
     createdAt: createdAt(),
   },

@@ -2,10 +2,9 @@ import type { AppDatabase, Queryable } from '../../db/connection';
 import { DirectoryFault, type DirectorySnapshot, type DirectorySource } from '../../db/directory-entries';
 import {
   emptyCounts,
+  findLeavers,
   markGoneUnits,
   markLeavers,
-  markSeen,
-  previewLeavers,
   reportCap,
   type StepOutcome,
   type SyncContext,
@@ -47,6 +46,11 @@ export interface SyncRequest {
   actorLabel: string;
   /** Default: full for a person's request and for the first run, incremental for the schedule. */
   kind?: DirectorySyncKind;
+  /**
+   * The first run may be applied without a preview: the installer knows the directory (the demo loads its
+   * own region). A person's first run always goes through the preview.
+   */
+  firstRunConfirmed?: boolean;
 }
 
 export type SyncStart =
@@ -72,6 +76,7 @@ export function createDirectorySync(options: DirectorySyncOptions): DirectorySyn
     if (
       request.mode === 'apply' &&
       !lastApply &&
+      !request.firstRunConfirmed &&
       !(request.userId && (await lastCompletedPreview(options.db)))
     ) {
       return { started: false, reason: 'preview_first' };
@@ -154,7 +159,6 @@ export function createDirectorySync(options: DirectorySyncOptions): DirectorySyn
 
     const { unitIdsByHsaId } = await inStep(async (q) => {
       const units = await syncUnits(q, validated.units, context);
-      await markSeen(q, 'units', [...validated.heldBackUnitHsaIds], run.id);
       if (!run.resumeAfterHsaId) {
         const problems = problemsOutcome(validated);
         units.outcome.counts.problems = problems.counts.problems;
@@ -181,28 +185,23 @@ export function createDirectorySync(options: DirectorySyncOptions): DirectorySyn
       await options.afterBatch?.(batchNumber);
     }
     if (run.kind !== 'full') return;
-    if (!write) {
-      const seen = new Set([
-        ...validated.persons.map((person) => person.hsaId),
-        ...validated.heldBackPersonHsaIds,
-        ...validated.units.map((unit) => unit.hsaId),
-        ...validated.heldBackUnitHsaIds,
-      ]);
-      const outcome = await previewLeavers(options.db, seen);
-      await recordRunProgress(options.db, run.id, outcome, { now: now() });
-      return;
-    }
+    const seenPersons = new Set([
+      ...validated.persons.map((person) => person.hsaId),
+      ...validated.heldBackPersonHsaIds,
+    ]);
+    const seenUnits = new Set([
+      ...validated.units.map((unit) => unit.hsaId),
+      ...validated.heldBackUnitHsaIds,
+    ]);
+    const leavers = await findLeavers(options.db, seenPersons);
     await inStep(async (q) => {
-      await markSeen(q, 'persons', [...validated.heldBackPersonHsaIds], run.id);
-      await recordRunProgress(q, run.id, await markGoneUnits(q, context), { now: now() });
+      await recordRunProgress(q, run.id, await markGoneUnits(q, context, seenUnits), { now: now() });
     });
-    for (;;) {
-      const outcome = await inStep(async (q) => {
-        const leavers = await markLeavers(q, context, batchSize);
-        await recordRunProgress(q, run.id, leavers, { now: now() });
-        return leavers;
+    for (let start = 0; start < leavers.length; start += batchSize) {
+      await inStep(async (q) => {
+        const outcome = await markLeavers(q, context, leavers.slice(start, start + batchSize));
+        await recordRunProgress(q, run.id, outcome, { now: now() });
       });
-      if (outcome.counts.person_left === 0) break;
     }
   };
 
