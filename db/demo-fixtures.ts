@@ -168,6 +168,9 @@ function person(
   };
 }
 
+/** The demo login that also holds protected_identity_viewer: Anna Bergström may see protected identities. */
+export const demoProtectedIdentityViewer = 'chef';
+
 /**
  * A nurse at Akutmottagning Sahlgrenska with a protected identity (skyddade personuppgifter): the directory
  * marks her, and only holders of protected_identity_viewer see her personnummer, e-mail and unit.

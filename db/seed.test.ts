@@ -11,6 +11,7 @@ import {
   demoLogins,
   demoLowStockUnitHsaId,
   demoPersons,
+  demoProtectedIdentityViewer,
   demoRootUnitHsaId,
   type SeedDemoOptions,
   seedDemoData,
@@ -344,7 +345,13 @@ describe('seedDemoData', () => {
       sql`select u.username, r.role, un.hsa_id as unit, u.password_hash as hash from users u
         join staff_role_assignments r on r.user_id = u.id left join units un on un.id = r.unit_id`,
     );
-    expect(roles).toHaveLength(demoLogins.length);
+    expect(roles).toHaveLength(demoLogins.length + 1);
+    expect(roles).toContainEqual({
+      username: demoProtectedIdentityViewer,
+      role: 'protected_identity_viewer',
+      unit: null,
+      hash: expect.any(String),
+    });
     for (const login of demoLogins) {
       expect(roles).toContainEqual({
         username: login.username,

@@ -19,6 +19,7 @@ import {
   demoPersonHsaId,
   demoPersons,
   demoProductCodes,
+  demoProtectedIdentityViewer,
   demoProtectedPerson,
   demoRevocationReasons,
   demoStaffCards,
@@ -56,6 +57,7 @@ export {
   demoLogins,
   demoLowStockUnitHsaId,
   demoPersons,
+  demoProtectedIdentityViewer,
   demoProtectedPerson,
   demoRootUnitHsaId,
   demoStaffCards,
@@ -666,6 +668,13 @@ class DemoDatasetBuilder {
       const unitId = login.unitHsaId === null ? null : (this.unitIdsByHsaId.get(login.unitHsaId) ?? null);
       this.dataset.roles.push({ id: this.nextId(tables.role), userId, role: login.role, unitId });
     }
+    // Anna Bergström, manager at Sahlgrenska, may see protected identities; Johan Lindberg, contact there, not.
+    this.dataset.roles.push({
+      id: this.nextId(tables.role),
+      userId: this.userIds.get(demoProtectedIdentityViewer) as string,
+      role: 'protected_identity_viewer',
+      unitId: null,
+    });
     for (const endUser of demoEndUsers) {
       const person = demoPersons[endUser.person];
       this.addUser(

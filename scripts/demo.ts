@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDemoAgentToken, demoCards, demoLogins, demoStaffCards } from '../db/seed';
+import { defaultDemoAgentToken, demoCards, demoLogins, demoPersons, demoStaffCards } from '../db/seed';
 import { demoCardPin, startSithsSystem } from '../test-support/siths-system';
 
 const dataDir = process.env.SITHS_DATA_DIR ?? 'data';
@@ -18,6 +18,7 @@ const system = await startSithsSystem({
   host,
   agentUiPort: Number(process.env.SITHS_AGENT_UI_PORT ?? 8790),
   mailDir: join(dataDir, 'mail'),
+  directoryPort: Number(process.env.SITHS_DIRECTORY_PORT ?? 3890),
   insertedCards: [
     { serial: demoCards.lockedOrdinary, slot: 0 },
     { serial: demoCards.activeOrdinary, slot: 1 },
@@ -56,6 +57,12 @@ See a job stream live in a minute: log in as "support" at ${system.baseUrl}/admi
 "Starta kortkontroll" at "Virtual PCD 00 01", type ${demoCardPin} in the SITHS eID-app window and watch the steps.
 Mail the system sends (the unlock mail, say) goes to a catcher on loopback, which writes each one to
 ${join(dataDir, 'mail')}/ as a readable .txt and the raw .eml.
+The people and units come from the region's HSA directory, a slapd on ${system.directory.url} (base
+${system.directory.suffix}), synced at the first start. Change it and press "Synkronisera nu" as admin at
+${system.baseUrl}/admin/administration/katalog; e.g. let Olof Lindqvist leave the region:
+  ldapdelete -x -H ${system.directory.url} -D cn=admin,${system.directory.suffix} -y ${join(system.directory.dir, 'admin-password')} \
+    "hsaIdentity=${demoPersons.olof.hsaId},ou=Kardiologi Sahlgrenska,ou=Sahlgrenska Universitetssjukhuset,o=Västra Götalandsregionen,${system.directory.suffix}"
+Sara Lund (Akutmottagning Sahlgrenska) has a protected identity: only "chef" holds the role that sees her.
 Logs: ${join(dataDir, 'logs')}/. Press Ctrl-C to stop everything.
 `);
 

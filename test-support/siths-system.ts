@@ -7,6 +7,7 @@ import { openDatabase } from '../db/connection';
 import { defaultDemoAgentToken, demoCards, demoStaffCards, seedDemoData } from '../db/seed';
 import { deriveCardSecrets } from '../server/secrets/card-secrets';
 import { loadMasterKey } from '../server/secrets/master-key';
+import { directoryEnvironment, firstDemoDirectorySync, startDemoDirectory } from './demo-directory';
 import {
   createVirtualCard,
   insertVirtualCard,
@@ -20,6 +21,7 @@ import {
 } from './pcscd';
 import { personaliseVirtualCards } from './personalise-virtual-card';
 import { type ManagedProcess, startProcess, waitForHttpOk } from './processes';
+import type { Slapd } from './slapd';
 import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher';
 
 /** The PIN of every demo card; a reserve card's PIN is the security code from its envelope. */
@@ -53,6 +55,8 @@ export interface SithsSystemOptions {
   catchMail?: boolean;
   /** Where the catcher also writes each mail, as text and as the raw message. */
   mailDir?: string;
+  /** The demo directory's LDAP port; a free one when left out. */
+  directoryPort?: number;
 }
 
 export interface SithsSystem {
@@ -66,6 +70,8 @@ export interface SithsSystem {
   agentUiUrl: string;
   /** The SMTP server the server's mail goes to; null when started with `catchMail: false`. */
   mailCatcher: SmtpCatcher | null;
+  /** The region's HSA directory (slapd) the server syncs from. */
+  directory: Slapd;
   /** Stops pcscd, so every reader disappears as if unplugged. */
   unplugReaders(): Promise<void>;
   /** Starts pcscd again and waits until the inserted cards are back in their readers. */
@@ -77,11 +83,24 @@ export interface SithsSystem {
   stop(): Promise<void>;
 }
 
-/** Migrates the database `databaseUrl` names (SQLite path or PostgreSQL URL) and seeds the demo region. */
-export async function seedDemoDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Migrates the database `databaseUrl` names (SQLite path or PostgreSQL URL) and seeds the demo region: with
+ * a directory, its units and persons come from the directory's first sync and the seed adds the rest.
+ */
+export async function seedDemoDatabase(
+  databaseUrl: string,
+  directory?: Slapd,
+  now = new Date(),
+): Promise<void> {
   const db = await openDatabase(databaseUrl);
   try {
-    await seedDemoData(db, { hashPassword, demoAgentToken: defaultDemoAgentToken });
+    if (directory) await firstDemoDirectorySync(db, directory, now);
+    await seedDemoData(db, {
+      hashPassword,
+      demoAgentToken: defaultDemoAgentToken,
+      now,
+      peopleFromDirectory: directory !== undefined,
+    });
   } finally {
     await db.close();
   }
@@ -207,6 +226,7 @@ export function demoServerEnvironment(options: {
   agentUiPort: number;
   loginRateLimitPerMinute?: number | undefined;
   mailCatcher?: SmtpCatcher | null;
+  directory?: Slapd;
 }): Record<string, string> {
   return {
     NODE_ENV: 'production',
@@ -227,6 +247,7 @@ export function demoServerEnvironment(options: {
     ...(options.mailCatcher
       ? { SMTP_URL: options.mailCatcher.url, MAIL_ENVIRONMENT_LABEL: 'TEST-miljö' }
       : {}),
+    ...(options.directory ? directoryEnvironment(options.directory) : {}),
   };
 }
 
@@ -257,11 +278,20 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
   const cardStateDir = join(options.dataDir, 'cards');
   mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
   mkdirSync(cardStateDir, { recursive: true });
-  await seedDemoDatabase(databasePath);
+  const now = new Date();
+  const directory = await startDemoDirectory({
+    dataDir: options.dataDir,
+    ...(options.directoryPort === undefined ? {} : { port: options.directoryPort }),
+    now,
+  });
+  await seedDemoDatabase(databasePath, directory, now).catch(async (error: unknown) => {
+    await directory.stop();
+    throw error;
+  });
   const masterKey = demoMasterKey(options.dataDir);
   await prepareDemoCards({ cardStateDir, databaseUrl: databasePath, masterKey });
 
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [() => directory.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
@@ -289,6 +319,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
         agentUiPort: options.agentUiPort,
         loginRateLimitPerMinute: options.loginRateLimitPerMinute,
         mailCatcher,
+        directory,
       }),
       logFile: join(options.logDir, 'server.log'),
     });
@@ -314,6 +345,7 @@ export async function startSithsSystem(options: SithsSystemOptions): Promise<Sit
       agent: await startAgent(),
       agentUiUrl,
       mailCatcher,
+      directory,
       unplugReaders: readers.unplug,
       plugReadersBack: readers.plugBack,
       replaceCard: readers.replaceCard,
