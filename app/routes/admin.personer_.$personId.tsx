@@ -68,6 +68,7 @@ function AuditTrail({ events }: { events: AuditEventView[] }) {
 export default function PersonPage() {
   const data = useLoaderData<typeof loader>();
   const t = useT();
+  const format = useDateFormat();
   const { person } = data;
   const revokeLink: RevokeLink = data.canRevoke
     ? (target) =>
@@ -81,6 +82,11 @@ export default function PersonPage() {
       <h1>
         {person.givenName} {person.surname} <ProtectedIdentityBadge shown={person.protectedIdentity} />
       </h1>
+      {person.leftAt !== null && (
+        <p className="card notice" data-testid="person-left">
+          {t('directory.leftNotice')} {format.date(new Date(person.leftAt).getTime())}
+        </p>
+      )}
       {data.revoked && (
         <p className="card notice ok-text" role="status">
           {t(data.revoked === 'kort' ? 'persons.revoked.card' : 'persons.revoked.eid')}

@@ -5,6 +5,7 @@ import { first } from '../../db/engine';
 import { eids, persons } from '../../db/schema';
 import { demoPersons, demoProtectedPerson } from '../../db/seed';
 import * as page from './admin.att-sparra';
+import * as personPage from './admin.personer_.$personId';
 
 let harness: RouteHarness;
 const leftAt = new Date('2026-11-30T10:00:00Z');
@@ -60,6 +61,19 @@ describe('Att spärra', () => {
     expect(hidden).toHaveLength(1);
     expect(JSON.stringify(hidden)).not.toContain(demoProtectedPerson.hsaId);
     expect(JSON.stringify(hidden)).not.toContain(demoProtectedPerson.surname);
+  });
+
+  it('leads to the person page, which says since when the person has left', async () => {
+    const listed = (await open('idadmin1')).data as Listed;
+    const carina = listed.leavers.find((leaver) => leaver.identity.hsaId === demoPersons.carina.hsaId);
+    const profile = await callRoute(
+      personPage.loader,
+      await harness.request(`/admin/personer/${carina?.personId}`, { as: 'idadmin1' }),
+      harness.context,
+      { personId: carina?.personId as string },
+    );
+    expect(profile.status).toBe(200);
+    expect((profile.data as { person: { leftAt: Date } }).person.leftAt).toEqual(leftAt);
   });
 
   it('is refused, audited, to everyone but ID-administrators', async () => {

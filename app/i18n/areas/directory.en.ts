@@ -100,5 +100,5 @@ export const directoryEn: Record<keyof typeof directorySv, string> = {
   'directory.toRevoke.open': 'Revoke',
   'directory.toRevoke.cards': 'cards',
   'directory.toRevoke.devices': 'Mobile SITHS',
-  'directory.leftBadge': 'Has left',
+  'directory.leftNotice': 'Has left according to the HSA directory, since',
 };

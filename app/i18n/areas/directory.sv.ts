@@ -99,5 +99,5 @@ export const directorySv = {
   'directory.toRevoke.open': 'Spärra',
   'directory.toRevoke.cards': 'kort',
   'directory.toRevoke.devices': 'Mobilt SITHS',
-  'directory.leftBadge': 'Har slutat',
+  'directory.leftNotice': 'Har slutat enligt HSA-katalogen, sedan',
 } as const;
