@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -379,6 +380,27 @@ describe('the directory sync when things go wrong', () => {
       .from(auditEvents)
       .where(eq(auditEvents.action, 'directory_sync_failed'));
     expect(audited.map((event) => event.outcome)).toEqual(['failed', 'failed']);
+  });
+
+  it('reports a directory that takes the connection but never answers as too slow, and writes nothing', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const slow = createLdapDirectory({
+        url: `ldap://127.0.0.1:${port}`,
+        bindDn: slapd.bindDn,
+        bindPassword: slapd.bindPassword,
+        baseDn: slapd.suffix,
+        timeoutMs: 500,
+        connectTimeoutMs: 500,
+      });
+      const run = await ended(db, {}, { source: slow });
+      expect(run).toMatchObject({ state: 'failed', faultCode: 'timeout' });
+      expect(await db.select().from(persons)).toEqual([]);
+    } finally {
+      silent.close();
+    }
   });
 
   it('resumes an interrupted run after the last batch it applied, and ends as an uninterrupted run would', async () => {
