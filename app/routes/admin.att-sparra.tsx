@@ -73,9 +73,7 @@ export default function ToRevokePage() {
                 </td>
                 <td>
                   {!leaver.identity.hidden && (
-                    <Link to={`/admin/personer/${leaver.personId}/sparra`}>
-                      {t('directory.toRevoke.open')}
-                    </Link>
+                    <Link to={`/admin/personer/${leaver.personId}`}>{t('directory.toRevoke.open')}</Link>
                   )}
                 </td>
               </tr>

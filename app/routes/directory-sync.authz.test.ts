@@ -11,7 +11,7 @@ import { createLdapDirectory } from '../../server/directory/ldap-directory';
 import { createLogger } from '../../server/logger';
 import { type Slapd, startSlapd } from '../../test-support/slapd';
 import * as page from './admin.administration_.katalog';
-import * as run from './admin.administration_.katalog.$runId';
+import * as run from './admin.administration_.katalog_.$runId';
 
 let harness: RouteHarness;
 let slapd: Slapd;
