@@ -27,6 +27,7 @@ test('a contact person logs in and sees the overview counts of their own units',
   await expect(page.getByRole('navigation', { name: 'Huvudmeny' }).getByRole('link')).toHaveText([
     'Översikt',
     'Beställningar',
+    'Att göra',
     'Reservkort',
     'Personer',
   ]);
