@@ -103,13 +103,13 @@ export async function createServer(
   const orderExpiry = await startOrderExpirySweep({ db: deps.db, logger: deps.logger });
   const directorySchedule =
     services.directorySync &&
-    startDirectorySchedule({
+    (await startDirectorySchedule({
       db: deps.db,
       sync: services.directorySync,
       logger: deps.logger.child({ component: 'directory-sync' }),
       intervalMs: config.DIRECTORY_SYNC_INTERVAL_MINUTES * 60_000,
       fullEveryMs: config.DIRECTORY_FULL_SYNC_HOURS * 3_600_000,
-    });
+    }));
   const reminders = await startReminderSweep({
     db: deps.db,
     logger: deps.logger.child({ component: 'reminders' }),

@@ -1,6 +1,7 @@
 import type { AppDatabase } from '../../db/connection';
 import { lastCompletedApplyRun } from '../../db/directory-sync-runs';
 import type { Logger } from '../logger';
+import { startPeriodicTask } from '../periodic-task';
 import type { DirectorySync } from './directory-sync-service';
 
 export interface DirectoryScheduleOptions {
@@ -23,7 +24,7 @@ export interface DirectorySchedule {
  * Keeps siths-desk in step with the directory. Nothing runs until a system administrator has applied the
  * first run (after its preview); an interrupted run is resumed by the next tick, in whichever process.
  */
-export function startDirectorySchedule(options: DirectoryScheduleOptions): DirectorySchedule {
+export async function startDirectorySchedule(options: DirectoryScheduleOptions): Promise<DirectorySchedule> {
   const now = options.now ?? (() => new Date());
   const runOnce = async () => {
     const lastApply = await lastCompletedApplyRun(options.db);
@@ -38,24 +39,17 @@ export function startDirectorySchedule(options: DirectoryScheduleOptions): Direc
     });
     if (start.started) await start.finished;
   };
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= runOnce()
-      .catch((error: unknown) => {
-        // A database hiccup must not take the server down; the next tick tries again.
-        options.logger.error({ err: error }, 'directory sync schedule failed');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
+  const task = await startPeriodicTask({
+    logger: options.logger,
+    failureMessage: 'directory sync schedule failed',
+    intervalMs: options.intervalMs,
+    run: runOnce,
+    firstRun: 'none',
+  });
   return {
     runOnce,
     async stop() {
-      clearInterval(timer);
-      await running;
+      await task.stop();
       await options.sync.idle();
     },
   };

@@ -467,7 +467,7 @@ describe('the directory sync schedule', () => {
     try {
       let clock = now;
       const service = createDirectorySync({ db, source: directory(), logger, now: () => clock });
-      const schedule = startDirectorySchedule({
+      const schedule = await startDirectorySchedule({
         db,
         sync: service,
         logger,

@@ -1,6 +1,7 @@
 import type { AppDatabase } from '../../db/connection';
 import { expireStaleOrders } from '../../db/orders';
 import type { Logger } from '../logger';
+import { startPeriodicTask } from '../periodic-task';
 
 export interface OrderExpirySweepOptions {
   db: AppDatabase;
@@ -32,31 +33,12 @@ export async function startOrderExpirySweep({
     if (expired > 0) logger.info({ expired }, 'orders expired after three months');
     return expired;
   };
-  const sweep = async () => {
-    try {
-      await runOnce();
-    } catch (error) {
-      // A failed sweep (a locked database, say) must not take the server down; the next one retries.
-      logger.error({ err: error }, 'order expiry sweep failed');
-    }
-  };
-  await sweep();
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  timer.unref();
-  const idle = async () => {
-    await running;
-  };
-  return {
-    runOnce,
-    idle,
-    async stop() {
-      clearInterval(timer);
-      await idle();
-    },
-  };
+  const task = await startPeriodicTask({
+    logger,
+    failureMessage: 'order expiry sweep failed',
+    intervalMs,
+    run: runOnce,
+    firstRun: 'wait',
+  });
+  return { runOnce, idle: task.idle, stop: task.stop };
 }

@@ -2,6 +2,7 @@ import type { AppDatabase } from '../../db/connection';
 import { reminderKinds } from '../../db/schema';
 import type { Logger } from '../logger';
 import type { ReminderMailSettings } from '../mail/reminder-templates';
+import { startPeriodicTask } from '../periodic-task';
 import { type PassCount, reminderPasses } from './reminder-kinds';
 
 export interface ReminderSweepOptions {
@@ -50,32 +51,12 @@ export async function startReminderSweep({
     }
     return result;
   };
-  const sweep = async () => {
-    try {
-      await runOnce();
-    } catch (error) {
-      // A failed sweep (a locked database, say) must not take the server down; the next one retries.
-      logger.error({ err: error }, 'reminder sweep failed');
-    }
-  };
-  let running: Promise<void> | undefined = sweep().finally(() => {
-    running = undefined;
+  const task = await startPeriodicTask({
+    logger,
+    failureMessage: 'reminder sweep failed',
+    intervalMs,
+    run: runOnce,
+    firstRun: 'background',
   });
-  const timer = setInterval(() => {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  timer.unref();
-  const idle = async () => {
-    await running;
-  };
-  return {
-    runOnce,
-    idle,
-    async stop() {
-      clearInterval(timer);
-      await idle();
-    },
-  };
+  return { runOnce, idle: task.idle, stop: task.stop };
 }
