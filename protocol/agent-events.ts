@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { AutoStart, AutoStartAck, CardExchange, CardExchangeAnswer } from './card-exchange';
-import type { JobOffer, JobOfferAnswer, JobOutcome, StepReport, SupportMessage } from './jobs';
+import {
+  cardSerialSchema,
+  type JobOffer,
+  type JobOfferAnswer,
+  type JobOutcome,
+  type StepReport,
+  type SupportMessage,
+} from './jobs';
 
 /** What the agent knows of one PC/SC reader. Never carries a PIN, PUK or key. */
 export const readerStateSchema = z.object({
@@ -11,6 +18,11 @@ export const readerStateSchema = z.object({
     .regex(/^[0-9a-f]*$/i)
     .max(66)
     .optional(),
+  /**
+   * The serial the agent read from the card's CHUID (no PIN needed). Shown to support as a hint only: a job
+   * acts on a card when the card itself has proved who it is.
+   */
+  cardSerial: cardSerialSchema.optional(),
 });
 export type ReaderState = z.infer<typeof readerStateSchema>;
 
@@ -45,6 +57,25 @@ export const protocolErrorCodes = [
 ] as const;
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];
 
+/** The user pressed "Få hjälp av support" in the SITHS eID-app: asks for nothing, answers with a code. */
+export const supportCodeRequestSchema = z.object({}).strict();
+export type SupportCodeRequest = z.infer<typeof supportCodeRequestSchema>;
+
+/**
+ * A one-time code the user reads to support on the phone; support types it in the live view to pair with
+ * this agent session. Six digits, valid until `expiresAt` (ms since 1970), used at most once.
+ */
+export type SupportCodeAnswer =
+  | { ok: true; supportCode: string; expiresAt: number }
+  | { ok: false; code: ProtocolErrorCode; message: string };
+
+/** Support paired with this agent session using its code (the code is spent), or the pairing ended. */
+export interface SupportPairingNotice {
+  state: 'paired' | 'ended';
+  /** The staff member's name as the app shows it: "Anna Ek på support är kopplad till den här datorn". */
+  staffName: string;
+}
+
 export type Ack = { ok: true } | { ok: false; code: ProtocolErrorCode; message: string };
 
 /** The server's answer to a step or outcome: the highest sequence it has stored for the job. */
@@ -60,6 +91,8 @@ export interface AgentToServerEvents {
   'job:exchange': (request: CardExchange, ack: (answer: CardExchangeAnswer) => void) => void;
   /** The user's browser handed the agent a start token for a Mina sidor login or card job. */
   'agent:autostart': (request: AutoStart, ack: (answer: AutoStartAck) => void) => void;
+  /** "Få hjälp av support": a fresh one-time support code for this agent session (replaces an unused one). */
+  'agent:support-code': (request: SupportCodeRequest, ack: (answer: SupportCodeAnswer) => void) => void;
 }
 
 export interface ServerToAgentEvents {
@@ -69,6 +102,8 @@ export interface ServerToAgentEvents {
   'support:message': (message: SupportMessage) => void;
   /** Sent just before the server closes this connection because a newer one with the same device token took over. */
   'agent:replaced': (notice: { message: string }) => void;
+  /** A staff member paired with this session using its support code, or that pairing ended. */
+  'support:pairing': (notice: SupportPairingNotice) => void;
 }
 
 export const agentNamespace = '/agent';

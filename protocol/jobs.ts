@@ -57,6 +57,8 @@ export const jobErrorCodes = [
   'card_removed',
   'reader_gone',
   'wrong_card',
+  /** More than one usable card in the readers: "Flera kort i läsarna. Ta ut de kort du inte ska använda." */
+  'several_cards',
   'wrong_pin',
   'pin_blocked',
   'wrong_puk',
@@ -160,6 +162,11 @@ export const jobOfferSchema = z.object({
    * with no control or bidirectional characters but line breaks: what the user reads is what the card signs.
    */
   statement: z.string().min(1).max(2000).refine(isSignableText, 'not a text to sign').optional(),
+  /**
+   * An unlock that a staff member runs with the user on the phone (assisted unlock): the staff member's name,
+   * shown in the new-code prompt ("Anna Ek på support hjälper dig att låsa upp kortet").
+   */
+  assistedBy: z.string().min(1).max(200).optional(),
 });
 export type JobOffer = z.infer<typeof jobOfferSchema>;
 

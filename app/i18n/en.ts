@@ -171,6 +171,7 @@ export const en: Record<MessageKey, string> = {
   'jobError.card_removed': 'The card was removed from the reader',
   'jobError.reader_gone': 'The card reader was unplugged',
   'jobError.wrong_card': 'Wrong card in the reader',
+  'jobError.several_cards': 'Several cards in the readers. Take out the cards you are not going to use.',
   'jobError.wrong_pin': 'Wrong PIN',
   'jobError.pin_blocked': 'The PIN is blocked',
   'jobError.wrong_puk': 'Wrong PUK',

@@ -160,6 +160,7 @@ const coreSv = {
   'jobError.card_removed': 'Kortet togs ut ur läsaren',
   'jobError.reader_gone': 'Kortläsaren kopplades bort',
   'jobError.wrong_card': 'Fel kort i läsaren',
+  'jobError.several_cards': 'Flera kort i läsarna. Ta ut de kort du inte ska använda.',
   'jobError.wrong_pin': 'Fel PIN-kod',
   'jobError.pin_blocked': 'PIN-koden är spärrad',
   'jobError.wrong_puk': 'Fel PUK-kod',

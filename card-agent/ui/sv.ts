@@ -95,6 +95,7 @@ const errorTexts: Record<JobErrorCode, string> = {
   card_removed: 'Kortet togs ut ur läsaren',
   reader_gone: 'Kortläsaren kopplades bort',
   wrong_card: 'Fel kort i läsaren',
+  several_cards: 'Flera kort i läsarna. Ta ut de kort du inte ska använda.',
   wrong_pin: 'Fel PIN-kod.',
   pin_blocked: 'PIN-koden är spärrad',
   wrong_puk: 'Fel PUK-kod',
