@@ -12,7 +12,10 @@ import {
   shownTo,
 } from './protected-identity';
 import {
+  type AuthOrderPurpose,
   agents,
+  authOrders,
+  cards,
   type IssuedCardCertificates,
   type JobExchangeProgress,
   jobSteps,
@@ -452,6 +455,8 @@ function appendOnPostgres(
 const jobViewColumns = {
   job: jobs,
   agentName: agents.name,
+  orderPurpose: authOrders.purpose,
+  holderPersonId: persons.id,
   holderGivenName: persons.givenName,
   holderSurname: persons.surname,
   holderHsaId: persons.hsaId,
@@ -461,6 +466,8 @@ const jobViewColumns = {
 type JobViewRow = {
   job: JobRow;
   agentName: string | null;
+  orderPurpose: AuthOrderPurpose | null;
+  holderPersonId: string | null;
   holderGivenName: string | null;
   holderSurname: string | null;
   holderHsaId: string | null;
@@ -483,22 +490,33 @@ async function unitsByPerson(
   return byPerson;
 }
 
+/** What an authenticate job is for, as its order says (and as the agent was told: see offerDetails). */
+export function authenticatePurposeOf(
+  kind: string,
+  orderPurpose: AuthOrderPurpose | null,
+): NonNullable<JobView['purpose']> | null {
+  if (kind !== 'authenticate') return null;
+  return orderPurpose === 'reserve_registration' || orderPurpose === 'sign_decision' ? orderPurpose : 'login';
+}
+
 async function toJobViews(db: AppDatabase, rows: JobViewRow[], viewer: IdentityViewer): Promise<JobView[]> {
   const personUnitsById = await unitsByPerson(db, [
-    ...new Set(rows.flatMap((row) => (row.job.personId ? [row.job.personId] : []))),
+    ...new Set(rows.flatMap((row) => (row.holderPersonId ? [row.holderPersonId] : []))),
   ]);
-  return rows.map(({ job, agentName, holderGivenName, holderSurname, holderHsaId, holderProtected }) => {
+  return rows.map((row) => {
+    const { job, agentName, holderPersonId, holderGivenName, holderSurname, holderHsaId } = row;
     const holder =
-      job.personId === null || holderGivenName === null
+      holderPersonId === null || holderGivenName === null
         ? null
-        : shownTo(viewer, holderProtected ?? false, {
+        : shownTo(viewer, row.holderProtected ?? false, {
             name: `${holderGivenName} ${holderSurname}`,
             hsaId: holderHsaId ?? '',
-            units: personUnitsById.get(job.personId) ?? [],
+            units: personUnitsById.get(holderPersonId) ?? [],
           });
     return {
       jobId: job.id,
       kind: job.kind as JobKind,
+      purpose: authenticatePurposeOf(job.kind, row.orderPurpose),
       state: job.state,
       agentId: job.agentId,
       agentSessionId: job.agentSessionId,
@@ -519,12 +537,22 @@ async function toJobViews(db: AppDatabase, rows: JobViewRow[], viewer: IdentityV
   });
 }
 
+/**
+ * The person a job is about, as the server knows it (never the agent's word): the one the job was started
+ * for, else the one its order resolved to (the person a card login proved, a registered reserve card's),
+ * else the one its order expects, else the holder of the card the server assigned or that proved itself in
+ * the job.
+ */
+const jobPersonId = sql`coalesce(${jobs.personId}, ${authOrders.personId}, ${authOrders.expectedPersonId}, ${cards.holderPersonId})`;
+
 function jobViewQuery(db: AppDatabase) {
   return db
     .select(jobViewColumns)
     .from(jobs)
     .leftJoin(agents, eq(agents.id, jobs.agentId))
-    .leftJoin(persons, eq(persons.id, jobs.personId));
+    .leftJoin(authOrders, eq(authOrders.id, jobs.authOrderId))
+    .leftJoin(cards, eq(cards.serial, sql`coalesce(${jobs.cardSerial}, ${jobs.provenCardSerial})`))
+    .leftJoin(persons, eq(persons.id, jobPersonId));
 }
 
 /** The job engine reads with seesEveryIdentity and shows each support reader the job through `jobShownTo`. */
@@ -561,7 +589,7 @@ export async function listJobViews(
     filter.unitId
       ? and(
           inArray(
-            jobs.personId,
+            persons.id,
             db
               .select({ personId: personUnits.personId })
               .from(personUnits)

@@ -4,6 +4,7 @@ import {
   type CardSnapshot,
   type JobError,
   type JobKind,
+  type JobOffer,
   type JobState,
   jobIdSchema,
   jobStates,
@@ -52,6 +53,11 @@ export interface ConnectedAgentView {
 export interface JobView {
   jobId: string;
   kind: JobKind;
+  /**
+   * What an authenticate job is for, from the order that started it: a card login, a reserve card's
+   * registration before its activation, or a decision signed with the card. Null for the other kinds.
+   */
+  purpose?: NonNullable<JobOffer['purpose']> | null;
   state: JobState;
   agentId: string | null;
   agentSessionId: string | null;

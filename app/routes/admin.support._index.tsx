@@ -15,6 +15,7 @@ import {
   useTimeFormat,
 } from '~/support/components';
 import { jobAgeChoices, jobFilterFromUrl, jobMatchesFilter } from '~/support/job-filter';
+import { jobKindLabel } from '~/support/job-kind';
 import { useNow, useSupportEvent, useSupportSocket } from '~/support/support-socket';
 import { agentShownTo } from '../../db/agents';
 import { listJobViews } from '../../db/jobs';
@@ -230,10 +231,10 @@ function JobTable({ jobs }: { jobs: JobView[] }) {
       <tbody>
         {jobs.map((job) => (
           <tr key={job.jobId} data-testid="job-row">
-            <td>
-              <Link to={`/admin/support/jobb/${job.jobId}`}>{labelOf(t, 'job', job.kind)}</Link>
+            <td data-testid="job-kind">
+              <Link to={`/admin/support/jobb/${job.jobId}`}>{jobKindLabel(t, job)}</Link>
             </td>
-            <td>
+            <td data-testid="job-user">
               <HolderName holder={job.holder} />
               {shownHolder(job.holder) && <div className="muted">{shownHolder(job.holder)?.hsaId}</div>}
             </td>

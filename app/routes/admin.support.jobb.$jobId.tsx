@@ -14,6 +14,7 @@ import {
   shownHolder,
   useTimeFormat,
 } from '~/support/components';
+import { jobKindLabel } from '~/support/job-kind';
 import { useSupportSocket } from '~/support/support-socket';
 import { useLiveJob, useReplay } from '~/support/use-live-job';
 import { findJobDetail } from '../../db/jobs';
@@ -197,9 +198,9 @@ export default function SupportJobPage() {
         <Link to="/admin/support">← {t('support.backToList')}</Link>
       </p>
       <h1>
-        {labelOf(t, 'job', job.kind)} <JobStateBadge state={job.state} /> <LiveBadge />
+        {jobKindLabel(t, job)} <JobStateBadge state={job.state} /> <LiveBadge />
       </h1>
-      <p className="muted">
+      <p className="muted" data-testid="job-user">
         <HolderName holder={job.holder} /> {shownHolder(job.holder) && `(${shownHolder(job.holder)?.hsaId})`}{' '}
         · {job.agentName ?? '–'}
         {job.retryOfJobId && (
