@@ -1,7 +1,8 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { type AuthOrderRow, createAuthOrder } from '../../db/auth-orders';
-import { findLatestJobOfAuthOrder } from '../../db/jobs';
+import { type AuthOrderRow, cancelAuthOrder, createAuthOrder } from '../../db/auth-orders';
+import { findLatestJobOfAuthOrder, type JobRow, listJobSteps } from '../../db/jobs';
 import type { AuthOrderPurpose } from '../../db/schema';
+import type { JobKind } from '../../protocol/jobs';
 import { type TooManyStarts, takeAnonymousStart } from './anonymous-starts.server';
 import { authOrderCookieHeader } from './end-user.server';
 
@@ -69,10 +70,26 @@ export async function startAnonymousCardOrder(
 
 export type CardOrderPhase = 'waiting' | 'running' | 'completed' | 'failed' | 'expired';
 
-/** What the page polling an order shows: never a secret, only the phase, the job's progress and an error code. */
+/**
+ * Where the order's job is, as the page tells the user: the app not yet reached, the app reached but the job
+ * not started on the card, the app asking for the user's code, a step on the card, or the end.
+ */
+export type CardOrderStage =
+  | 'starting'
+  | 'waiting_for_app'
+  | 'waiting_for_code'
+  | 'working'
+  | 'done'
+  | 'failed'
+  | 'expired';
+
+/** What the page polling an order shows: never a secret, only where the job is, its progress and an error code. */
 export interface CardOrderStatus {
   phase: CardOrderPhase;
+  stage: CardOrderStage;
+  kind: JobKind | null;
   progress: number;
+  /** The job's latest step; with stage working, the one the card is at. */
   step: string | null;
   errorCode: string | null;
 }
@@ -83,18 +100,56 @@ export async function cardOrderStatus(
   now = new Date(),
 ): Promise<CardOrderStatus> {
   const job = await findLatestJobOfAuthOrder(context.db, order.id);
-  const base = { progress: job?.progress ?? 0, step: job?.currentStep ?? null, errorCode: null };
+  const base = {
+    kind: (job?.kind as JobKind | undefined) ?? null,
+    progress: job?.progress ?? 0,
+    step: job?.currentStep ?? null,
+    errorCode: null,
+  };
   switch (order.state) {
     case 'completed':
     case 'collected':
-      return { ...base, phase: 'completed', progress: 100 };
+      return { ...base, phase: 'completed', stage: 'done', progress: 100 };
     case 'failed':
+      return {
+        ...base,
+        phase: 'failed',
+        stage: 'failed',
+        errorCode: order.errorCode ?? job?.errorCode ?? 'internal',
+      };
     case 'cancelled':
-      return { ...base, phase: 'failed', errorCode: order.errorCode ?? job?.errorCode ?? 'internal' };
+      // Cancelled on Mina sidor (AVBRYT, or the page left): the user's own doing, whatever the job was told.
+      return { ...base, phase: 'failed', stage: 'failed', errorCode: order.errorCode ?? 'user_cancelled' };
     case 'expired':
-      return { ...base, phase: 'expired' };
+      return { ...base, phase: 'expired', stage: 'expired' };
     default:
-      if (order.expiresAt <= now) return { ...base, phase: 'expired' };
-      return { ...base, phase: order.state === 'scanned' ? 'running' : 'waiting' };
+      if (order.expiresAt <= now) return { ...base, phase: 'expired', stage: 'expired' };
+      if (order.state !== 'scanned') return { ...base, phase: 'waiting', stage: 'starting' };
+      return { ...base, phase: 'running', stage: job ? await runningStage(context, job) : 'waiting_for_app' };
   }
+}
+
+/** A job not yet on the card waits for the app; the app asks for the code while waiting_for_user is started. */
+async function runningStage(context: AppLoadContext, job: JobRow): Promise<CardOrderStage> {
+  if (job.state === 'queued' || !job.currentStep) return 'waiting_for_app';
+  if (job.currentStep !== 'waiting_for_user') return 'working';
+  const last = (await listJobSteps(context.db, job.id)).at(-1);
+  return last?.step === 'waiting_for_user' && last.status === 'started' ? 'waiting_for_code' : 'working';
+}
+
+export type CancelledCardOrder = { ok: true } | { ok: false; reason: 'not_open' };
+
+/**
+ * AVBRYT on Mina sidor, or the page left mid-job: the order is cancelled, so the app can no longer take
+ * it, and its job, if one runs, is ended on the server and in the app.
+ */
+export async function cancelCardOrder(
+  context: AppLoadContext,
+  order: AuthOrderRow,
+  now = new Date(),
+): Promise<CancelledCardOrder> {
+  if (!(await cancelAuthOrder(context.db, order.id, now))) return { ok: false, reason: 'not_open' };
+  const job = await findLatestJobOfAuthOrder(context.db, order.id);
+  if (job && (job.state === 'queued' || job.state === 'running')) await context.jobs.cancel(job.id);
+  return { ok: true };
 }

@@ -52,6 +52,7 @@ export const auditEn: Record<keyof typeof auditSv, string> = {
   'audit.action.login_break_glass': 'Emergency (break-glass) password login',
   'audit.action.session_end': 'Session ended',
   'audit.action.login_card': 'Login with SITHS card',
+  'audit.action.card_order_cancel': 'Cancel a card request on My pages',
   'audit.action.logout': 'Logout',
   'audit.action.demo_data_seeded': 'Demo data loaded',
   'audit.action.order_place': 'Place order',

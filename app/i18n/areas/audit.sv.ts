@@ -51,6 +51,7 @@ export const auditSv = {
   'audit.action.login_break_glass': 'Nödinloggning med lösenord',
   'audit.action.session_end': 'Session avslutad',
   'audit.action.login_card': 'Inloggning med SITHS-kort',
+  'audit.action.card_order_cancel': 'Avbryta kortärende på Mina sidor',
   'audit.action.logout': 'Utloggning',
   'audit.action.demo_data_seeded': 'Demodata inlästa',
   'audit.action.order_place': 'Lägga beställning',

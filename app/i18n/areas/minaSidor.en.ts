@@ -52,7 +52,7 @@ export const minaSidorEn: Record<keyof typeof minaSidorSv, string> = {
   'mina.eids.organisation': 'Organisation',
   'mina.eids.validTo': 'Valid to',
   'mina.eids.validFrom': 'Valid from',
-  'mina.eids.eidHeading': 'SITHS EID',
+  'mina.eids.eidHeading': 'SITHS eID',
   'mina.eids.otherHeading': 'My other SITHS eIDs',
   'mina.eids.card': 'SITHS card',
   'mina.eids.serial': 'Serial number',
@@ -132,4 +132,54 @@ export const minaSidorEn: Record<keyof typeof minaSidorSv, string> = {
   'mina.step.certificates_written': 'Writing the SITHS eID to the card',
   'mina.step.certificates_verified': 'Checking the SITHS eID on the card',
   'mina.step.pin_set': 'Saving the new code on the card',
+  'mina.order.done': 'Done.',
+  'mina.order.notYours': 'The request does not exist or does not belong to this browser.',
+  'mina.order.cancel': 'CANCEL',
+  'mina.order.cancelled': 'Cancelled. You can start again whenever you like.',
+  'mina.order.busy':
+    'The request is in progress. Finish it in the SITHS eID app or choose CANCEL before you leave the page.',
+  'mina.order.leaveQuestion': 'The request is in progress. Do you want to cancel it and leave the page?',
+  'mina.order.leave': 'CANCEL AND LEAVE THE PAGE',
+  'mina.order.stay': 'STAY',
+  'mina.progress.label': 'Progress',
+  'mina.step.working': 'Working with the card',
+  'mina.step.unlock.waiting_for_user': 'Choose a new security code (6-8 digits) in the SITHS eID app',
+  'mina.jobError.reader_not_found': 'No card reader was found. Connect the card reader and try again.',
+  'mina.jobError.no_card': 'No card in the card reader. Insert your SITHS card and try again.',
+  'mina.jobError.card_removed':
+    'The card was taken out of the reader. Insert it again, leave it in until you are done and try again.',
+  'mina.jobError.reader_gone': 'The card reader was disconnected. Connect it again and try again.',
+  'mina.jobError.wrong_card': 'Wrong card in the reader. Insert the SITHS card this is about and try again.',
+  'mina.jobError.several_cards': 'Several cards in the readers. Take out the cards you are not going to use.',
+  'mina.jobError.wrong_pin': 'Wrong security code. Try again with the right code.',
+  'mina.jobError.pin_blocked':
+    'The card is locked after too many wrong codes. Unlock it under My SITHS eID with Unlock card.',
+  'mina.jobError.wrong_puk': 'The card could not be unlocked with its unlock code. Contact local support.',
+  'mina.jobError.puk_blocked': 'The card can no longer be unlocked. Contact local support.',
+  'mina.jobError.management_key_rejected':
+    'The card could not be prepared for SITHS eID. Contact local support.',
+  'mina.jobError.card_not_authentic': 'The card could not be confirmed as genuine. Contact local support.',
+  'mina.jobError.card_error':
+    'The card answered with an error. Take the card out, insert it again and try again.',
+  'mina.jobError.reserve_card_not_activated':
+    'Error code 2004: You must activate your reserve card before you can log in with it.',
+  'mina.jobError.no_eid_order':
+    'Error code 2006: There is no SITHS eID order for the card. Contact your manager or the contact person of your unit.',
+  'mina.jobError.certificate_rejected': "The card's SITHS eID was not accepted. Contact local support.",
+  'mina.jobError.card_not_active':
+    'The card is not valid. Contact your manager or the contact person of your unit.',
+  'mina.jobError.card_busy':
+    'The card is already in use in another request. Wait until it is done and try again.',
+  'mina.jobError.new_pin_mismatch': 'The new codes did not match. Try again and enter the same code twice.',
+  'mina.jobError.user_cancelled': 'Cancelled. You can start again whenever you like.',
+  'mina.jobError.cancelled_by_support':
+    "Support cancelled the request. Follow support's instructions or start again.",
+  'mina.jobError.step_timeout': 'It took too long. Try again.',
+  'mina.jobError.agent_disconnected':
+    'The SITHS eID app lost contact. Check that the app is running and try again.',
+  'mina.jobError.agent_busy':
+    'The SITHS eID app is busy with another request. Finish it in the app and try again.',
+  'mina.jobError.job_not_active': 'The request is no longer running in the SITHS eID app. Try again.',
+  'mina.jobError.agent_protocol_error': 'The SITHS eID app answered wrongly. Restart the app and try again.',
+  'mina.jobError.internal': 'Something went wrong on our side. Try again in a while.',
 } as const;

@@ -51,7 +51,7 @@ export const minaSidorSv = {
   'mina.eids.organisation': 'Organisation',
   'mina.eids.validTo': 'Giltig till',
   'mina.eids.validFrom': 'Giltig från',
-  'mina.eids.eidHeading': 'SITHS EID',
+  'mina.eids.eidHeading': 'SITHS eID',
   'mina.eids.otherHeading': 'Mina andra SITHS eID',
   'mina.eids.card': 'SITHS-kort',
   'mina.eids.serial': 'Serienummer',
@@ -129,4 +129,53 @@ export const minaSidorSv = {
   'mina.step.certificates_written': 'Skriver SITHS eID till kortet',
   'mina.step.certificates_verified': 'Kontrollerar SITHS eID på kortet',
   'mina.step.pin_set': 'Sparar den nya koden på kortet',
+  'mina.order.done': 'Klart.',
+  'mina.order.notYours': 'Ärendet finns inte eller hör inte till den här webbläsaren.',
+  'mina.order.cancel': 'AVBRYT',
+  'mina.order.cancelled': 'Avbrutet. Du kan börja om när du vill.',
+  'mina.order.busy': 'Ärendet pågår. Avsluta det i SITHS eID-appen eller välj AVBRYT innan du lämnar sidan.',
+  'mina.order.leaveQuestion': 'Ärendet pågår. Vill du avbryta det och lämna sidan?',
+  'mina.order.leave': 'AVBRYT OCH LÄMNA SIDAN',
+  'mina.order.stay': 'STANNA KVAR',
+  'mina.progress.label': 'Förlopp',
+  'mina.step.working': 'Arbetar med kortet',
+  'mina.step.unlock.waiting_for_user': 'Välj en ny säkerhetskod (6-8 siffror) i SITHS eID-appen',
+  'mina.jobError.reader_not_found': 'Ingen kortläsare hittades. Anslut kortläsaren och försök igen.',
+  'mina.jobError.no_card': 'Inget kort i kortläsaren. Sätt i ditt SITHS-kort och försök igen.',
+  'mina.jobError.card_removed':
+    'Kortet togs ut ur kortläsaren. Sätt i kortet igen, låt det sitta kvar tills du är klar och försök igen.',
+  'mina.jobError.reader_gone': 'Kortläsaren kopplades bort. Anslut den igen och försök igen.',
+  'mina.jobError.wrong_card': 'Fel kort i läsaren. Sätt i det SITHS-kort som ärendet gäller och försök igen.',
+  'mina.jobError.several_cards': 'Flera kort i läsarna. Ta ut de kort du inte ska använda.',
+  'mina.jobError.wrong_pin': 'Fel säkerhetskod. Försök igen med rätt kod.',
+  'mina.jobError.pin_blocked':
+    'Kortet är låst efter för många felaktiga koder. Lås upp det under Mina SITHS eID med Lås upp kort.',
+  'mina.jobError.wrong_puk': 'Kortet kunde inte låsas upp med sin upplåsningskod. Kontakta lokal support.',
+  'mina.jobError.puk_blocked': 'Kortet kan inte längre låsas upp. Kontakta lokal support.',
+  'mina.jobError.management_key_rejected':
+    'Kortet kunde inte förberedas för SITHS eID. Kontakta lokal support.',
+  'mina.jobError.card_not_authentic': 'Kortet kunde inte bekräftas som äkta. Kontakta lokal support.',
+  'mina.jobError.card_error': 'Kortet svarade med ett fel. Ta ut kortet, sätt i det igen och försök igen.',
+  'mina.jobError.reserve_card_not_activated':
+    'Felkod 2004: Du måste aktivera ditt Reservkort innan du kan logga in med det.',
+  'mina.jobError.no_eid_order':
+    'Felkod 2006: Det finns ingen beställning av SITHS eID till kortet. Kontakta din chef eller kontaktperson på enheten.',
+  'mina.jobError.certificate_rejected': 'Kortets SITHS eID godtogs inte. Kontakta lokal support.',
+  'mina.jobError.card_not_active':
+    'Kortet är inte giltigt. Kontakta din chef eller kontaktperson på enheten.',
+  'mina.jobError.card_busy':
+    'Kortet används redan i ett annat ärende. Vänta tills det är klart och försök igen.',
+  'mina.jobError.new_pin_mismatch':
+    'De nya koderna stämde inte överens. Försök igen och ange samma kod två gånger.',
+  'mina.jobError.user_cancelled': 'Avbrutet. Du kan börja om när du vill.',
+  'mina.jobError.cancelled_by_support':
+    'Support avbröt ärendet. Följ supportens instruktioner eller börja om.',
+  'mina.jobError.step_timeout': 'Det tog för lång tid. Försök igen.',
+  'mina.jobError.agent_disconnected':
+    'SITHS eID-appen tappade kontakten. Kontrollera att appen är startad och försök igen.',
+  'mina.jobError.agent_busy':
+    'SITHS eID-appen är upptagen med ett annat ärende. Avsluta det i appen och försök igen.',
+  'mina.jobError.job_not_active': 'Ärendet pågår inte längre i SITHS eID-appen. Försök igen.',
+  'mina.jobError.agent_protocol_error': 'SITHS eID-appen svarade fel. Starta om appen och försök igen.',
+  'mina.jobError.internal': 'Något gick fel hos oss. Försök igen om en stund.',
 } as const;
