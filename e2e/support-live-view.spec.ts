@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { demoCards } from '../db/seed';
 import { jobSteps } from '../protocol/jobs';
 import { insertVirtualCard, type VirtualCardProcess, waitForCard } from '../test-support/pcscd';
@@ -169,4 +169,70 @@ test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs a
   // pcscd has the card again; the agent sees it only once its own reader watch has reconnected.
   await expect(agentUi.locator('#readers')).toContainText(`${slot1}: kort i läsaren`, { timeout: 15_000 });
   await retryAndFinish(page, agentUi);
+});
+
+/** A Mina sidor user in a browser of their own, with the SITHS eID-app on the same computer. */
+async function minaSidorUser(browser: Browser, system: { baseUrl: string }) {
+  const user = await browser.newContext({ baseURL: system.baseUrl, locale: 'sv-SE' });
+  return { user, page: await user.newPage() };
+}
+
+const jobRowOfKind = (page: Page, kind: string) =>
+  page
+    .getByTestId('job-row')
+    .filter({ has: page.getByTestId('job-kind').getByText(kind, { exact: true }) })
+    .first();
+
+test('support sees a card login and a reserve card activation by their kind and person', async ({
+  page,
+  context,
+  browser,
+  system,
+}) => {
+  test.setTimeout(150_000);
+  const agentUi = await context.newPage();
+  await agentUi.goto(system.agentUiUrl);
+  await openSupport(page);
+
+  // Carina logs in to Mina sidor with her card.
+  const carina = await minaSidorUser(browser, system);
+  await carina.page.goto('/mina-sidor');
+  await carina.page.getByRole('link', { name: 'LOGGA IN' }).click();
+  await carina.page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();
+  await typePin(agentUi, demoCardPin);
+  const login = jobRowOfKind(page, 'Inloggning med kort');
+  await expect(login.getByTestId('job-state')).toHaveText('Klart');
+  await expect(login.getByTestId('job-user')).toContainText('Carina Svensson Andersson');
+  await carina.user.close();
+
+  // Olof registers his reserve card and activates it (AKTIVERA).
+  await card!.remove();
+  card = await insertVirtualCard({
+    stateDir: system.cardStateDir,
+    serial: demoCards.reserveNotActivated,
+    slot: 1,
+  });
+  const olof = await minaSidorUser(browser, system);
+  await olof.page.goto('/mina-sidor');
+  await olof.page.getByRole('button', { name: 'AKTIVERA DITT RESERVKORT' }).click();
+  await expect(agentUi.getByText('Ditt kort behöver registreras')).toBeVisible();
+  await typePin(agentUi, demoCardPin);
+  await expect(agentUi.getByText(`Jag legitimerar mig hos ${system.baseUrl}`)).toBeVisible();
+  await typePin(agentUi, demoCardPin);
+  const registration = jobRowOfKind(page, 'Aktivering av reservkort – registrering');
+  await expect(registration.getByTestId('job-state')).toHaveText('Klart');
+  await expect(registration.getByTestId('job-user')).toContainText('Olof Lindqvist');
+
+  await olof.page.getByRole('button', { name: 'AKTIVERA', exact: true }).click();
+  await agentUi.getByLabel('Ange säkerhetskod (PIN1)').fill(demoCardPin);
+  await agentUi.getByRole('button', { name: /Legitimera|Aktivera/ }).click();
+  const activation = jobRowOfKind(page, 'Aktivering av reservkort');
+  await expect(activation.getByTestId('job-state')).toHaveText('Klart', { timeout: 30_000 });
+  await expect(activation.getByTestId('job-user')).toContainText('Olof Lindqvist');
+  await olof.user.close();
+
+  // The job's own page says the same.
+  await login.getByRole('link', { name: 'Inloggning med kort' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Inloggning med kort');
+  await expect(page.getByTestId('job-user')).toContainText('Carina Svensson Andersson');
 });
