@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isValidPin } from '../piv/pin';
+import { newPinProblem, type PinPolicyProblem } from '../piv/pin-policy';
 import { cancelledByUser } from './job-errors';
 
 /** Why the user is asked for the PIN: decides the texts around the question. */
@@ -30,19 +31,26 @@ export interface PinRequest {
 export interface NewPinRequest {
   jobId: string;
   cardSerial?: string;
+  /** An unlock support runs with the user on the phone: the staff member's name, shown above the question. */
+  assistedBy?: string;
 }
 
 /** Why the last answer to a new-PIN prompt was not taken; the prompt stays open. */
-export type NewPinProblem = 'invalid_new_pin' | 'new_pin_mismatch';
+export type NewPinProblem = PinPolicyProblem | 'new_pin_mismatch';
 
 export type PinPrompt =
   | ({ kind: 'pin'; promptId: string } & PinRequest)
   | ({ kind: 'new_pin'; promptId: string; problem?: NewPinProblem } & NewPinRequest);
 
+/** The card's current PIN, where the job knows it: kept with the open prompt, never in it. */
+export interface NewPinCheck {
+  previousPin?: string;
+}
+
 export interface UserPrompts {
   askPin(request: PinRequest, signal: AbortSignal): Promise<string>;
-  /** Resolves with a new PIN the user typed the same twice, 6-8 digits. */
-  askNewPin(request: NewPinRequest, signal: AbortSignal): Promise<string>;
+  /** Resolves with a new PIN the user typed the same twice that keeps the code policy (piv/pin-policy.ts). */
+  askNewPin(request: NewPinRequest & NewPinCheck, signal: AbortSignal): Promise<string>;
 }
 
 export type SubmitResult = 'accepted' | 'invalid_pin' | 'no_prompt';
@@ -50,6 +58,7 @@ export type SubmitNewPinResult = 'accepted' | NewPinProblem | 'no_prompt';
 
 interface Pending {
   prompt: PinPrompt;
+  check: NewPinCheck;
   resolve(pin: string): void;
   reject(reason: unknown): void;
 }
@@ -72,8 +81,8 @@ export class PinPrompts
     return this.open({ ...request, kind: 'pin', promptId: randomUUID() }, signal);
   }
 
-  askNewPin(request: NewPinRequest, signal: AbortSignal): Promise<string> {
-    return this.open({ ...request, kind: 'new_pin', promptId: randomUUID() }, signal);
+  askNewPin({ previousPin, ...request }: NewPinRequest & NewPinCheck, signal: AbortSignal): Promise<string> {
+    return this.open({ ...request, kind: 'new_pin', promptId: randomUUID() }, signal, { previousPin });
   }
 
   submit(promptId: string, pin: unknown): SubmitResult {
@@ -88,11 +97,7 @@ export class PinPrompts
     const pending = this.pending;
     if (pending?.prompt.promptId !== promptId || pending.prompt.kind !== 'new_pin') return 'no_prompt';
     const problem: NewPinProblem | undefined =
-      typeof pin !== 'string' || !isValidPin(pin)
-        ? 'invalid_new_pin'
-        : pin !== repeat
-          ? 'new_pin_mismatch'
-          : undefined;
+      newPinProblem(pin, pending.check.previousPin) ?? (pin !== repeat ? 'new_pin_mismatch' : undefined);
     if (problem) {
       pending.prompt = { ...pending.prompt, problem };
       this.emit('changed', this.current());
@@ -107,13 +112,14 @@ export class PinPrompts
     return this.close(promptId, cancelledByUser());
   }
 
-  private open(prompt: PinPrompt, signal: AbortSignal): Promise<string> {
+  private open(prompt: PinPrompt, signal: AbortSignal, check: NewPinCheck = {}): Promise<string> {
     this.pending?.reject(new Error('replaced by a newer prompt'));
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => this.close(prompt.promptId, signal.reason);
       const settle = () => signal.removeEventListener('abort', onAbort);
       this.pending = {
         prompt,
+        check,
         resolve: (pin) => {
           settle();
           resolve(pin);

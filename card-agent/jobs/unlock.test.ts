@@ -14,12 +14,16 @@ async function lockedCard(): Promise<FakeCard> {
   return withSlotKey({ serial: SERIAL, pin: OLD_PIN, triesLeft: 0, puk: PUK }, '9e');
 }
 
-async function unlockKit(prepare: (kit: JobKit) => void = () => {}) {
+async function unlockKit(prepare: (kit: JobKit) => void = () => {}, assistedBy?: string) {
   const card = await lockedCard();
   const kit = startJobKit(card);
   kit.server.secrets = { puk: PUK };
   prepare(kit);
-  const offer = kit.server.offer({ kind: 'unlock', cardSerial: SERIAL });
+  const offer = kit.server.offer({
+    kind: 'unlock',
+    cardSerial: SERIAL,
+    ...(assistedBy ? { assistedBy } : {}),
+  });
   expect(await kit.runner.offer(offer)).toEqual({ accepted: true });
   return { card, kit, offer };
 }
@@ -66,6 +70,38 @@ describe('unlock job', () => {
     expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
     expect(card.pin).toBe(NEW_PIN);
     expect(kit.trail(offer.jobId)).toEqual(happyTrail(jobSteps.unlock));
+  });
+
+  it('states the code policy and refuses a code that breaks it; nothing reaches the card', async () => {
+    const { card, kit, offer } = await unlockKit();
+    const prompt = await kit.nextPrompt();
+    expect(kit.view.current().prompt?.lines).toEqual([
+      'Ange en ny säkerhetskod till ditt SITHS-kort, 6-8 siffror, och upprepa den.',
+      'Koden får inte vara en och samma siffra (111111) eller en sifferföljd uppåt eller nedåt (123456, 876543).',
+      'OBS! SITHS-kortet måste sitta i kortläsaren under hela upplåsningen.',
+    ]);
+    expect(kit.prompts.submitNewPin(prompt.promptId, '555555', '555555')).toBe('pin_all_same');
+    expect(kit.prompts.submitNewPin(prompt.promptId, '876543', '876543')).toBe('pin_sequence');
+    expect(kit.prompts.submitNewPin(prompt.promptId, '12345678', '12345678')).toBe('pin_sequence');
+    expect(kit.readers.operations).not.toContain('unblockPin');
+    expect(kit.prompts.submitNewPin(prompt.promptId, NEW_PIN, NEW_PIN)).toBe('accepted');
+    expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+    expect(card.pin).toBe(NEW_PIN);
+  });
+
+  it('says who from support helps, above the new-code prompt, in an assisted unlock; the job is the same', async () => {
+    const { card, kit, offer } = await unlockKit(() => {}, 'Anna Ek');
+    const prompt = await kit.nextPrompt();
+    expect(kit.view.current().prompt?.lines[0]).toBe('Anna Ek på support hjälper dig att låsa upp kortet.');
+    expect(kit.view.current().prompt).toMatchObject({
+      title: 'Välj ny säkerhetskod',
+      submitText: 'Lås upp kort',
+    });
+    expect(kit.prompts.submitNewPin(prompt.promptId, '123456', '123456')).toBe('pin_sequence');
+    expect(kit.prompts.submitNewPin(prompt.promptId, NEW_PIN, NEW_PIN)).toBe('accepted');
+    expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+    expect(kit.trail(offer.jobId)).toEqual(happyTrail(jobSteps.unlock));
+    expect(card.pin).toBe(NEW_PIN);
   });
 
   it("fails card_proven with the server's code and never asks for a code", async () => {

@@ -15,10 +15,15 @@ export async function runUnlock(job: JobContext): Promise<void> {
   const session = await openCard(job);
   try {
     const puk = await proveCard(job, session);
+    const { jobId, assistedBy } = execution.offer;
+    // The code policy cannot refuse the old PIN here: the user forgot it (or it is blocked), so nobody knows it.
     const newPin = await execution.step(
       'waiting_for_user',
       (signal) =>
-        prompts.askNewPin({ jobId: execution.offer.jobId, cardSerial: execution.card.cardSerial }, signal),
+        prompts.askNewPin(
+          { jobId, cardSerial: execution.card.cardSerial, ...(assistedBy ? { assistedBy } : {}) },
+          signal,
+        ),
       { timeoutMs: execution.offer.userPromptTimeoutMs },
     );
     await execution.step('pin_set', async (_signal, committed) => {
