@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { PinPrompts } from './jobs/pin-prompts';
 import type { AgentView, AgentViewModel } from './ui/agent-view';
-import { sv } from './ui/sv';
+import { newPinProblems, sv } from './ui/sv';
 
 type Prompt = NonNullable<AgentView['prompt']>;
 
@@ -17,7 +17,7 @@ export function startTerminalUi(view: AgentViewModel, prompts: PinPrompts, out =
   input.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   const lines = lineReader(input);
   const print = (line: string) => out.write(`${line}\n`);
-  let shown: AgentView = { readers: [], messages: [] };
+  let shown: AgentView = view.current();
   let asking: AbortController | undefined;
 
   const onChange = (next: AgentView) => {
@@ -26,6 +26,9 @@ export function startTerminalUi(view: AgentViewModel, prompts: PinPrompts, out =
     if (next.result && next.result.text !== shown.result?.text) print(next.result.text);
     for (const message of next.messages.slice(shown.messages.length))
       print(`${sv.supportMessage} (${message.from}): ${message.text}`);
+    const support = [next.support.code, ...next.support.lines].filter(Boolean).join(' ');
+    if (support && support !== [shown.support.code, ...shown.support.lines].filter(Boolean).join(' '))
+      print(support);
     if (next.prompt?.promptId !== shown.prompt?.promptId) {
       asking?.abort();
       asking = next.prompt ? new AbortController() : undefined;
@@ -107,6 +110,6 @@ async function askPin(prompt: Prompt, terminal: Terminal, signal: AbortSignal): 
     if (repeat === undefined) return;
     const result = prompts.submitNewPin(prompt.promptId, pin, repeat);
     if (result === 'accepted' || result === 'no_prompt') return;
-    print(result === 'new_pin_mismatch' ? sv.newPinMismatch : sv.pinRule);
+    print(newPinProblems[result]);
   }
 }

@@ -139,7 +139,10 @@ describe('activate job', () => {
     const failed = kit.steps(offer.jobId).filter((step) => step.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(['certificates_issued', 'certificates_written']).toContain(failed[0]!.step);
-    expect(kit.view.current().result).toEqual({ ok: false, text: 'Kortet togs ut ur läsaren' });
+    expect(kit.view.current().result).toEqual({
+      ok: false,
+      text: 'Kortet togs ut ur läsaren. Sätt i kortet och försök igen.',
+    });
     expect(card.certificates!['9d']).toBe(transport);
 
     kit.server.beforeAnswer = () => {};

@@ -73,7 +73,10 @@ describe('authenticate job, login', () => {
       },
     });
     expect(kit.server.signedWith('sign_in')).toEqual(card.certificates!['9d']);
-    expect(kit.view.current().result).toEqual({ ok: false, text: 'Felkod 2004. Ej aktiverat reservkort.' });
+    expect(kit.view.current().result).toEqual({
+      ok: false,
+      text: 'Felkod 2004. Ej aktiverat reservkort. Du måste aktivera ditt reservkort innan du kan logga in med det: välj AKTIVERA DITT RESERVKORT på SITHS Mina sidor.',
+    });
   });
 
   it('asks again after a wrong PIN and goes on with the right one', async () => {
@@ -213,7 +216,9 @@ describe('authenticate job, reserve card registration', () => {
       error: { code: 'no_eid_order' },
     });
     expect(kit.prompts.current()).toBeUndefined();
-    expect(kit.view.current().result?.text).toBe('Felkod 2006. Beställning av SITHS eID saknas.');
+    expect(kit.view.current().result?.text).toBe(
+      'Felkod 2006. Beställning av SITHS eID saknas. Kontakta din chef eller kontaktperson på enheten.',
+    );
   });
 });
 
@@ -238,7 +243,7 @@ describe('choosing the card for a login that names none', () => {
     readers.addReader('B', { serial: '9752000000000000002', pin: PIN, triesLeft: 3 });
     const message = 'Flera kort i läsarna. Ta ut de kort du inte ska använda.';
     await expect(chooseReader({ ...offer, kind: 'authenticate' }, readers)).rejects.toMatchObject({
-      code: 'wrong_card',
+      code: 'several_cards',
       message,
     });
     await expect(chooseReader({ ...offer, kind: 'unlock' }, readers)).rejects.toMatchObject({ message });

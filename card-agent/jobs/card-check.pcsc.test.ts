@@ -113,7 +113,9 @@ describe('card_check through pcscd and the virtual card', () => {
       status: 'failed',
       error: { code: 'card_removed' },
     });
-    expect((await stateOverHttp(agent.ui)).result?.text).toBe('Kortet togs ut ur läsaren');
+    expect((await stateOverHttp(agent.ui)).result?.text).toBe(
+      'Kortet togs ut ur läsaren. Sätt i kortet och försök igen.',
+    );
     expect(rig.state(card).pin.triesLeft).toBe(3);
 
     inserted = await rig.insert(card, { logFile: cardLog });

@@ -210,7 +210,9 @@ describe('activate through pcscd and the virtual card', () => {
     } finally {
       server.interceptExchange = () => undefined;
     }
-    expect((await stateOverHttp(ui)).result?.text).toBe('Kortet togs ut ur läsaren');
+    expect((await stateOverHttp(ui)).result?.text).toBe(
+      'Kortet togs ut ur läsaren. Sätt i kortet och försök igen.',
+    );
     expect(rig.state(card).keys['9d']).toEqual(transportKey);
 
     await insert(card);

@@ -2,8 +2,9 @@ import type { JobOffer } from '../../protocol/jobs';
 import type { CardAccess, CardSession } from './card-access';
 import { JobFailure } from './job-errors';
 
+/** In Swedish: the server shows this message to the user as it is, beside the app window's own text. */
 const severalCards = () =>
-  new JobFailure('wrong_card', 'Flera kort i läsarna. Ta ut de kort du inte ska använda.');
+  new JobFailure('several_cards', 'Flera kort i läsarna. Ta ut de kort du inte ska använda.');
 
 /**
  * The reader an offered job runs in: the named one, else the one holding the card with the offered

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  type JobError,
   type JobErrorCode,
   type JobOffer,
   type JobOfferAnswer,
@@ -29,6 +30,8 @@ export interface JobRunnerDeps {
 
 export interface JobRunnerEvents {
   'job-started': [offer: JobOffer, readerName: string];
+  /** The offer could not run here (no card, two cards): the user sees why, as the server does. */
+  'job-refused': [offer: JobOffer, error: JobError];
   report: [report: JobReport];
 }
 
@@ -75,7 +78,10 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       return { accepted: true };
     } catch (error) {
       this.running = undefined;
-      return { accepted: false, error: toJobFailure(error).jobError };
+      const { jobError } = toJobFailure(error);
+      this.log.info({ jobId: offer.jobId, kind: offer.kind, code: jobError.code }, 'job refused');
+      this.emit('job-refused', offer, jobError);
+      return { accepted: false, error: jobError };
     }
   }
 

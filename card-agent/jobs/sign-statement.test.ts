@@ -131,7 +131,10 @@ describe('authenticate job, signing a decision', () => {
     expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'failed', error: { code: 'pin_blocked' } });
     expect(kit.server.requests.map((request) => request.type)).toEqual(['prove_card']);
     expect(signOperations(kit)).toEqual(['verifyPin', 'sign 9e']);
-    expect(kit.view.current().result).toEqual({ ok: false, text: 'PIN-koden är spärrad' });
+    expect(kit.view.current().result).toEqual({
+      ok: false,
+      text: 'PIN-koden är spärrad. Lås upp kortet på SITHS Mina sidor eller tryck på Få hjälp av support.',
+    });
   });
 
   it('fails card_removed when the card is pulled while the statement is shown, and no PIN reaches a card', async () => {
@@ -146,7 +149,7 @@ describe('authenticate job, signing a decision', () => {
     });
     expect(kit.readers.pinsTried).toEqual([]);
     expect(kit.server.requests).toEqual([]);
-    expect(kit.view.current().result?.text).toBe('Kortet togs ut ur läsaren');
+    expect(kit.view.current().result?.text).toBe('Kortet togs ut ur läsaren. Sätt i kortet och försök igen.');
   });
 
   it('fails statement_signed with the server’s refusal (a card of another person)', async () => {
@@ -164,7 +167,10 @@ describe('authenticate job, signing a decision', () => {
       status: 'failed',
       error: { code: 'wrong_card', message: 'Kortet tillhör inte den som ska underteckna beslutet.' },
     });
-    expect(kit.view.current().result).toEqual({ ok: false, text: 'Fel kort i läsaren' });
+    expect(kit.view.current().result).toEqual({
+      ok: false,
+      text: 'Fel kort i läsaren. Sätt i det SITHS-kort som ärendet gäller och försök igen.',
+    });
   });
 
   it('fails card_read, asking for no PIN, on a card without a signature certificate', async () => {

@@ -1,10 +1,18 @@
 import { EventEmitter } from 'node:events';
-import type { CardSnapshot, JobKind, JobOffer, JobStepName, SupportMessage } from '../../protocol/jobs';
+import type {
+  CardSnapshot,
+  JobError,
+  JobKind,
+  JobOffer,
+  JobStepName,
+  SupportMessage,
+} from '../../protocol/jobs';
 import type { JobReport } from '../jobs/job-execution';
 import type { JobRunnerEvents } from '../jobs/job-runner';
 import type { PinContext, PinPrompt, PinPrompts } from '../jobs/pin-prompts';
 import type { ReaderState } from '../pcsc/reader-monitor';
-import { errorText, jobTitles, stepTexts, successTexts, sv } from './sv';
+import type { SupportHelp, SupportHelpView } from './support-help';
+import { errorText, jobTitles, newPinProblems, stepTexts, successTexts, sv } from './sv';
 
 /** An open question to the user, with every text around it. */
 export interface PromptView {
@@ -32,6 +40,16 @@ export interface AgentView {
   /** How the last job ended; `confirm`: shown until the user presses OK. */
   result?: { ok: boolean; text: string; confirm?: boolean };
   messages: Array<{ text: string; from: string; at: number }>;
+  /** "Få hjälp av support": the button, the code to read out, or who from support is paired. */
+  support: SupportHelpView;
+}
+
+export interface AgentViewOptions {
+  /** How long a finished or refused job's result stays before the window is a clean "Klar att användas". */
+  resultMs?: number;
+  /** How long a message from support stays when no job runs and no result is shown. */
+  messageMs?: number;
+  support?: SupportHelp;
 }
 
 const MAX_MESSAGES = 20;
@@ -40,15 +58,27 @@ const confirmedKinds: ReadonlySet<JobKind> = new Set(['unlock']);
 
 /** Keeps the view up to date from the readers, the running job and the open prompt. */
 export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }> {
-  private view: AgentView = { readers: [], messages: [] };
+  private view: AgentView = { readers: [], messages: [], support: { offerHelp: true, lines: [] } };
   private jobKind: JobKind | undefined;
   private signsStatement = false;
+  private readonly resultMs: number;
+  private readonly messageMs: number;
+  /** Clears what is left of the last job (its result, support's messages) when it fires. */
+  private leftovers: NodeJS.Timeout | undefined;
 
-  constructor(runner: EventEmitter<JobRunnerEvents>, prompts: PinPrompts) {
+  constructor(runner: EventEmitter<JobRunnerEvents>, prompts: PinPrompts, options: AgentViewOptions = {}) {
     super();
+    this.resultMs = options.resultMs ?? 8_000;
+    this.messageMs = options.messageMs ?? 60_000;
     runner.on('job-started', (offer) => this.jobStarted(offer));
+    runner.on('job-refused', (offer, error) => this.jobRefused(offer, error));
     runner.on('report', (report) => this.reported(report));
     prompts.on('changed', (prompt) => this.promptChanged(prompt));
+    const { support } = options;
+    if (support) {
+      this.view.support = support.current();
+      support.on('changed', (view) => this.update({ support: view }));
+    }
   }
 
   current(): AgentView {
@@ -56,27 +86,50 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
   }
 
   readersChanged(readers: ReaderState[]): void {
+    const hadCard = new Set(this.view.readers.filter((reader) => reader.cardPresent).map(({ name }) => name));
+    const cardRemoved = readers.some((reader) => hadCard.has(reader.name) && !reader.cardPresent);
     this.update({ readers: readers.map(({ name, cardPresent }) => ({ name, cardPresent })) });
+    if (cardRemoved && !this.view.job) this.clearLeftovers();
   }
 
   supportMessage(message: SupportMessage): void {
     const messages = [...this.view.messages, { text: message.text, from: message.from, at: message.at }];
     this.update({ messages: messages.slice(-MAX_MESSAGES) });
+    if (!this.view.job) this.clearLeftoversIn(this.messageMs);
   }
 
   /** The user pressed OK on a finished job's result. */
   dismissResult(): boolean {
     if (!this.view.result) return false;
-    this.update({ result: undefined });
+    this.clearLeftovers();
     return true;
   }
 
   private jobStarted(offer: JobOffer): void {
+    clearTimeout(this.leftovers);
     this.jobKind = offer.kind;
     this.signsStatement = offer.kind === 'authenticate' && offer.purpose === 'sign_decision';
     const title = this.signsStatement ? sv.signatureJobTitle : jobTitles[offer.kind];
     const job = { jobId: offer.jobId, title, stepText: '', progress: 0, card: {} };
     this.update({ job, result: undefined, prompt: undefined });
+  }
+
+  /** A job this agent could not take (two cards in the readers, no card): the reason, as for a failed one. */
+  private jobRefused(_offer: JobOffer, error: JobError): void {
+    if (this.view.job) return;
+    this.update({ result: { ok: false, text: errorText(error.code) } });
+    this.clearLeftoversIn(this.resultMs);
+  }
+
+  private clearLeftoversIn(ms: number): void {
+    clearTimeout(this.leftovers);
+    this.leftovers = setTimeout(() => this.clearLeftovers(), ms);
+    this.leftovers.unref?.();
+  }
+
+  private clearLeftovers(): void {
+    clearTimeout(this.leftovers);
+    if (this.view.result || this.view.messages.length) this.update({ result: undefined, messages: [] });
   }
 
   private reported({ event, payload }: JobReport): void {
@@ -89,6 +142,7 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
       const text = payload.error ? errorText(payload.error.code, job.card) : success;
       const result = { ok, text, ...(ok && confirmedKinds.has(kind) ? { confirm: true } : {}) };
       this.update({ job: undefined, prompt: undefined, result });
+      this.clearLeftoversIn(this.resultMs);
       return;
     }
     const card = { ...job.card, ...payload.card };
@@ -115,14 +169,14 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
 function promptView(prompt: PinPrompt): PromptView {
   const { promptId, cardSerial } = prompt;
   if (prompt.kind === 'new_pin') {
-    const notices = { invalid_new_pin: sv.pinRule, new_pin_mismatch: sv.newPinMismatch };
+    const assisted = prompt.assistedBy ? [sv.assistedBy(prompt.assistedBy)] : [];
     return {
       promptId,
       kind: 'new_pin',
       cardSerial,
-      notice: prompt.problem && notices[prompt.problem],
+      notice: prompt.problem && newPinProblems[prompt.problem],
       title: sv.newPinTitle,
-      lines: [sv.newPinText, sv.unlockKeepCard],
+      lines: [...assisted, sv.newPinText, sv.newPinPolicy, sv.unlockKeepCard],
       label: sv.newPinLabel,
       repeatLabel: sv.newPinRepeatLabel,
       submitText: sv.submitNewPin,

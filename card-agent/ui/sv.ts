@@ -1,4 +1,5 @@
 import type { CardSnapshot, JobErrorCode, JobKind, JobStepName } from '../../protocol/jobs';
+import type { NewPinProblem } from '../jobs/pin-prompts';
 
 /** The agent's UI text (web page and terminal). Swedish only: the agent runs for Swedish healthcare staff. */
 export const sv = {
@@ -34,6 +35,18 @@ export const sv = {
   newPinRepeatLabel: 'Upprepa den nya säkerhetskoden',
   submitNewPin: 'Lås upp kort',
   newPinMismatch: 'Koderna stämmer inte överens. Ange samma kod i båda fälten.',
+  /** The code policy (card-agent/piv/pin-policy.ts), stated in the prompt. */
+  newPinPolicy:
+    'Koden får inte vara en och samma siffra (111111) eller en sifferföljd uppåt eller nedåt (123456, 876543).',
+  assistedBy: (staffName: string) => `${staffName} på support hjälper dig att låsa upp kortet.`,
+  supportHelp: 'Få hjälp av support',
+  supportCodeLabel: 'Kod till support',
+  supportCodeRead: (minutes: number) =>
+    `Läs upp koden för supporten. Den gäller i ${minutes} ${minutes === 1 ? 'minut' : 'minuter'}.`,
+  supportCodeTimeLeft: 'Tid kvar:',
+  supportCodeExpired: 'Koden har gått ut',
+  supportCodeFailed: 'Det gick inte att få en kod till support. Försök igen om en stund.',
+  supportPaired: (staffName: string) => `${staffName} på support är kopplad till den här datorn`,
   signatureJobTitle: 'Underskrift med SITHS-kort',
   signatureTitle: 'Underteckna',
   signatureIntro: 'Jag undertecknar:',
@@ -43,6 +56,16 @@ export const sv = {
   submitSignature: 'Underteckna',
   signed: 'Beslutet är undertecknat',
 } as const;
+
+/** Why a new code was refused; the prompt stays open. */
+export const newPinProblems: Record<NewPinProblem, string> = {
+  invalid_new_pin: sv.pinRule,
+  pin_all_same: 'Koden får inte vara en och samma siffra, som 111111. Välj en annan kod.',
+  pin_sequence:
+    'Koden får inte vara en sifferföljd uppåt eller nedåt, som 123456 eller 876543. Välj en annan kod.',
+  pin_same_as_previous: 'Den nya koden får inte vara samma som den gamla. Välj en annan kod.',
+  new_pin_mismatch: sv.newPinMismatch,
+};
 
 /** What a finished job says when it went well. */
 export const successTexts: Record<JobKind, string> = {
@@ -79,42 +102,40 @@ export const stepTexts: Record<JobStepName, string> = {
 
 export function errorText(code: JobErrorCode, card: CardSnapshot = {}): string {
   const tries = card.pinTriesLeft;
-  switch (code) {
-    case 'wrong_pin':
-      return tries === undefined ? 'Fel PIN-kod.' : `Fel PIN-kod. Du har ${tries} försök kvar.`;
-    case 'pin_blocked':
-      return 'PIN-koden är spärrad';
-    default:
-      return errorTexts[code];
-  }
+  if (code === 'wrong_pin' && tries !== undefined) return `Fel PIN-kod. Du har ${tries} försök kvar.`;
+  return errorTexts[code];
 }
 
+/** Why a job failed or was refused, each with what the user can do about it. */
 const errorTexts: Record<JobErrorCode, string> = {
-  reader_not_found: 'Kortläsaren hittades inte',
+  reader_not_found: 'Kortläsaren hittades inte. Anslut kortläsaren och försök igen.',
   no_card: 'Inget kort i läsaren. Sätt i ditt SITHS-kort.',
-  card_removed: 'Kortet togs ut ur läsaren',
-  reader_gone: 'Kortläsaren kopplades bort',
-  wrong_card: 'Fel kort i läsaren',
+  card_removed: 'Kortet togs ut ur läsaren. Sätt i kortet och försök igen.',
+  reader_gone: 'Kortläsaren kopplades bort. Anslut den och försök igen.',
+  wrong_card: 'Fel kort i läsaren. Sätt i det SITHS-kort som ärendet gäller och försök igen.',
   several_cards: 'Flera kort i läsarna. Ta ut de kort du inte ska använda.',
-  wrong_pin: 'Fel PIN-kod.',
-  pin_blocked: 'PIN-koden är spärrad',
-  wrong_puk: 'Fel PUK-kod',
-  puk_blocked: 'PUK-koden är spärrad',
-  management_key_rejected: 'Kortet kunde inte förberedas',
-  card_not_authentic: 'Kortet kunde inte kontrolleras som äkta',
-  card_error: 'Kortet svarade inte som väntat',
-  reserve_card_not_activated: 'Felkod 2004. Ej aktiverat reservkort.',
-  no_eid_order: 'Felkod 2006. Beställning av SITHS eID saknas.',
-  certificate_rejected: 'Kortets SITHS eID godtogs inte',
-  card_not_active: 'Kortet är inte giltigt',
-  card_busy: 'Kortet används redan i ett annat ärende',
-  new_pin_mismatch: 'Koderna stämmer inte överens',
-  user_cancelled: 'Du avbröt',
-  cancelled_by_support: 'Support avbröt ärendet',
+  wrong_pin: 'Fel PIN-kod. Försök igen.',
+  pin_blocked: 'PIN-koden är spärrad. Lås upp kortet på SITHS Mina sidor eller tryck på Få hjälp av support.',
+  wrong_puk: 'Kortet kunde inte låsas upp (fel PUK-kod). Kontakta support.',
+  puk_blocked:
+    'PUK-koden är spärrad och kortet kan inte låsas upp. Kontakta din chef eller kontaktperson på enheten.',
+  management_key_rejected: 'Kortet kunde inte förberedas. Kontakta support.',
+  card_not_authentic: 'Kortet kunde inte kontrolleras som äkta. Kontakta support.',
+  card_error: 'Kortet svarade inte som väntat. Ta ut kortet, sätt i det igen och försök på nytt.',
+  reserve_card_not_activated:
+    'Felkod 2004. Ej aktiverat reservkort. Du måste aktivera ditt reservkort innan du kan logga in med det: välj AKTIVERA DITT RESERVKORT på SITHS Mina sidor.',
+  no_eid_order:
+    'Felkod 2006. Beställning av SITHS eID saknas. Kontakta din chef eller kontaktperson på enheten.',
+  certificate_rejected: 'Kortets SITHS eID godtogs inte. Kontakta support.',
+  card_not_active: 'Kortet är inte giltigt. Kontakta din chef eller kontaktperson på enheten.',
+  card_busy: 'Kortet används redan i ett annat ärende. Vänta tills det är klart och försök igen.',
+  new_pin_mismatch: 'Koderna stämmer inte överens. Försök igen.',
+  user_cancelled: 'Du avbröt.',
+  cancelled_by_support: 'Support avbröt ärendet.',
   step_timeout: 'Det tog för lång tid. Försök igen.',
-  agent_disconnected: 'Förbindelsen med servern bröts',
-  agent_busy: 'Appen är upptagen med ett annat ärende',
+  agent_disconnected: 'Förbindelsen med servern bröts. Kontrollera nätverket och försök igen.',
+  agent_busy: 'Appen är upptagen med ett annat ärende. Vänta tills det är klart och försök igen.',
   job_not_active: 'Ärendet pågår inte längre i den här appen. Börja om.',
   agent_protocol_error: 'SITHS eID-appen svarade inte som väntat. Starta om appen och försök igen.',
-  internal: 'Ett oväntat fel inträffade',
+  internal: 'Ett oväntat fel inträffade. Försök igen, eller kontakta support om felet finns kvar.',
 };

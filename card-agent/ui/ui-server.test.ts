@@ -1,12 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AutoStartAck } from '../../protocol/card-exchange';
+import type { JobOffer, JobOutcome } from '../../protocol/jobs';
+import { withSlotKey } from '../jobs/fake-readers';
 import type { JobReport } from '../jobs/job-execution';
 import type { JobRunnerEvents } from '../jobs/job-runner';
 import { PinPrompts } from '../jobs/pin-prompts';
+import { startJobKit } from '../jobs/plan-test-kit';
 import { AgentViewModel } from './agent-view';
+import { SupportHelp } from './support-help';
 import { startUiServer, type UiServer } from './ui-server';
 
 let ui: UiServer;
@@ -164,7 +168,9 @@ describe('local UI server', () => {
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
-    expect(first).toMatch(/^event: view\ndata: \{"readers":\[\],"messages":\[\]\}/);
+    expect(first).toMatch(
+      /^event: view\ndata: \{"readers":\[\],"messages":\[\],"support":\{"offerHelp":true,"lines":\[\]\}\}/,
+    );
     openPrompt();
     const next = new TextDecoder().decode((await reader.read()).value);
     expect(next).toContain('"cardSerial":"9752269885719985027"');
@@ -386,5 +392,165 @@ describe('POST /autostart from the Mina sidor page', () => {
     expect((await autoStart({ origin: MINA_SIDOR })).status).toBe(404);
     autoStartAnswer = { ok: false, code: 'card_busy', message: 'Kortet används redan.' };
     expect((await autoStart({ origin: MINA_SIDOR })).status).toBe(409);
+  });
+});
+
+describe('the code policy for a new PIN, through the loopback page', () => {
+  it('refuses a code that breaks the policy with its own Swedish text; none of them reaches the card', async () => {
+    const card = await withSlotKey(
+      { serial: '9752269885719985027', pin: '482913', triesLeft: 0, puk: '86420975' },
+      '9e',
+    );
+    const kit = startJobKit(card);
+    kit.server.secrets = { puk: '86420975' };
+    const local = await startUiServer({
+      view: kit.view,
+      prompts: kit.prompts,
+      port: 0,
+      logger: pino({ level: 'silent' }),
+      cancelJob: () => false,
+    });
+    try {
+      const offer = kit.server.offer({ kind: 'unlock', cardSerial: card.serial });
+      expect(await kit.runner.offer(offer)).toEqual({ accepted: true });
+      const { promptId } = await kit.nextPrompt();
+      expect(kit.view.current().prompt?.lines).toContain(
+        'Koden får inte vara en och samma siffra (111111) eller en sifferföljd uppåt eller nedåt (123456, 876543).',
+      );
+      const post = (pin: string) =>
+        fetch(new URL('/api/new-pin', local.url), {
+          method: 'POST',
+          headers: { 'x-agent-key': local.key, 'content-type': 'application/json' },
+          body: JSON.stringify({ promptId, pin, repeat: pin }),
+        });
+      const refusals = {
+        '111111': ['pin_all_same', 'Koden får inte vara en och samma siffra, som 111111. Välj en annan kod.'],
+        '1234567': [
+          'pin_sequence',
+          'Koden får inte vara en sifferföljd uppåt eller nedåt, som 123456 eller 876543. Välj en annan kod.',
+        ],
+        '98765432': [
+          'pin_sequence',
+          'Koden får inte vara en sifferföljd uppåt eller nedåt, som 123456 eller 876543. Välj en annan kod.',
+        ],
+      };
+      for (const [pin, [error, message]] of Object.entries(refusals)) {
+        const refused = await post(pin);
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({ error, message });
+        expect(kit.view.current().prompt).toMatchObject({ promptId, notice: message });
+      }
+      expect(kit.readers.operations).not.toContain('unblockPin');
+      expect(card).toMatchObject({ pin: '482913', triesLeft: 0 });
+      expect((await post('1357913')).status).toBe(204);
+      expect(await kit.outcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
+      expect(card.pin).toBe('1357913');
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('the window returns to a clean "Klar att användas"', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const offerOf = (kind: JobOffer['kind'], jobId = JOB_ID): JobOffer => ({
+    jobId,
+    kind,
+    lastSequence: 0,
+    stepTimeoutMs: 1,
+    userPromptTimeoutMs: 1,
+  });
+  const finish = (jobId: string, state: 'succeeded' | 'failed', error?: JobOutcome['error']) =>
+    runner.emit('report', {
+      event: 'job:finished',
+      payload: { jobId, sequence: 9, state, at: Date.now(), ...(error ? { error } : {}) },
+    });
+
+  it("shows a job's result and support's messages for 8 s, then nothing but Klar att användas", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const fresh = new AgentViewModel(runner, prompts);
+    runner.emit('job-started', offerOf('authenticate'), 'Reader');
+    fresh.supportMessage({ text: 'Skriv in din säkerhetskod.', from: 'Support', at: Date.now() });
+    finish(JOB_ID, 'succeeded');
+    expect(fresh.current()).toMatchObject({ result: { ok: true, text: 'Du är legitimerad' } });
+    expect(fresh.current().messages).toHaveLength(1);
+    vi.advanceTimersByTime(7_900);
+    expect(fresh.current().result?.text).toBe('Du är legitimerad');
+    vi.advanceTimersByTime(200);
+    expect(fresh.current()).toEqual({ readers: [], messages: [], support: { offerHelp: true, lines: [] } });
+
+    runner.emit('job-started', offerOf('authenticate', '3f9c1b2e-8d4a-4c6f-9e1a-2b3c4d5e6f71'), 'Reader');
+    finish('3f9c1b2e-8d4a-4c6f-9e1a-2b3c4d5e6f71', 'failed', {
+      code: 'reserve_card_not_activated',
+      message: 'not activated',
+    });
+    expect(fresh.current().result?.text).toMatch(/^Felkod 2004/);
+    vi.advanceTimersByTime(8_000);
+    expect(fresh.current().result).toBeUndefined();
+  });
+
+  it('clears a result at once when the card is removed or the next job starts', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const fresh = new AgentViewModel(runner, prompts, { resultMs: 60_000 });
+    fresh.readersChanged([{ name: 'Reader', cardPresent: true }]);
+    runner.emit('job-started', offerOf('card_check'), 'Reader');
+    finish(JOB_ID, 'succeeded');
+    expect(fresh.current().result?.text).toBe('Klart');
+    fresh.readersChanged([{ name: 'Reader', cardPresent: false }]);
+    expect(fresh.current().result).toBeUndefined();
+
+    fresh.readersChanged([{ name: 'Reader', cardPresent: true }]);
+    runner.emit('job-started', offerOf('card_check'), 'Reader');
+    finish(JOB_ID, 'failed', { code: 'card_error', message: 'x' });
+    expect(fresh.current().result?.ok).toBe(false);
+    runner.emit('job-started', offerOf('card_check', '3f9c1b2e-8d4a-4c6f-9e1a-2b3c4d5e6f72'), 'Reader');
+    expect(fresh.current().result).toBeUndefined();
+  });
+});
+
+describe('"Få hjälp av support" on the page', () => {
+  it('has the button, and the page groups the code and counts down', async () => {
+    const page = await call({ path: `/?key=${encodeURIComponent(ui.key)}` });
+    expect(page.text).toContain('<button type="button" id="support-help">Få hjälp av support</button>');
+    expect(page.text).toContain('id="support-code"');
+    expect(page.text).toContain('id="support-countdown"');
+  });
+
+  it('asks the server through POST /api/support-code and shows the answer in the view', async () => {
+    const asks: number[] = [];
+    const help = new SupportHelp(async () => {
+      asks.push(Date.now());
+      return { ok: true, supportCode: '123456', expiresAt: Date.now() + 300_000 };
+    });
+    const withHelp = new AgentViewModel(runner, prompts, { support: help });
+    const local = await startUiServer({
+      view: withHelp,
+      prompts,
+      port: 0,
+      logger: pino({ level: 'silent' }),
+      cancelJob: () => false,
+      supportHelp: help,
+    });
+    try {
+      const asked = await fetch(new URL('/api/support-code', local.url), {
+        method: 'POST',
+        headers: { 'x-agent-key': local.key, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(asked.status).toBe(202);
+      await vi.waitFor(() => expect(withHelp.current().support.code).toBe('123 456'));
+      expect(withHelp.current().support).toMatchObject({
+        offerHelp: false,
+        lines: ['Läs upp koden för supporten. Den gäller i 5 minuter.'],
+      });
+      expect(asks).toHaveLength(1);
+      const noKey = await fetch(new URL('/api/support-code', local.url), { method: 'POST', body: '{}' });
+      expect(noKey.status).toBe(403);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -6,7 +6,8 @@ import { type AutoStartAck, autoStartSchema } from '../../protocol/card-exchange
 import type { PinPrompts } from '../jobs/pin-prompts';
 import type { Logger } from '../pcsc/logger';
 import type { AgentViewModel } from './agent-view';
-import { sv } from './sv';
+import type { SupportHelp } from './support-help';
+import { newPinProblems, sv } from './sv';
 
 export interface UiServerOptions {
   view: AgentViewModel;
@@ -22,6 +23,8 @@ export interface UiServerOptions {
   serverOrigin?: string;
   /** Hands a start token from the user's browser to the server. */
   autoStart?(autoStartToken: string): Promise<AutoStartAck>;
+  /** "Få hjälp av support": asks the server for a one-time code; the view shows the answer. */
+  supportHelp?: SupportHelp;
 }
 
 export interface UiServer {
@@ -82,6 +85,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (route === 'POST /api/new-pin') return submitNewPin(request, response, context.prompts);
   if (route === 'POST /api/cancel') return send(response, context.cancelJob() ? 204 : 409, null);
   if (route === 'POST /api/dismiss') return send(response, context.view.dismissResult() ? 204 : 409, null);
+  if (route === 'POST /api/support-code' && context.supportHelp)
+    return send(response, context.supportHelp.request() ? 202 : 409, null);
   return send(response, 404, { error: 'not_found' });
 }
 
@@ -136,8 +141,7 @@ async function submitNewPin(request: IncomingMessage, response: ServerResponse, 
   const result = prompts.submitNewPin(promptId, pin, repeat);
   if (result === 'accepted') return send(response, 204, null);
   if (result === 'no_prompt') return send(response, 409, { error: result });
-  const message = result === 'new_pin_mismatch' ? sv.newPinMismatch : sv.pinRule;
-  return send(response, 400, { error: result, message });
+  return send(response, 400, { error: result, message: newPinProblems[result] });
 }
 
 async function submitPin(request: IncomingMessage, response: ServerResponse, prompts: PinPrompts) {
