@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { readerEventKinds } from '../protocol/agent-events';
+import { CardSerials } from './card-serials';
 import { type CardAccess, pcscCardAccess, type ReaderSource } from './jobs/card-access';
 import { JobRunner } from './jobs/job-runner';
 import { PinPrompts } from './jobs/pin-prompts';
@@ -8,7 +9,8 @@ import type { Logger } from './pcsc/logger';
 import { ReaderMonitor } from './pcsc/reader-monitor';
 import { connectToServer, listenForJobs } from './server-link';
 import { startTerminalUi } from './terminal';
-import { AgentViewModel } from './ui/agent-view';
+import { AgentViewModel, type AgentViewOptions } from './ui/agent-view';
+import { SupportHelp } from './ui/support-help';
 import { startUiServer } from './ui/ui-server';
 
 export interface AgentOptions {
@@ -23,6 +25,8 @@ export interface AgentOptions {
   /** Tests hand in fake readers and cards; by default the real PC/SC ones. */
   readers?: ReaderSource & Partial<CardAccess>;
   outbox?: ReportOutboxOptions;
+  /** How long the window shows a result and support's messages; tests shorten them. */
+  view?: Pick<AgentViewOptions, 'resultMs' | 'messageMs'>;
 }
 
 export type Agent = Awaited<ReturnType<typeof startAgent>>;
@@ -31,10 +35,14 @@ export type Agent = Awaited<ReturnType<typeof startAgent>>;
 export async function startAgent(options: AgentOptions) {
   const { logger } = options;
   const readers = options.readers ?? new ReaderMonitor({ logger });
-  const cards: CardAccess = isCardAccess(readers) ? readers : pcscCardAccess(readers, logger);
+  const serials = new CardSerials(
+    isCardAccess(readers) ? readers : pcscCardAccess(readers, logger),
+    logger.child({ component: 'card-serials' }),
+  );
+  const cards = serials.access();
   const link = connectToServer({
     ...options,
-    currentReaders: () => readers.readers(),
+    currentReaders: () => serials.withSerials(readers.readers()),
     activeJobIds: () => [
       ...new Set([...(runner.runningJobId ? [runner.runningJobId] : []), ...outbox.pendingJobIds()]),
     ],
@@ -52,7 +60,8 @@ export async function startAgent(options: AgentOptions) {
     ...options.outbox,
     onJobRefused: (jobId) => runner.cancel(jobId, 'support'),
   });
-  const view = new AgentViewModel(runner, prompts);
+  const supportHelp = new SupportHelp(() => link.requestSupportCode());
+  const view = new AgentViewModel(runner, prompts, { ...options.view, support: supportHelp });
   listenForJobs(
     link.socket,
     {
@@ -62,14 +71,24 @@ export async function startAgent(options: AgentOptions) {
         logger.info({ from: message.from, jobId: message.jobId }, 'message from support');
         view.supportMessage(message);
       },
+      supportPairing: (notice) => supportHelp.pairing(notice),
     },
     logger,
   );
+  // In order, each after its card's serial is read: a card pulled during the read is reported after it came in.
+  let readerReports = Promise.resolve();
   for (const kind of readerEventKinds) {
     readers.on(kind, (reader) => {
       logger.info({ kind, reader: reader.name }, 'reader event');
-      link.reportReaderEvent(kind, reader);
       view.readersChanged(readers.readers());
+      const serialRead = kind === 'card-inserted' ? serials.cardInserted(reader.name) : undefined;
+      if (kind === 'card-removed' || kind === 'reader-removed') serials.forget(reader.name);
+      readerReports = readerReports
+        .then(() => serialRead)
+        .then(() => link.reportReaderEvent(kind, serials.withSerials([reader])[0]!))
+        .catch((error: unknown) =>
+          logger.warn({ errorName: (error as Error)?.name }, 'reader event not sent'),
+        );
     });
   }
   const ui = await startUiServer({
@@ -79,6 +98,7 @@ export async function startAgent(options: AgentOptions) {
     port: options.uiPort,
     key: options.uiKey,
     cancelJob: () => runner.cancel(runner.runningJobId ?? '', 'user'),
+    supportHelp,
     serverOrigin: new URL(options.serverUrl).origin,
     autoStart: (token) => link.autoStart(token),
   });
@@ -87,6 +107,7 @@ export async function startAgent(options: AgentOptions) {
   const stopTerminal = options.terminal ? startTerminalUi(view, prompts) : () => {};
   readers.start();
   view.readersChanged(readers.readers());
+  for (const reader of readers.readers()) if (reader.cardPresent) void serials.cardInserted(reader.name);
 
   return {
     ui,

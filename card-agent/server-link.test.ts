@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CardExchange } from '../protocol/card-exchange';
 import { type Agent, startAgent } from './agent';
 import { FakeReaders } from './jobs/fake-readers';
@@ -117,5 +117,80 @@ describe('autostart through the agent', () => {
     expect(started.status).toBe(202);
     expect(await started.json()).toEqual({ jobId });
     expect((await post('http://127.0.0.1:1')).status).toBe(403);
+  });
+});
+
+describe('"Få hjälp av support" through the server link', () => {
+  async function agentWithServer() {
+    server = await TestAgentServer.start();
+    logs = [];
+    agent = await startAgent({
+      serverUrl: server.url,
+      deviceToken: TEST_TOKEN,
+      logger: pino({ level: 'trace' }, { write: (line: string) => logs.push(line) }),
+      uiPort: 0,
+      readers: new FakeReaders(),
+    });
+    await server.whenConnected();
+    await new Promise<void>((resolve) =>
+      agent!.socket.connected ? resolve() : agent!.socket.once('connect', resolve),
+    );
+    return { server, agent };
+  }
+  const pressHelp = (ui: Agent['ui']) =>
+    fetch(new URL('/api/support-code', ui.url), {
+      method: 'POST',
+      headers: { 'x-agent-key': ui.key, 'content-type': 'application/json' },
+      body: '{}',
+    });
+  const support = () => agent!.view.current().support;
+
+  it('shows the code grouped with its lifetime, then who from support paired, and takes the button back when it ends', async () => {
+    const { server, agent } = await agentWithServer();
+    server.answerSupportCode = () => ({ ok: true, supportCode: '123456', expiresAt: Date.now() + 300_000 });
+    expect(support()).toEqual({ offerHelp: true, lines: [] });
+    expect((await pressHelp(agent.ui)).status).toBe(202);
+    await vi.waitFor(() => expect(support().code).toBe('123 456'));
+    expect(support()).toMatchObject({
+      offerHelp: false,
+      lines: ['Läs upp koden för supporten. Den gäller i 5 minuter.'],
+    });
+    expect(server.supportCodeRequests).toBe(1);
+    expect(logs.join('')).not.toContain('123456');
+
+    server.pairing({ state: 'paired', staffName: 'Anna Ek' });
+    await vi.waitFor(() =>
+      expect(support()).toEqual({
+        offerHelp: false,
+        lines: ['Anna Ek på support är kopplad till den här datorn'],
+      }),
+    );
+    server.pairing({ state: 'ended', staffName: 'Anna Ek' });
+    await vi.waitFor(() => expect(support()).toEqual({ offerHelp: true, lines: [] }));
+  });
+
+  it('says "Koden har gått ut" and offers the button again when the code expires', async () => {
+    const { server, agent } = await agentWithServer();
+    server.answerSupportCode = () => ({ ok: true, supportCode: '654321', expiresAt: Date.now() + 300 });
+    expect((await pressHelp(agent.ui)).status).toBe(202);
+    await vi.waitFor(() => expect(support().code).toBe('654 321'));
+    await vi.waitFor(() => expect(support()).toEqual({ offerHelp: true, lines: ['Koden har gått ut'] }));
+  });
+
+  it("shows the server's refusal or a missing answer in Swedish, and offers the button again", async () => {
+    const { server, agent } = await agentWithServer();
+    server.answerSupportCode = () => ({ ok: false, code: 'forbidden', message: 'not now' });
+    expect((await pressHelp(agent.ui)).status).toBe(202);
+    await vi.waitFor(() =>
+      expect(support()).toEqual({
+        offerHelp: true,
+        lines: ['Det gick inte att få en kod till support. Försök igen om en stund.'],
+      }),
+    );
+    server.answerSupportCode = () => ({ ok: true, supportCode: 'abc', expiresAt: Date.now() + 300_000 });
+    expect((await pressHelp(agent.ui)).status).toBe(202);
+    await vi.waitFor(() => expect(server.supportCodeRequests).toBe(2));
+    await vi.waitFor(() => expect(support().offerHelp).toBe(true));
+    expect(support().code).toBeUndefined();
   });
 });

@@ -5,9 +5,12 @@ import {
   type Ack,
   type AgentToServerEvents,
   agentNamespace,
+  protocolErrorCodes,
   type ReaderEventKind,
   type ReaderState,
   type ServerToAgentEvents,
+  type SupportCodeAnswer,
+  type SupportPairingNotice,
 } from '../protocol/agent-events';
 import {
   type AutoStartAck,
@@ -23,6 +26,7 @@ import {
   type SupportMessage,
   supportMessageSchema,
 } from '../protocol/jobs';
+import { isSafeText } from '../protocol/safe-text';
 import { JobFailure } from './jobs/job-errors';
 import type { Logger } from './pcsc/logger';
 
@@ -95,6 +99,8 @@ export function connectToServer(options: {
         timeoutMs: options.answerTimeoutMs ?? 15_000,
         logger: log,
       }),
+    requestSupportCode: () =>
+      requestSupportCode(socket, { timeoutMs: options.answerTimeoutMs ?? 15_000, logger: log }),
     close: () => socket.close(),
   };
 }
@@ -165,11 +171,48 @@ export async function autoStartWithServer(
   return ack.data;
 }
 
+const supportCodeAnswerSchema = z.union([
+  z.object({ ok: z.literal(true), supportCode: z.string().regex(/^[0-9]{6}$/), expiresAt: z.number().int() }),
+  z.object({ ok: z.literal(false), code: z.enum(protocolErrorCodes), message: z.string().max(500) }),
+]);
+
+/**
+ * "Få hjälp av support": a fresh one-time code for this agent session. The code is for the user to read
+ * out, so it is shown but never logged; a missing or malformed answer is a refusal like any other.
+ */
+export async function requestSupportCode(
+  socket: AgentSocket,
+  { timeoutMs, logger }: AnswerOptions,
+): Promise<SupportCodeAnswer> {
+  if (!socket.connected)
+    return { ok: false, code: 'internal', message: 'the agent is not connected to the server' };
+  let raw: unknown;
+  try {
+    raw = await socket.timeout(timeoutMs).emitWithAck('agent:support-code', {});
+  } catch {
+    return { ok: false, code: 'internal', message: 'the server did not answer in time' };
+  }
+  const answer = supportCodeAnswerSchema.safeParse(raw);
+  if (!answer.success) {
+    logger.warn('malformed support code answer');
+    return { ok: false, code: 'internal', message: 'the server answered something unexpected' };
+  }
+  logger.info(answer.data.ok ? {} : { code: answer.data.code }, 'support code answered');
+  return answer.data;
+}
+
 export interface JobEventHandlers {
   offer(raw: unknown): Promise<JobOfferAnswer>;
   cancel(jobId: string): void;
   supportMessage(message: SupportMessage): void;
+  /** Left out by a program that offers no "Få hjälp av support" (a load generator). */
+  supportPairing?(notice: SupportPairingNotice): void;
 }
+
+const supportPairingSchema = z.object({
+  state: z.enum(['paired', 'ended']),
+  staffName: z.string().trim().min(1).max(200).refine(isSafeText),
+});
 
 const incomingSupportMessageSchema = supportMessageSchema.extend({
   from: z.string().trim().min(1).max(200),
@@ -197,5 +240,11 @@ export function listenForJobs(socket: AgentSocket, handlers: JobEventHandlers, l
     const message = incomingSupportMessageSchema.safeParse(raw);
     if (!message.success) return refuseMalformed('support:message');
     handlers.supportMessage(message.data);
+  });
+  socket.on('support:pairing', (raw: unknown) => {
+    const notice = supportPairingSchema.safeParse(raw);
+    if (!notice.success) return refuseMalformed('support:pairing');
+    log.info({ state: notice.data.state }, 'support pairing');
+    handlers.supportPairing?.(notice.data);
   });
 }

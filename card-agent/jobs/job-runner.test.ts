@@ -147,7 +147,10 @@ describe('card_check job', () => {
       state: 'failed',
       error: { code: 'pin_blocked' },
     });
-    expect(agent.view.current().result).toEqual({ ok: false, text: 'PIN-koden är spärrad' });
+    expect(agent.view.current().result).toEqual({
+      ok: false,
+      text: 'PIN-koden är spärrad. Lås upp kortet på SITHS Mina sidor eller tryck på Få hjälp av support.',
+    });
   });
 
   it('proves a card whose PIN the last wrong try blocked with one 9E prove_card, then fails pin_blocked', async () => {
@@ -205,6 +208,75 @@ describe('job offers', () => {
     expect(trail(server.reports(running.jobId)).filter((step) => step === 'card_read:started')).toHaveLength(
       1,
     );
+  });
+
+  it('refuses a job with two usable cards in the readers in words the user can act on, in the window too', async () => {
+    await setup();
+    readers.addReader('Virtual PCD 00 01', { serial: '9752316495727304824', pin: PIN, triesLeft: 3 });
+    const several = 'Flera kort i läsarna. Ta ut de kort du inte ska använda.';
+    for (const kind of ['authenticate', 'card_check'] as const) {
+      expect(await server.offer(offerOf({ kind, cardSerial: undefined }))).toEqual({
+        accepted: false,
+        error: { code: 'several_cards', message: several },
+      });
+      expect(agent.view.current().result).toEqual({ ok: false, text: several });
+    }
+  });
+
+  it('reports the serial of each card, read from its CHUID without a PIN, in reader events and hello', async () => {
+    await setup();
+    await waitUntil(() => server.hellos[0], 'the hello');
+    const second = 'Virtual PCD 00 01';
+    readers.addReader(second);
+    readers.insert(second, { serial: '9752316495727304824', pin: PIN, triesLeft: 3 });
+    const inserted = await waitUntil(
+      () => server.readerEvents.find((event) => event.kind === 'card-inserted'),
+      'a card-inserted event',
+    );
+    expect(inserted.reader).toMatchObject({ name: second, cardSerial: '9752316495727304824' });
+    expect(inserted.readers.map((reader) => reader.cardSerial)).toEqual([SERIAL, '9752316495727304824']);
+    expect(readers.operations).not.toContain('verifyPin');
+
+    server.dropConnection();
+    await waitUntil(() => (server.hellos.length > 1 ? true : undefined), 'a second hello');
+    expect(server.hellos.at(-1)?.readers).toEqual([
+      { name: READER, cardPresent: true, atr: '3b8c80018025a0000003080000', cardSerial: SERIAL },
+      {
+        name: second,
+        cardPresent: true,
+        atr: '3b8c80018025a0000003080000',
+        cardSerial: '9752316495727304824',
+      },
+    ]);
+    readers.remove(second);
+    const removed = await waitUntil(
+      () => server.readerEvents.find((event) => event.kind === 'card-removed'),
+      'a card-removed event',
+    );
+    expect(removed.reader).toEqual({ name: second, cardPresent: false });
+  });
+
+  it('leaves the serial out when the card cannot be read, and still reports the card', async () => {
+    await setup();
+    const open = readers.openSession.bind(readers);
+    readers.openSession = async (name) => ({
+      ...(await open(name)),
+      readCardSerial: async () => {
+        throw new Error('no CHUID');
+      },
+    });
+    await waitUntil(() => server.hellos[0], 'the hello');
+    readers.addReader('Virtual PCD 00 01');
+    readers.insert('Virtual PCD 00 01', { serial: '9752316495727304824', pin: PIN, triesLeft: 3 });
+    const inserted = await waitUntil(
+      () => server.readerEvents.find((event) => event.kind === 'card-inserted'),
+      'a card-inserted event',
+    );
+    expect(inserted.reader).toEqual({
+      name: 'Virtual PCD 00 01',
+      cardPresent: true,
+      atr: '3b8c80018025a0000003080000',
+    });
   });
 
   it('ignores malformed server messages and keeps working', async () => {
@@ -279,7 +351,9 @@ describe('cancel and card loss', () => {
       .reports(offer.jobId)
       .find((report) => report.event === 'job:step' && report.status === 'failed');
     expect(failed).toMatchObject({ step: 'waiting_for_user', error: { code: 'card_removed' } });
-    expect(agent.view.current().result?.text).toBe('Kortet togs ut ur läsaren');
+    expect(agent.view.current().result?.text).toBe(
+      'Kortet togs ut ur läsaren. Sätt i kortet och försök igen.',
+    );
 
     readers.insert(READER, { serial: SERIAL, pin: PIN, triesLeft: 3 });
     const lastSequence = server.reports(offer.jobId).at(-1)!.sequence;

@@ -7,10 +7,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import {
+  type AgentHello,
   type AgentToServerEvents,
   agentNamespace,
+  type ReaderEvent,
   type SequenceAck,
   type ServerToAgentEvents,
+  type SupportCodeAnswer,
+  type SupportPairingNotice,
 } from '../../protocol/agent-events';
 import {
   type AutoStart,
@@ -64,6 +68,16 @@ export class TestAgentServer {
     code: 'not_found',
     message: 'no such start',
   });
+  /** The answer to "Få hjälp av support"; the real server hands out a fresh code per request. */
+  answerSupportCode: () => SupportCodeAnswer = () => ({
+    ok: false,
+    code: 'forbidden',
+    message: 'no support codes here',
+  });
+  supportCodeRequests = 0;
+  /** Every hello and reader event the agent sent, in order. */
+  readonly hellos: AgentHello[] = [];
+  readonly readerEvents: ReaderEvent[] = [];
   readonly masterKey = randomBytes(32);
   /** Certificates issued per activation job, by role. */
   readonly issued = new Map<string, Record<CardKeyRole, Buffer>>();
@@ -81,8 +95,18 @@ export class TestAgentServer {
     );
     namespace.on('connection', (socket: Socket<AgentToServerEvents, ServerToAgentEvents>) => {
       this.agent = socket;
-      socket.on('agent:hello', (_hello, ack) => ack({ ok: true }));
-      socket.on('agent:reader-event', (_event, ack) => ack({ ok: true }));
+      socket.on('agent:hello', (hello, ack) => {
+        this.hellos.push(hello);
+        ack({ ok: true });
+      });
+      socket.on('agent:reader-event', (event, ack) => {
+        this.readerEvents.push(event);
+        ack({ ok: true });
+      });
+      socket.on('agent:support-code', (_request, ack) => {
+        this.supportCodeRequests += 1;
+        ack(this.answerSupportCode());
+      });
       socket.on('job:step', (report, ack) => this.take({ event: 'job:step', ...report }, ack));
       socket.on('job:finished', (outcome, ack) => this.take({ event: 'job:finished', ...outcome }, ack));
       socket.on('job:exchange', (request, ack) => {
@@ -132,6 +156,11 @@ export class TestAgentServer {
       at: Date.now(),
       ...(jobId ? { jobId } : {}),
     });
+  }
+
+  /** Support paired with the agent session using its code, or the pairing ended. */
+  pairing(notice: SupportPairingNotice): void {
+    this.agent?.emit('support:pairing', notice);
   }
 
   /** Drops the connection as a network failure would; the agent reconnects by itself. */
