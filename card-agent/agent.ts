@@ -107,7 +107,10 @@ export async function startAgent(options: AgentOptions) {
   const stopTerminal = options.terminal ? startTerminalUi(view, prompts) : () => {};
   readers.start();
   view.readersChanged(readers.readers());
+  // Cards already in the readers (a ReaderMonitor reports them as inserted instead). Waited for, so the agent
+  // is started once it has left the cards alone: a test that counts a card's commands counts only the job's.
   for (const reader of readers.readers()) if (reader.cardPresent) void serials.cardInserted(reader.name);
+  await serials.idle();
 
   return {
     ui,
@@ -119,6 +122,7 @@ export async function startAgent(options: AgentOptions) {
     async stop() {
       stopTerminal();
       readers.stop();
+      await serials.idle();
       outbox.close();
       link.close();
       await ui.close();

@@ -35,6 +35,11 @@ export class CardSerials {
     return done;
   }
 
+  /** Resolves when no read is in progress: a test arming a card fault, or the agent stopping, waits for it. */
+  async idle(): Promise<void> {
+    while (this.reading.size) await Promise.all(this.reading.values());
+  }
+
   /** The card left or the reader went. */
   forget(readerName: string): number {
     this.serials.delete(readerName);
