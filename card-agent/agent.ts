@@ -61,6 +61,7 @@ export async function startAgent(options: AgentOptions) {
     onJobRefused: (jobId) => runner.cancel(jobId, 'support'),
   });
   const supportHelp = new SupportHelp(() => link.requestSupportCode());
+  link.socket.on('disconnect', () => supportHelp.sessionEnded());
   const view = new AgentViewModel(runner, prompts, { ...options.view, support: supportHelp });
   listenForJobs(
     link.socket,

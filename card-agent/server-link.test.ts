@@ -169,6 +169,15 @@ describe('"Få hjälp av support" through the server link', () => {
     await vi.waitFor(() => expect(support()).toEqual({ offerHelp: true, lines: [] }));
   });
 
+  it('forgets a code when the connection drops: it belonged to that agent session', async () => {
+    const { server, agent } = await agentWithServer();
+    server.answerSupportCode = () => ({ ok: true, supportCode: '246813', expiresAt: Date.now() + 300_000 });
+    expect((await pressHelp(agent.ui)).status).toBe(202);
+    await vi.waitFor(() => expect(support().code).toBe('246 813'));
+    server.dropConnection();
+    await vi.waitFor(() => expect(support()).toEqual({ offerHelp: true, lines: [] }));
+  });
+
   it('says "Koden har gått ut" and offers the button again when the code expires', async () => {
     const { server, agent } = await agentWithServer();
     server.answerSupportCode = () => ({ ok: true, supportCode: '654321', expiresAt: Date.now() + 300 });

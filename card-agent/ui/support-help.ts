@@ -15,7 +15,7 @@ export interface SupportHelpView {
 
 type State =
   | { kind: 'idle' | 'asking' | 'expired' | 'failed' }
-  | { kind: 'code'; code: string; expiresAt: number }
+  | { kind: 'code'; code: string; expiresAt: number; minutes: number }
   | { kind: 'paired'; staffName: string };
 
 /**
@@ -33,15 +33,13 @@ export class SupportHelp extends EventEmitter<{ changed: [view: SupportHelpView]
   current(): SupportHelpView {
     const { state } = this;
     switch (state.kind) {
-      case 'code': {
-        const minutes = Math.max(1, Math.round((state.expiresAt - Date.now()) / 60_000));
+      case 'code':
         return {
           offerHelp: false,
           code: `${state.code.slice(0, 3)} ${state.code.slice(3)}`,
           expiresAt: state.expiresAt,
-          lines: [sv.supportCodeRead(minutes)],
+          lines: [sv.supportCodeRead(state.minutes)],
         };
-      }
       case 'paired':
         return { offerHelp: false, lines: [sv.supportPaired(state.staffName)] };
       case 'asking':
@@ -66,6 +64,14 @@ export class SupportHelp extends EventEmitter<{ changed: [view: SupportHelpView]
     return true;
   }
 
+  /**
+   * The connection to the server dropped: a code or pairing belonged to that agent session, so the user
+   * asks again on the next one.
+   */
+  sessionEnded(): void {
+    if (this.state.kind !== 'idle') this.set({ kind: 'idle' });
+  }
+
   pairing(notice: SupportPairingNotice): void {
     if (notice.state === 'paired') this.set({ kind: 'paired', staffName: notice.staffName });
     else if (this.state.kind === 'paired') this.set({ kind: 'idle' });
@@ -78,7 +84,8 @@ export class SupportHelp extends EventEmitter<{ changed: [view: SupportHelpView]
       this.set({ kind: 'failed' });
       return;
     }
-    this.set({ kind: 'code', code: answer.supportCode, expiresAt: answer.expiresAt });
+    const minutes = Math.max(1, Math.round(left / 60_000));
+    this.set({ kind: 'code', code: answer.supportCode, expiresAt: answer.expiresAt, minutes });
     this.expiry = setTimeout(() => this.set({ kind: 'expired' }), left);
     this.expiry.unref?.();
   }
