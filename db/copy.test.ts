@@ -18,6 +18,7 @@ import { causeChain, first, isTriggerRefusal, runStatement } from './engine';
 import * as schema from './schema';
 import {
   agentSessions,
+  assistedUnlocks,
   auditEvents,
   authOrders,
   cards,
@@ -33,6 +34,7 @@ import {
   reminderDeliveries,
   sessions,
   signedDecisions,
+  supportCodes,
   units,
   users,
 } from './schema';
@@ -136,8 +138,33 @@ async function fillSource(db: AppDatabase): Promise<void> {
       remoteAddress: '127.0.0.1',
       agentVersion: '1.2.3',
     });
+    await tx.insert(supportCodes).values({
+      id: 'copy-test-support-code',
+      codeHash: 'a'.repeat(64),
+      agentId: demoAgentId,
+      agentSessionId: 'copy-test-agent-session',
+      createdAt: at,
+      expiresAt: at,
+      usedAt: at,
+    });
+    await tx.insert(assistedUnlocks).values({
+      id: 'copy-test-assisted-unlock',
+      supportCodeId: 'copy-test-support-code',
+      agentId: demoAgentId,
+      agentSessionId: 'copy-test-agent-session',
+      personId: person.id,
+      staffUserId: user.id,
+      state: 'succeeded',
+      pairedAt: at,
+      identityCheckMethod: 'id_document',
+      documentType: 'passport',
+      documentNumberEnd: '1234',
+      identityCheckedAt: at,
+      cardId: card.id,
+    });
     await tx.insert(jobs).values({
       id: 'copy-test-job',
+      assistedUnlockId: 'copy-test-assisted-unlock',
       kind: 'unlock',
       state: 'succeeded',
       agentId: demoAgentId,
@@ -313,7 +340,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
   it('the source holds rows in every table, so the comparisons below cover them all', async () => {
     const counts = await rowCounts(source);
     expect(Object.keys(counts).sort()).toEqual(tableNames);
-    expect(tableNames).toHaveLength(23);
+    expect(tableNames).toHaveLength(25);
     expect(Object.entries(counts).filter(([, rows]) => rows === 0)).toEqual([]);
   });
 
@@ -457,7 +484,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
       expect(again.stdout).toBe('');
       expect(again.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(again.stderr).toMatch(
-        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 20 more tables\): db:copy only copies into an empty database\.$/m,
+        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 22 more tables\): db:copy only copies into an empty database\.$/m,
       );
       expect(await rowCounts(target)).toEqual(sourceCounts);
     }, 120_000);

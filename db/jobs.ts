@@ -38,6 +38,7 @@ export interface NewJob {
   retryOfJobId?: string | null;
   authOrderId?: string | null;
   eidOrderId?: string | null;
+  assistedUnlockId?: string | null;
   challenge?: string | null;
   /** When the job fails unless its agent answers the offer first. */
   deadlineAt?: Date | null;
@@ -53,6 +54,7 @@ export async function createJob(db: AppDatabase, input: NewJob, at: Date): Promi
     retryOfJobId: input.retryOfJobId ?? null,
     authOrderId: input.authOrderId ?? null,
     eidOrderId: input.eidOrderId ?? null,
+    assistedUnlockId: input.assistedUnlockId ?? null,
     challenge: input.challenge ?? null,
     deadlineAt: input.deadlineAt ?? null,
     state: 'queued',

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
+  assistedUnlockStates,
   auditOutcomes,
   authOrderMethods,
   authOrderPurposes,
@@ -12,6 +13,8 @@ import {
   directorySyncStates,
   eidPurposes,
   eidStates,
+  identityCheckMethods,
+  identityDocumentTypes,
   loginMethods,
   mobileDeviceStates,
   orderStates,
@@ -407,6 +410,8 @@ export const jobs = sqliteTable(
     retryOfJobId: text('retry_of_job_id'),
     /** The Mina sidor order (login, unlock, activation) that started this job through its start token. */
     authOrderId: text('auth_order_id'),
+    /** The assisted unlock (a staff member with the user on the phone) this unlock job belongs to. */
+    assistedUnlockId: text('assisted_unlock_id'),
     /** The SITHS eID order an activation fulfils. */
     eidOrderId: text('eid_order_id').references(() => orders.id),
     /** Random bytes (base64url) the card signs to prove itself in this job. */
@@ -679,5 +684,70 @@ export const reminderDeliveries = sqliteTable(
   (table) => [
     primaryKey({ columns: [table.kind, table.subjectId, table.period] }),
     check('reminder_deliveries_kind', inList('kind', reminderKinds)),
+  ],
+);
+
+/**
+ * One-time codes the SITHS eID-app shows on "Få hjälp av support". Only an HMAC of the code is kept; a code
+ * names the agent connection it was asked on and is spent when a staff member pairs with it.
+ */
+export const supportCodes = sqliteTable(
+  'support_codes',
+  {
+    id: text('id').primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    agentSessionId: text('agent_session_id')
+      .notNull()
+      .references(() => agentSessions.id),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    uniqueIndex('support_codes_code_hash_idx').on(table.codeHash),
+    index('support_codes_agent_session_idx').on(table.agentSessionId),
+  ],
+);
+
+/** A staff member paired with a user's agent by its support code, the identity check and the unlock job. */
+export const assistedUnlocks = sqliteTable(
+  'assisted_unlocks',
+  {
+    id: text('id').primaryKey(),
+    supportCodeId: text('support_code_id')
+      .notNull()
+      .references(() => supportCodes.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    agentSessionId: text('agent_session_id')
+      .notNull()
+      .references(() => agentSessions.id),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    staffUserId: text('staff_user_id')
+      .notNull()
+      .references(() => users.id),
+    state: text('state', { enum: assistedUnlockStates }).notNull(),
+    pairedAt: integer('paired_at', { mode: 'timestamp_ms' }).notNull(),
+    identityCheckMethod: text('identity_check_method', { enum: identityCheckMethods }),
+    documentType: text('document_type', { enum: identityDocumentTypes }),
+    /** The last four characters of the document's number: enough to say which document, no more. */
+    documentNumberEnd: text('document_number_end'),
+    identityCheckedAt: integer('identity_checked_at', { mode: 'timestamp_ms' }),
+    cardId: text('card_id').references(() => cards.id),
+    endedAt: integer('ended_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    index('assisted_unlocks_person_idx').on(table.personId, table.pairedAt),
+    check('assisted_unlocks_state', inList('state', assistedUnlockStates)),
+    check(
+      'assisted_unlocks_method',
+      sql`identity_check_method is null or ${inList('identity_check_method', identityCheckMethods)}`,
+    ),
   ],
 );

@@ -2,7 +2,11 @@
  * The value sets of the domain (roles, states, kinds, purposes), with no dependency: the database schema builds
  * its CHECK constraints from them and UI code imports them from here, never from db/schema.
  */
-/** `protected_identity_viewer` may see the personnummer, e-mail and units of persons with a protected identity. */
+/**
+ * `protected_identity_viewer` may see the personnummer, e-mail and units of persons with a protected identity.
+ * `unlock_assistant` is given to support staff who may unlock a card with the user on the phone (an
+ * ID-administrator may without it).
+ */
 export const staffRoles = [
   'manager',
   'contact_person',
@@ -10,6 +14,7 @@ export const staffRoles = [
   'support',
   'system_admin',
   'protected_identity_viewer',
+  'unlock_assistant',
 ] as const;
 export type StaffRole = (typeof staffRoles)[number];
 
@@ -121,3 +126,19 @@ export const reminderKinds = [
   'reserve_card_not_activated',
 ] as const;
 export type ReminderKind = (typeof reminderKinds)[number];
+
+/** How a staff member checked the identity of the user on the phone before an assisted unlock. */
+export const identityCheckMethods = ['id_document', 'video_call'] as const;
+export type IdentityCheckMethod = (typeof identityCheckMethods)[number];
+
+export const identityDocumentTypes = [
+  'passport',
+  'national_id_card',
+  'driving_licence',
+  'service_id_card',
+] as const;
+export type IdentityDocumentType = (typeof identityDocumentTypes)[number];
+
+/** An assisted unlock: paired with the user's agent by their support code, then one unlock job. */
+export const assistedUnlockStates = ['paired', 'running', 'succeeded', 'failed', 'ended'] as const;
+export type AssistedUnlockState = (typeof assistedUnlockStates)[number];

@@ -178,6 +178,7 @@ export async function createServer(
     jobs: services.jobs,
     cardJobs: services.cardJobs,
     logger: deps.logger,
+    masterKey,
   };
   const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);

@@ -14,6 +14,7 @@ export const roleLabels: Record<StaffRole, MessageKey> = {
   support: 'role.support',
   system_admin: 'role.system_admin',
   protected_identity_viewer: 'role.protected_identity_viewer',
+  unlock_assistant: 'role.unlock_assistant',
 };
 
 /** Unit names show in lists, e-mails and exports: no control or bidirectional characters, no formula. */

@@ -44,6 +44,11 @@ export const dashboardSections = {
     label: 'nav.audit',
     roles: ['id_admin', 'support', 'system_admin'],
   },
+  assistedUnlock: {
+    path: '/admin/las-upp-kort',
+    label: 'nav.assistedUnlock',
+    roles: ['id_admin', 'unlock_assistant'],
+  },
   support: { path: '/admin/support', label: 'nav.support', roles: ['support', 'system_admin'] },
   administration: { path: '/admin/administration', label: 'nav.administration', roles: ['system_admin'] },
 } as const satisfies Record<string, DashboardSection>;

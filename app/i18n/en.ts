@@ -1,4 +1,5 @@
 import { administrationEn } from './areas/administration.en';
+import { assistedUnlockEn } from './areas/assistedUnlock.en';
 import { auditEn } from './areas/audit.en';
 import { decisionsEn } from './areas/decisions.en';
 import { directoryEn } from './areas/directory.en';
@@ -17,6 +18,7 @@ export const en: Record<MessageKey, string> = {
   ...decisionsEn,
   ...directoryEn,
   ...remindersEn,
+  ...assistedUnlockEn,
   ...protectedIdentityEn,
   ...reserveCardsEn,
   ...minaSidorEn,
@@ -80,6 +82,7 @@ export const en: Record<MessageKey, string> = {
   'role.support': 'Support',
   'role.system_admin': 'System administrator',
   'role.protected_identity_viewer': 'May see protected personal data',
+  'role.unlock_assistant': 'May unlock a card with the user on the phone',
   'role.allUnits': 'all units',
   'support.heading': 'Support – connected SITHS eID apps',
   'support.intro':

@@ -1,4 +1,5 @@
 import { administrationSv } from './areas/administration.sv';
+import { assistedUnlockSv } from './areas/assistedUnlock.sv';
 import { auditSv } from './areas/audit.sv';
 import { decisionsSv } from './areas/decisions.sv';
 import { directorySv } from './areas/directory.sv';
@@ -69,6 +70,7 @@ const coreSv = {
   'role.support': 'Support',
   'role.system_admin': 'Systemadministratör',
   'role.protected_identity_viewer': 'Behörig till skyddade personuppgifter',
+  'role.unlock_assistant': 'Får låsa upp kort med användaren i telefon',
   'role.allUnits': 'alla enheter',
   'support.heading': 'Support – anslutna SITHS eID-appar',
   'support.intro':
@@ -211,6 +213,7 @@ export const sv = {
   ...decisionsSv,
   ...directorySv,
   ...remindersSv,
+  ...assistedUnlockSv,
   ...protectedIdentitySv,
 } as const;
 

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { hasAnyRole, identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { dashboardSections } from '~/auth/sections';
 import { SignedDecisionList } from '~/decisions/signed-decision-list';
 import { useT } from '~/i18n/use-translation';
 import { labelFor, useDateFormat } from '~/people/format';
@@ -9,6 +10,8 @@ import { requirePersonAccess, requireShownPerson } from '~/people/person-access.
 import { CardTable, EidTable, MobileDeviceTable, OrderTable, type RevokeLink } from '~/people/person-tables';
 import { HiddenIdentityName, ProtectedIdentityBadge } from '~/people/protected-identity';
 import personsStyles from '~/styles/persons.css';
+import { AssistedUnlockHistory } from '~/support/assisted-unlock-history';
+import { listAssistedUnlocksOfPerson } from '../../db/assisted-unlocks';
 import type { AuditEventView } from '../../db/audit';
 import { findPersonProfile } from '../../db/persons';
 import { listSignedDecisionsAboutAny } from '../../db/signed-decisions';
@@ -33,6 +36,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       { objectType: 'eid', objectIds: profile.eids.map((eid) => eid.id) },
     ]),
     canRevoke: hasAnyRole(principal, ['id_admin']),
+    mayAssistUnlock: hasAnyRole(principal, dashboardSections.assistedUnlock.roles),
+    assistedUnlocks: (await listAssistedUnlocksOfPerson(context.db, personId)).map((unlock) => ({
+      ...unlock,
+      pairedAt: unlock.pairedAt.getTime(),
+    })),
     revoked: new URL(request.url).searchParams.get('sparrat'),
   };
 }
@@ -139,6 +147,11 @@ export default function PersonPage() {
         <h2>{t('persons.profile.orders')}</h2>
         <OrderTable orders={data.orders} />
       </section>
+      <AssistedUnlockHistory
+        personId={data.person.id}
+        unlocks={data.assistedUnlocks}
+        mayAssist={data.mayAssistUnlock}
+      />
       {data.signedDecisions.length > 0 ? (
         <section className="profile-section">
           <h2>{t('persons.profile.signedDecisions')}</h2>

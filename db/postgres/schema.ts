@@ -19,6 +19,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { jobStates } from '../../protocol/jobs';
 import {
+  assistedUnlockStates,
   auditOutcomes,
   authOrderMethods,
   authOrderPurposes,
@@ -30,6 +31,7 @@ import {
   directorySyncStates,
   eidPurposes,
   eidStates,
+  identityCheckMethods,
   loginMethods,
   mobileDeviceStates,
   orderStates,
@@ -402,6 +404,7 @@ export const jobs = pgTable(
     createdBySessionId: text('created_by_session_id'),
     retryOfJobId: text('retry_of_job_id'),
     authOrderId: text('auth_order_id'),
+    assistedUnlockId: text('assisted_unlock_id'),
     eidOrderId: text('eid_order_id').references(() => orders.id),
     challenge: text('challenge'),
     issuedCertificates: text('issued_certificates'),
@@ -611,5 +614,70 @@ export const reminderDeliveries = pgTable(
   (table) => [
     primaryKey({ columns: [table.kind, table.subjectId, table.period] }),
     check('reminder_deliveries_kind', inList('kind', reminderKinds)),
+  ],
+);
+
+/**
+ * One-time codes the SITHS eID-app shows on "Få hjälp av support". Only an HMAC of the code is kept; a code
+ * names the agent connection it was asked on and is spent when a staff member pairs with it.
+ */
+export const supportCodes = pgTable(
+  'support_codes',
+  {
+    id: text('id').primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    agentSessionId: text('agent_session_id')
+      .notNull()
+      .references(() => agentSessions.id),
+    createdAt: timestampMs('created_at').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    usedAt: timestampMs('used_at'),
+  },
+  (table) => [
+    uniqueIndex('support_codes_code_hash_idx').on(table.codeHash),
+    index('support_codes_agent_session_idx').on(table.agentSessionId),
+  ],
+);
+
+/** A staff member paired with a user's agent by its support code, the identity check and the unlock job. */
+export const assistedUnlocks = pgTable(
+  'assisted_unlocks',
+  {
+    id: text('id').primaryKey(),
+    supportCodeId: text('support_code_id')
+      .notNull()
+      .references(() => supportCodes.id),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    agentSessionId: text('agent_session_id')
+      .notNull()
+      .references(() => agentSessions.id),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    staffUserId: text('staff_user_id')
+      .notNull()
+      .references(() => users.id),
+    state: text('state').notNull(),
+    pairedAt: timestampMs('paired_at').notNull(),
+    identityCheckMethod: text('identity_check_method'),
+    documentType: text('document_type'),
+    /** The last four characters of the document's number: enough to say which document, no more. */
+    documentNumberEnd: text('document_number_end'),
+    identityCheckedAt: timestampMs('identity_checked_at'),
+    cardId: text('card_id').references(() => cards.id),
+    endedAt: timestampMs('ended_at'),
+  },
+  (table) => [
+    index('assisted_unlocks_person_idx').on(table.personId, table.pairedAt),
+    check('assisted_unlocks_state', inList('state', assistedUnlockStates)),
+    check(
+      'assisted_unlocks_method',
+      sql`identity_check_method is null or ${inList('identity_check_method', identityCheckMethods)}`,
+    ),
   ],
 );

@@ -1,3 +1,4 @@
+import { assistedUnlockOfJob } from '../../db/assisted-unlocks';
 import {
   type AuthOrderRow,
   attachJobToAuthOrder,
@@ -74,12 +75,14 @@ export async function offerDetails(
 ): ReturnType<CardJobHooks['offerDetails']> {
   const order = job.authOrderId ? await findAuthOrder(ctx.deps.db, job.authOrderId) : undefined;
   const purpose = job.kind === 'authenticate' && order ? authenticatePurpose(order) : undefined;
+  const assisted = job.kind === 'unlock' ? await assistedUnlockOfJob(ctx.deps.db, job) : undefined;
   return {
     ...(job.challenge ? { challenge: job.challenge } : {}),
     relyingParty: ctx.deps.relyingParty,
     ...(purpose ? { purpose } : {}),
     // The text the user reads and signs: the order's own, as the server verifies the signature against it.
     ...(purpose === 'sign_decision' && order?.statement ? { statement: order.statement } : {}),
+    ...(assisted ? { assistedBy: assisted.staffName } : {}),
   };
 }
 

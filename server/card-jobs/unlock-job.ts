@@ -1,3 +1,4 @@
+import { assistedUnlockOfJob, settleAssistedUnlock } from '../../db/assisted-unlocks';
 import { recordAudit } from '../../db/audit';
 import { markCardUnlocked } from '../../db/card-lifecycle';
 import { findCardForCertificates } from '../../db/eids';
@@ -43,10 +44,17 @@ export function unlockJob(ctx: CardJobContext): CardJobKind {
       ctx.deps.logger.warn({ jobId: job.id }, 'unlock reported done without the card proving itself');
     if (succeeded && card) await markCardUnlocked(db, card.id, now);
     const person = await findPersonById(db, job.personId);
+    const assisted = await assistedUnlockOfJob(db, job);
+    if (assisted) await settleAssistedUnlock(db, assisted.id, succeeded ? 'succeeded' : 'failed');
     await recordAudit(db, {
       actorUserId: job.createdByUserId,
-      actorLabel: person ? `${person.givenName} ${person.surname}` : job.personId,
-      action: 'card_unlock',
+      // An assisted unlock is the staff member's act; a self-service one the card holder's.
+      actorLabel: assisted
+        ? assisted.staffName
+        : person
+          ? `${person.givenName} ${person.surname}`
+          : job.personId,
+      action: assisted ? 'card_unlock_assisted' : 'card_unlock',
       objectType: 'card',
       objectId: card?.id ?? null,
       outcome: succeeded ? 'success' : 'failed',
@@ -54,6 +62,15 @@ export function unlockJob(ctx: CardJobContext): CardJobKind {
         cardSerial: job.cardSerial,
         jobId: job.id,
         ...(job.errorCode ? { errorCode: job.errorCode } : {}),
+        ...(assisted
+          ? {
+              assistedUnlockId: assisted.id,
+              personId: job.personId,
+              identityCheck: assisted.identityCheckMethod,
+              ...(assisted.documentType ? { documentType: assisted.documentType } : {}),
+              ...(assisted.documentNumberEnd ? { documentNumberEnd: assisted.documentNumberEnd } : {}),
+            }
+          : {}),
       },
     });
     await ctx.deps.onUnlockAttempt({

@@ -100,6 +100,12 @@ async function runIfHeld(jobs: JobEngine, command: AgentCommand): Promise<AgentC
       return jobs.holdsAgent(command.agentId) ? await jobs.retry(command.jobId) : null;
     case 'start-card-check':
       return jobs.holdsAgentSession(command.agentSessionId) ? await jobs.startCardCheck(command) : null;
+    case 'start-assisted-unlock':
+      return jobs.holdsAgentSession(command.agentSessionId) ? await jobs.startAssistedUnlock(command) : null;
+    case 'pairing':
+      return jobs.holdsAgentSession(command.agentSessionId)
+        ? await jobs.notifyPairing(command.agentSessionId, command.notice)
+        : null;
     case 'message':
       return jobs.holdsAgentSession(command.agentSessionId)
         ? await jobs.sendMessage(command.agentSessionId, command.message)

@@ -1,3 +1,4 @@
+import type { SupportPairingNotice } from '../../protocol/agent-events';
 import type { JobOffer, JobOfferAnswer, SupportMessage } from '../../protocol/jobs';
 
 /** What the job engine needs of a connected agent's socket. */
@@ -7,6 +8,7 @@ export interface AgentChannel {
   offerJob(offer: JobOffer, timeoutMs: number): Promise<JobOfferAnswer>;
   cancelJob(jobId: string): void;
   sendMessage(message: SupportMessage): void;
+  notifyPairing(notice: SupportPairingNotice): void;
   /** Tells the agent that a newer connection with its device token took over, and closes this one. */
   replace(): void;
 }

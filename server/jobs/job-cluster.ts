@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProtocolErrorCode } from '../../protocol/agent-events';
-import { type JobErrorCode, jobIdSchema } from '../../protocol/jobs';
+import { cardSerialSchema, type JobErrorCode, jobIdSchema } from '../../protocol/jobs';
 import { type ConnectedAgentView, startCardCheckSchema } from '../../protocol/support-events';
 
 /** Who asks for a job: the job keeps running only while this login session is valid. */
@@ -8,6 +8,19 @@ export interface JobActor {
   userId: string;
   sessionId: string;
 }
+
+const actorSchema = z.object({ userId: z.uuid(), sessionId: z.string().min(1).max(200) });
+
+/** What starts an assisted unlock's job; checked by the route before, and again where it arrives. */
+export const assistedUnlockStartSchema = z.object({
+  assistedUnlockId: z.uuid(),
+  agentSessionId: z.uuid(),
+  readerName: z.string().min(1).max(200),
+  cardSerial: cardSerialSchema,
+  personId: z.uuid(),
+  actor: actorSchema,
+});
+export type AssistedUnlockStart = z.infer<typeof assistedUnlockStartSchema>;
 
 /**
  * A command that only the process holding the agent's live connection can carry out. Checked again where it
@@ -17,7 +30,13 @@ export const agentCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('retry'), jobId: jobIdSchema, agentId: z.uuid() }),
   startCardCheckSchema.extend({
     type: z.literal('start-card-check'),
-    actor: z.object({ userId: z.uuid(), sessionId: z.string().min(1).max(200) }),
+    actor: actorSchema,
+  }),
+  assistedUnlockStartSchema.extend({ type: z.literal('start-assisted-unlock') }),
+  z.object({
+    type: z.literal('pairing'),
+    agentSessionId: z.uuid(),
+    notice: z.object({ state: z.enum(['paired', 'ended']), staffName: z.string().min(1).max(200) }),
   }),
   z.object({
     type: z.literal('message'),

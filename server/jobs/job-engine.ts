@@ -19,7 +19,7 @@ import {
   trustedCardSerial,
 } from '../../db/jobs';
 import { seesEveryIdentity } from '../../db/protected-identity';
-import type { ProtocolErrorCode, SequenceAck } from '../../protocol/agent-events';
+import type { ProtocolErrorCode, SequenceAck, SupportPairingNotice } from '../../protocol/agent-events';
 import type { CardExchange, CardExchangeAnswer } from '../../protocol/card-exchange';
 import type {
   JobError,
@@ -38,7 +38,13 @@ import {
 } from '../../protocol/support-events';
 import type { Logger } from '../logger';
 import type { AgentConnections } from './agent-connections';
-import { type AgentCommandResult, type JobActor, type JobCluster, singleProcess } from './job-cluster';
+import {
+  type AgentCommandResult,
+  type AssistedUnlockStart,
+  type JobActor,
+  type JobCluster,
+  singleProcess,
+} from './job-cluster';
 import { StepWriter } from './step-writer';
 
 export interface JobTimeouts {
@@ -69,7 +75,9 @@ export type { JobActor } from './job-cluster';
  * mid-job requests, and what a job's end means for cards, orders and logins.
  */
 export interface CardJobHooks {
-  offerDetails(job: JobRow): Promise<Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose' | 'statement'>>;
+  offerDetails(
+    job: JobRow,
+  ): Promise<Pick<JobOffer, 'challenge' | 'relyingParty' | 'purpose' | 'statement' | 'assistedBy'>>;
   exchange(job: JobRow, request: CardExchange): Promise<CardExchangeAnswer>;
   jobEnded(job: JobRow): Promise<void>;
   /**
@@ -221,6 +229,48 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     });
   }
 
+  /**
+   * An unlock a staff member runs with the user on the phone: the card in `readerName` proves itself (9E)
+   * and must be `cardSerial`, the person's own; the user chooses the new code in the app.
+   */
+  async startAssistedUnlock(input: AssistedUnlockStart): Promise<JobCommandResult> {
+    const channel = this.deps.connections.bySession(input.agentSessionId);
+    if (!channel) {
+      const forwarded = await this.#cluster.forward({ type: 'start-assisted-unlock', ...input });
+      return forwarded
+        ? commandResultOf(forwarded)
+        : { ok: false, code: 'agent_disconnected', message: 'The agent is not connected' };
+    }
+    return this.startJob({
+      kind: 'unlock',
+      agentId: channel.agentId,
+      agentSessionId: channel.agentSessionId,
+      readerName: input.readerName,
+      cardSerial: input.cardSerial,
+      personId: input.personId,
+      createdByUserId: input.actor.userId,
+      createdBySessionId: input.actor.sessionId,
+      assistedUnlockId: input.assistedUnlockId,
+      challenge: randomBytes(32).toString('base64url'),
+    });
+  }
+
+  /** Tells the user's app that a staff member paired with it (or that the pairing ended). */
+  async notifyPairing(agentSessionId: string, notice: SupportPairingNotice): Promise<AgentCommandResult> {
+    const channel = this.deps.connections.bySession(agentSessionId);
+    if (channel) {
+      channel.notifyPairing(notice);
+      return { ok: true };
+    }
+    return (
+      (await this.#cluster.forward({ type: 'pairing', agentSessionId, notice })) ?? {
+        ok: false,
+        code: 'not_found',
+        message: 'The agent is not connected',
+      }
+    );
+  }
+
   /** Creates a job on the given agent connection and offers it. */
   async startJob(input: NewJob): Promise<JobCommandResult> {
     const { offerMs, stepMs } = this.timeouts;
@@ -287,6 +337,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
         retryOfJobId: job.id,
         authOrderId: job.authOrderId,
         eidOrderId: job.eidOrderId,
+        assistedUnlockId: job.assistedUnlockId,
         challenge: job.challenge,
         deadlineAt: this.#deadline(this.timeouts.offerMs + this.timeouts.stepMs),
       },

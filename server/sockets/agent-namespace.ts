@@ -6,6 +6,7 @@ import {
   openAgentSession,
   recordAgentVersion,
 } from '../../db/agents';
+import { issueSupportCode } from '../../db/assisted-unlocks';
 import type { AppDatabase } from '../../db/connection';
 import {
   type AgentToServerEvents,
@@ -13,6 +14,7 @@ import {
   agentNamespace,
   readerEventSchema,
   type ServerToAgentEvents,
+  supportCodeRequestSchema,
 } from '../../protocol/agent-events';
 import { autoStartSchema, cardExchangeSchema } from '../../protocol/card-exchange';
 import {
@@ -70,6 +72,8 @@ export function attachAgentNamespace(
     jobs: JobEngine;
     cardJobs: CardJobService;
     logger: Logger;
+    /** Keys the HMAC under which support codes are stored. */
+    masterKey: Buffer;
   },
 ): AttachedAgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
@@ -142,6 +146,7 @@ export function attachAgentNamespace(
         offerAnswerOf(await socket.timeout(timeoutMs).emitWithAck('job:offer', offer)),
       cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
       sendMessage: (message) => socket.emit('support:message', message),
+      notifyPairing: (notice) => socket.emit('support:pairing', notice),
       replace: () => {
         socket.emit('agent:replaced', { message: replacedNotice });
         // A namespace disconnect: the client does not reconnect by itself, and Socket.IO keeps no state to
@@ -216,6 +221,21 @@ export function attachAgentNamespace(
       validatedHandler('agent:autostart', autoStartSchema, socketLog, async (request) => {
         const { agent, agentSessionId } = await connection();
         return deps.cardJobs.claimAutoStart({ agentId: agent.id, agentSessionId }, request.autoStartToken);
+      }),
+    );
+    socket.on(
+      'agent:support-code',
+      validatedHandler('agent:support-code', supportCodeRequestSchema, socketLog, async () => {
+        const { agent, agentSessionId, log } = await connection();
+        const issued = await issueSupportCode(deps.db, {
+          agentId: agent.id,
+          agentSessionId,
+          secret: deps.masterKey,
+          now: new Date(),
+        });
+        // The code itself is never logged: it is what lets a staff member reach this computer.
+        log.info({ expiresAt: issued.expiresAt.toISOString() }, 'support code issued');
+        return { ok: true as const, supportCode: issued.code, expiresAt: issued.expiresAt.getTime() };
       }),
     );
     socket.on(

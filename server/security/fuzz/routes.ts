@@ -56,6 +56,7 @@ const staffRoles = [
   'support',
   'system_admin',
   'protected_identity_viewer',
+  'unlock_assistant',
 ];
 
 /**
@@ -126,6 +127,33 @@ export const actionTargets: ActionTarget[] = [
           [1, () => personalIdentityNumber(random)],
         ])(),
       type: oneOf(...orderTypes),
+    },
+  },
+  {
+    file: 'admin.las-upp-kort',
+    actors: ['idadmin1', 'idadmin2', 'support'],
+    body: 'form',
+    fields: {
+      intent: oneOf('pair'),
+      supportCode: code,
+      person: (random, values) =>
+        random.weighted([
+          [2, () => realValue(random, values, 'personIds')],
+          [2, () => realValue(random, values, 'personHsaIds')],
+          [1, () => personalIdentityNumber(random)],
+        ])(),
+    },
+  },
+  {
+    file: 'admin.las-upp-kort_.$assistId',
+    actors: ['idadmin1', 'idadmin2', 'support'],
+    body: 'form',
+    fields: {
+      intent: oneOf('start', 'cancel', 'end'),
+      readerName: oneOf('Virtual PCD 00 00', 'Virtual PCD 00 01'),
+      method: oneOf('id_document', 'video_call'),
+      documentType: oneOf('passport', 'national_id_card', 'driving_licence', 'service_id_card'),
+      documentNumberEnd: oneOf('1234', 'AB12', '12'),
     },
   },
   {
