@@ -2,6 +2,7 @@ import type { AppLoadContext } from '@remix-run/node';
 import { findActivationOrder } from '../../db/card-lifecycle';
 import { findCardForCertificates } from '../../db/eids';
 import { findPersonById } from '../../db/persons';
+import { eidOverview } from './eid-overview.server';
 import type { EndUser } from './end-user.server';
 
 const dateOnly = (date: Date) => date.toISOString().slice(0, 10);
@@ -41,6 +42,25 @@ export async function activationView(context: AppLoadContext, user: EndUser) {
         }
       : null,
     hsaId: person?.hsaId ?? '',
+    issued: card.state === 'active' ? await issuedEid(context, user, card.serial) : null,
+  };
+}
+
+/** The SITHS eID the activation wrote to the card, as the done page of the guide shows it. */
+async function issuedEid(context: AppLoadContext, user: EndUser, serial: string) {
+  const card = (await eidOverview(context, user)).cards.find((candidate) => candidate.serial === serial);
+  const active = card?.eids.filter((eid) => eid.state === 'active') ?? [];
+  const eid = active.find((candidate) => candidate.purpose === 'authentication') ?? active[0];
+  if (!card || !eid) return null;
+  const person = await findPersonById(context.db, user.personId);
+  return {
+    organisation: card.organisation,
+    validFrom: eid.validFrom,
+    validTo: eid.validTo,
+    trustLevel: eid.trustLevel,
+    hsaId: person?.hsaId ?? '',
+    upn: person?.email ?? `${person?.hsaId.toLowerCase()}@siths.test`,
+    email: person?.email ?? null,
   };
 }
 

@@ -15,7 +15,7 @@ export function LoggedInWith({ loggedInWith }: { loggedInWith: EidOverview['logg
   );
 }
 
-/** The "SITHS EID" line under a card or device: organisation, valid from and to, trust level. */
+/** The "SITHS eID" line under a card or device: organisation, valid from and to, trust level. */
 export function EidDetails({ eids, organisation }: { eids: EidSummary[]; organisation: string }) {
   const t = useT();
   const eid = eids.find((candidate) => candidate.purpose === 'authentication') ?? eids[0];
@@ -24,8 +24,9 @@ export function EidDetails({ eids, organisation }: { eids: EidSummary[]; organis
     <dl className="eid-details">
       <dt>{t('mina.eids.eidHeading')}</dt>
       <dd>
-        {t('mina.eids.organisation')} {organisation} {t('mina.eids.validFrom')} {eid.validFrom}{' '}
-        {t('mina.eids.validTo')} {eid.validTo} {t('mina.eids.trustLevel')} {eid.trustLevel}
+        {t('mina.eids.organisation')} {organisation} {t('mina.eids.validFrom')}{' '}
+        <span className="date">{eid.validFrom}</span> {t('mina.eids.validTo')}{' '}
+        <span className="date">{eid.validTo}</span> {t('mina.eids.trustLevel')} {eid.trustLevel}
       </dd>
     </dl>
   );
@@ -65,9 +66,11 @@ export function CardRow({
         {actions}
         <EidDetails eids={card.eids} organisation={card.organisation} />
       </td>
-      <td>{card.trustLevel}</td>
-      <td>{card.organisation}</td>
-      <td>{card.validTo}</td>
+      <td data-label={t('mina.eids.trustLevel')}>{card.trustLevel}</td>
+      <td data-label={t('mina.eids.organisation')}>{card.organisation}</td>
+      <td className="date" data-label={t('mina.eids.validTo')}>
+        {card.validTo}
+      </td>
     </tr>
   );
 }

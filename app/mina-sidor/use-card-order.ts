@@ -14,16 +14,20 @@ const pollEveryMs = 700;
 const cardOrderEnded = (status: CardOrderStatus) =>
   status.phase === 'completed' || status.phase === 'failed' || status.phase === 'expired';
 
+const orderUrl = (orderId: string) => `/mina-sidor/kortorder/${orderId}`;
+
 /**
  * Hands the start token to the SITHS eID-app on this computer (its loopback address), then follows the
  * order until it completes or fails. The token goes only to the local app; the server never shows it again.
+ * `cancel` ends the order and its job (AVBRYT); `cancelOnLeave` does the same from a page being left.
  */
 export function useCardOrder(handle: CardOrderHandle | undefined) {
-  const status = usePolledStatus<CardOrderStatus>(
-    handle ? `/mina-sidor/kortorder/${handle.orderId}` : undefined,
+  const polled = usePolledStatus<CardOrderStatus>(
+    handle ? orderUrl(handle.orderId) : undefined,
     cardOrderEnded,
     pollEveryMs,
   );
+  const [cancelled, setCancelled] = useState<CardOrderStatus | null>(null);
   const [problem, setProblem] = useState<AgentStartProblem>(null);
   const [problemMessage, setProblemMessage] = useState<string | null>(null);
   const started = useRef<string | null>(null);
@@ -54,5 +58,22 @@ export function useCardOrder(handle: CardOrderHandle | undefined) {
     void startAgent();
   }, [handle, startAgent]);
 
-  return { status, problem, problemMessage, retryStart: startAgent };
+  const cancel = useCallback(async () => {
+    if (!handle) return;
+    const response = await fetch(orderUrl(handle.orderId), {
+      method: 'POST',
+      headers: { Accept: 'application/json' },
+      body: new URLSearchParams({ intent: 'cancel' }),
+    }).catch(() => null);
+    if (response && (response.ok || response.status === 409)) {
+      setCancelled((await response.json()) as CardOrderStatus);
+    }
+  }, [handle]);
+
+  const cancelOnLeave = useCallback(() => {
+    if (handle) navigator.sendBeacon(orderUrl(handle.orderId), new URLSearchParams({ intent: 'cancel' }));
+  }, [handle]);
+
+  const status = cancelled && cardOrderEnded(cancelled) ? cancelled : polled;
+  return { status, problem, problemMessage, retryStart: startAgent, cancel, cancelOnLeave };
 }

@@ -108,6 +108,7 @@ export default function ActivateReserveCard() {
       <section>
         <h1>{t('mina.activate.heading')}</h1>
         <LoggedInWithReserveCard view={view} />
+        {view.issued ? <IssuedEid eid={view.issued} /> : null}
         <h2>{t('mina.activate.done')}</h2>
         <Form method="post" action="/mina-sidor/logga-ut">
           <button type="submit" className="mina-button primary">
@@ -161,8 +162,8 @@ export default function ActivateReserveCard() {
                     {view.eid.serviceId.kind === 'pnr' ? t('mina.activate.pnr') : t('mina.activate.hsaId')}:{' '}
                     {view.eid.serviceId.value}
                   </td>
-                  <td>{view.eid.upn}</td>
-                  <td>{view.eid.email ?? ''}</td>
+                  <td data-label={t('mina.activate.upn')}>{view.eid.upn}</td>
+                  <td data-label={t('mina.activate.email')}>{view.eid.email ?? ''}</td>
                 </tr>
               </tbody>
             </table>
@@ -224,6 +225,32 @@ export default function ActivateReserveCard() {
           </button>
         </Form>
       )}
+    </section>
+  );
+}
+
+/** The done page's "SITHS eID": what the activation wrote to the card, in the guide's order. */
+function IssuedEid({ eid }: { eid: NonNullable<ActivationView['issued']> }) {
+  const t = useT();
+  return (
+    <section className="mina-panel issued-eid" aria-labelledby="issued-eid-heading">
+      <h2 id="issued-eid-heading">{t('mina.eids.eidHeading')}</h2>
+      <dl>
+        <dt>{t('mina.eids.organisation')}</dt>
+        <dd>{eid.organisation}</dd>
+        <dt>{t('mina.eids.validFrom')}</dt>
+        <dd className="date">{eid.validFrom}</dd>
+        <dt>{t('mina.eids.validTo')}</dt>
+        <dd className="date">{eid.validTo}</dd>
+        <dt>{t('mina.eids.trustLevel')}</dt>
+        <dd>{eid.trustLevel}</dd>
+        <dt>{t('mina.activate.hsaId')}</dt>
+        <dd>{eid.hsaId}</dd>
+        <dt>{t('mina.activate.upn')}</dt>
+        <dd>{eid.upn}</dd>
+        <dt>{t('mina.activate.email')}</dt>
+        <dd>{eid.email ?? ''}</dd>
+      </dl>
     </section>
   );
 }

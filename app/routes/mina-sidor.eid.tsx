@@ -43,9 +43,11 @@ export default function MyEids() {
                   {device.name}
                   <EidDetails eids={device.eids} organisation={device.organisation} />
                 </td>
-                <td>{device.trustLevel}</td>
-                <td>{device.organisation}</td>
-                <td>{device.validTo}</td>
+                <td data-label={t('mina.eids.trustLevel')}>{device.trustLevel}</td>
+                <td data-label={t('mina.eids.organisation')}>{device.organisation}</td>
+                <td className="date" data-label={t('mina.eids.validTo')}>
+                  {device.validTo}
+                </td>
               </tr>
             ))
           )}

@@ -79,7 +79,7 @@ export default function UnlockCard() {
   const stage = useActionData<typeof action>();
   const t = useT();
   const submit = useSubmit();
-  const [unlocked, setUnlocked] = useState(false);
+  const [ended, setEnded] = useState(false);
   const reauthFinished = useCallback(
     (view: MobileOrderView) => {
       if (stage?.stage === 'reauth' && view.state === 'completed') {
@@ -88,7 +88,7 @@ export default function UnlockCard() {
     },
     [stage, submit],
   );
-  const unlockEnded = useCallback((status: CardOrderStatus) => setUnlocked(status.phase === 'completed'), []);
+  const noteEnded = useCallback((_status: CardOrderStatus) => setEnded(true), []);
 
   return (
     <section>
@@ -112,14 +112,22 @@ export default function UnlockCard() {
             <CardOrderPanel
               key={stage.orderId}
               handle={{ orderId: stage.orderId, autoStartToken: stage.autoStartToken, agentLocalUrl }}
-              onEnded={unlockEnded}
+              onEnded={noteEnded}
               retryFields={{ intent: 'reauth' }}
-            >
-              {unlocked ? <p role="status">{t('mina.unlock.done')}</p> : null}
-            </CardOrderPanel>
-            <Link to="/mina-sidor/eid" className="mina-button primary">
-              {t('mina.unlock.finish')}
-            </Link>
+              doneText={t('mina.unlock.done')}
+            />
+            <div className="mina-buttons">
+              {/* AVSLUTA once the job has ended: mid-job, AVBRYT ends it first. */}
+              {ended ? (
+                <Link to="/mina-sidor/eid" className="mina-button primary">
+                  {t('mina.unlock.finish')}
+                </Link>
+              ) : (
+                <button type="button" className="mina-button primary" disabled>
+                  {t('mina.unlock.finish')}
+                </button>
+              )}
+            </div>
           </>
         ) : stage?.stage === 'reauth' ? (
           <>

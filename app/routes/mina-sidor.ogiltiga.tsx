@@ -65,12 +65,16 @@ export default function InvalidEids() {
                     ? eid.holder
                     : `${eid.holderKind === 'reserve' ? t('mina.eids.reserveCard') : t('mina.eids.ordinaryCard')} ${eid.holder}`}
                 </td>
-                <td>{label(`mina.purpose.${eid.purpose}`)}</td>
-                <td>{label(`mina.eidState.${eid.state}`)}</td>
-                <td>{eid.trustLevel}</td>
-                <td>{eid.organisation}</td>
-                <td>{eid.validFrom}</td>
-                <td>{eid.validTo}</td>
+                <td data-label={t('mina.eids.purpose')}>{label(`mina.purpose.${eid.purpose}`)}</td>
+                <td data-label={t('mina.eids.state')}>{label(`mina.eidState.${eid.state}`)}</td>
+                <td data-label={t('mina.eids.trustLevel')}>{eid.trustLevel}</td>
+                <td data-label={t('mina.eids.organisation')}>{eid.organisation}</td>
+                <td className="date" data-label={t('mina.eids.validFrom')}>
+                  {eid.validFrom}
+                </td>
+                <td className="date" data-label={t('mina.eids.validTo')}>
+                  {eid.validTo}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -10,6 +10,7 @@ import {
 } from '@remix-run/react';
 import { useT } from '~/i18n/use-translation';
 import { getEndUser } from '~/mina-sidor/end-user.server';
+import { JobInProgressProvider, useJobInProgress } from '~/mina-sidor/job-in-progress';
 import { listRoleAssignments } from '../../db/users';
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -22,8 +23,26 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /** The frame of every Mina sidor page: "SITHS Mina sidor, EN TJÄNST FRÅN INERA", help and the user's name. */
 export default function MinaSidorLayout() {
+  return (
+    <JobInProgressProvider>
+      <MinaSidorFrame />
+    </JobInProgressProvider>
+  );
+}
+
+/** While a card job waits or runs, the menu and Logga ut wait: the page's AVBRYT ends the job first. */
+function MinaSidorFrame() {
   const { user, isStaff } = useLoaderData<typeof loader>();
   const t = useT();
+  const busy = useJobInProgress();
+  const navLink = (to: string, label: string) =>
+    busy ? (
+      <span className="mina-nav-item" aria-disabled="true">
+        {label}
+      </span>
+    ) : (
+      <NavLink to={to}>{label}</NavLink>
+    );
   return (
     <div className="mina">
       <header className="mina-top">
@@ -32,15 +51,15 @@ export default function MinaSidorLayout() {
           <span>{t('mina.brandTagline')}</span>
         </Link>
         <div className="mina-top-actions">
-          <a href="https://www.inera.se/kundservice/" rel="noreferrer">
+          <a href="https://www.inera.se/kundservice/" rel="noreferrer" target="_blank">
             {t('mina.help')}
           </a>
           {user ? (
             <>
               <span className="user-name">{user.displayName}</span>
-              {isStaff ? <Link to="/admin">{t('mina.toDashboard')}</Link> : null}
+              {isStaff && !busy ? <Link to="/admin">{t('mina.toDashboard')}</Link> : null}
               <Form method="post" action="/mina-sidor/logga-ut" className="inline">
-                <button type="submit" className="link-button">
+                <button type="submit" className="link-button" disabled={busy}>
                   {t('mina.logout')}
                 </button>
               </Form>
@@ -50,9 +69,10 @@ export default function MinaSidorLayout() {
       </header>
       {user ? (
         <nav className="mina-nav" aria-label={t('mina.nav')}>
-          <NavLink to="/mina-sidor/eid">{t('mina.nav.eids')}</NavLink>
-          <NavLink to="/mina-sidor/hamta-mobilt-siths">{t('mina.nav.getMobile')}</NavLink>
-          <NavLink to="/mina-sidor/ogiltiga">{t('mina.nav.invalid')}</NavLink>
+          {navLink('/mina-sidor/eid', t('mina.nav.eids'))}
+          {navLink('/mina-sidor/hamta-mobilt-siths', t('mina.nav.getMobile'))}
+          {navLink('/mina-sidor/ogiltiga', t('mina.nav.invalid'))}
+          {busy ? <span className="mina-nav-note">{t('mina.order.busy')}</span> : null}
         </nav>
       ) : null}
       <main className="mina-content">
