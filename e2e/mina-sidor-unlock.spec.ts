@@ -3,11 +3,13 @@ import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcsc
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
 import { getMobileSiths, scanWithPhone } from './helpers';
+import { renderedLines, sharesRow } from './layout';
+import { captureScreen } from './screens';
 
 /**
  * The guide "Lås upp SITHS-kort med Mobilt SITHS", screen by screen: Carina logs in with her working card,
  * gets a Mobile SITHS on the phone simulator, logs in with it, unlocks her locked card (which sits in
- * reader 0) in the SITHS eID-app, and gets the mail.
+ * reader 0) in the SITHS eID-app, and gets the mail. Each screen of the guide is saved (e2e/screens.ts).
  */
 test.describe.configure({ mode: 'serial' });
 
@@ -29,7 +31,9 @@ test.afterAll(async () => {
 test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITHS eID-app, mail', async ({
   page,
   system,
-}) => {
+}, testInfo) => {
+  const screen = (on: typeof page, name: string, caption: string) =>
+    captureScreen(on, testInfo, 'las-upp-kort', name, caption);
   test.setTimeout(180_000);
   const agentUi = await page.context().newPage();
   await agentUi.goto(system.agentUiUrl);
@@ -48,9 +52,16 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
 
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await page.getByRole('link', { name: 'LOGGA IN' }).click();
+  // The choice keeps "eID" as written: no uppercase styling turns it into "EID" (innerText: as rendered).
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what this checks.
+  expect(await page.getByRole('button', { name: 'SITHS eID på denna enhet' }).innerText()).toContain('eID');
+  await screen(page, '01-logga-in', 'Logga in: välj SITHS eID på annan enhet');
   await page.getByRole('link', { name: 'SITHS eID på annan enhet' }).click();
   await expect(page.getByRole('img', { name: 'QR-kod för Mobilt SITHS' })).toBeVisible();
+  await screen(page, '02-qr-kod', 'Skanna QR-koden med mobilen');
   await scanWithPhone(phone);
+  await expect(phone.getByLabel('Ange legitimeringskoden för Mobilt SITHS')).toBeVisible();
+  await screen(phone, '03-mobilt-siths-kod', 'Ange legitimeringskoden för Mobilt SITHS (mobilen)');
   await phone.getByLabel('Ange legitimeringskoden för Mobilt SITHS').fill(mobileCode);
   await phone.getByRole('button', { name: 'Legitimera' }).click();
   await expect(phone.getByText('Du är nu legitimerad')).toBeVisible();
@@ -60,6 +71,11 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
   await expect(page.getByText('Inloggad med Xiaomi 22126RN91Y - Västra Götalandsregionen')).toBeVisible();
 
   const lockedRow = page.locator(`[data-card-serial="${demoCards.lockedOrdinary}"]`);
+  await screen(page, '04-mina-siths-eid', 'Mina SITHS eID: under Mina andra SITHS eID, Lås upp kort');
+  // A date stays on one line in its table cell, even on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await renderedLines(lockedRow.locator('td').nth(3))).toBe(1);
+  await page.setViewportSize({ width: 1280, height: 720 });
   await lockedRow.getByRole('link', { name: 'Lås upp kort' }).click();
   await expect(page.getByRole('heading', { name: 'Jag vill låsa upp SITHS-kort' })).toBeVisible();
   await expect(
@@ -68,8 +84,21 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
   await expect(
     page.getByText('OBS! SITHS-kortet måste sitta i kortläsaren under hela upplåsningen'),
   ).toBeVisible();
+  // AVBRYT and LÅS UPP: one button style, side by side with the same top and height.
+  expect(
+    await sharesRow(
+      page.getByRole('link', { name: 'AVBRYT' }),
+      page.getByRole('button', { name: 'LÅS UPP' }),
+    ),
+  ).toBe(true);
+  await screen(
+    page,
+    '05-las-upp-siths-kort',
+    'Lås upp SITHS-kort: legitimera dig igen, AVBRYT eller LÅS UPP',
+  );
   await page.getByRole('button', { name: 'LÅS UPP' }).click();
   await expect(page.getByRole('img', { name: 'QR-kod för Mobilt SITHS' })).toBeVisible();
+  await screen(page, '06-legitimera-igen', 'Legitimera dig igen med Mobilt SITHS');
   await scanWithPhone(phone);
   await phone.getByLabel('Ange legitimeringskoden för Mobilt SITHS').fill(mobileCode);
   await phone.getByRole('button', { name: 'Legitimera' }).click();
@@ -78,7 +107,17 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
   await expect(
     page.getByText('Följ instruktionerna i din SITHS eID-app för att låsa upp kortet.'),
   ).toBeVisible();
+  // While the app asks for the new code the page says so, and the menu and AVSLUTA wait for the job.
+  await expect(page.getByText('Välj en ny säkerhetskod (6-8 siffror) i SITHS eID-appen')).toBeVisible();
+  await expect(page.getByText('Startar SITHS eID-appen på den här datorn …')).toHaveCount(0);
+  const menu = page.getByRole('navigation', { name: 'Mina sidor' });
+  await expect(menu.getByRole('link')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'AVSLUTA' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Logga ut' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'AVBRYT' })).toBeVisible();
   await agentUi.bringToFront();
+  await expect(agentUi.getByLabel('Ny säkerhetskod (PIN1)')).toBeVisible();
+  await screen(agentUi, '07-app-ny-kod', 'SITHS eID-appen: ange en ny säkerhetskod två gånger');
   await agentUi.getByLabel('Ny säkerhetskod (PIN1)').fill('135790');
   await agentUi.getByLabel('Upprepa den nya säkerhetskoden').fill('135791');
   await agentUi.getByRole('button', { name: 'Lås upp kort' }).click();
@@ -89,13 +128,18 @@ test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITH
   await agentUi.getByLabel('Upprepa den nya säkerhetskoden').fill('135790');
   await agentUi.getByRole('button', { name: 'Lås upp kort' }).click();
   await expect(agentUi.getByText('Kortet är upplåst')).toBeVisible();
+  await screen(agentUi, '08-app-upplast', 'SITHS eID-appen: kortet är upplåst, OK');
   await agentUi.getByRole('button', { name: 'OK' }).click();
   await expect(agentUi.getByText('Klar att användas')).toBeVisible();
 
   await page.bringToFront();
   await expect(page.getByText('Kortet är upplåst.')).toBeVisible();
+  // The job is done: nothing says the app is starting any more.
+  await expect(page.getByText('Startar SITHS eID-appen på den här datorn …')).toHaveCount(0);
+  await screen(page, '09-avsluta', 'Kortet är upplåst: välj AVSLUTA');
   await page.getByRole('link', { name: 'AVSLUTA' }).click();
   await expect(page.getByRole('heading', { name: 'Mina SITHS eID' })).toBeVisible();
+  await screen(page, '10-tillbaka', 'Tillbaka på Mina SITHS eID, kortet är inte längre låst');
   await expect(lockedRow.getByRole('link', { name: 'Lås upp kort' })).toHaveCount(0);
 
   const mail = await system.mailCatcher!.waitForMail(
