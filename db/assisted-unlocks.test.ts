@@ -159,6 +159,7 @@ describe('an assisted unlock', () => {
         wrongCode(now, 'refused'),
         wrongCode(later(60_000), 'refused'),
         wrongCode(later(61_000), 'success'),
+        { ...wrongCode(later(62_000), 'refused'), detail: { reason: 'expired_code' } },
       ]);
     expect(await countRecentWrongSupportCodes(db, 'staff-1', later(120_000))).toBe(2);
     expect(await countRecentWrongSupportCodes(db, 'staff-1', later(15 * 60_000 + 30_000))).toBe(1);

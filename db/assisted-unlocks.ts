@@ -1,5 +1,6 @@
 import { createHmac, randomInt } from 'node:crypto';
 import { and, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { auditDetail } from './audit';
 import type { AppDatabase } from './connection';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
@@ -329,7 +330,7 @@ export const supportCodeAttemptLimit = 10;
 export const supportCodeAttemptWindowMs = 15 * 60_000;
 
 /**
- * Wrong codes the staff member typed lately (from the audit trail, so every server process counts the
+ * Codes the staff member typed lately that matched no code at all (from the audit trail, so every server process counts the
  * same): six digits are guessable only by someone allowed to try many.
  */
 export async function countRecentWrongSupportCodes(db: AppDatabase, staffUserId: string, now: Date) {
@@ -341,6 +342,7 @@ export async function countRecentWrongSupportCodes(db: AppDatabase, staffUserId:
         eq(auditEvents.actorUserId, staffUserId),
         eq(auditEvents.action, 'assisted_unlock_pair'),
         eq(auditEvents.outcome, 'refused'),
+        eq(auditDetail(db).text('reason'), 'unknown_code'),
         gte(auditEvents.at, new Date(now.getTime() - supportCodeAttemptWindowMs)),
       ),
     );
