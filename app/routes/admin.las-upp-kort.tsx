@@ -4,7 +4,7 @@ import {
   type MetaFunction,
   redirect,
 } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useActionData, useLoaderData } from '@remix-run/react';
 import { requireSection } from '~/auth/section.server';
 import { useT } from '~/i18n/use-translation';
 import { requireShownPerson } from '~/people/person-access.server';
@@ -14,6 +14,7 @@ import {
   shownToPrincipal,
   tooManyWrongCodes,
 } from '~/support/assisted-unlock.server';
+import { SupportCodeForm } from '~/support/support-code-form';
 import { pairWithSupportCode } from '../../db/assisted-unlocks';
 import { recordAudit } from '../../db/audit';
 import { findPersonById, findPersonByIdentifier } from '../../db/persons';
@@ -71,45 +72,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function AssistedUnlockStart() {
   const { person } = useLoaderData<typeof loader>();
   const refusal = useActionData<typeof action>();
-  const navigation = useNavigation();
   const t = useT();
   return (
     <>
       <h1>{t('assistedUnlock.heading')}</h1>
       <p>{t('assistedUnlock.intro')}</p>
-      <Form method="post" className="card form" aria-describedby={refusal ? 'pair-refusal' : undefined}>
-        <input type="hidden" name="intent" value="pair" />
-        {person ? (
-          <p>
-            <strong>{t('assistedUnlock.personFixed')}:</strong> {person.name} ({person.hsaId})
-            <input type="hidden" name="person" value={person.id} />
-          </p>
-        ) : (
-          <label>
-            {t('assistedUnlock.person')}
-            <input name="person" required autoComplete="off" maxLength={40} />
-          </label>
-        )}
-        <label>
-          {t('assistedUnlock.supportCode')}
-          <input
-            name="supportCode"
-            required
-            inputMode="numeric"
-            autoComplete="off"
-            maxLength={9}
-            pattern="[0-9 \-]{6,9}"
-          />
-        </label>
-        {refusal && !refusal.ok ? (
-          <p id="pair-refusal" role="alert" className="form-error">
-            {refusal.message}
-          </p>
-        ) : null}
-        <button type="submit" className="button primary" disabled={navigation.state !== 'idle'}>
-          {t('assistedUnlock.pair')}
-        </button>
-      </Form>
+      <SupportCodeForm person={person} refusal={refusal && !refusal.ok ? refusal.message : null} />
     </>
   );
 }

@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useCallback, useState } from 'react';
-import { identityViewerOf } from '~/auth/permissions';
+import { hasAnyRole, identityViewerOf } from '~/auth/permissions';
 import { requireSection } from '~/auth/section.server';
+import { dashboardSections } from '~/auth/sections';
 import { labelOf } from '~/i18n/catalogue';
 import { useT } from '~/i18n/use-translation';
 import {
@@ -16,6 +17,7 @@ import {
 } from '~/support/components';
 import { jobAgeChoices, jobFilterFromUrl, jobMatchesFilter } from '~/support/job-filter';
 import { jobKindLabel } from '~/support/job-kind';
+import { SupportCodeForm } from '~/support/support-code-form';
 import { useNow, useSupportEvent, useSupportSocket } from '~/support/support-socket';
 import { agentShownTo } from '../../db/agents';
 import { listJobViews } from '../../db/jobs';
@@ -35,6 +37,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     agents: context.agentRegistry.list().map((agent) => agentShownTo(viewer, agent)),
     jobs: await listJobViews(context.db, filter, new Date(), viewer),
     units: (await listUnits(context.db)).map(({ id, name }) => ({ id, name })),
+    mayAssistUnlock: hasAnyRole(principal, dashboardSections.assistedUnlock.roles),
   };
 }
 
@@ -269,6 +272,13 @@ export default function SupportPage() {
         {t('support.heading')} <LiveBadge />
       </h1>
       <p className="muted">{t('support.intro')}</p>
+      {data.mayAssistUnlock ? (
+        <section aria-labelledby="assist-heading">
+          <h2 id="assist-heading">{t('assistedUnlock.heading')}</h2>
+          <p className="muted">{t('assistedUnlock.intro')}</p>
+          <SupportCodeForm />
+        </section>
+      ) : null}
       <h2>{t('support.agentsHeading')}</h2>
       <AgentTable agents={agents} />
       <h2>{t('support.jobsHeading')}</h2>
