@@ -1,20 +1,23 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pairWithSupportCode } from '../../db/assisted-unlocks';
 import { createAuthOrder } from '../../db/auth-orders';
 import { findActivationOrder } from '../../db/card-lifecycle';
 import { demoCards } from '../../db/demo-fixtures';
 import { findCardForCertificates, registerTransportEid } from '../../db/eids';
 import { first } from '../../db/engine';
-import { jobSteps, jobs } from '../../db/schema';
+import { newId } from '../../db/ids';
+import { jobSteps, jobs, persons } from '../../db/schema';
 import { defaultDemoAgentToken } from '../../db/seed';
-import type { SequenceAck } from '../../protocol/agent-events';
+import type { SequenceAck, SupportCodeAnswer, SupportPairingNotice } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
 import type { JobOffer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { ConnectedAgentView, JobAck, JobStepView, JobView } from '../../protocol/support-events';
 import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
 import { seedDemoDatabase } from '../../test-support/siths-system';
 import { createTestDatabaseLocation, type TestDatabaseLocation } from '../../test-support/test-database';
+import { testMasterKey } from '../pki/test-fixtures';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
 import { TestSockets } from '../testing/test-sockets';
 
@@ -218,6 +221,69 @@ describe('support on one process, the agent on another', () => {
       agentSessionId: '00000000-0000-4000-8000-000000000000',
     });
     expect(answer).toMatchObject({ ok: false, code: 'not_found' });
+  });
+
+  it('pairs a staff member on one process with the app on the other by its support code, and starts the unlock there', async () => {
+    const socket = await socketsA.open('/agent', { token: agentToken });
+    const notices: SupportPairingNotice[] = [];
+    const offers: JobOffer[] = [];
+    socket.on('support:pairing', (notice: SupportPairingNotice) => notices.push(notice));
+    socket.on('job:offer', (offer: JobOffer, reply: (answer: unknown) => void) => {
+      offers.push(offer);
+      reply({ accepted: true });
+    });
+    await socket.emitWithAck('agent:hello', { agentVersion: 'test', readers: [], activeJobIds: [] });
+    const agentSessionId = processA.server.services.agentRegistry.list()[0]!.agentSessionId;
+    const issued = (await socket.timeout(5_000).emitWithAck('agent:support-code', {})) as SupportCodeAnswer;
+    if (!issued.ok) throw new Error(issued.message);
+    expect(issued.supportCode).toMatch(/^\d{6}$/);
+    expect(await socket.timeout(5_000).emitWithAck('agent:support-code', { extra: 1 })).toMatchObject({
+      ok: false,
+      code: 'invalid_message',
+    });
+
+    const staff = await addStaffSession(processB, 'id_admin');
+    const personId = newId();
+    await processB.db
+      .insert(persons)
+      .values({ id: personId, hsaId: 'SE2321000131-P000000000777', givenName: 'Carl', surname: 'Ek' });
+    const paired = await pairWithSupportCode(processB.db, {
+      code: issued.supportCode,
+      secret: testMasterKey,
+      personId,
+      staffUserId: staff.userId,
+      now: new Date(),
+    });
+    if (!paired.ok) throw new Error(paired.reason);
+    const jobs = processB.server.services.jobs;
+    expect(await jobs.notifyPairing(agentSessionId, { state: 'paired', staffName: 'Ida Admin' })).toEqual({
+      ok: true,
+    });
+    await until(() => notices.length === 1);
+    expect(notices).toEqual([{ state: 'paired', staffName: 'Ida Admin' }]);
+
+    const started = await jobs.startAssistedUnlock({
+      assistedUnlockId: paired.pairing.assistedUnlockId,
+      agentSessionId,
+      readerName,
+      cardSerial: '9752000000000000777',
+      personId,
+      actor: {
+        userId: staff.userId,
+        sessionId: (await processB.server.services.sessions.validateCookieHeader(staff.cookieHeader))!
+          .sessionId,
+      },
+    });
+    expect(started).toMatchObject({ ok: true });
+    await until(() => offers.length === 1);
+    expect(offers[0]).toMatchObject({
+      kind: 'unlock',
+      cardSerial: '9752000000000000777',
+      assistedBy: 'id_admin',
+    });
+    expect(await jobRow(offers[0]!.jobId)).toMatchObject({
+      assistedUnlockId: paired.pairing.assistedUnlockId,
+    });
   });
 });
 
