@@ -9,6 +9,7 @@ export const agentEvents = [
   'job:finished',
   'job:exchange',
   'agent:autostart',
+  'agent:support-code',
 ] as const;
 
 export const supportEvents = [
@@ -181,6 +182,8 @@ export function nearValidPayload(
           'base64url',
         ),
       };
+    case 'agent:support-code':
+      return {};
     case 'support:start-card-check':
       return {
         agentSessionId: realValue(random, real, 'agentSessionIds'),
