@@ -61,9 +61,9 @@ export class CardSerials {
     return {
       readers: () => this.cards.readers(),
       onCardLost: (readerName, listener) => this.cards.onCardLost(readerName, listener),
-      openSession: async (readerName) => {
+      openSession: async (readerName, options) => {
         await this.settled(readerName);
-        return this.cards.openSession(readerName);
+        return this.cards.openSession(readerName, options);
       },
     };
   }
@@ -75,7 +75,7 @@ export class CardSerials {
   private async read(readerName: string): Promise<string | undefined> {
     let session: CardSession | undefined;
     try {
-      session = await this.cards.openSession(readerName);
+      session = await this.cards.openSession(readerName, { readOnly: true });
       const { serial } = await session.readCardSerial();
       return cardSerialSchema.safeParse(serial).success ? serial : undefined;
     } catch (error) {

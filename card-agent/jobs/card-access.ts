@@ -41,7 +41,8 @@ export interface ReaderSource {
 /** The agent's readers and cards as jobs see them. */
 export interface CardAccess {
   readers(): ReaderState[];
-  openSession(readerName: string): Promise<CardSession>;
+  /** `readOnly`: the session only reads public objects (the serial), so closing it need not reset the card. */
+  openSession(readerName: string, options?: { readOnly?: boolean }): Promise<CardSession>;
   /** Calls `listener` once when the card leaves the reader or the reader goes; returns an unsubscribe. */
   onCardLost(readerName: string, listener: (error: CardError) => void): () => void;
 }
@@ -50,7 +51,8 @@ export interface CardAccess {
 export function pcscCardAccess(monitor: ReaderSource, logger: Logger): CardAccess {
   return {
     readers: () => monitor.readers(),
-    openSession: (readerName) => openPivSession(readerName, { logger }),
+    openSession: (readerName, options) =>
+      openPivSession(readerName, { logger, ...(options?.readOnly ? { onClose: 'leave' as const } : {}) }),
     onCardLost(readerName, listener) {
       let fired = false;
       const fire = (error: CardError) => (state: ReaderState) => {

@@ -29,6 +29,11 @@ export interface ConnectOptions {
   shareMode?: ShareMode;
   /** How long to wait for pcscd to list the reader. */
   readerTimeoutMs?: number;
+  /**
+   * 'reset' (the default) resets the card on close, so a verified PIN does not outlive the session; 'leave'
+   * is for a session that only read public objects and left no security state behind.
+   */
+  onClose?: 'reset' | 'leave';
 }
 
 const MAX_RESPONSE = 65_538;
@@ -47,6 +52,7 @@ export class PcscConnection implements CardTransport {
     private readonly reader: PcscReader,
     private readonly protocolNumber: number,
     readonly atr: string,
+    private readonly onClose: 'reset' | 'leave' = 'reset',
   ) {
     reader.on('status', ({ state }) => this.updatePresence(isCardPresent(reader, state)));
     reader.on('end', () => {
@@ -71,7 +77,7 @@ export class PcscConnection implements CardTransport {
           (err, chosen) => (err ? reject(connectError(err, readerName)) : resolve(chosen)),
         );
       });
-      return new PcscConnection(context, reader, protocol, atr);
+      return new PcscConnection(context, reader, protocol, atr, options.onClose);
     } catch (error) {
       closePcscContext(context);
       throw error;
@@ -119,7 +125,10 @@ export class PcscConnection implements CardTransport {
     this.closed = true;
     if (this.reader.connected && !this.readerGone) {
       await new Promise<void>((resolve) =>
-        this.reader.disconnect(this.reader.SCARD_RESET_CARD, () => resolve()),
+        this.reader.disconnect(
+          this.onClose === 'leave' ? this.reader.SCARD_LEAVE_CARD : this.reader.SCARD_RESET_CARD,
+          () => resolve(),
+        ),
       );
     }
     closePcscContext(this.context);

@@ -12,6 +12,7 @@ export interface PcscReader {
   readonly SCARD_STATE_PRESENT: number;
   readonly SCARD_STATE_MUTE: number;
   readonly SCARD_RESET_CARD: number;
+  readonly SCARD_LEAVE_CARD: number;
   on(event: 'status', listener: (status: { state: number; atr?: Buffer }) => void): this;
   on(event: 'end', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
