@@ -10,11 +10,12 @@ import type { Page, TestInfo } from '@playwright/test';
 export const screensDir = join(process.cwd(), 'test-results', 'screens');
 export const screenWidths = [1280, 390] as const;
 
-export type Guide = 'las-upp-kort' | 'aktivera-reservkort';
+export type Guide = 'las-upp-kort' | 'aktivera-reservkort' | 'assisterad-upplasning';
 
 const guideTitles: Record<Guide, string> = {
   'las-upp-kort': 'Lås upp SITHS-kort med Mobilt SITHS',
   'aktivera-reservkort': 'Aktivera ditt reservkort',
+  'assisterad-upplasning': 'Lås upp kort med support i telefon',
 };
 
 /** `name` is "<nn>-<what>" (the screen's place in the guide); `caption` says what the screen shows. */
