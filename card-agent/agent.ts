@@ -108,10 +108,6 @@ export async function startAgent(options: AgentOptions) {
   const stopTerminal = options.terminal ? startTerminalUi(view, prompts) : () => {};
   readers.start();
   view.readersChanged(readers.readers());
-  // Cards already in the readers (a ReaderMonitor reports them as inserted instead). Waited for, so the agent
-  // is started once it has left the cards alone: a test that counts a card's commands counts only the job's.
-  for (const reader of readers.readers()) if (reader.cardPresent) void serials.cardInserted(reader.name);
-  await serials.idle();
 
   return {
     ui,

@@ -6,7 +6,9 @@ import type { Logger } from './pcsc/logger';
 /**
  * The serial of the card in each reader, read from its CHUID (no PIN) when the card comes in, so support
  * sees which card sits in which reader. A hint only: a job still has the card prove who it is. A card that
- * cannot be read simply has no serial.
+ * cannot be read simply has no serial. Only insertions are read: the ReaderMonitor reports a card already in
+ * a reader at start as inserted, and a card no job asked for is not touched otherwise (the card-fault lab
+ * counts every command a card gets from the moment its agent starts).
  */
 export class CardSerials {
   private readonly serials = new Map<string, string>();
@@ -35,7 +37,7 @@ export class CardSerials {
     return done;
   }
 
-  /** Resolves when no read is in progress: a test arming a card fault, or the agent stopping, waits for it. */
+  /** Resolves when no read is in progress: the agent stops only then (never closing PC/SC mid-read). */
   async idle(): Promise<void> {
     while (this.reading.size) await Promise.all(this.reading.values());
   }
