@@ -150,6 +150,6 @@ export async function cancelCardOrder(
 ): Promise<CancelledCardOrder> {
   if (!(await cancelAuthOrder(context.db, order.id, now))) return { ok: false, reason: 'not_open' };
   const job = await findLatestJobOfAuthOrder(context.db, order.id);
-  if (job && (job.state === 'queued' || job.state === 'running')) await context.jobs.cancel(job.id);
+  if (job && (job.state === 'queued' || job.state === 'running')) await context.jobs.cancel(job.id, 'user');
   return { ok: true };
 }

@@ -346,8 +346,12 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.#dispatch(retryId);
   }
 
-  async cancel(jobId: string): Promise<JobCommandResult> {
-    const cancelled: JobError = { code: 'cancelled_by_support', message: 'Avbrutet av support' };
+  /** Ends a job as cancelled: by support (or a staff member) by default, or by the user it runs for. */
+  async cancel(jobId: string, by: 'support' | 'user' = 'support'): Promise<JobCommandResult> {
+    const cancelled: JobError =
+      by === 'user'
+        ? { code: 'user_cancelled', message: 'Avbrutet av användaren' }
+        : { code: 'cancelled_by_support', message: 'Avbrutet av support' };
     const active = this.#active.get(jobId);
     if (!active) {
       // Driven by another process, or by none since its process died: ended in the database, and the
