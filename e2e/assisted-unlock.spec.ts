@@ -4,6 +4,7 @@ import { demoCards, demoPersons } from '../db/seed';
 import { runCardCli } from '../test-support/pcscd';
 import { expect, test } from './fixtures';
 import { logInAndWaitForOverview, systemDatabase } from './helpers';
+import { renderedLines } from './layout';
 import { captureScreen } from './screens';
 
 /**
@@ -108,6 +109,9 @@ test('assisted unlock: support code, pairing, identity check, new code in the ap
     await expect(history).toContainText('Lars Eriksson');
     await expect(history).toContainText('Pass, …4711');
     await expect(history).toContainText('Upplåst');
+    // The dashboard's dates stay on one line in their cells too ("2028-11-29", not "2028-" over "11-29").
+    expect(await renderedLines(page.getByTestId('valid-eids').locator('td.date').first())).toBe(1);
+    expect(await renderedLines(history.locator('td.date').first())).toBe(1);
     await screen(page, '07-personsidan', 'Personsidan visar upplåsningen med support');
     await expect(agentUi.getByText('Lars Eriksson på support är kopplad till den här datorn')).toHaveCount(0);
 

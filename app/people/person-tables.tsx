@@ -38,7 +38,7 @@ export function CardTable({ cards, revokeLink }: { cards: PersonCard[]; revokeLi
               </span>
             </td>
             <td>{card.unitName}</td>
-            <td>{format.date(card.validTo)}</td>
+            <td className="date">{format.date(card.validTo)}</td>
             {revokeLink && (
               <td>
                 {['assigned', 'active', 'locked'].includes(card.state) && (
@@ -97,7 +97,7 @@ export function EidTable({
             <td>{holderOf(t, eid)}</td>
             <td>{eid.trustLevel}</td>
             <td className="mono">{eid.certificateSerial}</td>
-            <td>{format.date(eid.validTo)}</td>
+            <td className="date">{format.date(eid.validTo)}</td>
             <td>
               {labelFor(t, 'persons.eidState', eid.state)}
               {eid.revokedAt !== null && ` ${format.date(eid.revokedAt)}`}
@@ -139,8 +139,8 @@ export function MobileDeviceTable({ devices }: { devices: PersonMobileDevice[] }
           <tr key={device.id}>
             <td>{device.name}</td>
             <td>{device.trustLevel}</td>
-            <td>{format.date(device.registeredAt)}</td>
-            <td>{format.date(device.validTo)}</td>
+            <td className="date">{format.date(device.registeredAt)}</td>
+            <td className="date">{format.date(device.validTo)}</td>
             <td>{labelFor(t, 'persons.deviceState', device.state)}</td>
           </tr>
         ))}
@@ -175,7 +175,7 @@ export function OrderTable({ orders }: { orders: ProfileOrder[] }) {
             <td>{labelFor(t, 'persons.orderState', order.state)}</td>
             <td>{order.unitName}</td>
             <td>{order.placedBy}</td>
-            <td>{format.date(order.createdAt)}</td>
+            <td className="date">{format.date(order.createdAt)}</td>
           </tr>
         ))}
       </tbody>

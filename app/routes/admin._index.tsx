@@ -166,7 +166,7 @@ function BreakGlassLogins({
           <tbody>
             {logins.map((login) => (
               <tr key={login.id}>
-                <td>{format.dateTime(login.at)}</td>
+                <td className="date">{format.dateTime(login.at)}</td>
                 <td>{login.accountHidden ? <HiddenIdentityName /> : login.account}</td>
                 <td>{login.address ?? '–'}</td>
                 <td>{labelFor(t, 'audit.outcome', login.outcome)}</td>

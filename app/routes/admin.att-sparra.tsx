@@ -65,7 +65,7 @@ export default function ToRevokePage() {
                     <td>{leaver.identity.hsaId}</td>
                   </>
                 )}
-                <td>{date(leaver.leftAt)}</td>
+                <td className="date">{date(leaver.leftAt)}</td>
                 <td>
                   {leaver.activeCards > 0 && `${leaver.activeCards} ${t('directory.toRevoke.cards')}`}
                   {leaver.activeCards > 0 && leaver.activeDevices > 0 && ', '}

@@ -62,10 +62,17 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
           currentStep: job.job.currentStep,
           progress: job.job.progress,
           errorCode: job.job.errorCode,
-          steps: job.steps.map((step) => ({ step: step.step, status: step.status, sequence: step.sequence })),
+          steps: latestStatusOfEachStep(job.steps),
         }
       : null,
   };
+}
+
+/** Each step once, as it stands now: the page lists where the job has got, not every report. */
+function latestStatusOfEachStep(steps: readonly { step: string; status: string; sequence: number }[]) {
+  const byStep = new Map<string, { step: string; status: string; sequence: number }>();
+  for (const { step, status, sequence } of steps) byStep.set(step, { step, status, sequence });
+  return [...byStep.values()];
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -245,7 +252,7 @@ export default function AssistedUnlockPage() {
                 {readers.map((reader) => (
                   <tr key={reader.name}>
                     <td>{reader.name}</td>
-                    <td className="nowrap">{reader.cardSerial ?? '–'}</td>
+                    <td className="date">{reader.cardSerial ?? '–'}</td>
                     <td>{t(`assistedUnlock.readerStatus.${reader.status}`)}</td>
                   </tr>
                 ))}
@@ -262,14 +269,14 @@ export default function AssistedUnlockPage() {
       ) : null}
 
       {mayStart ? (
-        <Form method="post" className="card form" aria-labelledby="assist-identity">
+        <Form method="post" className="card" aria-labelledby="assist-identity">
           <input type="hidden" name="intent" value="start" />
           <h2 id="assist-identity">{t('assistedUnlock.identity.heading')}</h2>
           <p>{t('assistedUnlock.identity.intro')}</p>
-          <fieldset>
+          <fieldset className="choice-list">
             <legend>{t('assistedUnlock.identity.method')}</legend>
             {identityCheckMethods.map((choice) => (
-              <label key={choice} className="radio">
+              <label key={choice}>
                 <input
                   type="radio"
                   name="method"
@@ -283,31 +290,32 @@ export default function AssistedUnlockPage() {
           </fieldset>
           {method === 'id_document' ? (
             <>
-              <label>
-                {t('assistedUnlock.documentType')}
-                <select name="documentType" required>
+              <div className="field">
+                <label htmlFor="assist-document-type">{t('assistedUnlock.documentType')}</label>
+                <select id="assist-document-type" name="documentType" required>
                   {identityDocumentTypes.map((type) => (
                     <option key={type} value={type}>
                       {t(`assistedUnlock.document.${type}`)}
                     </option>
                   ))}
                 </select>
-              </label>
-              <label>
-                {t('assistedUnlock.documentNumberEnd')}
+              </div>
+              <div className="field">
+                <label htmlFor="assist-document-number">{t('assistedUnlock.documentNumberEnd')}</label>
                 <input
+                  id="assist-document-number"
                   name="documentNumberEnd"
                   required
                   maxLength={4}
                   pattern="[0-9A-Za-z]{4}"
                   autoComplete="off"
                 />
-              </label>
+              </div>
             </>
           ) : null}
-          <label>
-            {t('assistedUnlock.chooseCard')}
-            <select name="readerName" required defaultValue={unlockable[0]?.name}>
+          <div className="field">
+            <label htmlFor="assist-reader">{t('assistedUnlock.chooseCard')}</label>
+            <select id="assist-reader" name="readerName" required defaultValue={unlockable[0]?.name}>
               {readers
                 .filter((reader) => reader.cardSerial)
                 .map((reader) => (
@@ -316,9 +324,9 @@ export default function AssistedUnlockPage() {
                   </option>
                 ))}
             </select>
-          </label>
-          <p className="muted">{t('assistedUnlock.startHint')}</p>
-          <button type="submit" className="button primary" disabled={busy}>
+          </div>
+          <p className="hint">{t('assistedUnlock.startHint')}</p>
+          <button type="submit" className="primary" disabled={busy}>
             {job?.state === 'failed' || job?.state === 'cancelled'
               ? t('assistedUnlock.tryAgain')
               : t('assistedUnlock.start')}
@@ -339,13 +347,13 @@ export default function AssistedUnlockPage() {
           <ol className="step-list">
             {job.steps.map((step) => (
               <li key={step.sequence} data-status={step.status}>
-                {labelFor(t, 'step', step.step)} – {t(`stepStatus.${step.status}`)}
+                {labelFor(t, 'step', step.step)} – {labelFor(t, 'stepStatus', step.status)}
               </li>
             ))}
           </ol>
           {jobRunning ? (
             <Form method="post">
-              <button type="submit" name="intent" value="cancel" className="button" disabled={busy}>
+              <button type="submit" name="intent" value="cancel" className="small danger" disabled={busy}>
                 {t('assistedUnlock.cancel')}
               </button>
             </Form>
@@ -354,8 +362,8 @@ export default function AssistedUnlockPage() {
       ) : null}
 
       {!assist.ended ? (
-        <Form method="post">
-          <button type="submit" name="intent" value="end" className="button" disabled={busy || jobRunning}>
+        <Form method="post" className="button-row">
+          <button type="submit" name="intent" value="end" className="small" disabled={busy || jobRunning}>
             {t('assistedUnlock.end')}
           </button>
         </Form>

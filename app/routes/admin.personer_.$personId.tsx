@@ -62,7 +62,7 @@ function AuditTrail({ events }: { events: AuditEventView[] }) {
       <tbody>
         {events.map((event) => (
           <tr key={event.id}>
-            <td>{format.dateTime(event.at)}</td>
+            <td className="date">{format.dateTime(event.at)}</td>
             <td>{event.actorHidden ? <HiddenIdentityName /> : event.actorLabel}</td>
             <td>{labelFor(t, 'audit.action', event.action)}</td>
             <td>{labelFor(t, 'audit.outcome', event.outcome)}</td>

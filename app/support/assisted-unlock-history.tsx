@@ -49,7 +49,7 @@ export function AssistedUnlockHistory({
           <tbody>
             {unlocks.map((unlock) => (
               <tr key={unlock.id}>
-                <td className="nowrap">{format.dateTime(unlock.pairedAt)}</td>
+                <td className="date">{format.dateTime(unlock.pairedAt)}</td>
                 <td>{unlock.staffName}</td>
                 <td>
                   {unlock.identityCheckMethod === 'id_document' && unlock.documentType
@@ -58,7 +58,7 @@ export function AssistedUnlockHistory({
                       ? labelFor(t, 'assistedUnlock.method', unlock.identityCheckMethod)
                       : '–'}
                 </td>
-                <td className="nowrap">{unlock.cardSerial ?? '–'}</td>
+                <td className="date">{unlock.cardSerial ?? '–'}</td>
                 <td>{labelFor(t, 'assistedUnlock.outcome', unlock.state)}</td>
               </tr>
             ))}

@@ -19,7 +19,7 @@ export function SupportCodeForm({
     <Form
       method="post"
       action="/admin/las-upp-kort"
-      className="card form"
+      className="card"
       aria-describedby={refusal ? 'pair-refusal' : undefined}
       data-testid="support-code-form"
     >
@@ -30,21 +30,29 @@ export function SupportCodeForm({
           <input type="hidden" name="person" value={person.id} />
         </p>
       ) : (
-        <label>
-          {t('assistedUnlock.person')}
-          <input name="person" required autoComplete="off" maxLength={40} />
-        </label>
+        <div className="field">
+          <label htmlFor="assist-person">{t('assistedUnlock.person')}</label>
+          <input id="assist-person" name="person" required autoComplete="off" maxLength={40} />
+        </div>
       )}
-      <label>
-        {t('assistedUnlock.supportCode')}
-        <input name="supportCode" required inputMode="numeric" autoComplete="off" maxLength={9} />
-      </label>
+      <div className="field">
+        <label htmlFor="assist-support-code">{t('assistedUnlock.supportCode')}</label>
+        <input
+          id="assist-support-code"
+          name="supportCode"
+          required
+          inputMode="numeric"
+          autoComplete="off"
+          maxLength={9}
+          className="support-code-input"
+        />
+      </div>
       {refusal ? (
         <p id="pair-refusal" role="alert" className="form-error">
           {refusal}
         </p>
       ) : null}
-      <button type="submit" className="button primary" disabled={navigation.state !== 'idle'}>
+      <button type="submit" className="primary" disabled={navigation.state !== 'idle'}>
         {t('assistedUnlock.pair')}
       </button>
     </Form>

@@ -74,4 +74,13 @@ export const auditEn: Record<keyof typeof auditSv, string> = {
   'audit.action.support_start_card_check': 'Start card check',
   'audit.action.support_send_message': 'Send message to user',
   'audit.action.http_request_refused': 'Request refused (another site, too large or wrong format)',
+  'audit.action.card_unlock': 'Unlock card',
+  'audit.action.card_unlock_assisted': 'Card unlocked with support on the phone',
+  'audit.action.unlock_mail_queued': 'Unlock e-mail queued',
+  'audit.action.assisted_unlock_pair': 'Connect to the user’s computer by support code',
+  'audit.action.assisted_unlock_start': 'Start an unlock with the user on the phone',
+  'audit.action.assisted_unlock_cancel': 'Cancel an unlock with the user on the phone',
+  'audit.action.assisted_unlock_end': 'End the connection to the user’s computer',
+  'audit.action.assisted_unlock_view': 'View an unlock with the user on the phone',
+  'audit.action.open_assistedUnlock': 'Open Unlock card',
 };

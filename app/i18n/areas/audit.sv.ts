@@ -74,4 +74,13 @@ export const auditSv = {
   'audit.action.support_start_card_check': 'Starta kortkontroll',
   'audit.action.support_send_message': 'Skicka meddelande till användare',
   'audit.action.http_request_refused': 'Begäran avvisad (annan webbplats, för stor eller fel format)',
+  'audit.action.card_unlock': 'Lås upp kort',
+  'audit.action.card_unlock_assisted': 'Kort upplåst med support i telefon',
+  'audit.action.unlock_mail_queued': 'E-post om upplåsning köad',
+  'audit.action.assisted_unlock_pair': 'Koppla till användarens dator med supportkod',
+  'audit.action.assisted_unlock_start': 'Starta upplåsning med användaren i telefon',
+  'audit.action.assisted_unlock_cancel': 'Avbryta upplåsning med användaren i telefon',
+  'audit.action.assisted_unlock_end': 'Avsluta koppling till användarens dator',
+  'audit.action.assisted_unlock_view': 'Visa upplåsning med användaren i telefon',
+  'audit.action.open_assistedUnlock': 'Öppna Lås upp kort',
 } as const;

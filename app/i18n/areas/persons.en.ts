@@ -71,6 +71,7 @@ export const personsEn: Record<keyof typeof personsSv, string> = {
   'persons.eidPurpose.authentication': 'Authentication',
   'persons.eidPurpose.signature': 'Signature',
   'persons.eidPurpose.transport': 'Transport certificate',
+  'persons.eidPurpose.card_authentication': 'Card authentication',
   'persons.eidState.active': 'Valid',
   'persons.eidState.revoked': 'Revoked',
   'persons.eidState.expired': 'Expired',

@@ -70,6 +70,7 @@ export const personsSv = {
   'persons.eidPurpose.authentication': 'Legitimering',
   'persons.eidPurpose.signature': 'Underskrift',
   'persons.eidPurpose.transport': 'Transportcertifikat',
+  'persons.eidPurpose.card_authentication': 'Kortautentisering',
   'persons.eidState.active': 'Giltigt',
   'persons.eidState.revoked': 'Spärrat',
   'persons.eidState.expired': 'Utgånget',
