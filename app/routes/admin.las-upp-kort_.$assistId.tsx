@@ -85,6 +85,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const now = new Date();
 
   if (input.data.intent === 'end') {
+    // Ending the pairing ends an unlock still running from it: nothing runs on a pairing that is over.
+    const latest = await latestJobOfAssistedUnlock(context.db, assist.id);
+    if (latest && (latest.state === 'queued' || latest.state === 'running'))
+      await context.jobs.cancel(latest.id);
     if (await endAssistedUnlock(context.db, assist.id, now)) {
       await recordAudit(context.db, {
         actorUserId: principal.userId,

@@ -327,7 +327,11 @@ describe('Lås upp kort med användaren i telefon', () => {
         expect.objectContaining({ id: assistId, staffName: 'Lars Eriksson', documentNumberEnd: 'AB12' }),
       ]),
     );
-    await harness.context.jobs.cancel(job.id);
+    // Ending the pairing ends the unlock still running from it.
+    expect((await onAssist('idadmin1', assistId, { intent: 'end' })).status).toBe(302);
+    expect(first(await harness.db.select().from(jobs).where(eq(jobs.id, job.id)))).toMatchObject({
+      state: 'cancelled',
+    });
   });
 
   it('ends the pairing and tells the app', async () => {
