@@ -17,6 +17,8 @@ test('support sees the connected agent with its readers, and card changes arrive
   const slot0 = agent.getByTestId('reader').filter({ hasText: 'Virtual PCD 00 00' });
   const slot1 = agent.getByTestId('reader').filter({ hasText: 'Virtual PCD 00 01' });
   await expect(slot0).toContainText('Kort i läsaren');
+  // The serial the app read from the card's CHUID, so support sees which card sits where.
+  await expect(slot0).toContainText(demoCards.lockedOrdinary);
   await expect(slot1).toContainText('Inget kort');
 
   const card = await insertVirtualCard({
@@ -25,6 +27,7 @@ test('support sees the connected agent with its readers, and card changes arrive
     slot: 1,
   });
   await expect(slot1).toContainText('Kort i läsaren');
+  await expect(slot1).toContainText(demoCards.reserveNoOrder);
   await card.remove();
   await expect(slot1).toContainText('Inget kort');
 });

@@ -97,6 +97,7 @@ export const en: Record<MessageKey, string> = {
   'support.noReaders': 'No card reader found',
   'support.cardPresent': 'Card in reader',
   'support.noCard': 'No card',
+  'support.reportedSerial': 'Serial number the SITHS eID app read from the card',
   'support.agentsHeading': 'Connected SITHS eID apps',
   'support.jobsHeading': 'Jobs',
   'support.startCardCheck': 'Start card check',

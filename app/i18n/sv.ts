@@ -85,6 +85,7 @@ const coreSv = {
   'support.noReaders': 'Ingen kortläsare hittad',
   'support.cardPresent': 'Kort i läsaren',
   'support.noCard': 'Inget kort',
+  'support.reportedSerial': 'Serienummer som SITHS eID-appen läste från kortet',
   'support.agentsHeading': 'Anslutna SITHS eID-appar',
   'support.jobsHeading': 'Jobb',
   'support.startCardCheck': 'Starta kortkontroll',

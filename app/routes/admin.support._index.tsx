@@ -108,6 +108,11 @@ function ReaderRow({ agent, reader }: { agent: ConnectedAgentView; reader: Reade
       <span className={reader.cardPresent ? 'badge ok' : 'badge'}>
         {reader.cardPresent ? t('support.cardPresent') : t('support.noCard')}
       </span>
+      {reader.cardPresent && reader.cardSerial ? (
+        <span className="reader-card" title={t('support.reportedSerial')}>
+          {reader.cardSerial}
+        </span>
+      ) : null}
       {reader.cardPresent && (
         <button type="button" className="small" onClick={startCardCheck} disabled={!socket?.connected}>
           {t('support.startCardCheck')}
