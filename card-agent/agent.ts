@@ -25,6 +25,8 @@ export interface AgentOptions {
   /** Tests hand in fake readers and cards; by default the real PC/SC ones. */
   readers?: ReaderSource & Partial<CardAccess>;
   outbox?: ReportOutboxOptions;
+  /** How long a card's serial read on insertion may take before it is given up (default 5 s). */
+  serialReadTimeoutMs?: number;
   /** How long the window shows a result and support's messages; tests shorten them. */
   view?: Pick<AgentViewOptions, 'resultMs' | 'messageMs'>;
 }
@@ -38,6 +40,7 @@ export async function startAgent(options: AgentOptions) {
   const serials = new CardSerials(
     isCardAccess(readers) ? readers : pcscCardAccess(readers, logger),
     logger.child({ component: 'card-serials' }),
+    options.serialReadTimeoutMs,
   );
   const cards = serials.access();
   const link = connectToServer({

@@ -20,6 +20,8 @@ export class CardSerials {
   constructor(
     private readonly cards: CardAccess,
     private readonly logger: Logger,
+    /** A read that hangs (pcscd gone mid-read) is given up after this, so no job waits on it for ever. */
+    private readonly timeoutMs = 5_000,
   ) {}
 
   /** Reads the serial of the card just inserted; resolves when it is known or known to be unreadable. */
@@ -75,6 +77,21 @@ export class CardSerials {
   }
 
   private async read(readerName: string): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.info({ reader: readerName }, 'card serial read given up');
+        resolve(undefined);
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([this.readSerial(readerName), givenUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async readSerial(readerName: string): Promise<string | undefined> {
     let session: CardSession | undefined;
     try {
       session = await this.cards.openSession(readerName, { readOnly: true });

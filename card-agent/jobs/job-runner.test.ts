@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobOffer } from '../../protocol/jobs';
-import { type Agent, startAgent } from '../agent';
+import { type Agent, type AgentOptions, startAgent } from '../agent';
 import { FakeReaders, withSlotKey } from './fake-readers';
 import { type Stored, TEST_TOKEN, TestAgentServer } from './test-agent-server';
 
@@ -15,7 +15,7 @@ let agent: Agent;
 let readers: FakeReaders;
 let logLines: string[];
 
-async function setup() {
+async function setup(options: Pick<AgentOptions, 'serialReadTimeoutMs'> = {}) {
   server = await TestAgentServer.start();
   readers = new FakeReaders();
   readers.addReader(READER, { serial: SERIAL, pin: PIN, triesLeft: 3 });
@@ -28,6 +28,7 @@ async function setup() {
     uiPort: 0,
     readers,
     outbox: { ackTimeoutMs: 300, retryDelayMs: 50 },
+    ...options,
   });
   await server.whenConnected();
 }
@@ -279,6 +280,30 @@ describe('job offers', () => {
       cardPresent: true,
       atr: '3b8c80018025a0000003080000',
     });
+  });
+
+  it('gives up a serial read that hangs: the card is reported without it and a job on it still runs', async () => {
+    await setup({ serialReadTimeoutMs: 200 });
+    await waitUntil(() => server.hellos[0], 'the hello');
+    const open = readers.openSession.bind(readers);
+    let hang = true;
+    readers.openSession = async (name) => {
+      const session = await open(name);
+      if (!hang) return session;
+      hang = false;
+      return { ...session, readCardSerial: () => new Promise<never>(() => {}) };
+    };
+    readers.remove(READER);
+    readers.insert(READER, { serial: SERIAL, pin: PIN, triesLeft: 3 });
+    const inserted = await waitUntil(
+      () => server.readerEvents.find((event) => event.kind === 'card-inserted'),
+      'a card-inserted event',
+    );
+    expect(inserted.reader.cardSerial).toBeUndefined();
+    const offer = offerOf();
+    expect(await server.offer(offer)).toEqual({ accepted: true });
+    agent.prompts.submit((await nextPrompt()).promptId, PIN);
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({ state: 'succeeded' });
   });
 
   it('ignores malformed server messages and keeps working', async () => {
