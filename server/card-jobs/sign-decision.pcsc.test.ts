@@ -396,7 +396,7 @@ describe('a card signature the server refuses', () => {
     expect(order).toMatchObject({ state: 'failed', errorCode: 'card_not_authentic', signature: null });
     expect((await stateOverHttp(agent.ui)).result).toEqual({
       ok: false,
-      text: 'Kortet kunde inte kontrolleras som äkta',
+      text: 'Kortet kunde inte kontrolleras som äkta. Kontakta support.',
     });
   }, 60_000);
 
@@ -417,7 +417,10 @@ describe('a card signature the server refuses', () => {
       errorCode: 'wrong_card',
       errorMessage: 'Kortet tillhör inte den som ska underteckna beslutet.',
     });
-    expect((await stateOverHttp(agent.ui)).result).toEqual({ ok: false, text: 'Fel kort i läsaren' });
+    expect((await stateOverHttp(agent.ui)).result).toEqual({
+      ok: false,
+      text: 'Fel kort i läsaren. Sätt i det SITHS-kort som ärendet gäller och försök igen.',
+    });
   }, 60_000);
 
   it('when the signature eID is revoked', async () => {

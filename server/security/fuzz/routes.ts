@@ -249,6 +249,12 @@ export const actionTargets: ActionTarget[] = [
     fields: { intent: oneOf('reauth', 'unlock'), reauthOrderId: real('authOrderIds') },
   },
   {
+    file: 'mina-sidor.kortorder.$orderId',
+    actors: ['carina', 'olof', null],
+    body: 'form',
+    fields: { intent: oneOf('cancel', 'restart') },
+  },
+  {
     file: 'logga-in_.annan-enhet',
     actors: [null, 'carina'],
     body: 'form',
