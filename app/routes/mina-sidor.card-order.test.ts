@@ -203,7 +203,10 @@ describe('AVBRYT: cancelling a card order from Mina sidor', () => {
     expect(shown(outcome.data as CardOrderStatus)).toBe('Avbrutet. Du kan börja om när du vill.');
     expect((await findAuthOrder(harness.db, orderId))?.state).toBe('cancelled');
     // The user cancelled it, not support: the job row and support's view say so.
-    expect(await findJob(harness.db, jobId)).toMatchObject({ state: 'cancelled', errorCode: 'user_cancelled' });
+    expect(await findJob(harness.db, jobId)).toMatchObject({
+      state: 'cancelled',
+      errorCode: 'user_cancelled',
+    });
   });
 
   it("refuses another browser's order (404) and another login's (403), in Swedish, audited", async () => {
