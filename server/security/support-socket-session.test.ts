@@ -92,7 +92,7 @@ describe('/support sockets follow their session and role', () => {
     ],
   ])('refuses watch-job when %s, audits it and disconnects', async (_label, revoke) => {
     const support = await watchingSupport();
-    revoke(support);
+    await revoke(support);
     const answer = await support.call<{ ok: false; message: string }>('support:watch-job', {
       jobId: support.jobId,
     });
