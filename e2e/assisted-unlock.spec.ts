@@ -1,9 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, cards, persons } from '../db/schema';
 import { demoCards, demoPersons } from '../db/seed';
-import { runCardCli } from '../test-support/pcscd';
 import { expect, test } from './fixtures';
-import { logInAndWaitForOverview, systemDatabase } from './helpers';
+import { lockReaderZeroCardAgain, logInAndWaitForOverview, systemDatabase } from './helpers';
 import { renderedLines } from './layout';
 import { captureScreen } from './screens';
 
@@ -23,16 +22,8 @@ test('assisted unlock: support code, pairing, identity check, new code in the ap
     captureScreen(on, testInfo, 'assisterad-upplasning', name, caption);
   const db = await systemDatabase(system);
   try {
-    // The card in reader 0 is Carina's, its PIN blocked (again, should an earlier spec have unlocked it).
-    const locked = await runCardCli([
-      'lock',
-      '--serial',
-      demoCards.lockedOrdinary,
-      '--state-dir',
-      system.cardStateDir,
-    ]);
-    expect(locked.code, locked.output).toBe(0);
-    await db.update(cards).set({ state: 'locked' }).where(eq(cards.serial, demoCards.lockedOrdinary));
+    // The card in reader 0 is Carina's, its PIN blocked (also after an earlier spec that unlocked it).
+    await lockReaderZeroCardAgain(system);
     const mailsBefore = system.mailCatcher!.mails.length;
     const carina = (await db.select().from(persons).where(eq(persons.hsaId, demoPersons.carina.hsaId)))[0]!;
 
@@ -139,5 +130,6 @@ test('assisted unlock: support code, pairing, identity check, new code in the ap
     });
   } finally {
     await db.close();
+    await lockReaderZeroCardAgain(system);
   }
 });

@@ -1,6 +1,9 @@
 import type { Page } from '@playwright/test';
+import { eq } from 'drizzle-orm';
 import { type AppDatabase, openDatabase } from '../db/connection';
-import { demoLogins } from '../db/seed';
+import { cards } from '../db/schema';
+import { demoCards, demoLogins } from '../db/seed';
+import { runCardCli } from '../test-support/pcscd';
 import type { SithsSystem } from '../test-support/siths-system';
 import { expect } from './fixtures';
 
@@ -51,4 +54,26 @@ export async function getMobileSiths(page: Page, phone: Page, device: { name: st
   await phone.getByRole('button', { name: 'OK' }).click();
   await page.bringToFront();
   await expect(page.getByText('Ditt Mobilt SITHS är klart')).toBeVisible();
+}
+
+/**
+ * The worker's system keeps Carina's card in reader 0 with its PIN blocked (test-support/siths-system.ts): a
+ * spec that unlocks it blocks it again when done, so the specs after it find the reader as they expect (a
+ * second usable card would make a card login ask which card to use).
+ */
+export async function lockReaderZeroCardAgain(system: SithsSystem): Promise<void> {
+  const locked = await runCardCli([
+    'lock',
+    '--serial',
+    demoCards.lockedOrdinary,
+    '--state-dir',
+    system.cardStateDir,
+  ]);
+  if (locked.code !== 0) throw new Error(`could not lock the card again: ${locked.output}`);
+  const db = await systemDatabase(system);
+  try {
+    await db.update(cards).set({ state: 'locked' }).where(eq(cards.serial, demoCards.lockedOrdinary));
+  } finally {
+    await db.close();
+  }
 }

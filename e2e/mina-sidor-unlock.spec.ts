@@ -2,7 +2,7 @@ import { demoCards } from '../db/seed';
 import { insertVirtualCard, type VirtualCardProcess } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
 import { expect, test } from './fixtures';
-import { getMobileSiths, scanWithPhone } from './helpers';
+import { getMobileSiths, lockReaderZeroCardAgain, scanWithPhone } from './helpers';
 import { renderedLines, sharesRow } from './layout';
 import { captureScreen } from './screens';
 
@@ -24,8 +24,9 @@ test.beforeAll(async ({ system }) => {
   });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ system }) => {
   await activeCard?.remove().catch(() => {});
+  await lockReaderZeroCardAgain(system);
 });
 
 test('Lås upp kort: Mobile SITHS login, re-authentication, new code in the SITHS eID-app, mail', async ({
