@@ -162,9 +162,9 @@ describe('a card job when the server process that drives it dies', () => {
     // Steps of the dead process's last moments reach support through the other process and Redis: not at once under load.
     await waitFor(async () => shown().size === sequences.length, 15_000, 'every step shown');
     expect([...shown()].sort((a, b) => a - b)).toEqual(sequences);
-    // Live, none came twice: the process that took the job over read what the dead one had stored.
-    const live = steps.map((step) => step.sequence);
-    expect(new Set(live).size).toBe(live.length);
+    // Live, a step may come again after the takeover (the new process sends what the dead one stored, whose
+    // broadcast may not have left it); each is the stored step of its sequence, which the page keeps once.
+    for (const step of steps) expect(step).toMatchObject(detail.steps[step.sequence - 1]!);
     supportSocket.close();
   }, 120_000);
 

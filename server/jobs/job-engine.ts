@@ -11,6 +11,7 @@ import {
   findJobView,
   finishJob,
   type JobRow,
+  listJobSteps,
   listOverdueJobs,
   listUnfinishedJobs,
   markJobRunning,
@@ -526,6 +527,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       );
       this.#arm(job.id, active, stepMs);
       this.#publish(active);
+      // Live steps reach support at least once across a process's death: the dead process may have stored
+      // its last steps without their broadcast leaving it. Pages keep one step per sequence
+      // (app/support/use-live-job.ts), so the ones that did arrive are not shown twice.
+      for (const step of await listJobSteps(this.deps.db, job.id)) this.emit('job-step', step);
     }
   }
 
