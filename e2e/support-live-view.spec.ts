@@ -1,5 +1,5 @@
 import type { Browser, Page } from '@playwright/test';
-import { demoCards } from '../db/seed';
+import { demoCards, demoStaffCards } from '../db/seed';
 import { jobSteps } from '../protocol/jobs';
 import { insertVirtualCard, type VirtualCardProcess, waitForCard } from '../test-support/pcscd';
 import { demoCardPin } from '../test-support/siths-system';
@@ -194,16 +194,19 @@ test('support sees a card login and a reserve card activation by their kind and 
   await agentUi.goto(system.agentUiUrl);
   await openSupport(page);
 
-  // Carina logs in to Mina sidor with her card.
-  const carina = await minaSidorUser(browser, system);
-  await carina.page.goto('/mina-sidor');
-  await carina.page.getByRole('link', { name: 'LOGGA IN' }).click();
-  await carina.page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();
+  // Johan Lindberg logs in to Mina sidor with his card. (Not Carina's: an earlier spec, persons-revocation,
+  // revokes the authentication eID of her card in the worker's system.)
+  await card!.remove();
+  card = await insertVirtualCard({ stateDir: system.cardStateDir, serial: demoStaffCards.kontakt, slot: 1 });
+  const johan = await minaSidorUser(browser, system);
+  await johan.page.goto('/mina-sidor');
+  await johan.page.getByRole('link', { name: 'LOGGA IN' }).click();
+  await johan.page.getByRole('button', { name: 'SITHS eID på denna enhet' }).click();
   await typePin(agentUi, demoCardPin);
   const login = jobRowOfKind(page, 'Inloggning med kort');
   await expect(login.getByTestId('job-state')).toHaveText('Klart');
-  await expect(login.getByTestId('job-user')).toContainText('Carina Svensson Andersson');
-  await carina.user.close();
+  await expect(login.getByTestId('job-user')).toContainText('Johan Lindberg');
+  await johan.user.close();
 
   // Olof registers his reserve card and activates it (AKTIVERA).
   await card!.remove();
@@ -234,5 +237,5 @@ test('support sees a card login and a reserve card activation by their kind and 
   // The job's own page says the same.
   await login.getByRole('link', { name: 'Inloggning med kort' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Inloggning med kort');
-  await expect(page.getByTestId('job-user')).toContainText('Carina Svensson Andersson');
+  await expect(page.getByTestId('job-user')).toContainText('Johan Lindberg');
 });
