@@ -183,12 +183,9 @@ const jobRowOfKind = (page: Page, kind: string) =>
     .filter({ has: page.getByTestId('job-kind').getByText(kind, { exact: true }) })
     .first();
 
-test('support sees a card login and a reserve card activation by their kind and person', async ({
-  page,
-  context,
-  browser,
-  system,
-}) => {
+// A reserve card's registration and activation by their kind and person: server/sockets/support-job-kinds.test.ts.
+// Not here: the guide's walk (mina-sidor-cards.spec.ts) activates the worker's only unactivated reserve card first.
+test('support sees a card login by its kind and person', async ({ page, context, browser, system }) => {
   test.setTimeout(150_000);
   const agentUi = await context.newPage();
   await agentUi.goto(system.agentUiUrl);
@@ -207,32 +204,6 @@ test('support sees a card login and a reserve card activation by their kind and 
   await expect(login.getByTestId('job-state')).toHaveText('Klart');
   await expect(login.getByTestId('job-user')).toContainText('Johan Lindberg');
   await johan.user.close();
-
-  // Olof registers his reserve card and activates it (AKTIVERA).
-  await card!.remove();
-  card = await insertVirtualCard({
-    stateDir: system.cardStateDir,
-    serial: demoCards.reserveNotActivated,
-    slot: 1,
-  });
-  const olof = await minaSidorUser(browser, system);
-  await olof.page.goto('/mina-sidor');
-  await olof.page.getByRole('button', { name: 'AKTIVERA DITT RESERVKORT' }).click();
-  await expect(agentUi.getByText('Ditt kort behöver registreras')).toBeVisible();
-  await typePin(agentUi, demoCardPin);
-  await expect(agentUi.getByText(`Jag legitimerar mig hos ${system.baseUrl}`)).toBeVisible();
-  await typePin(agentUi, demoCardPin);
-  const registration = jobRowOfKind(page, 'Aktivering av reservkort – registrering');
-  await expect(registration.getByTestId('job-state')).toHaveText('Klart');
-  await expect(registration.getByTestId('job-user')).toContainText('Olof Lindqvist');
-
-  await olof.page.getByRole('button', { name: 'AKTIVERA', exact: true }).click();
-  await agentUi.getByLabel('Ange säkerhetskod (PIN1)').fill(demoCardPin);
-  await agentUi.getByRole('button', { name: /Legitimera|Aktivera/ }).click();
-  const activation = jobRowOfKind(page, 'Aktivering av reservkort');
-  await expect(activation.getByTestId('job-state')).toHaveText('Klart', { timeout: 30_000 });
-  await expect(activation.getByTestId('job-user')).toContainText('Olof Lindqvist');
-  await olof.user.close();
 
   // The job's own page says the same.
   await login.getByRole('link', { name: 'Inloggning med kort' }).click();
