@@ -14,10 +14,10 @@ import { requireShownPerson } from '~/people/person-access.server';
 import {
   assistActionSchema,
   connectedAgentOf,
-  personCardsOf,
-  readersForAssist,
+  readersOfPersonShown,
   refuseAssist,
   requireOwnAssist,
+  startRefusalOf,
 } from '~/support/assisted-unlock.server';
 import {
   endAssistedUnlock,
@@ -55,7 +55,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     },
     person: { id: person.id, name: `${person.givenName} ${person.surname}`, hsaId: person.hsaId },
     agent: agent ? { name: agent.agentName, hostname: agent.hostname } : null,
-    readers: agent ? readersForAssist(agent.readers, await personCardsOf(context, person.id)) : [],
+    readers: agent ? await readersOfPersonShown(context, agent.readers, person.id) : [],
     job: job
       ? {
           state: job.job.state,
@@ -124,25 +124,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     return { ok: true as const };
   }
 
+  const start = input.data;
   await requireShownPerson(request, context, principal, assist.personId, 'assisted_unlock_start');
   if (assist.endedAt || (assist.state !== 'paired' && assist.state !== 'failed'))
     return refuseAssist(request, context, principal, attempt('assisted_unlock_start'), 'not_paired');
   const agent = await connectedAgentOf(context, assist.agentSessionId);
   if (!agent)
     return refuseAssist(request, context, principal, attempt('assisted_unlock_start'), 'agent_gone');
-  const reader = readersForAssist(agent.readers, await personCardsOf(context, assist.personId)).find(
-    (candidate) => input.data.intent === 'start' && candidate.name === input.data.readerName,
+  const reader = (await readersOfPersonShown(context, agent.readers, assist.personId)).find(
+    (candidate) => candidate.name === start.readerName,
   );
-  const refusal =
-    !reader?.cardSerial || !reader.card
-      ? reader?.status === 'not_persons'
-        ? 'card_not_persons'
-        : 'no_card_in_reader'
-      : reader.status === 'revoked'
-        ? 'card_revoked'
-        : reader.status !== 'unlockable'
-          ? 'card_not_unlockable'
-          : null;
+  const refusal = startRefusalOf(reader);
   if (refusal || !reader?.card || !reader.cardSerial)
     return refuseAssist(
       request,
@@ -151,11 +143,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       attempt('assisted_unlock_start'),
       refusal ?? 'no_card_in_reader',
     );
-  if (input.data.intent !== 'start') return null;
   const check = {
-    method: input.data.method,
-    documentType: input.data.method === 'id_document' ? (input.data.documentType ?? null) : null,
-    documentNumberEnd: input.data.method === 'id_document' ? (input.data.documentNumberEnd ?? null) : null,
+    method: start.method,
+    documentType: start.method === 'id_document' ? (start.documentType ?? null) : null,
+    documentNumberEnd: start.method === 'id_document' ? (start.documentNumberEnd ?? null) : null,
   };
   if (
     !(await recordIdentityCheck(context.db, {

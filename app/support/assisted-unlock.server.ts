@@ -180,8 +180,27 @@ function cardStatus(state: PersonCard['state']): ReaderCardStatus {
   return 'not_unlockable';
 }
 
-export async function personCardsOf(context: AppLoadContext, personId: string) {
-  return cardsOfPerson(context.db, personId);
+/** The agent's readers as the pairing page shows them for this person. */
+export async function readersOfPersonShown(
+  context: AppLoadContext,
+  readers: readonly ReaderState[],
+  personId: string,
+) {
+  return readersForAssist(readers, await cardsOfPerson(context.db, personId));
+}
+
+const startRefusals: Record<ReaderCardStatus, AssistRefusal | null> = {
+  empty: 'no_card_in_reader',
+  unread: 'no_card_in_reader',
+  not_persons: 'card_not_persons',
+  revoked: 'card_revoked',
+  not_unlockable: 'card_not_unlockable',
+  unlockable: null,
+};
+
+/** Why an unlock may not start on the card in this reader (none in it counts as an empty reader), or null. */
+export function startRefusalOf(reader: ReaderForAssist | undefined): AssistRefusal | null {
+  return reader ? startRefusals[reader.status] : 'no_card_in_reader';
 }
 
 /** A person the principal may see, or undefined (a protected identity is nobody to those without the right). */
