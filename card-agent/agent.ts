@@ -61,7 +61,7 @@ export async function startAgent(options: AgentOptions) {
   });
   const outbox = new ReportOutbox(link.socket, logger, {
     ...options.outbox,
-    onJobRefused: (jobId) => runner.cancel(jobId, 'support'),
+    onJobRefused: (jobId) => runner.cancel(jobId, 'job_not_active'),
   });
   const supportHelp = new SupportHelp(() => link.requestSupportCode());
   link.socket.on('disconnect', () => supportHelp.sessionEnded());
@@ -70,7 +70,7 @@ export async function startAgent(options: AgentOptions) {
     link.socket,
     {
       offer: (raw) => runner.offer(raw),
-      cancel: (jobId) => runner.cancel(jobId, 'support'),
+      cancel: ({ jobId, code }) => runner.cancel(jobId, code ?? 'cancelled_by_support'),
       supportMessage: (message) => {
         logger.info({ from: message.from, jobId: message.jobId }, 'message from support');
         view.supportMessage(message);
@@ -101,7 +101,7 @@ export async function startAgent(options: AgentOptions) {
     logger,
     port: options.uiPort,
     key: options.uiKey,
-    cancelJob: () => runner.cancel(runner.runningJobId ?? '', 'user'),
+    cancelJob: () => runner.cancel(runner.runningJobId ?? '', 'user_cancelled'),
     supportHelp,
     serverOrigin: new URL(options.serverUrl).origin,
     autoStart: (token) => link.autoStart(token),

@@ -20,9 +20,10 @@ import {
   cardExchangeSchema,
 } from '../protocol/card-exchange';
 import {
+  type JobCancel,
   type JobOfferAnswer,
+  jobCancelSchema,
   jobIdSchema,
-  jobReferenceSchema,
   type SupportMessage,
   supportMessageSchema,
 } from '../protocol/jobs';
@@ -203,7 +204,7 @@ export async function requestSupportCode(
 
 export interface JobEventHandlers {
   offer(raw: unknown): Promise<JobOfferAnswer>;
-  cancel(jobId: string): void;
+  cancel(cancel: JobCancel): void;
   supportMessage(message: SupportMessage): void;
   /** Left out by a program that offers no "Få hjälp av support" (a load generator). */
   supportPairing?(notice: SupportPairingNotice): void;
@@ -232,9 +233,9 @@ export function listenForJobs(socket: AgentSocket, handlers: JobEventHandlers, l
     );
   });
   socket.on('job:cancel', (raw: unknown) => {
-    const reference = jobReferenceSchema.safeParse(raw);
-    if (!reference.success) return refuseMalformed('job:cancel');
-    handlers.cancel(reference.data.jobId);
+    const cancel = jobCancelSchema.safeParse(raw);
+    if (!cancel.success) return refuseMalformed('job:cancel');
+    handlers.cancel(cancel.data);
   });
   socket.on('support:message', (raw: unknown) => {
     const message = incomingSupportMessageSchema.safeParse(raw);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AutoStart, AutoStartAck, CardExchange, CardExchangeAnswer } from './card-exchange';
 import {
   cardSerialSchema,
+  type JobCancel,
   type JobOffer,
   type JobOfferAnswer,
   type JobOutcome,
@@ -98,7 +99,7 @@ export interface AgentToServerEvents {
 export interface ServerToAgentEvents {
   'server:error': (error: { code: ProtocolErrorCode; message: string }) => void;
   'job:offer': (offer: JobOffer, answer: (result: JobOfferAnswer) => void) => void;
-  'job:cancel': (reference: { jobId: string }) => void;
+  'job:cancel': (cancel: JobCancel) => void;
   'support:message': (message: SupportMessage) => void;
   /** Sent just before the server closes this connection because a newer one with the same device token took over. */
   'agent:replaced': (notice: { message: string }) => void;

@@ -186,6 +186,13 @@ export type JobOfferAnswer = z.infer<typeof jobOfferAnswerSchema>;
 
 export const jobReferenceSchema = z.object({ jobId: jobIdSchema });
 
+/**
+ * The server ended a job the agent runs: why, as the server recorded it (the user's AVBRYT, support, a step
+ * that took too long...). Without a code (a server from before codes were sent) it is support's cancel.
+ */
+export const jobCancelSchema = z.object({ jobId: jobIdSchema, code: z.enum(jobErrorCodes).optional() });
+export type JobCancel = z.infer<typeof jobCancelSchema>;
+
 export const supportMessageSchema = z.object({
   text: z.string().trim().min(1).max(500),
   jobId: jobIdSchema.optional(),

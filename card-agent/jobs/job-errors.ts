@@ -68,8 +68,14 @@ export function toJobFailure(error: unknown): JobFailure {
   return new JobFailure('internal', 'the agent failed unexpectedly');
 }
 
-export const cancelledBySupport = () => new JobFailure('cancelled_by_support', 'cancelled by support');
 export const cancelledByUser = () => new JobFailure('user_cancelled', 'cancelled by the user');
+
+/** A job stopped from outside the card: by the user here, or by the server, with the code it ended the job with. */
+export function stoppedWith(code: JobErrorCode): JobFailure {
+  if (code === 'user_cancelled') return cancelledByUser();
+  if (code === 'cancelled_by_support') return new JobFailure(code, 'cancelled by support');
+  return new JobFailure(code, 'ended by the server');
+}
 
 export function isCancellation(code: JobErrorCode): boolean {
   return code === 'cancelled_by_support' || code === 'user_cancelled';

@@ -350,6 +350,32 @@ describe('cancel and card loss', () => {
     ]);
   });
 
+  it('ends the job with the server’s reason: the user’s AVBRYT on Mina sidor is the user’s, not support’s', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    await nextPrompt();
+    server.emitRaw('job:cancel', { jobId: offer.jobId, code: 'because' });
+    server.cancel(offer.jobId, 'user_cancelled');
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'user_cancelled' },
+    });
+    expect(agent.prompts.current()).toBeUndefined();
+  });
+
+  it('ends the job as failed when the server says a step took too long', async () => {
+    await setup();
+    const offer = offerOf();
+    await server.offer(offer);
+    await nextPrompt();
+    server.cancel(offer.jobId, 'step_timeout');
+    expect(await server.waitForOutcome(offer.jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'step_timeout' },
+    });
+  });
+
   it('reports user_cancelled when the user presses Avbryt in the local UI', async () => {
     await setup();
     const offer = offerOf();

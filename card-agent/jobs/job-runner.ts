@@ -10,7 +10,7 @@ import {
 import type { Logger } from '../pcsc/logger';
 import type { CardAccess } from './card-access';
 import { chooseReader } from './choose-reader';
-import { cancelledBySupport, cancelledByUser, type JobFailure, toJobFailure } from './job-errors';
+import { type JobFailure, stoppedWith, toJobFailure } from './job-errors';
 import { JobExecution, type JobReport } from './job-execution';
 import { type ExchangeWithServer, type JobPlan, jobPlans } from './job-plans';
 import type { UserPrompts } from './pin-prompts';
@@ -85,10 +85,10 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     }
   }
 
-  /** Support cancelled the job, the user pressed Avbryt, or the server no longer knows it. */
-  cancel(jobId: string, by: 'support' | 'user'): boolean {
+  /** The user pressed Avbryt here, or the server ended the job (its code says why: AVBRYT on Mina sidor, support...). */
+  cancel(jobId: string, code: JobErrorCode): boolean {
     if (this.running?.jobId !== jobId) return false;
-    this.running.controller.abort(by === 'support' ? cancelledBySupport() : cancelledByUser());
+    this.running.controller.abort(stoppedWith(code));
     return true;
   }
 

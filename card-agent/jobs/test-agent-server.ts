@@ -145,8 +145,9 @@ export class TestAgentServer {
     (this.agent as unknown as { emit(event: string, ...args: unknown[]): void }).emit(event, ...args);
   }
 
-  cancel(jobId: string): void {
-    this.agent?.emit('job:cancel', { jobId });
+  /** Without a code: as a server from before job:cancel said why. */
+  cancel(jobId: string, code?: JobErrorCode): void {
+    this.agent?.emit('job:cancel', code ? { jobId, code } : { jobId });
   }
 
   message(text: string, jobId?: string): void {

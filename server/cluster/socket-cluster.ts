@@ -72,8 +72,8 @@ export function attachSocketCluster(
     });
 
   return {
-    cancelOnAgent(agentSessionId, jobId) {
-      io.of(deps.agentNamespace).to(agentSessionRoom(agentSessionId)).emit('job:cancel', { jobId });
+    cancelOnAgent(agentSessionId, jobId, code) {
+      io.of(deps.agentNamespace).to(agentSessionRoom(agentSessionId)).emit('job:cancel', { jobId, code });
     },
     jobEnded(jobId) {
       namespace.serverSideEmit('job-ended', jobId);

@@ -12,7 +12,7 @@ import { jobSteps, jobs, persons } from '../../db/schema';
 import { defaultDemoAgentToken } from '../../db/seed';
 import type { SequenceAck, SupportCodeAnswer, SupportPairingNotice } from '../../protocol/agent-events';
 import { signedChallenge } from '../../protocol/card-exchange';
-import type { JobOffer, StepReport, SupportMessage } from '../../protocol/jobs';
+import type { JobCancel, JobOffer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { ConnectedAgentView, JobAck, JobStepView, JobView } from '../../protocol/support-events';
 import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
 import { seedDemoDatabase } from '../../test-support/siths-system';
@@ -80,7 +80,7 @@ async function agentOn(
 ): Promise<{
   agentSessionId: string;
   offers: JobOffer[];
-  cancels: string[];
+  cancels: JobCancel[];
   messages: SupportMessage[];
   report(jobId: string, sequence: number, step: string): Promise<SequenceAck>;
   finish(jobId: string, sequence: number): Promise<SequenceAck>;
@@ -89,13 +89,13 @@ async function agentOn(
   const known = new Set(process.server.services.agentRegistry.list().map((view) => view.agentSessionId));
   const socket = await sockets.open('/agent', { token: agentToken });
   const offers: JobOffer[] = [];
-  const cancels: string[] = [];
+  const cancels: JobCancel[] = [];
   const messages: SupportMessage[] = [];
   socket.on('job:offer', (offer: JobOffer, reply: (answer: unknown) => void) => {
     offers.push(offer);
     reply({ accepted: true });
   });
-  socket.on('job:cancel', ({ jobId }: { jobId: string }) => cancels.push(jobId));
+  socket.on('job:cancel', (cancel: JobCancel) => cancels.push(cancel));
   socket.on('support:message', (message: SupportMessage) => messages.push(message));
   await socket.emitWithAck('agent:hello', {
     agentVersion: 'test',
@@ -192,7 +192,8 @@ describe('support on one process, the agent on another', () => {
     expect(agent.messages[0]).toMatchObject({ text: 'Hej från supporten', jobId });
 
     expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: true, jobId });
-    await until(() => agent.cancels.includes(jobId));
+    await until(() => agent.cancels.length > 0);
+    expect(agent.cancels).toEqual([{ jobId, code: 'cancelled_by_support' }]);
     expect(await jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
     // Process A let go of the job: the agent's next report is refused as for any ended job.
     expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: false, code: 'forbidden' });

@@ -1,12 +1,13 @@
 import type { SupportPairingNotice } from '../../protocol/agent-events';
-import type { JobOffer, JobOfferAnswer, SupportMessage } from '../../protocol/jobs';
+import type { JobErrorCode, JobOffer, JobOfferAnswer, SupportMessage } from '../../protocol/jobs';
 
 /** What the job engine needs of a connected agent's socket. */
 export interface AgentChannel {
   agentId: string;
   agentSessionId: string;
   offerJob(offer: JobOffer, timeoutMs: number): Promise<JobOfferAnswer>;
-  cancelJob(jobId: string): void;
+  /** Tells the agent to stop a job the server has ended, and why (the code the job was ended with). */
+  cancelJob(jobId: string, code: JobErrorCode): void;
   sendMessage(message: SupportMessage): void;
   notifyPairing(notice: SupportPairingNotice): void;
   /** Tells the agent that a newer connection with its device token took over, and closes this one. */

@@ -60,8 +60,8 @@ export type AgentCommandResult =
  * process that holds its agent's connection; its state is in the database, so the others only need telling.
  */
 export interface JobCluster {
-  /** Tells the agent's connection, on whichever process holds it, to stop a job. */
-  cancelOnAgent(agentSessionId: string, jobId: string): void;
+  /** Tells the agent's connection, on whichever process holds it, to stop a job, and why. */
+  cancelOnAgent(agentSessionId: string, jobId: string, code: JobErrorCode): void;
   /** Tells the other processes that a job ended, so one that still drives it lets go of it. */
   jobEnded(jobId: string): void;
   /** Runs the command on the process holding the agent's connection: undefined when no other process does. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { first } from '../../db/engine';
 import { auditEvents, jobSteps, jobs, sessions } from '../../db/schema';
 import type { SequenceAck } from '../../protocol/agent-events';
-import type { JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
+import type { JobCancel, JobOffer, JobOfferAnswer, StepReport, SupportMessage } from '../../protocol/jobs';
 import type { JobAck, JobDetail, JobStepView, JobView } from '../../protocol/support-events';
 import { createTestDatabaseLocation } from '../../test-support/test-database';
 import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
@@ -35,13 +35,13 @@ async function scriptedAgent(
 ) {
   const socket = await sockets.open('/agent', { token });
   const offers: JobOffer[] = [];
-  const cancels: string[] = [];
+  const cancels: JobCancel[] = [];
   const messages: SupportMessage[] = [];
   socket.on('job:offer', (offer: JobOffer, reply: (a: JobOfferAnswer) => void) => {
     offers.push(offer);
     reply(answer);
   });
-  socket.on('job:cancel', ({ jobId }: { jobId: string }) => cancels.push(jobId));
+  socket.on('job:cancel', (cancel: JobCancel) => cancels.push(cancel));
   socket.on('support:message', (message: SupportMessage) => messages.push(message));
   await socket.emitWithAck('agent:hello', {
     agentVersion: 'test',
@@ -211,10 +211,22 @@ describe('job engine', () => {
     const jobId = await startedJob(support, agent);
     await agent.report(jobId, 1, 'reader_found');
     expect(await support.call('support:cancel-job', { jobId })).toEqual({ ok: true, jobId });
-    await until(() => agent.cancels.includes(jobId));
+    await until(() => agent.cancels.length > 0);
+    expect(agent.cancels).toEqual([{ jobId, code: 'cancelled_by_support' }]);
     expect(await jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'cancelled_by_support' });
     expect(await agent.report(jobId, 2, 'card_present')).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await support.call('support:cancel-job', { jobId })).toMatchObject({ ok: false });
+  });
+
+  it('tells the agent the user cancelled when the user ends the job (AVBRYT on Mina sidor)', async () => {
+    const agent = await scriptedAgent();
+    const support = await supportClient();
+    const jobId = await startedJob(support, agent);
+    await agent.report(jobId, 1, 'waiting_for_user', 'started');
+    expect(await testServer.server.services.jobs.cancel(jobId, 'user')).toEqual({ ok: true, jobId });
+    await until(() => agent.cancels.length > 0);
+    expect(agent.cancels).toEqual([{ jobId, code: 'user_cancelled' }]);
+    expect(await jobRow(jobId)).toMatchObject({ state: 'cancelled', errorCode: 'user_cancelled' });
   });
 
   it('retries a cancelled job as a new job on the same agent', async () => {
@@ -288,7 +300,8 @@ describe('job engine timeouts and disconnects', () => {
     await agent.report(jobId, 1, 'reader_found');
     await until(async () => (await jobRow(jobId)).state === 'failed');
     expect((await jobRow(jobId)).errorCode).toBe('step_timeout');
-    await until(() => agent.cancels.includes(jobId));
+    await until(() => agent.cancels.length > 0);
+    expect(agent.cancels).toEqual([{ jobId, code: 'step_timeout' }]);
   });
 
   it('gives the user longer to type a code than other steps', async () => {

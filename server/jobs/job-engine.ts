@@ -364,7 +364,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       return { ok: true, jobId };
     }
     await this.#end(jobId, 'cancelled', cancelled);
-    this.#cancelOnAgent(active.agentSessionId, jobId);
+    this.#cancelOnAgent(active.agentSessionId, jobId, cancelled.code);
     return { ok: true, jobId };
   }
 
@@ -757,10 +757,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     clearTimeout(active.listUpdate);
   }
 
-  #cancelOnAgent(agentSessionId: string | null, jobId: string): void {
+  #cancelOnAgent(agentSessionId: string | null, jobId: string, code: JobErrorCode): void {
     const channel = this.deps.connections.bySession(agentSessionId);
-    if (channel) channel.cancelJob(jobId);
-    else if (agentSessionId) this.#cluster.cancelOnAgent(agentSessionId, jobId);
+    if (channel) channel.cancelJob(jobId, code);
+    else if (agentSessionId) this.#cluster.cancelOnAgent(agentSessionId, jobId, code);
   }
 
   #writeInOrder(active: ActiveJob, write: () => Promise<unknown>): Promise<void> {
@@ -780,7 +780,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async #timeUp(jobId: string, active: ActiveJob, error: JobError): Promise<void> {
     try {
       if (await this.#end(jobId, 'failed', error, { heldBy: active.agentSessionId }))
-        this.#cancelOnAgent(active.agentSessionId, jobId);
+        this.#cancelOnAgent(active.agentSessionId, jobId, error.code);
     } catch (endError) {
       this.deps.logger.error({ jobId, err: endError }, 'could not end a job that ran out of time');
     }
@@ -837,7 +837,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       'job ended for a connection this process does not hold',
     );
     this.#cluster.jobEnded(job.id);
-    if (job.agentSessionId) this.#cancelOnAgent(job.agentSessionId, job.id);
+    if (job.agentSessionId) this.#cancelOnAgent(job.agentSessionId, job.id, end.error.code);
     await this.#afterEnd(job.id);
     return true;
   }

@@ -144,7 +144,7 @@ export function attachAgentNamespace(
       agentSessionId,
       offerJob: async (offer, timeoutMs) =>
         offerAnswerOf(await socket.timeout(timeoutMs).emitWithAck('job:offer', offer)),
-      cancelJob: (jobId) => socket.emit('job:cancel', { jobId }),
+      cancelJob: (jobId, code) => socket.emit('job:cancel', { jobId, code }),
       sendMessage: (message) => socket.emit('support:message', message),
       notifyPairing: (notice) => socket.emit('support:pairing', notice),
       replace: () => {
