@@ -30,10 +30,9 @@ import {
 import { isSafeText } from '../protocol/safe-text';
 import { JobFailure } from './jobs/job-errors';
 import type { Logger } from './pcsc/logger';
+import { agentVersion } from './version';
 
 export type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
-
-export const agentVersion = '0.1.0';
 
 /**
  * The agent's connection to the server's /agent namespace. Socket.IO reconnects by itself; after each
