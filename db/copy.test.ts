@@ -17,7 +17,10 @@ import { copyDatabase, TargetNotEmptyError } from './copy';
 import { causeChain, first, isTriggerRefusal, runStatement } from './engine';
 import * as schema from './schema';
 import {
+  agentChallenges,
+  agentEnrolmentCodes,
   agentSessions,
+  agents,
   assistedUnlocks,
   auditEvents,
   authOrders,
@@ -137,6 +140,35 @@ async function fillSource(db: AppDatabase): Promise<void> {
       connectedAt: at,
       remoteAddress: '127.0.0.1',
       agentVersion: '1.2.3',
+      hostname: 'copy-test-host',
+      os: 'Debian GNU/Linux 12',
+    });
+    await tx.insert(agentEnrolmentCodes).values({
+      id: 'copy-test-enrolment-code',
+      codeHash: 'b'.repeat(64),
+      computerName: 'Mottagningen 3',
+      usesAllowed: 1,
+      uses: 1,
+      createdByUserId: user.id,
+      createdAt: at,
+      expiresAt: at,
+    });
+    await tx.insert(agents).values({
+      id: 'copy-test-enrolled-agent',
+      name: 'Mottagningen 3',
+      deviceTokenHash: `key:${'c'.repeat(64)}`,
+      publicKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE',
+      enrolledAt: at,
+      enrolmentCodeId: 'copy-test-enrolment-code',
+      enrolledByUserId: user.id,
+      revokedAt: at,
+      revokedByUserId: user.id,
+    });
+    await tx.insert(agentChallenges).values({
+      id: 'copy-test-agent-challenge',
+      agentId: 'copy-test-enrolled-agent',
+      challenge: 'd'.repeat(43),
+      expiresAt: at,
     });
     await tx.insert(supportCodes).values({
       id: 'copy-test-support-code',
@@ -340,7 +372,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
   it('the source holds rows in every table, so the comparisons below cover them all', async () => {
     const counts = await rowCounts(source);
     expect(Object.keys(counts).sort()).toEqual(tableNames);
-    expect(tableNames).toHaveLength(25);
+    expect(tableNames).toHaveLength(27);
     expect(Object.entries(counts).filter(([, rows]) => rows === 0)).toEqual([]);
   });
 

@@ -362,15 +362,69 @@ export const auditEvents = sqliteTable(
   ],
 );
 
-/** An installed card-agent, known by the hash of its device token. */
+/**
+ * A computer with the SITHS eID-app. It proves itself with a device key pair registered at enrolment (the
+ * public key, SPKI DER in base64), or, for the demo and tests, a device token.
+ */
 export const agents = sqliteTable('agents', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /** SHA-256 of its device token; for an enrolled computer `key:` and the SHA-256 of its public key. */
   deviceTokenHash: text('device_token_hash').notNull().unique(),
+  publicKey: text('public_key').unique(),
   personId: text('person_id').references(() => persons.id),
   lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
+  enrolledAt: integer('enrolled_at', { mode: 'timestamp_ms' }),
+  enrolmentCodeId: text('enrolment_code_id').references(() => agentEnrolmentCodes.id),
+  enrolledByUserId: text('enrolled_by_user_id').references(() => users.id),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  revokedByUserId: text('revoked_by_user_id').references(() => users.id),
 });
+
+/**
+ * A code that lets one computer (or, for a software-distribution rollout, up to `usesAllowed` computers)
+ * enrol: stored only as an HMAC, valid until `expiresAt`, used up or withdrawn.
+ */
+export const agentEnrolmentCodes = sqliteTable(
+  'agent_enrolment_codes',
+  {
+    id: text('id').primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    /** The computer's name for a single code; null for a batch, whose computers are named by their host name. */
+    computerName: text('computer_name'),
+    usesAllowed: integer('uses_allowed').notNull(),
+    uses: integer('uses').notNull().default(0),
+    createdByUserId: text('created_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    withdrawnAt: integer('withdrawn_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [
+    uniqueIndex('agent_enrolment_codes_code_hash_idx').on(table.codeHash),
+    index('agent_enrolment_codes_created_idx').on(table.createdAt),
+    check('agent_enrolment_codes_uses', sql`uses_allowed >= 1 and uses >= 0 and uses <= uses_allowed`),
+  ],
+);
+
+/** A one-time challenge an enrolled computer signs with its device key to connect; spent on use. */
+export const agentChallenges = sqliteTable(
+  'agent_challenges',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    challenge: text('challenge').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [
+    uniqueIndex('agent_challenges_challenge_idx').on(table.challenge),
+    index('agent_challenges_expires_idx').on(table.expiresAt),
+  ],
+);
 
 export const agentSessions = sqliteTable(
   'agent_sessions',
@@ -383,6 +437,8 @@ export const agentSessions = sqliteTable(
     disconnectedAt: integer('disconnected_at', { mode: 'timestamp_ms' }),
     remoteAddress: text('remote_address'),
     agentVersion: text('agent_version'),
+    hostname: text('hostname'),
+    os: text('os'),
   },
   (table) => [index('agent_sessions_agent_idx').on(table.agentId, table.connectedAt)],
 );

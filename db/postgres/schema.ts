@@ -366,11 +366,56 @@ export const auditEvents = pgTable(
 export const agents = pgTable('agents', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /** SHA-256 of its device token; for an enrolled computer `key:` and the SHA-256 of its public key. */
   deviceTokenHash: text('device_token_hash').notNull().unique(),
+  publicKey: text('public_key').unique(),
   personId: text('person_id').references(() => persons.id),
   lastSeenAt: timestampMs('last_seen_at'),
   createdAt: createdAt(),
+  enrolledAt: timestampMs('enrolled_at'),
+  enrolmentCodeId: text('enrolment_code_id').references(() => agentEnrolmentCodes.id),
+  enrolledByUserId: text('enrolled_by_user_id').references(() => users.id),
+  revokedAt: timestampMs('revoked_at'),
+  revokedByUserId: text('revoked_by_user_id').references(() => users.id),
 });
+
+export const agentEnrolmentCodes = pgTable(
+  'agent_enrolment_codes',
+  {
+    id: text('id').primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    computerName: text('computer_name'),
+    usesAllowed: integer('uses_allowed').notNull(),
+    uses: integer('uses').notNull().default(0),
+    createdByUserId: text('created_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestampMs('created_at').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    withdrawnAt: timestampMs('withdrawn_at'),
+  },
+  (table) => [
+    uniqueIndex('agent_enrolment_codes_code_hash_idx').on(table.codeHash),
+    index('agent_enrolment_codes_created_idx').on(table.createdAt),
+    check('agent_enrolment_codes_uses', sql`uses_allowed >= 1 and uses >= 0 and uses <= uses_allowed`),
+  ],
+);
+
+export const agentChallenges = pgTable(
+  'agent_challenges',
+  {
+    id: text('id').primaryKey(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    challenge: text('challenge').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+  },
+  (table) => [
+    uniqueIndex('agent_challenges_challenge_idx').on(table.challenge),
+    index('agent_challenges_expires_idx').on(table.expiresAt),
+  ],
+);
 
 export const agentSessions = pgTable(
   'agent_sessions',
@@ -383,6 +428,8 @@ export const agentSessions = pgTable(
     disconnectedAt: timestampMs('disconnected_at'),
     remoteAddress: text('remote_address'),
     agentVersion: text('agent_version'),
+    hostname: text('hostname'),
+    os: text('os'),
   },
   (table) => [index('agent_sessions_agent_idx').on(table.agentId, table.connectedAt)],
 );
