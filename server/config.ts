@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentReleaseVersion } from '../protocol/agent-version';
 
 const configSchema = z
   .object({
@@ -56,6 +57,16 @@ const configSchema = z
       .default(24),
     /** Where the SITHS eID-app (card-agent) listens on the user's computer: Mina sidor hands it start tokens. */
     SITHS_AGENT_LOCAL_URL: z.url().default('http://127.0.0.1:8790'),
+    /** The lowest SITHS eID-app version given card jobs (x.y.z). Unset: every version. */
+    AGENT_MIN_VERSION: z
+      .string()
+      .regex(/^\d{1,5}\.\d{1,5}\.\d{1,5}$/, 'a version x.y.z')
+      .optional(),
+    /** The newest SITHS eID-app; older ones show a notice to update. Default: this release's. */
+    AGENT_CURRENT_VERSION: z
+      .string()
+      .regex(/^\d{1,5}\.\d{1,5}\.\d{1,5}$/, 'a version x.y.z')
+      .default(agentReleaseVersion),
     /** This server's address as users see it; the SITHS eID-app shows it ("Jag legitimerar mig hos ..."). */
     PUBLIC_URL: z.url().optional(),
     /** Where the mail outbox is sent, e.g. `smtp://user:password@relay:587`. Unset: mails stay queued (dev: a local catcher). */

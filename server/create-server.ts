@@ -89,6 +89,7 @@ export async function createServer(
     demoPasswordLogins: demoPasswordLogins(config),
     anonymousStartsPerMinute: config.ANONYMOUS_STARTS_PER_MINUTE,
     directory: directoryOf(config),
+    agentVersions: { minimum: config.AGENT_MIN_VERSION ?? null, current: config.AGENT_CURRENT_VERSION },
     ...(deps.jobTimeouts ? { jobTimeouts: deps.jobTimeouts } : {}),
   });
   await services.pki.ensureHierarchy();
@@ -179,6 +180,7 @@ export async function createServer(
     cardJobs: services.cardJobs,
     logger: deps.logger,
     masterKey,
+    access: services.agentAccess,
   };
   const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);

@@ -1,4 +1,6 @@
 import type { AppDatabase } from '../db/connection';
+import type { AgentVersionPolicy } from '../protocol/agent-version';
+import type { AgentAccess } from './agents/agent-access';
 import type { AgentRegistry } from './agents/agent-registry';
 import type { AnonymousStartLimits } from './auth/anonymous-limits';
 import type { SessionStore } from './auth/session-store';
@@ -19,6 +21,10 @@ export interface ServerServices {
   sessions: SessionStore;
   agentRegistry: AgentRegistry;
   agentConnections: AgentConnections;
+  /** Closes a computer's connections on every process (revocation). */
+  agentAccess: AgentAccess;
+  /** Which SITHS eID-app versions get card jobs, and which are told to update. */
+  agentVersions: AgentVersionPolicy;
   jobs: JobEngine;
   mail: MailService;
   pki: Pki;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDatabase } from '../db/connection';
 import type { DirectorySource } from '../db/directory-entries';
+import { type AgentVersionPolicy, agentReleaseVersion } from '../protocol/agent-version';
+import { AgentAccess } from './agents/agent-access';
 import { AgentRegistry } from './agents/agent-registry';
 import { anonymousLimitsFor } from './auth/anonymous-limits';
 import { createSessionStore } from './auth/session-store';
@@ -38,6 +40,8 @@ export function createServerServices(options: {
   anonymousStartsPerMinute?: number;
   /** The region's HSA directory; without one there is no directory sync. */
   directory?: DirectorySource | undefined;
+  /** Default: no minimum, this release current. */
+  agentVersions?: AgentVersionPolicy;
 }): ServerServices {
   const masterKey = options.masterKey ?? randomBytes(32);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
@@ -65,6 +69,8 @@ export function createServerServices(options: {
   });
   return {
     db: options.db,
+    agentAccess: new AgentAccess(),
+    agentVersions: options.agentVersions ?? { minimum: null, current: agentReleaseVersion },
     pki,
     signedStatements: signedStatementsOf(pki),
     masterKey,

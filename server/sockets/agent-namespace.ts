@@ -23,6 +23,7 @@ import {
   jobOutcomeSchema,
   stepReportSchema,
 } from '../../protocol/jobs';
+import type { AgentAccess } from '../agents/agent-access';
 import type { AgentRegistry } from '../agents/agent-registry';
 import type { CardJobService } from '../card-jobs/card-job-service';
 import { agentSessionRoom } from '../cluster/socket-cluster';
@@ -74,12 +75,15 @@ export function attachAgentNamespace(
     logger: Logger;
     /** Keys the HMAC under which support codes are stored. */
     masterKey: Buffer;
+    access: AgentAccess;
   },
 ): AttachedAgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
   const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
   const logger = deps.logger.child({ namespace: agentNamespace });
   const disconnecting = new Set<Promise<void>>();
+  // Through the adapter: a revoked computer's connection on any process closes.
+  deps.access.bind((agentId) => namespace.in(agentRoom(agentId)).disconnectSockets(true));
 
   const authenticate = async (socket: AgentSocket): Promise<KnownAgent | undefined> => {
     const token: unknown = socket.handshake.auth?.token;
