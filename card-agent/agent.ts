@@ -10,6 +10,7 @@ import { ReaderMonitor } from './pcsc/reader-monitor';
 import { connectToServer, listenForJobs } from './server-link';
 import { startTerminalUi } from './terminal';
 import { AgentViewModel, type AgentViewOptions } from './ui/agent-view';
+import { openWindowOnPrompts } from './ui/open-window';
 import { SupportHelp } from './ui/support-help';
 import { startUiServer } from './ui/ui-server';
 
@@ -22,6 +23,8 @@ export interface AgentOptions {
   /** The local UI's address (with its key) is written here once it listens. */
   uiUrlFile?: string;
   terminal?: boolean;
+  /** Open the window (the local page, through xdg-open) when a question needs the user; the package's start does. */
+  openWindow?: boolean;
   /** Tests hand in fake readers and cards; by default the real PC/SC ones. */
   readers?: ReaderSource & Partial<CardAccess>;
   outbox?: ReportOutboxOptions;
@@ -109,6 +112,9 @@ export async function startAgent(options: AgentOptions) {
   if (options.uiUrlFile) await writeFile(options.uiUrlFile, `${ui.url}\n`, { mode: 0o600 });
   logger.info({ uiUrl: ui.url }, 'SITHS eID-app ready: open this address in a browser');
   const stopTerminal = options.terminal ? startTerminalUi(view, prompts) : () => {};
+  const stopOpeningWindow = options.openWindow
+    ? openWindowOnPrompts(prompts, { url: ui.url, logger })
+    : () => {};
   readers.start();
   view.readersChanged(readers.readers());
 
@@ -121,6 +127,7 @@ export async function startAgent(options: AgentOptions) {
     socket: link.socket,
     async stop() {
       stopTerminal();
+      stopOpeningWindow();
       readers.stop();
       await serials.idle();
       outbox.close();

@@ -3,6 +3,7 @@ import { startAgent } from './agent';
 import { cardLogger } from './pcsc/logger';
 
 const usage = `Usage: card-agent [--server URL] [--token TOKEN] [--ui-port PORT] [--ui-url-file FILE] [--terminal]
+                  [--open-window]
 
   --server       siths-desk server address (env SITHS_SERVER_URL, default http://127.0.0.1:3000)
   --token        this computer's device token (env SITHS_AGENT_TOKEN); required
@@ -10,7 +11,8 @@ const usage = `Usage: card-agent [--server URL] [--token TOKEN] [--ui-port PORT]
                  default 8790; 0 picks a free port). Its access key: env SITHS_AGENT_UI_KEY, else random.
                  The server's own Mina sidor page (the origin of --server) may POST /autostart there
   --ui-url-file  write the page's address (with its key) to this file once it listens
-  --terminal     also ask for codes and show support messages in this terminal`;
+  --terminal     also ask for codes and show support messages in this terminal
+  --open-window  open the page in the browser (xdg-open) when a question needs the user, in a graphical session`;
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     'ui-port': { type: 'string' },
     'ui-url-file': { type: 'string' },
     terminal: { type: 'boolean' },
+    'open-window': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -43,6 +46,7 @@ const agent = await startAgent({
   uiKey: process.env.SITHS_AGENT_UI_KEY || undefined,
   uiUrlFile: values['ui-url-file'],
   terminal: values.terminal,
+  openWindow: values['open-window'],
 });
 logger.info({ serverUrl }, 'card-agent started');
 // The page's address carries its access key: shown to the person at the terminal, never written to the log
