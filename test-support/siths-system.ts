@@ -374,18 +374,23 @@ export async function startCardAgentProcess(options: {
   uiKey: string;
   logFile: string;
   logLevel?: string;
+  /** Another build of the agent than the repository's source (the installed package); runs in `cwd`. */
+  program?: { command: string; args: string[]; cwd: string };
+  /** Added to (and over) the agent's environment: another credential than the demo's token. */
+  env?: Record<string, string>;
 }): Promise<{ process: ManagedProcess; uiUrl: string }> {
   const agent = startProcess({
     name: 'card-agent',
-    command: process.execPath,
-    args: ['--import', 'tsx', 'card-agent/main.ts'],
-    cwd: REPO_ROOT,
+    command: options.program?.command ?? process.execPath,
+    args: options.program?.args ?? ['--import', 'tsx', 'card-agent/main.ts'],
+    cwd: options.program?.cwd ?? REPO_ROOT,
     env: {
       SITHS_SERVER_URL: options.serverUrl,
       SITHS_AGENT_TOKEN: defaultDemoAgentToken,
       SITHS_AGENT_UI_PORT: String(options.uiPort),
       SITHS_AGENT_UI_KEY: options.uiKey,
       ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
+      ...options.env,
     },
     logFile: options.logFile,
   });
