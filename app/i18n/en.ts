@@ -1,4 +1,5 @@
 import { administrationEn } from './areas/administration.en';
+import { agentApiEn } from './areas/agentApi.en';
 import { assistedUnlockEn } from './areas/assistedUnlock.en';
 import { auditEn } from './areas/audit.en';
 import { decisionsEn } from './areas/decisions.en';
@@ -19,6 +20,7 @@ export const en: Record<MessageKey, string> = {
   ...directoryEn,
   ...remindersEn,
   ...assistedUnlockEn,
+  ...agentApiEn,
   ...protectedIdentityEn,
   ...reserveCardsEn,
   ...minaSidorEn,
@@ -196,6 +198,7 @@ export const en: Record<MessageKey, string> = {
   'jobError.step_timeout': 'The step took too long',
   'jobError.agent_disconnected': 'The SITHS eID app lost its connection',
   'jobError.agent_busy': 'The SITHS eID app is busy with another job',
+  'jobError.agent_outdated': 'The SITHS eID app on the computer is too old: update it',
   'jobError.job_not_active': 'The job is no longer running in that SITHS eID app',
   'jobError.agent_protocol_error': 'The SITHS eID app did not answer as the protocol requires',
   'jobError.internal': 'Internal error',

@@ -1,4 +1,5 @@
 import { administrationSv } from './areas/administration.sv';
+import { agentApiSv } from './areas/agentApi.sv';
 import { assistedUnlockSv } from './areas/assistedUnlock.sv';
 import { auditSv } from './areas/audit.sv';
 import { decisionsSv } from './areas/decisions.sv';
@@ -184,6 +185,7 @@ const coreSv = {
   'jobError.step_timeout': 'Steget tog för lång tid',
   'jobError.agent_disconnected': 'SITHS eID-appen tappade kontakten',
   'jobError.agent_busy': 'SITHS eID-appen är upptagen med ett annat jobb',
+  'jobError.agent_outdated': 'SITHS eID-appen på datorn är för gammal: uppdatera den',
   'jobError.job_not_active': 'Ärendet pågår inte längre i den SITHS eID-appen',
   'jobError.agent_protocol_error': 'SITHS eID-appen svarade inte enligt protokollet',
   'jobError.internal': 'Internt fel',
@@ -215,6 +217,7 @@ export const sv = {
   ...directorySv,
   ...remindersSv,
   ...assistedUnlockSv,
+  ...agentApiSv,
   ...protectedIdentitySv,
 } as const;
 
