@@ -1,9 +1,10 @@
 import { createHash, createHmac, createPublicKey, randomBytes, randomInt } from 'node:crypto';
-import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, isNull, lt, sql } from 'drizzle-orm';
+import { auditDetail } from './audit';
 import type { AppDatabase } from './connection';
 import { first, isUniqueViolation } from './engine';
 import { newId } from './ids';
-import { agentChallenges, agentEnrolmentCodes, agents } from './schema';
+import { agentChallenges, agentEnrolmentCodes, agents, auditEvents } from './schema';
 
 /** Letters and digits a person reads off a screen or a mail without mixing them up (no 0/O, 1/I/L, U). */
 const codeAlphabet = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -219,4 +220,30 @@ export async function revokeAgent(
   if (revoked.length === 1)
     await db.delete(agentChallenges).where(eq(agentChallenges.agentId, input.agentId));
   return revoked.length === 1;
+}
+
+/** Wrong codes from one address within this window, and how many of them stop further tries. */
+export const enrolmentAttemptWindowMs = 15 * 60_000;
+export const enrolmentAttemptsAllowed = 10;
+
+/** Codes from `clientAddress` that matched nothing in the window (audited as refused agent_enrol). */
+export async function countRecentUnknownEnrolmentCodes(
+  db: AppDatabase,
+  clientAddress: string,
+  now: Date,
+): Promise<number> {
+  const rows = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.objectType, 'client_address'),
+        eq(auditEvents.objectId, clientAddress),
+        eq(auditEvents.action, 'agent_enrol'),
+        eq(auditEvents.outcome, 'refused'),
+        eq(auditDetail(db).text('reason'), 'unknown_code'),
+        gte(auditEvents.at, new Date(now.getTime() - enrolmentAttemptWindowMs)),
+      ),
+    );
+  return Number(rows[0]?.count ?? 0);
 }

@@ -16,6 +16,8 @@ export interface KnownAgent {
    * reader, and each page and socket shows it to its own (reshownTo).
    */
   holder: AgentHolderView | null;
+  /** Taken out of service in the dashboard: refused at every connection. */
+  revokedAt: Date | null;
 }
 
 /** A connected agent, as the registry holds it for every reader, as this viewer sees it. */
@@ -34,6 +36,7 @@ function knownAgentQuery(db: AppDatabase) {
       id: agents.id,
       name: agents.name,
       personId: agents.personId,
+      revokedAt: agents.revokedAt,
       givenName: persons.givenName,
       surname: persons.surname,
       protectedIdentity: persons.protectedIdentity,
@@ -50,6 +53,7 @@ function toKnownAgent(row: KnownAgentRow | undefined): KnownAgent | undefined {
     id: row.id,
     name: row.name,
     personId: row.personId,
+    revokedAt: row.revokedAt,
     holder:
       row.givenName === null
         ? null
@@ -109,12 +113,13 @@ export async function openAgentSession(
   return id;
 }
 
-export async function recordAgentVersion(
+/** What the agent said of itself in its hello: its version, host name and operating system. */
+export async function recordAgentHello(
   db: AppDatabase,
   agentSessionId: string,
-  agentVersion: string,
+  hello: { agentVersion: string; hostname: string | null; os: string | null },
 ): Promise<void> {
-  await db.update(agentSessions).set({ agentVersion }).where(eq(agentSessions.id, agentSessionId));
+  await db.update(agentSessions).set(hello).where(eq(agentSessions.id, agentSessionId));
 }
 
 export async function closeAgentSession(db: AppDatabase, agentSessionId: string, at: Date): Promise<void> {

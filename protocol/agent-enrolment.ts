@@ -2,12 +2,13 @@ import { z } from 'zod';
 
 /**
  * The card-agent's HTTP contract for becoming a known computer and for proving it is one:
- * POST /api/agent/enrol exchanges an enrolment code and a fresh device public key for the computer's id;
- * POST /api/agent/challenge hands out a one-time challenge the computer signs with its device key
- * (ECDSA P-256, SHA-256) to open its Socket.IO connection. The private key never leaves the computer.
+ * POST /siths-eid-appen/api/registrera exchanges an enrolment code and a fresh device public key for the
+ * computer's id; POST /siths-eid-appen/api/utmaning hands out a one-time challenge the computer signs with
+ * its device key (ECDSA P-256, SHA-256) to open its Socket.IO connection. The private key never leaves the
+ * computer.
  */
-export const agentEnrolPath = '/api/agent/enrol';
-export const agentChallengePath = '/api/agent/challenge';
+export const agentEnrolPath = '/siths-eid-appen/api/registrera';
+export const agentChallengePath = '/siths-eid-appen/api/utmaning';
 
 export const enrolRequestSchema = z.object({
   code: z.string().trim().min(1).max(40),

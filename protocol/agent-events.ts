@@ -33,6 +33,8 @@ export type ReaderEventKind = (typeof readerEventKinds)[number];
 export const agentHelloSchema = z.object({
   agentVersion: z.string().min(1).max(40),
   hostname: z.string().max(200).optional(),
+  /** The operating system, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os: z.string().max(100).optional(),
   readers: z.array(readerStateSchema).max(32),
   /** Jobs the agent still runs or still has reports for. A job it does not name has been lost. */
   activeJobIds: z.array(z.uuid()).max(8).default([]),
@@ -79,13 +81,29 @@ export interface SupportPairingNotice {
 
 export type Ack = { ok: true } | { ok: false; code: ProtocolErrorCode; message: string };
 
+/** The answer to the hello: where the agent's version stands (below the minimum: no card jobs). */
+export const helloAckSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    version: z
+      .object({
+        verdict: z.enum(['current', 'outdated', 'unsupported']),
+        current: z.string().max(40),
+        minimum: z.string().max(40).nullable(),
+      })
+      .optional(),
+  }),
+  z.object({ ok: z.literal(false), code: z.enum(protocolErrorCodes), message: z.string().max(500) }),
+]);
+export type HelloAck = z.infer<typeof helloAckSchema>;
+
 /** The server's answer to a step or outcome: the highest sequence it has stored for the job. */
 export type SequenceAck =
   | { ok: true; lastSequence: number }
   | { ok: false; code: ProtocolErrorCode; message: string; lastSequence?: number };
 
 export interface AgentToServerEvents {
-  'agent:hello': (hello: AgentHello, ack: (result: Ack) => void) => void;
+  'agent:hello': (hello: AgentHello, ack: (result: HelloAck) => void) => void;
   'agent:reader-event': (event: ReaderEvent, ack: (result: Ack) => void) => void;
   'job:step': (report: StepReport, ack: (result: SequenceAck) => void) => void;
   'job:finished': (outcome: JobOutcome, ack: (result: SequenceAck) => void) => void;

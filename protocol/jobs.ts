@@ -79,6 +79,8 @@ export const jobErrorCodes = [
   'step_timeout',
   'agent_disconnected',
   'agent_busy',
+  /** The SITHS eID-app is older than the lowest version the server gives card jobs. */
+  'agent_outdated',
   /** A report or request for a job that is not running, or not on the connection that sent it. */
   'job_not_active',
   /** The agent answered outside the protocol (an offer answer that is not one). */

@@ -181,6 +181,7 @@ export async function createServer(
     logger: deps.logger,
     masterKey,
     access: services.agentAccess,
+    versions: services.agentVersions,
   };
   const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);

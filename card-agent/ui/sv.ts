@@ -135,6 +135,7 @@ const errorTexts: Record<JobErrorCode, string> = {
   step_timeout: 'Det tog för lång tid. Försök igen.',
   agent_disconnected: 'Förbindelsen med servern bröts. Kontrollera nätverket och försök igen.',
   agent_busy: 'Appen är upptagen med ett annat ärende. Vänta tills det är klart och försök igen.',
+  agent_outdated: 'Uppdatera SITHS eID-appen. Den här versionen kan inte längre användas med kortet.',
   job_not_active: 'Ärendet pågår inte längre i den här appen. Börja om.',
   agent_protocol_error: 'SITHS eID-appen svarade inte som väntat. Starta om appen och försök igen.',
   internal: 'Ett oväntat fel inträffade. Försök igen, eller kontakta support om felet finns kvar.',

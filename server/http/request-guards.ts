@@ -9,8 +9,8 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A form, a fetcher submit or a phone API call: a few kB; tens of kB leave room for long free-text fields. */
 export const maxBodyBytes = 64 * 1024;
 
-/** Paths whose actions read JSON (the phone simulator's APIs); every other write is a form. */
-const jsonPaths = /^\/mobilt-siths\/api\//;
+/** Paths whose actions read JSON (the phone simulator's and the SITHS eID-app's APIs); every other write is a form. */
+const jsonPaths = /^\/(mobilt-siths|siths-eid-appen)\/api\//;
 const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
 /**

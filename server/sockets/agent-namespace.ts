@@ -1,13 +1,18 @@
+import { createPublicKey, verify } from 'node:crypto';
 import type { Namespace, Server } from 'socket.io';
+import { findAgentKey, spendAgentChallenge } from '../../db/agent-enrolment';
 import {
   closeAgentSession,
   findAgentByDeviceToken,
+  findAgentById,
   type KnownAgent,
   openAgentSession,
-  recordAgentVersion,
+  recordAgentHello,
 } from '../../db/agents';
 import { issueSupportCode } from '../../db/assisted-unlocks';
+import { recordFoldedRefusal } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
+import { agentLoginStatement, connectRefusals, keyHandshakeSchema } from '../../protocol/agent-enrolment';
 import {
   type AgentToServerEvents,
   agentHelloSchema,
@@ -16,6 +21,11 @@ import {
   type ServerToAgentEvents,
   supportCodeRequestSchema,
 } from '../../protocol/agent-events';
+import {
+  type AgentVersionPolicy,
+  type AgentVersionVerdict,
+  agentVersionVerdict,
+} from '../../protocol/agent-version';
 import { autoStartSchema, cardExchangeSchema } from '../../protocol/card-exchange';
 import {
   type JobOfferAnswer,
@@ -76,30 +86,74 @@ export function attachAgentNamespace(
     /** Keys the HMAC under which support codes are stored. */
     masterKey: Buffer;
     access: AgentAccess;
+    versions: AgentVersionPolicy;
   },
 ): AttachedAgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
   const namespace = io.of(agentNamespace) as unknown as AgentNamespace;
   const logger = deps.logger.child({ namespace: agentNamespace });
   const disconnecting = new Set<Promise<void>>();
+  /** Each connection's version against the policy, from its hello: below the minimum, no card jobs. */
+  const versionVerdicts = new Map<string, AgentVersionVerdict>();
   // Through the adapter: a revoked computer's connection on any process closes.
   deps.access.bind((agentId) => namespace.in(agentRoom(agentId)).disconnectSockets(true));
 
-  const authenticate = async (socket: AgentSocket): Promise<KnownAgent | undefined> => {
-    const token: unknown = socket.handshake.auth?.token;
-    const agent =
-      typeof token === 'string' && token.length >= 16 && token.length <= 200
-        ? await findAgentByDeviceToken(deps.db, token)
-        : undefined;
-    if (!agent) logger.warn({ address: socket.handshake.address }, 'agent refused: unknown device token');
+  /**
+   * An enrolled computer signs a one-time challenge with its device key; the demo's and the tests' agents
+   * present a device token. A revoked computer is refused either way, audited (folded: it may retry).
+   */
+  const authenticate = async (socket: AgentSocket): Promise<KnownAgent | 'revoked' | undefined> => {
+    const auth: unknown = socket.handshake.auth;
+    const token = (auth as { token?: unknown } | undefined)?.token;
+    const handshake = keyHandshakeSchema.safeParse(auth);
+    let agent: KnownAgent | undefined;
+    if (typeof token === 'string' && token.length >= 16 && token.length <= 200) {
+      agent = await findAgentByDeviceToken(deps.db, token);
+    } else if (handshake.success && (await provesDeviceKey(handshake.data))) {
+      agent = await findAgentById(deps.db, handshake.data.agentId);
+    }
+    const address = socket.handshake.address ?? 'okänd';
+    if (!agent) {
+      logger.warn({ address }, 'agent refused: unknown device credential');
+      return undefined;
+    }
+    if (agent.revokedAt) {
+      logger.warn({ agentId: agent.id, address }, 'agent refused: the computer is revoked');
+      await recordFoldedRefusal(deps.db, {
+        actorUserId: null,
+        actorLabel: agent.name,
+        action: 'agent_connect',
+        objectType: 'agent',
+        objectId: agent.id,
+        detail: { reason: 'revoked', clientAddress: address },
+      });
+      return 'revoked';
+    }
     return agent;
+  };
+
+  const provesDeviceKey = async (handshake: { agentId: string; challenge: string; signature: string }) => {
+    const key = await findAgentKey(deps.db, handshake.agentId);
+    if (!key) return false;
+    // Spent whether or not the signature holds: a challenge is one attempt.
+    if (!(await spendAgentChallenge(deps.db, { ...handshake, now: new Date() }))) return false;
+    try {
+      return verify(
+        'sha256',
+        Buffer.from(agentLoginStatement(handshake.agentId, handshake.challenge), 'utf8'),
+        createPublicKey({ key: key.publicKeyDer, format: 'der', type: 'spki' }),
+        Buffer.from(handshake.signature, 'base64'),
+      );
+    } catch {
+      return false;
+    }
   };
 
   namespace.use((socket, next) => {
     authenticate(socket).then(
       (agent) => {
-        if (!agent) {
-          next(new Error('unauthorized'));
+        if (!agent || agent === 'revoked') {
+          next(new Error(agent ?? connectRefusals.unauthorized));
           return;
         }
         socket.data.agent = agent;
@@ -119,7 +173,7 @@ export function attachAgentNamespace(
   const openConnection = async (socket: AgentSocket): Promise<AgentConnection | null> => {
     // A connection restored by Socket.IO's state recovery skips the middleware: its token is checked here.
     const agent = socket.recovered ? await authenticate(socket) : socket.data.agent;
-    if (!agent) {
+    if (!agent || agent === 'revoked') {
       socket.disconnect();
       return null;
     }
@@ -147,7 +201,9 @@ export function attachAgentNamespace(
       agentId: agent.id,
       agentSessionId,
       offerJob: async (offer, timeoutMs) =>
-        offerAnswerOf(await socket.timeout(timeoutMs).emitWithAck('job:offer', offer)),
+        versionVerdicts.get(agentSessionId) === 'unsupported'
+          ? { accepted: false, error: { code: 'agent_outdated', message: 'Uppdatera SITHS eID-appen' } }
+          : offerAnswerOf(await socket.timeout(timeoutMs).emitWithAck('job:offer', offer)),
       cancelJob: (jobId, code) => socket.emit('job:cancel', { jobId, code }),
       sendMessage: (message) => socket.emit('support:message', message),
       notifyPairing: (notice) => socket.emit('support:pairing', notice),
@@ -174,6 +230,7 @@ export function attachAgentNamespace(
   const closeConnection = async ({ agentSessionId }: AgentConnection): Promise<void> => {
     const endedAt = new Date();
     deps.connections.remove(agentSessionId);
+    versionVerdicts.delete(agentSessionId);
     const written = Promise.all([
       closeAgentSession(deps.db, agentSessionId, endedAt),
       deps.jobs.agentDisconnected(agentSessionId),
@@ -246,14 +303,26 @@ export function attachAgentNamespace(
       'agent:hello',
       validatedHandler('agent:hello', agentHelloSchema, socketLog, (hello) => {
         const handling = (async () => {
-          const { agent, agentSessionId } = await connection();
-          await recordAgentVersion(deps.db, agentSessionId, hello.agentVersion);
+          const { agent, agentSessionId, log } = await connection();
+          const verdict = agentVersionVerdict(hello.agentVersion, deps.versions);
+          versionVerdicts.set(agentSessionId, verdict);
+          if (verdict === 'unsupported')
+            log.warn({ agentVersion: hello.agentVersion }, 'agent below the lowest version: no card jobs');
+          await recordAgentHello(deps.db, agentSessionId, {
+            agentVersion: hello.agentVersion,
+            hostname: hello.hostname ?? null,
+            os: hello.os ?? null,
+          });
           await deps.jobs.agentResumed(agent.id, agentSessionId, hello.activeJobIds);
           deps.registry.hello(agentSessionId, {
             agentVersion: hello.agentVersion,
             hostname: hello.hostname ?? null,
             readers: hello.readers,
           });
+          return {
+            ok: true as const,
+            version: { verdict, current: deps.versions.current, minimum: deps.versions.minimum },
+          };
         })();
         helloHandled = handling.catch(() => undefined);
         return handling;

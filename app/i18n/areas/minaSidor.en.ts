@@ -179,6 +179,8 @@ export const minaSidorEn: Record<keyof typeof minaSidorSv, string> = {
     'The SITHS eID app lost contact. Check that the app is running and try again.',
   'mina.jobError.agent_busy':
     'The SITHS eID app is busy with another request. Finish it in the app and try again.',
+  'mina.jobError.agent_outdated':
+    'Update the SITHS eID app on this computer. Your version can no longer be used. Contact IT support if you cannot update it yourself.',
   'mina.jobError.job_not_active': 'The request is no longer running in the SITHS eID app. Try again.',
   'mina.jobError.agent_protocol_error': 'The SITHS eID app answered wrongly. Restart the app and try again.',
   'mina.jobError.internal': 'Something went wrong on our side. Try again in a while.',

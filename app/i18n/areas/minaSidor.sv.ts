@@ -175,6 +175,8 @@ export const minaSidorSv = {
     'SITHS eID-appen tappade kontakten. Kontrollera att appen är startad och försök igen.',
   'mina.jobError.agent_busy':
     'SITHS eID-appen är upptagen med ett annat ärende. Avsluta det i appen och försök igen.',
+  'mina.jobError.agent_outdated':
+    'Uppdatera SITHS eID-appen på den här datorn. Den version du har kan inte längre användas. Kontakta IT-support om du inte kan uppdatera själv.',
   'mina.jobError.job_not_active': 'Ärendet pågår inte längre i SITHS eID-appen. Försök igen.',
   'mina.jobError.agent_protocol_error': 'SITHS eID-appen svarade fel. Starta om appen och försök igen.',
   'mina.jobError.internal': 'Något gick fel hos oss. Försök igen om en stund.',

@@ -164,6 +164,7 @@ export async function collectRealValues(db: AppDatabase): Promise<RealValues> {
     jobIds: await column(db, 'select id as value from jobs'),
     authOrderIds: await column(db, 'select id as value from auth_orders'),
     agentSessionIds: await column(db, 'select id as value from agent_sessions'),
+    agentIds: await column(db, 'select id as value from agents'),
     mobileDeviceIds: await column(db, 'select id as value from mobile_devices'),
     enrolmentIds: await column(db, 'select id as value from mobile_enrolments'),
   };

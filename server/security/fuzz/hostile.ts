@@ -20,6 +20,7 @@ export interface RealValues {
   jobIds: string[];
   authOrderIds: string[];
   agentSessionIds: string[];
+  agentIds: string[];
   mobileDeviceIds: string[];
   enrolmentIds: string[];
 }

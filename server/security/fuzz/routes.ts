@@ -294,6 +294,24 @@ export const actionTargets: ActionTarget[] = [
     },
   },
   {
+    file: 'siths-eid-appen.api.registrera',
+    actors: [null],
+    body: 'json',
+    fields: {
+      code: oneOf('ABCD-EFGH-JKMN', 'abcdefghjkmn', ''),
+      publicKey: base64(91),
+      hostname: oneOf('pc-0042', 'mottagning-3'),
+      os: oneOf('Debian GNU/Linux 12 (bookworm)', 'Windows 11'),
+      agentVersion: oneOf('0.2.0', '0.1.0'),
+    },
+  },
+  {
+    file: 'siths-eid-appen.api.utmaning',
+    actors: [null],
+    body: 'json',
+    fields: { agentId: real('agentIds') },
+  },
+  {
     file: 'mobilt-siths.api.signera',
     actors: [null],
     body: 'json',
