@@ -50,6 +50,7 @@ export const dashboardSections = {
     roles: ['id_admin', 'unlock_assistant'],
   },
   support: { path: '/admin/support', label: 'nav.support', roles: ['support', 'system_admin'] },
+  computers: { path: '/admin/datorer', label: 'nav.computers', roles: ['support', 'system_admin'] },
   administration: { path: '/admin/administration', label: 'nav.administration', roles: ['system_admin'] },
 } as const satisfies Record<string, DashboardSection>;
 

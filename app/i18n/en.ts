@@ -2,6 +2,7 @@ import { administrationEn } from './areas/administration.en';
 import { agentApiEn } from './areas/agentApi.en';
 import { assistedUnlockEn } from './areas/assistedUnlock.en';
 import { auditEn } from './areas/audit.en';
+import { computersEn } from './areas/computers.en';
 import { decisionsEn } from './areas/decisions.en';
 import { directoryEn } from './areas/directory.en';
 import { minaSidorEn } from './areas/minaSidor.en';
@@ -27,6 +28,7 @@ export const en: Record<MessageKey, string> = {
   ...mobileSithsEn,
   ...auditEn,
   ...administrationEn,
+  ...computersEn,
   'app.title': 'SITHS eID portal',
   'app.tagline': 'A service for SITHS cards and Mobile SITHS',
   'nav.overview': 'Overview',

@@ -2,6 +2,7 @@ import { administrationSv } from './areas/administration.sv';
 import { agentApiSv } from './areas/agentApi.sv';
 import { assistedUnlockSv } from './areas/assistedUnlock.sv';
 import { auditSv } from './areas/audit.sv';
+import { computersSv } from './areas/computers.sv';
 import { decisionsSv } from './areas/decisions.sv';
 import { directorySv } from './areas/directory.sv';
 import { minaSidorSv } from './areas/minaSidor.sv';
@@ -219,6 +220,7 @@ export const sv = {
   ...assistedUnlockSv,
   ...agentApiSv,
   ...protectedIdentitySv,
+  ...computersSv,
 } as const;
 
 export type MessageKey = keyof typeof sv;

@@ -4,6 +4,7 @@ import { callRoute, createRouteHarness, type RouteHarness } from '~/testing/rout
 import * as overview from './admin._index';
 import * as administration from './admin.administration';
 import * as orders from './admin.bestallningar';
+import * as computers from './admin.datorer';
 import * as audit from './admin.granskning';
 import * as persons from './admin.personer';
 import * as reserveCards from './admin.reservkort';
@@ -25,16 +26,17 @@ const sections: Array<[DashboardSectionName, string, { loader: Parameters<typeof
   ['audit', '/admin/granskning', audit],
   ['support', '/admin/support', support],
   ['administration', '/admin/administration', administration],
+  ['computers', '/admin/datorer', computers],
 ];
 
 // Who may open which section: the matrix the navigation and every loader must agree on.
 const allowed: Record<string, DashboardSectionName[]> = {
-  admin: ['overview', 'audit', 'support', 'administration'],
+  admin: ['overview', 'audit', 'support', 'administration', 'computers'],
   chef: ['overview', 'orders', 'persons'],
   kontakt: ['overview', 'orders', 'reserveCards', 'persons'],
   'kontakt.skovde': ['overview', 'orders', 'reserveCards', 'persons'],
   idadmin1: ['overview', 'orders', 'persons', 'audit'],
-  support: ['overview', 'orders', 'reserveCards', 'persons', 'audit', 'support'],
+  support: ['overview', 'orders', 'reserveCards', 'persons', 'audit', 'support', 'computers'],
 };
 
 describe('dashboard sections by role', () => {

@@ -83,4 +83,10 @@ export const auditEn: Record<keyof typeof auditSv, string> = {
   'audit.action.assisted_unlock_end': 'End the connection to the user’s computer',
   'audit.action.assisted_unlock_view': 'View an unlock with the user on the phone',
   'audit.action.open_assistedUnlock': 'Open Unlock card',
+  'audit.action.open_computers': 'Open Computers with the SITHS eID app',
+  'audit.action.agent_view': 'View a computer with the SITHS eID app',
+  'audit.action.agent_renamed': 'Rename a computer with the SITHS eID app',
+  'audit.action.agent_revoked': 'Revoke a computer with the SITHS eID app',
+  'audit.action.agent_enrolment_code_created': 'Create an enrolment code for a computer',
+  'audit.action.agent_enrolment_code_withdrawn': 'Withdraw an enrolment code for a computer',
 };

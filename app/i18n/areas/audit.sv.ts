@@ -83,4 +83,10 @@ export const auditSv = {
   'audit.action.assisted_unlock_end': 'Avsluta koppling till användarens dator',
   'audit.action.assisted_unlock_view': 'Visa upplåsning med användaren i telefon',
   'audit.action.open_assistedUnlock': 'Öppna Lås upp kort',
+  'audit.action.open_computers': 'Öppna Datorer med SITHS eID-app',
+  'audit.action.agent_view': 'Visa dator med SITHS eID-app',
+  'audit.action.agent_renamed': 'Byta namn på dator med SITHS eID-app',
+  'audit.action.agent_revoked': 'Spärra dator med SITHS eID-app',
+  'audit.action.agent_enrolment_code_created': 'Skapa registreringskod för dator',
+  'audit.action.agent_enrolment_code_withdrawn': 'Återkalla registreringskod för dator',
 } as const;

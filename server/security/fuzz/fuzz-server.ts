@@ -167,6 +167,7 @@ export async function collectRealValues(db: AppDatabase): Promise<RealValues> {
     agentIds: await column(db, 'select id as value from agents'),
     mobileDeviceIds: await column(db, 'select id as value from mobile_devices'),
     enrolmentIds: await column(db, 'select id as value from mobile_enrolments'),
+    enrolmentCodeIds: await column(db, 'select id as value from agent_enrolment_codes'),
   };
 }
 

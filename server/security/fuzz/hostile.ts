@@ -23,6 +23,7 @@ export interface RealValues {
   agentIds: string[];
   mobileDeviceIds: string[];
   enrolmentIds: string[];
+  enrolmentCodeIds: string[];
 }
 
 /** Rows that belong together (a card and its holder, an order and its state), for forms that name both. */

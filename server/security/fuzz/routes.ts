@@ -130,6 +130,25 @@ export const actionTargets: ActionTarget[] = [
     },
   },
   {
+    file: 'admin.datorer',
+    actors: ['admin', 'support'],
+    body: 'form',
+    fields: {
+      intent: oneOf('create_code', 'create_batch', 'withdraw_code'),
+      computerName: oneOf('Mottagningen 3, rum 12', 'Akuten', ''),
+      validHours: oneOf('1', '8', '24', '48'),
+      count: oneOf('2', '40', '5000', '5001', '1'),
+      validDays: oneOf('1', '7', '14', '30'),
+      codeId: real('enrolmentCodeIds'),
+    },
+  },
+  {
+    file: 'admin.datorer_.$agentId',
+    actors: ['admin', 'support'],
+    body: 'form',
+    fields: { intent: oneOf('rename', 'revoke'), name: oneOf('Akuten rum 7', 'Mottagningen Östra', '') },
+  },
+  {
     file: 'admin.las-upp-kort',
     actors: ['idadmin1', 'idadmin2', 'support'],
     body: 'form',
@@ -337,10 +356,10 @@ export const actionTargets: ActionTarget[] = [
 
 /** Query parameters some loader reads (filters, flags, redirect targets), each with a plausible value. */
 export const queryParameters: Record<string, Good> = {
-  q: oneOf('Anna', '1984', 'SE2321000131'),
+  q: oneOf('Anna', '1984', 'SE2321000131', 'Demo-dator', 'ÖSTRA'),
   search: oneOf('Carina', 'SE2321000131-E'),
   status: oneOf('in_stock', 'assigned', 'placed', 'ready'),
-  state: oneOf(...orderStates, 'running', 'failed'),
+  state: oneOf(...orderStates, 'running', 'failed', 'connected', 'not_connected', 'revoked', 'outdated'),
   type: oneOf(...orderTypes),
   tillitsniva: oneOf('2', '3'),
   sparrat: oneOf('kort', 'eid'),
@@ -348,8 +367,8 @@ export const queryParameters: Record<string, Good> = {
   person: real('personIds'),
   redirectTo: oneOf('/admin', '//evil.example'),
   returnTo: oneOf('/mina-sidor'),
-  bekrafta: oneOf('approve', 'cancel'),
-  klart: oneOf('approve', 'enhet', 'roll'),
+  bekrafta: oneOf('approve', 'cancel', 'sparra'),
+  klart: oneOf('approve', 'enhet', 'roll', 'namn', 'sparrad'),
   kort: real('cardIds'),
   eid: real('eidIds'),
   enhet: real('unitIds'),
@@ -382,6 +401,7 @@ export function paramKind(file: string, param: string): RealKind | null {
     cardId: 'cardIds',
     jobId: 'jobIds',
     enrolmentId: 'enrolmentIds',
+    agentId: 'agentIds',
   };
   return kinds[param] ?? null;
 }
