@@ -41,8 +41,18 @@ export interface AgentPackage {
   version: string;
 }
 
-/** Builds the package into `outDir` (default dist/); the same inputs give the same tree, from scratch each time. */
-export async function buildAgentPackage(options: { outDir?: string } = {}): Promise<AgentPackage> {
+export interface BuildOptions {
+  /** Default dist/. */
+  outDir?: string;
+  /**
+   * xz (the default): the smallest file, read by every dpkg. zstd: a tenth of a second instead of about a
+   * minute, for tests that unpack the package they build (about 40 % larger; dpkg 1.21.18 or later).
+   */
+  compression?: 'xz' | 'zstd';
+}
+
+/** Builds the package; the same inputs give the same tree and archive, laid out from scratch each time. */
+export async function buildAgentPackage(options: BuildOptions = {}): Promise<AgentPackage> {
   checkBuildMachine();
   const outDir = resolve(options.outDir ?? join(repositoryRoot, 'dist'));
   const root = join(outDir, `${packageName}-root`);
@@ -53,11 +63,15 @@ export async function buildAgentPackage(options: { outDir?: string } = {}): Prom
   normaliseModes(root);
   const file = join(outDir, `${packageName}_${agentVersion}_amd64.deb`);
   rmSync(file, { force: true });
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, file], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    // The archive's timestamps do not change from one build to the next.
-    env: { ...process.env, SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? '1767225600' },
-  });
+  execFileSync(
+    'dpkg-deb',
+    ['--root-owner-group', `-Z${options.compression ?? 'xz'}`, '--build', root, file],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // The archive's timestamps do not change from one build to the next.
+      env: { ...process.env, SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? '1767225600' },
+    },
+  );
   return { file, bytes: statSync(file).size, version: agentVersion };
 }
 

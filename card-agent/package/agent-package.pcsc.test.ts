@@ -38,7 +38,8 @@ const elsewhere = join(work, 'elsewhere');
 let deb: string;
 
 beforeAll(async () => {
-  deb = (await buildAgentPackage({ outDir: join(work, 'dist') })).file;
+  // zstd: the same files as the release's xz, in a fraction of the time.
+  deb = (await buildAgentPackage({ outDir: join(work, 'dist'), compression: 'zstd' })).file;
   execFileSync('dpkg-deb', ['-x', deb, root]);
   execFileSync('dpkg-deb', ['-e', deb, join(work, 'control')]);
   mkdirSync(elsewhere);
