@@ -1,22 +1,29 @@
 import { writeFile } from 'node:fs/promises';
 import { readerEventKinds } from '../protocol/agent-events';
 import { CardSerials } from './card-serials';
+import { type DeviceCredential, enrolThisComputer } from './enrolment/device-credential';
 import { type CardAccess, pcscCardAccess, type ReaderSource } from './jobs/card-access';
 import { JobRunner } from './jobs/job-runner';
 import { PinPrompts } from './jobs/pin-prompts';
 import { ReportOutbox, type ReportOutboxOptions } from './jobs/report-outbox';
 import type { Logger } from './pcsc/logger';
 import { ReaderMonitor } from './pcsc/reader-monitor';
-import { connectToServer, listenForJobs } from './server-link';
+import { connectToServer, listenForJobs, type ServerStanding } from './server-link';
 import { startTerminalUi } from './terminal';
 import { AgentViewModel, type AgentViewOptions } from './ui/agent-view';
 import { openWindowOnPrompts } from './ui/open-window';
 import { SupportHelp } from './ui/support-help';
+import { enrolmentRefusals, sv } from './ui/sv';
 import { startUiServer } from './ui/ui-server';
 
 export interface AgentOptions {
   serverUrl: string;
-  deviceToken: string;
+  /** The demo's and the tests' way in; a real computer has a credential or enrols. */
+  deviceToken?: string;
+  /** This computer's enrolment with the server (card-agent/enrolment/device-credential.ts). */
+  credential?: DeviceCredential;
+  /** Without a token or credential: where the credential goes, and a code to enrol with at once (the config's). */
+  enrolment?: { credentialPath: string; code?: string };
   logger: Logger;
   uiPort?: number;
   uiKey?: string;
@@ -48,6 +55,7 @@ export async function startAgent(options: AgentOptions) {
   const cards = serials.access();
   const link = connectToServer({
     ...options,
+    onStanding: (standing) => showStanding(standing),
     currentReaders: () => serials.withSerials(readers.readers()),
     activeJobIds: () => [
       ...new Set([...(runner.runningJobId ? [runner.runningJobId] : []), ...outbox.pendingJobIds()]),
@@ -69,6 +77,53 @@ export async function startAgent(options: AgentOptions) {
   const supportHelp = new SupportHelp(() => link.requestSupportCode());
   link.socket.on('disconnect', () => supportHelp.sessionEnded());
   const view = new AgentViewModel(runner, prompts, { ...options.view, support: supportHelp });
+  const showStanding = (standing: ServerStanding) => {
+    if (standing.kind === 'revoked') return view.notice('connection', { text: sv.revoked, alert: true });
+    if (standing.kind === 'unknown_agent') {
+      view.notice('connection', { text: sv.notEnrolledAnyMore, alert: true });
+      if (options.enrolment) view.enrolment({ busy: false });
+      return;
+    }
+    view.notice('connection', undefined);
+    const version = standing.version;
+    if (version?.verdict === 'unsupported')
+      view.notice('version', { text: sv.versionUnsupported(version.current), alert: true });
+    else if (version?.verdict === 'outdated')
+      view.notice('version', { text: sv.versionOutdated(version.current), alert: false });
+    else view.notice('version', undefined);
+  };
+  let enrolling = false;
+  /** The enrolment form or the config's code: one attempt at a time, only while no credential is in use. */
+  const enrol = (code: string): boolean => {
+    const enrolment = options.enrolment;
+    if (!enrolment || enrolling || !view.current().enrolment) return false;
+    enrolling = true;
+    view.enrolment({ busy: true });
+    void enrolThisComputer({ serverUrl: options.serverUrl, code, path: enrolment.credentialPath, logger })
+      .then((result) => {
+        if (!result.ok) return view.enrolment({ busy: false, error: enrolmentRefusals[result.code] });
+        view.enrolment(undefined);
+        view.notice('connection', undefined);
+        view.notice('enrolled', { text: sv.enrolled(result.credential.name), alert: false });
+        link.connectWith(result.credential);
+      })
+      .catch((error: unknown) => {
+        logger.error({ errorName: (error as Error)?.name }, 'enrolment failed');
+        view.enrolment({ busy: false, error: enrolmentRefusals.unreachable });
+      })
+      .finally(() => {
+        enrolling = false;
+      });
+    return true;
+  };
+  if (!options.deviceToken && !options.credential && options.enrolment) {
+    view.enrolment({ busy: false });
+    if (options.enrolment.code) enrol(options.enrolment.code);
+  }
+  if (readers instanceof ReaderMonitor) {
+    readers.on('error', () => view.notice('readers', { text: sv.pcscUnavailable, alert: true }));
+    readers.on('available', () => view.notice('readers', undefined));
+  }
   listenForJobs(
     link.socket,
     {
@@ -108,6 +163,7 @@ export async function startAgent(options: AgentOptions) {
     supportHelp,
     serverOrigin: new URL(options.serverUrl).origin,
     autoStart: (token) => link.autoStart(token),
+    enrol,
   });
   if (options.uiUrlFile) await writeFile(options.uiUrlFile, `${ui.url}\n`, { mode: 0o600 });
   logger.info({ uiUrl: ui.url }, 'SITHS eID-app ready: open this address in a browser');

@@ -1,10 +1,13 @@
 import { hostname } from 'node:os';
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
+import { connectRefusals } from '../protocol/agent-enrolment';
 import {
   type Ack,
   type AgentToServerEvents,
   agentNamespace,
+  type HelloAck,
+  helloAckSchema,
   protocolErrorCodes,
   type ReaderEventKind,
   type ReaderState,
@@ -28,6 +31,7 @@ import {
   supportMessageSchema,
 } from '../protocol/jobs';
 import { isSafeText } from '../protocol/safe-text';
+import { type DeviceCredential, operatingSystem, signedHandshake } from './enrolment/device-credential';
 import { JobFailure } from './jobs/job-errors';
 import type { Logger } from './pcsc/logger';
 import { agentVersion } from './version';
@@ -40,20 +44,49 @@ export type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
  */
 export function connectToServer(options: {
   serverUrl: string;
-  deviceToken: string;
+  /** A device token (the demo, tests), or an enrolled computer's key; with neither, connect() waits for one. */
+  deviceToken?: string;
+  credential?: DeviceCredential;
   logger: Logger;
+  /** What the server said of this agent's connection: revoked, unknown, and its version. */
+  onStanding?: (standing: ServerStanding) => void;
   currentReaders: () => ReaderState[];
   /** Jobs this agent still runs or still has reports for; the server fails the others after a reconnect. */
   activeJobIds?: () => string[];
   /** How long a card exchange or an autostart waits for the server's answer. */
   answerTimeoutMs?: number;
 }) {
+  const log = options.logger.child({ component: 'server-link' });
+  let osName = `${process.platform} ${process.arch}`;
+  void operatingSystem().then((name) => {
+    osName = name;
+  });
+  let credential = options.credential;
+  const standing = (news: ServerStanding) => options.onStanding?.(news);
+  // Called before every (re)connection: an enrolled computer signs a fresh one-time challenge each time.
+  const auth = (callback: (data: object) => void) => {
+    if (options.deviceToken) return callback({ token: options.deviceToken });
+    if (!credential) return callback({});
+    void signedHandshake(credential).then((result) => {
+      if (result.ok) return callback(result.handshake);
+      if (result.reason !== 'unreachable') stopForGood(result.reason);
+      callback({});
+    });
+  };
   const socket: AgentSocket = io(new URL(agentNamespace, options.serverUrl).href, {
-    auth: { token: options.deviceToken },
+    auth,
     transports: ['websocket'],
     reconnectionDelayMax: 5_000,
+    autoConnect: Boolean(options.deviceToken || credential),
   });
-  const log = options.logger.child({ component: 'server-link' });
+  /** A revoked or forgotten computer: retrying changes nothing, so it stops and says why. */
+  const stopForGood = (reason: 'revoked' | 'unknown_agent') => {
+    log.warn({ reason }, 'the server refuses this computer; not reconnecting');
+    stopped = true;
+    socket.io.reconnection(false);
+    socket.disconnect();
+    standing({ kind: reason });
+  };
 
   const logRefusal = (event: string) => (ack: Ack) => {
     if (!ack.ok) log.warn({ event, code: ack.code, message: ack.message }, 'server refused message');
@@ -66,21 +99,39 @@ export function connectToServer(options: {
       {
         agentVersion,
         hostname: hostname(),
+        os: osName,
         readers: options.currentReaders(),
         activeJobIds: options.activeJobIds?.() ?? [],
       },
-      logRefusal('agent:hello'),
+      (raw: unknown) => {
+        const ack = helloAckSchema.safeParse(raw);
+        if (!ack.success) return log.warn('malformed hello answer');
+        if (!ack.data.ok) return logRefusal('agent:hello')(ack.data);
+        standing({ kind: 'connected', ...(ack.data.version ? { version: ack.data.version } : {}) });
+      },
     );
   });
-  socket.on('connect_error', (error) =>
-    log.warn({ message: error.message }, 'cannot reach server, retrying'),
-  );
-  socket.on('disconnect', (reason) => log.info({ reason }, 'disconnected from server'));
+  socket.on('connect_error', (error) => {
+    if (error.message === connectRefusals.revoked) return stopForGood('revoked');
+    log.warn({ message: error.message }, 'cannot reach server, retrying');
+  });
+  let replaced = false;
+  let stopped = false;
+  socket.on('disconnect', (reason) => {
+    log.info({ reason }, 'disconnected from server');
+    // Socket.IO does not come back by itself after the server closed the connection. Unless a newer
+    // connection of this computer took over, it asks again: a revoked computer then learns so and stops.
+    if (reason === 'io server disconnect' && !replaced && !stopped)
+      setTimeout(() => {
+        if (!stopped && !replaced && socket.disconnected) socket.connect();
+      }, 1_000).unref();
+  });
   socket.on('server:error', (error) => log.warn(error, 'server reported an error'));
   // The server closes this connection right after: another program with this device token took over.
-  socket.on('agent:replaced', (notice) =>
-    log.warn({ message: notice.message }, 'replaced by a newer connection'),
-  );
+  socket.on('agent:replaced', (notice) => {
+    replaced = true;
+    log.warn({ message: notice.message }, 'replaced by a newer connection');
+  });
 
   return {
     socket,
@@ -101,9 +152,25 @@ export function connectToServer(options: {
       }),
     requestSupportCode: () =>
       requestSupportCode(socket, { timeoutMs: options.answerTimeoutMs ?? 15_000, logger: log }),
-    close: () => socket.close(),
+    /** Connects with the credential of a computer that has just enrolled. */
+    connectWith(enrolled: DeviceCredential) {
+      credential = enrolled;
+      stopped = false;
+      socket.io.reconnection(true);
+      socket.connect();
+    },
+    close: () => {
+      stopped = true;
+      socket.close();
+    },
   };
 }
+
+export type ServerStanding =
+  | { kind: 'connected'; version?: HelloVersion }
+  | { kind: 'revoked' }
+  | { kind: 'unknown_agent' };
+type HelloVersion = NonNullable<Extract<HelloAck, { ok: true }>['version']>;
 
 export type AcceptedExchange = Extract<CardExchangeAnswer, { ok: true }>;
 

@@ -22,6 +22,8 @@ export interface ReaderMonitorEvents {
   'card-inserted': [state: ReaderState];
   'card-removed': [state: ReaderState];
   error: [error: Error];
+  /** Connected to pcscd (again): whatever 'error' said no longer holds. */
+  available: [];
 }
 
 export interface ReaderMonitorOptions {
@@ -77,6 +79,7 @@ export class ReaderMonitor extends EventEmitter<ReaderMonitorEvents> {
       return;
     }
     this.context = context;
+    this.emit('available');
     context.on('reader', (reader) => this.track(context, reader));
     context.on('error', (error) => this.serviceLost(context, error));
     this.log.info('watching PC/SC readers');

@@ -42,7 +42,13 @@ export interface AgentView {
   messages: Array<{ text: string; from: string; at: number }>;
   /** "Få hjälp av support": the button, the code to read out, or who from support is paired. */
   support: SupportHelpView;
+  /** Present while the computer is not enrolled: the window asks for the enrolment code. */
+  enrolment?: { busy: boolean; error?: string };
+  /** What stands in the way, or should be known, above everything else: revoked, an old version, no pcscd. */
+  notices: Array<{ topic: NoticeTopic; text: string; alert: boolean }>;
 }
+
+export type NoticeTopic = 'connection' | 'version' | 'readers' | 'enrolled';
 
 export interface AgentViewOptions {
   /** How long a finished or refused job's result stays before the window is a clean "Klar att användas". */
@@ -58,7 +64,12 @@ const confirmedKinds: ReadonlySet<JobKind> = new Set(['unlock']);
 
 /** Keeps the view up to date from the readers, the running job and the open prompt. */
 export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }> {
-  private view: AgentView = { readers: [], messages: [], support: { offerHelp: true, lines: [] } };
+  private view: AgentView = {
+    readers: [],
+    messages: [],
+    support: { offerHelp: true, lines: [] },
+    notices: [],
+  };
   private jobKind: JobKind | undefined;
   private signsStatement = false;
   private readonly resultMs: number;
@@ -90,6 +101,19 @@ export class AgentViewModel extends EventEmitter<{ changed: [view: AgentView] }>
     const cardRemoved = readers.some((reader) => hadCard.has(reader.name) && !reader.cardPresent);
     this.update({ readers: readers.map(({ name, cardPresent }) => ({ name, cardPresent })) });
     if (cardRemoved && !this.view.job) this.clearLeftovers();
+  }
+
+  /** Sets (or with undefined clears) the notice about one topic. */
+  notice(topic: NoticeTopic, notice: { text: string; alert: boolean } | undefined): void {
+    const others = this.view.notices.filter((shown) => shown.topic !== topic);
+    const current = this.view.notices.find((shown) => shown.topic === topic);
+    if (current?.text === notice?.text && current?.alert === notice?.alert) return;
+    this.update({ notices: notice ? [...others, { topic, ...notice }] : others });
+  }
+
+  /** The enrolment form: shown (busy while the server is asked, with the last refusal), or gone once enrolled. */
+  enrolment(state: AgentView['enrolment']): void {
+    this.update({ enrolment: state });
   }
 
   supportMessage(message: SupportMessage): void {

@@ -1,3 +1,4 @@
+import type { EnrolmentRefusalCode } from '../../protocol/agent-enrolment';
 import type { CardSnapshot, JobErrorCode, JobKind, JobStepName } from '../../protocol/jobs';
 import type { NewPinProblem } from '../jobs/pin-prompts';
 
@@ -55,7 +56,39 @@ export const sv = {
   signatureLabel: 'Ange underskriftskod (samma som PIN1)',
   submitSignature: 'Underteckna',
   signed: 'Beslutet är undertecknat',
+  enrolTitle: 'Registrera den här datorn',
+  enrolText:
+    'Datorn behöver registreras i siths-desk innan SITHS eID-appen kan användas. Skriv registreringskoden du har fått av IT-support.',
+  enrolLabel: 'Registreringskod',
+  enrolSubmit: 'Registrera',
+  enrolCodeMissing: 'Skriv registreringskoden.',
+  enrolWorking: 'Registrerar datorn …',
+  enrolled: (name: string) => `Datorn är registrerad som ”${name}”.`,
+  revoked:
+    'Den här datorn är spärrad i siths-desk och kan inte användas med SITHS eID-appen. Kontakta IT-support.',
+  notEnrolledAnyMore:
+    'Datorn är inte längre registrerad i siths-desk. Be IT-support om en ny registreringskod.',
+  versionUnsupported: (current: string) =>
+    `Uppdatera SITHS eID-appen. Den här versionen kan inte längre användas med kortet. Senaste version är ${current}.`,
+  versionOutdated: (current: string) =>
+    `Det finns en ny version av SITHS eID-appen (${current}). Uppdatera när det passar.`,
+  pcscUnavailable:
+    'Kortläsartjänsten (pcscd) körs inte på datorn, så inga kortläsare kan läsas. Kontakta IT-support.',
+  alreadyRunning: (port: number) =>
+    `SITHS eID-appen körs redan på den här datorn (port ${port}). Använd fönstret som redan är öppet.`,
 } as const;
+
+/** Why enrolment was refused (protocol/agent-enrolment.ts), or why the server could not be asked. */
+export const enrolmentRefusals: Record<EnrolmentRefusalCode | 'unreachable', string> = {
+  invalid_request: 'Koden ska vara tolv tecken, till exempel ABCD-EFGH-JKMN.',
+  unknown_code: 'Registreringskoden finns inte. Kontrollera att du skrivit av den rätt.',
+  expired_code: 'Registreringskoden har gått ut. Be IT-support om en ny kod.',
+  used_code: 'Registreringskoden är redan använd. Be IT-support om en ny kod.',
+  withdrawn_code: 'Registreringskoden är återkallad. Be IT-support om en ny kod.',
+  key_known: 'Datorns nyckel är redan registrerad. Starta om SITHS eID-appen.',
+  too_many_attempts: 'För många felaktiga koder. Vänta en kvart och försök igen.',
+  unreachable: 'Det gick inte att nå siths-desk. Kontrollera nätverket och försök igen.',
+};
 
 /** Why a new code was refused; the prompt stays open. */
 export const newPinProblems: Record<NewPinProblem, string> = {

@@ -169,7 +169,7 @@ describe('local UI server', () => {
     const reader = response.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toMatch(
-      /^event: view\ndata: \{"readers":\[\],"messages":\[\],"support":\{"offerHelp":true,"lines":\[\]\}\}/,
+      /^event: view\ndata: \{"readers":\[\],"messages":\[\],"support":\{"offerHelp":true,"lines":\[\]\},"notices":\[\]\}/,
     );
     openPrompt();
     const next = new TextDecoder().decode((await reader.read()).value);
@@ -480,7 +480,12 @@ describe('the window returns to a clean "Klar att användas"', () => {
     vi.advanceTimersByTime(7_900);
     expect(fresh.current().result?.text).toBe('Du är legitimerad');
     vi.advanceTimersByTime(200);
-    expect(fresh.current()).toEqual({ readers: [], messages: [], support: { offerHelp: true, lines: [] } });
+    expect(fresh.current()).toEqual({
+      readers: [],
+      messages: [],
+      support: { offerHelp: true, lines: [] },
+      notices: [],
+    });
 
     runner.emit('job-started', offerOf('authenticate', '3f9c1b2e-8d4a-4c6f-9e1a-2b3c4d5e6f71'), 'Reader');
     finish('3f9c1b2e-8d4a-4c6f-9e1a-2b3c4d5e6f71', 'failed', {

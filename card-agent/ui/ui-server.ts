@@ -25,6 +25,8 @@ export interface UiServerOptions {
   autoStart?(autoStartToken: string): Promise<AutoStartAck>;
   /** "Få hjälp av support": asks the server for a one-time code; the view shows the answer. */
   supportHelp?: SupportHelp;
+  /** The enrolment form: enrols the computer with the typed code; false when no enrolment is awaited. */
+  enrol?(code: string): boolean;
 }
 
 export interface UiServer {
@@ -85,6 +87,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (route === 'POST /api/new-pin') return submitNewPin(request, response, context.prompts);
   if (route === 'POST /api/cancel') return send(response, context.cancelJob() ? 204 : 409, null);
   if (route === 'POST /api/dismiss') return send(response, context.view.dismissResult() ? 204 : 409, null);
+  if (route === 'POST /api/enrol' && context.enrol)
+    return submitEnrolmentCode(request, response, context.enrol);
   if (route === 'POST /api/support-code' && context.supportHelp)
     return send(response, context.supportHelp.request() ? 202 : 409, null);
   return send(response, 404, { error: 'not_found' });
@@ -132,6 +136,18 @@ const autoStartStatus: Record<string, number> = {
   forbidden: 403,
   not_found: 404,
 };
+
+/** The code typed in the enrolment form; the view says how it went. Never logged. */
+async function submitEnrolmentCode(
+  request: IncomingMessage,
+  response: ServerResponse,
+  enrol: (code: string) => boolean,
+) {
+  const body = (await readJson(request)) as { code?: unknown } | undefined;
+  const code = typeof body?.code === 'string' ? body.code.trim() : '';
+  if (code.length < 1 || code.length > 40) return send(response, 400, { error: 'invalid_request' });
+  return send(response, enrol(code) ? 202 : 409, null);
+}
 
 async function submitNewPin(request: IncomingMessage, response: ServerResponse, prompts: PinPrompts) {
   const body = await readJson(request);

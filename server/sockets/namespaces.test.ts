@@ -60,7 +60,7 @@ describe('/agent namespace', () => {
     const agent = connect('/agent', { token });
     await connected(agent);
     const ack = await emitWithAck(agent, 'agent:hello', { agentVersion: '0.1.0', readers: [reader] });
-    expect(ack).toEqual({ ok: true });
+    expect(ack).toEqual({ ok: true, version: { verdict: 'outdated', current: '0.2.0', minimum: null } });
     const [view] = testServer.server.services.agentRegistry.list();
     expect(view?.agentName).toBe('Receptionens dator');
     expect(view?.readers).toEqual([reader]);
@@ -78,7 +78,9 @@ describe('/agent namespace', () => {
     await connected(agent);
     const ack = await emitWithAck(agent, 'agent:hello', payload);
     expect(ack).toMatchObject({ ok: false, code: 'invalid_message' });
-    expect(await emitWithAck(agent, 'agent:hello', { agentVersion: '1', readers: [] })).toEqual({ ok: true });
+    expect(await emitWithAck(agent, 'agent:hello', { agentVersion: '1', readers: [] })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('drops a connection that sends a message over the size limit, and keeps serving others', async () => {
@@ -90,7 +92,7 @@ describe('/agent namespace', () => {
     const dropped = new Promise<void>((resolve) => flooder.once('disconnect', () => resolve()));
     flooder.emit('agent:hello', { agentVersion: 'x'.repeat(200_000), readers: [] });
     await dropped;
-    expect(await emitWithAck(other, 'agent:hello', { agentVersion: '1', readers: [reader] })).toEqual({
+    expect(await emitWithAck(other, 'agent:hello', { agentVersion: '1', readers: [reader] })).toMatchObject({
       ok: true,
     });
   });
