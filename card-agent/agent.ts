@@ -79,6 +79,7 @@ export async function startAgent(options: AgentOptions) {
   const view = new AgentViewModel(runner, prompts, { ...options.view, support: supportHelp });
   const showStanding = (standing: ServerStanding) => {
     if (standing.kind === 'revoked') return view.notice('connection', { text: sv.revoked, alert: true });
+    if (standing.kind === 'replaced') return view.notice('connection', { text: sv.replaced, alert: true });
     if (standing.kind === 'unknown_agent') {
       view.notice('connection', { text: sv.notEnrolledAnyMore, alert: true });
       if (options.enrolment) view.enrolment({ busy: false });

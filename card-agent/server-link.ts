@@ -131,6 +131,7 @@ export function connectToServer(options: {
   socket.on('agent:replaced', (notice) => {
     replaced = true;
     log.warn({ message: notice.message }, 'replaced by a newer connection');
+    standing({ kind: 'replaced' });
   });
 
   return {
@@ -169,7 +170,9 @@ export function connectToServer(options: {
 export type ServerStanding =
   | { kind: 'connected'; version?: HelloVersion }
   | { kind: 'revoked' }
-  | { kind: 'unknown_agent' };
+  | { kind: 'unknown_agent' }
+  /** Another program with this computer's credential connected: this one stays off until restarted. */
+  | { kind: 'replaced' };
 type HelloVersion = NonNullable<Extract<HelloAck, { ok: true }>['version']>;
 
 export type AcceptedExchange = Extract<CardExchangeAnswer, { ok: true }>;

@@ -156,6 +156,30 @@ describe('a computer with the SITHS eID-app', () => {
     );
   });
 
+  it('with its credential copied to a second program: the newer connection wins and the first says why', async () => {
+    testServer = await startTestServer({ withRemix: true });
+    const { code } = await newCode();
+    const original = await agentFor({ code });
+    await until(() => original.view.current().enrolment === undefined, 'enrolment');
+    const { agentId } = (await readCredential(credentialPath(), testServer.url, logger()))!;
+    const firstSession = await until(() => openSessionOf(agentId), 'the first connection');
+    const copy = await agentFor({ withCredential: true });
+    await until(
+      () => original.view.current().notices.find((notice) => notice.topic === 'connection'),
+      'the replaced notice',
+    );
+    expect(original.view.current().notices).toContainEqual(
+      expect.objectContaining({ topic: 'connection', alert: true }),
+    );
+    const secondSession = await until(
+      async () =>
+        (await openSessionOf(agentId))?.id !== firstSession.id ? openSessionOf(agentId) : undefined,
+      'the copy’s connection',
+    );
+    expect(secondSession).toBeDefined();
+    expect(copy.socket.connected).toBe(true);
+  });
+
   it('when revoked is cut off, says so in its window, and stops trying', async () => {
     testServer = await startTestServer({ withRemix: true });
     const { code, userId } = await newCode();
