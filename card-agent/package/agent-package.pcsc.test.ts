@@ -11,15 +11,11 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnrolmentCode } from '../../db/agent-enrolment';
 import { findJob } from '../../db/jobs';
 import type { JobAck } from '../../protocol/support-events';
 import { buildAgentPackage } from '../../scripts/package-agent';
-import {
-  addAgent,
-  addStaffSession,
-  startTestServer,
-  type TestServer,
-} from '../../server/testing/test-server';
+import { addStaffSession, startTestServer, type TestServer } from '../../server/testing/test-server';
 import { TestSockets } from '../../server/testing/test-sockets';
 import type { VirtualCardProcess } from '../../test-support/pcscd';
 import { freePort, type ManagedProcess } from '../../test-support/processes';
@@ -106,13 +102,25 @@ describe('the siths-card-agent package', () => {
 });
 
 /**
- * How the installed agent is given its credential: today a device token the server knows; with enrolment,
- * an enrolment code instead. What it returns goes into the agent's environment.
+ * How the installed agent is given its credential: an enrolment code a system administrator made for this
+ * computer, as the software distribution would hand it over; the agent keeps its device key under its own
+ * XDG_CONFIG_HOME. What it returns goes into the agent's environment (no device token).
  */
 async function credentialFor(server: TestServer, computerName: string): Promise<Record<string, string>> {
-  const deviceToken = `package-test-${randomBytes(16).toString('hex')}`;
-  await addAgent(server.db, deviceToken, computerName);
-  return { SITHS_AGENT_TOKEN: deviceToken };
+  const admin = await addStaffSession(server, 'system_admin');
+  const { code } = await createEnrolmentCode(server.db, {
+    createdByUserId: admin.userId,
+    computerName,
+    usesAllowed: 1,
+    validForMs: 10 * 60_000,
+    secret: server.server.services.masterKey,
+    now: new Date(),
+  });
+  return {
+    SITHS_AGENT_TOKEN: '',
+    SITHS_ENROLMENT_CODE: code,
+    XDG_CONFIG_HOME: join(work, 'home', '.config'),
+  };
 }
 
 describe('the installed agent', () => {
@@ -129,7 +137,7 @@ describe('the installed agent', () => {
     await rig.start({ waitForFreeMs: 240_000 });
     card = rig.createCard();
     inserted = await rig.insert(card, { logFile: join(work, 'card.log') });
-    server = await startTestServer();
+    server = await startTestServer({ withRemix: true });
     const uiPort = await freePort();
     const uiKey = randomBytes(16).toString('hex');
     const started = await startCardAgentProcess({
@@ -178,6 +186,33 @@ describe('the installed agent', () => {
       return row && row.state !== 'running' && row.state !== 'queued' ? row : undefined;
     }, 30_000);
     expect(job).toMatchObject({ state: 'succeeded', kind: 'card_check' });
+  });
+
+  it('is cut off when a system administrator revokes the computer in the dashboard, and says so', async () => {
+    const connected = await until(() =>
+      server.server.services.agentRegistry.list().find((view) => view.agentName === computerName),
+    );
+    const admin = await addStaffSession(server, 'system_admin');
+    const revoked = await fetch(`${server.url}/admin/datorer/${connected.agentId}`, {
+      method: 'POST',
+      headers: {
+        cookie: admin.cookieHeader,
+        origin: server.url,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ intent: 'revoke' }),
+      redirect: 'manual',
+    });
+    expect(revoked.status).toBeLessThan(400);
+    const notice = await until(async () =>
+      (await stateOverHttp(ui)).notices.find((shown) => shown.topic === 'connection'),
+    );
+    expect(notice.text).toBe(
+      'Den här datorn är spärrad i siths-desk och kan inte användas med SITHS eID-appen. Kontakta IT-support.',
+    );
+    expect(
+      server.server.services.agentRegistry.list().find((view) => view.agentId === connected.agentId),
+    ).toBe(undefined);
   });
 
   it('is stopped, and the user unit disabled, when the package is removed (prerm)', async () => {
