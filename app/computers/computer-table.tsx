@@ -47,59 +47,60 @@ export function ComputerTable({ computers }: { computers: ComputerRow[] }) {
   const t = useT();
   const format = useDateFormat();
   return (
-    <table className="table" data-testid="computers">
-      <thead>
-        <tr>
-          <th scope="col">{t('computers.column.name')}</th>
-          <th scope="col">{t('computers.column.lastUser')}</th>
-          <th scope="col">{t('computers.column.version')}</th>
-          <th scope="col">{t('computers.column.os')}</th>
-          <th scope="col">{t('computers.column.readers')}</th>
-          <th scope="col">{t('computers.column.status')}</th>
-          <th scope="col">{t('computers.column.lastSeen')}</th>
-          <th scope="col">{t('computers.column.enrolled')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {computers.map((computer) => (
-          <tr key={computer.id}>
-            <td>
-              <Link to={`/admin/datorer/${computer.id}`}>{computer.name}</Link>
-              {computer.hostname && computer.hostname !== computer.name && (
-                <div className="muted">{computer.hostname}</div>
-              )}
-            </td>
-            <td>
-              <LastUser computer={computer} />
-            </td>
-            <td>
-              <AgentVersion computer={computer} />
-            </td>
-            <td>{computer.os ?? '–'}</td>
-            <td>{computer.readers ? computer.readers.join(', ') || '–' : '–'}</td>
-            <td>
-              <ComputerStatus computer={computer} />
-            </td>
-            <td className="date">
-              {computer.lastSeenAt ? format.dateTime(computer.lastSeenAt) : t('computers.never')}
-            </td>
-            <td>
-              {computer.enrolledAt ? (
-                <>
-                  <span className="date">{format.dateTime(computer.enrolledAt)}</span>
-                  {computer.enrolledBy && (
-                    <div className="muted">
-                      {t('computers.by')} {computer.enrolledBy}
-                    </div>
-                  )}
-                </>
-              ) : (
-                <span className="muted">{t('computers.notEnrolled')}</span>
-              )}
-            </td>
+    <div className="table-scroll">
+      <table className="table" data-testid="computers">
+        <thead>
+          <tr>
+            <th scope="col">{t('computers.column.name')}</th>
+            <th scope="col">{t('computers.column.lastUser')}</th>
+            <th scope="col">{t('computers.column.versionAndOs')}</th>
+            <th scope="col">{t('computers.column.readers')}</th>
+            <th scope="col">{t('computers.column.status')}</th>
+            <th scope="col">{t('computers.column.lastSeen')}</th>
+            <th scope="col">{t('computers.column.enrolled')}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {computers.map((computer) => (
+            <tr key={computer.id}>
+              <td>
+                <Link to={`/admin/datorer/${computer.id}`}>{computer.name}</Link>
+                {computer.hostname && computer.hostname !== computer.name && (
+                  <div className="muted">{computer.hostname}</div>
+                )}
+              </td>
+              <td>
+                <LastUser computer={computer} />
+              </td>
+              <td>
+                <AgentVersion computer={computer} />
+                {computer.os && <div className="muted">{computer.os}</div>}
+              </td>
+              <td>{computer.readers ? computer.readers.join(', ') || '–' : '–'}</td>
+              <td>
+                <ComputerStatus computer={computer} />
+              </td>
+              <td className="date">
+                {computer.lastSeenAt ? format.dateTime(computer.lastSeenAt) : t('computers.never')}
+              </td>
+              <td>
+                {computer.enrolledAt ? (
+                  <>
+                    <span className="date">{format.date(computer.enrolledAt)}</span>
+                    {computer.enrolledBy && (
+                      <div className="muted">
+                        {t('computers.by')} {computer.enrolledBy}
+                      </div>
+                    )}
+                  </>
+                ) : (
+                  <span className="muted">{t('computers.notEnrolled')}</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

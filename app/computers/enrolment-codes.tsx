@@ -93,7 +93,7 @@ export function CreateEnrolmentCode({
                 </option>
               ))}
             </Field>
-            <SubmitButton className="secondary">{t('computers.code.create')}</SubmitButton>
+            <SubmitButton>{t('computers.code.create')}</SubmitButton>
           </ValidatedForm>
         </>
       )}

@@ -22,6 +22,7 @@ export const computersEn: Record<keyof typeof computersSv, string> = {
   'computers.column.lastUser': 'Last user',
   'computers.column.version': 'Version',
   'computers.column.os': 'Operating system',
+  'computers.column.versionAndOs': 'Version and operating system',
   'computers.column.readers': 'Card readers',
   'computers.column.status': 'Status',
   'computers.column.lastSeen': 'Last connected',

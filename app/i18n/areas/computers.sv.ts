@@ -21,6 +21,7 @@ export const computersSv = {
   'computers.column.lastUser': 'Senaste användare',
   'computers.column.version': 'Version',
   'computers.column.os': 'Operativsystem',
+  'computers.column.versionAndOs': 'Version och operativsystem',
   'computers.column.readers': 'Kortläsare',
   'computers.column.status': 'Status',
   'computers.column.lastSeen': 'Senast ansluten',
