@@ -516,7 +516,7 @@ describe.skipIf(process.env.TEST_DATABASE_ENGINE === 'postgres')('db:copy', () =
       expect(again.stdout).toBe('');
       expect(again.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(again.stderr).toMatch(
-        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 22 more tables\): db:copy only copies into an empty database\.$/m,
+        /^db:copy: The target database is not empty \(rows in \w+, \w+, \w+ and 24 more tables\): db:copy only copies into an empty database\.$/m,
       );
       expect(await rowCounts(target)).toEqual(sourceCounts);
     }, 120_000);
