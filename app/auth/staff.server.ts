@@ -1,5 +1,5 @@
 import { type AppLoadContext, json, redirect } from '@remix-run/node';
-import { recordAudit } from '../../db/audit';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import type { StaffRole } from '../../db/schema';
 import { expandUnitSubtrees } from '../../db/units';
 import { findUserById, listRoleAssignments } from '../../db/users';
@@ -45,15 +45,11 @@ async function refuse(
   principal: Principal,
   detail: { action: string; objectType: string; objectId?: string; unitId?: string; reason: string },
 ): Promise<never> {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: detail.action,
-    objectType: detail.objectType,
-    objectId: detail.objectId ?? null,
-    outcome: 'refused',
-    // The unit goes in the detail: a refused attempt may name a unit that does not exist.
-    detail: { reason: detail.reason, unitId: detail.unitId, path: new URL(request.url).pathname },
+  // The unit goes in the detail: a refused attempt may name a unit that does not exist.
+  await recordRefusedAttempt(context.db, principal, detail, {
+    reason: detail.reason,
+    unitId: detail.unitId,
+    path: new URL(request.url).pathname,
   });
   const t = translator(await localeOf(request));
   throw json(

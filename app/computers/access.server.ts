@@ -1,12 +1,12 @@
 import { type AppLoadContext, json } from '@remix-run/node';
 import { hasAnyRole, identityViewerOf, type Principal } from '~/auth/permissions';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import { requireSection } from '~/auth/section.server';
 import { requireRole } from '~/auth/staff.server';
 import type { FieldErrors } from '~/forms/validation';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import { type Computer, findComputer } from '../../db/agent-admin';
-import { recordAudit } from '../../db/audit';
 import type { StaffRole } from '../../db/schema';
 
 /**
@@ -66,15 +66,12 @@ export async function refuseComputerChange(
   reason: ComputerRefusal,
   errors: FieldErrors = {},
 ) {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    outcome: 'refused',
-    detail: reason === 'invalid_input' ? { reason, fields: Object.keys(errors) } : { reason },
-  });
+  await recordRefusedAttempt(
+    context.db,
+    principal,
+    attempt,
+    reason === 'invalid_input' ? { reason, fields: Object.keys(errors) } : { reason },
+  );
   const t = translator(await localeOf(request));
   const fieldMessage = Object.values(errors)[0];
   const message =
@@ -93,15 +90,12 @@ export async function requireComputer(
 ): Promise<Computer> {
   const computer = agentId ? await findComputer(context.db, agentId, identityViewerOf(principal)) : undefined;
   if (computer) return computer;
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: 'agent_view',
-    objectType: 'agent',
-    objectId: agentId ?? null,
-    outcome: 'refused',
-    detail: { reason: 'unknown_agent' },
-  });
+  await recordRefusedAttempt(
+    context.db,
+    principal,
+    { action: 'agent_view', objectType: 'agent', objectId: agentId },
+    { reason: 'unknown_agent' },
+  );
   const t = translator(await localeOf(request));
   throw json({ message: t('computers.refusal.unknown_agent') }, { status: 404 });
 }

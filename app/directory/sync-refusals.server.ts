@@ -1,7 +1,7 @@
 import { type AppLoadContext, json } from '@remix-run/node';
 import type { Principal } from '~/auth/permissions';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import type { MessageKey } from '~/i18n/catalogue';
-import { recordAudit } from '../../db/audit';
 
 export type SyncRefusal = 'not_configured' | 'busy' | 'preview_first';
 
@@ -13,13 +13,11 @@ const messages: Record<SyncRefusal, MessageKey> = {
 
 /** A sync that cannot start now: audited as refused, answered 409 with the reason in Swedish. */
 export async function refuseSync(context: AppLoadContext, principal: Principal, refusal: SyncRefusal) {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: 'directory_sync_start',
-    objectType: 'directory_sync_run',
-    outcome: 'refused',
-    detail: { reason: refusal },
-  });
+  await recordRefusedAttempt(
+    context.db,
+    principal,
+    { action: 'directory_sync_start', objectType: 'directory_sync_run' },
+    { reason: refusal },
+  );
   return json({ errors: { form: messages[refusal] } }, { status: 409 });
 }

@@ -1,6 +1,6 @@
 import { type AppLoadContext, json } from '@remix-run/node';
 import type { Principal } from '~/auth/permissions';
-import { recordAudit } from '../../db/audit';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import type { FieldErrors } from './validation';
 
 /** Bad form input: audited as a refused attempt, answered 400 with the errors next to the fields. */
@@ -10,14 +10,9 @@ export async function invalidInput(
   attempted: { action: string; objectType: string; objectId?: string },
   errors: FieldErrors,
 ) {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempted.action,
-    objectType: attempted.objectType,
-    objectId: attempted.objectId ?? null,
-    outcome: 'refused',
-    detail: { reason: 'invalid_input', fields: Object.keys(errors) },
+  await recordRefusedAttempt(context.db, principal, attempted, {
+    reason: 'invalid_input',
+    fields: Object.keys(errors),
   });
   return json({ errors }, { status: 400 });
 }

@@ -1,5 +1,5 @@
 import type { AppLoadContext } from '@remix-run/node';
-import { recordAudit } from '../../db/audit';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import type { Principal } from '../auth/permissions';
 import type { FieldErrors } from '../forms/validation';
 
@@ -10,13 +10,10 @@ export async function auditRefusedInput(
   attempt: { action: string; objectId?: string },
   errors: FieldErrors,
 ): Promise<void> {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempt.action,
-    objectType: 'order',
-    objectId: attempt.objectId ?? null,
-    outcome: 'refused',
-    detail: { reason: 'invalid_input', fields: Object.keys(errors) },
-  });
+  await recordRefusedAttempt(
+    context.db,
+    principal,
+    { ...attempt, objectType: 'order' },
+    { reason: 'invalid_input', fields: Object.keys(errors) },
+  );
 }

@@ -1,6 +1,7 @@
 import { type AppLoadContext, json } from '@remix-run/node';
 import { z } from 'zod';
 import { identityViewerOf, type Principal } from '~/auth/permissions';
+import { recordRefusedAttempt } from '~/auth/refused-attempt.server';
 import { translator } from '~/i18n/catalogue';
 import { localeOf } from '~/i18n/locale.server';
 import {
@@ -9,7 +10,6 @@ import {
   findAssistedUnlock,
   supportCodeAttemptLimit,
 } from '../../db/assisted-unlocks';
-import { recordAudit } from '../../db/audit';
 import { cardsOfPerson, type PersonCard } from '../../db/person-read-model';
 import { isHiddenFrom } from '../../db/protected-identity';
 import type { ReaderState } from '../../protocol/agent-events';
@@ -85,15 +85,7 @@ export async function refuseAssist(
   attempt: { action: string; objectType: string; objectId?: string | null },
   reason: AssistRefusal,
 ) {
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    outcome: 'refused',
-    detail: { reason },
-  });
+  await recordRefusedAttempt(context.db, principal, attempt, { reason });
   const t = translator(await localeOf(request));
   return json(
     { ok: false as const, reason, message: t(`assistedUnlock.refusal.${reason}`) },
@@ -119,15 +111,12 @@ export async function requireOwnAssist(
 ): Promise<AssistedUnlock> {
   const assist = assistId ? await findAssistedUnlock(context.db, assistId) : undefined;
   if (assist && assist.staffUserId === principal.userId) return assist;
-  await recordAudit(context.db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: 'assisted_unlock_view',
-    objectType: 'assisted_unlock',
-    objectId: assistId ?? null,
-    outcome: 'refused',
-    detail: { reason: assist ? 'other_staff_member' : 'not_found' },
-  });
+  await recordRefusedAttempt(
+    context.db,
+    principal,
+    { action: 'assisted_unlock_view', objectType: 'assisted_unlock', objectId: assistId },
+    { reason: assist ? 'other_staff_member' : 'not_found' },
+  );
   throw json({ message: translator(await localeOf(request))('error.notFound') }, { status: 404 });
 }
 

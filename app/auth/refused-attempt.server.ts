@@ -1,0 +1,28 @@
+import { recordAudit } from '../../db/audit';
+import type { AppDatabase } from '../../db/connection';
+import type { Principal } from './permissions';
+
+/** What a staff member tried: the audit action and the object it names (which may not exist). */
+export interface StaffAttempt {
+  action: string;
+  objectType: string;
+  objectId?: string | null;
+}
+
+/** A staff member's attempt that was refused, in the audit trail with its reason; the caller answers it. */
+export async function recordRefusedAttempt(
+  db: AppDatabase,
+  principal: Principal,
+  attempt: StaffAttempt,
+  detail: { reason: string } & Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(db, {
+    actorUserId: principal.userId,
+    actorLabel: principal.username,
+    action: attempt.action,
+    objectType: attempt.objectType,
+    objectId: attempt.objectId ?? null,
+    outcome: 'refused',
+    detail,
+  });
+}
