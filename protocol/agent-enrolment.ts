@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeText } from './safe-text';
 
 /**
  * The card-agent's HTTP contract for becoming a known computer and for proving it is one:
@@ -14,8 +15,9 @@ export const enrolRequestSchema = z.object({
   code: z.string().trim().min(1).max(40),
   /** SPKI DER, base64. */
   publicKey: z.string().min(40).max(400),
-  hostname: z.string().trim().min(1).max(100),
-  os: z.string().trim().min(1).max(100),
+  /** Shown to staff (a batch's computers are named by it): no control or bidi characters. */
+  hostname: z.string().trim().min(1).max(100).refine(isSafeText),
+  os: z.string().trim().min(1).max(100).refine(isSafeText),
   agentVersion: z.string().min(1).max(40),
 });
 export type EnrolRequest = z.infer<typeof enrolRequestSchema>;

@@ -92,6 +92,10 @@ describe('POST /siths-eid-appen/api/registrera', () => {
       status: 400,
       data: { code: 'invalid_request' },
     });
+    // A host name names a batch's computer on staff pages: no text that reads differently than it is.
+    expect(
+      await post('/siths-eid-appen/api/registrera', { ...enrolRequest(code), hostname: 'pc-\u202egnp.exe' }),
+    ).toMatchObject({ status: 400, data: { code: 'invalid_request' } });
     // The code was not spent by the refused requests.
     expect(await post('/siths-eid-appen/api/registrera', enrolRequest(code))).toMatchObject({ status: 200 });
   });
