@@ -163,11 +163,15 @@ test('readers unplugged mid-job (pcscd gone) fail the job at once, and it runs a
   await expect(page.getByTestId('job-error')).toHaveText(
     /Kortläsaren kopplades bort|Kortet togs ut ur läsaren/,
   );
+  // The app's window says why no reader can be read, until pcscd is back.
+  const pcscdGone = agentUi.getByText('Kortläsartjänsten (pcscd) körs inte på datorn');
+  await expect(pcscdGone).toBeVisible();
 
   await system.plugReadersBack();
   await waitForCard(slot1, true, 15_000);
   // pcscd has the card again; the agent sees it only once its own reader watch has reconnected.
   await expect(agentUi.locator('#readers')).toContainText(`${slot1}: kort i läsaren`, { timeout: 15_000 });
+  await expect(pcscdGone).toBeHidden();
   await retryAndFinish(page, agentUi);
 });
 
