@@ -244,7 +244,7 @@ export function computerNameOf(typed: string): string | undefined {
 
 export type RenameOutcome =
   | { ok: true; from: string; to: string }
-  | { ok: false; reason: 'invalid_name' | 'unknown_agent' };
+  | { ok: false; reason: 'invalid_name' | 'unknown_agent' | 'revoked' };
 
 export async function renameAgent(
   db: AppDatabase,
@@ -254,9 +254,15 @@ export async function renameAgent(
   if (!name) return { ok: false, reason: 'invalid_name' };
   return db.transaction(async (tx) => {
     const current = first(
-      await tx.select({ name: agents.name }).from(agents).where(eq(agents.id, input.agentId)).limit(1),
+      await tx
+        .select({ name: agents.name, revokedAt: agents.revokedAt })
+        .from(agents)
+        .where(eq(agents.id, input.agentId))
+        .limit(1),
     );
     if (!current) return { ok: false, reason: 'unknown_agent' };
+    // Revoked under a name, it keeps it: the one the audit trail and the list know it by.
+    if (current.revokedAt) return { ok: false, reason: 'revoked' };
     await tx.update(agents).set({ name }).where(eq(agents.id, input.agentId));
     return { ok: true, from: current.name, to: name };
   });

@@ -68,7 +68,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     });
   if (form.data.intent === 'rename') {
     const renamed = await renameAgent(context.db, { agentId, name: form.data.name });
-    if (!renamed.ok) return refuseComputerChange(request, context, principal, attempt, 'unknown_agent');
+    if (!renamed.ok)
+      return refuseComputerChange(
+        request,
+        context,
+        principal,
+        attempt,
+        renamed.reason === 'revoked' ? 'already_revoked' : 'unknown_agent',
+      );
     await audit({ from: renamed.from, to: renamed.to });
     throw redirect(`/admin/datorer/${agentId}?klart=namn`);
   }

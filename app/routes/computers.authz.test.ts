@@ -156,6 +156,17 @@ describe('Datorer med SITHS eID-app', () => {
     const again = await onComputer('admin', agentId, { intent: 'revoke' });
     expect(again.status).toBe(409);
     expect((again.data as Answer).message).toBe('Datorn är redan spärrad.');
+    // A revoked computer keeps the name it was revoked under: what the audit trail and the list call it.
+    const renamedAfter = await onComputer('admin', agentId, { intent: 'rename', name: 'Något annat' });
+    expect(renamedAfter.status).toBe(409);
+    expect((renamedAfter.data as Answer).message).toBe('Datorn är redan spärrad.');
+    expect(await lastAudit('agent_renamed')).toMatchObject({
+      outcome: 'refused',
+      detail: { reason: 'already_revoked' },
+    });
+    expect(first(await harness.db.select().from(agents).where(eq(agents.id, agentId)))!.name).toBe(
+      'Akuten rum 7',
+    );
   });
 
   it('refuses bad input with 400 in Swedish, audited, and changes nothing', async () => {
