@@ -1,4 +1,4 @@
-import { recordAudit } from '../../db/audit';
+import { recordAttempt } from '../../db/audit';
 import type { AppDatabase } from '../../db/connection';
 import type { Principal } from './permissions';
 
@@ -9,20 +9,17 @@ export interface StaffAttempt {
   objectId?: string | null;
 }
 
-/** A staff member's attempt that was refused, in the audit trail with its reason; the caller answers it. */
+/** A staff member's refused attempt in the audit trail with its reason (db/audit's recordAttempt); the caller answers it. */
 export async function recordRefusedAttempt(
   db: AppDatabase,
   principal: Principal,
   attempt: StaffAttempt,
-  detail: { reason: string } & Record<string, unknown>,
+  { reason, ...detail }: { reason: string } & Record<string, unknown>,
 ): Promise<void> {
-  await recordAudit(db, {
-    actorUserId: principal.userId,
-    actorLabel: principal.username,
-    action: attempt.action,
-    objectType: attempt.objectType,
-    objectId: attempt.objectId ?? null,
-    outcome: 'refused',
-    detail,
-  });
+  await recordAttempt(
+    db,
+    { userId: principal.userId, label: principal.username },
+    { action: attempt.action, objectType: attempt.objectType, objectId: attempt.objectId ?? null, detail },
+    reason,
+  );
 }
