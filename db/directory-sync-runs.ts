@@ -41,7 +41,7 @@ export interface RunRequest {
 
 export type RunClaim =
   | { claimed: true; run: DirectorySyncRun; resumed: boolean }
-  | { claimed: false; running: DirectorySyncRun };
+  | { claimed: false /** The run that held the slot; it may have ended since. */; running: DirectorySyncRun };
 
 /**
  * Starts a run, or resumes the last apply run when it was interrupted. One run at a time across every
@@ -81,7 +81,8 @@ export async function claimRun(db: AppDatabase, request: RunRequest): Promise<Ru
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const running = await findRunningRun(db);
+    // The run that held the slot may have finished between the refused insert and this read.
+    const running = (await findRunningRun(db)) ?? (await lastActiveRun(db));
     if (!running) throw error;
     return { claimed: false, running };
   }
@@ -113,6 +114,13 @@ async function interruptedApplyRun(q: Queryable): Promise<DirectorySyncRunRow | 
       .orderBy(desc(directorySyncRuns.startedAt))
       .limit(1),
   );
+}
+
+async function lastActiveRun(q: Queryable): Promise<DirectorySyncRun | undefined> {
+  const row = first(
+    await q.select().from(directorySyncRuns).orderBy(desc(directorySyncRuns.heartbeatAt)).limit(1),
+  );
+  return row ? readRun(row) : undefined;
 }
 
 export async function findRunningRun(q: Queryable): Promise<DirectorySyncRun | undefined> {
