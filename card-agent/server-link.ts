@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { connectRefusals } from '../protocol/agent-enrolment';
@@ -31,7 +30,12 @@ import {
   supportMessageSchema,
 } from '../protocol/jobs';
 import { isSafeText } from '../protocol/safe-text';
-import { type DeviceCredential, operatingSystem, signedHandshake } from './enrolment/device-credential';
+import {
+  computerName,
+  type DeviceCredential,
+  operatingSystem,
+  signedHandshake,
+} from './enrolment/device-credential';
 import { JobFailure } from './jobs/job-errors';
 import type { Logger } from './pcsc/logger';
 import { agentVersion } from './version';
@@ -98,7 +102,7 @@ export function connectToServer(options: {
       'agent:hello',
       {
         agentVersion,
-        hostname: hostname(),
+        hostname: computerName(),
         os: osName,
         readers: options.currentReaders(),
         activeJobIds: options.activeJobIds?.() ?? [],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSafeText } from './safe-text';
+import { isSafeLine } from './safe-text';
 
 /**
  * The card-agent's HTTP contract for becoming a known computer and for proving it is one:
@@ -16,8 +16,8 @@ export const enrolRequestSchema = z.object({
   /** SPKI DER, base64. */
   publicKey: z.string().min(40).max(400),
   /** Shown to staff (a batch's computers are named by it): no control or bidi characters. */
-  hostname: z.string().trim().min(1).max(100).refine(isSafeText),
-  os: z.string().trim().min(1).max(100).refine(isSafeText),
+  hostname: z.string().trim().min(1).max(100).refine(isSafeLine),
+  os: z.string().trim().min(1).max(100).refine(isSafeLine),
   agentVersion: z.string().min(1).max(40),
 });
 export type EnrolRequest = z.infer<typeof enrolRequestSchema>;

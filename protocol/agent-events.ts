@@ -9,10 +9,17 @@ import {
   type StepReport,
   type SupportMessage,
 } from './jobs';
+import { isSafeLine } from './safe-text';
+
+/**
+ * One line of text from the user's computer that support reads (a reader's, the computer's and its system's name): no
+ * control or bidirectional characters that could hide or reorder what the live view shows.
+ */
+const shownText = (max: number) => z.string().max(max).refine(isSafeLine, 'unsafe characters');
 
 /** What the agent knows of one PC/SC reader. Never carries a PIN, PUK or key. */
 export const readerStateSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: shownText(200).pipe(z.string().min(1)),
   cardPresent: z.boolean(),
   atr: z
     .string()
@@ -31,10 +38,10 @@ export const readerEventKinds = ['reader-added', 'reader-removed', 'card-inserte
 export type ReaderEventKind = (typeof readerEventKinds)[number];
 
 export const agentHelloSchema = z.object({
-  agentVersion: z.string().min(1).max(40),
-  hostname: z.string().max(200).optional(),
+  agentVersion: shownText(40).pipe(z.string().min(1)),
+  hostname: shownText(200).optional(),
   /** The operating system, e.g. "Debian GNU/Linux 12 (bookworm)". */
-  os: z.string().max(100).optional(),
+  os: shownText(100).optional(),
   readers: z.array(readerStateSchema).max(32),
   /** Jobs the agent still runs or still has reports for. A job it does not name has been lost. */
   activeJobIds: z.array(z.uuid()).max(8).default([]),

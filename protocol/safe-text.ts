@@ -32,6 +32,16 @@ export function isSafeText(text: string): boolean {
   return !unsafeInText.test(text);
 }
 
+/** Whether one line of text (a name a program reports) is free of control and bidirectional characters. */
+export function isSafeLine(text: string): boolean {
+  return !unsafeInName.test(text);
+}
+
+/** `text` with every character `isSafeLine` refuses left out: for names a program reads, not a person types. */
+export function withoutUnsafeCharacters(text: string): string {
+  return text.replace(new RegExp(unsafeInName.source, 'gu'), '');
+}
+
 /** The catalogue's messages for each problem, shown next to the field. */
 export const safeTextMessages = {
   unsafe_character: 'form.error.unsafeCharacters',

@@ -96,6 +96,9 @@ describe('POST /siths-eid-appen/api/registrera', () => {
     expect(
       await post('/siths-eid-appen/api/registrera', { ...enrolRequest(code), hostname: 'pc-\u202egnp.exe' }),
     ).toMatchObject({ status: 400, data: { code: 'invalid_request' } });
+    expect(
+      await post('/siths-eid-appen/api/registrera', { ...enrolRequest(code), os: 'Debian\nWindows 11' }),
+    ).toMatchObject({ status: 400, data: { code: 'invalid_request' } });
     // The code was not spent by the refused requests.
     expect(await post('/siths-eid-appen/api/registrera', enrolRequest(code))).toMatchObject({ status: 200 });
   });

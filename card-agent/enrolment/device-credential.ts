@@ -12,6 +12,7 @@ import {
   enrolAnswerSchema,
   type KeyHandshake,
 } from '../../protocol/agent-enrolment';
+import { withoutUnsafeCharacters } from '../../protocol/safe-text';
 import type { Logger } from '../pcsc/logger';
 import { agentVersion } from '../version';
 
@@ -93,11 +94,18 @@ async function writeCredential(path: string, credential: DeviceCredential): Prom
 }
 
 /** The operating system as the dashboard shows it: /etc/os-release's name, else the kernel's. */
+/** The computer's name as support and the administrators see it: what the enrolment and hello accept. */
+export function computerName(): string {
+  return withoutUnsafeCharacters(hostname()).trim().slice(0, 100) || 'okänd';
+}
+
+/** The operating system's name, e.g. "Debian GNU/Linux 12 (bookworm)", as the server accepts it. */
 export async function operatingSystem(): Promise<string> {
   try {
     const release = await readFile('/etc/os-release', 'utf8');
     const pretty = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(release)?.[1];
-    if (pretty) return pretty.slice(0, 100);
+    const name = pretty && withoutUnsafeCharacters(pretty).trim().slice(0, 100);
+    if (name) return name;
   } catch {}
   return `${process.platform} ${process.arch}`;
 }
@@ -122,7 +130,7 @@ export async function enrolThisComputer(input: {
       body: JSON.stringify({
         code: input.code.trim().slice(0, 40),
         publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-        hostname: hostname().slice(0, 100) || 'okänd',
+        hostname: computerName(),
         os: await operatingSystem(),
         agentVersion,
       }),

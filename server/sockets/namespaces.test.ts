@@ -73,6 +73,17 @@ describe('/agent namespace', () => {
     ['a reader without a name', { agentVersion: '1', readers: [{ cardPresent: true }] }],
     ['an ATR that is not hex', { agentVersion: '1', readers: [{ ...reader, atr: 'zz' }] }],
     ['too many readers', { agentVersion: '1', readers: Array.from({ length: 33 }, () => reader) }],
+    // A right-to-left override would show support "vardrum-12" for a computer called otherwise.
+    [
+      'a computer name with a bidirectional override',
+      { agentVersion: '1', hostname: '21-murdrav\u202E', readers: [] },
+    ],
+    ['a system name with a control character', { agentVersion: '1', os: 'Debian\u001B[2J', readers: [] }],
+    [
+      'a reader name with a control character',
+      { agentVersion: '1', readers: [{ ...reader, name: 'Läsare\u0007' }] },
+    ],
+    ['a version with a line break', { agentVersion: '0.2.0\nadmin', readers: [] }],
   ])('refuses a hello with %s and stays up', async (_label, payload) => {
     const agent = connect('/agent', { token });
     await connected(agent);
