@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isSafeLine } from '../../protocol/safe-text';
 import { PcscUnavailableError } from './errors.js';
 import { cardLogger, type Logger } from './logger.js';
 import {
@@ -86,6 +87,14 @@ export class ReaderMonitor extends EventEmitter<ReaderMonitorEvents> {
   }
 
   private track(context: PcscContext, reader: PcscReader): void {
+    // A reader's name comes from its USB descriptor; the server refuses one that could disguise what support sees.
+    if (!isSafeLine(reader.name) || reader.name.length > 200) {
+      this.log.warn(
+        { reader: reader.name },
+        'reader left out: its name has control characters or is too long',
+      );
+      return;
+    }
     const current = () => this.context === context;
     reader.on('error', (error) =>
       this.log.warn({ reader: reader.name, err: error.message }, 'reader status failed'),
