@@ -80,8 +80,9 @@ export async function startAgent(options: AgentOptions) {
   const showStanding = (standing: ServerStanding) => {
     if (standing.kind === 'revoked') return view.notice('connection', { text: sv.revoked, alert: true });
     if (standing.kind === 'replaced') return view.notice('connection', { text: sv.replaced, alert: true });
-    if (standing.kind === 'unknown_agent') {
-      view.notice('connection', { text: sv.notEnrolledAnyMore, alert: true });
+    if (standing.kind === 'unknown_agent' || standing.kind === 'enrolment_required') {
+      const text = standing.kind === 'unknown_agent' ? sv.notEnrolledAnyMore : sv.enrolmentRequired;
+      view.notice('connection', { text, alert: true });
       if (options.enrolment) view.enrolment({ busy: false });
       return;
     }

@@ -11,8 +11,9 @@ const usage = `Usage: card-agent [--server URL] [--token TOKEN | --enrolment-cod
 
   --server           siths-desk server address (env SITHS_SERVER_URL, else the config file's serverUrl,
                      default http://127.0.0.1:3000)
-  --token            a device token (env SITHS_AGENT_TOKEN): the demo's and the tests' way in. Without one the
-                     computer uses its enrolment (the credential file), or enrols:
+  --token            a device token (env SITHS_AGENT_TOKEN): the demo's and the tests' way in, unless the
+                     server refuses tokens. An enrolled computer uses its enrolment (the credential file)
+                     before a token; without either it enrols:
   --enrolment-code   the enrolment code from the dashboard (env SITHS_ENROLMENT_CODE, else the config file's
                      enrolmentCode); without any, the window asks for it
   --credential-file  where this computer's device key and id are kept, readable by this user alone
@@ -70,7 +71,8 @@ if (!URL.canParse(serverUrl)) refuseToStart(`Not a server address: ${serverUrl}`
 
 const credentialPath =
   values['credential-file'] ?? process.env.SITHS_AGENT_CREDENTIAL_FILE ?? defaultCredentialPath();
-const credential = deviceToken ? undefined : await readCredential(credentialPath, serverUrl, logger);
+// A computer that enrolled (perhaps because the server stopped taking its token) connects with its key.
+const credential = await readCredential(credentialPath, serverUrl, logger);
 const enrolmentCode = values['enrolment-code'] ?? process.env.SITHS_ENROLMENT_CODE ?? config.enrolmentCode;
 
 const agent = await startAgent({
@@ -90,7 +92,7 @@ const agent = await startAgent({
   throw error;
 });
 logger.info(
-  { serverUrl, way: deviceToken ? 'device token' : credential ? 'device key' : 'enrolment' },
+  { serverUrl, way: credential ? 'device key' : deviceToken ? 'device token' : 'enrolment' },
   'card-agent started',
 );
 // The page's address carries its access key: shown to the person at the terminal, never written to the log

@@ -68,9 +68,9 @@ export function connectToServer(options: {
   let credential = options.credential;
   const standing = (news: ServerStanding) => options.onStanding?.(news);
   // Called before every (re)connection: an enrolled computer signs a fresh one-time challenge each time.
+  // A device key, once there is one, comes before a device token: a server that refuses tokens asks for enrolment.
   const auth = (callback: (data: object) => void) => {
-    if (options.deviceToken) return callback({ token: options.deviceToken });
-    if (!credential) return callback({});
+    if (!credential) return callback(options.deviceToken ? { token: options.deviceToken } : {});
     void signedHandshake(credential).then((result) => {
       if (result.ok) return callback(result.handshake);
       if (result.reason !== 'unreachable') stopForGood(result.reason);
@@ -84,7 +84,7 @@ export function connectToServer(options: {
     autoConnect: Boolean(options.deviceToken || credential),
   });
   /** A revoked or forgotten computer: retrying changes nothing, so it stops and says why. */
-  const stopForGood = (reason: 'revoked' | 'unknown_agent') => {
+  const stopForGood = (reason: 'revoked' | 'unknown_agent' | 'enrolment_required') => {
     log.warn({ reason }, 'the server refuses this computer; not reconnecting');
     stopped = true;
     socket.io.reconnection(false);
@@ -117,6 +117,7 @@ export function connectToServer(options: {
   });
   socket.on('connect_error', (error) => {
     if (error.message === connectRefusals.revoked) return stopForGood('revoked');
+    if (error.message === connectRefusals.enrolmentRequired) return stopForGood('enrolment_required');
     log.warn({ message: error.message }, 'cannot reach server, retrying');
   });
   let replaced = false;
@@ -175,6 +176,8 @@ export type ServerStanding =
   | { kind: 'connected'; version?: HelloVersion }
   | { kind: 'revoked' }
   | { kind: 'unknown_agent' }
+  /** The server accepts enrolled computers only, and this one has a device token. */
+  | { kind: 'enrolment_required' }
   /** Another program with this computer's credential connected: this one stays off until restarted. */
   | { kind: 'replaced' };
 type HelloVersion = NonNullable<Extract<HelloAck, { ok: true }>['version']>;

@@ -65,4 +65,9 @@ export function agentLoginStatement(agentId: string, challenge: string): string 
 }
 
 /** Why the server refuses a connection (Socket.IO connect_error message): the agent says so in its window. */
-export const connectRefusals = { unauthorized: 'unauthorized', revoked: 'revoked' } as const;
+export const connectRefusals = {
+  unauthorized: 'unauthorized',
+  revoked: 'revoked',
+  /** The installation accepts enrolled computers only: a device token is not enough. */
+  enrolmentRequired: 'enrolment_required',
+} as const;

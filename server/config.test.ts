@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoPasswordLogins, loadConfig } from './config';
+import { agentDeviceTokens, demoPasswordLogins, loadConfig } from './config';
 
 describe('the demo accounts’ passwords (DEMO_PASSWORD_LOGINS)', () => {
   it('are off in production unless turned on, and on elsewhere unless turned off', () => {
@@ -13,6 +13,18 @@ describe('the demo accounts’ passwords (DEMO_PASSWORD_LOGINS)', () => {
 
   it('refuses a value that is neither true nor false', () => {
     expect(() => loadConfig({ DEMO_PASSWORD_LOGINS: 'yes' })).toThrow(/DEMO_PASSWORD_LOGINS/);
+  });
+});
+
+describe('device tokens for agents (AGENT_DEVICE_TOKENS)', () => {
+  it('are refused in production unless accepted, and accepted elsewhere unless refused', () => {
+    expect(agentDeviceTokens(loadConfig({ NODE_ENV: 'production' }))).toBe('refuse');
+    expect(agentDeviceTokens(loadConfig({ NODE_ENV: 'production', AGENT_DEVICE_TOKENS: 'accept' }))).toBe(
+      'accept',
+    );
+    expect(agentDeviceTokens(loadConfig({ NODE_ENV: 'development' }))).toBe('accept');
+    expect(agentDeviceTokens(loadConfig({ NODE_ENV: 'test', AGENT_DEVICE_TOKENS: 'refuse' }))).toBe('refuse');
+    expect(() => loadConfig({ AGENT_DEVICE_TOKENS: 'sometimes' })).toThrow(/AGENT_DEVICE_TOKENS/);
   });
 });
 

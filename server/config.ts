@@ -67,6 +67,11 @@ const configSchema = z
       .string()
       .regex(/^\d{1,5}\.\d{1,5}\.\d{1,5}$/, 'a version x.y.z')
       .default(agentReleaseVersion),
+    /**
+     * Whether an agent may connect with a device token (the demo's and the tests' agents) or only with an
+     * enrolled device key. Unset: refused in production, accepted elsewhere.
+     */
+    AGENT_DEVICE_TOKENS: z.enum(['accept', 'refuse']).optional(),
     /** This server's address as users see it; the SITHS eID-app shows it ("Jag legitimerar mig hos ..."). */
     PUBLIC_URL: z.url().optional(),
     /** Where the mail outbox is sent, e.g. `smtp://user:password@relay:587`. Unset: mails stay queued (dev: a local catcher). */
@@ -97,6 +102,10 @@ export function secureCookies(config: ServerConfig): boolean {
 
 export function demoPasswordLogins(config: ServerConfig): boolean {
   return (config.DEMO_PASSWORD_LOGINS ?? (config.NODE_ENV === 'production' ? 'false' : 'true')) === 'true';
+}
+
+export function agentDeviceTokens(config: ServerConfig): 'accept' | 'refuse' {
+  return config.AGENT_DEVICE_TOKENS ?? (config.NODE_ENV === 'production' ? 'refuse' : 'accept');
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {

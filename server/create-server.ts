@@ -7,7 +7,7 @@ import type { AppDatabase } from '../db/connection';
 import type { DirectorySource } from '../db/directory-entries';
 import { connectRedis, type RedisLink } from './cluster/redis-link';
 import { attachSocketCluster } from './cluster/socket-cluster';
-import { demoPasswordLogins, type ServerConfig, secureCookies } from './config';
+import { agentDeviceTokens, demoPasswordLogins, type ServerConfig, secureCookies } from './config';
 import { startDirectorySchedule } from './directory/directory-schedule';
 import { createLdapDirectory } from './directory/ldap-directory';
 import { answerErrors } from './http/error-answer';
@@ -182,6 +182,7 @@ export async function createServer(
     masterKey,
     access: services.agentAccess,
     versions: services.agentVersions,
+    deviceTokens: agentDeviceTokens(config),
   };
   const agents = attachAgentNamespace(io, socketDeps);
   attachSupportNamespace(io, socketDeps);

@@ -217,7 +217,7 @@ export async function startCardReaders(options: {
   }
 }
 
-/** What the demo's server process is told: production mode with the demo accounts' passwords on, the demo master key, where the agent listens. */
+/** What the demo's server process is told: production mode with the demo accounts' passwords and device tokens on, the demo master key, where the agent listens. */
 export function demoServerEnvironment(options: {
   host: string;
   port: number;
@@ -232,6 +232,8 @@ export function demoServerEnvironment(options: {
     NODE_ENV: 'production',
     // The demo staff's passwords work in the demo and in tests; staff log in with their demo cards too.
     DEMO_PASSWORD_LOGINS: 'true',
+    // The demo's agent, and most tests' agents, connect with a device token instead of enrolling.
+    AGENT_DEVICE_TOKENS: 'accept',
     HOST: options.host,
     PORT: String(options.port),
     DATABASE_URL: options.databaseUrl,

@@ -68,6 +68,8 @@ export const sv = {
     'Den här datorn är spärrad i siths-desk och kan inte användas med SITHS eID-appen. Kontakta IT-support.',
   replaced:
     'En annan SITHS eID-app med den här datorns nyckel har anslutit, så den här är frånkopplad. Har du inte startat appen en gång till? Kontakta IT-support.',
+  enrolmentRequired:
+    'siths-desk godtar bara registrerade datorer. Be IT-support om en registreringskod och skriv den nedan.',
   notEnrolledAnyMore:
     'Datorn är inte längre registrerad i siths-desk. Be IT-support om en ny registreringskod.',
   versionUnsupported: (current: string) =>

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { KEY_HEADER } from '../../card-agent/ui/ui-server';
 import { createEnrolmentCode, revokeAgent } from '../../db/agent-enrolment';
 import { first } from '../../db/engine';
 import { agentSessions, agents, auditEvents, users } from '../../db/schema';
-import { startTestServer, type TestServer } from '../testing/test-server';
+import { addAgent, startTestServer, type TestServer } from '../testing/test-server';
 
 // The SITHS eID-app's whole way in, against the real server (Remix routes and the /agent namespace): a code
 // typed in its window or read from the distribution's config, the device key kept in a private file, a
@@ -51,7 +52,7 @@ async function newCode(options: { name?: string } = {}) {
   return { ...created, userId };
 }
 
-async function agentFor(options: { code?: string; withCredential?: boolean } = {}) {
+async function agentFor(options: { code?: string; withCredential?: boolean; deviceToken?: string } = {}) {
   const readers = new FakeReaders();
   readers.addReader('Virtual PCD 00 00', { serial: '9752269885719985027', pin: '482913', triesLeft: 3 });
   const credential = options.withCredential
@@ -60,6 +61,7 @@ async function agentFor(options: { code?: string; withCredential?: boolean } = {
   const agent = await startAgent({
     serverUrl: testServer.url,
     ...(credential ? { credential } : {}),
+    ...(options.deviceToken ? { deviceToken: options.deviceToken } : {}),
     enrolment: { credentialPath: credentialPath(), ...(options.code ? { code: options.code } : {}) },
     logger: logger(),
     uiPort: 0,
@@ -154,6 +156,34 @@ describe('a computer with the SITHS eID-app', () => {
     expect(await testServer.db.select().from(agents).where(eq(agents.name, 'Vårdcentralen 7'))).toHaveLength(
       1,
     );
+  });
+
+  it('with a device token where the server refuses tokens: asks for a code, enrols, and then uses its key', async () => {
+    testServer = await startTestServer({ withRemix: true, env: { AGENT_DEVICE_TOKENS: 'refuse' } });
+    const token = randomBytes(24).toString('hex');
+    await addAgent(testServer.db, token, 'Demodatorn');
+    const agent = await agentFor({ deviceToken: token });
+    await until(() => agent.view.current().enrolment, 'the enrolment form');
+    expect(agent.view.current().notices).toContainEqual({
+      topic: 'connection',
+      text: 'siths-desk godtar bara registrerade datorer. Be IT-support om en registreringskod och skriv den nedan.',
+      alert: true,
+    });
+    expect(agent.socket.connected).toBe(false);
+
+    const { code } = await newCode({ name: 'Vårdcentralen 9' });
+    expect((await typeInWindow(agent, code)).status).toBe(202);
+    await until(() => agent.view.current().enrolment === undefined, 'enrolment done');
+    const credential = (await readCredential(credentialPath(), testServer.url, logger()))!;
+    await until(() => openSessionOf(credential.agentId), 'the connection with the device key');
+    expect(agent.view.current().notices.find((notice) => notice.topic === 'connection')).toBeUndefined();
+    await agent.stop();
+    agents_.splice(0);
+
+    // Started again as before, token and all: the key comes first.
+    const restarted = await agentFor({ deviceToken: token, withCredential: true });
+    await until(() => openSessionOf(credential.agentId), 'the connection after the restart');
+    expect(restarted.view.current().enrolment).toBeUndefined();
   });
 
   it('with its credential copied to a second program: the newer connection wins and the first says why', async () => {

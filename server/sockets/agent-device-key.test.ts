@@ -8,7 +8,7 @@ import { agentSessions, auditEvents, jobs, users } from '../../db/schema';
 import { agentLoginStatement } from '../../protocol/agent-enrolment';
 import type { HelloAck } from '../../protocol/agent-events';
 import type { JobAck } from '../../protocol/support-events';
-import { addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
+import { addAgent, addStaffSession, startTestServer, type TestServer } from '../testing/test-server';
 import { TestSockets } from '../testing/test-sockets';
 
 let testServer: TestServer;
@@ -132,6 +132,40 @@ describe('an enrolled computer', () => {
     expect(refusals).toMatchObject([
       { outcome: 'refused', detail: expect.objectContaining({ reason: 'revoked' }) },
     ]);
+  });
+});
+
+describe('an installation that refuses device tokens (AGENT_DEVICE_TOKENS=refuse)', () => {
+  it('refuses a known token as needing enrolment, audited, and still lets an enrolled computer in', async () => {
+    testServer = await startTestServer({ env: { AGENT_DEVICE_TOKENS: 'refuse' } });
+    const token = randomBytes(24).toString('hex');
+    const agentId = await addAgent(testServer.db, token, 'Demodatorn');
+    expect(await refusalOf({ token })).toBe('enrolment_required');
+    expect(await refusalOf({ token })).toBe('enrolment_required');
+    // An unknown token says nothing about tokens being refused.
+    expect(await refusalOf({ token: randomBytes(24).toString('hex') })).toBe('unauthorized');
+    const refusals = await testServer.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'agent_connect'), eq(auditEvents.objectId, agentId)));
+    expect(refusals).toMatchObject([
+      {
+        outcome: 'refused',
+        actorLabel: 'Demodatorn',
+        detail: expect.objectContaining({ reason: 'device_token_refused' }),
+      },
+    ]);
+
+    const computer = await enrolledComputer();
+    const socket = await sockets.open('/agent', await handshake(computer));
+    expect(await hello(socket, '0.2.0')).toMatchObject({ ok: true });
+  });
+
+  it('is not the default: the demo and the tests connect with tokens', async () => {
+    testServer = await startTestServer();
+    const token = randomBytes(24).toString('hex');
+    await addAgent(testServer.db, token);
+    expect(await refusalOf({ token })).toBe('connected');
   });
 });
 

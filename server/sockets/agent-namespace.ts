@@ -87,6 +87,8 @@ export function attachAgentNamespace(
     masterKey: Buffer;
     access: AgentAccess;
     versions: AgentVersionPolicy;
+    /** 'refuse': only enrolled computers connect (config AGENT_DEVICE_TOKENS); default 'accept'. */
+    deviceTokens?: 'accept' | 'refuse';
   },
 ): AttachedAgentNamespace {
   // Socket.IO types one event map per server; each namespace here has its own contract.
@@ -100,15 +102,20 @@ export function attachAgentNamespace(
 
   /**
    * An enrolled computer signs a one-time challenge with its device key; the demo's and the tests' agents
-   * present a device token. A revoked computer is refused either way, audited (folded: it may retry).
+   * present a device token, unless the installation refuses tokens. A revoked computer, and a token refused,
+   * are refused audited (folded: the computer may retry).
    */
-  const authenticate = async (socket: AgentSocket): Promise<KnownAgent | 'revoked' | undefined> => {
+  const authenticate = async (
+    socket: AgentSocket,
+  ): Promise<KnownAgent | 'revoked' | 'enrolment_required' | undefined> => {
     const auth: unknown = socket.handshake.auth;
     const token = (auth as { token?: unknown } | undefined)?.token;
     const handshake = keyHandshakeSchema.safeParse(auth);
     let agent: KnownAgent | undefined;
+    let byToken = false;
     if (typeof token === 'string' && token.length >= 16 && token.length <= 200) {
       agent = await findAgentByDeviceToken(deps.db, token);
+      byToken = true;
     } else if (handshake.success && (await provesDeviceKey(handshake.data))) {
       agent = await findAgentById(deps.db, handshake.data.agentId);
     }
@@ -128,6 +135,18 @@ export function attachAgentNamespace(
         detail: { reason: 'revoked', clientAddress: address },
       });
       return 'revoked';
+    }
+    if (byToken && deps.deviceTokens === 'refuse') {
+      logger.warn({ agentId: agent.id, address }, 'agent refused: device tokens are refused, it must enrol');
+      await recordFoldedRefusal(deps.db, {
+        actorUserId: null,
+        actorLabel: agent.name,
+        action: 'agent_connect',
+        objectType: 'agent',
+        objectId: agent.id,
+        detail: { reason: 'device_token_refused', clientAddress: address },
+      });
+      return 'enrolment_required';
     }
     return agent;
   };
@@ -152,7 +171,7 @@ export function attachAgentNamespace(
   namespace.use((socket, next) => {
     authenticate(socket).then(
       (agent) => {
-        if (!agent || agent === 'revoked') {
+        if (!agent || typeof agent === 'string') {
           next(new Error(agent ?? connectRefusals.unauthorized));
           return;
         }
@@ -173,7 +192,7 @@ export function attachAgentNamespace(
   const openConnection = async (socket: AgentSocket): Promise<AgentConnection | null> => {
     // A connection restored by Socket.IO's state recovery skips the middleware: its token is checked here.
     const agent = socket.recovered ? await authenticate(socket) : socket.data.agent;
-    if (!agent || agent === 'revoked') {
+    if (!agent || typeof agent === 'string') {
       socket.disconnect();
       return null;
     }
