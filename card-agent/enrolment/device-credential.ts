@@ -93,13 +93,12 @@ async function writeCredential(path: string, credential: DeviceCredential): Prom
   await rename(partial, path);
 }
 
-/** The operating system as the dashboard shows it: /etc/os-release's name, else the kernel's. */
 /** The computer's name as support and the administrators see it: what the enrolment and hello accept. */
 export function computerName(): string {
   return withoutUnsafeCharacters(hostname()).trim().slice(0, 100) || 'okänd';
 }
 
-/** The operating system's name, e.g. "Debian GNU/Linux 12 (bookworm)", as the server accepts it. */
+/** The operating system as the dashboard shows it: /etc/os-release's name, else the kernel's, as the server accepts it. */
 export async function operatingSystem(): Promise<string> {
   try {
     const release = await readFile('/etc/os-release', 'utf8');
