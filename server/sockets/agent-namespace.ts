@@ -124,31 +124,28 @@ export function attachAgentNamespace(
       logger.warn({ address }, 'agent refused: unknown device credential');
       return undefined;
     }
-    if (agent.revokedAt) {
-      logger.warn({ agentId: agent.id, address }, 'agent refused: the computer is revoked');
-      await recordFoldedRefusal(deps.db, {
-        actorUserId: null,
-        actorLabel: agent.name,
-        action: 'agent_connect',
-        objectType: 'agent',
-        objectId: agent.id,
-        detail: { reason: 'revoked', clientAddress: address },
-      });
-      return 'revoked';
-    }
-    if (byToken && deps.deviceTokens === 'refuse') {
-      logger.warn({ agentId: agent.id, address }, 'agent refused: device tokens are refused, it must enrol');
-      await recordFoldedRefusal(deps.db, {
-        actorUserId: null,
-        actorLabel: agent.name,
-        action: 'agent_connect',
-        objectType: 'agent',
-        objectId: agent.id,
-        detail: { reason: 'device_token_refused', clientAddress: address },
-      });
-      return 'enrolment_required';
-    }
+    if (agent.revokedAt) return await refuseKnownAgent(agent, address, 'revoked');
+    if (byToken && deps.deviceTokens === 'refuse')
+      return await refuseKnownAgent(agent, address, 'device_token_refused');
     return agent;
+  };
+
+  /** Audited, folded per computer: a refused computer may retry. */
+  const refuseKnownAgent = async (
+    agent: KnownAgent,
+    address: string,
+    reason: 'revoked' | 'device_token_refused',
+  ): Promise<'revoked' | 'enrolment_required'> => {
+    logger.warn({ agentId: agent.id, address, reason }, 'agent refused');
+    await recordFoldedRefusal(deps.db, {
+      actorUserId: null,
+      actorLabel: agent.name,
+      action: 'agent_connect',
+      objectType: 'agent',
+      objectId: agent.id,
+      detail: { reason, clientAddress: address },
+    });
+    return reason === 'revoked' ? 'revoked' : 'enrolment_required';
   };
 
   const provesDeviceKey = async (handshake: { agentId: string; challenge: string; signature: string }) => {
